@@ -1,0 +1,49 @@
+"""rung's exceptions.
+
+Every error rung raises on purpose derives from :class:`RungError`, so callers can catch
+rung's failures without catching programming errors::
+
+    RungError
+    ├── ConfigError        bad arguments, search spaces or configurations (also a ValueError)
+    ├── SpaceExhausted     a finite search space has no unseen configuration left
+    ├── TrialFailed        an objective raised; carries the traceback text
+    └── StoreError         the experiment store cannot be read or written
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "RungError", "SpaceExhausted", "StoreError", "TrialFailed"]
+
+
+class RungError(Exception):
+    """Base class of all errors raised by rung."""
+
+
+class ConfigError(RungError, ValueError):
+    """An argument, a search space or a configuration breaks a rule.
+
+    The message names the parameter, the rule and the offending value.
+    """
+
+
+class SpaceExhausted(RungError):
+    """A searcher was asked for a new configuration but every one was already suggested."""
+
+
+class TrialFailed(RungError):
+    """An objective raised an exception.
+
+    Attributes:
+        trial_id: The failed trial.
+        traceback: The formatted traceback of the objective's exception.
+    """
+
+    def __init__(self, trial_id: int, traceback: str) -> None:
+        last = traceback.strip().splitlines()[-1] if traceback.strip() else "unknown error"
+        super().__init__(f"trial {trial_id} failed: {last}")
+        self.trial_id = trial_id
+        self.traceback = traceback
+
+
+class StoreError(RungError):
+    """The experiment store is missing, corrupt, foreign or cannot be written."""

@@ -1,0 +1,137 @@
+"""The Searcher interface: propose configurations, learn from observed values.
+
+A searcher is built on a search space and answers two calls:
+
+* :meth:`Searcher.suggest` returns a new configuration, never one it suggested before;
+* :meth:`Searcher.observe` gives it the value a configuration reached at a resource.
+
+Suggested configurations that have no observation yet are *pending*; model-based
+searchers use them to keep parallel workers apart. Values are always minimized.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rung._random import SeedLike, make_rng
+from rung.errors import SpaceExhausted
+from rung.space import Space
+
+__all__ = ["Observation", "Searcher"]
+
+logger = logging.getLogger(__name__)
+
+# How many times a proposal that repeats an earlier one is redrawn before the space is
+# declared exhausted; only finite (all-integer/choice) spaces can get there.
+_MAX_REDRAWS = 1000
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A value a configuration reached; ``resource`` is None for single-fidelity runs."""
+
+    config: Mapping[str, Any]
+    value: float
+    resource: int | None = None
+
+
+class Searcher:
+    """Base class of searchers: pending bookkeeping, the initial config, no duplicates.
+
+    Subclasses implement :meth:`_propose` (and may extend :meth:`_on_observe`).
+
+    Args:
+        space: The search space, a dict of name -> domain or constant (or a Space).
+        seed: Seed of the searcher's random generator; same seed, same suggestions.
+        initial_config: A configuration to suggest first (e.g. known good defaults).
+            Missing constants are filled in; values must lie in their domains.
+    """
+
+    def __init__(
+        self,
+        space: Mapping[str, Any],
+        seed: SeedLike = None,
+        initial_config: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.space = space if isinstance(space, Space) else Space(space)
+        self.rng = make_rng(seed)
+        self._initial = (
+            None if initial_config is None else self.space.validate(initial_config, "initial_config")
+        )
+        self._suggested: set[tuple] = set()
+        self._pending: dict[tuple, dict[str, Any]] = {}
+        self.observations: list[Observation] = []
+
+    @property
+    def pending(self) -> list[dict[str, Any]]:
+        """Configurations suggested and not observed yet, oldest first."""
+        return list(self._pending.values())
+
+    def suggest(self) -> dict[str, Any]:
+        """A configuration not suggested before.
+
+        Raises:
+            SpaceExhausted: every configuration of a finite space was suggested.
+        """
+        if len(self._suggested) >= self.space.cardinality:
+            raise SpaceExhausted(
+                f"All {int(self.space.cardinality)} configurations of the search space were "
+                "suggested already."
+            )
+        if self._initial is not None:
+            config, self._initial = self._initial, None
+        else:
+            config = self._propose()
+        redraws = 0
+        while self.space.key(config) in self._suggested:
+            redraws += 1
+            if redraws > _MAX_REDRAWS:
+                raise SpaceExhausted(
+                    f"No unseen configuration found in {_MAX_REDRAWS} draws from the search space."
+                )
+            config = self.space.sample(self.rng)
+        key = self.space.key(config)
+        self._suggested.add(key)
+        self._pending[key] = config
+        return dict(config)
+
+    def observe(self, config: Mapping[str, Any], value: float, resource: int | None = None) -> None:
+        """Records that ``config`` reached ``value`` (to minimize) at ``resource``.
+
+        A non-finite value (a failed or diverged trial) is kept; model-based searchers
+        treat it as worse than every finite value.
+        """
+        key = self.space.key(config)
+        self._pending.pop(key, None)
+        self._suggested.add(key)  # configs observed without suggest() are not re-proposed
+        observation = Observation(dict(config), float(value), resource)
+        self.observations.append(observation)
+        if not math.isfinite(observation.value):
+            logger.debug("non-finite value %r observed for %r", value, dict(config))
+        self._on_observe(observation)
+
+    def _propose(self) -> dict[str, Any]:
+        """A configuration to try next (duplicates are redrawn by :meth:`suggest`)."""
+        raise NotImplementedError
+
+    def _on_observe(self, observation: Observation) -> None:
+        """Hook for subclasses that update a model on each observation."""
+
+    def _random_config(self) -> dict[str, Any]:
+        return self.space.sample(self.rng)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(observations={len(self.observations)}, pending={len(self._pending)})"
+
+
+def unit_points(space: Space, configs: list[Mapping[str, Any]]) -> np.ndarray:
+    """Configurations encoded in the unit cube, shape ``(len(configs), n_domains)``."""
+    if not configs:
+        return np.empty((0, len(space.domains)))
+    return np.stack([space.encode(c) for c in configs])

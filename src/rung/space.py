@@ -1,0 +1,382 @@
+"""Search spaces: domains, sampling, and the unit-cube encoding searchers model.
+
+A search space is a mapping from parameter names to domains or constants::
+
+    space = {
+        "learning_rate": rung.loguniform(1e-4, 1.0),
+        "batch_size": rung.randint(32, 512),
+        "optimizer": rung.choice(["sgd", "adam"]),
+        "momentum": 0.9,                     # a constant passes through unchanged
+    }
+
+Frozen ``scipy.stats`` distributions are accepted too (``stats.uniform(loc, scale)``,
+``stats.loguniform(a, b)``, ``stats.randint(low, high)``) and converted to the domains
+here. Every domain maps its values to [0, 1] (on a log scale for log domains) and back,
+which is the space Bayesian optimization models.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from rung.errors import ConfigError
+
+__all__ = [
+    "Choice",
+    "Domain",
+    "LogUniform",
+    "RandInt",
+    "Space",
+    "Uniform",
+    "choice",
+    "loguniform",
+    "randint",
+    "uniform",
+]
+
+
+def _finite_number(name: str, value: Any, owner: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"The {name!r} parameter of {owner} must be a number; got {value!r}.")
+    if not math.isfinite(float(value)):
+        raise ConfigError(f"The {name!r} parameter of {owner} must be finite; got {value!r}.")
+    return float(value)
+
+
+class Domain(ABC):
+    """A set of values a hyperparameter may take, with a map to and from [0, 1]."""
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator) -> Any:
+        """Draws one value."""
+
+    @abstractmethod
+    def encode(self, value: Any) -> float:
+        """Maps a value of the domain to [0, 1]."""
+
+    @abstractmethod
+    def decode(self, unit: float) -> Any:
+        """Maps a point of [0, 1] back to a value of the domain (clipping outside points)."""
+
+    @abstractmethod
+    def contains(self, value: Any) -> bool:
+        """True when ``value`` belongs to the domain."""
+
+    @property
+    def cardinality(self) -> float:
+        """How many distinct values the domain holds (``inf`` for continuous ones)."""
+        return math.inf
+
+
+class Uniform(Domain):
+    """Real numbers drawn uniformly from [low, high)."""
+
+    def __init__(self, low: float, high: float) -> None:
+        owner = type(self).__name__
+        self.low = _finite_number("low", low, owner)
+        self.high = _finite_number("high", high, owner)
+        if not self.low < self.high:
+            raise ConfigError(
+                f"{owner} needs low < high; got low={low!r}, high={high!r}."
+            )
+
+    def _to_scale(self, value: float) -> float:
+        return value
+
+    def _from_scale(self, value: float) -> float:
+        return value
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.decode(rng.random())
+
+    def encode(self, value: Any) -> float:
+        lo, hi = self._to_scale(self.low), self._to_scale(self.high)
+        return float(np.clip((self._to_scale(float(value)) - lo) / (hi - lo), 0.0, 1.0))
+
+    def decode(self, unit: float) -> float:
+        lo, hi = self._to_scale(self.low), self._to_scale(self.high)
+        value = self._from_scale(lo + float(np.clip(unit, 0.0, 1.0)) * (hi - lo))
+        return float(min(max(value, self.low), self.high))  # exp/log round-off stays inside
+
+    def contains(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            return False
+        return self.low <= float(value) <= self.high
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__.lower()}({self.low!r}, {self.high!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (self.low, self.high) == (other.low, other.high)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.low, self.high))
+
+
+class LogUniform(Uniform):
+    """Positive real numbers whose logarithm is uniform on [log low, log high)."""
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(low, high)
+        if self.low <= 0:
+            raise ConfigError(f"LogUniform needs low > 0 (a log scale); got low={low!r}.")
+
+    def _to_scale(self, value: float) -> float:
+        return math.log(value) if value > 0 else -math.inf
+
+    def _from_scale(self, value: float) -> float:
+        return math.exp(value)
+
+
+class RandInt(Domain):
+    """Integers drawn uniformly from low (inclusive) to high (exclusive), like ``scipy.stats.randint``."""
+
+    def __init__(self, low: int, high: int) -> None:
+        for name, value in (("low", low), ("high", high)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                integral = isinstance(value, (float, np.floating)) and float(value).is_integer()
+                if not integral:
+                    raise TypeError(
+                        f"The {name!r} parameter of RandInt must be an integer; got {value!r}."
+                    )
+        self.low, self.high = int(low), int(high)
+        if not self.low < self.high:
+            raise ConfigError(
+                f"RandInt needs low < high (high is exclusive); got low={low!r}, high={high!r}."
+            )
+
+    def sample(self, rng: np.random.Generator) -> int:
+        return int(rng.integers(self.low, self.high))
+
+    def encode(self, value: Any) -> float:
+        # The centre of the value's cell, so decode(encode(v)) == v.
+        return float(np.clip((int(value) - self.low + 0.5) / (self.high - self.low), 0.0, 1.0))
+
+    def decode(self, unit: float) -> int:
+        n = self.high - self.low
+        return self.low + min(int(float(np.clip(unit, 0.0, 1.0)) * n), n - 1)
+
+    def contains(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            return False
+        return self.low <= int(value) < self.high
+
+    @property
+    def cardinality(self) -> float:
+        return float(self.high - self.low)
+
+    def __repr__(self) -> str:
+        return f"randint({self.low!r}, {self.high!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (self.low, self.high) == (other.low, other.high)
+
+    def __hash__(self) -> int:
+        return hash(("RandInt", self.low, self.high))
+
+
+class Choice(Domain):
+    """One of a finite list of values, each equally likely."""
+
+    def __init__(self, values: Sequence[Any]) -> None:
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise TypeError(f"The 'values' parameter of Choice must be a list; got {values!r}.")
+        if len(values) == 0:
+            raise ConfigError("The 'values' parameter of Choice must not be empty; got [].")
+        for value in values:
+            if not isinstance(value, Hashable):
+                raise TypeError(
+                    f"The 'values' of Choice must be hashable (numbers, strings, tuples); "
+                    f"got {value!r}."
+                )
+        if len(set(values)) != len(values):
+            raise ConfigError(f"The 'values' of Choice must be distinct; got {list(values)!r}.")
+        self.values = list(values)
+
+    def sample(self, rng: np.random.Generator) -> Any:
+        return self.values[int(rng.integers(len(self.values)))]
+
+    def index(self, value: Any) -> int:
+        """The position of ``value`` in the list of choices."""
+        try:
+            return self.values.index(value)
+        except ValueError:
+            raise ConfigError(f"{value!r} is not one of the choices {self.values!r}.") from None
+
+    def encode(self, value: Any) -> float:
+        return (self.index(value) + 0.5) / len(self.values)
+
+    def decode(self, unit: float) -> Any:
+        n = len(self.values)
+        return self.values[min(int(float(np.clip(unit, 0.0, 1.0)) * n), n - 1)]
+
+    def contains(self, value: Any) -> bool:
+        try:
+            return value in self.values
+        except TypeError:
+            return False
+
+    @property
+    def cardinality(self) -> float:
+        return float(len(self.values))
+
+    def __repr__(self) -> str:
+        return f"choice({self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.values == other.values
+
+    def __hash__(self) -> int:
+        return hash(("Choice", tuple(self.values)))
+
+
+def uniform(low: float, high: float) -> Uniform:
+    """Real numbers uniform on [low, high)."""
+    return Uniform(low, high)
+
+
+def loguniform(low: float, high: float) -> LogUniform:
+    """Positive reals uniform on a log scale between low and high."""
+    return LogUniform(low, high)
+
+
+def randint(low: int, high: int) -> RandInt:
+    """Integers from low (inclusive) to high (exclusive), as ``scipy.stats.randint``."""
+    return RandInt(low, high)
+
+
+def choice(values: Sequence[Any]) -> Choice:
+    """One of ``values``, each equally likely."""
+    return Choice(values)
+
+
+def _from_scipy(dist: Any) -> Domain:
+    """Converts a frozen ``scipy.stats`` uniform, loguniform/reciprocal or randint."""
+    name = dist.dist.name
+    low, high = (float(v) for v in dist.support())
+    if name == "uniform":
+        return Uniform(low, high)
+    if name in ("loguniform", "reciprocal"):
+        return LogUniform(low, high)
+    if name == "randint":
+        return RandInt(int(low), int(high) + 1)  # support() is inclusive of high - 1
+    raise TypeError(
+        f"Only scipy.stats uniform, loguniform and randint can serve as domains; got {name}."
+    )
+
+
+def as_domain(value: Any) -> Domain | None:
+    """The domain ``value`` stands for, or None when it is a constant."""
+    if isinstance(value, Domain):
+        return value
+    if hasattr(value, "dist") and hasattr(value, "support") and hasattr(value, "rvs"):
+        return _from_scipy(value)
+    return None
+
+
+class Space(Mapping[str, Any]):
+    """A validated search space: named domains plus constants.
+
+    Args:
+        params: Mapping of parameter name to a :class:`Domain`, a frozen scipy.stats
+            distribution, or a constant.
+
+    Raises:
+        ConfigError: A name is not a non-empty string, or a domain is invalid.
+        TypeError: A value is an unsupported distribution.
+
+    Example:
+        >>> space = Space({"x": uniform(0, 1), "k": randint(1, 4), "c": "fixed"})
+        >>> sorted(space.sample(np.random.default_rng(0)))
+        ['c', 'k', 'x']
+    """
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        if isinstance(params, Space):
+            params = dict(params.items())
+        if not isinstance(params, Mapping):
+            raise TypeError(f"A search space must be a dict of name -> domain; got {params!r}.")
+        self.domains: dict[str, Domain] = {}
+        self.constants: dict[str, Any] = {}
+        self._order: list[str] = []
+        for name, value in params.items():
+            if not isinstance(name, str) or not name:
+                raise ConfigError(
+                    f"Search space names must be non-empty strings; got {name!r}."
+                )
+            try:
+                domain = as_domain(value)
+            except (ValueError, TypeError) as err:
+                raise type(err)(f"Search space parameter {name!r}: {err}") from None
+            if domain is None:
+                self.constants[name] = value
+            else:
+                self.domains[name] = domain
+            self._order.append(name)
+        if not self.domains:
+            raise ConfigError(
+                f"A search space needs at least one domain to search; got only constants "
+                f"{sorted(self.constants)!r}."
+            )
+
+    def __getitem__(self, name: str) -> Any:
+        return self.domains[name] if name in self.domains else self.constants[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __repr__(self) -> str:
+        return "Space({" + ", ".join(f"{k!r}: {self[k]!r}" for k in self._order) + "})"
+
+    @property
+    def cardinality(self) -> float:
+        """The number of distinct configurations (``inf`` if any domain is continuous)."""
+        return math.prod(d.cardinality for d in self.domains.values())
+
+    def sample(self, rng: np.random.Generator) -> dict[str, Any]:
+        """Draws one configuration (constants included)."""
+        drawn = {name: domain.sample(rng) for name, domain in self.domains.items()}
+        return {name: drawn[name] if name in drawn else self.constants[name] for name in self._order}
+
+    def encode(self, config: Mapping[str, Any]) -> np.ndarray:
+        """The configuration's domains in [0, 1], shape ``(n_domains,)``."""
+        return np.array([d.encode(config[name]) for name, d in self.domains.items()])
+
+    def decode(self, unit: np.ndarray) -> dict[str, Any]:
+        """The configuration at a point of the unit cube (constants added)."""
+        values = dict(zip(self.domains, (d.decode(u) for d, u in zip(self.domains.values(), unit))))
+        return {name: values[name] if name in values else self.constants[name] for name in self._order}
+
+    def key(self, config: Mapping[str, Any]) -> tuple:
+        """A hashable identity of the configuration's searched values."""
+        return tuple(config[name] for name in self.domains)
+
+    def validate(self, config: Mapping[str, Any], what: str = "config") -> dict[str, Any]:
+        """Checks a user-given configuration and completes it with the constants.
+
+        Raises:
+            ConfigError: a name is unknown, a searched name is missing, or a value is
+                outside its domain.
+        """
+        if not isinstance(config, Mapping):
+            raise TypeError(f"The {what!r} must be a dict; got {config!r}.")
+        unknown = sorted(set(config) - set(self._order))
+        if unknown:
+            raise ConfigError(f"The {what!r} names parameters not in the search space: {unknown}.")
+        missing = sorted(set(self.domains) - set(config))
+        if missing:
+            raise ConfigError(f"The {what!r} lacks search space parameters {missing}.")
+        for name, domain in self.domains.items():
+            if not domain.contains(config[name]):
+                raise ConfigError(
+                    f"The {what!r} sets {name!r}={config[name]!r}, outside its domain {domain!r}."
+                )
+        return {name: config.get(name, self.constants.get(name)) for name in self._order}

@@ -1,0 +1,125 @@
+"""Frozen dataclasses and enums shared by every component.
+
+Data handed from one component to another is never mutated afterwards: a :class:`Job`
+built by a scheduler is the same object the executor runs and the tuner records.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Decision", "Direction", "Job", "JobStatus", "Report", "TrialStatus"]
+
+
+class Direction(enum.Enum):
+    """Whether the objective is minimized or maximized."""
+
+    MIN = "min"
+    MAX = "max"
+
+    @classmethod
+    def parse(cls, value: str | Direction) -> Direction:
+        """Turns ``"min"``/``"max"`` (or a Direction) into a Direction.
+
+        Raises:
+            ValueError: ``value`` is neither.
+        """
+        if isinstance(value, Direction):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            raise ValueError(
+                f"The 'direction' parameter must be 'min' or 'max'; got {value!r}."
+            ) from None
+
+    def sign(self) -> float:
+        """+1 for minimization, -1 for maximization: internal values are always minimized."""
+        return 1.0 if self is Direction.MIN else -1.0
+
+
+class TrialStatus(enum.Enum):
+    """Where a trial stands."""
+
+    RUNNING = enum.auto()  # a job of the trial is running
+    PAUSED = enum.auto()  # its last job ended at a rung; it may be promoted later
+    COMPLETED = enum.auto()  # it reached the maximum resource
+    STOPPED = enum.auto()  # the scheduler ended it early
+    FAILED = enum.auto()  # its objective raised
+
+    def is_finished(self) -> bool:
+        """True for states no scheduler decision can leave."""
+        return self in (TrialStatus.COMPLETED, TrialStatus.STOPPED, TrialStatus.FAILED)
+
+
+class JobStatus(enum.Enum):
+    """How a job ended."""
+
+    COMPLETED = enum.auto()  # it reported a value at (or up to) its resource_to
+    FAILED = enum.auto()  # the objective raised or reported nothing
+    INTERRUPTED = enum.auto()  # the tuner's time budget ran out while it ran
+
+
+class Decision(enum.Enum):
+    """What a scheduler decided for a trial after one of its jobs ended."""
+
+    CONTINUE = enum.auto()  # its next job is queued right away
+    PAUSE = enum.auto()  # it waits at its rung; a later promotion may resume it
+    STOP = enum.auto()  # it ends here for good
+    COMPLETE = enum.auto()  # it reached the maximum resource
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work: train ``config`` of trial ``trial_id`` from one resource to another.
+
+    Attributes:
+        trial_id: The trial the job belongs to (0, 1, 2, ... in creation order).
+        config: The configuration, without the resource.
+        resource_from: The resource the trial already has (0 for a new trial).
+        resource_to: The resource the job trains to.
+    """
+
+    trial_id: int
+    config: Mapping[str, Any]
+    resource_from: int
+    resource_to: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.resource_from < self.resource_to:
+            raise ValueError(
+                "A Job needs 0 <= resource_from < resource_to; got "
+                f"resource_from={self.resource_from}, resource_to={self.resource_to}."
+            )
+
+    @classmethod
+    def start(cls, trial_id: int, config: Mapping[str, Any], resource_to: int) -> Job:
+        """A job that starts a new trial from scratch."""
+        return cls(trial_id, config, 0, resource_to)
+
+    @classmethod
+    def resume(cls, previous: Job, resource_to: int) -> Job:
+        """A job that continues ``previous``'s trial from where it ended."""
+        return cls(previous.trial_id, previous.config, previous.resource_to, resource_to)
+
+    @property
+    def is_new_trial(self) -> bool:
+        """True when the job starts its trial."""
+        return self.resource_from == 0
+
+
+@dataclass(frozen=True)
+class Report:
+    """One value an objective reported: the metric at ``resource``, ``time`` seconds in."""
+
+    resource: int
+    value: float
+    time: float = field(default=0.0, compare=False)
+
+    @property
+    def is_finite(self) -> bool:
+        return math.isfinite(self.value)
