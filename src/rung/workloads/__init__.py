@@ -1,0 +1,1 @@
+"""Workloads to tune: synthetic test functions, and PyTorch models on Fashion-MNIST."""
