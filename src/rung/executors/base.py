@@ -1,0 +1,93 @@
+"""The executor boundary: the tuner submits tasks, executors hand back outcomes.
+
+An executor runs jobs on workers (in-process, local processes, a cluster) and knows
+nothing of schedulers or searchers; everything crossing the boundary is a frozen
+dataclass, so it can travel between processes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rung.types import Job, JobStatus, Report
+
+__all__ = ["Executor", "Outcome", "Task"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A job with everything a worker needs to run it.
+
+    Attributes:
+        job: What to run.
+        seed: The trial's seed.
+        checkpoint: State the trial paused with, or None.
+        iterative: True for ``f(config, trial)`` objectives.
+        resource_name: Config key carrying the resource for ``f(config)`` objectives, or
+            None for single-fidelity runs.
+        deadline: Clock time after which an iterative job stops at its next report.
+    """
+
+    job: Job
+    seed: int
+    checkpoint: Any = None
+    iterative: bool = False
+    resource_name: str | None = None
+    deadline: float | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a job ended.
+
+    Attributes:
+        job: The job.
+        status: COMPLETED, FAILED or INTERRUPTED.
+        reports: Every value the job reported, in order (times in seconds since the run began).
+        value: The last reported value (NaN if the job failed).
+        resource: The resource the job reached.
+        checkpoint: The newest checkpoint the job passed, or None.
+        error: The traceback of a failed job.
+        start: When the job started, seconds since the run began.
+        end: When it ended.
+        worker: The worker that ran it.
+    """
+
+    job: Job
+    status: JobStatus
+    reports: tuple[Report, ...]
+    value: float
+    resource: int
+    checkpoint: Any
+    error: str | None
+    start: float
+    end: float
+    worker: int = 0
+
+
+class Executor(ABC):
+    """Runs tasks on workers.
+
+    Attributes:
+        workers: How many tasks may run at once.
+    """
+
+    workers: int = 1
+
+    @abstractmethod
+    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+        """Prepares the workers to run ``objective``; ``clock`` gives seconds since the run began."""
+
+    @abstractmethod
+    def submit(self, task: Task) -> None:
+        """Queues a task; at most ``workers`` are outstanding at once."""
+
+    @abstractmethod
+    def wait(self) -> list[Outcome]:
+        """Blocks until at least one submitted task ends and returns the outcomes."""
+
+    def close(self) -> None:
+        """Releases the workers."""

@@ -1,0 +1,39 @@
+"""Runs each job in the tuner's own process, one at a time: simple to debug, no overhead."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from rung.executors.base import Executor, Outcome, Task
+
+__all__ = ["InlineExecutor"]
+
+
+class InlineExecutor(Executor):
+    """One worker: the calling process. A submitted task runs when :meth:`wait` is called."""
+
+    workers = 1
+
+    def __init__(self) -> None:
+        self._queue: deque[Task] = deque()
+        self._objective: Callable[..., Any] | None = None
+        self._clock: Callable[[], float] | None = None
+
+    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+        self._objective, self._clock = objective, clock
+
+    def submit(self, task: Task) -> None:
+        if len(self._queue) >= self.workers:
+            raise RuntimeError("InlineExecutor runs one task at a time; wait() for it first.")
+        self._queue.append(task)
+
+    def wait(self) -> list[Outcome]:
+        from rung.trial import execute  # trial imports executors.base; keep the cycle lazy
+
+        if self._objective is None or self._clock is None:
+            raise RuntimeError("InlineExecutor.start() must be called before wait().")
+        if not self._queue:
+            return []
+        return [execute(self._queue.popleft(), self._objective, self._clock)]

@@ -1,0 +1,199 @@
+"""What an objective sees of its trial, and how one job of it is run.
+
+Two objective forms are supported:
+
+* ``f(config) -> float``: trains from scratch to the resource in ``config[resource_name]``
+  (multi-fidelity schedulers) and returns the value there.
+* ``f(config, trial)``: a training loop that calls :meth:`Trial.report` after every epoch.
+  When the reported resource reaches the job's ``resource_to``, ``report`` raises a
+  control-flow exception that ends the job; a later promotion calls ``f`` again with
+  ``trial.checkpoint`` holding the state passed at the last report, so training resumes
+  instead of restarting.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import traceback
+from collections.abc import Callable
+from numbers import Integral, Real
+from typing import Any
+
+from rung.executors.base import Outcome, Task
+from rung.types import JobStatus, Report
+
+__all__ = ["Trial", "execute", "is_iterative"]
+
+
+class _JobEnd(BaseException):
+    """Ends the objective's call. BaseException, so a user's ``except Exception`` passes it on."""
+
+
+class _ResourceReached(_JobEnd):
+    pass
+
+
+class _DeadlineReached(_JobEnd):
+    pass
+
+
+class Trial:
+    """The running job's view of its trial, handed to iterative objectives.
+
+    Attributes:
+        trial_id: The trial's id.
+        seed: A seed for the trial's own randomness (data order, initialization); the same
+            for every job of the trial and for every run with the same tuner seed.
+        resource_from: The resource the trial already has (0 for a new trial).
+        resource_to: The resource at which this job ends.
+    """
+
+    def __init__(
+        self,
+        trial_id: int,
+        seed: int,
+        resource_from: int,
+        resource_to: int,
+        checkpoint: Any = None,
+        clock: Callable[[], float] | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        self.trial_id = trial_id
+        self.seed = seed
+        self.resource_from = resource_from
+        self.resource_to = resource_to
+        self._checkpoint_in = checkpoint
+        self.checkpoint_out: Any = None
+        self.reports: list[Report] = []
+        self._clock = clock
+        self._deadline = deadline
+
+    @property
+    def checkpoint(self) -> Any:
+        """The state passed with the trial's last report before it paused, or None."""
+        return self._checkpoint_in
+
+    def report(self, resource: int, value: float, checkpoint: Any = None) -> None:
+        """Records the metric ``value`` reached at ``resource``.
+
+        Args:
+            resource: The resource trained so far (e.g. epochs); increases with every call.
+            value: The metric at that resource.
+            checkpoint: State to resume from if the trial is paused here (e.g. model and
+                optimizer state dicts). Only the newest is kept.
+
+        Raises:
+            ValueError: resource is not an integer above the previous one.
+            TypeError: value is not a real number.
+        """
+        last = self.reports[-1].resource if self.reports else self.resource_from
+        if isinstance(resource, bool) or not isinstance(resource, Integral):
+            raise TypeError(f"trial.report: 'resource' must be an int; got {resource!r}.")
+        if resource <= last:
+            raise ValueError(
+                f"trial.report: 'resource' must increase, above {last}; got {resource!r}."
+            )
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise TypeError(f"trial.report: 'value' must be a real number; got {value!r}.")
+        now = self._clock() if self._clock is not None else 0.0
+        self.reports.append(Report(int(resource), float(value), now))
+        if checkpoint is not None:
+            self.checkpoint_out = checkpoint
+        if resource >= self.resource_to:
+            raise _ResourceReached
+        if self._deadline is not None and now >= self._deadline:
+            raise _DeadlineReached
+
+
+def is_iterative(objective: Callable[..., Any]) -> bool:
+    """True for ``f(config, trial)``, False for ``f(config)``.
+
+    Raises:
+        TypeError: the objective is not callable or takes neither form.
+    """
+    if not callable(objective):
+        raise TypeError(f"The 'objective' must be callable; got {objective!r}.")
+    try:
+        params = list(inspect.signature(objective).parameters.values())
+    except (TypeError, ValueError):  # builtins without a signature: assume f(config)
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    n_required = sum(p.default is p.empty for p in positional)
+    if n_required <= 2 and len(positional) >= 2 and (positional[1].default is positional[1].empty or positional[1].name == "trial"):
+        return True
+    if positional or any(p.kind is p.VAR_POSITIONAL for p in params):
+        if n_required <= 1:
+            return False
+    raise TypeError(
+        "The 'objective' must take (config) or (config, trial); got a function with "
+        f"parameters {[p.name for p in params]}: {objective!r}."
+    )
+
+
+def _as_value(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"The objective must return a real number; got {value!r}.")
+    return float(value)
+
+
+def _config_for(task: Task) -> dict[str, Any]:
+    config = dict(task.job.config)
+    if task.resource_name is not None and not task.iterative:
+        config[task.resource_name] = task.job.resource_to
+    return config
+
+
+def execute(
+    task: Task,
+    objective: Callable[..., Any],
+    clock: Callable[[], float],
+    worker: int = 0,
+) -> Outcome:
+    """Runs one job of ``objective`` and says how it ended; never raises for the objective.
+
+    Args:
+        task: The job with its seed, checkpoint and deadline.
+        objective: The user's function.
+        clock: Seconds since the run started.
+        worker: The id of the worker running it.
+    """
+    job = task.job
+    start = clock()
+    trial = Trial(
+        job.trial_id, task.seed, job.resource_from, job.resource_to,
+        task.checkpoint, clock, task.deadline,
+    )
+    status, error = JobStatus.COMPLETED, None
+    try:
+        if task.iterative:
+            returned = objective(_config_for(task), trial)
+            if not trial.reports:
+                if returned is None:
+                    raise RuntimeError(
+                        "The objective returned without calling trial.report(resource, value)."
+                    )
+                trial.reports.append(Report(job.resource_to, _as_value(returned), clock()))
+        else:
+            value = _as_value(objective(_config_for(task)))
+            trial.reports.append(Report(job.resource_to, value, clock()))
+    except _DeadlineReached:
+        status = JobStatus.INTERRUPTED
+    except _ResourceReached:
+        pass
+    except Exception:  # the objective's own failure is recorded, the run goes on
+        status, error = JobStatus.FAILED, traceback.format_exc()
+    last = trial.reports[-1] if trial.reports else None
+    value = last.value if last is not None and status is not JobStatus.FAILED else math.nan
+    return Outcome(
+        job=job,
+        status=status,
+        reports=tuple(trial.reports),
+        value=value,
+        resource=last.resource if last is not None else job.resource_from,
+        checkpoint=trial.checkpoint_out,
+        error=error,
+        start=start,
+        end=clock(),
+        worker=worker,
+    )

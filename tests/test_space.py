@@ -1,0 +1,164 @@
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+import rung
+from rung.errors import ConfigError
+from rung.space import Choice, LogUniform, RandInt, Space, Uniform
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def domains(draw):
+    kind = draw(st.sampled_from(["uniform", "loguniform", "randint", "choice"]))
+    if kind == "uniform":
+        low = draw(finite)
+        return Uniform(low, low + draw(st.floats(1e-3, 1e6)))
+    if kind == "loguniform":
+        low = draw(st.floats(1e-8, 1e3))
+        return LogUniform(low, low * draw(st.floats(1.01, 1e6)))
+    if kind == "randint":
+        low = draw(st.integers(-1000, 1000))
+        return RandInt(low, low + draw(st.integers(1, 1000)))
+    return Choice(draw(st.lists(st.one_of(st.integers(), st.text(max_size=3)), min_size=1, max_size=6, unique=True)))
+
+
+@given(domains(), st.integers(0, 2**32 - 1))
+def test_samples_lie_in_the_domain_and_encode_into_the_unit_interval(domain, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        value = domain.sample(rng)
+        assert domain.contains(value)
+        unit = domain.encode(value)
+        assert 0.0 <= unit <= 1.0
+
+
+@given(domains(), st.integers(0, 2**32 - 1))
+def test_decode_inverts_encode(domain, seed):
+    value = domain.sample(np.random.default_rng(seed))
+    back = domain.decode(domain.encode(value))
+    if isinstance(domain, (RandInt, Choice)):
+        assert back == value
+    else:
+        assert math.isclose(back, value, rel_tol=1e-9, abs_tol=1e-9 * (abs(domain.high) + 1))
+
+
+@given(domains(), st.floats(-2, 3, allow_nan=False))
+def test_decode_of_any_point_lies_in_the_domain(domain, unit):
+    assert domain.contains(domain.decode(unit))
+
+
+def test_log_domains_encode_on_a_log_scale():
+    domain = rung.loguniform(1e-4, 1.0)
+    assert domain.encode(1e-2) == pytest.approx(0.5)
+
+
+def test_integer_encoding_gives_each_value_an_equal_cell():
+    domain = rung.randint(0, 4)
+    units = np.linspace(0, 1, 401)
+    counts = np.bincount([domain.decode(u) for u in units[:-1]], minlength=4)
+    assert counts.tolist() == [100, 100, 100, 100]
+
+
+def test_randint_excludes_high_like_scipy():
+    rng = np.random.default_rng(0)
+    values = {rung.randint(0, 3).sample(rng) for _ in range(200)}
+    assert values == {0, 1, 2}
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (lambda: rung.uniform(1, 1), "low < high"),
+        (lambda: rung.uniform(2, 1), "low=2, high=1"),
+        (lambda: rung.loguniform(0, 1), "low > 0"),
+        (lambda: rung.loguniform(-1, 1), "low=-1"),
+        (lambda: rung.uniform(0, math.inf), "'high'.*finite"),
+        (lambda: rung.uniform(math.nan, 1), "'low'.*finite"),
+        (lambda: rung.randint(5, 5), "low < high"),
+        (lambda: rung.choice([]), "must not be empty"),
+        (lambda: rung.choice([1, 1]), "distinct"),
+    ],
+)
+def test_invalid_domains_raise_value_errors_naming_the_rule(factory, message):
+    with pytest.raises(ValueError, match=message):
+        factory()
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda: rung.uniform("a", 1),
+        lambda: rung.randint(0.5, 3),
+        lambda: rung.choice("abc"),
+        lambda: rung.choice(3),
+        lambda: rung.choice([[1], [2]]),
+        lambda: rung.uniform(True, 3),
+    ],
+)
+def test_bad_types_raise_type_errors(factory):
+    with pytest.raises(TypeError):
+        factory()
+
+
+def test_scipy_frozen_distributions_convert_as_the_seed_notebook_writes_them():
+    space = Space(
+        {
+            "learning_rate": stats.loguniform(1e-4, 1),
+            "batch_size": stats.randint(32, 512),
+            "momentum": stats.uniform(0.5, 0.4),
+        }
+    )
+    assert space["learning_rate"] == LogUniform(1e-4, 1)
+    assert space["batch_size"] == RandInt(32, 512)
+    assert space["momentum"] == Uniform(0.5, 0.9)
+
+
+def test_unsupported_scipy_distribution_names_the_parameter():
+    with pytest.raises(TypeError, match="'lr'.*norm"):
+        Space({"lr": stats.norm(0, 1)})
+
+
+def test_space_error_names_the_parameter():
+    with pytest.raises(ConfigError, match="'lr'"):
+        Space({"lr": stats.loguniform(0, 1)})
+
+
+def test_constants_pass_through_and_order_is_kept():
+    space = Space({"a": rung.uniform(0, 1), "epochs_cap": 7, "b": rung.choice(["x", "y"])})
+    config = space.sample(np.random.default_rng(0))
+    assert list(config) == ["a", "epochs_cap", "b"]
+    assert config["epochs_cap"] == 7
+    assert space.decode(space.encode(config)) == config
+
+
+def test_space_needs_a_domain():
+    with pytest.raises(ConfigError, match="at least one domain"):
+        Space({"a": 1})
+
+
+def test_space_cardinality():
+    assert Space({"a": rung.randint(0, 3), "b": rung.choice("xy" and ["x", "y"])}).cardinality == 6
+    assert Space({"a": rung.uniform(0, 1)}).cardinality == math.inf
+
+
+def test_validate_rejects_unknown_missing_and_out_of_domain_values():
+    space = Space({"a": rung.uniform(0, 1), "k": rung.randint(1, 3)})
+    assert space.validate({"a": 0.5, "k": 2}) == {"a": 0.5, "k": 2}
+    with pytest.raises(ConfigError, match="not in the search space"):
+        space.validate({"a": 0.5, "k": 2, "z": 1})
+    with pytest.raises(ConfigError, match="lacks"):
+        space.validate({"a": 0.5})
+    with pytest.raises(ConfigError, match="'k'=3"):
+        space.validate({"a": 0.5, "k": 3})
+
+
+def test_same_seed_same_samples():
+    space = Space({"a": rung.uniform(0, 1), "k": rung.randint(1, 100), "c": rung.choice([1, 2, 3])})
+    draws = [[space.sample(np.random.default_rng(s)) for _ in range(5)] for s in (7, 7)]
+    assert draws[0] == draws[1]

@@ -1,0 +1,78 @@
+import pytest
+
+from rung.trial import Trial, is_iterative
+
+
+def one(config):
+    return 0.0
+
+
+def two(config, trial):
+    return None
+
+
+def named_trial_with_default(config, trial=None):
+    return None
+
+
+def optional_second(config, scale=1.0):
+    return 0.0
+
+
+def three(a, b, c):
+    return 0.0
+
+
+class Callable:
+    def __call__(self, config, trial):
+        return None
+
+
+@pytest.mark.parametrize(
+    ("objective", "expected"),
+    [
+        (one, False),
+        (two, True),
+        (named_trial_with_default, True),
+        (optional_second, False),
+        (lambda *args: 0.0, False),
+        (Callable(), True),
+    ],
+)
+def test_objective_forms_are_recognized(objective, expected):
+    assert is_iterative(objective) is expected
+
+
+@pytest.mark.parametrize("objective", [three, lambda: 0.0, 42])
+def test_objectives_of_another_shape_are_refused(objective):
+    with pytest.raises(TypeError, match="objective"):
+        is_iterative(objective)
+
+
+def test_report_validates_its_arguments():
+    trial = Trial(0, seed=1, resource_from=2, resource_to=10)
+    with pytest.raises(ValueError, match="above 2; got 2"):
+        trial.report(2, 0.1)
+    with pytest.raises(TypeError, match="'resource' must be an int; got 3.5"):
+        trial.report(3.5, 0.1)
+    with pytest.raises(TypeError, match="'value' must be a real number"):
+        trial.report(3, "0.1")
+    trial.report(3, 0.1, checkpoint={"w": 1})
+    assert trial.reports[-1].resource == 3 and trial.checkpoint_out == {"w": 1}
+    assert trial.checkpoint is None
+
+
+def test_report_at_resource_to_ends_the_job_past_a_users_broad_except():
+    trial = Trial(0, seed=1, resource_from=0, resource_to=2)
+
+    def objective():
+        for epoch in (1, 2, 3):
+            try:
+                trial.report(epoch, 0.0)
+            except Exception:  # users write this; the job must still end at resource_to
+                pass
+
+    with pytest.raises(BaseException) as info:
+        objective()
+    assert not isinstance(info.value, Exception)
+    assert [r.resource for r in trial.reports] == [1, 2]

@@ -1,0 +1,238 @@
+import math
+
+import numpy as np
+import pytest
+
+import rung
+from rung.errors import ConfigError
+from rung.schedulers.fifo import FIFO
+from rung.searchers.random import RandomSearcher
+from rung.tuner import Tuner
+from rung.types import Decision, JobStatus, TrialStatus
+from tests.fakes import FakeClock, TwoStepScheduler
+
+SPACE = {"x": rung.uniform(-10, 10)}
+
+
+def quadratic(config):
+    return (config["x"] - 2) ** 2
+
+
+def fifo(seed=0, max_resource=None):
+    return FIFO(RandomSearcher(SPACE, seed=seed), max_resource=max_resource)
+
+
+def test_function_objective_finds_the_quadratics_minimum():
+    result = Tuner(quadratic, fifo()).run(max_trials=200)
+    assert result.n_trials == 200
+    assert result.best_value < 0.05
+    assert result.best_value == min(job.value for job in result.jobs)
+    assert abs(result.best_config["x"] - 2) < 0.25
+
+
+def test_multi_fidelity_function_objective_gets_the_resource_in_its_config():
+    seen = []
+
+    def objective(config):
+        seen.append(config["budget"])
+        return quadratic(config) / config["budget"]
+
+    scheduler = TwoStepScheduler(RandomSearcher(SPACE, seed=0))
+    result = Tuner(objective, scheduler, resource_name="budget").run(max_trials=3)
+    assert seen == [2, 5, 2, 5, 2, 5]
+    assert all("budget" not in job.config for job in result.jobs)
+    # f(config) retrains from scratch: the promotion to 5 costs 5, not 3.
+    assert result.total_resource == 3 * (2 + 5)
+
+
+def test_resource_name_colliding_with_a_parameter_is_refused():
+    with pytest.raises(ConfigError, match="'x'"):
+        Tuner(quadratic, fifo(), resource_name="x")
+
+
+def test_iterative_objective_resumes_from_its_checkpoint():
+    calls = []
+
+    def train(config, trial):
+        state = trial.checkpoint or {"epoch": 0, "loss": 10.0}
+        assert state["epoch"] == trial.resource_from
+        calls.append((trial.resource_from, trial.resource_to))
+        for epoch in range(trial.resource_from + 1, 100):
+            state = {"epoch": epoch, "loss": state["loss"] * 0.5}
+            trial.report(epoch, state["loss"], checkpoint=state)
+        raise AssertionError("report() must end the job at resource_to")
+
+    scheduler = TwoStepScheduler(RandomSearcher(SPACE, seed=0))
+    result = Tuner(train, scheduler).run(max_trials=2)
+    assert calls == [(0, 2), (2, 5), (0, 2), (2, 5)]
+    assert [job.status for job in result.jobs] == [JobStatus.COMPLETED] * 4
+    assert result.trials[0].status is TrialStatus.COMPLETED
+    assert [r.resource for r in result.trials[0].reports] == [1, 2, 3, 4, 5]
+    assert result.best_value == pytest.approx(10 * 0.5**5)
+    # A promotion costs only the extra epochs.
+    assert result.total_resource == 2 * 5
+
+
+def test_failing_objective_is_recorded_and_the_run_goes_on(caplog):
+    def objective(config):
+        if config["x"] > 0:
+            raise RuntimeError("diverged")
+        return quadratic(config)
+
+    scheduler = fifo()
+    result = Tuner(objective, scheduler).run(max_jobs=20)
+    failed = [j for j in result.jobs if j.status is JobStatus.FAILED]
+    assert 0 < len(failed) < 20 and result.n_jobs == 20
+    assert all("RuntimeError: diverged" in j.error for j in failed)
+    assert all(math.isnan(j.value) for j in failed)
+    assert all(result.trials[j.trial_id].status is TrialStatus.FAILED for j in failed)
+    assert all(result.trials[j.trial_id].error for j in failed)
+    assert math.isfinite(result.best_value) and result.best_config["x"] <= 0
+    assert "diverged" in caplog.text
+    # The searcher saw the failures as NaN.
+    assert sum(math.isnan(o.value) for o in scheduler.searcher.observations) == len(failed)
+
+
+def test_failed_jobs_count_toward_max_trials():
+    result = Tuner(lambda c: 1 / 0, fifo()).run(max_trials=4)
+    assert result.n_trials == 4 and result.n_jobs == 4
+    assert math.isnan(result.best_value) and result.best_config is None
+
+
+def test_objective_returning_a_non_number_fails_with_a_clear_message():
+    result = Tuner(lambda c: "low", fifo()).run(max_jobs=1)
+    assert result.jobs[0].status is JobStatus.FAILED
+    assert "must return a real number; got 'low'" in result.jobs[0].error
+
+
+def test_iterative_objective_that_never_reports_fails():
+    result = Tuner(lambda c, trial: None, fifo(max_resource=3)).run(max_jobs=1)
+    assert "without calling trial.report" in result.jobs[0].error
+
+
+def test_iterative_objective_may_return_its_value_instead_of_reporting():
+    result = Tuner(lambda c, trial: 0.25, fifo(max_resource=3)).run(max_jobs=1)
+    assert result.best_value == 0.25
+
+
+def test_non_increasing_report_fails_the_job_naming_the_argument():
+    def objective(config, trial):
+        trial.report(1, 0.5)
+        trial.report(1, 0.4)
+
+    result = Tuner(objective, fifo(max_resource=3)).run(max_jobs=1)
+    assert "'resource' must increase" in result.jobs[0].error
+
+
+def test_maximization_flips_the_scheduler_values_but_not_the_records():
+    scheduler = TwoStepScheduler(RandomSearcher(SPACE, seed=0))
+    result = Tuner(lambda c: c["x"], scheduler, direction="max").run(max_trials=10)
+    assert result.best_value == max(j.value for j in result.jobs)
+    assert all(v == -job.config["x"] for job, v in scheduler.results)
+
+
+def test_bad_direction_is_refused():
+    with pytest.raises(ValueError, match="'direction'.*'up'"):
+        Tuner(quadratic, fifo(), direction="up")
+
+
+def test_same_seed_same_run():
+    def objective(config, trial):
+        noise = np.random.default_rng(trial.seed).normal()
+        trial.report(1, quadratic(config) + noise)
+
+    def run(seed):
+        result = Tuner(objective, fifo(seed=seed, max_resource=1), seed=seed).run(max_trials=15)
+        return [(j.trial_id, dict(j.config), j.value) for j in result.jobs]
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+def test_trial_seed_is_stable_across_a_trials_jobs_and_differs_between_trials():
+    seeds = {}
+
+    def objective(config, trial):
+        seeds.setdefault(trial.trial_id, set()).add(trial.seed)
+        trial.report(trial.resource_to, 0.0)
+
+    Tuner(objective, TwoStepScheduler(RandomSearcher(SPACE, seed=0)), seed=1).run(max_trials=3)
+    assert all(len(s) == 1 for s in seeds.values())
+    assert len({next(iter(s)) for s in seeds.values()}) == 3
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({}, "needs a budget"),
+        ({"max_trials": 0}, "'max_trials'.*> 0; got 0"),
+        ({"max_jobs": -1}, "'max_jobs'.*got -1"),
+        ({"time_budget_s": math.nan}, "'time_budget_s'"),
+    ],
+)
+def test_bad_budgets_are_refused(limits, message):
+    with pytest.raises(ConfigError, match=message):
+        Tuner(quadratic, fifo()).run(**limits)
+
+
+def test_budget_of_wrong_type_is_refused():
+    with pytest.raises(TypeError, match="'max_trials'.*'5'"):
+        Tuner(quadratic, fifo()).run(max_trials="5")
+
+
+def test_time_budget_stops_dispatch_and_interrupts_iterative_jobs_at_a_report():
+    clock = FakeClock()
+
+    def train(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            clock.advance(1.0)
+            trial.report(epoch, 1.0 / epoch, checkpoint={"epoch": epoch})
+
+    scheduler = TwoStepScheduler(RandomSearcher(SPACE, seed=0), first=2, second=5)
+    result = Tuner(train, scheduler, clock=clock).run(time_budget_s=5.5)
+    # trial 0: 0->2 (t=2), 2->5 (t=5); trial 1 starts at t=5 and is cut at its report at t=6.
+    assert [(j.trial_id, j.status) for j in result.jobs] == [
+        (0, JobStatus.COMPLETED), (0, JobStatus.COMPLETED), (1, JobStatus.INTERRUPTED),
+    ]
+    assert result.jobs[-1].decision is None
+    assert result.trials[1].status is TrialStatus.PAUSED
+    assert result.trials[1].resource == 1
+    assert result.wall_time == 6.0
+    # An interrupted job's partial value is not the incumbent's (it ended below its rung).
+    assert result.best_value == pytest.approx(0.2)
+
+
+def test_callbacks_see_every_job_and_the_best_value():
+    seen = []
+    Tuner(quadratic, fifo(), callbacks=[lambda job, best: seen.append((job.index, best))]).run(max_jobs=5)
+    assert [i for i, _ in seen] == [0, 1, 2, 3, 4]
+    bests = [b for _, b in seen]
+    assert bests == sorted(bests, reverse=True)
+
+
+def test_trajectory_is_monotone_and_matches_jobs():
+    result = Tuner(quadratic, fifo()).run(max_jobs=30)
+    best = [p.best_value for p in result.trajectory]
+    assert best == list(np.minimum.accumulate([j.value for j in result.jobs]))
+    assert [p.resource for p in result.trajectory] == list(range(1, 31))
+
+
+def test_decisions_are_recorded_per_job():
+    result = Tuner(quadratic, TwoStepScheduler(RandomSearcher(SPACE, seed=0))).run(max_trials=1)
+    assert [j.decision for j in result.jobs] == [Decision.PAUSE, Decision.COMPLETE]
+
+
+def test_schedule_exhaustion_ends_the_run():
+    scheduler = FIFO(RandomSearcher({"k": rung.choice([1, 2, 3])}, seed=0))
+    result = Tuner(lambda c: c["k"], scheduler).run(max_trials=100)
+    assert result.n_trials == 3 and result.best_value == 1
+
+
+def test_to_dataframe_has_a_row_per_job():
+    pd = pytest.importorskip("pandas")
+    result = Tuner(quadratic, fifo()).run(max_jobs=4)
+    frame = result.to_dataframe()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 4
+    assert {"trial_id", "x", "value", "status", "resource_to"} <= set(frame.columns)
+    with pytest.raises(ValueError, match="'kind'"):
+        result.to_dataframe("rungs")
