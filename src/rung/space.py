@@ -48,12 +48,21 @@ def _finite_number(name: str, value: Any, owner: str) -> float:
     return float(value)
 
 
+def _clip01(x: float) -> float:
+    """``x`` clipped to [0, 1] (NaN to 0); math on floats, as numpy is slow on scalars."""
+    x = float(x)
+    if not x > 0.0:
+        return 0.0
+    return 1.0 if x > 1.0 else x
+
+
 class Domain(ABC):
     """A set of values a hyperparameter may take, with a map to and from [0, 1]."""
 
-    @abstractmethod
     def sample(self, rng: np.random.Generator) -> Any:
-        """Draws one value."""
+        """Draws one value: the decoding of a uniform point of [0, 1], which the unit
+        encoding makes uniform over the domain (log-uniform for log domains)."""
+        return self.decode(rng.random())
 
     @abstractmethod
     def encode(self, value: Any) -> float:
@@ -91,16 +100,13 @@ class Uniform(Domain):
     def _from_scale(self, value: float) -> float:
         return value
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return self.decode(rng.random())
-
     def encode(self, value: Any) -> float:
         lo, hi = self._to_scale(self.low), self._to_scale(self.high)
-        return float(np.clip((self._to_scale(float(value)) - lo) / (hi - lo), 0.0, 1.0))
+        return _clip01((self._to_scale(float(value)) - lo) / (hi - lo))
 
     def decode(self, unit: float) -> float:
         lo, hi = self._to_scale(self.low), self._to_scale(self.high)
-        value = self._from_scale(lo + float(np.clip(unit, 0.0, 1.0)) * (hi - lo))
+        value = self._from_scale(lo + _clip01(unit) * (hi - lo))
         return float(min(max(value, self.low), self.high))  # exp/log round-off stays inside
 
     def contains(self, value: Any) -> bool:
@@ -150,16 +156,13 @@ class RandInt(Domain):
                 f"RandInt needs low < high (high is exclusive); got low={low!r}, high={high!r}."
             )
 
-    def sample(self, rng: np.random.Generator) -> int:
-        return int(rng.integers(self.low, self.high))
-
     def encode(self, value: Any) -> float:
         # The centre of the value's cell, so decode(encode(v)) == v.
-        return float(np.clip((int(value) - self.low + 0.5) / (self.high - self.low), 0.0, 1.0))
+        return _clip01((int(value) - self.low + 0.5) / (self.high - self.low))
 
     def decode(self, unit: float) -> int:
         n = self.high - self.low
-        return self.low + min(int(float(np.clip(unit, 0.0, 1.0)) * n), n - 1)
+        return self.low + min(int(_clip01(unit) * n), n - 1)
 
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -198,9 +201,6 @@ class Choice(Domain):
             raise ConfigError(f"The 'values' of Choice must be distinct; got {list(values)!r}.")
         self.values = list(values)
 
-    def sample(self, rng: np.random.Generator) -> Any:
-        return self.values[int(rng.integers(len(self.values)))]
-
     def index(self, value: Any) -> int:
         """The position of ``value`` in the list of choices."""
         try:
@@ -213,7 +213,7 @@ class Choice(Domain):
 
     def decode(self, unit: float) -> Any:
         n = len(self.values)
-        return self.values[min(int(float(np.clip(unit, 0.0, 1.0)) * n), n - 1)]
+        return self.values[min(int(_clip01(unit) * n), n - 1)]
 
     def contains(self, value: Any) -> bool:
         try:
@@ -318,6 +318,7 @@ class Space(Mapping[str, Any]):
             else:
                 self.domains[name] = domain
             self._order.append(name)
+        self._cardinality = math.prod(d.cardinality for d in self.domains.values())
         if not self.domains:
             raise ConfigError(
                 f"A search space needs at least one domain to search; got only constants "
@@ -339,12 +340,11 @@ class Space(Mapping[str, Any]):
     @property
     def cardinality(self) -> float:
         """The number of distinct configurations (``inf`` if any domain is continuous)."""
-        return math.prod(d.cardinality for d in self.domains.values())
+        return self._cardinality
 
     def sample(self, rng: np.random.Generator) -> dict[str, Any]:
         """Draws one configuration (constants included)."""
-        drawn = {name: domain.sample(rng) for name, domain in self.domains.items()}
-        return {name: drawn[name] if name in drawn else self.constants[name] for name in self._order}
+        return self.decode(rng.random(len(self.domains)))
 
     def encode(self, config: Mapping[str, Any]) -> np.ndarray:
         """The configuration's domains in [0, 1], shape ``(n_domains,)``."""
@@ -352,7 +352,9 @@ class Space(Mapping[str, Any]):
 
     def decode(self, unit: np.ndarray) -> dict[str, Any]:
         """The configuration at a point of the unit cube (constants added)."""
-        values = dict(zip(self.domains, (d.decode(u) for d, u in zip(self.domains.values(), unit))))
+        values = {name: d.decode(u) for (name, d), u in zip(self.domains.items(), unit)}
+        if not self.constants:
+            return values
         return {name: values[name] if name in values else self.constants[name] for name in self._order}
 
     def key(self, config: Mapping[str, Any]) -> tuple:

@@ -88,13 +88,13 @@ class Trial:
             TypeError: value is not a real number.
         """
         last = self.reports[-1].resource if self.reports else self.resource_from
-        if isinstance(resource, bool) or not isinstance(resource, Integral):
+        if type(resource) is not int and (isinstance(resource, bool) or not isinstance(resource, Integral)):
             raise TypeError(f"trial.report: 'resource' must be an int; got {resource!r}.")
         if resource <= last:
             raise ValueError(
                 f"trial.report: 'resource' must increase, above {last}; got {resource!r}."
             )
-        if isinstance(value, bool) or not isinstance(value, Real):
+        if type(value) is not float and (isinstance(value, bool) or not isinstance(value, Real)):
             raise TypeError(f"trial.report: 'value' must be a real number; got {value!r}.")
         now = self._clock() if self._clock is not None else 0.0
         self.reports.append(Report(int(resource), float(value), now))
@@ -132,6 +132,8 @@ def is_iterative(objective: Callable[..., Any]) -> bool:
 
 
 def _as_value(value: Any) -> float:
+    if type(value) is float:  # the common case, without the costly ABC check below
+        return value
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"The objective must return a real number; got {value!r}.")
     return float(value)

@@ -7,6 +7,7 @@ the best ``1/eta`` of each rung go on to the next.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from numbers import Real
@@ -75,21 +76,40 @@ def rank_key(value: float, order: int) -> tuple[int, float, int]:
 class Rung:
     """The results recorded at one rung and the trials promoted out of it.
 
+    Kept sorted as results arrive, so the promotion query costs O(log n) rather than a
+    sort of the whole rung: ASHA asks it on every ``next_job``.
+
     Attributes:
         level: The rung's resource.
         eta: The reduction factor: the top ``floor(n / eta)`` of ``n`` results may go on.
+        values: Trial id -> value, in arrival order.
+        promoted: Trials promoted out of this rung (add to it when promoting).
     """
 
     level: int
     eta: float
-    values: dict[int, float] = field(default_factory=dict)  # trial id -> value, in arrival order
+    values: dict[int, float] = field(default_factory=dict)
     promoted: set[int] = field(default_factory=set)
+    _keys: list[tuple[int, float, int]] = field(default_factory=list, repr=False)
+    _open: list[tuple[tuple[int, float, int], int]] = field(default_factory=list, repr=False)
 
     def add(self, trial_id: int, value: float) -> None:
+        """Records ``trial_id``'s value at this rung (once per trial)."""
+        if trial_id in self.values:
+            raise ValueError(f"Trial {trial_id} already has a value at rung {self.level}.")
+        key = rank_key(value, len(self.values))
         self.values[trial_id] = value
+        bisect.insort(self._keys, key)
+        if key[0] == 0:  # only finite values can ever be promoted
+            bisect.insort(self._open, (key, trial_id))
 
     def __len__(self) -> int:
         return len(self.values)
+
+    @property
+    def quota(self) -> int:
+        """How many of the rung's results may be promoted: ``floor(n / eta)``."""
+        return math.floor(len(self.values) / self.eta)
 
     def ranked(self) -> list[int]:
         """Trial ids from best to worst."""
@@ -98,18 +118,21 @@ class Rung:
 
     def top(self, n: int | None = None) -> list[int]:
         """The best ``n`` trials with finite values (default ``floor(len / eta)``)."""
-        n = math.floor(len(self) / self.eta) if n is None else n
+        n = self.quota if n is None else n
         return [tid for tid in self.ranked()[:n] if math.isfinite(self.values[tid])]
 
     def promotable(self) -> int | None:
         """The best trial in the top ``floor(n / eta)`` that was not promoted yet, if any."""
-        for tid in self.top():
-            if tid not in self.promoted:
-                return tid
-        return None
+        while self._open and self._open[0][1] in self.promoted:
+            self._open.pop(0)  # promoted since it was added
+        if not self._open:
+            return None
+        key, trial_id = self._open[0]
+        # Its rank among all results counts the promoted ones that beat it.
+        return trial_id if bisect.bisect_left(self._keys, key) < self.quota else None
 
     def n_better(self, value: float) -> int:
         """How many recorded values are strictly better than ``value`` (non-finite is worst)."""
         if not math.isfinite(value):
-            return sum(math.isfinite(v) for v in self.values.values())
-        return sum(math.isfinite(v) and v < value for v in self.values.values())
+            return bisect.bisect_left(self._keys, (1, 0.0, -1))
+        return bisect.bisect_left(self._keys, (0, value, -1))

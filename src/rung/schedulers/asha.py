@@ -1,0 +1,321 @@
+"""Asynchronous successive halving (ASHA): promote as soon as a rung allows it.
+
+Li et al., "A System for Massively Parallel Hyperparameter Tuning" (MLSys 2020),
+Algorithm 2. Synchronous successive halving waits until a whole rung is full before it
+promotes; ASHA instead promotes a configuration the moment it sits in the top
+``1/eta`` of the results its rung has *so far*, and otherwise grows the bottom rung, so
+no worker ever idles waiting for stragglers.
+
+:class:`AshaBracket` is one such set of rungs; :class:`ASHA` runs one bracket and
+:class:`rung.schedulers.async_hyperband.AsyncHyperband` several.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import math
+from collections import deque
+from collections.abc import Sequence
+
+from rung.errors import ConfigError
+from rung.schedulers.base import Scheduler
+from rung.schedulers.rungs import Rung, check_fidelity, rung_levels
+from rung.searchers.base import Searcher
+from rung.types import Decision, Job
+
+__all__ = ["ASHA", "ASHAVariant", "AshaBracket"]
+
+logger = logging.getLogger(__name__)
+
+
+class ASHAVariant(enum.Enum):
+    """How ASHA lets a trial go past a rung.
+
+    PROMOTION: the trial pauses at each rung and is resumed later if it ranks in the top
+    ``1/eta`` of its rung (Li et al. 2020, Algorithm 2).
+    STOPPING: the trial continues at once if it ranks in the top ``1/eta`` of the results
+    its rung has when it arrives, and stops for good otherwise (Syne Tune's "stopping" type).
+    """
+
+    PROMOTION = "promotion"
+    STOPPING = "stopping"
+
+    @classmethod
+    def parse(cls, value: str | ASHAVariant, owner: str = "ASHA") -> ASHAVariant:
+        """Turns ``"promotion"``/``"stopping"`` (any case) or an ASHAVariant into an ASHAVariant.
+
+        Raises:
+            TypeError: ``value`` is neither a string nor an ASHAVariant.
+            ConfigError: ``value`` names no variant.
+        """
+        if isinstance(value, ASHAVariant):
+            return value
+        if not isinstance(value, str):
+            raise TypeError(
+                f"The 'variant' parameter of {owner} must be a str or an ASHAVariant; "
+                f"got {value!r}."
+            )
+        try:
+            return cls(value.lower())
+        except ValueError:
+            raise ConfigError(
+                f"The 'variant' parameter of {owner} must be 'promotion' or 'stopping'; "
+                f"got {value!r}."
+            ) from None
+
+
+class AshaBracket:
+    """The rungs of one asynchronous successive-halving bracket.
+
+    Trials enter at ``levels[0]`` and climb one level per job. In Algorithm 2 of Li et
+    al. (2020) the bracket with minimum early-stopping rate ``s`` has rungs
+    ``r * eta**(s + k)``; here ``levels`` is that suffix of the scheduler's ladder.
+
+    Args:
+        levels: The bracket's rung resources, increasing; the last is the maximum resource.
+        eta: The reduction factor: the top ``floor(n / eta)`` of a rung's ``n`` results
+            may go on.
+
+    Raises:
+        ConfigError: ``levels`` is empty or not strictly increasing.
+    """
+
+    def __init__(self, levels: Sequence[int], eta: float) -> None:
+        if not levels or any(a >= b for a, b in zip(levels[:-1], levels[1:], strict=True)):
+            raise ConfigError(
+                f"The 'levels' of an AshaBracket must be non-empty and strictly increasing; "
+                f"got {list(levels)!r}."
+            )
+        self.levels: tuple[int, ...] = tuple(levels)
+        self.eta = eta
+        self.rungs: list[Rung] = [Rung(level, eta) for level in self.levels]
+        self._index = {level: k for k, level in enumerate(self.levels)}
+
+    @property
+    def start_level(self) -> int:
+        """The resource new trials of the bracket train to first."""
+        return self.levels[0]
+
+    def rung_at(self, level: int) -> Rung:
+        """The rung whose resource is ``level``.
+
+        Raises:
+            ValueError: ``level`` is not one of the bracket's levels.
+        """
+        try:
+            return self.rungs[self._index[level]]
+        except KeyError:
+            raise ValueError(
+                f"Resource {level!r} is not a rung of this bracket; its rungs are "
+                f"{list(self.levels)}."
+            ) from None
+
+    def next_level(self, level: int) -> int | None:
+        """The rung above ``level``, or None at the top."""
+        k = self._index[level] + 1
+        return self.levels[k] if k < len(self.levels) else None
+
+    def record(self, trial_id: int, level: int, value: float) -> None:
+        """Files ``value`` as ``trial_id``'s result at rung ``level``.
+
+        Raises:
+            ValueError: ``level`` is not a rung, or the trial already has a value there.
+        """
+        rung = self.rung_at(level)
+        if trial_id in rung.values:
+            raise ValueError(f"Trial {trial_id} already reported a value at resource {level}.")
+        rung.add(trial_id, value)
+
+    def promotable(self) -> tuple[int, int] | None:
+        """The promotion Algorithm 2's ``get_job`` would make, without making it.
+
+        Looks from the highest rung below the top down to the bottom ("for k = ⌊log_η(R/r)⌋
+        − s − 1, ..., 1, 0") for a trial in ``top_k(rung k, |rung k| / η)`` that was not
+        promoted yet, best first. Ties rank by arrival; non-finite values rank last and
+        are never promoted.
+
+        Returns:
+            ``(k, trial_id)``: the rung index and the trial, or None if nothing is promotable.
+        """
+        for k in range(len(self.rungs) - 2, -1, -1):
+            trial_id = self.rungs[k].promotable()
+            if trial_id is not None:
+                return k, trial_id
+        return None
+
+    def promote(self, k: int, trial_id: int) -> int:
+        """Marks ``trial_id`` as promoted out of rung ``k``; returns the resource it goes to."""
+        self.rungs[k].promoted.add(trial_id)
+        return self.levels[k + 1]
+
+    def continues(self, level: int, value: float) -> bool:
+        """The stopping rule, for a value already recorded at rung ``level``.
+
+        The trial goes on iff at most ``n / eta`` of the rung's ``n`` values (its own
+        included) are strictly better than its own; a non-finite value never goes on.
+        """
+        rung = self.rung_at(level)
+        return math.isfinite(value) and rung.n_better(value) <= len(rung) / self.eta
+
+
+class AsyncBracketScheduler(Scheduler):
+    """Shared machinery of :class:`ASHA` and AsyncHyperband: brackets, promotions, decisions.
+
+    Subclasses fill :attr:`brackets` and implement :meth:`_draw_bracket`.
+    """
+
+    brackets: list[AshaBracket]
+    variant: ASHAVariant
+
+    def __init__(
+        self, searcher: Searcher, min_resource: int, max_resource: int, eta: float
+    ) -> None:
+        super().__init__(searcher)
+        owner = type(self).__name__
+        self.min_resource, self.max_resource, self.eta = check_fidelity(
+            owner, min_resource, max_resource, eta
+        )
+        self.levels = rung_levels(self.min_resource, self.max_resource, self.eta)
+        self._trial_bracket: dict[int, int] = {}
+        self._last_job: dict[int, Job] = {}
+        self._continuations: deque[Job] = deque()
+
+    def bracket_of(self, trial_id: int) -> int:
+        """The index in :attr:`brackets` of the bracket ``trial_id`` runs in.
+
+        Raises:
+            KeyError: the scheduler did not start ``trial_id``.
+        """
+        return self._trial_bracket[trial_id]
+
+    def _draw_bracket(self) -> int:
+        """The bracket a new trial joins."""
+        raise NotImplementedError
+
+    def next_job(self, allow_new_trials: bool = True) -> Job | None:
+        """Queued continuations first, then the highest promotion, else a new trial.
+
+        Promotions follow Algorithm 2's ``get_job`` in every bracket; across brackets the
+        one out of the highest rung level wins (ties: the lower bracket index).
+        """
+        if self._continuations:
+            return self._continuations.popleft()
+        if self.variant is ASHAVariant.PROMOTION:
+            promotion = self._best_promotion()
+            if promotion is not None:
+                return promotion
+        if not allow_new_trials:
+            return None
+        trial = self._new_trial()
+        if trial is None:
+            return None
+        trial_id, config = trial
+        b = self._draw_bracket()
+        self._trial_bracket[trial_id] = b
+        return Job.start(trial_id, config, self.brackets[b].start_level)
+
+    def _best_promotion(self) -> Job | None:
+        """Makes the promotion out of the highest rung level over all brackets, if any."""
+        best: tuple[int, int, int, int] | None = None  # (level, bracket, rung index, trial)
+        for b, bracket in enumerate(self.brackets):
+            found = bracket.promotable()
+            if found is not None:
+                k, trial_id = found
+                level = bracket.levels[k]
+                if best is None or level > best[0]:
+                    best = (level, b, k, trial_id)
+        if best is not None:
+            _, b, k, trial_id = best
+            level_to = self.brackets[b].promote(k, trial_id)
+            logger.debug("promoting trial %d to resource %d", trial_id, level_to)
+            return Job.resume(self._last_job[trial_id], level_to)
+        return None
+
+    def on_result(self, job: Job, value: float) -> Decision:
+        """Records ``value`` at the job's rung and decides the trial's fate.
+
+        Returns:
+            COMPLETE at ``max_resource``; STOP for a non-finite value below it (it can never
+            be promoted) or, in the stopping variant, for a trial outside the top
+            ``1/eta``; CONTINUE when the stopping variant queues its next job; PAUSE when
+            the trial waits at its rung for a promotion.
+
+        Raises:
+            ValueError: the scheduler did not create the trial, ``job.resource_to`` is not a
+                rung of its bracket, or the trial already reported at that rung.
+        """
+        self._check_job(job)
+        bracket = self.brackets[self._trial_bracket[job.trial_id]]
+        value = float(value)
+        bracket.record(job.trial_id, job.resource_to, value)
+        self._last_job[job.trial_id] = job
+        self._observe(job, value)
+        next_level = bracket.next_level(job.resource_to)
+        if next_level is None:
+            return Decision.COMPLETE
+        if not math.isfinite(value):
+            return Decision.STOP
+        if self.variant is ASHAVariant.PROMOTION:
+            return Decision.PAUSE
+        if bracket.continues(job.resource_to, value):
+            bracket.rung_at(job.resource_to).promoted.add(job.trial_id)
+            self._continuations.append(Job.resume(job, next_level))
+            return Decision.CONTINUE
+        return Decision.STOP
+
+
+class ASHA(AsyncBracketScheduler):
+    """Asynchronous successive halving (Li et al., MLSys 2020, Algorithm 2, with s = 0).
+
+    Rungs sit at ``min_resource * eta**k`` (the paper's ``r η^k``) below ``max_resource``
+    (the paper's ``R``), plus ``max_resource``. Whenever a worker is free, :meth:`next_job`
+    promotes the best not-yet-promoted trial in the top ``floor(n_k / eta)`` of the highest
+    rung ``k`` that has one, and otherwise starts a new trial at the bottom rung.
+
+    Args:
+        searcher: Proposes the configurations.
+        min_resource: The bottom rung's resource (``r``), >= 1.
+        max_resource: The full resource (``R``), >= min_resource.
+        eta: The reduction factor (``η``), >= 2.
+        variant: ``"promotion"`` (Algorithm 2) or ``"stopping"`` (a trial continues at once
+            if at most ``n / eta`` of the ``n`` values at its rung beat it, else stops), as a
+            string or an :class:`ASHAVariant`.
+
+    Raises:
+        TypeError: a resource is not an int, eta not a number, or variant of another type.
+        ConfigError: min_resource < 1, max_resource < min_resource, eta < 2, or an unknown
+            variant.
+
+    Example:
+        >>> import rung
+        >>> searcher = rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0)
+        >>> asha = ASHA(searcher, min_resource=1, max_resource=9, eta=3)
+        >>> asha.levels
+        [1, 3, 9]
+        >>> job = asha.next_job()
+        >>> (job.resource_from, job.resource_to)
+        (0, 1)
+        >>> asha.on_result(job, 0.5)
+        <Decision.PAUSE: 2>
+    """
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        min_resource: int,
+        max_resource: int,
+        eta: float = 2,
+        variant: str | ASHAVariant = ASHAVariant.PROMOTION,
+    ) -> None:
+        super().__init__(searcher, min_resource, max_resource, eta)
+        self.variant = ASHAVariant.parse(variant, "ASHA")
+        self.brackets = [AshaBracket(self.levels, self.eta)]
+
+    @property
+    def rungs(self) -> list[Rung]:
+        """The rungs, lowest first (``rungs[k].level == levels[k]``)."""
+        return self.brackets[0].rungs
+
+    def _draw_bracket(self) -> int:
+        return 0

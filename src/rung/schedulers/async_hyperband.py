@@ -1,0 +1,92 @@
+"""Asynchronous Hyperband: ASHA over several brackets that start at different rungs.
+
+Hyperband (Li et al., "Hyperband: A Novel Bandit-Based Approach to Hyperparameter
+Optimization", JMLR 2018, Algorithm 1) hedges over how aggressively to stop early by
+running successive halving in brackets ``s = s_max, ..., 0``, bracket ``s`` starting
+``n_s`` configurations at resource ``R * eta**-s``. The asynchronous version (Li et al.,
+MLSys 2020, Section 3.3) runs ASHA (Algorithm 2) in each bracket, bracket ``s`` with
+minimum early-stopping rate ``s_max - s``, and sends each new configuration to a bracket
+drawn with probability proportional to ``n_s``.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from rung._random import SeedLike, make_rng
+from rung.schedulers.asha import AshaBracket, ASHAVariant, AsyncBracketScheduler
+from rung.searchers.base import Searcher
+
+__all__ = ["AsyncHyperband"]
+
+
+class AsyncHyperband(AsyncBracketScheduler):
+    """Asynchronous Hyperband: promotion-type ASHA in ``K + 1`` brackets.
+
+    With the rung ladder ``levels`` (``min_resource * eta**k`` below ``max_resource``, then
+    ``max_resource``) and ``K = len(levels) - 1`` (Hyperband's ``s_max``), bracket
+    ``s = 0, ..., K`` has the rungs ``levels[K - s:]``: bracket ``K`` starts its trials at
+    ``min_resource`` and is the most aggressive, bracket ``0`` trains every trial to
+    ``max_resource`` (random search). Bracket ``s`` weighs
+    ``n_s = ceil((K + 1) / (s + 1) * eta**s)``, the number of configurations it starts in
+    Algorithm 1 of Li et al. (JMLR 2018), ``n = ⌈(B/R) η^s / (s+1)⌉`` with ``B = (s_max+1) R``.
+
+    :meth:`next_job` first looks for a promotion in every bracket (Algorithm 2's
+    ``get_job``) and makes the one out of the highest rung level (ties: the lower bracket
+    index); a trial is only ever promoted within its own bracket. Otherwise it starts a new
+    trial in a bracket drawn from the scheduler's generator with probability
+    ``n_s / sum(n)``.
+
+    Args:
+        searcher: Proposes the configurations.
+        min_resource: The bottom rung's resource (``r``), >= 1.
+        max_resource: The full resource (``R``), >= min_resource.
+        eta: The reduction factor (``η``), >= 2.
+        seed: Seed of the generator that draws brackets; same seed, same brackets.
+
+    Raises:
+        TypeError: a resource is not an int, eta not a number, or seed of another type.
+        ConfigError: min_resource < 1, max_resource < min_resource, or eta < 2.
+        ValueError: seed is a negative integer.
+
+    Example:
+        >>> import rung
+        >>> searcher = rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0)
+        >>> hyperband = AsyncHyperband(searcher, min_resource=1, max_resource=27, seed=0)
+        >>> hyperband.bracket_sizes
+        [4, 6, 12, 27]
+        >>> [b.start_level for b in hyperband.brackets]
+        [27, 9, 3, 1]
+    """
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        min_resource: int,
+        max_resource: int,
+        eta: float = 3,
+        seed: SeedLike = None,
+    ) -> None:
+        super().__init__(searcher, min_resource, max_resource, eta)
+        self.variant = ASHAVariant.PROMOTION
+        self.rng: np.random.Generator = make_rng(seed, "seed")
+        top = len(self.levels) - 1
+        self.brackets = [AshaBracket(self.levels[top - s :], self.eta) for s in range(top + 1)]
+        # Exact arithmetic: (K + 1) / (s + 1) * eta**s in floats can land just above an
+        # integer and round up one too many.
+        self.bracket_sizes: list[int] = [
+            math.ceil(Fraction(top + 1, s + 1) * Fraction(self.eta) ** s) for s in range(top + 1)
+        ]
+        sizes = np.asarray(self.bracket_sizes, dtype=float)
+        self._bracket_probabilities = sizes / sizes.sum()
+
+    @property
+    def bracket_probabilities(self) -> list[float]:
+        """The probability that a new trial joins bracket ``s``, ``n_s / sum(n)``."""
+        return [float(p) for p in self._bracket_probabilities]
+
+    def _draw_bracket(self) -> int:
+        return int(self.rng.choice(len(self.brackets), p=self._bracket_probabilities))

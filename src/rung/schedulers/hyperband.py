@@ -1,0 +1,90 @@
+"""Hyperband (Li, Jamieson, DeSalvo, Rostamizadeh & Talwalkar, JMLR 2018, Algorithm 1).
+
+Hyperband hedges over how aggressively to halve: bracket ``s`` runs synchronous successive
+halving from ``n`` configurations at a resource ``s`` rungs below ``max_resource``, for
+``s = s_max, ..., 0``. The most aggressive bracket starts many configurations at
+``min_resource``; the last trains a few to ``max_resource`` directly.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from rung.schedulers.successive_halving import BracketPlan, BracketScheduler
+from rung.searchers.base import Searcher
+
+__all__ = ["Hyperband"]
+
+
+def bracket_size(s_max: int, s: int, eta: float) -> int:
+    """Algorithm 1, line 2: ``n = ceil((s_max + 1) / (s + 1) * eta**s)``, computed exactly.
+
+    Example:
+        >>> [bracket_size(4, s, 3) for s in range(4, -1, -1)]
+        [81, 34, 15, 8, 5]
+    """
+    return math.ceil(Fraction(s_max + 1, s + 1) * Fraction(eta) ** s)
+
+
+class Hyperband(BracketScheduler):
+    """Synchronous Hyperband: its brackets one after another, then over again.
+
+    Algorithm 1 of Li et al. (JMLR 2018) on the rung ladder
+    ``levels = rung_levels(min_resource, max_resource, eta)``: ``s_max`` is the number of
+    rungs minus one (the paper's ``floor(log_eta(R / r_min))`` when ``R / r_min`` is a power
+    of eta); bracket ``s`` (line 1, ``s = s_max, ..., 0``) starts
+    ``n = ceil((s_max + 1) / (s + 1) * eta**s)`` configurations (line 2) at
+    ``levels[s_max - s]``, ``s`` rungs below the top, and keeps ``floor(n_i / eta)`` at each
+    step (lines 4-8; see :class:`~rung.schedulers.successive_halving.SyncBracket`). After
+    bracket 0 it starts again at bracket ``s_max``. The paper's ``B = (s_max + 1) R``
+    budget per bracket follows from these sizes.
+
+    Args:
+        searcher: Proposes the configurations.
+        min_resource: The resource of the lowest rung (the paper's ``r`` of bracket s_max).
+        max_resource: The full resource (the paper's ``R``).
+        eta: The reduction factor, >= 2 (the paper's default 3).
+
+    Raises:
+        TypeError: a resource is not an int or eta not a number.
+        ConfigError: min_resource < 1, max_resource < min_resource or eta < 2.
+
+    Example:
+        >>> import rung
+        >>> hb = Hyperband(rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0), 1, 81)
+        >>> [(b.n_configs, b.resources[0]) for b in hb.brackets]
+        [(81, 1), (34, 3), (15, 9), (8, 27), (5, 81)]
+    """
+
+    def __init__(
+        self, searcher: Searcher, min_resource: int, max_resource: int, eta: float = 3
+    ) -> None:
+        super().__init__(searcher, min_resource, max_resource, eta)
+        s_max = self.s_max
+        self._plans = tuple(
+            BracketPlan.halving(
+                bracket_size(s_max, s, self.eta), self.levels[s_max - s :], self.eta
+            )
+            for s in range(s_max, -1, -1)
+        )
+        self._n_brackets = 0
+
+    @property
+    def s_max(self) -> int:
+        """The index of the most aggressive bracket: the number of rungs minus one."""
+        return len(self.levels) - 1
+
+    @property
+    def brackets(self) -> tuple[BracketPlan, ...]:
+        """The brackets ``s = s_max, ..., 0`` in the order they run.
+
+        Each lists ``n_configs`` (the paper's ``n``), ``resources`` (``r_i``) and
+        ``configs_per_step`` (``n_i``) as they are when every value is finite.
+        """
+        return self._plans
+
+    def _next_plan(self) -> BracketPlan:
+        plan = self._plans[self._n_brackets % len(self._plans)]
+        self._n_brackets += 1
+        return plan

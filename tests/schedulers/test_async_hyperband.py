@@ -1,0 +1,258 @@
+"""AsyncHyperband against Algorithm 2 of Li et al. (MLSys 2020) run in every bracket."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from rung.errors import ConfigError
+from rung.schedulers.async_hyperband import AsyncHyperband
+from rung.searchers import RandomSearcher
+from rung.space import choice, uniform
+from rung.types import Decision, Job
+
+NAN, INF = math.nan, math.inf
+
+
+# --- Reference: Algorithm 2 per bracket, written out with plain lists. ---
+
+
+class ReferenceASHA:
+    """Algorithm 2 of Li et al. (2020) with minimum early-stopping rate ``s``, line by line.
+
+    Rung k holds (theta, loss) in arrival order and trains to r * eta**(s + k). Non-finite
+    losses rank last and are never promoted. The ladder is r * eta**k below R, then R.
+    """
+
+    def __init__(self, r: int, R: int, eta: int, s: int = 0) -> None:
+        ladder, k = [], 0
+        while r * eta**k < R:
+            ladder.append(r * eta**k)
+            k += 1
+        ladder.append(R)
+        self.resource = ladder[s:]
+        self.eta = eta
+        self.rung: list[list[tuple[int, float]]] = [[] for _ in self.resource]
+        self.promoted: list[set[int]] = [set() for _ in self.resource]
+
+    @staticmethod
+    def top_k(rung: list[tuple[int, float]], n: int) -> list[int]:
+        ranked = sorted(
+            rung, key=lambda e: (not math.isfinite(e[1]), e[1] if math.isfinite(e[1]) else 0)
+        )
+        return [theta for theta, loss in ranked[:n] if math.isfinite(loss)]
+
+    def find_promotable(self) -> tuple[int, int] | None:
+        # for k = floor(log_eta(R/r)) - s - 1, ..., 1, 0 do
+        for k in range(len(self.rung) - 2, -1, -1):
+            candidates = self.top_k(self.rung[k], len(self.rung[k]) // self.eta)
+            promotable = [t for t in candidates if t not in self.promoted[k]]
+            if len(promotable) > 0:
+                return promotable[0], k
+        return None
+
+    def update(self, theta: int, k: int, loss: float) -> None:
+        self.rung[k].append((theta, loss))
+
+
+class ReferenceAsyncHyperband:
+    """Li et al. (2020), Section 3.3: ASHA in brackets b = 0..K, bracket b with rate s = K - b.
+
+    A promotion comes from the highest rung level over all brackets (ties: lower b).
+    """
+
+    def __init__(self, r: int, R: int, eta: int) -> None:
+        top = len(ReferenceASHA(r, R, eta).resource) - 1
+        self.brackets = [ReferenceASHA(r, R, eta, s=top - b) for b in range(top + 1)]
+        self.sizes = [-(-(top + 1) * eta**b // (b + 1)) for b in range(top + 1)]  # ceil
+
+    def find_promotion(self) -> tuple[int, int, int] | None:
+        """(bracket, theta, k): promote theta out of rung k of the bracket, or None."""
+        best = None
+        for b, bracket in enumerate(self.brackets):
+            found = bracket.find_promotable()
+            if found is not None and (best is None or bracket.resource[found[1]] > best[0]):
+                best = (bracket.resource[found[1]], b, *found)
+        return None if best is None else best[1:]
+
+
+def searcher(seed: int = 0) -> RandomSearcher:
+    return RandomSearcher({"x": uniform(0, 1)}, seed=seed)
+
+
+values = st.one_of(
+    st.sampled_from([0.0, 1.0, 2.0, NAN, INF, -INF]), st.floats(-5, 5, allow_nan=False)
+)
+FINISH, GET, GET_NO_NEW = 0, 1, 2
+KINDS = (FINISH, FINISH, GET, GET, GET_NO_NEW)
+
+
+@st.composite
+def runs(draw) -> list[tuple[int, int, float]]:
+    """Steps of an asynchronous run (see test_asha.py): (kind, pick, value), two bytes a step."""
+    pool = draw(st.lists(values, min_size=1, max_size=10), label="values")
+    raw = draw(st.binary(min_size=80, max_size=400), label="steps")
+    codes = [int.from_bytes(raw[i : i + 2], "little") for i in range(0, len(raw) - 1, 2)]
+    return [(KINDS[c % 5], (c // 5) % 32, pool[(c // 160) % len(pool)]) for c in codes]
+
+
+@st.composite
+def fidelities(draw) -> tuple[int, int, int]:
+    eta = draw(st.sampled_from([2, 3, 4]))
+    r = draw(st.integers(1, 4))
+    return r, draw(st.integers(r, r * eta**3)), eta
+
+
+@settings(max_examples=100)
+@given(fidelity=fidelities(), workers=st.integers(1, 8), seed=st.integers(0, 2**16), run=runs())
+def test_matches_algorithm_2_in_every_bracket(fidelity, workers, seed, run):
+    r, R, eta = fidelity
+    hyperband = AsyncHyperband(searcher(), r, R, eta, seed=seed)
+    ref = ReferenceAsyncHyperband(r, R, eta)
+    assert hyperband.bracket_sizes == ref.sizes
+    assert [list(b.levels) for b in hyperband.brackets] == [b.resource for b in ref.brackets]
+    running: list[tuple[Job, int, int]] = []  # job, bracket, rung index it ends at
+    for kind, pick, value in run:
+        if kind != FINISH and len(running) >= workers or kind == FINISH and running:
+            job, b, k = running.pop(pick % len(running))
+            decision = hyperband.on_result(job, value)
+            if k == len(ref.brackets[b].resource) - 1:
+                assert decision is Decision.COMPLETE
+            else:
+                assert decision is (Decision.PAUSE if math.isfinite(value) else Decision.STOP)
+            ref.brackets[b].update(job.trial_id, k, value)
+            continue
+        job = hyperband.next_job(allow_new_trials=kind != GET_NO_NEW)
+        expected = ref.find_promotion()
+        if expected is None:
+            if kind == GET_NO_NEW:
+                assert job is None
+                continue
+            b = hyperband.bracket_of(job.trial_id)
+            assert job.is_new_trial and job.resource_to == ref.brackets[b].resource[0]
+            running.append((job, b, 0))
+            continue
+        b, theta, k = expected
+        ref.brackets[b].promoted[k].add(theta)
+        resources = ref.brackets[b].resource
+        assert hyperband.bracket_of(theta) == b
+        assert job == Job(theta, hyperband.configs[theta], resources[k], resources[k + 1])
+        running.append((job, b, k + 1))
+
+
+def test_bracket_sizes_and_rungs_mirror_hyperband():
+    hyperband = AsyncHyperband(searcher(), 1, 81, eta=3)
+    # Li et al. (JMLR 2018), Table 1 (R = 81, eta = 3): n = 81, 34, 15, 8, 5 for s = 4..0.
+    assert hyperband.bracket_sizes == [5, 8, 15, 34, 81]
+    assert [b.levels for b in hyperband.brackets] == [
+        (81,),
+        (27, 81),
+        (9, 27, 81),
+        (3, 9, 27, 81),
+        (1, 3, 9, 27, 81),
+    ]
+    assert hyperband.bracket_probabilities == pytest.approx([n / 143 for n in [5, 8, 15, 34, 81]])
+
+
+def draw_brackets(seed, n: int, eta: int = 3) -> list[int]:
+    hyperband = AsyncHyperband(searcher(), 1, 81, eta=eta, seed=seed)
+    return [hyperband.bracket_of(hyperband.next_job().trial_id) for _ in range(n)]
+
+
+def test_same_seed_same_brackets_and_other_seeds_differ():
+    assert draw_brackets(7, 300) == draw_brackets(7, 300)
+    assert draw_brackets(7, 300) == draw_brackets(np.random.default_rng(7), 300)
+    assert draw_brackets(7, 300) != draw_brackets(8, 300)
+
+
+def test_bracket_frequencies_are_proportional_to_n_s():
+    n = 5000
+    counts = Counter(draw_brackets(0, n))
+    observed = np.array([counts[s] for s in range(5)])
+    expected = np.array([5, 8, 15, 34, 81]) / 143
+    assert np.abs(observed / n - expected).max() < 0.02  # binomial sd <= 0.007
+    assert stats.chisquare(observed, expected * n).pvalue > 1e-3
+    # Uniform brackets, the obvious mistake, would be rejected by the same test.
+    assert stats.chisquare(np.full(5, n / 5), expected * n).pvalue < 1e-6
+
+
+def test_highest_rung_first_across_brackets_and_within_own_bracket():
+    hyperband = AsyncHyperband(searcher(), 1, 27, eta=3, seed=1)
+    rng = np.random.default_rng(2)
+    queue = deque(hyperband.next_job() for _ in range(200))
+    rounds: list[list[int]] = []
+    while queue:  # each round: finish every running job, then take all promotions
+        while queue:
+            hyperband.on_result(queue.popleft(), float(rng.normal()))
+        froms = []
+        while (job := hyperband.next_job(allow_new_trials=False)) is not None:
+            bracket = hyperband.brackets[hyperband.bracket_of(job.trial_id)]
+            assert job.resource_to == bracket.next_level(job.resource_from)
+            assert job.trial_id in bracket.rung_at(job.resource_from).values
+            froms.append(job.resource_from)
+            queue.append(job)
+        assert froms == sorted(froms, reverse=True)
+        rounds.append(froms)
+    assert {1, 3, 9} <= set(rounds[0])  # brackets 3, 2 and 1 all promote in the first round
+    assert hyperband.n_trials == 200
+
+
+def test_bracket_zero_runs_straight_to_max_resource():
+    hyperband = AsyncHyperband(searcher(), 1, 9, eta=3, seed=0)
+    for _ in range(60):
+        job = hyperband.next_job()
+        if hyperband.bracket_of(job.trial_id) == 0:
+            assert (job.resource_from, job.resource_to) == (0, 9)
+            assert hyperband.on_result(job, 1.0) is Decision.COMPLETE
+            return
+    pytest.fail("no trial drew bracket 0 in 60 draws")
+
+
+def test_nan_stops_and_allow_new_trials_false_starts_nothing():
+    hyperband = AsyncHyperband(searcher(), 1, 9, eta=3, seed=0)
+    job = hyperband.next_job()
+    expected = Decision.COMPLETE if job.resource_to == 9 else Decision.STOP
+    assert hyperband.on_result(job, NAN) is expected
+    assert hyperband.next_job(allow_new_trials=False) is None
+    assert hyperband.n_trials == 1
+
+
+def test_tiny_space_ends_cleanly():
+    hyperband = AsyncHyperband(RandomSearcher({"c": choice([1, 2, 3, 4])}, seed=0), 1, 9, seed=0)
+    running: deque[Job] = deque()
+    for _ in range(200):
+        job = hyperband.next_job()
+        if job is None and not running:
+            break
+        if job is not None:
+            running.append(job)
+        else:
+            done = running.popleft()
+            hyperband.on_result(done, done.config["c"] / done.resource_to)
+    else:
+        pytest.fail("the schedule never ended")
+    assert hyperband.space_exhausted and hyperband.n_trials == 4
+    assert hyperband.next_job() is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"eta": 1}, ConfigError, ["'eta'", "AsyncHyperband", "1"]),
+        ({"min_resource": 10, "max_resource": 9}, ConfigError, ["'max_resource'", "9"]),
+        ({"seed": -1}, ValueError, ["'seed'", "-1"]),
+        ({"seed": "zero"}, TypeError, ["'seed'", "'zero'"]),
+    ],
+)
+def test_invalid_arguments_name_the_parameter_and_value(kwargs, error, words):
+    arguments = {"min_resource": 1, "max_resource": 9, "eta": 3, **kwargs}
+    with pytest.raises(error) as info:
+        AsyncHyperband(searcher(), **arguments)
+    for word in words:
+        assert word in str(info.value)

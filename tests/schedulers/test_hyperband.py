@@ -1,0 +1,214 @@
+"""Synchronous Hyperband: the bracket table of Li et al. (JMLR 2018) and how brackets run."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rung
+from rung.errors import ConfigError
+from rung.schedulers.hyperband import Hyperband, bracket_size
+from rung.schedulers.successive_halving import BracketPlan
+from rung.searchers.random import RandomSearcher
+from rung.types import Decision, Job
+from tests.schedulers.test_successive_halving import by_trial, check_log, drive, searcher
+
+NAN = float("nan")
+
+
+def make_hb(min_resource=1, max_resource=81, eta=3) -> Hyperband:
+    return Hyperband(searcher(), min_resource, max_resource, eta=eta)
+
+
+def scrambled(job: Job) -> float:
+    """Distinct values whose order is unrelated to trial ids, lower at larger resources."""
+    return ((job.trial_id * 37) % 149) / 149 + 1 / job.resource_to
+
+
+def test_bracket_table_of_the_paper() -> None:
+    hb = make_hb()
+    assert hb.levels == [1, 3, 9, 27, 81] and hb.s_max == 4
+    assert hb.brackets == (
+        BracketPlan(81, (1, 3, 9, 27, 81), (81, 27, 9, 3, 1)),
+        BracketPlan(34, (3, 9, 27, 81), (34, 11, 3, 1)),
+        BracketPlan(15, (9, 27, 81), (15, 5, 1)),
+        BracketPlan(8, (27, 81), (8, 2)),
+        BracketPlan(5, (81,), (5,)),
+    )
+
+
+def test_bracket_size_is_exact() -> None:
+    # 11/9 * 3**8 is 8019.000000000001 in floating point; the bracket must hold 8019.
+    assert bracket_size(10, 8, 3) == 8019
+    assert bracket_size(4, 2, 3) == 15
+    assert [bracket_size(4, s, 2) for s in range(4, -1, -1)] == [16, 10, 7, 5, 5]
+    assert bracket_size(2, 1, 2.5) == math.ceil(3 / 2 * 2.5)
+
+
+def test_non_power_ladder_brackets() -> None:
+    hb = make_hb(1, 10)
+    assert hb.levels == [1, 3, 9, 10]
+    assert hb.brackets == (
+        BracketPlan(27, (1, 3, 9, 10), (27, 9, 3, 1)),
+        BracketPlan(12, (3, 9, 10), (12, 4, 1)),
+        BracketPlan(6, (9, 10), (6, 2)),
+        BracketPlan(4, (10,), (4,)),
+    )
+
+
+def test_single_rung_runs_one_trial_per_bracket() -> None:
+    hb = make_hb(5, 5)
+    assert hb.brackets == (BracketPlan(1, (5,), (1,)),)
+    log = drive(hb, by_trial({}), trial_budget=3)
+    assert [(j.trial_id, j.resource_to, d) for j, _, d in log.results] == [
+        (i, 5, Decision.COMPLETE) for i in range(3)
+    ]
+
+
+def test_one_pass_over_the_brackets_job_by_job() -> None:
+    hb = make_hb()
+    log = drive(hb, scrambled, trial_budget=81 + 34 + 15 + 8 + 5)
+    steps = [
+        (k, len(list(g)))
+        for k, g in itertools.groupby((j.resource_from, j.resource_to) for j in log.jobs)
+    ]
+    assert steps == [
+        ((0, 1), 81), ((1, 3), 27), ((3, 9), 9), ((9, 27), 3), ((27, 81), 1),
+        ((0, 3), 34), ((3, 9), 11), ((9, 27), 3), ((27, 81), 1),
+        ((0, 9), 15), ((9, 27), 5), ((27, 81), 1),
+        ((0, 27), 8), ((27, 81), 2),
+        ((0, 81), 5),
+    ]  # fmt: skip
+    brackets = check_log(hb, log)
+    assert [plan for plan, _ in brackets] == list(hb.brackets)
+    for plan, bracket_steps in brackets:
+        assert tuple(len(s) for s in bracket_steps) == plan.configs_per_step
+    completed = [j.trial_id for j, _, d in log.results if d is Decision.COMPLETE]
+    assert len(completed) == 1 + 1 + 1 + 2 + 5
+    # the winner of the first bracket is its best trial at resource 1
+    assert completed[0] == min(log.jobs[:81], key=scrambled).trial_id
+
+
+def test_loops_over_the_brackets_again() -> None:
+    hb = make_hb(1, 9)  # brackets of 9, 5 and 3 configurations
+    log = drive(hb, by_trial({}), trial_budget=9 + 5 + 3 + 9 + 2)
+    brackets = check_log(hb, log)
+    assert [p for p, _ in brackets] == [*hb.brackets, *hb.brackets[:2]]
+    assert [len(steps[0]) for _, steps in brackets] == [9, 5, 3, 9, 2]
+
+
+def test_barrier_with_parallel_workers() -> None:
+    hb = make_hb(1, 9)
+    jobs = [hb.next_job() for _ in range(9)]
+    assert [j.trial_id for j in jobs] == list(range(9)) and {j.resource_to for j in jobs} == {1}
+    assert hb.next_job() is None
+    for j in jobs[:-1]:
+        hb.on_result(j, -j.trial_id)
+        assert hb.next_job() is None
+    assert hb.on_result(jobs[-1], NAN) is Decision.STOP
+    promoted = [hb.next_job(), hb.next_job(), hb.next_job()]
+    assert [j.trial_id for j in promoted] == [7, 6, 5] and hb.next_job() is None
+    for j in promoted:
+        hb.on_result(j, 1.0)
+    assert hb.next_job() == Job.resume(promoted[0], 9)  # tie: the first to report wins
+    assert hb.next_job() is None
+
+
+def test_nan_is_never_promoted() -> None:
+    hb = make_hb(1, 9)
+    values = {i: NAN for i in range(8)}
+    log = drive(hb, by_trial(values), trial_budget=9)
+    # 9 trials, floor(9/3) = 3 slots, one finite value: trial 8 alone goes on.
+    assert [(j.trial_id, j.resource_to) for j in log.jobs[9:]] == [(8, 3)]
+    check_log(hb, log)
+
+
+def test_no_new_trials_shrinks_the_bracket_and_ends() -> None:
+    hb = make_hb(1, 9)
+    jobs = [hb.next_job() for _ in range(7)]
+    assert hb.next_job(allow_new_trials=False) is None
+    for j in jobs:
+        hb.on_result(j, j.trial_id)
+    promoted = [hb.next_job(False), hb.next_job(False), hb.next_job(False)]
+    assert [j.trial_id for j in promoted[:2]] == [0, 1] and promoted[2] is None  # floor(7/3)
+    for j in promoted[:2]:
+        hb.on_result(j, j.trial_id)
+    assert hb.next_job(False) is None  # floor(2/3) = 0: the bracket ends at 3
+    assert hb.n_trials == 7
+
+
+def test_space_exhaustion_ends_cleanly() -> None:
+    hb = Hyperband(RandomSearcher({"c": rung.choice(list(range(11)))}, seed=3), 1, 9)
+    log = drive(hb, by_trial({}), workers=4)
+    assert hb.space_exhausted and hb.n_trials == 11
+    brackets = check_log(hb, log)
+    assert [len(steps[0]) for _, steps in brackets] == [9, 2]
+    assert hb.next_job() is None
+
+
+def test_rejects_jobs_it_did_not_hand_out() -> None:
+    hb = make_hb()
+    job = hb.next_job()
+    with pytest.raises(ValueError, match="no running job"):
+        hb.on_result(Job.resume(job, 3), 0.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((1, 81, 1), ConfigError, "'eta' parameter of Hyperband must be >= 2; got 1"),
+        ((1, 81, 1.5), ConfigError, "'eta' parameter of Hyperband must be >= 2; got 1.5"),
+        ((1, 81, "3"), TypeError, "'eta' parameter of Hyperband must be a number"),
+        ((9, 3, 3), ConfigError, "'max_resource' parameter of Hyperband must be >= min_resource=9"),
+        ((0, 3, 3), ConfigError, "'min_resource' parameter of Hyperband must be >= 1"),
+        ((1.0, 3, 3), TypeError, "'min_resource' parameter of Hyperband must be an int"),
+    ],
+)
+def test_argument_validation(args, error, message) -> None:
+    with pytest.raises(error, match=message):
+        Hyperband(searcher(), *args)
+
+
+values_stream = st.lists(
+    st.one_of(st.floats(-1, 1), st.sampled_from([0.0, NAN, -math.inf, math.inf])),
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(
+    eta=st.one_of(st.sampled_from([2, 3, 4]), st.floats(2, 5)),
+    min_resource=st.integers(1, 5),
+    ratio=st.integers(1, 60),
+    workers=st.integers(1, 8),
+    budget=st.integers(1, 120),
+    values=values_stream,
+    picks=st.lists(st.integers(0, 7), min_size=1, max_size=10),
+)
+def test_property_brackets_cycle_and_halve(
+    eta, min_resource, ratio, workers, budget, values, picks
+) -> None:
+    hb = Hyperband(searcher(), min_resource, min_resource * ratio, eta=eta)
+    assert len(hb.brackets) == len(hb.levels) == hb.s_max + 1
+    for s, plan in zip(range(hb.s_max, -1, -1), hb.brackets, strict=True):
+        assert plan.resources[0] == hb.levels[hb.s_max - s]
+        assert plan.n_configs >= eta**s - 1e-9
+    stream = itertools.cycle(values)
+    pick_stream = itertools.cycle(picks)
+    log = drive(
+        hb,
+        lambda job: next(stream),
+        workers=workers,
+        trial_budget=budget,
+        pick=lambda n: next(pick_stream),
+    )
+    brackets = check_log(hb, log)
+    assert [p for p, _ in brackets] == [
+        hb.brackets[i % len(hb.brackets)] for i in range(len(brackets))
+    ]
+    assert hb.n_trials == budget
+    assert hb.next_job(allow_new_trials=False) is None

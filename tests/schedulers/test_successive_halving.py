@@ -1,0 +1,404 @@
+"""Synchronous successive halving: the ladder, round sizes, promotions, barriers, endings.
+
+The helpers :func:`drive` and :func:`check_log` replay a scheduler against a value function
+with parallel workers and check the rules every synchronous bracket scheduler obeys; the
+Hyperband tests reuse them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rung
+from rung.errors import ConfigError
+from rung.schedulers.successive_halving import BracketPlan, BracketScheduler, SuccessiveHalving
+from rung.searchers.random import RandomSearcher
+from rung.types import Decision, Job
+
+NAN = float("nan")
+
+
+def searcher(seed: int = 0) -> RandomSearcher:
+    return RandomSearcher({"x": rung.uniform(0, 1)}, seed=seed)
+
+
+def make_sh(min_resource=5, max_resource=20, eta=2, n_configs=None) -> SuccessiveHalving:
+    return SuccessiveHalving(searcher(), min_resource, max_resource, eta=eta, n_configs=n_configs)
+
+
+def by_trial(values: dict[int, float], default: float = 0.5) -> Callable[[Job], float]:
+    """A value function that depends on the trial only (so its rank holds at every rung)."""
+    return lambda job: values.get(job.trial_id, default)
+
+
+@dataclass
+class Log:
+    """What a drive did, in time order.
+
+    Events are ("job", bracket, job, allowed) and ("result", job, value, decision).
+    """
+
+    events: list[tuple] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [e[2] for e in self.events if e[0] == "job"]
+
+    @property
+    def results(self) -> list[tuple[Job, float, Decision]]:
+        return [e[1:] for e in self.events if e[0] == "result"]
+
+
+def drive(
+    scheduler: BracketScheduler,
+    value: Callable[[Job], float],
+    *,
+    workers: int = 1,
+    trial_budget: int | None = None,
+    pick: Callable[[int], int] = lambda n: 0,
+    max_events: int = 20_000,
+) -> Log:
+    """Runs ``scheduler`` until it is exhausted (None with nothing running).
+
+    Up to ``workers`` jobs run at once; ``pick(n)`` chooses which of the ``n`` running jobs
+    reports next; after ``trial_budget`` trials, ``allow_new_trials`` is False.
+    """
+    log = Log()
+    running: list[Job] = []
+    while len(log.events) < max_events:
+        while len(running) < workers:
+            allowed = trial_budget is None or scheduler.n_trials < trial_budget
+            job = scheduler.next_job(allowed)
+            if job is None:
+                break
+            log.events.append(("job", scheduler.bracket, job, allowed))
+            running.append(job)
+        if not running:
+            return log
+        job = running.pop(pick(len(running)) % len(running))
+        v = value(job)
+        log.events.append(("result", job, v, scheduler.on_result(job, v)))
+    raise AssertionError(f"the schedule did not end within {max_events} events")
+
+
+def expected_top(results: list[tuple[int, float]], eta: float) -> list[int]:
+    """The best floor(n / eta) finite trials, ties by completion order, best first."""
+    order = sorted(
+        range(len(results)),
+        key=lambda i: (
+            not math.isfinite(results[i][1]),
+            results[i][1] if math.isfinite(results[i][1]) else 0.0,
+            i,
+        ),
+    )
+    keep = order[: math.floor(len(results) / eta)]
+    return [results[i][0] for i in keep if math.isfinite(results[i][1])]
+
+
+def check_log(scheduler: BracketScheduler, log: Log) -> list[tuple[BracketPlan, list[list[Job]]]]:
+    """Checks the rules of synchronous brackets; returns each bracket's plan and steps."""
+    max_r = scheduler.max_resource
+    running: dict[int, Job] = {}
+    last: dict[int, tuple[Job, Decision]] = {}
+    brackets: list[tuple[object, list[list[Job]]]] = []
+    values: dict[tuple[int, int], float] = {}
+    done: list[Job] = []  # completion order
+    n_new = 0
+    for event in log.events:
+        if event[0] == "job":
+            _, bracket, job, allowed = event
+            assert job.trial_id not in running, f"trial {job.trial_id} got two jobs at once"
+            assert job.resource_to in scheduler.levels
+            if job.is_new_trial:
+                assert allowed and job.trial_id == n_new
+                n_new += 1
+                assert job.resource_to == bracket.plan.resources[0]
+            else:
+                previous, decision = last[job.trial_id]
+                assert decision is Decision.PAUSE, f"trial {job.trial_id} resumed after {decision}"
+                assert job.resource_from == previous.resource_to
+                resources = bracket.plan.resources
+                assert job.resource_to == resources[resources.index(job.resource_from) + 1]
+            # barrier: every running job belongs to the same bracket and the same step
+            for other in running.values():
+                assert other.resource_to == job.resource_to and brackets[-1][0] is bracket
+            if not brackets or brackets[-1][0] is not bracket:
+                assert not running, "a bracket started while the previous one ran"
+                brackets.append((bracket, []))
+            steps = brackets[-1][1]
+            if not steps or steps[-1][-1].resource_to != job.resource_to:
+                steps.append([])
+            steps[-1].append(job)
+            running[job.trial_id] = job
+        else:
+            _, job, value, decision = event
+            assert running.pop(job.trial_id) == job
+            last[job.trial_id] = (job, decision)
+            values[job.trial_id, job.resource_to] = value
+            done.append(job)
+            if job.resource_to == max_r:
+                assert decision is Decision.COMPLETE
+            else:
+                assert decision in (Decision.PAUSE, Decision.STOP)
+                if not math.isfinite(value):
+                    assert decision is Decision.STOP
+    assert not running
+    seen = [(j.trial_id, j.resource_to) for j in log.jobs]
+    assert len(seen) == len(set(seen)), "a trial was promoted twice"
+    rank = {(j.trial_id, j.resource_to): i for i, j in enumerate(done)}
+    plans = []
+    for i, (bracket, steps) in enumerate(brackets):
+        plan = bracket.plan
+        if i < len(brackets) - 1:
+            assert len(steps[0]) == plan.n_configs, "only the last bracket may shrink"
+        assert 1 <= len(steps[0]) <= plan.n_configs
+        for k, step in enumerate(steps):
+            assert step[0].resource_to == plan.resources[k]
+            ordered = sorted(step, key=lambda j: rank[j.trial_id, j.resource_to])
+            results = [(j.trial_id, values[j.trial_id, j.resource_to]) for j in ordered]
+            top = expected_top(results, scheduler.eta)
+            if k + 1 < len(steps):
+                assert [j.trial_id for j in steps[k + 1]] == top, "not the best were promoted"
+            elif k + 1 < len(plan.resources):
+                assert top == [], "the bracket ended though trials could go on"
+        plans.append((plan, steps))
+    return plans
+
+
+def test_ladder_and_default_round_size() -> None:
+    sh = make_sh()
+    assert sh.levels == [5, 10, 20]
+    assert sh.n_configs == 4
+    assert sh.plan == BracketPlan(4, (5, 10, 20), (4, 2, 1))
+    sh = make_sh(1, 81, eta=3)
+    assert (sh.levels, sh.n_configs, sh.plan.configs_per_step) == (
+        [1, 3, 9, 27, 81],
+        81,
+        (81, 27, 9, 3, 1),
+    )
+
+
+def test_non_power_ladder() -> None:
+    sh = make_sh(1, 10, eta=3)
+    assert sh.levels == [1, 3, 9, 10]
+    assert sh.plan.configs_per_step == (27, 9, 3, 1)
+    log = drive(sh, by_trial({}), trial_budget=27)
+    assert [j.resource_to for j in log.jobs] == [1] * 27 + [3] * 9 + [9] * 3 + [10]
+
+
+def test_one_round_step_by_step() -> None:
+    sh = make_sh()
+    values = {0: 3.0, 1: 1.0, 2: 4.0, 3: 2.0}
+    jobs = [sh.next_job() for _ in range(4)]
+    assert [(j.trial_id, j.resource_from, j.resource_to) for j in jobs] == [
+        (i, 0, 5) for i in range(4)
+    ]
+    assert sh.next_job() is None  # barrier: the rung waits for its four results
+    decisions = [sh.on_result(j, values[j.trial_id]) for j in jobs]
+    # trial 2 is third-best while only floor(4/2) = 2 go on; trial 3 completes the rung.
+    assert decisions == [Decision.PAUSE, Decision.PAUSE, Decision.STOP, Decision.PAUSE]
+    promoted = [sh.next_job(), sh.next_job()]
+    assert promoted == [Job.resume(jobs[1], 10), Job.resume(jobs[3], 10)]
+    assert sh.next_job() is None
+    assert sh.on_result(promoted[1], 0.5) is Decision.PAUSE
+    assert sh.on_result(promoted[0], 0.7) is Decision.STOP  # completes the rung, not the best
+    final = sh.next_job()
+    assert final == Job.resume(promoted[1], 20)
+    assert sh.next_job() is None
+    assert sh.on_result(final, 0.1) is Decision.COMPLETE
+    nxt = sh.next_job()  # a new round follows
+    assert (nxt.trial_id, nxt.resource_from, nxt.resource_to) == (4, 0, 5)
+
+
+def test_promotes_exactly_the_best_floor_n_over_eta() -> None:
+    values = {i: v for i, v in enumerate([0.9, 0.2, 0.5, 0.1, 0.8, 0.3, 0.7])}
+    sh = make_sh(n_configs=7)
+    log = drive(sh, by_trial(values), trial_budget=7)
+    steps = check_log(sh, log)[0][1]
+    assert [[j.trial_id for j in s] for s in steps] == [list(range(7)), [3, 1, 5], [3]]
+
+
+def test_ties_go_to_the_earlier_result() -> None:
+    sh = make_sh(n_configs=4)
+    log = drive(sh, by_trial({}, default=1.0), trial_budget=4, workers=4, pick=lambda n: n - 1)
+    # results arrive 3, 2, 1, 0: the first two to report win the tie.
+    assert [j.trial_id for j in log.jobs if j.resource_to == 10] == [3, 2]
+    check_log(sh, log)
+
+
+def test_nan_is_never_promoted() -> None:
+    values = {0: NAN, 1: 0.5, 2: NAN, 3: math.inf, 4: NAN, 5: NAN, 6: 0.1, 7: NAN}
+    sh = make_sh(n_configs=8)
+    log = drive(sh, by_trial(values), trial_budget=8)
+    assert [j.trial_id for j in log.jobs if j.resource_to == 10] == [6, 1]  # 2 finite of 4 slots
+    assert [(j.trial_id, d) for j, v, d in log.results if not math.isfinite(v)] == [
+        (t, Decision.STOP) for t in (0, 2, 3, 4, 5, 7)
+    ]
+    check_log(sh, log)
+
+
+def test_all_nan_round_ends_and_the_next_starts() -> None:
+    sh = make_sh()
+    log = drive(sh, by_trial({}, default=NAN), trial_budget=8)
+    assert [(j.trial_id, j.resource_to) for j in log.jobs] == [(i, 5) for i in range(8)]
+    assert len(check_log(sh, log)) == 2
+
+
+def test_barrier_with_parallel_workers() -> None:
+    sh = make_sh(n_configs=6)  # 6 -> 3 -> 1
+    jobs = [sh.next_job() for _ in range(6)]
+    assert all(j is not None and j.resource_to == 5 for j in jobs)
+    assert sh.next_job() is None and sh.next_job() is None
+    for j in jobs[:-1]:
+        sh.on_result(j, j.trial_id)
+        assert sh.next_job() is None  # one job of the rung still runs
+    sh.on_result(jobs[-1], 10.0)
+    second = [sh.next_job() for _ in range(3)]
+    assert [j.trial_id for j in second] == [0, 1, 2]
+    assert sh.next_job() is None
+    sh.on_result(second[2], 0.0)
+    sh.on_result(second[0], 1.0)
+    assert sh.next_job() is None
+    sh.on_result(second[1], 2.0)
+    assert sh.next_job() == Job.resume(second[2], 20)
+
+
+def test_no_new_trials_shrinks_the_round_and_ends() -> None:
+    sh = make_sh(n_configs=8)
+    jobs = [sh.next_job() for _ in range(3)]
+    assert sh.next_job(allow_new_trials=False) is None  # its three jobs still run
+    # The rung closed at 3 trials: floor(3/2) = 1 goes on, decided by the last result.
+    decisions = [sh.on_result(j, v) for j, v in zip(jobs, [0.3, 0.1, 0.2], strict=True)]
+    assert decisions == [Decision.PAUSE, Decision.PAUSE, Decision.STOP]
+    promoted = sh.next_job(allow_new_trials=False)
+    assert promoted == Job.resume(jobs[1], 10)
+    assert sh.next_job(allow_new_trials=False) is None
+    assert sh.on_result(promoted, 0.1) is Decision.STOP  # floor(1/2) = 0: the round ends at 10
+    assert sh.next_job(allow_new_trials=False) is None
+    assert sh.n_trials == 3
+
+
+def test_no_new_trials_after_the_results_closes_the_rung_then() -> None:
+    sh = make_sh(n_configs=8)
+    jobs = [sh.next_job() for _ in range(3)]
+    # With room for 8, floor(8/2) = 4 may go on: none of the three is ruled out yet.
+    decisions = [sh.on_result(j, v) for j, v in zip(jobs, [0.3, 0.1, 0.2], strict=True)]
+    assert decisions == [Decision.PAUSE] * 3
+    assert sh.next_job(allow_new_trials=False) == Job.resume(jobs[1], 10)
+    assert sh.next_job(allow_new_trials=False) is None
+
+
+def test_no_new_trials_before_any_trial_ends_at_once() -> None:
+    sh = make_sh()
+    assert sh.next_job(allow_new_trials=False) is None
+    assert sh.n_trials == 0
+
+
+def test_trial_budget_mid_round_with_workers() -> None:
+    sh = make_sh(n_configs=16)
+    log = drive(sh, by_trial({i: (i * 7) % 11 for i in range(100)}), trial_budget=21, workers=3)
+    plans = check_log(sh, log)
+    assert [len(steps[0]) for _, steps in plans] == [16, 5]
+    assert [len(s) for s in plans[1][1]] == [5, 2, 1]
+
+
+def test_space_exhaustion_ends_cleanly() -> None:
+    sh = SuccessiveHalving(RandomSearcher({"c": rung.choice([1, 2, 3, 4, 5])}, seed=1), 1, 4)
+    log = drive(sh, by_trial({}), workers=2)
+    assert sh.space_exhausted and sh.n_trials == 5
+    plans = check_log(sh, log)
+    assert [[len(s) for s in steps] for _, steps in plans] == [[4, 2, 1], [1]]
+    assert sh.next_job() is None
+
+
+def test_rejects_unknown_and_repeated_jobs() -> None:
+    sh = make_sh()
+    job = sh.next_job()
+    with pytest.raises(ValueError, match="did not create trial 7"):
+        sh.on_result(Job.start(7, {"x": 0.1}, 5), 0.0)
+    with pytest.raises(ValueError, match="no running job"):
+        sh.on_result(Job(job.trial_id, job.config, 0, 10), 0.0)
+    sh.on_result(job, 0.0)
+    with pytest.raises(ValueError, match="no running job"):
+        sh.on_result(job, 0.0)
+
+
+def test_observes_every_result() -> None:
+    sh = make_sh()
+    log = drive(sh, by_trial({0: NAN}), trial_budget=4)
+    observed = [(o.resource, repr(o.value)) for o in sh.searcher.observations]
+    assert observed == [(j.resource_to, repr(v)) for j, v, _ in log.results]
+    assert observed[0] == (5, "nan")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"eta": 1}, ConfigError, "'eta' parameter of SuccessiveHalving must be >= 2; got 1"),
+        ({"min_resource": 30}, ConfigError, "'max_resource' parameter of SuccessiveHalving"),
+        ({"min_resource": 0}, ConfigError, "'min_resource' parameter of SuccessiveHalving"),
+        ({"max_resource": 20.0}, TypeError, "'max_resource' parameter"),
+        (
+            {"n_configs": 0},
+            ConfigError,
+            "'n_configs' parameter of SuccessiveHalving must be >= 1; got 0",
+        ),
+        (
+            {"n_configs": 2.5},
+            TypeError,
+            "'n_configs' parameter of SuccessiveHalving must be an int",
+        ),
+        ({"n_configs": True}, TypeError, "'n_configs'"),
+    ],
+)
+def test_argument_validation(kwargs, error, message) -> None:
+    args = {"min_resource": 5, "max_resource": 20, **kwargs}
+    with pytest.raises(error, match=message):
+        SuccessiveHalving(searcher(), **args)
+
+
+def test_searcher_must_be_a_searcher() -> None:
+    with pytest.raises(TypeError, match="'searcher' parameter of SuccessiveHalving"):
+        SuccessiveHalving(object(), 1, 8)  # type: ignore[arg-type]
+
+
+values_stream = st.lists(
+    st.one_of(st.floats(0, 1), st.sampled_from([0.5, NAN, math.inf])), min_size=1, max_size=40
+)
+
+
+@given(
+    eta=st.one_of(st.sampled_from([2, 3, 4]), st.floats(2, 4)),
+    min_resource=st.integers(1, 4),
+    ratio=st.integers(1, 40),
+    n_configs=st.one_of(st.none(), st.integers(1, 20)),
+    workers=st.integers(1, 6),
+    budget=st.integers(1, 50),
+    values=values_stream,
+    picks=st.lists(st.integers(0, 5), min_size=1, max_size=10),
+)
+def test_property_synchronous_rules(
+    eta, min_resource, ratio, n_configs, workers, budget, values, picks
+) -> None:
+    sh = SuccessiveHalving(
+        searcher(), min_resource, min_resource * ratio, eta=eta, n_configs=n_configs
+    )
+    stream = iter(values * 1000)
+    pick_stream = iter(picks * 10_000)
+    log = drive(
+        sh,
+        lambda job: next(stream),
+        workers=workers,
+        trial_budget=budget,
+        pick=lambda n: next(pick_stream),
+    )
+    plans = check_log(sh, log)
+    assert sh.n_trials == budget == sum(len(steps[0]) for _, steps in plans)
+    assert all(plan == sh.plan for plan, _ in plans)
+    assert sh.next_job(allow_new_trials=False) is None
