@@ -13,8 +13,16 @@ MF = MultiFidelity(TOY, max_resource=9)
 @pytest.mark.parametrize("objective", ["function", "iterative"])
 def test_every_multi_fidelity_scheduler_runs_both_objective_forms(scheduler, objective):
     fn = MF if objective == "function" else MF.iterative
-    result = rung.tune(fn, MF.space, scheduler=scheduler, min_resource=1, max_resource=9, eta=3,
-                       max_trials=30, seed=0)
+    result = rung.tune(
+        fn,
+        MF.space,
+        scheduler=scheduler,
+        min_resource=1,
+        max_resource=9,
+        eta=3,
+        max_trials=30,
+        seed=0,
+    )
     assert result.n_trials <= 30 and result.n_jobs >= result.n_trials
     assert result.best_value < 5.0
     assert max(j.resource_to for j in result.jobs) == 9
@@ -23,7 +31,9 @@ def test_every_multi_fidelity_scheduler_runs_both_objective_forms(scheduler, obj
 
 def test_scheduler_names_accept_dashes_and_enums():
     a = rung.tune(MF, MF.space, scheduler="async-hyperband", max_resource=9, max_trials=10, seed=1)
-    b = rung.tune(MF, MF.space, scheduler=SchedulerName.ASYNC_HYPERBAND, max_resource=9, max_trials=10, seed=1)
+    b = rung.tune(
+        MF, MF.space, scheduler=SchedulerName.ASYNC_HYPERBAND, max_resource=9, max_trials=10, seed=1
+    )
     assert [j.value for j in a.jobs] == [j.value for j in b.jobs]
 
 
@@ -34,8 +44,17 @@ def test_bo_on_fifo_finds_the_branin_basin():
 
 def test_same_seed_same_result_through_tune():
     runs = [
-        rung.tune(MF.iterative, MF.space, searcher="bo", scheduler="asha", max_resource=9,
-                  eta=3, max_trials=12, seed=4, n_init=4)
+        rung.tune(
+            MF.iterative,
+            MF.space,
+            searcher="bo",
+            scheduler="asha",
+            max_resource=9,
+            eta=3,
+            max_trials=12,
+            seed=4,
+            n_init=4,
+        )
         for _ in range(2)
     ]
     assert [(j.trial_id, j.resource_to, j.value) for j in runs[0].jobs] == [
@@ -44,7 +63,9 @@ def test_same_seed_same_result_through_tune():
 
 
 def test_scheduler_options_reach_the_scheduler():
-    result = rung.tune(MF, MF.space, scheduler="sh", max_resource=9, eta=3, n_configs=3, max_trials=3)
+    result = rung.tune(
+        MF, MF.space, scheduler="sh", max_resource=9, eta=3, n_configs=3, max_trials=3
+    )
     assert result.rung_counts() == {1: 3, 3: 1}
 
 

@@ -25,7 +25,13 @@ def domains(draw):
     if kind == "randint":
         low = draw(st.integers(-1000, 1000))
         return RandInt(low, low + draw(st.integers(1, 1000)))
-    return Choice(draw(st.lists(st.one_of(st.integers(), st.text(max_size=3)), min_size=1, max_size=6, unique=True)))
+    return Choice(
+        draw(
+            st.lists(
+                st.one_of(st.integers(), st.text(max_size=3)), min_size=1, max_size=6, unique=True
+            )
+        )
+    )
 
 
 @given(domains(), st.integers(0, 2**32 - 1))
@@ -162,3 +168,23 @@ def test_same_seed_same_samples():
     space = Space({"a": rung.uniform(0, 1), "k": rung.randint(1, 100), "c": rung.choice([1, 2, 3])})
     draws = [[space.sample(np.random.default_rng(s)) for _ in range(5)] for s in (7, 7)]
     assert draws[0] == draws[1]
+
+
+@given(domains(), st.lists(st.floats(-0.5, 1.5, allow_nan=False), min_size=1, max_size=20))
+def test_vectorized_decoding_matches_scalar_decoding(domain, units):
+    vectorized = domain.decode_array(np.array(units))
+    scalar = [domain.decode(u) for u in units]
+    if isinstance(domain, (RandInt, Choice)):
+        assert vectorized == scalar
+    else:
+        assert vectorized == pytest.approx(scalar, rel=1e-12)
+    assert all(domain.contains(v) for v in vectorized)
+
+
+def test_decode_many_keeps_order_and_constants():
+    space = Space({"a": rung.uniform(0, 1), "c": "const", "k": rung.randint(0, 3)})
+    configs = space.decode_many(np.array([[0.5, 0.0], [0.25, 0.99]]))
+    assert configs == [{"a": 0.5, "c": "const", "k": 0}, {"a": 0.25, "c": "const", "k": 2}]
+    assert list(configs[0]) == ["a", "c", "k"]
+    with pytest.raises(ValueError, match="shape"):
+        space.decode_many(np.zeros((2, 3)))

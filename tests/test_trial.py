@@ -67,12 +67,20 @@ def test_report_at_resource_to_ends_the_job_past_a_users_broad_except():
 
     def objective():
         for epoch in (1, 2, 3):
-            try:
+            try:  # noqa: SIM105 - users write this; the job must still end at resource_to
                 trial.report(epoch, 0.0)
-            except Exception:  # users write this; the job must still end at resource_to
+            except Exception:
                 pass
 
     with pytest.raises(BaseException) as info:
         objective()
     assert not isinstance(info.value, Exception)
     assert [r.resource for r in trial.reports] == [1, 2]
+
+
+def test_seed_deriver_matches_derive_seed():
+    from rung._random import SeedDeriver, derive_seed
+
+    derive = SeedDeriver(7)
+    assert [derive(k) for k in range(50)] == [derive_seed(7, k) for k in range(50)]
+    assert len({derive(k) for k in range(1000)}) == 1000

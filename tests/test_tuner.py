@@ -192,7 +192,9 @@ def test_time_budget_stops_dispatch_and_interrupts_iterative_jobs_at_a_report():
     result = Tuner(train, scheduler, clock=clock).run(time_budget_s=5.5)
     # trial 0: 0->2 (t=2), 2->5 (t=5); trial 1 starts at t=5 and is cut at its report at t=6.
     assert [(j.trial_id, j.status) for j in result.jobs] == [
-        (0, JobStatus.COMPLETED), (0, JobStatus.COMPLETED), (1, JobStatus.INTERRUPTED),
+        (0, JobStatus.COMPLETED),
+        (0, JobStatus.COMPLETED),
+        (1, JobStatus.INTERRUPTED),
     ]
     assert result.jobs[-1].decision is None
     assert result.trials[1].status is TrialStatus.PAUSED
@@ -204,7 +206,9 @@ def test_time_budget_stops_dispatch_and_interrupts_iterative_jobs_at_a_report():
 
 def test_callbacks_see_every_job_and_the_best_value():
     seen = []
-    Tuner(quadratic, fifo(), callbacks=[lambda job, best: seen.append((job.index, best))]).run(max_jobs=5)
+    Tuner(quadratic, fifo(), callbacks=[lambda job, best: seen.append((job.index, best))]).run(
+        max_jobs=5
+    )
     assert [i for i, _ in seen] == [0, 1, 2, 3, 4]
     bests = [b for _, b in seen]
     assert bests == sorted(bests, reverse=True)

@@ -90,8 +90,13 @@ def make_scheduler(
         from rung.schedulers.fifo import FIFO
 
         if eta is not None or min_resource is not None or options:
-            extra = sorted({*options, *(["eta"] if eta is not None else []),
-                            *(["min_resource"] if min_resource is not None else [])})
+            extra = sorted(
+                {
+                    *options,
+                    *(["eta"] if eta is not None else []),
+                    *(["min_resource"] if min_resource is not None else []),
+                }
+            )
             raise ConfigError(f"The 'fifo' scheduler takes no {', '.join(extra)}.")
         return FIFO(searcher, max_resource=max_resource)
     if max_resource is None:
@@ -174,11 +179,20 @@ def tune(
     space = Space(space)
     built_searcher = make_searcher(searcher, space, derive_seed(seed, 1), initial_config, n_init)
     built_scheduler = make_scheduler(
-        scheduler, built_searcher, min_resource, max_resource, eta,
-        seed=derive_seed(seed, 2), **scheduler_options,
+        scheduler,
+        built_searcher,
+        min_resource,
+        max_resource,
+        eta,
+        seed=derive_seed(seed, 2),
+        **scheduler_options,
     )
     tuner = Tuner(
-        objective, built_scheduler, direction=direction, seed=seed,
-        resource_name=resource_name, callbacks=callbacks,
+        objective,
+        built_scheduler,
+        direction=direction,
+        seed=seed,
+        resource_name=resource_name,
+        callbacks=callbacks,
     )
     return tuner.run(max_trials=max_trials, max_jobs=max_jobs, time_budget_s=time_budget_s)

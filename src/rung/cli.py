@@ -44,12 +44,22 @@ def _demo(args: argparse.Namespace) -> int:
     )
     branin = MultiFidelity(BRANIN, max_resource=81)
     print(f"multi-fidelity Branin (optimum {branin.optimum:.6f}), ASHA 1..81 epochs, eta 3:")
-    header = f"  {'searcher':<8} {'trials':>6} {'jobs':>6} {'epochs':>7} {'best':>9} {'regret':>9} {'time':>8}"
+    header = (
+        f"  {'searcher':<8} {'trials':>6} {'jobs':>6} {'epochs':>7} "
+        f"{'best':>9} {'regret':>9} {'time':>8}"
+    )
     print(header)
     for searcher in ("random", "bo"):
         result = rung.tune(
-            branin.iterative, branin.space, searcher=searcher, scheduler="asha",
-            min_resource=1, max_resource=81, eta=3, max_trials=args.trials * 3, seed=args.seed,
+            branin.iterative,
+            branin.space,
+            searcher=searcher,
+            scheduler="asha",
+            min_resource=1,
+            max_resource=81,
+            eta=3,
+            max_trials=args.trials * 3,
+            seed=args.seed,
         )
         regret = branin.base.regret(result.best_value)
         print(
@@ -65,13 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
     import rung
 
     parser = argparse.ArgumentParser(
-        prog="rung", description="Hyperparameter optimization: random search and BO, ASHA and Hyperband."
+        prog="rung",
+        description="Hyperparameter optimization: random search and BO, ASHA and Hyperband.",
     )
     parser.add_argument("--version", action="version", version=f"rung {rung.__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser("demo", help="tune synthetic functions (quadratic, Branin with ASHA)")
-    demo.add_argument("--trials", type=_positive_int, default=40, help="trial budget per run (default 40)")
+    demo = commands.add_parser(
+        "demo", help="tune synthetic functions (quadratic, Branin with ASHA)"
+    )
+    demo.add_argument(
+        "--trials", type=_positive_int, default=40, help="trial budget per run (default 40)"
+    )
     demo.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
     demo.set_defaults(handler=_demo)
     return parser
@@ -82,7 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
     )
     if args.command is None:
         parser.print_help()

@@ -16,12 +16,16 @@ from rung.types import Decision, Direction, JobStatus, Report, TrialStatus
 
 __all__ = ["RunRecorder"]
 
-_STATUS_AFTER = {
-    Decision.CONTINUE: TrialStatus.RUNNING,
-    Decision.PAUSE: TrialStatus.PAUSED,
-    Decision.STOP: TrialStatus.STOPPED,
-    Decision.COMPLETE: TrialStatus.COMPLETED,
-}
+
+def _status_after(decision: Decision) -> TrialStatus:
+    """The status a scheduler's decision leaves its trial in."""
+    if decision is Decision.PAUSE:
+        return TrialStatus.PAUSED
+    if decision is Decision.COMPLETE:
+        return TrialStatus.COMPLETED
+    if decision is Decision.STOP:
+        return TrialStatus.STOPPED
+    return TrialStatus.RUNNING  # CONTINUE
 
 
 class RunRecorder:
@@ -36,6 +40,7 @@ class RunRecorder:
 
     def __init__(self, direction: Direction, retrains_from_scratch: bool) -> None:
         self.direction = direction
+        self._sign = direction.sign()
         self._scratch = retrains_from_scratch
         self._configs: dict[int, Mapping[str, Any]] = {}
         self._status: dict[int, TrialStatus] = {}
@@ -43,7 +48,7 @@ class RunRecorder:
         self._errors: dict[int, str] = {}
         self.checkpoints: dict[int, Any] = {}
         self.jobs: list[JobRecord] = []
-        self.trajectory: list[TrajectoryPoint] = []
+        self._trajectory: list[tuple[float, int, tuple[float, int] | None]] = []
         self._resource = 0
         self._best: tuple[float, int] | None = None  # (minimized value, trial id)
 
@@ -55,63 +60,94 @@ class RunRecorder:
 
     def job_finished(self, outcome: Outcome, decision: Decision | None) -> JobRecord:
         """Records a finished job and the scheduler's decision for its trial."""
+        # Hot path (every job): enums are compared with `is`, as hashing them runs Python code.
         job = outcome.job
         tid = job.trial_id
         self._reports[tid].extend(outcome.reports)
         if outcome.status is JobStatus.FAILED:
-            self._status[tid] = TrialStatus.FAILED
+            status = TrialStatus.FAILED
             self._errors[tid] = outcome.error or ""
         elif decision is None:  # interrupted by the time budget: resumable from its checkpoint
-            self._status[tid] = TrialStatus.PAUSED
+            status = TrialStatus.PAUSED
         else:
-            self._status[tid] = _STATUS_AFTER[decision]
-        if outcome.checkpoint is not None:
-            self.checkpoints[tid] = outcome.checkpoint
-        if self._status[tid].is_finished():
+            status = _status_after(decision)
+        self._status[tid] = status
+        if status is TrialStatus.PAUSED or status is TrialStatus.RUNNING:
+            if outcome.checkpoint is not None:
+                self.checkpoints[tid] = outcome.checkpoint
+        elif self.checkpoints:
             self.checkpoints.pop(tid, None)
 
         spent_from = 0 if self._scratch else job.resource_from
-        self._resource += max(outcome.resource - spent_from, 0)
-        minimized = self.direction.sign() * outcome.value
-        if outcome.status is JobStatus.COMPLETED and math.isfinite(minimized) and (
-            self._best is None or minimized < self._best[0]
+        spent = outcome.resource - spent_from
+        if spent > 0:
+            self._resource += spent
+        minimized = self._sign * outcome.value
+        if (
+            outcome.status is JobStatus.COMPLETED
+            and (self._best is None or minimized < self._best[0])
+            and math.isfinite(minimized)
         ):
             self._best = (minimized, tid)
         record = JobRecord(
-            index=len(self.jobs), trial_id=tid, config=job.config,
-            resource_from=job.resource_from, resource_to=job.resource_to, value=outcome.value,
-            status=outcome.status, start=outcome.start, end=outcome.end, worker=outcome.worker,
-            decision=decision, error=outcome.error,
+            len(self.jobs),
+            tid,
+            job.config,
+            job.resource_from,
+            job.resource_to,
+            outcome.value,
+            outcome.status,
+            outcome.start,
+            outcome.end,
+            outcome.worker,
+            decision,
+            outcome.error,
         )
         self.jobs.append(record)
-        self.trajectory.append(
-            TrajectoryPoint(record.index, outcome.end, self._resource, self.best_value)
-        )
+        self._trajectory.append((outcome.end, self._resource, self._best))
         return record
 
     @property
     def best_value(self) -> float:
         """The incumbent's value in the user's sign (NaN before any job completed)."""
-        return math.nan if self._best is None else self.direction.sign() * self._best[0]
+        return self._user_value(self._best)
+
+    def _user_value(self, best: tuple[float, int] | None) -> float:
+        return math.nan if best is None else self._sign * best[0]
 
     @property
     def n_failed_trials(self) -> int:
         return sum(s is TrialStatus.FAILED for s in self._status.values())
 
     def result(self, wall_time: float) -> Result:
+        """The run's Result, built once the run is over (trials and trajectory on demand)."""
         best_tid = None if self._best is None else self._best[1]
-        trials = tuple(
-            TrialRecord(tid, self._configs[tid], self._status[tid], tuple(self._reports[tid]),
-                        self._errors.get(tid))
-            for tid in sorted(self._configs)
-        )
+
+        def build_trials() -> tuple[TrialRecord, ...]:
+            return tuple(
+                TrialRecord(
+                    tid,
+                    self._configs[tid],
+                    self._status[tid],
+                    tuple(self._reports[tid]),
+                    self._errors.get(tid),
+                )
+                for tid in sorted(self._configs)
+            )
+
+        def build_trajectory() -> tuple[TrajectoryPoint, ...]:
+            return tuple(
+                TrajectoryPoint(i, time, resource, self._user_value(best))
+                for i, (time, resource, best) in enumerate(self._trajectory)
+            )
+
         return Result(
             best_value=self.best_value,
             best_config=None if best_tid is None else dict(self._configs[best_tid]),
             best_trial_id=best_tid,
-            trials=trials,
             jobs=tuple(self.jobs),
-            trajectory=tuple(self.trajectory),
             direction=self.direction,
             wall_time=wall_time,
+            build_trials=build_trials,
+            build_trajectory=build_trajectory,
         )

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from rung._frozen import frozen
 from rung.types import Decision, Direction, JobStatus, Report, TrialStatus
 
 __all__ = ["JobRecord", "Result", "TrajectoryPoint", "TrialRecord"]
 
 
-@dataclass(frozen=True)
+@frozen
 class JobRecord:
     """One job as it ran. Values are in the user's direction (not negated).
 
@@ -45,7 +47,7 @@ class JobRecord:
     error: str | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class TrialRecord:
     """One trial: its configuration, status and every value it reported."""
 
@@ -61,7 +63,7 @@ class TrialRecord:
         return self.reports[-1].resource if self.reports else 0
 
 
-@dataclass(frozen=True)
+@frozen
 class TrajectoryPoint:
     """The incumbent after a job: its value, the time and the resource spent so far."""
 
@@ -75,26 +77,43 @@ class TrajectoryPoint:
 class Result:
     """The outcome of :meth:`rung.Tuner.run`.
 
+    ``trials`` and ``trajectory`` are built on first access, so a run pays for them only
+    when they are read.
+
     Attributes:
         best_value: The best value reported at the end of any job (the incumbent rule of
             the seed notebook), NaN when no job completed.
         best_config: Its configuration, without the resource.
         best_trial_id: Its trial, or None.
-        trials: Every trial, by id.
         jobs: Every job, in completion order.
-        trajectory: The best value after each job.
         direction: Whether values were minimized or maximized.
         wall_time: Seconds the run took.
+        trials: Every trial, by id.
+        trajectory: The best value after each job.
     """
 
     best_value: float
     best_config: Mapping[str, Any] | None
     best_trial_id: int | None
-    trials: tuple[TrialRecord, ...]
     jobs: tuple[JobRecord, ...]
-    trajectory: tuple[TrajectoryPoint, ...]
     direction: Direction = Direction.MIN
     wall_time: float = 0.0
+    build_trials: Callable[[], tuple[TrialRecord, ...]] = field(
+        default=tuple, repr=False, compare=False
+    )
+    build_trajectory: Callable[[], tuple[TrajectoryPoint, ...]] = field(
+        default=tuple, repr=False, compare=False
+    )
+
+    @cached_property
+    def trials(self) -> tuple[TrialRecord, ...]:
+        """Every trial, by id."""
+        return self.build_trials()
+
+    @cached_property
+    def trajectory(self) -> tuple[TrajectoryPoint, ...]:
+        """The incumbent after each job, with the time and resource spent so far."""
+        return self.build_trajectory()
 
     @property
     def n_trials(self) -> int:
@@ -130,17 +149,30 @@ class Result:
         if kind == "jobs":
             rows = [
                 {
-                    "job": j.index, "trial_id": j.trial_id, **dict(j.config),
-                    "resource_from": j.resource_from, "resource_to": j.resource_to,
-                    "value": j.value, "status": j.status.name, "start": j.start, "end": j.end,
-                    "worker": j.worker, "decision": j.decision.name if j.decision else None,
+                    "job": j.index,
+                    "trial_id": j.trial_id,
+                    **dict(j.config),
+                    "resource_from": j.resource_from,
+                    "resource_to": j.resource_to,
+                    "value": j.value,
+                    "status": j.status.name,
+                    "start": j.start,
+                    "end": j.end,
+                    "worker": j.worker,
+                    "decision": j.decision.name if j.decision else None,
                 }
                 for j in self.jobs
             ]
         elif kind == "trials":
             rows = [
-                {"trial_id": t.trial_id, **dict(t.config), "status": t.status.name,
-                 "resource": r.resource, "value": r.value, "time": r.time}
+                {
+                    "trial_id": t.trial_id,
+                    **dict(t.config),
+                    "status": t.status.name,
+                    "resource": r.resource,
+                    "value": r.value,
+                    "time": r.time,
+                }
                 for t in self.trials
                 for r in t.reports
             ]

@@ -18,6 +18,7 @@ which is the space Bayesian optimization models.
 from __future__ import annotations
 
 import math
+import operator
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Any
@@ -50,7 +51,6 @@ def _finite_number(name: str, value: Any, owner: str) -> float:
 
 def _clip01(x: float) -> float:
     """``x`` clipped to [0, 1] (NaN to 0); math on floats, as numpy is slow on scalars."""
-    x = float(x)
     if not x > 0.0:
         return 0.0
     return 1.0 if x > 1.0 else x
@@ -72,6 +72,10 @@ class Domain(ABC):
     def decode(self, unit: float) -> Any:
         """Maps a point of [0, 1] back to a value of the domain (clipping outside points)."""
 
+    def decode_array(self, units: np.ndarray) -> list[Any]:
+        """:meth:`decode` of every point of a 1-D array, as a list."""
+        return [self.decode(u) for u in units.tolist()]
+
     @abstractmethod
     def contains(self, value: Any) -> bool:
         """True when ``value`` belongs to the domain."""
@@ -90,24 +94,26 @@ class Uniform(Domain):
         self.low = _finite_number("low", low, owner)
         self.high = _finite_number("high", high, owner)
         if not self.low < self.high:
-            raise ConfigError(
-                f"{owner} needs low < high; got low={low!r}, high={high!r}."
-            )
+            raise ConfigError(f"{owner} needs low < high; got low={low!r}, high={high!r}.")
+        self._set_scale()
+
+    def _set_scale(self) -> None:
+        self._lo = self._to_scale(self.low)
+        self._span = self._to_scale(self.high) - self._lo
 
     def _to_scale(self, value: float) -> float:
         return value
 
-    def _from_scale(self, value: float) -> float:
-        return value
-
     def encode(self, value: Any) -> float:
-        lo, hi = self._to_scale(self.low), self._to_scale(self.high)
-        return _clip01((self._to_scale(float(value)) - lo) / (hi - lo))
+        return _clip01((self._to_scale(float(value)) - self._lo) / self._span)
 
     def decode(self, unit: float) -> float:
-        lo, hi = self._to_scale(self.low), self._to_scale(self.high)
-        value = self._from_scale(lo + _clip01(unit) * (hi - lo))
-        return float(min(max(value, self.low), self.high))  # exp/log round-off stays inside
+        value = self._lo + _clip01(unit) * self._span
+        return value if value <= self.high else self.high
+
+    def decode_array(self, units: np.ndarray) -> list[float]:
+        values = self._lo + np.clip(np.nan_to_num(units), 0.0, 1.0) * self._span
+        return np.minimum(values, self.high).tolist()
 
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
@@ -128,6 +134,8 @@ class LogUniform(Uniform):
     """Positive real numbers whose logarithm is uniform on [log low, log high)."""
 
     def __init__(self, low: float, high: float) -> None:
+        if isinstance(low, (int, float)) and not isinstance(low, bool) and low <= 0:
+            raise ConfigError(f"LogUniform needs low > 0 (a log scale); got low={low!r}.")
         super().__init__(low, high)
         if self.low <= 0:
             raise ConfigError(f"LogUniform needs low > 0 (a log scale); got low={low!r}.")
@@ -135,12 +143,17 @@ class LogUniform(Uniform):
     def _to_scale(self, value: float) -> float:
         return math.log(value) if value > 0 else -math.inf
 
-    def _from_scale(self, value: float) -> float:
-        return math.exp(value)
+    def decode(self, unit: float) -> float:
+        value = math.exp(self._lo + _clip01(unit) * self._span)
+        return min(max(value, self.low), self.high)  # exp(log(x)) round-off stays inside
+
+    def decode_array(self, units: np.ndarray) -> list[float]:
+        values = np.exp(self._lo + np.clip(np.nan_to_num(units), 0.0, 1.0) * self._span)
+        return np.clip(values, self.low, self.high).tolist()
 
 
 class RandInt(Domain):
-    """Integers drawn uniformly from low (inclusive) to high (exclusive), like ``scipy.stats.randint``."""
+    """Integers uniform from low (inclusive) to high (exclusive), like ``scipy.stats.randint``."""
 
     def __init__(self, low: int, high: int) -> None:
         for name, value in (("low", low), ("high", high)):
@@ -163,6 +176,11 @@ class RandInt(Domain):
     def decode(self, unit: float) -> int:
         n = self.high - self.low
         return self.low + min(int(_clip01(unit) * n), n - 1)
+
+    def decode_array(self, units: np.ndarray) -> list[int]:
+        n = self.high - self.low
+        cells = (np.clip(np.nan_to_num(units), 0.0, 1.0) * n).astype(np.int64)
+        return (self.low + np.minimum(cells, n - 1)).tolist()
 
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -214,6 +232,11 @@ class Choice(Domain):
     def decode(self, unit: float) -> Any:
         n = len(self.values)
         return self.values[min(int(_clip01(unit) * n), n - 1)]
+
+    def decode_array(self, units: np.ndarray) -> list[Any]:
+        n = len(self.values)
+        cells = (np.clip(np.nan_to_num(units), 0.0, 1.0) * n).astype(np.int64)
+        return [self.values[i] for i in np.minimum(cells, n - 1).tolist()]
 
     def contains(self, value: Any) -> bool:
         try:
@@ -306,9 +329,7 @@ class Space(Mapping[str, Any]):
         self._order: list[str] = []
         for name, value in params.items():
             if not isinstance(name, str) or not name:
-                raise ConfigError(
-                    f"Search space names must be non-empty strings; got {name!r}."
-                )
+                raise ConfigError(f"Search space names must be non-empty strings; got {name!r}.")
             try:
                 domain = as_domain(value)
             except (ValueError, TypeError) as err:
@@ -319,6 +340,10 @@ class Space(Mapping[str, Any]):
                 self.domains[name] = domain
             self._order.append(name)
         self._cardinality = math.prod(d.cardinality for d in self.domains.values())
+        self._decoders = [domain.decode for domain in self.domains.values()]
+        getter = operator.itemgetter(*self.domains) if self.domains else None
+        # itemgetter of one name returns the bare value; keys are always tuples.
+        self._key = getter if len(self.domains) > 1 else (lambda config: (getter(config),))
         if not self.domains:
             raise ConfigError(
                 f"A search space needs at least one domain to search; got only constants "
@@ -350,16 +375,40 @@ class Space(Mapping[str, Any]):
         """The configuration's domains in [0, 1], shape ``(n_domains,)``."""
         return np.array([d.encode(config[name]) for name, d in self.domains.items()])
 
-    def decode(self, unit: np.ndarray) -> dict[str, Any]:
+    def decode(self, unit: np.ndarray | Sequence[float]) -> dict[str, Any]:
         """The configuration at a point of the unit cube (constants added)."""
-        values = {name: d.decode(u) for (name, d), u in zip(self.domains.items(), unit)}
+        if isinstance(unit, np.ndarray):
+            unit = unit.tolist()  # Python floats: scalar math on numpy floats is slow
+        if len(unit) != len(self._decoders):
+            raise ValueError(f"Expected {len(self._decoders)} unit coordinates; got {len(unit)}.")
+        values = {
+            name: decode(u)
+            for name, decode, u in zip(self.domains, self._decoders, unit, strict=False)
+        }
         if not self.constants:
             return values
-        return {name: values[name] if name in values else self.constants[name] for name in self._order}
+        return {
+            name: values[name] if name in values else self.constants[name] for name in self._order
+        }
+
+    def decode_many(self, units: np.ndarray) -> list[dict[str, Any]]:
+        """:meth:`decode` of each row of ``units``, shape ``(n, n_domains)``, vectorized."""
+        units = np.asarray(units, dtype=float)
+        if units.ndim != 2 or units.shape[1] != len(self.domains):
+            raise ValueError(
+                f"Expected units of shape (n, {len(self.domains)}); got {units.shape}."
+            )
+        columns = {
+            name: domain.decode_array(units[:, j])
+            for j, (name, domain) in enumerate(self.domains.items())
+        }
+        n = units.shape[0]
+        ordered = [columns[k] if k in columns else [self.constants[k]] * n for k in self._order]
+        return [dict(zip(self._order, row, strict=True)) for row in zip(*ordered, strict=True)]
 
     def key(self, config: Mapping[str, Any]) -> tuple:
         """A hashable identity of the configuration's searched values."""
-        return tuple(config[name] for name in self.domains)
+        return self._key(config)
 
     def validate(self, config: Mapping[str, Any], what: str = "config") -> dict[str, Any]:
         """Checks a user-given configuration and completes it with the constants.

@@ -88,7 +88,9 @@ class Trial:
             TypeError: value is not a real number.
         """
         last = self.reports[-1].resource if self.reports else self.resource_from
-        if type(resource) is not int and (isinstance(resource, bool) or not isinstance(resource, Integral)):
+        if type(resource) is not int and (
+            isinstance(resource, bool) or not isinstance(resource, Integral)
+        ):
             raise TypeError(f"trial.report: 'resource' must be an int; got {resource!r}.")
         if resource <= last:
             raise ValueError(
@@ -120,11 +122,14 @@ def is_iterative(objective: Callable[..., Any]) -> bool:
         return False
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     n_required = sum(p.default is p.empty for p in positional)
-    if n_required <= 2 and len(positional) >= 2 and (positional[1].default is positional[1].empty or positional[1].name == "trial"):
+    if (
+        n_required <= 2
+        and len(positional) >= 2
+        and (positional[1].default is positional[1].empty or positional[1].name == "trial")
+    ):
         return True
-    if positional or any(p.kind is p.VAR_POSITIONAL for p in params):
-        if n_required <= 1:
-            return False
+    if n_required <= 1 and (positional or any(p.kind is p.VAR_POSITIONAL for p in params)):
+        return False
     raise TypeError(
         "The 'objective' must take (config) or (config, trial); got a function with "
         f"parameters {[p.name for p in params]}: {objective!r}."
@@ -140,7 +145,7 @@ def _as_value(value: Any) -> float:
 
 
 def _config_for(task: Task) -> dict[str, Any]:
-    config = dict(task.job.config)
+    config = dict(task.job.config)  # a copy: the objective may change it
     if task.resource_name is not None and not task.iterative:
         config[task.resource_name] = task.job.resource_to
     return config
@@ -162,23 +167,55 @@ def execute(
     """
     job = task.job
     start = clock()
+    if not task.iterative:  # the common, cheapest path: one call, one value
+        try:
+            value = _as_value(objective(_config_for(task)))
+        except Exception:  # the objective's own failure is recorded, the run goes on
+            return Outcome(
+                job,
+                JobStatus.FAILED,
+                (),
+                math.nan,
+                job.resource_from,
+                None,
+                traceback.format_exc(),
+                start,
+                clock(),
+                worker,
+            )
+        end = clock()
+        report = Report(job.resource_to, value, end)
+        return Outcome(
+            job,
+            JobStatus.COMPLETED,
+            (report,),
+            value,
+            job.resource_to,
+            None,
+            None,
+            start,
+            end,
+            worker,
+        )
+
     trial = Trial(
-        job.trial_id, task.seed, job.resource_from, job.resource_to,
-        task.checkpoint, clock, task.deadline,
+        job.trial_id,
+        task.seed,
+        job.resource_from,
+        job.resource_to,
+        task.checkpoint,
+        clock,
+        task.deadline,
     )
     status, error = JobStatus.COMPLETED, None
     try:
-        if task.iterative:
-            returned = objective(_config_for(task), trial)
-            if not trial.reports:
-                if returned is None:
-                    raise RuntimeError(
-                        "The objective returned without calling trial.report(resource, value)."
-                    )
-                trial.reports.append(Report(job.resource_to, _as_value(returned), clock()))
-        else:
-            value = _as_value(objective(_config_for(task)))
-            trial.reports.append(Report(job.resource_to, value, clock()))
+        returned = objective(_config_for(task), trial)
+        if not trial.reports:
+            if returned is None:
+                raise RuntimeError(
+                    "The objective returned without calling trial.report(resource, value)."
+                )
+            trial.reports.append(Report(job.resource_to, _as_value(returned), clock()))
     except _DeadlineReached:
         status = JobStatus.INTERRUPTED
     except _ResourceReached:

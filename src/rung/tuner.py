@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rung._random import derive_seed
+from rung._random import SeedDeriver
 from rung.errors import ConfigError
 from rung.executors.base import Executor, Outcome, Task
 from rung.executors.inline import InlineExecutor
@@ -73,11 +73,15 @@ class Tuner:
     ) -> None:
         self.iterative = is_iterative(objective)
         if not isinstance(scheduler, Scheduler):
-            raise TypeError(f"The 'scheduler' parameter must be a rung Scheduler; got {scheduler!r}.")
+            raise TypeError(
+                f"The 'scheduler' parameter must be a rung Scheduler; got {scheduler!r}."
+            )
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ConfigError(f"The 'seed' parameter must be an int >= 0; got {seed!r}.")
         if not isinstance(resource_name, str) or not resource_name:
-            raise ConfigError(f"The 'resource_name' parameter must be a non-empty string; got {resource_name!r}.")
+            raise ConfigError(
+                f"The 'resource_name' parameter must be a non-empty string; got {resource_name!r}."
+            )
         if resource_name in scheduler.searcher.space:
             raise ConfigError(
                 f"The 'resource_name' {resource_name!r} is also a search space parameter; "
@@ -120,49 +124,57 @@ class Tuner:
                 "Tuner.run() needs a budget: give max_trials, max_jobs or time_budget_s."
             )
         origin = self._clock()
+        now = self._clock
 
         def clock() -> float:
-            return self._clock() - origin
+            return now() - origin
 
         deadline = time_budget_s
         recorder = RunRecorder(self.direction, retrains_from_scratch=not self.iterative)
-        multi_fidelity = self.scheduler.max_resource is not None
+        resource_name = self.resource_name if self.scheduler.max_resource is not None else None
         sign = self.direction.sign()
-        running = 0
-        submitted = 0
-        self.executor.start(self.objective, clock)
+        scheduler, executor = self.scheduler, self.executor
+        seeds: dict[int, int] = {}
+        seed_of = SeedDeriver(self.seed)
+        running = submitted = 0
+        executor.start(self.objective, clock)
         try:
             while True:
-                while running < self.executor.workers:
+                while running < executor.workers:
                     if max_jobs is not None and submitted >= max_jobs:
                         break
                     if deadline is not None and clock() >= deadline:
                         break
-                    allow_new = max_trials is None or self.scheduler.n_trials < max_trials
-                    job = self.scheduler.next_job(allow_new_trials=allow_new)
+                    allow_new = max_trials is None or len(scheduler.configs) < max_trials
+                    job = scheduler.next_job(allow_new_trials=allow_new)
                     if job is None:
                         break
-                    recorder.job_started(job.trial_id, job.config)
-                    task = Task(
-                        job=job,
-                        seed=derive_seed(self.seed, job.trial_id),
-                        checkpoint=recorder.checkpoints.get(job.trial_id),
-                        iterative=self.iterative,
-                        resource_name=self.resource_name if multi_fidelity else None,
-                        deadline=deadline,
+                    trial_id = job.trial_id
+                    seed = seeds.get(trial_id)
+                    if seed is None:
+                        seed = seeds[trial_id] = seed_of(trial_id)
+                    recorder.job_started(trial_id, job.config)
+                    executor.submit(
+                        Task(
+                            job,
+                            seed,
+                            recorder.checkpoints.get(trial_id),
+                            self.iterative,
+                            resource_name,
+                            deadline,
+                        )
                     )
-                    self.executor.submit(task)
                     running += 1
                     submitted += 1
                 if running == 0:
                     break
-                for outcome in self.executor.wait():
+                for outcome in executor.wait():
                     running -= 1
                     record = self._finish(outcome, recorder, sign)
                     for callback in self.callbacks:
                         callback(record, recorder.best_value)
         finally:
-            self.executor.close()
+            executor.close()
         return recorder.result(wall_time=clock())
 
     def _finish(self, outcome: Outcome, recorder: RunRecorder, sign: float) -> JobRecord:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from rung._frozen import frozen
 
 __all__ = ["Decision", "Direction", "Job", "JobStatus", "Report", "TrialStatus"]
 
@@ -53,7 +55,10 @@ class TrialStatus(enum.Enum):
 
     def is_finished(self) -> bool:
         """True for states no scheduler decision can leave."""
-        return self in (TrialStatus.COMPLETED, TrialStatus.STOPPED, TrialStatus.FAILED)
+        return self in _FINISHED
+
+
+_FINISHED = frozenset({TrialStatus.COMPLETED, TrialStatus.STOPPED, TrialStatus.FAILED})
 
 
 class JobStatus(enum.Enum):
@@ -73,7 +78,7 @@ class Decision(enum.Enum):
     COMPLETE = enum.auto()  # it reached the maximum resource
 
 
-@dataclass(frozen=True)
+@frozen
 class Job:
     """One unit of work: train ``config`` of trial ``trial_id`` from one resource to another.
 
@@ -112,7 +117,7 @@ class Job:
         return self.resource_from == 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Report:
     """One value an objective reported: the metric at ``resource``, ``time`` seconds in."""
 

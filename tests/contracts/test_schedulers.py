@@ -41,7 +41,7 @@ def value_of(config, resource, nan_rate, rng):
 
 
 def simulate(name, seed=0, workers=1, n_trials=20, nan_rate=0.1, space=SPACE, max_steps=5000):
-    """Runs the scheduler to exhaustion with a trial budget; returns the log and checks invariants."""
+    """Runs the scheduler under a trial budget until it ends, checking invariants."""
     rng = np.random.default_rng(seed)
     searcher = rung.RandomSearcher(space, seed=seed)
     scheduler = FACTORIES[name](searcher, seed)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from rung._frozen import frozen
 from rung.types import Job, JobStatus, Report
 
 __all__ = ["Executor", "Outcome", "Task"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Task:
     """A job with everything a worker needs to run it.
 
@@ -39,7 +39,7 @@ class Task:
     deadline: float | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     """How a job ended.
 
@@ -79,7 +79,7 @@ class Executor(ABC):
 
     @abstractmethod
     def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
-        """Prepares the workers to run ``objective``; ``clock`` gives seconds since the run began."""
+        """Prepares the workers to run ``objective``; ``clock`` gives seconds since the start."""
 
     @abstractmethod
     def submit(self, task: Task) -> None:
@@ -89,5 +89,5 @@ class Executor(ABC):
     def wait(self) -> list[Outcome]:
         """Blocks until at least one submitted task ends and returns the outcomes."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: in-process executors hold nothing
         """Releases the workers."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rung.executors.base import Executor, Outcome, Task
+from rung.trial import execute
 
 __all__ = ["InlineExecutor"]
 
@@ -30,8 +31,6 @@ class InlineExecutor(Executor):
         self._queue.append(task)
 
     def wait(self) -> list[Outcome]:
-        from rung.trial import execute  # trial imports executors.base; keep the cycle lazy
-
         if self._objective is None or self._clock is None:
             raise RuntimeError("InlineExecutor.start() must be called before wait().")
         if not self._queue:

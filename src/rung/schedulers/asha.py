@@ -13,7 +13,6 @@ no worker ever idles waiting for stragglers.
 from __future__ import annotations
 
 import enum
-import logging
 import math
 from collections import deque
 from collections.abc import Sequence
@@ -25,8 +24,6 @@ from rung.searchers.base import Searcher
 from rung.types import Decision, Job
 
 __all__ = ["ASHA", "ASHAVariant", "AshaBracket"]
-
-logger = logging.getLogger(__name__)
 
 
 class ASHAVariant(enum.Enum):
@@ -122,10 +119,7 @@ class AshaBracket:
         Raises:
             ValueError: ``level`` is not a rung, or the trial already has a value there.
         """
-        rung = self.rung_at(level)
-        if trial_id in rung.values:
-            raise ValueError(f"Trial {trial_id} already reported a value at resource {level}.")
-        rung.add(trial_id, value)
+        self.rung_at(level).add(trial_id, value)  # raises on a second value at the rung
 
     def promotable(self) -> tuple[int, int] | None:
         """The promotion Algorithm 2's ``get_job`` would make, without making it.
@@ -146,7 +140,7 @@ class AshaBracket:
 
     def promote(self, k: int, trial_id: int) -> int:
         """Marks ``trial_id`` as promoted out of rung ``k``; returns the resource it goes to."""
-        self.rungs[k].promoted.add(trial_id)
+        self.rungs[k].mark_promoted(trial_id)
         return self.levels[k + 1]
 
     def continues(self, level: int, value: float) -> bool:
@@ -228,7 +222,6 @@ class AsyncBracketScheduler(Scheduler):
         if best is not None:
             _, b, k, trial_id = best
             level_to = self.brackets[b].promote(k, trial_id)
-            logger.debug("promoting trial %d to resource %d", trial_id, level_to)
             return Job.resume(self._last_job[trial_id], level_to)
         return None
 
@@ -259,7 +252,7 @@ class AsyncBracketScheduler(Scheduler):
         if self.variant is ASHAVariant.PROMOTION:
             return Decision.PAUSE
         if bracket.continues(job.resource_to, value):
-            bracket.rung_at(job.resource_to).promoted.add(job.trial_id)
+            bracket.rung_at(job.resource_to).mark_promoted(job.trial_id)
             self._continuations.append(Job.resume(job, next_level))
             return Decision.CONTINUE
         return Decision.STOP

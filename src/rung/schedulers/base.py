@@ -54,7 +54,7 @@ class Scheduler(ABC):
 
     @abstractmethod
     def on_result(self, job: Job, value: float) -> Decision:
-        """Records the value (to minimize; NaN if the job failed) ``job`` reached at ``job.resource_to``."""
+        """Records the value ``job`` reached at ``job.resource_to`` (minimized; NaN: failed)."""
 
     @property
     def n_trials(self) -> int:

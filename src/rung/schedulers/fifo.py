@@ -28,10 +28,13 @@ class FIFO(Scheduler):
         if max_resource is not None:
             if isinstance(max_resource, bool) or not isinstance(max_resource, int):
                 raise TypeError(
-                    f"The 'max_resource' parameter of FIFO must be an int or None; got {max_resource!r}."
+                    "The 'max_resource' parameter of FIFO must be an int or None; "
+                    f"got {max_resource!r}."
                 )
             if max_resource < 1:
-                raise ConfigError(f"The 'max_resource' parameter of FIFO must be >= 1; got {max_resource!r}.")
+                raise ConfigError(
+                    f"The 'max_resource' parameter of FIFO must be >= 1; got {max_resource!r}."
+                )
         self.max_resource = max_resource
         self.levels = [max_resource or 1]
 

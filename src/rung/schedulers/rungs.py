@@ -8,8 +8,8 @@ the best ``1/eta`` of each rung go on to the next.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
-from dataclasses import dataclass, field
 from numbers import Real
 
 from rung.errors import ConfigError
@@ -30,7 +30,9 @@ def check_fidelity(
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"The {name!r} parameter of {owner} must be an int; got {value!r}.")
     if min_resource < 1:
-        raise ConfigError(f"The 'min_resource' parameter of {owner} must be >= 1; got {min_resource!r}.")
+        raise ConfigError(
+            f"The 'min_resource' parameter of {owner} must be >= 1; got {min_resource!r}."
+        )
     if max_resource < min_resource:
         raise ConfigError(
             f"The 'max_resource' parameter of {owner} must be >= min_resource={min_resource}; "
@@ -72,36 +74,62 @@ def rank_key(value: float, order: int) -> tuple[int, float, int]:
     return (0, value, order) if math.isfinite(value) else (1, 0.0, order)
 
 
-@dataclass
 class Rung:
     """The results recorded at one rung and the trials promoted out of it.
 
-    Kept sorted as results arrive, so the promotion query costs O(log n) rather than a
-    sort of the whole rung: ASHA asks it on every ``next_job``.
+    Built for ASHA, which asks for a promotion on every ``next_job``: results wait in a
+    heap, so recording one and finding the best not-yet-promoted trial cost O(log n)
+    rather than a sort of the whole rung.
 
-    Attributes:
+    Args:
         level: The rung's resource.
         eta: The reduction factor: the top ``floor(n / eta)`` of ``n`` results may go on.
+
+    Attributes:
         values: Trial id -> value, in arrival order.
-        promoted: Trials promoted out of this rung (add to it when promoting).
+        promoted: Trials that went on past this rung (promoted, or continued by the
+            stopping rule); change it only through :meth:`mark_promoted`.
     """
 
-    level: int
-    eta: float
-    values: dict[int, float] = field(default_factory=dict)
-    promoted: set[int] = field(default_factory=set)
-    _keys: list[tuple[int, float, int]] = field(default_factory=list, repr=False)
-    _open: list[tuple[tuple[int, float, int], int]] = field(default_factory=list, repr=False)
+    def __init__(self, level: int, eta: float) -> None:
+        self.level = level
+        self.eta = eta
+        self.values: dict[int, float] = {}
+        self.promoted: set[int] = set()
+        self._keys: dict[int, tuple[float, int]] = {}  # finite results: (value, arrival)
+        self._open: list[tuple[float, int, int]] = []  # heap of (value, arrival, trial id)
+        self._promoted_keys: list[tuple[float, int]] = []  # sorted
+        self._finite_sorted: list[float] | None = None  # built on the first n_better call
+        self._changes = 0  # results added plus promotions marked
+        self._settled = -1  # the value of _changes when promotable() last found none
+
+    def __repr__(self) -> str:
+        return f"Rung(level={self.level}, n={len(self.values)}, promoted={len(self.promoted)})"
 
     def add(self, trial_id: int, value: float) -> None:
         """Records ``trial_id``'s value at this rung (once per trial)."""
         if trial_id in self.values:
-            raise ValueError(f"Trial {trial_id} already has a value at rung {self.level}.")
-        key = rank_key(value, len(self.values))
+            raise ValueError(f"Trial {trial_id} already reported a value at rung {self.level}.")
+        arrival = len(self.values)
         self.values[trial_id] = value
-        bisect.insort(self._keys, key)
-        if key[0] == 0:  # only finite values can ever be promoted
-            bisect.insort(self._open, (key, trial_id))
+        self._changes += 1
+        if math.isfinite(value):  # only finite values can ever be promoted
+            self._keys[trial_id] = (value, arrival)
+            heapq.heappush(self._open, (value, arrival, trial_id))
+            if self._finite_sorted is not None:
+                bisect.insort(self._finite_sorted, value)
+
+    def mark_promoted(self, trial_id: int) -> None:
+        """Records that ``trial_id`` went on past this rung."""
+        if trial_id not in self.values:
+            raise ValueError(f"Trial {trial_id} has no value at rung {self.level} to promote.")
+        if trial_id in self.promoted:
+            return
+        self.promoted.add(trial_id)
+        self._changes += 1
+        key = self._keys.get(trial_id)
+        if key is not None:
+            bisect.insort(self._promoted_keys, key)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -112,7 +140,7 @@ class Rung:
         return math.floor(len(self.values) / self.eta)
 
     def ranked(self) -> list[int]:
-        """Trial ids from best to worst."""
+        """Trial ids from best to worst (O(n log n); for inspection and small rungs)."""
         order = {tid: i for i, tid in enumerate(self.values)}
         return sorted(self.values, key=lambda tid: rank_key(self.values[tid], order[tid]))
 
@@ -123,16 +151,33 @@ class Rung:
 
     def promotable(self) -> int | None:
         """The best trial in the top ``floor(n / eta)`` that was not promoted yet, if any."""
-        while self._open and self._open[0][1] in self.promoted:
-            self._open.pop(0)  # promoted since it was added
-        if not self._open:
+        if self._settled == self._changes:
+            return None  # nothing was added or promoted since the last answer, None
+        answer = self._promotable()
+        if answer is None:
+            self._settled = self._changes
+        return answer
+
+    def _promotable(self) -> int | None:
+        heap = self._open
+        while heap and heap[0][2] in self.promoted:
+            heapq.heappop(heap)
+        if not heap:
             return None
-        key, trial_id = self._open[0]
-        # Its rank among all results counts the promoted ones that beat it.
-        return trial_id if bisect.bisect_left(self._keys, key) < self.quota else None
+        value, arrival, trial_id = heap[0]
+        quota = int(len(self.values) / self.eta)  # floor of a positive number
+        # Every result ranked above the best unpromoted one was promoted: its rank is the
+        # number of promoted results that beat it, at most len(promoted).
+        if len(self.promoted) < quota:
+            return trial_id
+        if quota and bisect.bisect_left(self._promoted_keys, (value, arrival)) < quota:
+            return trial_id
+        return None
 
     def n_better(self, value: float) -> int:
         """How many recorded values are strictly better than ``value`` (non-finite is worst)."""
+        if self._finite_sorted is None:
+            self._finite_sorted = sorted(v for v, _ in self._keys.values())
         if not math.isfinite(value):
-            return bisect.bisect_left(self._keys, (1, 0.0, -1))
-        return bisect.bisect_left(self._keys, (0, value, -1))
+            return len(self._finite_sorted)
+        return bisect.bisect_left(self._finite_sorted, value)

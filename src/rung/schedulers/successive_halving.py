@@ -182,7 +182,8 @@ class SyncBracket:
         if not promoted:
             self.finished = True
             return
-        rung.promoted.update(promoted)
+        for trial_id in promoted:
+            rung.mark_promoted(trial_id)
         self.step += 1
         self._capacity = len(promoted)
         level = self.rungs[self.step].level

@@ -1,6 +1,7 @@
 """Searchers propose configurations: random search and Gaussian-process BO."""
 
 from rung.searchers.base import Observation, Searcher
+from rung.searchers.gp import GPSearcher
 from rung.searchers.random import RandomSearcher
 
-__all__ = ["Observation", "RandomSearcher", "Searcher"]
+__all__ = ["GPSearcher", "Observation", "RandomSearcher", "Searcher"]

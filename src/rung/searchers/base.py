@@ -12,13 +12,12 @@ searchers use them to keep parallel workers apart. Values are always minimized.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from rung._frozen import frozen
 from rung._random import SeedLike, make_rng
 from rung.errors import SpaceExhausted
 from rung.space import Space
@@ -32,7 +31,7 @@ logger = logging.getLogger(__name__)
 _MAX_REDRAWS = 1000
 
 
-@dataclass(frozen=True)
+@frozen
 class Observation:
     """A value a configuration reached; ``resource`` is None for single-fidelity runs."""
 
@@ -62,7 +61,9 @@ class Searcher:
         self.space = space if isinstance(space, Space) else Space(space)
         self.rng = make_rng(seed)
         self._initial = (
-            None if initial_config is None else self.space.validate(initial_config, "initial_config")
+            None
+            if initial_config is None
+            else self.space.validate(initial_config, "initial_config")
         )
         self._suggested: set[tuple] = set()
         self._pending: dict[tuple, dict[str, Any]] = {}
@@ -88,18 +89,19 @@ class Searcher:
             config, self._initial = self._initial, None
         else:
             config = self._propose()
+        key = self.space.key(config)
         redraws = 0
-        while self.space.key(config) in self._suggested:
+        while key in self._suggested:
             redraws += 1
             if redraws > _MAX_REDRAWS:
                 raise SpaceExhausted(
                     f"No unseen configuration found in {_MAX_REDRAWS} draws from the search space."
                 )
             config = self.space.sample(self.rng)
-        key = self.space.key(config)
+            key = self.space.key(config)
         self._suggested.add(key)
         self._pending[key] = config
-        return dict(config)
+        return config  # handed out once and never mutated, like every config between components
 
     def observe(self, config: Mapping[str, Any], value: float, resource: int | None = None) -> None:
         """Records that ``config`` reached ``value`` (to minimize) at ``resource``.
@@ -108,12 +110,11 @@ class Searcher:
         treat it as worse than every finite value.
         """
         key = self.space.key(config)
-        self._pending.pop(key, None)
-        self._suggested.add(key)  # configs observed without suggest() are not re-proposed
-        observation = Observation(dict(config), float(value), resource)
+        if self._pending.pop(key, None) is None:
+            self._suggested.add(key)  # configs observed without suggest() are not re-proposed
+        # Configs handed between components are never mutated: keep the caller's.
+        observation = Observation(config, float(value), resource)
         self.observations.append(observation)
-        if not math.isfinite(observation.value):
-            logger.debug("non-finite value %r observed for %r", value, dict(config))
         self._on_observe(observation)
 
     def _propose(self) -> dict[str, Any]:
@@ -127,7 +128,8 @@ class Searcher:
         return self.space.sample(self.rng)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(observations={len(self.observations)}, pending={len(self._pending)})"
+        name = type(self).__name__
+        return f"{name}(observations={len(self.observations)}, pending={len(self._pending)})"
 
 
 def unit_points(space: Space, configs: list[Mapping[str, Any]]) -> np.ndarray:

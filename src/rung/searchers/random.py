@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from rung._random import SeedLike
 from rung.searchers.base import Searcher
 
 __all__ = ["RandomSearcher"]
+
+_BLOCK = 128  # configurations' worth of uniform draws taken from the generator at once
 
 
 class RandomSearcher(Searcher):
@@ -26,5 +30,19 @@ class RandomSearcher(Searcher):
         >>> searcher.observe(config, (config["x"] - 2) ** 2)
     """
 
+    def __init__(
+        self,
+        space: Mapping[str, Any],
+        seed: SeedLike = None,
+        initial_config: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(space, seed, initial_config)
+        self._block: list[dict[str, Any]] = []
+
     def _propose(self) -> dict[str, Any]:
-        return self._random_config()
+        # Configurations are drawn and decoded in blocks: one generator call and one
+        # decoding per configuration would cost more than the rest of a tuner's job.
+        if not self._block:
+            units = self.rng.random((_BLOCK, len(self.space.domains)))
+            self._block = self.space.decode_many(units)[::-1]
+        return self._block.pop()

@@ -83,7 +83,10 @@ BRANIN = SyntheticFunction(
     "branin", Space({"x1": uniform(-5, 10), "x2": uniform(0, 15)}), 0.39788735772973816, _branin
 )
 HARTMANN6 = SyntheticFunction(
-    "hartmann6", Space({f"x{i}": uniform(0, 1) for i in range(1, 7)}), -3.322368011391339, _hartmann6
+    "hartmann6",
+    Space({f"x{i}": uniform(0, 1) for i in range(1, 7)}),
+    -3.322368011391339,
+    _hartmann6,
 )
 
 
@@ -131,9 +134,7 @@ class MultiFidelity:
     def at(self, config: Mapping[str, Any], resource: int) -> float:
         """The value of ``config`` at ``resource``."""
         if not 0 < resource <= self.max_resource:
-            raise ValueError(
-                f"The resource must be in [1, {self.max_resource}]; got {resource!r}."
-            )
+            raise ValueError(f"The resource must be in [1, {self.max_resource}]; got {resource!r}.")
         gap = 1.0 - resource / self.max_resource
         full = self.base(config)
         if gap == 0.0:
@@ -166,4 +167,6 @@ def by_name(name: str) -> SyntheticFunction:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise ValueError(f"Unknown synthetic function {name!r}; choose from {sorted(_BY_NAME)}.") from None
+        raise ValueError(
+            f"Unknown synthetic function {name!r}; choose from {sorted(_BY_NAME)}."
+        ) from None

@@ -1,0 +1,322 @@
+"""Gaussian-process regression with a Matérn 5/2 ARD kernel, for Bayesian optimization.
+
+Inputs live in the unit cube; outputs are standardized to zero mean and unit variance.
+The hyperparameters (one lengthscale per input, the signal variance, the noise variance)
+maximize the log marginal likelihood plus weak log-normal priors, by L-BFGS-B in log
+space with the analytic gradient of Rasmussen & Williams, *Gaussian Processes for
+Machine Learning* (2006), eq. 5.8-5.9.
+
+Shapes: ``X`` is ``(n, d)``, ``y`` is ``(n,)``, query points ``x`` are ``(q, d)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.linalg.lapack
+import scipy.optimize
+
+__all__ = ["GaussianProcess", "default_theta", "fit_gaussian_process", "log_marginal_likelihood"]
+
+_SQRT5 = math.sqrt(5.0)
+
+# Bounds of the log hyperparameters, for unit-cube inputs and standardized outputs.
+_LOG_LENGTHSCALE_BOUNDS = (math.log(0.01), math.log(20.0))
+_LOG_SIGNAL_BOUNDS = (math.log(0.05), math.log(20.0))
+_LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(1.0))
+
+# Weak log-normal priors, (mean, sd) of log lengthscale, log signal and log noise variance:
+# they keep the likelihood from running to a bound when there are few observations.
+_PRIOR_MEAN = (math.log(0.5), 0.0, math.log(1e-4))
+_PRIOR_SD = (1.0, 1.0, 3.0)
+
+_JITTERS = (0.0, 1e-10, 1e-8, 1e-6, 1e-4)  # relative to the mean of K's diagonal
+
+
+def _augment(X: np.ndarray, scale: np.ndarray, right: bool) -> np.ndarray:
+    """Rows ``[u, 1, |u|²]`` (left) or ``[-2u, |u|², 1]`` (right) with ``u = X * scale``:
+    the product of a left and a right block is ``|u - u'|²`` in one matrix product."""
+    U = X * scale
+    out = np.empty((len(U), U.shape[1] + 2))
+    sq = np.einsum("ij,ij->i", U, U)
+    if right:
+        out[:, :-2], out[:, -2], out[:, -1] = -2.0 * U, sq, 1.0
+    else:
+        out[:, :-2], out[:, -2], out[:, -1] = U, 1.0, sq
+    return out
+
+
+def _matern(left: np.ndarray, right: np.ndarray, with_g: bool = True):
+    """The Matérn 5/2 correlation ``M(r) = (1 + √5 r + 5/3 r²) e^{-√5 r}`` (R&W eq. 4.17)
+    between :func:`_augment` rows scaled by ``√5 / ℓ``, and ``G(r) = -M'(r) / r =
+    5/3 (1 + √5 r) e^{-√5 r}``, each ``(n1, n2)``.
+
+    Works in place on two arrays: on small VMs each fresh large array costs page faults
+    that outweigh the arithmetic.
+    """
+    S = left @ right.T  # 5 r²
+    np.maximum(S, 0.0, out=S)
+    R = np.sqrt(S)  # √5 r
+    E = np.negative(R)
+    np.exp(E, out=E)
+    M = S
+    M *= 1.0 / 3.0
+    M += R
+    M += 1.0
+    M *= E
+    if not with_g:
+        return M, None
+    G = R
+    G += 1.0
+    G *= E
+    G *= 5.0 / 3.0
+    return M, G
+
+
+def _unpack(theta: np.ndarray) -> tuple[np.ndarray, float, float]:
+    return np.exp(theta[:-2]), float(np.exp(theta[-2])), float(np.exp(theta[-1]))
+
+
+def _factorize(K: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(K⁻¹, log det K)`` by LAPACK ``dpotrf``/``dpotri``; K (overwritten) gets a growing
+    diagonal jitter until its Cholesky factorization succeeds.
+
+    Raises:
+        numpy.linalg.LinAlgError: K is not positive definite even with the largest jitter.
+    """
+    scale = float(np.mean(np.diag(K)))
+    if not np.isfinite(scale) or scale <= 0:
+        raise np.linalg.LinAlgError(f"The kernel matrix has a bad diagonal (mean {scale!r}).")
+    added = 0.0
+    for jitter in _JITTERS:
+        if jitter:
+            K.flat[:: len(K) + 1] += (jitter - added) * scale
+            added = jitter
+        L, info = scipy.linalg.lapack.dpotrf(K, lower=1, clean=1)
+        if info == 0:
+            break
+    else:
+        raise np.linalg.LinAlgError(
+            f"The kernel matrix is not positive definite even with jitter {_JITTERS[-1]:g}; "
+            "are the observed values finite and of a sane scale?"
+        )
+    logdet = 2.0 * float(np.sum(np.log(np.diag(L))))
+    inv, info = scipy.linalg.lapack.dpotri(L, lower=1)  # fills the lower triangle only
+    if info != 0:
+        raise np.linalg.LinAlgError(f"LAPACK dpotri failed (info={info}).")
+    full = inv + inv.T  # the strict upper triangle is zero (clean=1)
+    full.flat[:: len(K) + 1] -= np.diag(inv)
+    return full, logdet
+
+
+def log_marginal_likelihood(
+    theta: np.ndarray, X: np.ndarray, y: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """The log marginal likelihood of a zero-mean GP and its gradient.
+
+    The value is R&W (2006) Alg. 2.1 line 7; the gradient eq. 5.9,
+    ``0.5 tr((α αᵀ - K⁻¹) ∂K/∂θ)``, with ``∂k/∂log ℓ_j = σ² G(r) (x_j - x'_j)² / ℓ_j²``
+    summed over pairs in ``O(n² d)`` (no ``(n, n, d)`` tensor).
+
+    Args:
+        theta: Log hyperparameters ``[log ℓ_1..log ℓ_d, log σ², log σ_n²]``, shape ``(d + 2,)``.
+        X: Inputs, shape ``(n, d)``.
+        y: Standardized outputs, shape ``(n,)``.
+
+    Returns:
+        The log marginal likelihood and its gradient with respect to ``theta``.
+
+    Raises:
+        numpy.linalg.LinAlgError: the kernel matrix cannot be factorized.
+    """
+    return _lml(theta, X, y)[:2]
+
+
+def _lml(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """:func:`log_marginal_likelihood`, and the ``K⁻¹`` it computed on the way."""
+    lengthscales, signal, noise = _unpack(theta)
+    scale = _SQRT5 / lengthscales
+    M, G = _matern(_augment(X, scale, False), _augment(X, scale, True))
+    K = signal * M
+    K.flat[:: len(K) + 1] += noise
+    K_inv, logdet = _factorize(K)
+    alpha = K_inv @ y
+    value = -0.5 * (y @ alpha) - 0.5 * logdet - 0.5 * len(y) * math.log(2 * math.pi)
+    W = np.outer(alpha, alpha)
+    W -= K_inv
+    grad_signal = 0.5 * signal * np.einsum("ij,ij->", W, M)
+    # A = σ² W∘G is symmetric: Σ_ab A_ab (z_aj - z_bj)² = 2 Σ_a z_aj² rowsum(A)_a - 2 z_jᵀ A z_j.
+    A = G
+    A *= W
+    A *= signal
+    Z = X / lengthscales
+    grad_lengthscales = A.sum(axis=1) @ Z**2 - np.einsum("ij,ij->j", Z, A @ Z)
+    grad_noise = 0.5 * noise * np.trace(W)
+    return float(value), np.concatenate([grad_lengthscales, [grad_signal, grad_noise]]), K_inv
+
+
+def _prior(d: int) -> tuple[np.ndarray, np.ndarray]:
+    means = np.array([_PRIOR_MEAN[0]] * d + list(_PRIOR_MEAN[1:]))
+    return means, np.array([_PRIOR_SD[0]] * d + list(_PRIOR_SD[1:]))
+
+
+def _log_prior(theta: np.ndarray) -> tuple[float, np.ndarray]:
+    means, sds = _prior(len(theta) - 2)
+    u = (theta - means) / sds
+    return float(-0.5 * np.sum(u**2)), -u / sds
+
+
+def default_theta(d: int) -> np.ndarray:
+    """Where a fit without a warm start begins: the prior means, shape ``(d + 2,)``."""
+    return _prior(d)[0]
+
+
+class GaussianProcess:
+    """A GP posterior with fixed hyperparameters, in the original units of ``y``.
+
+    Build it with :func:`fit_gaussian_process`; :meth:`with_data` conditions on extra
+    (e.g. fantasized) observations without refitting. Not modified after construction.
+
+    Args:
+        X: Training inputs, shape ``(n, d)``.
+        y: Training outputs in original units, shape ``(n,)``.
+        theta: Log hyperparameters, shape ``(d + 2,)`` (see :func:`log_marginal_likelihood`).
+        y_mean: Mean used to standardize ``y``.
+        y_std: Standard deviation used to standardize ``y``.
+        K_inv: ``(K + σ_n² I)⁻¹`` at ``theta`` if already known, shape ``(n, n)``.
+
+    Raises:
+        numpy.linalg.LinAlgError: the kernel matrix cannot be factorized.
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        theta: np.ndarray,
+        y_mean: float,
+        y_std: float,
+        K_inv: np.ndarray | None = None,
+    ) -> None:
+        self.X, self.y, self.theta = X, y, theta
+        self.y_mean, self.y_std = y_mean, y_std
+        self.lengthscales, signal, noise = _unpack(theta)
+        self._scale = _SQRT5 / self.lengthscales
+        self._right = _augment(X, self._scale, True)
+        if K_inv is None:  # R&W Alg. 2.1 lines 2-3, with K⁻¹ kept for batched variances
+            K = _matern(_augment(X, self._scale, False), self._right, with_g=False)[0]
+            K *= signal
+            K.flat[:: len(K) + 1] += noise
+            K_inv = _factorize(K)[0]
+        # predict() works with the correlation M = k / σ², in standardized units.
+        self._prior_var = signal
+        self._mean_weights = signal * (K_inv @ ((y - y_mean) / y_std))
+        self._mean_weights_X = self._mean_weights[:, None] * X
+        self._var_weights = (signal * signal) * K_inv
+
+    def with_data(self, X_extra: np.ndarray, y_extra: np.ndarray) -> GaussianProcess:
+        """The posterior given extra observations, with the same hyperparameters and scaling."""
+        X, y = np.vstack([self.X, X_extra]), np.concatenate([self.y, y_extra])
+        return GaussianProcess(X, y, self.theta, self.y_mean, self.y_std)
+
+    def predict(self, x: np.ndarray, return_grad: bool = False, standardized: bool = False):
+        """The posterior mean and variance of the latent function (R&W Alg. 2.1 lines 4-6).
+
+        Args:
+            x: Query points, shape ``(q, d)``.
+            return_grad: Also return the gradients of mean and variance with respect to x.
+            standardized: In the units of ``(y - y_mean) / y_std`` instead of ``y``'s.
+
+        Returns:
+            ``(mean, var)``, each of shape ``(q,)``; with ``return_grad``, also
+            ``(d_mean, d_var)`` of shape ``(q, d)``. The variance is floored at a tiny
+            positive value (where the floor binds, ``d_var`` is 0).
+        """
+        mean, var, *grads = self._predict(x, return_grad)
+        if standardized:
+            return (mean, var, *grads)
+        scale = np.array([self.y_std, self.y_std**2])  # float64: inf, not OverflowError
+        mean, var = self.y_mean + scale[0] * mean, scale[1] * var
+        return (mean, var) if not grads else (mean, var, scale[0] * grads[0], scale[1] * grads[1])
+
+    def _predict(self, x: np.ndarray, return_grad: bool):
+        M, G = _matern(_augment(x, self._scale, False), self._right, return_grad)
+        mean = M @ self._mean_weights
+        MB = M @ self._var_weights
+        raw_var = self._prior_var - np.einsum("ij,ij->i", M, MB)
+        floor = 1e-12 * self._prior_var
+        var = np.maximum(raw_var, floor)
+        if not return_grad:
+            return mean, var
+        # ∂k_i/∂x_j = -σ² G_i (x_j - X_ij) / ℓ_j²; the sums over training points i are
+        # matrix products.
+        inv_l2 = 1.0 / self.lengthscales**2
+        d_mean = -inv_l2 * ((G @ self._mean_weights)[:, None] * x - G @ self._mean_weights_X)
+        C = G
+        C *= MB
+        d_var = (2.0 * inv_l2) * (C.sum(axis=1)[:, None] * x - C @ self.X)
+        d_var[raw_var < floor] = 0.0
+        return mean, var, d_mean, d_var
+
+
+def fit_gaussian_process(
+    X: np.ndarray, y: np.ndarray, theta0: np.ndarray | None = None, maxiter: int = 100
+) -> GaussianProcess:
+    """Fits the hyperparameters by maximizing log marginal likelihood + log prior.
+
+    Args:
+        X: Inputs in the unit cube, shape ``(n, d)``.
+        y: Finite outputs, shape ``(n,)``; standardized internally.
+        theta0: Warm start (e.g. the previous fit's ``theta``), shape ``(d + 2,)``;
+            :func:`default_theta` when None.
+        maxiter: Cap on L-BFGS-B iterations.
+
+    Returns:
+        The fitted posterior.
+
+    Raises:
+        numpy.linalg.LinAlgError: the kernel matrix cannot be factorized.
+        FloatingPointError: a value is not finite, or the likelihood is not finite at the
+            optimum.
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    if not np.all(np.isfinite(y)):
+        raise FloatingPointError(f"The GP needs finite values; got {y[~np.isfinite(y)][:3]}.")
+    magnitude = float(np.max(np.abs(y), initial=0.0)) or 1.0  # no overflow in y² near 1e308
+    y_mean, y_std = magnitude * float(np.mean(y / magnitude)), float(np.std(y / magnitude))
+    y_std = magnitude * y_std if y_std > 0 else 1.0
+    z = (y - y_mean) / y_std
+    d = X.shape[1]
+    bounds = [_LOG_LENGTHSCALE_BOUNDS] * d + [_LOG_SIGNAL_BOUNDS, _LOG_NOISE_BOUNDS]
+    start = default_theta(d) if theta0 is None else np.asarray(theta0, dtype=float)
+    start = np.clip(start, *np.array(bounds).T)
+    last: dict[str, np.ndarray] = {}  # the latest factorization, reused for the posterior
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        try:
+            lml, grad, K_inv = _lml(theta, X, z)
+        except np.linalg.LinAlgError:
+            return 1e10, np.zeros_like(theta)  # makes the line search step back
+        if not (math.isfinite(lml) and np.all(np.isfinite(grad))):
+            return 1e10, np.zeros_like(theta)
+        last["theta"], last["K_inv"] = theta.copy(), K_inv
+        lp, lp_grad = _log_prior(theta)
+        return -(lml + lp), -(grad + lp_grad)
+
+    result = scipy.optimize.minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": maxiter, "ftol": 1e-9},
+    )
+    if not math.isfinite(float(result.fun)) or result.fun >= 1e10:
+        raise FloatingPointError(
+            f"The GP log marginal likelihood is not finite at the fitted hyperparameters "
+            f"(objective {result.fun!r})."
+        )
+    theta = result.x
+    K_inv = last["K_inv"] if np.array_equal(last.get("theta"), theta) else None
+    return GaussianProcess(X, y, theta, y_mean, y_std, K_inv=K_inv)

@@ -1,0 +1,134 @@
+"""The contract every searcher honours, run against each implementation."""
+
+import math
+
+import numpy as np
+import pytest
+
+import rung
+from rung.errors import ConfigError, SpaceExhausted
+from rung.searchers.base import Searcher
+
+SPACE = {
+    "lr": rung.loguniform(1e-4, 1.0),
+    "batch_size": rung.randint(32, 512),
+    "act": rung.choice(["relu", "tanh", "sigmoid"]),
+    "momentum": rung.uniform(0.0, 0.99),
+    "fixed": "yes",
+}
+
+
+def random_searcher(space, **kwargs):
+    return rung.RandomSearcher(space, **kwargs)
+
+
+def gp_searcher(space, **kwargs):
+    from rung.searchers.gp import GPSearcher
+
+    return GPSearcher(space, n_init=3, **kwargs)
+
+
+FACTORIES = [random_searcher, gp_searcher]
+
+
+def value_of(config):
+    if "lr" not in config:
+        return float(sum(v for v in config.values() if isinstance(v, (int, float))))
+    return math.log10(config["lr"]) ** 2 + config["momentum"] + config["batch_size"] / 512
+
+
+@pytest.fixture(params=FACTORIES, ids=lambda f: f.__name__)
+def factory(request):
+    return request.param
+
+
+def drive(searcher: Searcher, n: int) -> list[dict]:
+    configs = []
+    for _ in range(n):
+        config = searcher.suggest()
+        configs.append(config)
+        searcher.observe(config, value_of(config))
+    return configs
+
+
+def test_suggestions_are_valid_configs_with_constants(factory):
+    searcher = factory(SPACE, seed=0)
+    for config in drive(searcher, 12):
+        assert searcher.space.validate(config) == config
+        assert config["fixed"] == "yes"
+
+
+def test_initial_config_comes_first(factory):
+    initial = {"lr": 0.1, "batch_size": 128, "act": "relu", "momentum": 0.5}
+    searcher = factory(SPACE, seed=0, initial_config=initial)
+    assert searcher.suggest() == {**initial, "fixed": "yes"}
+
+
+def test_invalid_initial_config_is_refused(factory):
+    with pytest.raises(ConfigError, match="'batch_size'=1024"):
+        factory(
+            SPACE, initial_config={"lr": 0.1, "batch_size": 1024, "act": "relu", "momentum": 0.5}
+        )
+
+
+def test_pending_configs_are_tracked(factory):
+    searcher = factory(SPACE, seed=0)
+    a, b, c = searcher.suggest(), searcher.suggest(), searcher.suggest()
+    assert searcher.pending == [a, b, c]
+    searcher.observe(b, 1.0)
+    assert searcher.pending == [a, c]
+    searcher.observe(a, 2.0, resource=1)
+    assert searcher.pending == [c]
+
+
+def test_no_duplicates_while_workers_are_pending(factory):
+    searcher = factory(SPACE, seed=0)
+    drive(searcher, 5)
+    configs = [searcher.suggest() for _ in range(8)]  # eight parallel workers, no results yet
+    keys = {searcher.space.key(c) for c in configs}
+    assert len(keys) == 8
+
+
+def test_never_suggests_a_duplicate_and_reports_an_exhausted_space(factory):
+    space = {"a": rung.choice([1, 2, 3]), "b": rung.randint(0, 2)}
+    searcher = factory(space, seed=0)
+    configs = drive(searcher, 6)
+    assert len({(c["a"], c["b"]) for c in configs}) == 6
+    with pytest.raises(SpaceExhausted):
+        searcher.suggest()
+
+
+def test_same_seed_same_suggestions(factory):
+    runs = [drive(factory(SPACE, seed=11), 8) for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert drive(factory(SPACE, seed=12), 8) != runs[0]
+
+
+def test_non_finite_observations_are_accepted(factory):
+    searcher = factory(SPACE, seed=0)
+    for i in range(8):
+        config = searcher.suggest()
+        searcher.observe(config, math.nan if i % 3 == 0 else (math.inf if i % 3 == 1 else 1.0))
+    assert searcher.space.validate(searcher.suggest())
+
+
+def test_multi_fidelity_observations_are_accepted(factory):
+    searcher = factory(SPACE, seed=0)
+    for _ in range(6):
+        config = searcher.suggest()
+        for resource in (1, 3, 9):
+            searcher.observe(config, value_of(config) / resource, resource=resource)
+    assert searcher.space.validate(searcher.suggest())
+
+
+def test_bad_seed_is_refused(factory):
+    with pytest.raises(TypeError, match="'seed'"):
+        factory(SPACE, seed="zero")
+    with pytest.raises(ValueError, match="'seed'.*-1"):
+        factory(SPACE, seed=-1)
+
+
+def test_a_generator_seed_is_used_as_is(factory):
+    a = drive(factory(SPACE, seed=np.random.default_rng(5)), 4)
+    b = drive(factory(SPACE, seed=np.random.default_rng(5)), 4)
+    assert a == b

@@ -1,0 +1,338 @@
+"""GPSearcher, its Gaussian process and its acquisition function."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pytest
+import scipy.optimize
+from scipy.stats import norm
+
+import rung.searchers.gp as gp_module
+from rung.searchers._acquisition import (
+    expected_improvement,
+    log_expected_improvement,
+    log_h,
+    maximize_log_ei,
+)
+from rung.searchers._gp_model import (
+    GaussianProcess,
+    fit_gaussian_process,
+    log_marginal_likelihood,
+)
+from rung.searchers.gp import FeatureMap, GPSearcher
+from rung.searchers.random import RandomSearcher
+from rung.space import Space, choice, loguniform, randint, uniform
+from rung.workloads.synthetic import BRANIN
+
+
+def _data(n: int = 25, d: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d))
+    return X, np.sin(6 * X[:, 0]) + X[:, 1:].sum(axis=1) ** 2
+
+
+def _fixed_gp(n: int = 12, seed: int = 0) -> GaussianProcess:
+    """A GP with moderate, fixed hyperparameters: well conditioned, z of order 1."""
+    X, y = _data(n=n, seed=seed)
+    theta = np.log([0.3, 0.4, 0.5, 1.0, 1e-4])
+    return GaussianProcess(X, y, theta, float(np.mean(y)), float(np.std(y)))
+
+
+def _run(searcher, objective, n: int) -> list[float]:
+    values = []
+    for _ in range(n):
+        config = searcher.suggest()
+        values.append(objective(config))
+        searcher.observe(config, values[-1])
+    return values
+
+
+# --- the Gaussian process ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_log_marginal_likelihood_gradient_matches_finite_differences(seed):
+    X, y = _data(seed=seed)
+    rng = np.random.default_rng(seed)
+    theta = np.concatenate([np.log(rng.uniform(0.1, 2.0, 3)), [0.3, math.log(1e-3)]])
+    value = lambda t: log_marginal_likelihood(t, X, y)[0]  # noqa: E731
+    grad = lambda t: log_marginal_likelihood(t, X, y)[1]  # noqa: E731
+    numeric = scipy.optimize.approx_fprime(theta, value, 1e-6)
+    np.testing.assert_allclose(grad(theta), numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_posterior_gradients_match_finite_differences():
+    gp = _fixed_gp()
+    x = np.random.default_rng(5).random((4, 3))
+    mean, var, d_mean, d_var = gp.predict(x, return_grad=True)
+    eps = 1e-6
+    for j in range(3):
+        step = np.zeros(3)
+        step[j] = eps
+        m_hi, v_hi = gp.predict(x + step)
+        m_lo, v_lo = gp.predict(x - step)
+        np.testing.assert_allclose(d_mean[:, j], (m_hi - m_lo) / (2 * eps), rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(d_var[:, j], (v_hi - v_lo) / (2 * eps), rtol=1e-4, atol=1e-6)
+
+
+def test_gp_interpolates_noiseless_data():
+    X, y = _data(n=30)
+    gp = fit_gaussian_process(X, y)
+    mean, var = gp.predict(X)
+    assert np.max(np.abs(mean - y)) < 1e-2 * np.std(y)
+    assert np.all(var < 1e-3 * np.var(y))
+    far_mean, far_var = gp.predict(np.array([[5.0, 5.0, 5.0]]))  # far away: the prior
+    assert far_var[0] > 0.5 * np.var(y)
+
+
+def test_fit_warm_start_reaches_the_same_hyperparameters():
+    X, y = _data(n=30)
+    cold = fit_gaussian_process(X, y, maxiter=200)
+    warm = fit_gaussian_process(X, y, theta0=cold.theta, maxiter=200)
+    np.testing.assert_allclose(warm.theta, cold.theta, atol=1e-3)
+
+
+# --- the acquisition function --------------------------------------------------------
+
+
+def test_log_h_matches_the_direct_formula_and_stays_finite_far_out():
+    z = np.linspace(-5, 5, 101)
+    direct = z * norm.cdf(z) + norm.pdf(z)
+    np.testing.assert_allclose(log_h(z)[0], np.log(direct), rtol=1e-9)
+    far = np.array([-40.0, -1e3, -1e4 - 1, -1e6])
+    values, slopes = log_h(far)
+    assert np.all(np.isfinite(values)) and np.all(np.diff(values) < 0)
+    # d log h / dz = Φ(z)/h(z) approaches |z| + 2/|z| on the far side.
+    np.testing.assert_allclose(slopes[-2:], -far[-2:] - 2 / far[-2:], rtol=1e-6)
+    # continuous across the switch to the asymptote: the jump is the slope times the step
+    a, b = log_h(np.array([-1e4 + 1e-3, -1e4 - 1e-3]))[0]
+    assert a - b == pytest.approx(2e-3 * 1e4, rel=1e-3)
+
+
+@pytest.mark.parametrize("acquisition", [expected_improvement, log_expected_improvement])
+def test_acquisition_gradient_matches_finite_differences(acquisition):
+    gp = _fixed_gp()
+    best = float(gp.y.min())
+    x = np.random.default_rng(1).random((5, 3))
+    _, grad = acquisition(gp, x, best)
+    eps = 1e-6
+    for j in range(3):
+        step = np.zeros(3)
+        step[j] = eps
+        numeric = (acquisition(gp, x + step, best)[0] - acquisition(gp, x - step, best)[0]) / (
+            2 * eps
+        )
+        np.testing.assert_allclose(grad[:, j], numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_expected_improvement_matches_its_closed_form():
+    gp = _fixed_gp()
+    y = gp.y
+    x = np.random.default_rng(2).random((6, 3))
+    mean, var = gp.predict(x)
+    z = (y.min() - mean) / np.sqrt(var)
+    expected = np.sqrt(var) * (z * norm.cdf(z) + norm.pdf(z))
+    np.testing.assert_allclose(expected_improvement(gp, x, y.min())[0], expected, rtol=1e-6)
+    np.testing.assert_allclose(
+        log_expected_improvement(gp, x, y.min())[0], np.log(expected), rtol=1e-6
+    )
+
+
+def test_multistart_optimizer_moves_its_starts_uphill():
+    improved = 0
+    for seed in range(5):
+        X, y = _data(n=20, seed=seed)
+        gp = fit_gaussian_process(X, y)
+        result = maximize_log_ei(gp, float(y.min()), np.random.default_rng(seed))
+        assert result.values[0] >= result.start_values.max()
+        assert np.all(np.diff(result.values) <= 0)
+        assert result.iterations > 1
+        improved += result.values[0] > result.start_values.max() + 1e-6
+    assert improved >= 4
+
+
+# --- the feature map -----------------------------------------------------------------
+
+
+def test_feature_map_one_hot_and_integer_cells():
+    space = Space({"c": choice(["a", "b", "c"]), "k": randint(1, 5), "lr": loguniform(1e-4, 1)})
+    features = FeatureMap(space)
+    assert features.n_features == 5
+    u = features.encode({"c": "b", "k": 3, "lr": 1e-2})
+    np.testing.assert_allclose(u[:4], [0, 1, 0, (3 - 1 + 0.5) / 4])
+    assert features.decode(u) == {"c": "b", "k": 3, "lr": pytest.approx(1e-2)}
+    projected = features.project(np.array([[0.2, 0.9, 0.4, 0.99, 0.5]]))
+    np.testing.assert_allclose(projected[0, :4], [0, 1, 0, 3.5 / 4])
+    assert features.decode(np.array([0.2, 0.1, 0.7, 0.0, 0.5]))["c"] == "c"
+
+
+def test_mixed_space_suggestions_are_valid():
+    space = Space(
+        {
+            "lr": loguniform(1e-4, 1e-1),
+            "layers": randint(1, 6),
+            "act": choice(["relu", "tanh", "gelu"]),
+            "drop": uniform(0, 0.5),
+            "batch": 128,
+        }
+    )
+
+    def objective(c):
+        penalty = {"relu": 0.0, "tanh": 0.5, "gelu": 0.2}[c["act"]]
+        return (math.log10(c["lr"]) + 2.5) ** 2 + (c["layers"] - 3) ** 2 + penalty + c["drop"]
+
+    bests = []
+    for seed in range(3):
+        searcher = GPSearcher(space, seed=seed, n_init=4)
+        bests.append(min(_run(searcher, objective, 20)))
+        for obs in searcher.observations:
+            assert space.validate(obs.config) == obs.config
+            assert type(obs.config["layers"]) is int
+    assert np.mean(bests) < 0.3  # random search: about 0.6
+
+
+# --- the searcher --------------------------------------------------------------------
+
+
+def test_first_n_init_suggestions_are_random_and_start_with_initial_config(monkeypatch):
+    calls = []
+    monkeypatch.setattr(gp_module, "maximize_log_ei", lambda *a, **k: calls.append(1) or 1 / 0)
+    searcher = GPSearcher(BRANIN.space, seed=0, initial_config={"x1": 1.0, "x2": 2.0}, n_init=4)
+    values = _run(searcher, BRANIN, 4)
+    assert searcher.observations[0].config == {"x1": 1.0, "x2": 2.0}
+    assert len(values) == 4 and not calls
+
+
+def test_pending_configs_keep_consecutive_suggestions_apart(monkeypatch, caplog):
+    searcher = GPSearcher(BRANIN.space, seed=0)
+    _run(searcher, BRANIN, 8)
+    sampled, fits = [], []
+    original, fit = searcher.space.sample, gp_module.fit_gaussian_process
+    monkeypatch.setattr(searcher.space, "sample", lambda rng: sampled.append(1) or original(rng))
+    monkeypatch.setattr(
+        gp_module, "fit_gaussian_process", lambda *a, **k: fits.append(1) or fit(*a, **k)
+    )
+    with caplog.at_level(logging.WARNING, logger="rung.searchers.gp"):
+        batch = [searcher.suggest() for _ in range(5)]
+    assert not caplog.records and not sampled  # every one came from EI, none at random
+    assert len(fits) == 1  # no new value, no refit: the lies alone move the suggestions
+    assert len(searcher.pending) == 5
+    units = np.array([searcher.space.encode(c) for c in batch])
+    gaps = np.linalg.norm(units[:, None] - units[None, :], axis=-1)[np.triu_indices(5, 1)]
+    assert gaps.min() > 0.02
+
+
+def test_multi_fidelity_models_the_highest_level_with_enough_observations():
+    space = {"x": uniform(0, 1)}
+    searcher = GPSearcher(space, seed=0, n_init=3)
+    assert searcher.min_points == 3
+    rng = np.random.default_rng(0)
+    xs = rng.random(10)
+    for x in xs:  # level 1: minimum near x = 0.2
+        searcher.observe({"x": x}, (x - 0.2) ** 2, resource=1)
+    for x in xs[:6]:  # level 3: minimum near x = 0.8
+        searcher.observe({"x": x}, (x - 0.8) ** 2, resource=3)
+    for x in xs[:2]:  # level 9: too few
+        searcher.observe({"x": x}, (x - 0.8) ** 2, resource=9)
+    assert searcher.modeled_level() == 3
+    X, y, level = searcher.training_data()
+    assert level == 3 and len(y) == 6
+    np.testing.assert_allclose(np.sort(y), np.sort((xs[:6] - 0.8) ** 2))
+    grid = np.linspace(0, 1, 101)[:, None]
+    mean = fit_gaussian_process(X, y).predict(grid)[0]
+    assert abs(grid[np.argmin(mean), 0] - 0.8) < 0.1  # level 3's optimum, not level 1's
+    searcher.observe({"x": xs[2]}, 0.5, resource=9)
+    assert searcher.modeled_level() == 9
+
+
+def test_none_is_its_own_level_below_integers():
+    searcher = GPSearcher({"x": uniform(0, 1)}, seed=0, n_init=1)
+    for x in (0.1, 0.5, 0.9):
+        searcher.observe({"x": x}, x)
+    assert searcher.modeled_level() is None
+    for x in (0.1, 0.5, 0.9):
+        searcher.observe({"x": x}, x, resource=1)
+    assert searcher.modeled_level() == 1
+
+
+def test_failed_trials_are_imputed_and_their_region_avoided(caplog):
+    def objective(c):  # fails right of x1 = 0.5; best finite values next to the border
+        if c["x1"] > 0.5:
+            return math.nan
+        return (c["x1"] - 0.45) ** 2 + (c["x2"] - 0.5) ** 2
+
+    space = {"x1": uniform(0, 1), "x2": uniform(0, 1)}
+    searcher = GPSearcher(space, seed=1)
+    with caplog.at_level(logging.WARNING, logger="rung.searchers.gp"):
+        values = _run(searcher, objective, 25)
+    assert not caplog.records
+    _, y, _ = searcher.training_data()
+    assert np.all(np.isfinite(y))
+    model_based = [o.config["x1"] for o in searcher.observations[5:]]
+    assert np.mean(np.array(model_based) > 0.5) < 0.35
+    assert np.nanmin(values) < 0.01
+
+
+def test_numerical_failure_falls_back_to_random_with_a_warning(monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise np.linalg.LinAlgError("not positive definite")
+
+    searcher = GPSearcher(BRANIN.space, seed=0, n_init=2)
+    _run(searcher, BRANIN, 2)
+    monkeypatch.setattr(gp_module, "fit_gaussian_process", broken)
+    with caplog.at_level(logging.WARNING, logger="rung.searchers.gp"):
+        config = searcher.suggest()
+    assert BRANIN.space.validate(config) == config
+    assert any("LinAlgError" in r.getMessage() for r in caplog.records)
+
+
+def test_non_finite_likelihood_falls_back_too(monkeypatch, caplog):
+    from rung.searchers import _gp_model
+
+    def nan_likelihood(theta, X, y):
+        return math.nan, np.full(len(theta), math.nan), np.eye(len(y))
+
+    searcher = GPSearcher({"x": uniform(0, 1)}, seed=0, n_init=2)
+    _run(searcher, lambda c: c["x"], 2)
+    monkeypatch.setattr(_gp_model, "_lml", nan_likelihood)
+    with caplog.at_level(logging.WARNING, logger="rung.searchers.gp"):
+        config = searcher.suggest()
+    assert 0 <= config["x"] <= 1
+    assert any("FloatingPointError" in r.getMessage() for r in caplog.records)
+
+
+def test_values_near_the_float_limit_are_modeled():
+    searcher = GPSearcher({"x": uniform(0, 1)}, seed=0, n_init=3)
+    values = _run(searcher, lambda c: 1e300 * (c["x"] - 0.3) ** 2, 12)
+    assert min(values) < 1e300 * 1e-3
+
+
+def test_same_seed_same_suggestions():
+    runs = []
+    for seed in (7, 7, 8):
+        searcher = GPSearcher(BRANIN.space, seed=seed, n_init=3)
+        _run(searcher, BRANIN, 8)
+        runs.append([o.config for o in searcher.observations])
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
+
+
+@pytest.mark.parametrize(
+    ("n_init", "error"),
+    [(0, ValueError), (-2, ValueError), (2.5, TypeError), (True, TypeError), ("3", TypeError)],
+)
+def test_bad_n_init_is_rejected(n_init, error):
+    with pytest.raises(error, match=rf"'n_init'.*{repr(n_init)}"):
+        GPSearcher(BRANIN.space, n_init=n_init)
+
+
+def test_beats_random_search_on_branin():
+    gp_best, random_best = [], []
+    for seed in range(10):
+        gp_best.append(min(_run(GPSearcher(BRANIN.space, seed=seed), BRANIN, 30)))
+        random_best.append(min(_run(RandomSearcher(BRANIN.space, seed=seed), BRANIN, 30)))
+    assert np.mean(gp_best) < np.mean(random_best)
+    assert np.mean(gp_best) - BRANIN.optimum < 0.05  # near the optimum, not just better
