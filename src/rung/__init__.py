@@ -9,7 +9,14 @@ Example:
 """
 
 from rung.api import tune
-from rung.errors import ConfigError, RungError, SpaceExhausted, StoreError, TrialFailed
+from rung.errors import (
+    ConfigError,
+    DataError,
+    RungError,
+    SpaceExhausted,
+    StoreError,
+    TrialFailed,
+)
 from rung.result import JobRecord, Result, TrajectoryPoint, TrialRecord
 from rung.schedulers import (
     ASHA,
@@ -34,6 +41,7 @@ __all__ = [
     "ASHAVariant",
     "AsyncHyperband",
     "ConfigError",
+    "DataError",
     "Decision",
     "Direction",
     "GPSearcher",

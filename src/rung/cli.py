@@ -1,34 +1,198 @@
-"""The ``rung`` command: a thin layer over the library."""
+"""The ``rung`` command: a thin layer over the library.
+
+    rung tune --model lenet --scheduler asha --time-budget 300 --out runs/lenet
+    rung show runs/lenet
+    rung plot runs/lenet
+    rung demo
+
+Usage errors exit with status 2 and one line naming the argument and the bad value; run
+time failures (missing or corrupt data, an unwritable directory) exit with status 1 and
+one line; ``--debug`` shows the traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import math
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rung.errors import ConfigError, RungError
 
 __all__ = ["main"]
 
+MODELS = ("softmax", "lenet", "sgd", "svm")
+SEARCHERS = ("random", "bo")
+SCHEDULERS = ("fifo", "sh", "hyperband", "asha", "async-hyperband")
+QUICK_SUBSET = (5000, 1000)  # training and validation images for --quick
 
-def _positive_int(text: str) -> int:
+
+class UsageError(RungError):
+    """Arguments that parse but do not make sense together."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _number(kind: type, minimum: float, rule: str):
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}") from None
+        if not value >= minimum:
+            raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = _number(int, 1, "an integer >= 1")
+non_negative_int = _number(int, 0, "an integer >= 0")
+positive_float = _number(float, 1e-12, "a number > 0")
+eta_number = _number(float, 2, "a number >= 2")
+
+
+def _tune_settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "model": args.model,
+        "searcher": args.searcher,
+        "scheduler": args.scheduler,
+        "min_epochs": args.min_epochs,
+        "max_epochs": args.max_epochs,
+        "eta": args.eta,
+        "seed": args.seed,
+        "trials": args.trials,
+        "time_budget_s": args.time_budget,
+        "device": args.device,
+        "quick": args.quick,
+        "space": {name: repr(value) for name, value in space.items()},
+        "metric": "validation error",
+        "direction": "min",
+        "objective_form": "iterative",
+        "resource_name": "epochs",
+        "title": f"{args.model}: {args.searcher} search + {args.scheduler}",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
+def _tune(args: argparse.Namespace) -> int:
+    import rung
+    from rung.plots import plot_all
+    from rung.progress import ProgressPrinter
+    from rung.report import ExperimentWriter, format_summary, load_experiment, write_results
+    from rung.space_file import load_space
+    from rung.workloads import fashion_mnist
+    from rung.workloads.models import get_model
+    from rung.workloads.trainer import FashionMNISTObjective, train_final
+
+    if args.trials is None and args.time_budget is None:
+        raise UsageError("give a budget: --trials N or --time-budget SECONDS")
+    if args.min_epochs > args.max_epochs:
+        raise UsageError(
+            f"argument --min-epochs: must be <= --max-epochs={args.max_epochs}; "
+            f"got {args.min_epochs}"
+        )
+    spec = get_model(args.model)
+    space = load_space(args.space) if args.space else dict(spec.default_space)
+    rung.Space(space)  # validates before anything is written
+    subset = QUICK_SUBSET if args.quick else None
+    # Load (or download) the data before the run starts: a missing data set is one clear
+    # error now, not a failed trial later.
+    fashion_mnist.load_tensors(args.data_dir, seed=args.seed)
+    out = Path(args.out or f"runs/{args.model}-{args.scheduler}-{time.strftime('%Y%m%d-%H%M%S')}")
+    settings = _tune_settings(args, space)
+    writer = ExperimentWriter(out, settings)
+    callbacks: list[Any] = [writer]
+    printer = None
+    if not args.quiet:
+        printer = ProgressPrinter(args.trials, args.time_budget, metric="validation error")
+        callbacks.append(printer)
+        print(f"tuning {args.model} into {out}", file=sys.stderr)
+    objective = FashionMNISTObjective(
+        args.model,
+        data_dir=args.data_dir,
+        device=args.device,
+        threads=args.threads,
+        subset=subset,
+    )
+    interrupted = False
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
+        rung.tune(
+            objective,
+            space,
+            searcher=args.searcher,
+            scheduler=args.scheduler,
+            min_resource=args.min_epochs,
+            max_resource=args.max_epochs,
+            eta=None if args.scheduler == "fifo" else args.eta,
+            seed=args.seed,
+            max_trials=args.trials,
+            time_budget_s=args.time_budget,
+            callbacks=callbacks,
+        )
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        writer.close()
+        if printer is not None:
+            printer.close()
+    experiment = load_experiment(out)
+    best = experiment.summary["best_config"]
+    if best is not None and not args.no_final and not interrupted:
+        epochs = args.final_epochs or args.max_epochs
+        if not args.quiet:
+            print(f"training the final model for {epochs} epochs", file=sys.stderr)
+        final = train_final(
+            args.model,
+            best,
+            epochs,
+            data_dir=args.data_dir,
+            device=args.device,
+            seed=args.seed,
+            threads=args.threads,
+            subset=subset,
+        )
+        writer.write_final(
+            {
+                "config": best,
+                "epochs": epochs,
+                "train_accuracy": final.train_accuracy,
+                "val_accuracy": final.val_accuracy,
+                "test_accuracy": final.test_accuracy,
+                "seconds": final.seconds,
+            }
+        )
+    experiment = load_experiment(out)
+    experiment.finished = not interrupted
+    write_results(experiment) if not interrupted else None
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0; got {text!r}")
-    return value
+        plot_all(experiment)
+    except ImportError as err:
+        logging.getLogger(__name__).warning("%s", err)
+    print(format_summary(experiment))
+    return 130 if interrupted else 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from rung.report import format_summary, load_experiment
+
+    print(format_summary(load_experiment(args.directory)))
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from rung.plots import plot_all
+    from rung.report import load_experiment
+
+    for path in plot_all(load_experiment(args.directory)):
+        print(path)
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -44,11 +208,10 @@ def _demo(args: argparse.Namespace) -> int:
     )
     branin = MultiFidelity(BRANIN, max_resource=81)
     print(f"multi-fidelity Branin (optimum {branin.optimum:.6f}), ASHA 1..81 epochs, eta 3:")
-    header = (
+    print(
         f"  {'searcher':<8} {'trials':>6} {'jobs':>6} {'epochs':>7} "
         f"{'best':>9} {'regret':>9} {'time':>8}"
     )
-    print(header)
     for searcher in ("random", "bo"):
         result = rung.tune(
             branin.iterative,
@@ -68,26 +231,58 @@ def _demo(args: argparse.Namespace) -> int:
         )
         counts = ", ".join(f"{r}: {n}" for r, n in result.rung_counts().items())
         print(f"  {'':<8} jobs per rung: {counts}")
-    return 0 if math.isfinite(toy.best_value) else 1
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     import rung
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rung",
         description="Hyperparameter optimization: random search and BO, ASHA and Hyperband.",
     )
     parser.add_argument("--version", action="version", version=f"rung {rung.__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser(
-        "demo", help="tune synthetic functions (quadratic, Branin with ASHA)"
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    tune = commands.add_parser("tune", help="tune a model on Fashion-MNIST")
+    tune.add_argument("--model", choices=MODELS, required=True, help="the model to tune")
+    tune.add_argument("--searcher", choices=SEARCHERS, default="random")
+    tune.add_argument("--scheduler", choices=SCHEDULERS, default="asha")
+    tune.add_argument("--trials", type=positive_int, help="trial budget")
+    tune.add_argument(
+        "--time-budget", type=positive_float, metavar="SECONDS", help="time budget in seconds"
     )
-    demo.add_argument(
-        "--trials", type=_positive_int, default=40, help="trial budget per run (default 40)"
+    tune.add_argument("--min-epochs", type=positive_int, default=1, help="lowest rung (default 1)")
+    tune.add_argument("--max-epochs", type=positive_int, default=9, help="full budget (default 9)")
+    tune.add_argument("--eta", type=eta_number, default=3.0, help="reduction factor (default 3)")
+    tune.add_argument("--seed", type=non_negative_int, default=0)
+    tune.add_argument("--space", metavar="FILE", help="search space in TOML (default: the model's)")
+    tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")
+    tune.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is (or goes)")
+    tune.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    tune.add_argument("--threads", type=positive_int, help="torch threads (default: torch's)")
+    tune.add_argument("--final-epochs", type=positive_int, help="final model epochs (default: max)")
+    tune.add_argument("--no-final", action="store_true", help="skip the final model")
+    tune.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a small subset ({QUICK_SUBSET[0]} training images), for smoke tests",
     )
-    demo.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    tune.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
+    tune.set_defaults(handler=_tune)
+
+    show = commands.add_parser("show", help="summarize a finished or running experiment")
+    show.add_argument("directory", metavar="DIR")
+    show.set_defaults(handler=_show)
+
+    plot = commands.add_parser("plot", help="redraw an experiment's plots")
+    plot.add_argument("directory", metavar="DIR")
+    plot.set_defaults(handler=_plot)
+
+    demo = commands.add_parser("demo", help="tune synthetic functions (quadratic, Branin)")
+    demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")
+    demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -108,10 +303,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except (UsageError, ConfigError) as err:
+        if args.debug:
+            raise
+        print(f"rung {args.command}: error: {err}", file=sys.stderr)
+        return 2
     except Exception as err:  # one clear line; --debug shows the traceback
         if args.debug:
             raise
-        print(f"rung: error: {err}", file=sys.stderr)
+        print(f"rung {args.command}: error: {err}", file=sys.stderr)
         return 1
 
 

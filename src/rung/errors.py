@@ -7,12 +7,20 @@ rung's failures without catching programming errors::
     ├── ConfigError        bad arguments, search spaces or configurations (also a ValueError)
     ├── SpaceExhausted     a finite search space has no unseen configuration left
     ├── TrialFailed        an objective raised; carries the traceback text
+    ├── DataError          a data set is missing, truncated or corrupt
     └── StoreError         the experiment store cannot be read or written
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "RungError", "SpaceExhausted", "StoreError", "TrialFailed"]
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "RungError",
+    "SpaceExhausted",
+    "StoreError",
+    "TrialFailed",
+]
 
 
 class RungError(Exception):
@@ -47,3 +55,7 @@ class TrialFailed(RungError):
 
 class StoreError(RungError):
     """The experiment store is missing, corrupt, foreign or cannot be written."""
+
+
+class DataError(RungError):
+    """A data set cannot be found, downloaded, or read (missing, truncated or corrupt files)."""

@@ -102,6 +102,7 @@ class RunRecorder:
             outcome.worker,
             decision,
             outcome.error,
+            outcome.reports,
         )
         self.jobs.append(record)
         self._trajectory.append((outcome.end, self._resource, self._best))

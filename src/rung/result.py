@@ -31,6 +31,7 @@ class JobRecord:
         worker: The worker that ran it.
         decision: What the scheduler decided for the trial afterwards (None if interrupted).
         error: The traceback of a failed job.
+        reports: Every value the job reported (its learning curve), in order.
     """
 
     index: int
@@ -45,6 +46,7 @@ class JobRecord:
     worker: int = 0
     decision: Decision | None = None
     error: str | None = field(default=None, repr=False)
+    reports: tuple[Report, ...] = field(default=(), repr=False)
 
 
 @frozen

@@ -1,0 +1,264 @@
+"""An experiment directory: what a run writes as it goes, and summaries read back from it.
+
+Layout of ``--out DIR``:
+
+* ``experiment.json``: the settings, written when the run starts.
+* ``jobs.jsonl``: one JSON line per finished job (trial, config, rung, value, reports,
+  times, worker), appended and flushed as each job ends, so a running experiment can be
+  read (``rung show``) and nothing finished is lost if the run is killed.
+* ``results.json`` and ``jobs.csv``: the whole run, written at the end.
+* ``final.json``: the final model's accuracies; ``*.png``: plots.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from rung.errors import StoreError
+from rung.result import JobRecord
+
+__all__ = ["Experiment", "ExperimentWriter", "format_summary", "load_experiment"]
+
+SETTINGS_FILE = "experiment.json"
+JOBS_FILE = "jobs.jsonl"
+RESULTS_FILE = "results.json"
+CSV_FILE = "jobs.csv"
+FINAL_FILE = "final.json"
+
+
+def _json_value(value: Any) -> Any:
+    """JSON has no NaN or infinity: they are written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def job_to_dict(job: JobRecord) -> dict[str, Any]:
+    """A job record as a JSON-ready dict."""
+    return {
+        "job": job.index,
+        "trial_id": job.trial_id,
+        "config": {k: _json_value(v) for k, v in job.config.items()},
+        "resource_from": job.resource_from,
+        "resource_to": job.resource_to,
+        "value": _json_value(job.value),
+        "status": job.status.name,
+        "decision": job.decision.name if job.decision is not None else None,
+        "start": round(job.start, 6),
+        "end": round(job.end, 6),
+        "worker": job.worker,
+        "reports": [[r.resource, _json_value(r.value), round(r.time, 6)] for r in job.reports],
+        "error": job.error.strip().splitlines()[-1] if job.error else None,
+    }
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+class ExperimentWriter:
+    """A tuner callback that appends every finished job to ``DIR/jobs.jsonl``.
+
+    Args:
+        directory: The experiment directory (created if missing).
+        settings: What the run was asked to do, written to ``experiment.json``.
+
+    Raises:
+        StoreError: the directory already holds another experiment, or cannot be written.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], settings: Mapping[str, Any]) -> None:
+        self.directory = Path(directory)
+        if (self.directory / JOBS_FILE).exists() or (self.directory / SETTINGS_FILE).exists():
+            raise StoreError(
+                f"The output directory {str(self.directory)!r} already holds an experiment; "
+                "choose another --out or remove it."
+            )
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write_atomic(self.directory / SETTINGS_FILE, json.dumps(dict(settings), indent=2))
+            self._jobs: IO[str] | None = open(self.directory / JOBS_FILE, "a")  # noqa: SIM115
+        except OSError as err:
+            raise StoreError(f"Cannot write to {str(self.directory)!r}: {err}") from err
+
+    def __call__(self, job: JobRecord, best_value: float) -> None:
+        if self._jobs is None:
+            return
+        self._jobs.write(json.dumps(job_to_dict(job)) + "\n")
+        self._jobs.flush()
+
+    def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.close()
+            self._jobs = None
+
+    def write_final(self, final: Mapping[str, Any]) -> None:
+        """Writes the final model's figures to ``final.json``."""
+        _write_atomic(self.directory / FINAL_FILE, json.dumps(dict(final), indent=2))
+
+
+@dataclass
+class Experiment:
+    """An experiment read back from its directory (finished or still running)."""
+
+    directory: Path
+    settings: dict[str, Any]
+    jobs: list[dict[str, Any]]
+    final: dict[str, Any] | None = None
+    finished: bool = False
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def load_experiment(directory: str | os.PathLike[str]) -> Experiment:
+    """Reads an experiment directory without disturbing a run that writes to it.
+
+    Raises:
+        StoreError: it is not an experiment directory, or its files are unreadable.
+    """
+    root = Path(directory)
+    try:
+        settings = json.loads((root / SETTINGS_FILE).read_text())
+    except FileNotFoundError:
+        raise StoreError(
+            f"{str(root)!r} is not an experiment directory (no {SETTINGS_FILE})."
+        ) from None
+    except (OSError, json.JSONDecodeError) as err:
+        raise StoreError(f"Cannot read {str(root / SETTINGS_FILE)!r}: {err}") from err
+    jobs: list[dict[str, Any]] = []
+    try:
+        with open(root / JOBS_FILE) as handle:
+            for line in handle:
+                try:
+                    jobs.append(json.loads(line))
+                except json.JSONDecodeError:
+                    break  # a line being written right now, or cut by a crash
+    except FileNotFoundError:
+        pass
+    final = None
+    if (root / FINAL_FILE).exists():
+        final = json.loads((root / FINAL_FILE).read_text())
+    experiment = Experiment(root, settings, jobs, final, (root / RESULTS_FILE).exists())
+    experiment.summary = summarize(experiment)
+    return experiment
+
+
+def summarize(experiment: Experiment) -> dict[str, Any]:
+    """Best configuration and value, counts, epochs, wall time and jobs per rung."""
+    jobs = experiment.jobs
+    sign = -1.0 if experiment.settings.get("direction") == "max" else 1.0
+    completed = [j for j in jobs if j["status"] == "COMPLETED" and j["value"] is not None]
+    best = min(completed, key=lambda j: sign * j["value"], default=None)
+    retrains = experiment.settings.get("objective_form") == "function"
+    epochs = 0
+    for job in jobs:
+        reached = job["reports"][-1][0] if job["reports"] else job["resource_from"]
+        epochs += max(reached - (0 if retrains else job["resource_from"]), 0)
+    per_rung: dict[int, int] = {}
+    for job in jobs:
+        per_rung[job["resource_to"]] = per_rung.get(job["resource_to"], 0) + 1
+    return {
+        "best_value": None if best is None else best["value"],
+        "best_config": None if best is None else best["config"],
+        "best_trial_id": None if best is None else best["trial_id"],
+        "jobs": len(jobs),
+        "trials": len({j["trial_id"] for j in jobs}),
+        "failed_jobs": sum(j["status"] == "FAILED" for j in jobs),
+        "epochs": epochs,
+        "wall_time": max((j["end"] for j in jobs), default=0.0),
+        "jobs_per_rung": dict(sorted(per_rung.items())),
+    }
+
+
+def write_results(experiment: Experiment) -> None:
+    """Writes ``results.json`` and ``jobs.csv`` for a finished run."""
+    root = experiment.directory
+    payload = {
+        "settings": experiment.settings,
+        "summary": experiment.summary,
+        "final": experiment.final,
+        "jobs": experiment.jobs,
+    }
+    _write_atomic(root / RESULTS_FILE, json.dumps(payload, indent=1))
+    params = sorted({k for job in experiment.jobs for k in job["config"]})
+    columns = [
+        "job",
+        "trial_id",
+        *params,
+        "resource_from",
+        "rung",
+        "value",
+        "status",
+        "decision",
+        "start",
+        "end",
+        "worker",
+    ]
+    tmp = root / (CSV_FILE + ".tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for job in experiment.jobs:
+            writer.writerow(
+                [
+                    job["job"],
+                    job["trial_id"],
+                    *(job["config"].get(p) for p in params),
+                    job["resource_from"],
+                    job["resource_to"],
+                    job["value"],
+                    job["status"],
+                    job["decision"],
+                    job["start"],
+                    job["end"],
+                    job["worker"],
+                ]
+            )
+    os.replace(tmp, root / CSV_FILE)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def format_summary(experiment: Experiment) -> str:
+    """The summary table ``rung tune`` prints at the end and ``rung show`` prints any time."""
+    s, settings = experiment.summary, experiment.settings
+    state = "finished" if experiment.finished else "running or interrupted"
+    lines = [
+        f"experiment {experiment.directory} ({state})",
+        f"  model {settings.get('model', '?')}, searcher {settings.get('searcher')}, "
+        f"scheduler {settings.get('scheduler')}, epochs {settings.get('min_epochs')}.."
+        f"{settings.get('max_epochs')}, eta {settings.get('eta')}, seed {settings.get('seed')}",
+    ]
+    metric = settings.get("metric", "value")
+    if s["best_config"] is None:
+        lines.append("  no job completed yet")
+    else:
+        config = ", ".join(f"{k}={_fmt(v)}" for k, v in s["best_config"].items())
+        lines.append(f"  best {metric}: {_fmt(s['best_value'])} (trial {s['best_trial_id']})")
+        lines.append(f"  best config: {config}")
+    lines.append(
+        f"  trials {s['trials']}, jobs {s['jobs']} ({s['failed_jobs']} failed), "
+        f"epochs {s['epochs']}, wall time {s['wall_time']:.1f} s"
+    )
+    if len(s["jobs_per_rung"]) > 1:
+        rungs = ", ".join(f"{r}: {n}" for r, n in s["jobs_per_rung"].items())
+        lines.append(f"  jobs per rung (epochs: jobs): {rungs}")
+    if experiment.final:
+        f = experiment.final
+        lines.append(
+            f"  final model ({f['epochs']} epochs): train accuracy {f['train_accuracy']:.4f}, "
+            f"validation {f['val_accuracy']:.4f}, test {f['test_accuracy']:.4f}"
+        )
+    return "\n".join(lines)

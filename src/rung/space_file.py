@@ -1,0 +1,102 @@
+"""Search spaces written in TOML, for ``rung tune --space FILE``.
+
+Each key is a parameter; a domain is an inline table naming its kind, anything else is
+a constant::
+
+    learning_rate = { loguniform = [1e-4, 1.0] }
+    batch_size    = { randint = [32, 512] }       # high is exclusive
+    momentum      = { uniform = [0.0, 0.99] }
+    activation    = { choice = ["relu", "sigmoid"] }
+    weight_decay  = 0.0                            # a constant
+
+The long form ``{ type = "loguniform", low = 1e-4, high = 1.0 }`` (``values = [...]`` for
+``choice``) works too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rung.errors import ConfigError
+from rung.space import Domain, choice, loguniform, randint, uniform
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["load_space", "parse_space"]
+
+_KINDS = {"uniform": uniform, "loguniform": loguniform, "randint": randint, "choice": choice}
+
+
+def _domain(name: str, spec: Mapping[str, Any]) -> Domain:
+    kinds = sorted(set(spec) & set(_KINDS))
+    if "type" in spec:
+        kind = spec["type"]
+        if kind not in _KINDS:
+            raise ConfigError(
+                f"parameter {name!r}: unknown type {kind!r}; use one of {sorted(_KINDS)}."
+            )
+        if kind == "choice":
+            return choice(spec.get("values", []))
+        extra = sorted(set(spec) - {"type", "low", "high"})
+        if extra or "low" not in spec or "high" not in spec:
+            raise ConfigError(
+                f"parameter {name!r}: a {kind} needs exactly 'low' and 'high'; got {dict(spec)}."
+            )
+        return _KINDS[kind](spec["low"], spec["high"])
+    if len(kinds) != 1 or len(spec) != 1:
+        raise ConfigError(
+            f"parameter {name!r}: write one of {sorted(_KINDS)} as the table's only key, "
+            f"e.g. {{ loguniform = [1e-4, 1.0] }}; got {dict(spec)}."
+        )
+    kind, args = kinds[0], spec[kinds[0]]
+    if kind == "choice":
+        return choice(args)
+    if not isinstance(args, list) or len(args) != 2:
+        raise ConfigError(f"parameter {name!r}: {kind} takes [low, high]; got {args!r}.")
+    return _KINDS[kind](*args)
+
+
+def parse_space(text: str, source: str = "<string>") -> dict[str, Any]:
+    """The search space a TOML document describes.
+
+    Raises:
+        ConfigError: the TOML is malformed, a domain is unknown or invalid, or the space
+            is empty; the message names the source, the parameter and the value.
+    """
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{source}: not valid TOML: {err}") from None
+    space: dict[str, Any] = {}
+    for name, value in document.items():
+        try:
+            space[name] = _domain(name, value) if isinstance(value, Mapping) else value
+        except (ValueError, TypeError) as err:
+            message = str(err)
+            if not message.startswith("parameter"):
+                message = f"parameter {name!r}: {message}"
+            raise ConfigError(f"{source}: {message}") from None
+    if not any(isinstance(v, Domain) for v in space.values()):
+        raise ConfigError(f"{source}: the search space defines no domain to search.")
+    return space
+
+
+def load_space(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Reads a TOML search space file.
+
+    Raises:
+        ConfigError: the file is missing, unreadable or invalid.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text()
+    except OSError as err:
+        raise ConfigError(f"cannot read the space file {str(file)!r}: {err.strerror}") from None
+    return parse_space(text, str(file))

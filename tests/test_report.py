@@ -1,0 +1,138 @@
+import io
+import json
+
+import pytest
+
+import rung
+from rung.errors import StoreError
+from rung.progress import ProgressPrinter
+from rung.report import (
+    CSV_FILE,
+    JOBS_FILE,
+    RESULTS_FILE,
+    ExperimentWriter,
+    format_summary,
+    load_experiment,
+    write_results,
+)
+from rung.result import JobRecord
+from rung.types import Decision, JobStatus, Report
+from rung.workloads.synthetic import TOY, MultiFidelity
+
+SETTINGS = {
+    "model": "toy",
+    "searcher": "random",
+    "scheduler": "asha",
+    "min_epochs": 1,
+    "max_epochs": 9,
+    "eta": 3,
+    "seed": 0,
+    "metric": "value",
+    "direction": "min",
+    "objective_form": "iterative",
+    "resource_name": "epochs",
+}
+
+
+def run_into(directory, **kwargs):
+    mf = MultiFidelity(TOY, max_resource=9)
+    writer = ExperimentWriter(directory, SETTINGS)
+    result = rung.tune(
+        mf.iterative,
+        mf.space,
+        scheduler="asha",
+        max_resource=9,
+        eta=3,
+        max_trials=20,
+        seed=0,
+        callbacks=[writer],
+        **kwargs,
+    )
+    writer.close()
+    return result
+
+
+def test_a_run_reads_back_with_the_same_best_and_counts(tmp_path):
+    result = run_into(tmp_path / "exp")
+    experiment = load_experiment(tmp_path / "exp")
+    summary = experiment.summary
+    assert summary["best_value"] == pytest.approx(result.best_value)
+    assert summary["best_config"] == pytest.approx(result.best_config)
+    assert summary["jobs"] == result.n_jobs and summary["trials"] == result.n_trials
+    assert summary["epochs"] == result.total_resource
+    assert summary["jobs_per_rung"] == result.rung_counts()
+    assert not experiment.finished
+    write_results(experiment)
+    assert (
+        json.loads((tmp_path / "exp" / RESULTS_FILE).read_text())["summary"]["jobs"]
+        == result.n_jobs
+    )
+    rows = (tmp_path / "exp" / CSV_FILE).read_text().splitlines()
+    assert rows[0].startswith("job,trial_id,x,resource_from,rung,value")
+    assert len(rows) == result.n_jobs + 1
+    text = format_summary(load_experiment(tmp_path / "exp"))
+    assert "best value" in text and "jobs per rung" in text and "finished" in text
+
+
+def test_a_directory_holding_an_experiment_is_refused_and_left_unchanged(tmp_path):
+    run_into(tmp_path / "exp")
+    before = (tmp_path / "exp" / JOBS_FILE).read_text()
+    with pytest.raises(StoreError, match="already holds an experiment"):
+        ExperimentWriter(tmp_path / "exp", SETTINGS)
+    assert (tmp_path / "exp" / JOBS_FILE).read_text() == before
+
+
+def test_a_running_experiment_with_a_half_written_line_still_reads(tmp_path):
+    run_into(tmp_path / "exp")
+    with open(tmp_path / "exp" / JOBS_FILE, "a") as handle:
+        handle.write('{"job": 999, "trial')
+    experiment = load_experiment(tmp_path / "exp")
+    assert all(job["job"] != 999 for job in experiment.jobs)
+
+
+def test_not_an_experiment_directory(tmp_path):
+    with pytest.raises(StoreError, match="not an experiment directory"):
+        load_experiment(tmp_path)
+
+
+def test_failed_jobs_and_nan_are_written_as_null(tmp_path):
+    writer = ExperimentWriter(tmp_path / "exp", SETTINGS)
+    rung.tune(lambda c: 1 / 0, {"x": rung.uniform(0, 1)}, max_trials=2, callbacks=[writer])
+    writer.close()
+    jobs = load_experiment(tmp_path / "exp").jobs
+    assert [j["value"] for j in jobs] == [None, None]
+    assert all("ZeroDivisionError" in j["error"] for j in jobs)
+
+
+def job(index, trial, value, status=JobStatus.COMPLETED):
+    return JobRecord(
+        index,
+        trial,
+        {"x": 0.1},
+        0,
+        1,
+        value,
+        status,
+        0.0,
+        1.0,
+        0,
+        Decision.PAUSE,
+        "Traceback\nValueError: bad" if status is JobStatus.FAILED else None,
+        (Report(1, value, 1.0),),
+    )
+
+
+def test_progress_lines_are_rate_limited_but_improvements_always_show():
+    stream, now = io.StringIO(), [0.0]
+    printer = ProgressPrinter(max_trials=100, stream=stream, min_interval=1.0, clock=lambda: now[0])
+    printer(job(0, 0, 0.5), 0.5)  # first line
+    for i in range(1, 50):  # no improvement, no time passes: silent
+        printer(job(i, i, 0.9), 0.5)
+    printer(job(50, 50, 0.4), 0.4)  # an improvement prints, with the count of skipped jobs
+    now[0] = 5.0
+    printer(job(51, 51, 0.9, JobStatus.FAILED), 0.4)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3
+    assert "(+49 more jobs)" in lines[1] and lines[1].rstrip().endswith("jobs)")
+    assert "best 0.4000 *" in lines[1]
+    assert "FAILED: ValueError: bad" in lines[2]

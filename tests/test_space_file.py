@@ -1,0 +1,50 @@
+import pytest
+
+import rung
+from rung.errors import ConfigError
+from rung.space import Choice, LogUniform, RandInt, Uniform
+from rung.space_file import load_space, parse_space
+
+
+def test_short_and_long_forms_and_constants():
+    space = parse_space(
+        """
+        learning_rate = { loguniform = [1e-4, 1.0] }
+        batch_size = { randint = [32, 512] }
+        momentum = { type = "uniform", low = 0.0, high = 0.99 }
+        act = { choice = ["relu", "sigmoid"] }
+        decay = 0.5
+        """
+    )
+    assert space["learning_rate"] == LogUniform(1e-4, 1.0)
+    assert space["batch_size"] == RandInt(32, 512)
+    assert space["momentum"] == Uniform(0.0, 0.99)
+    assert space["act"] == Choice(["relu", "sigmoid"])
+    assert space["decay"] == 0.5
+    rung.Space(space)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lr = { loguniform = [0, 1] }", "'lr'.*low > 0"),
+        ("lr = { normal = [0, 1] }", "'lr'.*one of"),
+        ("lr = { uniform = [1] }", "'lr'.*\\[low, high\\]; got \\[1\\]"),
+        ("lr = { type = 'gamma', low = 1, high = 2 }", "'lr'.*unknown type 'gamma'"),
+        ("lr = { type = 'uniform', low = 1 }", "'lr'.*'low' and 'high'"),
+        ("k = { choice = [] }", "'k'.*not be empty"),
+        ("lr = 0.1", "no domain"),
+        ("lr = {", "not valid TOML"),
+    ],
+)
+def test_bad_space_files_name_the_parameter_and_the_problem(text, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_space(text, "space.toml")
+
+
+def test_load_space_reads_files_and_reports_missing_ones(tmp_path):
+    path = tmp_path / "space.toml"
+    path.write_text("x = { uniform = [0, 1] }\n")
+    assert load_space(path) == {"x": Uniform(0, 1)}
+    with pytest.raises(ConfigError, match="cannot read the space file"):
+        load_space(tmp_path / "missing.toml")
