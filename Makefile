@@ -27,11 +27,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks
 
+# The main job: ASHA with random search on LeNet for a few minutes, then the final model.
+DEMO_BUDGET ?= 180
 demo: $(STAMP)
-	$(BIN)/rung demo
+	$(BIN)/rung tune --model lenet --searcher random --scheduler asha \
+		--time-budget $(DEMO_BUDGET) --min-epochs 1 --max-epochs 9 --eta 3 \
+		--out runs/demo-$$(date +%Y%m%d-%H%M%S)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/overhead.py
+	$(BIN)/python benchmarks/train_speed.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

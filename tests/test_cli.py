@@ -36,3 +36,70 @@ def test_console_script_is_installed():
         [sys.executable, "-m", "rung.cli", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("rung ")
+
+
+def _error_line(capsys):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["tune", "--model", "resnet", "--trials", "3"], "--model: invalid choice: 'resnet'"),
+        (
+            ["tune", "--model", "lenet", "--trials", "3", "--eta", "1"],
+            "--eta: must be a number >= 2; got '1'",
+        ),
+        (
+            ["tune", "--model", "lenet", "--trials", "0"],
+            "--trials: must be an integer >= 1; got '0'",
+        ),
+        (["tune", "--model", "lenet"], "give a budget"),
+        (
+            ["tune", "--model", "lenet", "--trials", "3", "--min-epochs", "9", "--max-epochs", "3"],
+            "--min-epochs: must be <= --max-epochs=3; got 9",
+        ),
+        (
+            ["tune", "--model", "lenet", "--trials", "3", "--scheduler", "pbt"],
+            "--scheduler: invalid choice: 'pbt'",
+        ),
+    ],
+)
+def test_tune_usage_errors_exit_2_with_one_line(argv, expected, capsys):
+    try:
+        status = main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    assert status == 2
+    assert expected in _error_line(capsys)
+
+
+def test_malformed_space_file_exits_2_naming_file_and_parameter(tmp_path, capsys):
+    space = tmp_path / "space.toml"
+    space.write_text("learning_rate = { loguniform = [0, 1] }\n")
+    status = main(
+        [
+            "tune",
+            "--model",
+            "lenet",
+            "--trials",
+            "2",
+            "--space",
+            str(space),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert status == 2
+    line = _error_line(capsys)
+    assert "space.toml" in line and "'learning_rate'" in line and "low > 0" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_show_of_a_non_experiment_exits_1_with_a_message(tmp_path, capsys):
+    assert main(["show", str(tmp_path)]) == 1
+    assert "not an experiment directory" in _error_line(capsys)

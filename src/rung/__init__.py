@@ -8,6 +8,8 @@ Example:
     True
 """
 
+from typing import Any
+
 from rung.api import tune
 from rung.errors import (
     ConfigError,
@@ -27,13 +29,22 @@ from rung.schedulers import (
     Scheduler,
     SuccessiveHalving,
 )
-from rung.searchers import GPSearcher, RandomSearcher, Searcher
+from rung.searchers import RandomSearcher, Searcher
 from rung.space import Space, choice, loguniform, randint, uniform
 from rung.trial import Trial
 from rung.tuner import Tuner
 from rung.types import Decision, Direction, Job, JobStatus, Report, TrialStatus
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: scipy.optimize alone takes most of a second to import.
+    if name == "GPSearcher":
+        from rung.searchers.gp import GPSearcher
+
+        return GPSearcher
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "ASHA",

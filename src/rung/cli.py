@@ -83,14 +83,9 @@ def _tune_settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str,
 
 def _tune(args: argparse.Namespace) -> int:
     import rung
-    from rung.plots import plot_all
-    from rung.progress import ProgressPrinter
-    from rung.report import ExperimentWriter, format_summary, load_experiment, write_results
     from rung.space_file import load_space
-    from rung.workloads import fashion_mnist
-    from rung.workloads.models import get_model
-    from rung.workloads.trainer import FashionMNISTObjective, train_final
 
+    # Usage errors first, before torch is imported or anything is written.
     if args.trials is None and args.time_budget is None:
         raise UsageError("give a budget: --trials N or --time-budget SECONDS")
     if args.min_epochs > args.max_epochs:
@@ -98,8 +93,17 @@ def _tune(args: argparse.Namespace) -> int:
             f"argument --min-epochs: must be <= --max-epochs={args.max_epochs}; "
             f"got {args.min_epochs}"
         )
-    spec = get_model(args.model)
-    space = load_space(args.space) if args.space else dict(spec.default_space)
+    space = load_space(args.space) if args.space else None
+
+    from rung.plots import plot_all
+    from rung.progress import ProgressPrinter
+    from rung.report import ExperimentWriter, format_summary, load_experiment, write_results
+    from rung.workloads import fashion_mnist
+    from rung.workloads.models import get_model
+    from rung.workloads.trainer import FashionMNISTObjective, train_final
+
+    if space is None:
+        space = dict(get_model(args.model).default_space)
     rung.Space(space)  # validates before anything is written
     subset = QUICK_SUBSET if args.quick else None
     # Load (or download) the data before the run starts: a missing data set is one clear

@@ -1,7 +1,17 @@
 """Searchers propose configurations: random search and Gaussian-process BO."""
 
+from typing import Any
+
 from rung.searchers.base import Observation, Searcher
-from rung.searchers.gp import GPSearcher
 from rung.searchers.random import RandomSearcher
 
 __all__ = ["GPSearcher", "Observation", "RandomSearcher", "Searcher"]
+
+
+def __getattr__(name: str) -> Any:
+    # GPSearcher needs scipy.optimize, whose import takes most of a second: only on use.
+    if name == "GPSearcher":
+        from rung.searchers.gp import GPSearcher
+
+        return GPSearcher
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
