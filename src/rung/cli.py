@@ -55,7 +55,12 @@ def _number(kind: type, minimum: float, rule: str):
 positive_int = _number(int, 1, "an integer >= 1")
 non_negative_int = _number(int, 0, "an integer >= 0")
 positive_float = _number(float, 1e-12, "a number > 0")
-eta_number = _number(float, 2, "a number >= 2")
+_eta_float = _number(float, 2, "a number >= 2")
+
+
+def eta_number(text: str) -> float | int:
+    value = _eta_float(text)
+    return int(value) if float(value).is_integer() else value
 
 
 def _tune_settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]:
@@ -100,15 +105,16 @@ def _tune(args: argparse.Namespace) -> int:
     from rung.report import ExperimentWriter, format_summary, load_experiment, write_results
     from rung.workloads import fashion_mnist
     from rung.workloads.models import get_model
-    from rung.workloads.trainer import FashionMNISTObjective, train_final
+    from rung.workloads.trainer import FashionMNISTObjective, resolve_device, train_final
 
     if space is None:
         space = dict(get_model(args.model).default_space)
     rung.Space(space)  # validates before anything is written
     subset = QUICK_SUBSET if args.quick else None
-    # Load (or download) the data before the run starts: a missing data set is one clear
-    # error now, not a failed trial later.
-    fashion_mnist.load_tensors(args.data_dir, seed=args.seed)
+    # Check the device and load (or download) the data before the run starts: a missing
+    # GPU or data set is one clear error now, not a failed trial later.
+    device = resolve_device(args.device)
+    fashion_mnist.load_tensors(args.data_dir, device=str(device))  # kept for the trials
     out = Path(args.out or f"runs/{args.model}-{args.scheduler}-{time.strftime('%Y%m%d-%H%M%S')}")
     settings = _tune_settings(args, space)
     writer = ExperimentWriter(out, settings)
@@ -259,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument("--min-epochs", type=positive_int, default=1, help="lowest rung (default 1)")
     tune.add_argument("--max-epochs", type=positive_int, default=9, help="full budget (default 9)")
-    tune.add_argument("--eta", type=eta_number, default=3.0, help="reduction factor (default 3)")
+    tune.add_argument("--eta", type=eta_number, default=3, help="reduction factor (default 3)")
     tune.add_argument("--seed", type=non_negative_int, default=0)
     tune.add_argument("--space", metavar="FILE", help="search space in TOML (default: the model's)")
     tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")

@@ -1,0 +1,152 @@
+"""``rung tune``, ``show`` and ``plot`` end to end on a small subset of Fashion-MNIST."""
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from rung.cli import main
+
+pytest.importorskip("torch")
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("RUNG_DATA_DIR") or ROOT.parent / "shared" / "data")
+needs_data = pytest.mark.skipif(
+    not (DATA / "FashionMNIST" / "raw").is_dir(),
+    reason=f"Fashion-MNIST not found at {DATA} (set RUNG_DATA_DIR)",
+)
+
+
+@needs_data
+def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
+    out = tmp_path / "exp"
+    status = main(
+        [
+            "tune",
+            "--model",
+            "softmax",
+            "--scheduler",
+            "asha",
+            "--trials",
+            "5",
+            "--min-epochs",
+            "1",
+            "--max-epochs",
+            "3",
+            "--quick",
+            "--seed",
+            "1",
+            "--data-dir",
+            str(DATA),
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0
+    captured = capsys.readouterr()
+    assert "best validation error" in captured.out and "final model (3 epochs)" in captured.out
+    assert "trial" in captured.err  # progress lines
+    for name in (
+        "experiment.json",
+        "jobs.jsonl",
+        "results.json",
+        "jobs.csv",
+        "final.json",
+        "progress.png",
+        "curves.png",
+    ):
+        assert (out / name).is_file(), name
+    results = json.loads((out / "results.json").read_text())
+    assert results["summary"]["trials"] == 5
+    final = json.loads((out / "final.json").read_text())
+    assert 0.5 < final["test_accuracy"] <= 1.0
+
+    assert main(["show", str(out)]) == 0
+    assert "best config" in capsys.readouterr().out
+    (out / "progress.png").unlink()
+    assert main(["plot", str(out)]) == 0
+    assert (out / "progress.png").is_file()
+    # A second run into the same directory is refused and changes nothing.
+    before = (out / "jobs.jsonl").read_text()
+    assert (
+        main(
+            [
+                "tune",
+                "--model",
+                "softmax",
+                "--trials",
+                "2",
+                "--quick",
+                "--out",
+                str(out),
+                "--data-dir",
+                str(DATA),
+            ]
+        )
+        == 1
+    )
+    assert "already holds an experiment" in capsys.readouterr().err
+    assert (out / "jobs.jsonl").read_text() == before
+
+
+def test_missing_data_is_one_clear_error_without_traceback(tmp_path, monkeypatch, capsys):
+    from rung.workloads import fashion_mnist
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RUNG_DATA_DIR", "")
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DATA_DIR", tmp_path / "debian")
+    monkeypatch.setattr(fashion_mnist, "MIRRORS", (f"file://{tmp_path}/no-mirror/",))
+    fashion_mnist.clear_cache()
+    status = main(
+        [
+            "tune",
+            "--model",
+            "softmax",
+            "--trials",
+            "2",
+            "--quick",
+            "--device",
+            "cpu",
+            "--data-dir",
+            str(tmp_path / "empty"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "RUNG_DATA_DIR" in err and "--data-dir" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_corrupt_data_is_one_clear_error(tmp_path, monkeypatch, capsys):
+    from rung.workloads import fashion_mnist
+
+    raw = tmp_path / "data" / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in fashion_mnist.FILES:
+        (raw / name).write_bytes(gzip.compress(b"\x00\x00\x08\x03 truncated"))
+    fashion_mnist.clear_cache()
+    status = main(
+        [
+            "tune",
+            "--model",
+            "softmax",
+            "--trials",
+            "2",
+            "--quick",
+            "--device",
+            "cpu",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "idx" in err.lower()
