@@ -1,0 +1,435 @@
+"""The seed notebook's four Fashion-MNIST models, each with its loss, defaults and search space.
+
+Every model maps float32 images ``(n, 1, 28, 28)`` in [0, 1] to class scores ``(n, 10)``
+and is trained by minibatch SGD (:mod:`rung.workloads.trainer`) on its loss:
+
+* ``softmax``: softmax regression, one ``Linear(784, 10)``; cross-entropy.
+* ``lenet``: LeNet-5 as in Dive into Deep Learning (Zhang et al., section 7.6): sigmoid
+  activations, average pooling, Xavier-uniform weights; cross-entropy.
+* ``sgd``: a linear SVM as scikit-learn's ``SGDClassifier(loss="hinge",
+  penalty="elasticnet")``: ``Linear(784, 10)`` with the multi-class hinge loss
+  (``nn.MultiMarginLoss``) plus ``alpha * (l1_ratio * |W|_1 + (1 - l1_ratio) / 2 * |W|_2^2)``.
+* ``svm``: an RBF-kernel SVM through random Fourier features (Rahimi & Recht, NIPS 2007,
+  Algorithm 1): ``z(x) = sqrt(2 / D) cos(W x + b)`` with fixed ``W ~ N(0, 2 gamma I)``,
+  ``b ~ U[0, 2 pi)``, so ``z(x) . z(y) ~ exp(-gamma |x - y|^2)``; then a ``Linear(D, 10)``
+  with the multi-class hinge loss plus ``|W|_2^2 / (2 C n K)`` (n training images, K = 10
+  classes): the Weston-Watkins primal ``1/2 |W|^2 + C sum_i sum_{j != y_i} max(0, 1 -
+  s_{y_i} + s_j)`` divided by ``C n K``, so ``C`` has its usual SVM meaning (larger C,
+  less regularization) whatever the training-set size. Biases are not penalized.
+
+Config keys are ``learning_rate`` and ``batch_size`` (the optimizer's) plus the model's
+own; missing keys take :attr:`ModelSpec.defaults`, unknown keys are an error.
+
+Speed (CPU, 2 threads, batch 256; ``benchmarks/train_speed.py``). LeNet runs its
+convolution blocks through :class:`_ConvSigmoidPool`, which computes what ``Conv2d ->
+Sigmoid -> AvgPool2d(2, 2)`` does (same values and gradients) in fewer memory passes: the
+2x2 average pool and its gradient are one small matrix product each (0.45 ms instead of
+4.1 ms for ``avg_pool2d`` on a 256x6x28x28 batch, and 1.0 ms instead of 5.4 ms for the
+backward of pool and sigmoid), and the second convolution's weight gradient is taken in
+channels-last layout (1.5 ms instead of 3.9 ms). A LeNet epoch is then 1.3-1.5x faster
+than the same model as an ``nn.Sequential`` on in-memory tensors; the rest is oneDNN's
+convolutions (~12 ms of a ~20 ms step). Tried and not used: channels-last for the whole
+model (slower backward data gradient), ``torch.compile`` (15-45 s to compile per process,
+and a slower epoch than these blocks), a space-to-depth rewrite of the first convolution
+(faster convolution, lost again to layout copies). The linear models' steps are mostly
+per-operation overhead: their products run as ``W x^T`` (:func:`_linear`) and their
+penalties as one autograd node (:class:`_ElasticNet`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import field
+from numbers import Integral, Real
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from rung._frozen import frozen
+from rung.errors import ConfigError
+from rung.space import Domain, loguniform, randint, uniform
+
+__all__ = [
+    "MODELS",
+    "LeNet",
+    "LinearClassifier",
+    "ModelSpec",
+    "RandomFourierClassifier",
+    "get_model",
+]
+
+N_PIXELS = 28 * 28
+N_CLASSES = 10
+
+
+# --- Config values --------------------------------------------------------------------
+
+
+def _real(name: str, value: Any, low: float, high: float = math.inf, open_low: bool = True):
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise ConfigError(f"The {name!r} config value must be a finite number; got {value!r}.")
+    if not ((value > low if open_low else value >= low) and value <= high):
+        bracket = "(" if open_low else "["
+        upper = "inf)" if math.isinf(high) else f"{high:g}]"
+        raise ConfigError(
+            f"The {name!r} config value must be in {bracket}{low:g}, {upper}; got {value!r}."
+        )
+    return float(value)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ConfigError(f"The {name!r} config value must be an int >= 1; got {value!r}.")
+    return int(value)
+
+
+_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "learning_rate": lambda n, v: _real(n, v, 0.0),
+    "batch_size": _positive_int,
+    "alpha": lambda n, v: _real(n, v, 0.0, open_low=False),
+    "l1_ratio": lambda n, v: _real(n, v, 0.0, 1.0, open_low=False),
+    "C": lambda n, v: _real(n, v, 0.0),
+    "gamma": lambda n, v: _real(n, v, 0.0),
+    "n_components": _positive_int,
+}
+
+
+# --- Model records --------------------------------------------------------------------
+
+
+@frozen
+class ModelSpec:
+    """A model of the seed notebook: how to build it, its loss, defaults and search space.
+
+    Attributes:
+        name: ``"softmax"``, ``"lenet"``, ``"sgd"`` or ``"svm"``.
+        builder: ``builder(config, seed) -> nn.Module``, for a config from :meth:`resolve`;
+            ``seed`` fixes the initial weights (and the SVM's random features).
+        loss: ``loss(model, scores, targets, config, n_train) -> scalar tensor``: the
+            minibatch's mean loss plus the model's penalty; ``n_train`` is the size of
+            the training set (the SVM's penalty depends on it).
+        defaults: Every config key of the model with the seed's default value.
+        default_space: The seed's search space: name -> rung domain.
+    """
+
+    name: str
+    builder: Callable[[Mapping[str, Any], int], nn.Module] = field(repr=False)
+    loss: Callable[[nn.Module, Tensor, Tensor, Mapping[str, Any], int], Tensor] = field(repr=False)
+    defaults: Mapping[str, Any]
+    default_space: Mapping[str, Domain] = field(repr=False)
+
+    def resolve(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The defaults updated with ``config``, every value checked.
+
+        Raises:
+            ConfigError: ``config`` has a key the model does not take, or a value breaks
+                its rule (e.g. ``batch_size`` 0); the message names both.
+        """
+        if not isinstance(config, Mapping):
+            raise ConfigError(f"The config must be a mapping; got {config!r}.")
+        unknown = sorted(set(config) - set(self.defaults), key=str)
+        if unknown:
+            raise ConfigError(
+                f"The {self.name!r} model takes the config keys {sorted(self.defaults)}; "
+                f"got unknown {unknown}."
+            )
+        merged = {**self.defaults, **config}
+        return {name: _CHECKS[name](name, value) for name, value in merged.items()}
+
+    def build(self, config: Mapping[str, Any], seed: int) -> nn.Module:
+        """``builder(resolve(config), seed)``."""
+        return self.builder(self.resolve(config), seed)
+
+
+def get_model(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` called ``name``.
+
+    Raises:
+        ConfigError: ``name`` is not one of :data:`MODELS`.
+    """
+    spec = MODELS.get(name) if isinstance(name, str) else None
+    if spec is None:
+        raise ConfigError(f"The 'model' parameter must be one of {sorted(MODELS)}; got {name!r}.")
+    return spec
+
+
+# --- Initialization, from an explicit generator ----------------------------------------
+
+
+def _generator(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(int(seed))
+
+
+def _init_default(module: nn.Linear | nn.Conv2d, g: torch.Generator, xavier: bool = False) -> None:
+    """PyTorch's default initialization (``reset_parameters``) drawn from ``g``; with
+    ``xavier``, Xavier-uniform weights (Glorot & Bengio 2010) instead, as d2l's LeNet."""
+    if xavier:
+        nn.init.xavier_uniform_(module.weight, generator=g)
+    else:
+        nn.init.kaiming_uniform_(module.weight, a=math.sqrt(5), generator=g)
+    bound = 1 / math.sqrt(module.weight[0].numel())
+    nn.init.uniform_(module.bias, -bound, bound, generator=g)
+
+
+# --- softmax and sgd: linear classifiers ------------------------------------------------
+
+
+def _linear(x: Tensor, layer: nn.Linear) -> Tensor:
+    """``layer(x)`` computed as ``(b + W x^T)^T``: for 10 outputs, MKL's product is two to
+    three times faster in this orientation than in ``x W^T`` (and so is its gradient)."""
+    return torch.addmm(layer.bias.unsqueeze(1), layer.weight, x.t()).t()
+
+
+class LinearClassifier(nn.Module):
+    """Flatten, then ``Linear(784, 10)``: softmax regression, or a linear SVM."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(N_PIXELS, N_CLASSES)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _linear(x.flatten(1), self.linear)
+
+
+def _build_softmax(config: Mapping[str, Any], seed: int) -> nn.Module:
+    model = LinearClassifier()
+    _init_default(model.linear, _generator(seed))
+    return model
+
+
+def _build_sgd(config: Mapping[str, Any], seed: int) -> nn.Module:
+    model = LinearClassifier()  # zeros, as SGDClassifier starts
+    nn.init.zeros_(model.linear.weight)
+    nn.init.zeros_(model.linear.bias)
+    return model
+
+
+def _cross_entropy(model, scores, targets, config, n_train) -> Tensor:
+    return F.cross_entropy(scores, targets)
+
+
+class _ElasticNet(torch.autograd.Function):
+    """``l1 |W|_1 + l2 / 2 |W|_2^2`` and its (sub)gradient ``l1 sign(W) + l2 W`` in a few
+    tensor operations, where autograd's graph of the formula takes about fifteen (the
+    per-operation overhead is most of a linear model's training step)."""
+
+    @staticmethod
+    def forward(ctx, weight: Tensor, l1: float, l2: float) -> Tensor:
+        ctx.save_for_backward(weight)
+        ctx.l1, ctx.l2 = l1, l2
+        flat = weight.detach().reshape(-1)
+        value = flat.dot(flat).mul_(l2 / 2)
+        return value.add_(torch.linalg.vector_norm(flat, 1), alpha=l1) if l1 else value
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        (weight,) = ctx.saved_tensors
+        if not ctx.l1:
+            return weight * (grad * ctx.l2), None, None
+        subgradient = torch.sign(weight).mul_(ctx.l1).add_(weight, alpha=ctx.l2)
+        return subgradient.mul_(grad), None, None
+
+
+def _elastic_net_hinge(model, scores, targets, config, n_train) -> Tensor:
+    """Mean multi-class hinge + ``alpha * (l1_ratio |W|_1 + (1 - l1_ratio) / 2 |W|_2^2)``."""
+    alpha, l1_ratio = config["alpha"], config["l1_ratio"]
+    penalty = _ElasticNet.apply(model.linear.weight, alpha * l1_ratio, alpha * (1 - l1_ratio))
+    return F.multi_margin_loss(scores, targets) + penalty
+
+
+# --- svm: random Fourier features + linear head -----------------------------------------
+
+
+class RandomFourierClassifier(nn.Module):
+    """``head(z(x))`` with fixed random Fourier features ``z`` of an RBF kernel.
+
+    ``z(x) = sqrt(2 / D) cos(x W^T + b)``, ``W`` (D, 784) ~ N(0, 2 gamma), ``b`` (D,) ~
+    U[0, 2 pi): Rahimi & Recht (2007), Algorithm 1, for ``k(x, y) = exp(-gamma |x - y|^2)``
+    (whose Fourier transform is the Gaussian N(0, 2 gamma I)). ``W`` and ``b`` are drawn
+    from ``seed`` and are not trained; they are buffers left out of the state dict (the
+    builder redraws them), so checkpoints hold the head only. The trainer computes the
+    features of the whole data set once per job (:meth:`features`) and trains ``head``
+    through :meth:`classify`.
+    """
+
+    def __init__(self, n_components: int, gamma: float, seed: int) -> None:
+        super().__init__()
+        g = _generator(seed)
+        projection = torch.randn(n_components, N_PIXELS, generator=g) * math.sqrt(2 * gamma)
+        phase = torch.rand(n_components, generator=g) * (2 * math.pi)
+        self.register_buffer("projection", projection, persistent=False)
+        self.register_buffer("phase", phase, persistent=False)
+        self.scale = math.sqrt(2 / n_components)
+        self.head = nn.Linear(n_components, N_CLASSES)
+
+    def features(self, x: Tensor) -> Tensor:
+        """``z(x)``: (n, 1, 28, 28) images -> (n, D) features."""
+        z = torch.addmm(self.phase, x.flatten(1), self.projection.t())
+        return z.cos_().mul_(self.scale)
+
+    def classify(self, features: Tensor) -> Tensor:
+        """The head's scores (n, 10) of features (n, D)."""
+        return _linear(features, self.head)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.classify(self.features(x))
+
+
+def _build_svm(config: Mapping[str, Any], seed: int) -> nn.Module:
+    model = RandomFourierClassifier(config["n_components"], config["gamma"], seed)
+    nn.init.zeros_(model.head.weight)
+    nn.init.zeros_(model.head.bias)
+    return model
+
+
+def _svm_hinge(model, scores, targets, config, n_train) -> Tensor:
+    """Mean multi-class hinge + ``|W|_2^2 / (2 C n K)`` (see the module's docstring)."""
+    l2 = 1 / (config["C"] * n_train * N_CLASSES)
+    return F.multi_margin_loss(scores, targets) + _ElasticNet.apply(model.head.weight, 0.0, l2)
+
+
+# --- lenet ---------------------------------------------------------------------------------
+
+_convolution_backward = torch.ops.aten.convolution_backward
+_sigmoid_backward = torch.ops.aten.sigmoid_backward
+_POOL_MATRICES: dict[tuple[int, torch.device, torch.dtype], tuple[Tensor, Tensor]] = {}
+
+
+def _pool_matrices(width: int, like: Tensor) -> tuple[Tensor, Tensor]:
+    """``P`` (2 width, width / 2) with ``rows @ P`` = 2x2 averages of a pair of rows, and P^T.
+
+    A pair of image rows side by side (``2 width`` values) times ``P`` gives the
+    ``width / 2`` averages of their 2x2 windows; ``grad @ P^T`` spreads a gradient back.
+    """
+    key = (width, like.device, like.dtype)
+    if key not in _POOL_MATRICES:
+        column = torch.arange(2 * width) % width // 2
+        pool = torch.zeros(2 * width, width // 2, dtype=like.dtype)
+        pool[torch.arange(2 * width), column] = 0.25
+        pool = pool.to(like.device)
+        _POOL_MATRICES[key] = (pool, pool.t().contiguous())
+    return _POOL_MATRICES[key]
+
+
+class _ConvSigmoidPool(torch.autograd.Function):
+    """``avg_pool2d(sigmoid(conv2d(x, weight, bias, padding)), 2)``, fused for the CPU.
+
+    Same values and gradients as the three modules (to rounding), in fewer memory passes:
+    forward is convolution, in-place sigmoid, one matrix product for the pool; backward is
+    one matrix product (pool), one pass (sigmoid, from its saved output) and oneDNN's
+    convolution backward, the weight gradient of a multi-channel input in channels-last
+    layout (several times faster there for LeNet's second convolution).
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor, padding: int) -> Tensor:
+        x = x.contiguous()
+        a = F.conv2d(x, weight, bias, padding=padding).sigmoid_()
+        n, c, h, w = a.shape
+        pool, _ = _pool_matrices(w, a)
+        ctx.save_for_backward(x, weight, a)
+        ctx.padding = padding
+        return (a.view(-1, 2 * w) @ pool).view(n, c, h // 2, w // 2)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        x, weight, a = ctx.saved_tensors
+        n, c, h, w = a.shape
+        _, pool_t = _pool_matrices(w, a)
+        grad_a = (grad.reshape(-1, w // 2) @ pool_t).view(n, c, h, w)
+        grad_z = _sigmoid_backward(grad_a, a)
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        args = ([c], [1, 1], [ctx.padding] * 2, [1, 1], False, [0, 0], 1)
+        grad_x = None
+        if need_x:
+            grad_x = _convolution_backward(grad_z, x, weight, *args, [True, False, False])[0]
+        grad_w = grad_b = None
+        if need_w or need_b:
+            if x.shape[1] > 1:  # channels-last weight gradient: faster unless one channel
+                cl = torch.channels_last
+                grad_z, x = grad_z.contiguous(memory_format=cl), x.contiguous(memory_format=cl)
+                weight = weight.contiguous(memory_format=cl)
+            _, grad_w, grad_b = _convolution_backward(
+                grad_z, x, weight, *args, [False, need_w, need_b]
+            )
+            grad_w = grad_w.contiguous() if grad_w is not None else None
+        return grad_x, grad_w, grad_b, None
+
+
+def _conv_sigmoid_pool(x: Tensor, conv: nn.Conv2d) -> Tensor:
+    if x.device.type == "cpu" and x.dtype == torch.float32:
+        return _ConvSigmoidPool.apply(x, conv.weight, conv.bias, conv.padding[0])
+    return F.avg_pool2d(torch.sigmoid(conv(x)), 2)
+
+
+class LeNet(nn.Module):
+    """LeNet-5 as in d2l: two sigmoid convolution blocks with 2x2 average pooling, then
+    three sigmoid fully connected layers; (n, 1, 28, 28) -> (n, 10).
+
+    Conv2d(1, 6, 5, padding=2) -> Sigmoid -> AvgPool2d(2, 2) -> Conv2d(6, 16, 5) ->
+    Sigmoid -> AvgPool2d(2, 2) -> Flatten -> Linear(400, 120) -> Sigmoid -> Linear(120, 84)
+    -> Sigmoid -> Linear(84, 10).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, kernel_size=5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, N_CLASSES)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = _conv_sigmoid_pool(x, self.conv1)
+        x = _conv_sigmoid_pool(x, self.conv2)
+        x = torch.sigmoid(self.fc1(x.flatten(1)))
+        x = torch.sigmoid(self.fc2(x))
+        return self.fc3(x)
+
+
+def _build_lenet(config: Mapping[str, Any], seed: int) -> nn.Module:
+    model = LeNet()
+    g = _generator(seed)
+    for layer in (model.conv1, model.conv2, model.fc1, model.fc2, model.fc3):
+        _init_default(layer, g, xavier=True)  # biases keep PyTorch's default, as in d2l
+    return model
+
+
+# --- The table ----------------------------------------------------------------------------
+
+_OPTIMIZER_DEFAULTS = {"learning_rate": 0.1, "batch_size": 256}
+#: The seed's ranges: learning rate 1e-4..1 on a log scale, batch size 32..511.
+_OPTIMIZER_SPACE = {"learning_rate": loguniform(1e-4, 1.0), "batch_size": randint(32, 512)}
+
+MODELS: dict[str, ModelSpec] = {
+    "softmax": ModelSpec(
+        "softmax", _build_softmax, _cross_entropy, {**_OPTIMIZER_DEFAULTS}, {**_OPTIMIZER_SPACE}
+    ),
+    "lenet": ModelSpec(
+        "lenet",
+        _build_lenet,
+        _cross_entropy,
+        {**_OPTIMIZER_DEFAULTS, "learning_rate": 0.9},
+        {**_OPTIMIZER_SPACE},
+    ),
+    "sgd": ModelSpec(
+        "sgd",
+        _build_sgd,
+        _elastic_net_hinge,
+        {**_OPTIMIZER_DEFAULTS, "alpha": 1e-4, "l1_ratio": 0.15},
+        # alpha around SGDClassifier's 1e-4, five decades; any mix of L1 and L2.
+        {**_OPTIMIZER_SPACE, "alpha": loguniform(1e-6, 1e-1), "l1_ratio": uniform(0.0, 1.0)},
+    ),
+    "svm": ModelSpec(
+        "svm",
+        _build_svm,
+        _svm_hinge,
+        {**_OPTIMIZER_DEFAULTS, "C": 1.0, "gamma": 1e-3, "n_components": 2000},
+        # C two decades either side of 1; gamma from 1e-4 (nearly linear) to 1e-1 (a
+        # kernel width under the typical image distance), around 1 / (784 Var x) ~ 1e-2.
+        {**_OPTIMIZER_SPACE, "C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-4, 1e-1)},
+    ),
+}
