@@ -35,6 +35,7 @@ demo: $(STAMP)
 		--out runs/demo-$$(date +%Y%m%d-%H%M%S)
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/train_speed.py
 

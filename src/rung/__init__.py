@@ -46,6 +46,7 @@ def __getattr__(name: str) -> Any:
         return GPSearcher
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "ASHA",
     "FIFO",
