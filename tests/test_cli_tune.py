@@ -150,3 +150,43 @@ def test_corrupt_data_is_one_clear_error(tmp_path, monkeypatch, capsys):
     assert status == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "idx" in err.lower()
+
+
+@needs_data
+def test_fifo_with_bo_and_a_space_file(tmp_path, capsys):
+    space = tmp_path / "space.toml"
+    space.write_text(
+        "learning_rate = { loguniform = [1e-3, 1.0] }\nbatch_size = 128\n"
+        "alpha = { loguniform = [1e-6, 1e-2] }\nl1_ratio = { uniform = [0.0, 1.0] }\n"
+    )
+    out = tmp_path / "exp"
+    status = main(
+        [
+            "tune",
+            "--model",
+            "sgd",
+            "--searcher",
+            "bo",
+            "--scheduler",
+            "fifo",
+            "--trials",
+            "4",
+            "--max-epochs",
+            "1",
+            "--quick",
+            "--no-final",
+            "--quiet",
+            "--space",
+            str(space),
+            "--data-dir",
+            str(DATA),
+            "--out",
+            str(out),
+        ]
+    )
+    assert status == 0
+    jobs = [json.loads(line) for line in (out / "jobs.jsonl").read_text().splitlines()]
+    assert len(jobs) == 4 and all(j["config"]["batch_size"] == 128 for j in jobs)
+    assert all(j["resource_to"] == 1 for j in jobs)
+    assert not (out / "final.json").exists()
+    assert capsys.readouterr().err == ""

@@ -138,7 +138,8 @@ def _tune(args: argparse.Namespace) -> int:
             space,
             searcher=args.searcher,
             scheduler=args.scheduler,
-            min_resource=args.min_epochs,
+            # FIFO trains every trial to --max-epochs: no rungs, no eta.
+            min_resource=None if args.scheduler == "fifo" else args.min_epochs,
             max_resource=args.max_epochs,
             eta=None if args.scheduler == "fifo" else args.eta,
             seed=args.seed,
