@@ -16,49 +16,12 @@ from rung.schedulers.async_hyperband import AsyncHyperband
 from rung.searchers import RandomSearcher
 from rung.space import choice, uniform
 from rung.types import Decision, Job
+from tests.schedulers.asha_reference import ReferenceASHA
 
 NAN, INF = math.nan, math.inf
 
 
 # --- Reference: Algorithm 2 per bracket, written out with plain lists. ---
-
-
-class ReferenceASHA:
-    """Algorithm 2 of Li et al. (2020) with minimum early-stopping rate ``s``, line by line.
-
-    Rung k holds (theta, loss) in arrival order and trains to r * eta**(s + k). Non-finite
-    losses rank last and are never promoted. The ladder is r * eta**k below R, then R.
-    """
-
-    def __init__(self, r: int, R: int, eta: int, s: int = 0) -> None:
-        ladder, k = [], 0
-        while r * eta**k < R:
-            ladder.append(r * eta**k)
-            k += 1
-        ladder.append(R)
-        self.resource = ladder[s:]
-        self.eta = eta
-        self.rung: list[list[tuple[int, float]]] = [[] for _ in self.resource]
-        self.promoted: list[set[int]] = [set() for _ in self.resource]
-
-    @staticmethod
-    def top_k(rung: list[tuple[int, float]], n: int) -> list[int]:
-        ranked = sorted(
-            rung, key=lambda e: (not math.isfinite(e[1]), e[1] if math.isfinite(e[1]) else 0)
-        )
-        return [theta for theta, loss in ranked[:n] if math.isfinite(loss)]
-
-    def find_promotable(self) -> tuple[int, int] | None:
-        # for k = floor(log_eta(R/r)) - s - 1, ..., 1, 0 do
-        for k in range(len(self.rung) - 2, -1, -1):
-            candidates = self.top_k(self.rung[k], len(self.rung[k]) // self.eta)
-            promotable = [t for t in candidates if t not in self.promoted[k]]
-            if len(promotable) > 0:
-                return promotable[0], k
-        return None
-
-    def update(self, theta: int, k: int, loss: float) -> None:
-        self.rung[k].append((theta, loss))
 
 
 class ReferenceAsyncHyperband:
