@@ -28,10 +28,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 # The main job: ASHA with random search on LeNet for a few minutes, then the final model.
+# The space file keeps the search where LeNet learns within an epoch (see its comment).
 DEMO_BUDGET ?= 180
 demo: $(STAMP)
 	$(BIN)/rung tune --model lenet --searcher random --scheduler asha \
-		--time-budget $(DEMO_BUDGET) --min-epochs 1 --max-epochs 9 --eta 3 \
+		--space examples/spaces/lenet.toml --time-budget $(DEMO_BUDGET) \
+		--min-epochs 1 --max-epochs 9 --eta 3 \
 		--out runs/demo-$$(date +%Y%m%d-%H%M%S)
 
 bench: $(STAMP)
