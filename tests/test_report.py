@@ -136,3 +136,25 @@ def test_progress_lines_are_rate_limited_but_improvements_always_show():
     assert "(+49 more jobs)" in lines[1] and lines[1].rstrip().endswith("jobs)")
     assert "best 0.4000 *" in lines[1]
     assert "FAILED: ValueError: bad" in lines[2]
+
+
+def test_a_job_cut_by_the_time_budget_says_where_it_stopped():
+    stream = io.StringIO()
+    printer = ProgressPrinter(stream=stream, clock=lambda: 0.0)
+    record = JobRecord(
+        0,
+        3,
+        {"x": 0.1},
+        1,
+        9,
+        0.7,
+        JobStatus.INTERRUPTED,
+        0.0,
+        1.0,
+        0,
+        None,
+        None,
+        (Report(2, 0.8, 0.5), Report(3, 0.7, 1.0)),
+    )
+    printer(record, 0.7)
+    assert "time budget: stopped at 3" in stream.getvalue()

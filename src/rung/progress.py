@@ -97,6 +97,9 @@ class ProgressPrinter:
         if job.status is JobStatus.FAILED:
             reason = (job.error or "").strip().splitlines()[-1:] or ["unknown error"]
             outcome = f"FAILED: {reason[0]}"
+        elif job.status is JobStatus.INTERRUPTED:
+            reached = job.reports[-1].resource if job.reports else job.resource_from
+            outcome = f"{self.metric} {job.value:.4f} (time budget: stopped at {reached})"
         else:
             outcome = f"{self.metric} {job.value:.4f}"
         mark = " *" if math.isfinite(best_value) and job.value == best_value else ""
