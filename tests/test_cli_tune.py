@@ -92,6 +92,13 @@ def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
     assert (out / "jobs.jsonl").read_text() == before
 
 
+def tune_fails_at_run_time(data_dir, out, capsys) -> str:
+    """Runs a small ``rung tune`` that must fail with status 1; returns its stderr."""
+    argv = ["tune", "--model", "softmax", "--trials", "2", "--quick", "--device", "cpu"]
+    assert main([*argv, "--data-dir", str(data_dir), "--out", str(out)]) == 1
+    return capsys.readouterr().err
+
+
 def test_missing_data_is_one_clear_error_without_traceback(tmp_path, monkeypatch, capsys):
     from rung.workloads import fashion_mnist
 
@@ -100,24 +107,7 @@ def test_missing_data_is_one_clear_error_without_traceback(tmp_path, monkeypatch
     monkeypatch.setattr(fashion_mnist, "DEBIAN_DATA_DIR", tmp_path / "debian")
     monkeypatch.setattr(fashion_mnist, "MIRRORS", (f"file://{tmp_path}/no-mirror/",))
     fashion_mnist.clear_cache()
-    status = main(
-        [
-            "tune",
-            "--model",
-            "softmax",
-            "--trials",
-            "2",
-            "--quick",
-            "--device",
-            "cpu",
-            "--data-dir",
-            str(tmp_path / "empty"),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
-    assert status == 1
-    err = capsys.readouterr().err
+    err = tune_fails_at_run_time(tmp_path / "empty", tmp_path / "out", capsys)
     assert "Traceback" not in err
     assert "RUNG_DATA_DIR" in err and "--data-dir" in err
     assert not (tmp_path / "out").exists()
@@ -131,24 +121,7 @@ def test_corrupt_data_is_one_clear_error(tmp_path, monkeypatch, capsys):
     for name in fashion_mnist.FILES:
         (raw / name).write_bytes(gzip.compress(b"\x00\x00\x08\x03 truncated"))
     fashion_mnist.clear_cache()
-    status = main(
-        [
-            "tune",
-            "--model",
-            "softmax",
-            "--trials",
-            "2",
-            "--quick",
-            "--device",
-            "cpu",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
-    assert status == 1
-    err = capsys.readouterr().err
+    err = tune_fails_at_run_time(tmp_path / "data", tmp_path / "out", capsys)
     assert "Traceback" not in err and "idx" in err.lower()
 
 
