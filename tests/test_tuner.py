@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import rung
+import rung.workloads.synthetic
 from rung.errors import ConfigError
 from rung.schedulers.fifo import FIFO
 from rung.searchers.random import RandomSearcher
@@ -240,3 +241,26 @@ def test_to_dataframe_has_a_row_per_job():
     assert {"trial_id", "x", "value", "status", "resource_to"} <= set(frame.columns)
     with pytest.raises(ValueError, match="'kind'"):
         result.to_dataframe("rungs")
+
+
+@pytest.mark.parametrize("scheduler", ["sh", "hyperband"])
+def test_trials_left_out_at_a_synchronous_barrier_end_stopped_not_paused(scheduler):
+    from rung.workloads.synthetic import MultiFidelity
+
+    mf = MultiFidelity(rung.workloads.synthetic.TOY, max_resource=9)
+    result = rung.tune(
+        mf.iterative, mf.space, scheduler=scheduler, max_resource=9, eta=3, max_trials=12, seed=0
+    )
+    statuses = {t.status for t in result.trials}
+    assert TrialStatus.PAUSED not in statuses
+    assert TrialStatus.STOPPED in statuses and TrialStatus.COMPLETED in statuses
+
+
+def test_asynchronous_trials_may_stay_paused():
+    from rung.workloads.synthetic import MultiFidelity
+
+    mf = MultiFidelity(rung.workloads.synthetic.TOY, max_resource=9)
+    result = rung.tune(
+        mf.iterative, mf.space, scheduler="asha", max_resource=9, eta=3, max_trials=12, seed=0
+    )
+    assert TrialStatus.PAUSED in {t.status for t in result.trials}

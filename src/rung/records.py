@@ -108,6 +108,12 @@ class RunRecorder:
         self._trajectory.append((outcome.end, self._resource, self._best))
         return record
 
+    def trial_stopped(self, trial_id: int) -> None:
+        """A paused trial that the scheduler has ended for good (left out at a barrier)."""
+        if self._status.get(trial_id) is TrialStatus.PAUSED:
+            self._status[trial_id] = TrialStatus.STOPPED
+            self.checkpoints.pop(trial_id, None)
+
     @property
     def best_value(self) -> float:
         """The incumbent's value in the user's sign (NaN before any job completed)."""

@@ -184,4 +184,7 @@ class Tuner:
             last = (outcome.error or "").strip().splitlines()[-1:] or ["unknown error"]
             logger.warning("trial %d failed: %s", outcome.job.trial_id, last[0])
         decision = self.scheduler.on_result(outcome.job, sign * outcome.value)
-        return recorder.job_finished(outcome, decision)
+        record = recorder.job_finished(outcome, decision)
+        for trial_id in self.scheduler.stopped_trials():
+            recorder.trial_stopped(trial_id)
+        return record

@@ -56,6 +56,14 @@ class Scheduler(ABC):
     def on_result(self, job: Job, value: float) -> Decision:
         """Records the value ``job`` reached at ``job.resource_to`` (minimized; NaN: failed)."""
 
+    def stopped_trials(self) -> list[int]:
+        """Trials told PAUSE earlier that the scheduler has since ended for good.
+
+        Synchronous schedulers decide at a rung's barrier; a trial paused before it and
+        then left out is reported here once (the tuner records it as stopped).
+        """
+        return []
+
     @property
     def n_trials(self) -> int:
         """How many trials the scheduler has started."""

@@ -106,6 +106,7 @@ class SyncBracket:
         self._queue: deque[Job] = deque()  # promotions not handed out yet, best first
         self._running: dict[int, Job] = {}
         self._ended: dict[int, Job] = {}  # trial id -> its last finished job
+        self.left_out: list[int] = []  # trials ended at a barrier, not yet collected
 
     @property
     def n_running(self) -> int:
@@ -179,6 +180,8 @@ class SyncBracket:
         promoted: list[int] = []
         if self.step + 1 < len(self.rungs):
             promoted = rung.top(math.floor(len(rung) / self.eta))
+            kept = set(promoted)
+            self.left_out.extend(tid for tid in rung.values if tid not in kept)
         if not promoted:
             self.finished = True
             return
@@ -216,6 +219,17 @@ class BracketScheduler(Scheduler):
         )
         self.levels = rung_levels(self.min_resource, self.max_resource, self.eta)
         self.bracket: SyncBracket | None = None
+        self._left_out: list[int] = []
+
+    def stopped_trials(self) -> list[int]:
+        stopped, self._left_out = self._left_out, []
+        return stopped
+
+    def _collect(self) -> None:
+        """Takes over the trials the current bracket left out at its barriers."""
+        if self.bracket is not None and self.bracket.left_out:
+            self._left_out.extend(self.bracket.left_out)
+            self.bracket.left_out.clear()
 
     @abstractmethod
     def _next_plan(self) -> BracketPlan:
@@ -228,6 +242,7 @@ class BracketScheduler(Scheduler):
                     return None
                 self.bracket = SyncBracket(self._next_plan(), self.eta, self.max_resource)
             job = self.bracket.next_job(self._new_trial if allow_new_trials else None)
+            self._collect()  # a closing bottom rung can end the bracket's step here
             if job is not None or not self.bracket.finished:
                 return job
 
@@ -236,7 +251,9 @@ class BracketScheduler(Scheduler):
         if self.bracket is None or not self.bracket.is_running(job):
             raise ValueError(f"{type(self).__name__} has no running job {job!r}.")
         self._observe(job, value)
-        return self.bracket.on_result(job, float(value))
+        decision = self.bracket.on_result(job, float(value))
+        self._collect()
+        return decision
 
 
 class SuccessiveHalving(BracketScheduler):
