@@ -92,6 +92,20 @@ def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
     assert (out / "jobs.jsonl").read_text() == before
 
 
+@needs_data
+def test_tune_runs_on_two_worker_processes(tmp_path, capsys):
+    out = tmp_path / "exp"
+    argv = ["tune", "--model", "softmax", "--scheduler", "asha", "--trials", "6", "--quick"]
+    argv += ["--min-epochs", "1", "--max-epochs", "3", "--workers", "2", "--no-final"]
+    assert main([*argv, "--data-dir", str(DATA), "--device", "cpu", "--out", str(out)]) == 0
+    assert "workers 2, utilization" in capsys.readouterr().out
+    results = json.loads((out / "results.json").read_text())
+    assert results["summary"]["trials"] == 6
+    assert {job["worker"] for job in results["jobs"]} == {0, 1}
+    assert all(job["status"] == "COMPLETED" for job in results["jobs"])
+    assert 0 < results["summary"]["utilization"] <= 1
+
+
 def tune_fails_at_run_time(data_dir, out, capsys) -> str:
     """Runs a small ``rung tune`` that must fail with status 1; returns its stderr."""
     argv = ["tune", "--model", "softmax", "--trials", "2", "--quick", "--device", "cpu"]

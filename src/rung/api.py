@@ -8,6 +8,7 @@ from typing import Any
 
 from rung._random import derive_seed
 from rung.errors import ConfigError
+from rung.executors.base import Executor
 from rung.result import Result
 from rung.schedulers.base import Scheduler
 from rung.searchers.base import Searcher
@@ -141,6 +142,8 @@ def tune(
     n_init: int = 5,
     resource_name: str = "epochs",
     callbacks: Sequence[Callback] = (),
+    workers: int | None = None,
+    executor: str | Executor | None = None,
     **scheduler_options: Any,
 ) -> Result:
     """Tunes ``objective`` over ``space``: builds searcher, scheduler and tuner, and runs.
@@ -163,6 +166,9 @@ def tune(
         n_init: Random configurations before BO starts modelling.
         resource_name: Config key carrying the resource for ``f(config)`` objectives.
         callbacks: Called after every job with its record and the best value so far.
+        workers: How many jobs run at once (default 1).
+        executor: Where jobs run: ``"inline"``, ``"processes"`` (the default for more than
+            one worker), ``"dask"`` or an :class:`~rung.executors.base.Executor`.
         **scheduler_options: Passed to the scheduler (``n_configs`` for SH, ``variant``
             for ASHA).
 
@@ -194,5 +200,7 @@ def tune(
         seed=seed,
         resource_name=resource_name,
         callbacks=callbacks,
+        executor=executor,
+        workers=workers,
     )
     return tuner.run(max_trials=max_trials, max_jobs=max_jobs, time_budget_s=time_budget_s)

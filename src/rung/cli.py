@@ -75,6 +75,10 @@ def _tune_settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str,
         "trials": args.trials,
         "time_budget_s": args.time_budget,
         "device": args.device,
+        "workers": args.workers,
+        "executor": "dask"
+        if args.dask_address
+        else ("processes" if args.workers > 1 else "inline"),
         "quick": args.quick,
         "space": {name: repr(value) for name, value in space.items()},
         "metric": "validation error",
@@ -84,6 +88,18 @@ def _tune_settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str,
         "title": f"{args.model}: {args.searcher} search + {args.scheduler}",
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    from rung.executors.factory import make_executor
+
+    if args.dask_address is not None:
+        return make_executor("dask", args.workers if args.workers > 1 else None, args.dask_address)
+    if args.workers == 1:
+        return make_executor("inline")
+    from rung.executors.processes import ProcessExecutor
+
+    return ProcessExecutor(args.workers, threads_per_worker=args.threads)
 
 
 def _tune(args: argparse.Namespace) -> int:
@@ -98,6 +114,8 @@ def _tune(args: argparse.Namespace) -> int:
             f"argument --min-epochs: must be <= --max-epochs={args.max_epochs}; "
             f"got {args.min_epochs}"
         )
+    if args.dask_address is not None and not args.dask_address.strip():
+        raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
     space = load_space(args.space) if args.space else None
 
     from rung.plots import plot_all
@@ -131,6 +149,7 @@ def _tune(args: argparse.Namespace) -> int:
         threads=args.threads,
         subset=subset,
     )
+    executor = _executor(args)
     interrupted = False
     try:
         rung.tune(
@@ -146,6 +165,7 @@ def _tune(args: argparse.Namespace) -> int:
             max_trials=args.trials,
             time_budget_s=args.time_budget,
             callbacks=callbacks,
+            executor=executor,
         )
     except KeyboardInterrupt:
         interrupted = True
@@ -272,7 +292,17 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")
     tune.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is (or goes)")
     tune.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    tune.add_argument("--threads", type=positive_int, help="torch threads (default: torch's)")
+    tune.add_argument(
+        "--workers", type=positive_int, default=1, help="jobs at once, one process each (default 1)"
+    )
+    tune.add_argument(
+        "--dask-address", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786)"
+    )
+    tune.add_argument(
+        "--threads",
+        type=positive_int,
+        help="torch threads per worker (default: the CPUs split across workers)",
+    )
     tune.add_argument("--final-epochs", type=positive_int, help="final model epochs (default: max)")
     tune.add_argument("--no-final", action="store_true", help="skip the final model")
     tune.add_argument(

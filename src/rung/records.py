@@ -126,7 +126,7 @@ class RunRecorder:
     def n_failed_trials(self) -> int:
         return sum(s is TrialStatus.FAILED for s in self._status.values())
 
-    def result(self, wall_time: float) -> Result:
+    def result(self, wall_time: float, workers: int = 1) -> Result:
         """The run's Result, built once the run is over (trials and trajectory on demand)."""
         best_tid = None if self._best is None else self._best[1]
 
@@ -155,6 +155,7 @@ class RunRecorder:
             jobs=tuple(self.jobs),
             direction=self.direction,
             wall_time=wall_time,
+            workers=workers,
             build_trials=build_trials,
             build_trajectory=build_trajectory,
         )

@@ -165,6 +165,9 @@ def summarize(experiment: Experiment) -> dict[str, Any]:
     per_rung: dict[int, int] = {}
     for job in jobs:
         per_rung[job["resource_to"]] = per_rung.get(job["resource_to"], 0) + 1
+    wall_time = max((j["end"] for j in jobs), default=0.0)
+    workers = int(experiment.settings.get("workers") or 1)
+    busy = sum(max(j["end"] - j["start"], 0.0) for j in jobs)
     return {
         "best_value": None if best is None else best["value"],
         "best_config": None if best is None else best["config"],
@@ -173,8 +176,10 @@ def summarize(experiment: Experiment) -> dict[str, Any]:
         "trials": len({j["trial_id"] for j in jobs}),
         "failed_jobs": sum(j["status"] == "FAILED" for j in jobs),
         "epochs": epochs,
-        "wall_time": max((j["end"] for j in jobs), default=0.0),
+        "wall_time": wall_time,
         "jobs_per_rung": dict(sorted(per_rung.items())),
+        "workers": workers,
+        "utilization": busy / (workers * wall_time) if wall_time > 0 else None,
     }
 
 
@@ -252,6 +257,11 @@ def format_summary(experiment: Experiment) -> str:
         f"  trials {s['trials']}, jobs {s['jobs']} ({s['failed_jobs']} failed), "
         f"epochs {s['epochs']}, wall time {s['wall_time']:.1f} s"
     )
+    if s.get("workers", 1) > 1 and s.get("utilization") is not None:
+        lines.append(
+            f"  workers {s['workers']}, utilization {100 * s['utilization']:.1f}% "
+            "(busy time / (workers x wall time))"
+        )
     if len(s["jobs_per_rung"]) > 1:
         rungs = ", ".join(f"{r}: {n}" for r, n in s["jobs_per_rung"].items())
         lines.append(f"  jobs per rung (epochs: jobs): {rungs}")

@@ -90,6 +90,7 @@ class Result:
         jobs: Every job, in completion order.
         direction: Whether values were minimized or maximized.
         wall_time: Seconds the run took.
+        workers: How many jobs could run at once.
         trials: Every trial, by id.
         trajectory: The best value after each job.
     """
@@ -100,6 +101,7 @@ class Result:
     jobs: tuple[JobRecord, ...]
     direction: Direction = Direction.MIN
     wall_time: float = 0.0
+    workers: int = 1
     build_trials: Callable[[], tuple[TrialRecord, ...]] = field(
         default=tuple, repr=False, compare=False
     )
@@ -129,6 +131,20 @@ class Result:
     def total_resource(self) -> int:
         """The resource spent by all jobs (the trajectory's last cumulative resource)."""
         return self.trajectory[-1].resource if self.trajectory else 0
+
+    def busy_time(self) -> dict[int, float]:
+        """Seconds each worker spent running jobs, by worker id."""
+        busy = dict.fromkeys(range(self.workers), 0.0)
+        for job in self.jobs:
+            busy[job.worker] = busy.get(job.worker, 0.0) + max(0.0, job.end - job.start)
+        return busy
+
+    @property
+    def utilization(self) -> float:
+        """Busy time over ``workers x wall_time``: 1.0 when no worker was ever idle."""
+        if self.wall_time <= 0:
+            return math.nan
+        return sum(self.busy_time().values()) / (self.workers * self.wall_time)
 
     def rung_counts(self) -> dict[int, int]:
         """How many jobs ended at each resource level."""

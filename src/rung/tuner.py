@@ -11,7 +11,7 @@ from typing import Any
 from rung._random import SeedDeriver
 from rung.errors import ConfigError
 from rung.executors.base import Executor, Outcome, Task
-from rung.executors.inline import InlineExecutor
+from rung.executors.factory import make_executor
 from rung.records import RunRecorder
 from rung.result import JobRecord, Result
 from rung.schedulers.base import Scheduler
@@ -48,7 +48,11 @@ class Tuner:
         resource_name: The config key that carries the resource for ``f(config)``
             objectives under a multi-fidelity scheduler.
         callbacks: Called after every job with its record and the best value so far.
-        executor: Runs the jobs; in-process by default.
+        executor: Where jobs run: an :class:`~rung.executors.base.Executor`, or
+            ``"inline"`` (in this process), ``"processes"`` (local worker processes) or
+            ``"dask"`` (a Dask ``LocalCluster``; pass a ``DaskExecutor`` for a real
+            cluster). Default: inline for one worker, processes for more.
+        workers: How many jobs run at once (default 1, or the executor's own).
         clock: Seconds, monotonic; injectable for tests.
 
     Example:
@@ -68,7 +72,8 @@ class Tuner:
         seed: int = 0,
         resource_name: str = "epochs",
         callbacks: Sequence[Callback] = (),
-        executor: Executor | None = None,
+        executor: str | Executor | None = None,
+        workers: int | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.iterative = is_iterative(objective)
@@ -93,7 +98,7 @@ class Tuner:
         self.seed = seed
         self.resource_name = resource_name
         self.callbacks = list(callbacks)
-        self.executor = executor if executor is not None else InlineExecutor()
+        self.executor = make_executor(executor, workers)
         self._clock = clock
 
     def run(
@@ -109,6 +114,7 @@ class Tuner:
             max_jobs: Run no more than this many jobs (failed ones count).
             time_budget_s: Start no job after this many seconds; iterative objectives
                 running then stop at their next report, resumable from their checkpoint.
+                Counted from when the workers are ready (their start-up is not included).
 
         Returns:
             The run's :class:`~rung.result.Result`.
@@ -123,8 +129,9 @@ class Tuner:
             raise ConfigError(
                 "Tuner.run() needs a budget: give max_trials, max_jobs or time_budget_s."
             )
-        origin = self._clock()
-        now = self._clock
+        scheduler, executor = self.scheduler, self.executor
+        now = executor.clock if executor.clock is not None else self._clock
+        origin = now()
 
         def clock() -> float:
             return now() - origin
@@ -133,11 +140,11 @@ class Tuner:
         recorder = RunRecorder(self.direction, retrains_from_scratch=not self.iterative)
         resource_name = self.resource_name if self.scheduler.max_resource is not None else None
         sign = self.direction.sign()
-        scheduler, executor = self.scheduler, self.executor
         seeds: dict[int, int] = {}
         seed_of = SeedDeriver(self.seed)
         running = submitted = 0
         executor.start(self.objective, clock)
+        origin = now()  # the run's time starts once the workers are ready
         try:
             while True:
                 while running < executor.workers:
@@ -175,7 +182,7 @@ class Tuner:
                         callback(record, recorder.best_value)
         finally:
             executor.close()
-        return recorder.result(wall_time=clock())
+        return recorder.result(wall_time=clock(), workers=executor.workers)
 
     def _finish(self, outcome: Outcome, recorder: RunRecorder, sign: float) -> JobRecord:
         if outcome.status is JobStatus.INTERRUPTED:

@@ -73,9 +73,12 @@ class Executor(ABC):
 
     Attributes:
         workers: How many tasks may run at once.
+        clock: The executor's own clock (seconds), for executors that keep their own time
+            (simulation); the tuner then measures the run with it. None: real time.
     """
 
     workers: int = 1
+    clock: Callable[[], float] | None = None
 
     @abstractmethod
     def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:

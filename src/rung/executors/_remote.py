@@ -1,0 +1,47 @@
+"""The worker side of remote executors: run a task whose checkpoints travel as bytes."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from rung.executors._codec import Blob, CheckpointError, decode, encode
+from rung.executors.base import Outcome, Task
+from rung.trial import execute
+from rung.types import JobStatus
+
+__all__ = ["run_task"]
+
+
+def _failed(task: Task, error: str, start: float, end: float, worker: int) -> Outcome:
+    job = task.job
+    return Outcome(
+        job, JobStatus.FAILED, (), math.nan, job.resource_from, None, error, start, end, worker
+    )
+
+
+def run_task(
+    task: Task, objective: Callable[..., Any], clock: Callable[[], float], worker: int
+) -> Outcome:
+    """Decodes the task's checkpoint, runs the job and encodes the checkpoint it passed.
+
+    Never raises for the objective or its checkpoints: a checkpoint that cannot be decoded
+    or stored safely fails the job with the reason.
+    """
+    start = clock()
+    if isinstance(task.checkpoint, Blob):
+        try:
+            task = dataclasses.replace(task, checkpoint=decode(task.checkpoint))
+        except Exception:
+            return _failed(task, traceback.format_exc(), start, clock(), worker)
+    outcome = execute(task, objective, clock, worker)
+    if outcome.checkpoint is None or isinstance(outcome.checkpoint, Blob):
+        return outcome
+    try:
+        blob = encode(outcome.checkpoint)
+    except CheckpointError:
+        return _failed(task, traceback.format_exc(), outcome.start, clock(), worker)
+    return dataclasses.replace(outcome, checkpoint=blob)

@@ -1,0 +1,94 @@
+"""Executors by name: what ``Tuner(executor="processes", workers=4)`` builds."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from rung.errors import ConfigError
+from rung.executors.base import Executor
+
+__all__ = ["ExecutorName", "make_executor"]
+
+
+class ExecutorName(str, enum.Enum):
+    """Where jobs run."""
+
+    INLINE = "inline"  # in the tuner's process, one at a time
+    PROCESSES = "processes"  # long-lived local worker processes
+    DASK = "dask"  # a Dask cluster (a LocalCluster unless an address is given)
+
+    @classmethod
+    def parse(cls, value: str | ExecutorName) -> ExecutorName:
+        try:
+            return cls(value)
+        except ValueError:
+            names = [e.value for e in cls]
+            raise ConfigError(
+                f"The 'executor' parameter must be one of {names} or an Executor; got {value!r}."
+            ) from None
+
+
+def _check_workers(workers: Any) -> int | None:
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise TypeError(f"The 'workers' parameter must be an int or None; got {workers!r}.")
+    if workers < 1:
+        raise ConfigError(f"The 'workers' parameter must be >= 1; got {workers!r}.")
+    return workers
+
+
+def make_executor(
+    executor: str | ExecutorName | Executor | None = None,
+    workers: int | None = None,
+    dask_address: str | None = None,
+) -> Executor:
+    """Builds the executor a tuner runs on.
+
+    Args:
+        executor: An :class:`Executor`, a name, or None: ``"inline"`` for one worker,
+            ``"processes"`` for more.
+        workers: How many jobs run at once (default 1, or the given executor's own).
+        dask_address: The scheduler address for ``"dask"`` (default: a ``LocalCluster``).
+
+    Raises:
+        ConfigError: an unknown name, ``workers`` below 1, ``"inline"`` with more than one
+            worker, or ``workers`` that contradicts the given executor's.
+    """
+    workers = _check_workers(workers)
+    if isinstance(executor, Executor):
+        if workers is not None and workers != executor.workers:
+            raise ConfigError(
+                f"The 'workers' parameter ({workers}) contradicts the executor's own "
+                f"({executor.workers}); give one of them."
+            )
+        return executor
+    if executor is None:
+        name = ExecutorName.PROCESSES if (workers or 1) > 1 else ExecutorName.INLINE
+    elif isinstance(executor, (str, ExecutorName)):
+        name = ExecutorName.parse(executor)
+    else:
+        raise TypeError(
+            f"The 'executor' parameter must be a name or an Executor; got {executor!r}."
+        )
+    if dask_address is not None and name is not ExecutorName.DASK:
+        raise ConfigError(
+            f"The 'dask_address' parameter needs executor='dask'; got executor={name.value!r}."
+        )
+    if name is ExecutorName.INLINE:
+        if workers is not None and workers > 1:
+            raise ConfigError(
+                f"The inline executor runs one job at a time; got workers={workers}. "
+                "Use executor='processes' for parallel workers."
+            )
+        from rung.executors.inline import InlineExecutor
+
+        return InlineExecutor()
+    if name is ExecutorName.PROCESSES:
+        from rung.executors.processes import ProcessExecutor
+
+        return ProcessExecutor(workers=workers or 2)
+    from rung.executors.dask import DaskExecutor
+
+    return DaskExecutor(dask_address, workers=workers)

@@ -1,0 +1,172 @@
+"""The contract every executor keeps: the same suite runs each of them.
+
+The objectives are module-level functions so that worker processes can import them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import rung
+from rung.executors import Executor, InlineExecutor, Outcome, Task
+from rung.executors.processes import ProcessExecutor
+from rung.types import Job, JobStatus
+
+
+def behave(config: dict[str, Any], trial: Any = None) -> float | None:
+    """One objective for every case, chosen by ``config["case"]``."""
+    case = config["case"]
+    if case == "square":
+        return (config["x"] - 2.0) ** 2
+    if case == "sleep":
+        time.sleep(config["seconds"])
+        return config["seconds"]
+    if case == "fail":
+        raise ValueError(f"bad x {config['x']}")
+    if case == "count":  # iterative: counts epochs, resuming from the checkpoint
+        state = trial.checkpoint or {"epochs": 0, "history": []}
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            state = {"epochs": state["epochs"] + 1, "history": [*state["history"], epoch]}
+            trial.report(epoch, float(state["epochs"]), checkpoint=state)
+            time.sleep(config.get("seconds", 0.0))
+        return None
+    raise AssertionError(case)
+
+
+def make_inline() -> Executor:
+    return InlineExecutor()
+
+
+def make_processes() -> Executor:
+    return ProcessExecutor(workers=2, threads_per_worker=1)
+
+
+def make_dask() -> Executor:
+    pytest.importorskip("distributed")
+    from rung.executors.dask import DaskExecutor
+
+    return DaskExecutor(workers=2)
+
+
+FACTORIES: dict[str, Callable[[], Executor]] = {
+    "inline": make_inline,
+    "processes": make_processes,
+    "dask": make_dask,
+}
+
+
+@pytest.fixture(scope="module", params=sorted(FACTORIES))
+def executor(request: pytest.FixtureRequest) -> Iterator[Executor]:
+    executor = FACTORIES[request.param]()
+    origin = time.perf_counter()
+    executor.start(behave, lambda: time.perf_counter() - origin)
+    yield executor
+    executor.close()
+
+
+def task(trial_id: int, config: dict[str, Any], resource: tuple[int, int] = (0, 1), **kw) -> Task:
+    return Task(Job(trial_id, config, *resource), seed=trial_id, **kw)
+
+
+def run_all(executor: Executor, tasks: list[Task]) -> list[Outcome]:
+    """Submits the tasks, at most ``workers`` at a time; outcomes in completion order."""
+    pending, outcomes, running = list(tasks), [], 0
+    while pending or running:
+        while pending and running < executor.workers:
+            executor.submit(pending.pop(0))
+            running += 1
+        done = executor.wait()
+        assert done, "wait() returned nothing while tasks were running"
+        outcomes += done
+        running -= len(done)
+    return outcomes
+
+
+def test_runs_a_function_of_the_config(executor: Executor) -> None:
+    (outcome,) = run_all(executor, [task(0, {"case": "square", "x": 5.0})])
+    assert outcome.status is JobStatus.COMPLETED
+    assert outcome.value == 9.0
+    assert outcome.resource == 1
+    assert 0 <= outcome.worker < executor.workers
+    assert 0 <= outcome.start <= outcome.end
+
+
+def test_every_task_comes_back_exactly_once(executor: Executor) -> None:
+    tasks = [task(i, {"case": "square", "x": float(i)}) for i in range(7)]
+    outcomes = run_all(executor, tasks)
+    assert sorted(o.job.trial_id for o in outcomes) == list(range(7))
+    assert all(o.value == (o.job.trial_id - 2.0) ** 2 for o in outcomes)
+
+
+def test_a_failing_objective_gives_a_failed_outcome_with_its_traceback(
+    executor: Executor,
+) -> None:
+    (outcome,) = run_all(executor, [task(0, {"case": "fail", "x": 3})])
+    assert outcome.status is JobStatus.FAILED
+    assert math.isnan(outcome.value)
+    assert "ValueError: bad x 3" in (outcome.error or "")
+    # The worker survives its objective's failure.
+    (after,) = run_all(executor, [task(1, {"case": "square", "x": 2.0})])
+    assert after.status is JobStatus.COMPLETED
+
+
+def test_a_checkpoint_resumes_the_trial_on_any_worker(executor: Executor) -> None:
+    config = {"case": "count"}
+    (first,) = run_all(executor, [task(0, config, (0, 2), iterative=True)])
+    assert [r.resource for r in first.reports] == [1, 2]
+    assert first.checkpoint is not None
+    (second,) = run_all(
+        executor, [task(0, config, (2, 5), iterative=True, checkpoint=first.checkpoint)]
+    )
+    assert [r.value for r in second.reports] == [3.0, 4.0, 5.0]
+    assert second.status is JobStatus.COMPLETED and second.resource == 5
+
+
+def test_a_deadline_interrupts_at_the_next_report(executor: Executor) -> None:
+    config = {"case": "count", "seconds": 0.05}
+    (outcome,) = run_all(executor, [task(0, config, (0, 100), iterative=True, deadline=0.0)])
+    assert outcome.status is JobStatus.INTERRUPTED
+    assert outcome.resource == 1
+    assert outcome.checkpoint is not None
+
+
+def test_workers_run_at_once(executor: Executor) -> None:
+    seconds = 0.4
+    tasks = [task(i, {"case": "sleep", "seconds": seconds}) for i in range(executor.workers)]
+    begin = time.perf_counter()
+    outcomes = run_all(executor, tasks)
+    elapsed = time.perf_counter() - begin
+    assert len(outcomes) == executor.workers
+    assert elapsed < seconds * (1 + 0.6 * (executor.workers > 1)) + 0.3
+    assert {o.worker for o in outcomes} == set(range(executor.workers))
+
+
+def test_submitting_past_the_workers_is_refused(executor: Executor) -> None:
+    tasks = [task(i, {"case": "square", "x": 0.0}) for i in range(executor.workers)]
+    for t in tasks:
+        executor.submit(t)
+    with pytest.raises(RuntimeError, match="wait"):
+        executor.submit(task(99, {"case": "square", "x": 0.0}))
+    done: list[Outcome] = []
+    while len(done) < len(tasks):
+        done += executor.wait()
+    assert executor.wait() == []
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_a_tuner_runs_asha_to_the_end(name: str) -> None:
+    if name == "dask":
+        pytest.importorskip("distributed")
+    space = {"x": rung.uniform(-10, 10), "case": rung.choice(["count"])}
+    scheduler = rung.ASHA(rung.RandomSearcher(space, seed=1), 1, 9, 3)
+    result = rung.Tuner(behave, scheduler, executor=FACTORIES[name]()).run(max_trials=12)
+    assert result.n_trials == 12
+    assert all(j.status is JobStatus.COMPLETED for j in result.jobs)
+    # Every job continued from its checkpoint: the counter equals the resource reached.
+    assert all(j.reports[-1].value == j.reports[-1].resource for j in result.jobs)
+    assert 0 < result.utilization <= 1.0 + 1e-9
