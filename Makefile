@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch, pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet 'torch==$(TORCH_VERSION)'
-	$(BIN)/python -m pip install --quiet -e '.[dev,torch,plot]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,torch,plot,dask]'
 	touch $(STAMP)
 
 test: $(STAMP)
