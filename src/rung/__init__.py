@@ -19,6 +19,7 @@ from rung.errors import (
     StoreError,
     TrialFailed,
 )
+from rung.executors import Executor, InlineExecutor, ProcessExecutor
 from rung.result import JobRecord, Result, TrajectoryPoint, TrialRecord
 from rung.schedulers import (
     ASHA,
@@ -44,6 +45,10 @@ def __getattr__(name: str) -> Any:
         from rung.searchers.gp import GPSearcher
 
         return GPSearcher
+    if name == "DaskExecutor":  # dask.distributed takes seconds to import
+        from rung.executors.dask import DaskExecutor
+
+        return DaskExecutor
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -53,14 +58,18 @@ __all__ = [
     "ASHAVariant",
     "AsyncHyperband",
     "ConfigError",
+    "DaskExecutor",
     "DataError",
     "Decision",
     "Direction",
+    "Executor",
     "GPSearcher",
     "Hyperband",
+    "InlineExecutor",
     "Job",
     "JobRecord",
     "JobStatus",
+    "ProcessExecutor",
     "RandomSearcher",
     "Report",
     "Result",

@@ -1,6 +1,28 @@
-"""Executors run jobs on workers: in-process today, processes and Dask clusters next."""
+"""Executors run jobs on workers: in this process, local processes, Dask, simulated time."""
+
+from typing import Any
 
 from rung.executors.base import Executor, Outcome, Task
+from rung.executors.factory import ExecutorName, make_executor
 from rung.executors.inline import InlineExecutor
+from rung.executors.processes import ProcessExecutor
 
-__all__ = ["Executor", "InlineExecutor", "Outcome", "Task"]
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "ExecutorName",
+    "InlineExecutor",
+    "Outcome",
+    "ProcessExecutor",
+    "Task",
+    "make_executor",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: dask.distributed takes seconds to import.
+    if name == "DaskExecutor":
+        from rung.executors.dask import DaskExecutor
+
+        return DaskExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,10 +13,10 @@ from rung.executors.base import Outcome, Task
 from rung.trial import execute
 from rung.types import JobStatus
 
-__all__ = ["run_task"]
+__all__ = ["failed_outcome", "run_task"]
 
 
-def _failed(task: Task, error: str, start: float, end: float, worker: int) -> Outcome:
+def failed_outcome(task: Task, error: str, start: float, end: float, worker: int) -> Outcome:
     job = task.job
     return Outcome(
         job, JobStatus.FAILED, (), math.nan, job.resource_from, None, error, start, end, worker
@@ -36,12 +36,12 @@ def run_task(
         try:
             task = dataclasses.replace(task, checkpoint=decode(task.checkpoint))
         except Exception:
-            return _failed(task, traceback.format_exc(), start, clock(), worker)
+            return failed_outcome(task, traceback.format_exc(), start, clock(), worker)
     outcome = execute(task, objective, clock, worker)
     if outcome.checkpoint is None or isinstance(outcome.checkpoint, Blob):
         return outcome
     try:
         blob = encode(outcome.checkpoint)
     except CheckpointError:
-        return _failed(task, traceback.format_exc(), outcome.start, clock(), worker)
+        return failed_outcome(task, traceback.format_exc(), outcome.start, clock(), worker)
     return dataclasses.replace(outcome, checkpoint=blob)

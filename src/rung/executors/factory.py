@@ -58,7 +58,9 @@ def make_executor(
     """
     workers = _check_workers(workers)
     if isinstance(executor, Executor):
-        if workers is not None and workers != executor.workers:
+        # A Dask executor given no count learns it from its cluster at start().
+        unfixed = getattr(executor, "_requested", 0) is None
+        if workers is not None and workers != executor.workers and not unfixed:
             raise ConfigError(
                 f"The 'workers' parameter ({workers}) contradicts the executor's own "
                 f"({executor.workers}); give one of them."

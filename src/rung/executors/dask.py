@@ -1,0 +1,346 @@
+"""Runs jobs on a Dask cluster: a ``LocalCluster`` on this machine, or any scheduler address.
+
+Needs the ``dask`` extra (``pip install 'rung[dask]'``). The objective is pickled once on
+the driver and handed to every worker, present and future (restarted or added later), as a
+worker plugin; each worker unpickles it on its first job and keeps it, so torch and the
+data are loaded once per worker process, not once per job. Each job is one Dask task whose
+result comes back as an event (a future's done-callback feeding a queue).
+
+Checkpoints travel through the driver as bytes (:mod:`rung.executors._codec`): workers need
+no shared filesystem, and a paused trial's checkpoint goes with its promotion to whichever
+worker is free. Outcomes say which worker ran each job: a small id, stable per worker
+(a worker restarted after a crash takes over its predecessor's id), whose address is in
+:attr:`DaskExecutor.worker_addresses`.
+
+A worker that dies mid-job (``os._exit``, a segfault, the OOM killer) loses nothing: Dask
+runs the job again on another worker, and after ``distributed.scheduler.allowed-failures``
+deaths (3 by default) the job is reported FAILED; the run goes on.
+
+Example:
+    >>> import rung
+    >>> from dask.distributed import Client, LocalCluster
+    >>> from rung.executors.dask import DaskExecutor
+    >>> if __name__ == "__main__":  # doctest: +SKIP
+    ...     with LocalCluster(n_workers=4, threads_per_worker=1) as cluster, Client(
+    ...         cluster
+    ...     ) as client:
+    ...         scheduler = rung.ASHA(rung.RandomSearcher(space, seed=0), 1, 27, 3)
+    ...         tuner = rung.Tuner(train, scheduler, executor=DaskExecutor(client))
+    ...         result = tuner.run(max_trials=100)
+
+    ``DaskExecutor("tcp://scheduler:8786")`` connects to a running cluster instead, and
+    ``DaskExecutor(workers=4)`` starts (and closes) a ``LocalCluster`` of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import pickle
+import queue
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+try:
+    import cloudpickle
+    import distributed
+    from distributed.diagnostics.plugin import WorkerPlugin
+    from distributed.scheduler import KilledWorker
+except ImportError as error:  # pragma: no cover - only without the extra
+    raise ImportError(
+        f"DaskExecutor needs dask.distributed ({error}); install it with: pip install 'rung[dask]'"
+    ) from error
+
+from rung.errors import ConfigError
+from rung.executors._remote import failed_outcome, run_task
+from rung.executors.base import Executor, Outcome, Task
+
+__all__ = ["DaskExecutor"]
+
+logger = logging.getLogger(__name__)
+
+#: How long start() waits for a first worker when the cluster has none and no ``workers``.
+WORKER_TIMEOUT_S = 60.0
+
+#: The id of a job's worker when no worker is known (the job's future was lost or cancelled).
+NO_WORKER = -1
+
+
+class _ObjectivePlugin(WorkerPlugin):
+    """Carries the pickled objective to each worker; unpickles it there once, on first use."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+
+    def setup(self, worker: Any) -> None:
+        self._lock = threading.Lock()
+        self._objective: Callable[..., Any] | None = None
+
+    def teardown(self, worker: Any) -> None:
+        self._objective = None
+
+    def objective(self) -> Callable[..., Any]:
+        with self._lock:  # a worker with several threads unpickles it once
+            if self._objective is None:
+                self._objective = pickle.loads(self.payload)
+                self.payload = b""  # the objective is all this worker keeps
+            return self._objective
+
+
+def _run_on_worker(plugin_name: str, task: Task, base: float) -> tuple[str, Outcome]:
+    """The Dask task: runs one job with the worker's copy of the objective.
+
+    Args:
+        plugin_name: The name the objective's plugin is registered under.
+        task: The job; its checkpoint, if any, is a :class:`~rung.executors._codec.Blob`.
+        base: The wall time (``time.time()``) at which the run's clock read 0.
+
+    Returns:
+        The worker's address and the outcome (with worker id 0: the driver sets it).
+    """
+    worker = distributed.get_worker()
+
+    def clock() -> float:  # wall time: workers may be other machines
+        return time.time() - base
+
+    start = clock()
+    try:
+        plugin = worker.plugins.get(plugin_name)
+        if plugin is None:
+            raise RuntimeError(f"This Dask worker lacks the objective {plugin_name!r}.")
+        objective = plugin.objective()
+    except Exception:  # e.g. the objective's module cannot be imported on this worker
+        return worker.address, failed_outcome(task, traceback.format_exc(), start, clock(), 0)
+    return worker.address, run_task(task, objective, clock, 0)
+
+
+class DaskExecutor(Executor):
+    """Runs jobs as tasks on a Dask cluster.
+
+    Args:
+        client_or_address: A ``distributed.Client`` (left open by :meth:`close`), a
+            scheduler address such as ``"tcp://host:8786"`` (connected to by :meth:`start`,
+            disconnected by :meth:`close`), or None to start a ``LocalCluster`` of
+            one-thread worker processes at :meth:`start` and close it at :meth:`close`.
+        workers: How many jobs run at once. Default: the worker threads of the cluster
+            when :meth:`start` is called (for a ``LocalCluster`` of its own: the CPU count).
+
+    Attributes:
+        workers: How many jobs run at once (set by :meth:`start` unless given).
+        worker_addresses: The address of each worker id (see :attr:`Outcome.worker`).
+
+    The objective must be picklable (cloudpickle: lambdas and closures are fine) and its
+    module importable on the workers. A script that starts a ``LocalCluster`` must guard
+    its entry point with ``if __name__ == "__main__":``, as for any spawned process.
+
+    Raises:
+        TypeError: ``client_or_address`` is not a Client, a string or None, or ``workers``
+            is not an int.
+        ConfigError: ``client_or_address`` is an empty string, or ``workers`` < 1.
+    """
+
+    def __init__(
+        self,
+        client_or_address: distributed.Client | str | None = None,
+        *,
+        workers: int | None = None,
+    ) -> None:
+        target = client_or_address
+        if target is not None and not isinstance(target, (str, distributed.Client)):
+            raise TypeError(
+                "The 'client_or_address' parameter must be a distributed.Client, a scheduler "
+                f"address such as 'tcp://host:8786', or None; got {target!r}."
+            )
+        if isinstance(target, str) and not target.strip():
+            raise ConfigError(
+                "The 'client_or_address' parameter must be a non-empty scheduler address; "
+                f"got {target!r}."
+            )
+        if workers is not None:
+            if isinstance(workers, bool) or not isinstance(workers, int):
+                raise TypeError(f"The 'workers' parameter must be an int or None; got {workers!r}.")
+            if workers < 1:
+                raise ConfigError(f"The 'workers' parameter must be >= 1; got {workers!r}.")
+        self._target = target
+        self._requested = workers
+        if workers is not None:
+            self.workers = workers
+        elif target is None:
+            self.workers = os.cpu_count() or 1
+        elif isinstance(target, distributed.Client):
+            self.workers = max(1, sum(target.nthreads().values()))
+        else:  # an address: known once start() has connected
+            self.workers = 1
+        self.worker_addresses: list[str] = []
+        self._client: distributed.Client | None = None
+        self._cluster: Any = None
+        self._plugin = ""
+        self._clock: Callable[[], float] | None = None
+        self._pending: dict[str, tuple[distributed.Future, Task, float]] = {}
+        self._done: queue.SimpleQueue[distributed.Future] = queue.SimpleQueue()
+
+    def __repr__(self) -> str:
+        target = "LocalCluster" if self._target is None else repr(self._target)
+        return f"DaskExecutor({target}, workers={self.workers})"
+
+    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+        """Connects to the cluster (or starts one) and hands the objective to its workers.
+
+        Raises:
+            TypeError: the objective cannot be pickled.
+            TimeoutError: no worker joined the cluster within :data:`WORKER_TIMEOUT_S`.
+            RuntimeError: the executor was already started.
+        """
+        if self._client is not None:
+            raise RuntimeError("DaskExecutor.start() was already called; close() it first.")
+        try:
+            payload = cloudpickle.dumps(objective, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:
+            raise TypeError(
+                f"The objective must be picklable to run on Dask workers ({error})."
+            ) from None
+        try:
+            client = self._client = self._connect()
+            if self._requested is None:
+                self.workers = self._count_threads(client)
+            self.worker_addresses = sorted(client.nthreads())
+            self._plugin = f"rung-objective-{uuid.uuid4().hex}"
+            client.register_plugin(_ObjectivePlugin(payload), name=self._plugin)
+        except BaseException:
+            self.close()
+            raise
+        self._clock = clock
+        self._done = queue.SimpleQueue()
+
+    def _connect(self) -> distributed.Client:
+        if isinstance(self._target, distributed.Client):
+            return self._target
+        if self._target is None:
+            self._cluster = distributed.LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=True
+            )
+            return distributed.Client(self._cluster, set_as_default=False)
+        return distributed.Client(self._target, set_as_default=False)
+
+    def _count_threads(self, client: distributed.Client) -> int:
+        threads = sum(client.nthreads().values())
+        if threads == 0:
+            try:
+                client.wait_for_workers(1, timeout=WORKER_TIMEOUT_S)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"No Dask worker joined the scheduler {client.scheduler.address} within "
+                    f"{WORKER_TIMEOUT_S:g} s; start workers ('dask worker ADDRESS'), or pass "
+                    "'workers' to submit jobs before they join."
+                ) from None
+            threads = sum(client.nthreads().values())
+        return threads
+
+    def submit(self, task: Task) -> None:
+        if self._client is None or self._clock is None:
+            raise RuntimeError("DaskExecutor.start() must be called before submit().")
+        if len(self._pending) >= self.workers:
+            raise RuntimeError(
+                f"{self.workers} jobs are running, as many as 'workers'; wait() for an "
+                "outcome before submitting."
+            )
+        now = self._clock()
+        base = time.time() - now  # the workers' clock: same origin as ours, in wall time
+        job = task.job
+        key = f"rung-trial{job.trial_id}-{job.resource_from}-{job.resource_to}-{uuid.uuid4().hex}"
+        future = self._client.submit(_run_on_worker, self._plugin, task, base, key=key)
+        self._pending[future.key] = (future, task, now)
+        future.add_done_callback(self._done.put)  # runs in Dask's callback thread
+
+    def wait(self) -> list[Outcome]:
+        if not self._pending:
+            return []
+        finished = [self._done.get()]
+        while True:
+            try:
+                finished.append(self._done.get_nowait())
+            except queue.Empty:
+                break
+        outcomes = []
+        for future in finished:
+            entry = self._pending.pop(future.key, None)
+            if entry is not None:  # else a stale callback of a future cancelled by close()
+                outcomes.append(self._outcome(*entry))
+        return outcomes
+
+    def _outcome(self, future: distributed.Future, task: Task, submitted: float) -> Outcome:
+        """The job's outcome, or a FAILED one saying why its future did not finish."""
+        worker = NO_WORKER
+        try:
+            if future.status == "finished":
+                address, outcome = future.result()
+                return dataclasses.replace(outcome, worker=self._worker_id(address))
+            if future.status == "error":
+                error = future.exception()
+                if isinstance(error, KilledWorker):
+                    address = getattr(error.last_worker, "address", None)
+                    worker = self._worker_id(address) if address else NO_WORKER
+                    message = (
+                        f"WorkerDied: each of the {error.allowed_failures + 1} Dask workers "
+                        f"that ran this job died while running it (the last: {address}); "
+                        "see the worker logs."
+                    )
+                else:
+                    message = "".join(
+                        traceback.format_exception(type(error), error, future.traceback())
+                    )
+            else:
+                message = (
+                    f"FutureCancelledError: the Dask task of this job was {future.status} "
+                    "(the client lost its scheduler, or the task was cancelled)."
+                )
+        except Exception:  # the result could not be fetched: the job is failed, not lost
+            message = traceback.format_exc()
+        now = self._clock() if self._clock is not None else submitted
+        return failed_outcome(task, message, submitted, now, worker)
+
+    def _worker_id(self, address: str) -> int:
+        """A small id per worker: a newcomer takes a departed worker's id, else the next."""
+        try:
+            return self.worker_addresses.index(address)
+        except ValueError:
+            pass
+        alive = set(self._client.nthreads()) if self._client is not None else set()
+        for index, known in enumerate(self.worker_addresses):
+            if known not in alive and known != address:
+                self.worker_addresses[index] = address
+                return index
+        self.worker_addresses.append(address)
+        return len(self.worker_addresses) - 1
+
+    def close(self) -> None:
+        """Cancels unfinished jobs and lets go of the workers.
+
+        A client passed in stays open; a client or ``LocalCluster`` the executor made is
+        closed. Jobs already running on a thread finish there, and their outcomes are dropped.
+        """
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        self._clock = None
+        futures = [future for future, _, _ in self._pending.values()]
+        self._pending.clear()
+        if client is None:
+            return
+        try:
+            if cluster is None:  # the user's cluster lives on: free what this run left there
+                if futures:
+                    client.cancel(futures)
+                if self._plugin:
+                    client.unregister_worker_plugin(self._plugin)
+        except Exception:  # the cluster is gone: nothing is left to release
+            logger.debug("DaskExecutor.close() could not release the workers", exc_info=True)
+        finally:
+            if client is not self._target:
+                client.close()
+            if cluster is not None:
+                cluster.close()
