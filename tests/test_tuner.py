@@ -5,7 +5,7 @@ import pytest
 
 import rung
 import rung.workloads.synthetic
-from rung.errors import ConfigError
+from rung.errors import ConfigError, TrialFailed
 from rung.schedulers.fifo import FIFO
 from rung.searchers.random import RandomSearcher
 from rung.tuner import Tuner
@@ -81,7 +81,7 @@ def test_failing_objective_is_recorded_and_the_run_goes_on(caplog):
         return quadratic(config)
 
     scheduler = fifo()
-    result = Tuner(objective, scheduler).run(max_jobs=20)
+    result = Tuner(objective, scheduler, max_retries=0).run(max_jobs=20)
     failed = [j for j in result.jobs if j.status is JobStatus.FAILED]
     assert 0 < len(failed) < 20 and result.n_jobs == 20
     assert all("RuntimeError: diverged" in j.error for j in failed)
@@ -95,9 +95,59 @@ def test_failing_objective_is_recorded_and_the_run_goes_on(caplog):
 
 
 def test_failed_jobs_count_toward_max_trials():
-    result = Tuner(lambda c: 1 / 0, fifo()).run(max_trials=4)
-    assert result.n_trials == 4 and result.n_jobs == 4
-    assert math.isnan(result.best_value) and result.best_config is None
+    def objective(config):
+        if config["x"] > -9:
+            raise ZeroDivisionError
+        return 0.0
+
+    result = Tuner(objective, fifo(), max_retries=0, seed=1).run(max_trials=6)
+    assert result.n_trials == 6 and result.n_jobs == 6
+    assert result.best_value == 0.0
+
+
+def test_a_failed_job_is_retried_then_its_trial_fails():
+    calls = []
+
+    def objective(config):
+        calls.append(config["x"])
+        if len(calls) in (1, 2, 4):  # trial 0 fails twice, trial 1 once
+            raise RuntimeError(f"flaky {len(calls)}")
+        return quadratic(config)
+
+    result = Tuner(objective, fifo(), max_retries=1).run(max_trials=3)
+    statuses = [(j.trial_id, j.status) for j in result.jobs]
+    assert statuses == [
+        (0, JobStatus.FAILED),
+        (0, JobStatus.FAILED),
+        (1, JobStatus.COMPLETED),
+        (2, JobStatus.FAILED),
+        (2, JobStatus.COMPLETED),
+    ]
+    assert calls[0] == calls[1] and calls[3] == calls[4]  # the same trial ran again
+    assert result.trials[0].status is TrialStatus.FAILED
+    assert result.trials[2].status is TrialStatus.COMPLETED
+    assert "flaky 2" in result.trials[0].error
+    assert [j.decision for j in result.jobs][:2] == [None, Decision.COMPLETE]
+
+
+def test_a_run_where_every_trial_fails_stops_early_with_the_first_traceback():
+    calls = []
+
+    def objective(config):
+        calls.append(1)
+        raise KeyError("no such column")
+
+    with pytest.raises(TrialFailed, match="(?s)all failed.*Traceback.*KeyError: 'no such column'"):
+        Tuner(objective, fifo()).run(max_trials=1000)
+    assert len(calls) == 2 * 4  # four trials (3 + one worker), each retried once
+
+
+def test_non_finite_values_rank_last_and_are_warned_about_once(caplog):
+    values = iter([float("inf"), 1.0, float("nan"), 2.0, float("inf")])
+    result = Tuner(lambda c: next(values), fifo(), direction="max").run(max_trials=5)
+    assert result.best_value == 2.0
+    assert [j.status for j in result.jobs] == [JobStatus.COMPLETED] * 5
+    assert caplog.text.count("ranked last") == 1
 
 
 def test_objective_returning_a_non_number_fails_with_a_clear_message():

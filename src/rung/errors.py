@@ -46,9 +46,12 @@ class TrialFailed(RungError):
         traceback: The formatted traceback of the objective's exception.
     """
 
-    def __init__(self, trial_id: int, traceback: str) -> None:
+    def __init__(self, trial_id: int, traceback: str, context: str | None = None) -> None:
         last = traceback.strip().splitlines()[-1] if traceback.strip() else "unknown error"
-        super().__init__(f"trial {trial_id} failed: {last}")
+        if context is None:
+            super().__init__(f"trial {trial_id} failed: {last}")
+        else:  # the whole traceback: the run stopped because of it
+            super().__init__(f"{context} Trial {trial_id} failed first:\n{traceback.strip()}")
         self.trial_id = trial_id
         self.traceback = traceback
 

@@ -46,7 +46,7 @@ class RunRecorder:
         self._status: dict[int, TrialStatus] = {}
         self._reports: dict[int, list[Report]] = {}
         self._errors: dict[int, str] = {}
-        self.checkpoints: dict[int, Any] = {}
+        self._checkpoint_at: dict[int, int] = {}  # trial -> resource of its newest checkpoint
         self.jobs: list[JobRecord] = []
         self._trajectory: list[tuple[float, int, tuple[float, int] | None]] = []
         self._resource = 0
@@ -58,25 +58,34 @@ class RunRecorder:
             self._reports[trial_id] = []
         self._status[trial_id] = TrialStatus.RUNNING
 
-    def job_finished(self, outcome: Outcome, decision: Decision | None) -> JobRecord:
-        """Records a finished job and the scheduler's decision for its trial."""
+    def job_finished(
+        self, outcome: Outcome, decision: Decision | None, again: bool = False
+    ) -> JobRecord:
+        """Records a finished job and the scheduler's decision for its trial.
+
+        ``again``: the job runs again (interrupted by the time budget, or failed and
+        retried), so the scheduler made no decision and the trial waits, resumable.
+        """
         # Hot path (every job): enums are compared with `is`, as hashing them runs Python code.
         job = outcome.job
         tid = job.trial_id
-        self._reports[tid].extend(outcome.reports)
-        if outcome.status is JobStatus.FAILED:
-            status = TrialStatus.FAILED
+        failed = outcome.status is JobStatus.FAILED
+        if failed:
             self._errors[tid] = outcome.error or ""
-        elif decision is None:  # interrupted by the time budget: resumable from its checkpoint
+        else:  # a retried failure's reports are redone from the checkpoint: not the trial's
+            self._reports[tid].extend(outcome.reports)
+        if again:  # resumable from its checkpoint
             status = TrialStatus.PAUSED
+        elif failed:
+            status = TrialStatus.FAILED
         else:
-            status = _status_after(decision)
+            status = _status_after(decision)  # type: ignore[arg-type]
         self._status[tid] = status
         if status is TrialStatus.PAUSED or status is TrialStatus.RUNNING:
-            if outcome.checkpoint is not None:
-                self.checkpoints[tid] = outcome.checkpoint
-        elif self.checkpoints:
-            self.checkpoints.pop(tid, None)
+            if outcome.checkpoint is not None and not failed:
+                self._checkpoint_at[tid] = outcome.resource
+        elif self._checkpoint_at:
+            self._checkpoint_at.pop(tid, None)
 
         spent_from = 0 if self._scratch else job.resource_from
         spent = outcome.resource - spent_from
@@ -112,7 +121,16 @@ class RunRecorder:
         """A paused trial that the scheduler has ended for good (left out at a barrier)."""
         if self._status.get(trial_id) is TrialStatus.PAUSED:
             self._status[trial_id] = TrialStatus.STOPPED
-            self.checkpoints.pop(trial_id, None)
+            self._checkpoint_at.pop(trial_id, None)
+
+    def trial_finished(self, trial_id: int) -> bool:
+        """True once the trial completed, stopped or failed: its checkpoint can go."""
+        status = self._status.get(trial_id)
+        return status is not None and status.is_finished()
+
+    def checkpoint_resource(self, trial_id: int) -> int | None:
+        """The resource of the trial's newest checkpoint, or None."""
+        return self._checkpoint_at.get(trial_id)
 
     @property
     def best_value(self) -> float:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from rung._random import SeedDeriver
-from rung.errors import ConfigError
-from rung.executors.base import Executor, Outcome, Task
+from rung.errors import ConfigError, TrialFailed
+from rung.executors.base import Executor
 from rung.executors.factory import make_executor
-from rung.records import RunRecorder
+from rung.loop import RunLoop
 from rung.result import JobRecord, Result
 from rung.schedulers.base import Scheduler
 from rung.trial import is_iterative
-from rung.types import Direction, JobStatus
+from rung.types import Direction
 
 __all__ = ["Tuner"]
 
@@ -53,6 +54,10 @@ class Tuner:
             ``"dask"`` (a Dask ``LocalCluster``; pass a ``DaskExecutor`` for a real
             cluster). Default: inline for one worker, processes for more.
         workers: How many jobs run at once (default 1, or the executor's own).
+        directory: Record the run in this experiment directory (an SQLite store and
+            checkpoint files), so that :meth:`resume` can continue it after any crash.
+        keep_checkpoints: Keep finished trials' checkpoints in ``directory``.
+        max_retries: How often a failed job runs again before its trial is failed.
         clock: Seconds, monotonic; injectable for tests.
 
     Example:
@@ -74,6 +79,9 @@ class Tuner:
         callbacks: Sequence[Callback] = (),
         executor: str | Executor | None = None,
         workers: int | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        keep_checkpoints: bool = False,
+        max_retries: int = 1,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.iterative = is_iterative(objective)
@@ -98,7 +106,15 @@ class Tuner:
         self.seed = seed
         self.resource_name = resource_name
         self.callbacks = list(callbacks)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigError(
+                f"The 'max_retries' parameter must be an int >= 0; got {max_retries!r}."
+            )
         self.executor = make_executor(executor, workers)
+        self.directory = None if directory is None else Path(directory)
+        self.keep_checkpoints = bool(keep_checkpoints)
+        self.max_retries = max_retries
+        self.settings: dict[str, Any] = {}  # extra settings recorded with the run (the CLI's)
         self._clock = clock
 
     def run(
@@ -121,7 +137,142 @@ class Tuner:
 
         Raises:
             ConfigError: no limit is given, or a limit is not positive.
+            StoreError: ``directory`` already holds an experiment, or cannot be written.
+            TrialFailed: every trial failed: the first failure's traceback is included.
         """
+        budget = _Budget.check(max_trials, max_jobs, time_budget_s)
+        loop = self._new_loop(None)
+        if self.directory is not None:
+            from rung.resume import fingerprint
+            from rung.store import ExperimentStore
+
+            settings = {**self.settings, **budget.as_settings(), **fingerprint(self)}
+            loop.store = ExperimentStore.create(
+                self.directory, settings, keep_checkpoints=self.keep_checkpoints
+            )
+        return self._drive(loop, budget, elapsed=0.0)
+
+    def resume(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        max_trials: int | None = None,
+        max_jobs: int | None = None,
+        time_budget_s: float | None = None,
+    ) -> Result:
+        """Continues a recorded run after a crash, a kill or its end, to its budget.
+
+        The scheduler and searcher are rebuilt by replaying the recorded events through
+        this tuner's (freshly built, identical) scheduler: rungs, promotions and
+        observations come out as they were. Jobs that were running restart from their
+        trial's newest checkpoint; no finished job runs again. Budgets left out are the
+        recorded ones; larger ones extend the run (all count from the run's start).
+
+        Args:
+            directory: The experiment directory (default: this tuner's ``directory``).
+            max_trials: The trial budget of the whole run.
+            max_jobs: The job budget of the whole run.
+            time_budget_s: The time budget of the whole run, in seconds.
+
+        Raises:
+            StoreError: no experiment there, or it was recorded with another search
+                space, scheduler, searcher, seed or direction.
+            TrialFailed: every trial failed.
+        """
+        from rung.resume import replay
+        from rung.store import ExperimentStore
+
+        directory = directory if directory is not None else self.directory
+        if directory is None:
+            raise ConfigError("Tuner.resume() needs the experiment directory.")
+        store = ExperimentStore.open(directory)
+        try:
+            recorded = _Budget.from_settings(store.settings)
+            budget = _Budget.check(
+                max_trials if max_trials is not None else recorded.max_trials,
+                max_jobs if max_jobs is not None else recorded.max_jobs,
+                time_budget_s if time_budget_s is not None else recorded.time_budget_s,
+            )
+            loop = self._new_loop(store)
+            elapsed = replay(self, loop, store)
+        except BaseException:
+            store.close()
+            raise
+        store.run_resumed(elapsed, budget.as_settings())
+        return self._drive(loop, budget, elapsed)
+
+    def _new_loop(self, store: Any) -> RunLoop:
+        resource_name = self.resource_name if self.scheduler.max_resource is not None else None
+        return RunLoop(
+            self.scheduler,
+            self.direction,
+            self.seed,
+            self.iterative,
+            resource_name,
+            self.max_retries,
+            store,
+        )
+
+    def _drive(self, loop: RunLoop, budget: _Budget, elapsed: float) -> Result:
+        """The loop: submit while workers are free and the budget allows, then wait."""
+        executor = self.executor
+        now = executor.clock if executor.clock is not None else self._clock
+        origin = now()
+
+        def clock() -> float:
+            return now() - origin + elapsed
+
+        max_trials, max_jobs, deadline = budget.max_trials, budget.max_jobs, budget.time_budget_s
+        scheduler, recorder, store = self.scheduler, loop.recorder, loop.store
+        running = 0
+        give_up_after = 3 + executor.workers  # failed trials, none completed: a broken objective
+        try:
+            executor.start(self.objective, clock)
+            origin = now()  # the run's time starts once the workers are ready
+            while True:
+                while running < executor.workers:
+                    if max_jobs is not None and loop.submitted >= max_jobs:
+                        break
+                    if deadline is not None and clock() >= deadline:
+                        break
+                    allow_new = max_trials is None or len(scheduler.configs) < max_trials
+                    job = loop.next_job(allow_new)
+                    if job is None:
+                        break
+                    loop.started(job, clock())
+                    executor.submit(loop.task(job, deadline))
+                    running += 1
+                if running == 0:
+                    break
+                for outcome in executor.wait():
+                    running -= 1
+                    record = loop.finish(outcome)
+                    for callback in self.callbacks:
+                        callback(record, recorder.best_value)
+                if loop.completed == 0 and recorder.n_failed_trials >= give_up_after:
+                    trial_id, error = loop.first_error or (0, "")
+                    raise TrialFailed(
+                        trial_id,
+                        error,
+                        f"The first {recorder.n_failed_trials} trials all failed, so the run "
+                        "stopped early: fix the objective and resume or rerun.",
+                    )
+            if store is not None:
+                store.run_finished(clock())
+        finally:
+            executor.close()
+            if store is not None:
+                store.close()
+        return recorder.result(wall_time=clock(), workers=executor.workers)
+
+
+class _Budget:
+    """A run's limits, checked."""
+
+    def __init__(self, max_trials: Any, max_jobs: Any, time_budget_s: Any) -> None:
+        self.max_trials, self.max_jobs, self.time_budget_s = max_trials, max_jobs, time_budget_s
+
+    @classmethod
+    def check(cls, max_trials: Any, max_jobs: Any, time_budget_s: Any) -> _Budget:
         _check_limit("max_trials", max_trials, integral=True)
         _check_limit("max_jobs", max_jobs, integral=True)
         _check_limit("time_budget_s", time_budget_s, integral=False)
@@ -129,69 +280,17 @@ class Tuner:
             raise ConfigError(
                 "Tuner.run() needs a budget: give max_trials, max_jobs or time_budget_s."
             )
-        scheduler, executor = self.scheduler, self.executor
-        now = executor.clock if executor.clock is not None else self._clock
-        origin = now()
+        return cls(max_trials, max_jobs, time_budget_s)
 
-        def clock() -> float:
-            return now() - origin
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> _Budget:
+        return cls(
+            settings.get("max_trials"), settings.get("max_jobs"), settings.get("time_budget_s")
+        )
 
-        deadline = time_budget_s
-        recorder = RunRecorder(self.direction, retrains_from_scratch=not self.iterative)
-        resource_name = self.resource_name if self.scheduler.max_resource is not None else None
-        sign = self.direction.sign()
-        seeds: dict[int, int] = {}
-        seed_of = SeedDeriver(self.seed)
-        running = submitted = 0
-        executor.start(self.objective, clock)
-        origin = now()  # the run's time starts once the workers are ready
-        try:
-            while True:
-                while running < executor.workers:
-                    if max_jobs is not None and submitted >= max_jobs:
-                        break
-                    if deadline is not None and clock() >= deadline:
-                        break
-                    allow_new = max_trials is None or len(scheduler.configs) < max_trials
-                    job = scheduler.next_job(allow_new_trials=allow_new)
-                    if job is None:
-                        break
-                    trial_id = job.trial_id
-                    seed = seeds.get(trial_id)
-                    if seed is None:
-                        seed = seeds[trial_id] = seed_of(trial_id)
-                    recorder.job_started(trial_id, job.config)
-                    executor.submit(
-                        Task(
-                            job,
-                            seed,
-                            recorder.checkpoints.get(trial_id),
-                            self.iterative,
-                            resource_name,
-                            deadline,
-                        )
-                    )
-                    running += 1
-                    submitted += 1
-                if running == 0:
-                    break
-                for outcome in executor.wait():
-                    running -= 1
-                    record = self._finish(outcome, recorder, sign)
-                    for callback in self.callbacks:
-                        callback(record, recorder.best_value)
-        finally:
-            executor.close()
-        return recorder.result(wall_time=clock(), workers=executor.workers)
-
-    def _finish(self, outcome: Outcome, recorder: RunRecorder, sign: float) -> JobRecord:
-        if outcome.status is JobStatus.INTERRUPTED:
-            return recorder.job_finished(outcome, None)
-        if outcome.status is JobStatus.FAILED:
-            last = (outcome.error or "").strip().splitlines()[-1:] or ["unknown error"]
-            logger.warning("trial %d failed: %s", outcome.job.trial_id, last[0])
-        decision = self.scheduler.on_result(outcome.job, sign * outcome.value)
-        record = recorder.job_finished(outcome, decision)
-        for trial_id in self.scheduler.stopped_trials():
-            recorder.trial_stopped(trial_id)
-        return record
+    def as_settings(self) -> dict[str, Any]:
+        return {
+            "max_trials": self.max_trials,
+            "max_jobs": self.max_jobs,
+            "time_budget_s": self.time_budget_s,
+        }

@@ -68,6 +68,7 @@ class Searcher:
         self._suggested: set[tuple] = set()
         self._pending: dict[tuple, dict[str, Any]] = {}
         self.observations: list[Observation] = []
+        self._replayed: dict[str, Any] | None = None
 
     @property
     def pending(self) -> list[dict[str, Any]]:
@@ -99,9 +100,18 @@ class Searcher:
                 )
             config = self.space.sample(self.rng)
             key = self.space.key(config)
+        if self._replayed is not None:  # resuming: the recorded config, drawn as before
+            config, self._replayed = self._replayed, None
+            key = self.space.key(config)
         self._suggested.add(key)
         self._pending[key] = config
         return config  # handed out once and never mutated, like every config between components
+
+    def replay_next(self, config: Mapping[str, Any] | None) -> None:
+        """Makes the next :meth:`suggest` return ``config``, as recorded by a run being
+        resumed. The searcher still makes its own proposal first, so its random state
+        advances exactly as in the recorded run. None cancels it."""
+        self._replayed = None if config is None else dict(config)
 
     def observe(self, config: Mapping[str, Any], value: float, resource: int | None = None) -> None:
         """Records that ``config`` reached ``value`` (to minimize) at ``resource``.

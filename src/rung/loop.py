@@ -1,0 +1,204 @@
+"""One run's moving parts: what is running, what runs again, and how each outcome lands.
+
+:class:`RunLoop` is the state the tuner's loop and the replay of a recorded run (see
+:mod:`rung.resume`) share: both hand outcomes to :meth:`RunLoop.finish`, so a resumed
+run's scheduler, searcher and records go through exactly the calls of the original.
+
+A job can be run again without asking the scheduler: after a failure that is retried
+(``max_retries``), after the time budget interrupted it, and after a crash that killed
+it. Such a job continues from the trial's newest checkpoint, but the scheduler is told of
+its result as of the job it issued (:attr:`RunLoop.issued`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from typing import Any
+
+from rung._random import SeedDeriver
+from rung.executors._codec import Blob, encode
+from rung.executors.base import Outcome, Task
+from rung.records import RunRecorder
+from rung.result import JobRecord
+from rung.schedulers.base import Scheduler
+from rung.types import Direction, Job, JobStatus
+
+__all__ = ["RunLoop"]
+
+logger = logging.getLogger(__name__)
+
+
+class RunLoop:
+    """The mutable state of a run.
+
+    Args:
+        scheduler: Decides what runs.
+        direction: The user's direction (the scheduler always minimizes).
+        seed: The tuner's seed, from which every trial's seed derives.
+        iterative: True for ``f(config, trial)`` objectives.
+        resource_name: Config key for the resource of ``f(config)`` objectives, or None.
+        max_retries: How often a failed job is run again before its trial fails.
+        store: Where the run is recorded (an ``ExperimentStore``), or None.
+    """
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        direction: Direction,
+        seed: int,
+        iterative: bool,
+        resource_name: str | None,
+        max_retries: int,
+        store: Any = None,
+    ) -> None:
+        self.scheduler = scheduler
+        self.sign = direction.sign()
+        self.iterative = iterative
+        self.resource_name = resource_name
+        self.max_retries = max_retries
+        self.store = store
+        self.recorder = RunRecorder(direction, retrains_from_scratch=not iterative)
+        self.seeds: dict[int, int] = {}
+        self._seed_of = SeedDeriver(seed)
+        self.issued: dict[int, Job] = {}  # trial -> the scheduler's job it has not heard of
+        self.again: deque[Job] = deque()  # jobs to run again before asking the scheduler
+        self.retries: dict[int, int] = {}
+        self.submitted = 0
+        self.completed = 0
+        self.first_error: tuple[int, str] | None = None  # (trial, traceback)
+        self._checkpoints: dict[int, tuple[int, Any]] = {}  # without a store: trial -> state
+        self._warned_nonfinite = False
+
+    # -- starting jobs -------------------------------------------------------------------
+
+    def next_job(self, allow_new_trials: bool) -> Job | None:
+        """A job to run again, else the scheduler's next one (recorded as issued)."""
+        if self.again:
+            return self.again.popleft()
+        job = self.scheduler.next_job(allow_new_trials=allow_new_trials)
+        if job is not None:
+            self.issued[job.trial_id] = job
+        return job
+
+    def seed(self, trial_id: int) -> int:
+        seed = self.seeds.get(trial_id)
+        if seed is None:
+            seed = self.seeds[trial_id] = self._seed_of(trial_id)
+        return seed
+
+    def started(self, job: Job, time: float, record: bool = True) -> None:
+        """Books a job as started (and records it, unless it is being replayed)."""
+        tid = job.trial_id
+        seed = self.seed(tid)
+        self.recorder.job_started(tid, job.config)
+        self.submitted += 1
+        if record and self.store is not None:
+            again = job is not self.issued.get(tid)
+            self.store.job_started(
+                tid, job.config, job.resource_from, job.resource_to, seed, time, again=again
+            )
+
+    def task(self, job: Job, deadline: float | None) -> Task:
+        return Task(
+            job,
+            self.seeds[job.trial_id],
+            self.checkpoint(job.trial_id),
+            self.iterative,
+            self.resource_name,
+            deadline,
+        )
+
+    def checkpoint(self, trial_id: int) -> Any:
+        if self.store is not None:
+            return self.store.checkpoint(trial_id)
+        kept = self._checkpoints.get(trial_id)
+        return None if kept is None else kept[1]
+
+    def rerun(self, trial_id: int) -> None:
+        """Queues the issued job of ``trial_id`` to run again from the newest checkpoint."""
+        job = self.issued[trial_id]
+        reached = self.recorder.checkpoint_resource(trial_id)
+        if reached is not None and job.resource_from < reached < job.resource_to:
+            job = Job(trial_id, job.config, reached, job.resource_to)
+        self.again.append(job)
+
+    # -- finishing jobs ------------------------------------------------------------------
+
+    def finish(self, outcome: Outcome, record: bool = True) -> JobRecord:
+        """Hands a finished job to the scheduler (unless it runs again) and records it."""
+        tid = outcome.job.trial_id
+        status = outcome.status
+        if status is JobStatus.INTERRUPTED:
+            decision, again = None, True
+        elif status is JobStatus.FAILED and self.retries.get(tid, 0) < self.max_retries:
+            self.retries[tid] = self.retries.get(tid, 0) + 1
+            self._note_failure(outcome, retried=True)
+            decision, again = None, True
+        else:
+            if status is JobStatus.FAILED:
+                self._note_failure(outcome, retried=False)
+            else:
+                self.completed += 1
+            value = self.sign * outcome.value
+            if not math.isfinite(value):
+                value = self._nonfinite(outcome)
+            decision, again = self.scheduler.on_result(self.issued.pop(tid), value), False
+        job_record = self.recorder.job_finished(outcome, decision, again=again)
+        stopped = self.scheduler.stopped_trials() if decision is not None else []
+        for stopped_id in stopped:
+            self.recorder.trial_stopped(stopped_id)
+        checkpoint = outcome.checkpoint if status is not JobStatus.FAILED else None
+        done = self.recorder.trial_finished(tid)
+        if record and self.store is not None:
+            blob = checkpoint
+            if blob is not None and not isinstance(blob, Blob):
+                blob = encode(blob)
+            self.store.job_finished(job_record, blob, trial_done=done, stopped=stopped)
+        elif self.store is None:
+            self._keep_checkpoint(tid, checkpoint, outcome.resource, done, stopped)
+        if again and status is not JobStatus.INTERRUPTED:
+            self.rerun(tid)
+        return job_record
+
+    def _keep_checkpoint(
+        self, tid: int, checkpoint: Any, resource: int, done: bool, stopped: list[int]
+    ) -> None:
+        if done:
+            self._checkpoints.pop(tid, None)
+        elif checkpoint is not None:
+            self._checkpoints[tid] = (resource, checkpoint)
+        for stopped_id in stopped:
+            self._checkpoints.pop(stopped_id, None)
+
+    def _note_failure(self, outcome: Outcome, retried: bool) -> None:
+        error = (outcome.error or "").strip()
+        if self.first_error is None:
+            self.first_error = (outcome.job.trial_id, error or "unknown error")
+        last = error.splitlines()[-1:] or ["unknown error"]
+        suffix = " (running it again)" if retried else ""
+        logger.warning("trial %d failed: %s%s", outcome.job.trial_id, last[0], suffix)
+
+    def _nonfinite(self, outcome: Outcome) -> float:
+        """Non-finite values rank last: the scheduler gets NaN (-inf would rank first)."""
+        if outcome.status is JobStatus.COMPLETED and not self._warned_nonfinite:
+            self._warned_nonfinite = True
+            logger.warning(
+                "trial %d reported %r: recorded, and ranked last (warned once per run)",
+                outcome.job.trial_id,
+                outcome.value,
+            )
+        return math.nan
+
+    @property
+    def decisions_pending(self) -> bool:
+        """True while some issued job has not been handed back to the scheduler."""
+        return bool(self.issued)
+
+    def requeue_unfinished(self) -> None:
+        """After a replay: every issued job whose end was never recorded runs again."""
+        queued = {job.trial_id for job in self.again}
+        for trial_id in self.issued:
+            if trial_id not in queued:
+                self.rerun(trial_id)
