@@ -100,6 +100,27 @@ def test_malformed_space_file_exits_2_naming_file_and_parameter(tmp_path, capsys
     assert not (tmp_path / "out").exists()
 
 
-def test_show_of_a_non_experiment_exits_1_with_a_message(tmp_path, capsys):
-    assert main(["show", str(tmp_path)]) == 1
-    assert "not an experiment directory" in _error_line(capsys)
+@pytest.mark.parametrize("command", ["show", "plot", "resume"])
+def test_a_directory_without_an_experiment_is_a_usage_error(tmp_path, capsys, command):
+    assert main([command, str(tmp_path)]) == 2
+    assert "holds no experiment" in _error_line(capsys)
+
+
+@pytest.mark.parametrize("command", ["show", "resume"])
+def test_a_damaged_or_foreign_database_is_a_usage_error_and_stays_untouched(
+    tmp_path, capsys, command
+):
+    import sqlite3
+
+    (tmp_path / "experiment.db").write_bytes(b"this is no database" * 100)
+    assert main([command, str(tmp_path)]) == 2
+    assert "experiment.db" in _error_line(capsys)
+    assert (tmp_path / "experiment.db").read_bytes() == b"this is no database" * 100
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    with sqlite3.connect(foreign / "experiment.db") as db:
+        db.execute("create table songs (title text)")
+    before = (foreign / "experiment.db").read_bytes()
+    assert main([command, str(foreign)]) == 2
+    assert "experiment.db" in _error_line(capsys)
+    assert (foreign / "experiment.db").read_bytes() == before

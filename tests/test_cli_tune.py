@@ -50,18 +50,16 @@ def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
     assert "best validation error" in captured.out and "final model (3 epochs)" in captured.out
     assert "trial" in captured.err  # progress lines
     for name in (
-        "experiment.json",
-        "jobs.jsonl",
+        "experiment.db",
         "results.json",
         "jobs.csv",
-        "final.json",
         "progress.png",
         "curves.png",
     ):
         assert (out / name).is_file(), name
     results = json.loads((out / "results.json").read_text())
     assert results["summary"]["trials"] == 5
-    final = json.loads((out / "final.json").read_text())
+    final = results["final"]
     assert 0.5 < final["test_accuracy"] <= 1.0
 
     assert main(["show", str(out)]) == 0
@@ -70,7 +68,7 @@ def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
     assert main(["plot", str(out)]) == 0
     assert (out / "progress.png").is_file()
     # A second run into the same directory is refused and changes nothing.
-    before = (out / "jobs.jsonl").read_text()
+    before = (out / "experiment.db").read_bytes()
     assert (
         main(
             [
@@ -86,10 +84,10 @@ def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
                 str(DATA),
             ]
         )
-        == 1
+        == 2
     )
     assert "already holds an experiment" in capsys.readouterr().err
-    assert (out / "jobs.jsonl").read_text() == before
+    assert (out / "experiment.db").read_bytes() == before
 
 
 @needs_data
@@ -172,8 +170,10 @@ def test_fifo_with_bo_and_a_space_file(tmp_path, capsys):
         ]
     )
     assert status == 0
-    jobs = [json.loads(line) for line in (out / "jobs.jsonl").read_text().splitlines()]
+    results = json.loads((out / "results.json").read_text())
+    jobs = results["jobs"]
     assert len(jobs) == 4 and all(j["config"]["batch_size"] == 128 for j in jobs)
     assert all(j["resource_to"] == 1 for j in jobs)
-    assert not (out / "final.json").exists()
+    assert results["final"] is None
+    assert results["settings"]["searcher"] == "bo" and results["settings"]["eta"] == 3
     assert capsys.readouterr().err == ""

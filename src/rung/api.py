@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -15,7 +16,14 @@ from rung.searchers.base import Searcher
 from rung.space import Space
 from rung.tuner import Callback, Tuner
 
-__all__ = ["SchedulerName", "SearcherName", "make_scheduler", "make_searcher", "tune"]
+__all__ = [
+    "SchedulerName",
+    "SearcherName",
+    "build_tuner",
+    "make_scheduler",
+    "make_searcher",
+    "tune",
+]
 
 
 class SearcherName(enum.Enum):
@@ -182,6 +190,55 @@ def tune(
         >>> round(result.best_config["x"])
         2
     """
+    tuner = build_tuner(
+        objective,
+        space,
+        searcher=searcher,
+        scheduler=scheduler,
+        min_resource=min_resource,
+        max_resource=max_resource,
+        eta=eta,
+        direction=direction,
+        seed=seed,
+        initial_config=initial_config,
+        n_init=n_init,
+        resource_name=resource_name,
+        callbacks=callbacks,
+        workers=workers,
+        executor=executor,
+        **scheduler_options,
+    )
+    return tuner.run(max_trials=max_trials, max_jobs=max_jobs, time_budget_s=time_budget_s)
+
+
+def build_tuner(
+    objective: Callable[..., Any],
+    space: Mapping[str, Any],
+    *,
+    searcher: str | SearcherName = "random",
+    scheduler: str | SchedulerName = "fifo",
+    min_resource: int | None = None,
+    max_resource: int | None = None,
+    eta: float | None = None,
+    direction: str = "min",
+    seed: int = 0,
+    initial_config: Mapping[str, Any] | None = None,
+    n_init: int = 5,
+    resource_name: str = "epochs",
+    callbacks: Sequence[Callback] = (),
+    workers: int | None = None,
+    executor: str | Executor | None = None,
+    directory: str | os.PathLike[str] | None = None,
+    keep_checkpoints: bool = False,
+    max_retries: int = 1,
+    **scheduler_options: Any,
+) -> Tuner:
+    """The tuner :func:`tune` runs: searcher, scheduler and tuner built by name and seed.
+
+    The same arguments build the same tuner, so a recorded run can be resumed with
+    ``build_tuner(...).resume(directory)``. Arguments as for :func:`tune`, and
+    ``directory``, ``keep_checkpoints``, ``max_retries`` as for :class:`~rung.Tuner`.
+    """
     space = Space(space)
     built_searcher = make_searcher(searcher, space, derive_seed(seed, 1), initial_config, n_init)
     built_scheduler = make_scheduler(
@@ -193,7 +250,7 @@ def tune(
         seed=derive_seed(seed, 2),
         **scheduler_options,
     )
-    tuner = Tuner(
+    return Tuner(
         objective,
         built_scheduler,
         direction=direction,
@@ -202,5 +259,7 @@ def tune(
         callbacks=callbacks,
         executor=executor,
         workers=workers,
+        directory=directory,
+        keep_checkpoints=keep_checkpoints,
+        max_retries=max_retries,
     )
-    return tuner.run(max_trials=max_trials, max_jobs=max_jobs, time_budget_s=time_budget_s)

@@ -1,12 +1,14 @@
 """The ``rung`` command: a thin layer over the library.
 
     rung tune --model lenet --scheduler asha --time-budget 300 --out runs/lenet
+    rung resume runs/lenet [--time-budget 600]
     rung show runs/lenet
     rung plot runs/lenet
     rung demo
 
-Usage errors exit with status 2 and one line naming the argument and the bad value; run
-time failures (missing or corrupt data, an unwritable directory) exit with status 1 and
+Usage errors (bad arguments, a bad space file, a directory that holds another run or
+no run, a damaged or foreign database) exit with status 2 and one line naming what is
+wrong; run time failures (missing or corrupt data, a full disk) exit with status 1 and
 one line; ``--debug`` shows the traceback.
 """
 
@@ -15,23 +17,20 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
-from rung.errors import ConfigError, RungError
+from rung import cli_tune
+from rung.errors import ConfigError, StoreError
 
 __all__ = ["main"]
 
 MODELS = ("softmax", "lenet", "sgd", "svm")
 SEARCHERS = ("random", "bo")
 SCHEDULERS = ("fifo", "sh", "hyperband", "asha", "async-hyperband")
-QUICK_SUBSET = (5000, 1000)  # training and validation images for --quick
 
 
-class UsageError(RungError):
-    """Arguments that parse but do not make sense together."""
+QUICK_SUBSET, UsageError = cli_tune.QUICK_SUBSET, cli_tune.UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,169 +60,6 @@ _eta_float = _number(float, 2, "a number >= 2")
 def eta_number(text: str) -> float | int:
     value = _eta_float(text)
     return int(value) if float(value).is_integer() else value
-
-
-def _tune_settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "model": args.model,
-        "searcher": args.searcher,
-        "scheduler": args.scheduler,
-        "min_epochs": args.min_epochs,
-        "max_epochs": args.max_epochs,
-        "eta": args.eta,
-        "seed": args.seed,
-        "trials": args.trials,
-        "time_budget_s": args.time_budget,
-        "device": args.device,
-        "workers": args.workers,
-        "executor": "dask"
-        if args.dask_address
-        else ("processes" if args.workers > 1 else "inline"),
-        "quick": args.quick,
-        "space": {name: repr(value) for name, value in space.items()},
-        "metric": "validation error",
-        "direction": "min",
-        "objective_form": "iterative",
-        "resource_name": "epochs",
-        "title": f"{args.model}: {args.searcher} search + {args.scheduler}",
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-
-
-def _executor(args: argparse.Namespace) -> Any:
-    from rung.executors.factory import make_executor
-
-    if args.dask_address is not None:
-        return make_executor("dask", args.workers if args.workers > 1 else None, args.dask_address)
-    if args.workers == 1:
-        return make_executor("inline")
-    from rung.executors.processes import ProcessExecutor
-
-    return ProcessExecutor(args.workers, threads_per_worker=args.threads)
-
-
-def _tune(args: argparse.Namespace) -> int:
-    import rung
-    from rung.space_file import load_space
-
-    # Usage errors first, before torch is imported or anything is written.
-    if args.trials is None and args.time_budget is None:
-        raise UsageError("give a budget: --trials N or --time-budget SECONDS")
-    if args.min_epochs > args.max_epochs:
-        raise UsageError(
-            f"argument --min-epochs: must be <= --max-epochs={args.max_epochs}; "
-            f"got {args.min_epochs}"
-        )
-    if args.dask_address is not None and not args.dask_address.strip():
-        raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
-    space = load_space(args.space) if args.space else None
-
-    from rung.plots import plot_all
-    from rung.progress import ProgressPrinter
-    from rung.report import ExperimentWriter, format_summary, load_experiment, write_results
-    from rung.workloads import fashion_mnist
-    from rung.workloads.models import get_model
-    from rung.workloads.trainer import FashionMNISTObjective, resolve_device, train_final
-
-    if space is None:
-        space = dict(get_model(args.model).default_space)
-    rung.Space(space)  # validates before anything is written
-    subset = QUICK_SUBSET if args.quick else None
-    # Check the device and load (or download) the data before the run starts: a missing
-    # GPU or data set is one clear error now, not a failed trial later.
-    device = resolve_device(args.device)
-    fashion_mnist.load_tensors(args.data_dir, device=str(device))  # kept for the trials
-    out = Path(args.out or f"runs/{args.model}-{args.scheduler}-{time.strftime('%Y%m%d-%H%M%S')}")
-    settings = _tune_settings(args, space)
-    writer = ExperimentWriter(out, settings)
-    callbacks: list[Any] = [writer]
-    printer = None
-    if not args.quiet:
-        printer = ProgressPrinter(args.trials, args.time_budget, metric="validation error")
-        callbacks.append(printer)
-        print(f"tuning {args.model} into {out}", file=sys.stderr)
-    objective = FashionMNISTObjective(
-        args.model,
-        data_dir=args.data_dir,
-        device=args.device,
-        threads=args.threads,
-        subset=subset,
-    )
-    executor = _executor(args)
-    interrupted = False
-    try:
-        rung.tune(
-            objective,
-            space,
-            searcher=args.searcher,
-            scheduler=args.scheduler,
-            # FIFO trains every trial to --max-epochs: no rungs, no eta.
-            min_resource=None if args.scheduler == "fifo" else args.min_epochs,
-            max_resource=args.max_epochs,
-            eta=None if args.scheduler == "fifo" else args.eta,
-            seed=args.seed,
-            max_trials=args.trials,
-            time_budget_s=args.time_budget,
-            callbacks=callbacks,
-            executor=executor,
-        )
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        writer.close()
-        if printer is not None:
-            printer.close()
-    experiment = load_experiment(out)
-    best = experiment.summary["best_config"]
-    if best is not None and not args.no_final and not interrupted:
-        epochs = args.final_epochs or args.max_epochs
-        if not args.quiet:
-            print(f"training the final model for {epochs} epochs", file=sys.stderr)
-        final = train_final(
-            args.model,
-            best,
-            epochs,
-            data_dir=args.data_dir,
-            device=args.device,
-            seed=args.seed,
-            threads=args.threads,
-            subset=subset,
-        )
-        writer.write_final(
-            {
-                "config": best,
-                "epochs": epochs,
-                "train_accuracy": final.train_accuracy,
-                "val_accuracy": final.val_accuracy,
-                "test_accuracy": final.test_accuracy,
-                "seconds": final.seconds,
-            }
-        )
-    experiment = load_experiment(out)
-    experiment.finished = not interrupted
-    write_results(experiment) if not interrupted else None
-    try:
-        plot_all(experiment)
-    except ImportError as err:
-        logging.getLogger(__name__).warning("%s", err)
-    print(format_summary(experiment))
-    return 130 if interrupted else 0
-
-
-def _show(args: argparse.Namespace) -> int:
-    from rung.report import format_summary, load_experiment
-
-    print(format_summary(load_experiment(args.directory)))
-    return 0
-
-
-def _plot(args: argparse.Namespace) -> int:
-    from rung.plots import plot_all
-    from rung.report import load_experiment
-
-    for path in plot_all(load_experiment(args.directory)):
-        print(path)
-    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -310,16 +146,34 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"a small subset ({QUICK_SUBSET[0]} training images), for smoke tests",
     )
+    tune.add_argument(
+        "--keep-checkpoints", action="store_true", help="keep finished trials' checkpoints"
+    )
     tune.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
-    tune.set_defaults(handler=_tune)
+    tune.set_defaults(handler=cli_tune.tune)
+
+    resume = commands.add_parser(
+        "resume", help="continue a recorded run after a crash, or extend its budget"
+    )
+    resume.add_argument("directory", metavar="DIR")
+    resume.add_argument("--trials", type=positive_int, help="trial budget of the whole run")
+    resume.add_argument(
+        "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
+    )
+    resume.add_argument("--workers", type=positive_int, help="jobs at once (default: as recorded)")
+    resume.add_argument("--dask-address", metavar="ADDRESS", help="run on a Dask cluster")
+    resume.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is now")
+    resume.add_argument("--no-final", action="store_true", help="skip the final model")
+    resume.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
+    resume.set_defaults(handler=cli_tune.resume)
 
     show = commands.add_parser("show", help="summarize a finished or running experiment")
     show.add_argument("directory", metavar="DIR")
-    show.set_defaults(handler=_show)
+    show.set_defaults(handler=cli_tune.show)
 
     plot = commands.add_parser("plot", help="redraw an experiment's plots")
     plot.add_argument("directory", metavar="DIR")
-    plot.set_defaults(handler=_plot)
+    plot.set_defaults(handler=cli_tune.plot)
 
     demo = commands.add_parser("demo", help="tune synthetic functions (quadratic, Branin)")
     demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")
@@ -349,6 +203,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"rung {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except StoreError as err:  # a wrong directory is a usage error; a full disk is not
+        if args.debug:
+            raise
+        print(f"rung {args.command}: error: {err}", file=sys.stderr)
+        return 1 if getattr(err, "disk_full", False) else 2
     except Exception as err:  # one clear line; --debug shows the traceback
         if args.debug:
             raise

@@ -29,7 +29,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["load_space", "parse_space"]
+__all__ = ["load_space", "parse_space", "space_from_spec", "space_to_spec"]
 
 _KINDS = {"uniform": uniform, "loguniform": loguniform, "randint": randint, "choice": choice}
 
@@ -100,3 +100,37 @@ def load_space(path: str | os.PathLike[str]) -> dict[str, Any]:
     except OSError as err:
         raise ConfigError(f"cannot read the space file {str(file)!r}: {err.strerror}") from None
     return parse_space(text, str(file))
+
+
+def space_to_spec(space: Mapping[str, Any]) -> dict[str, Any]:
+    """A space as the JSON-ready short form of a space file (recorded with a run).
+
+    Raises:
+        ConfigError: a domain has no short form (a user-defined domain).
+    """
+    spec: dict[str, Any] = {}
+    for name, value in space.items():
+        if not isinstance(value, Domain):
+            spec[name] = value
+            continue
+        kind = type(value).__name__.lower()
+        if kind not in _KINDS:
+            raise ConfigError(f"parameter {name!r}: {value!r} cannot be written to a file.")
+        args = list(value.values) if kind == "choice" else [value.low, value.high]
+        spec[name] = {kind: args}
+    return spec
+
+
+def space_from_spec(spec: Mapping[str, Any], source: str = "<recorded space>") -> dict[str, Any]:
+    """The inverse of :func:`space_to_spec`.
+
+    Raises:
+        ConfigError: the spec names an unknown or invalid domain.
+    """
+    space: dict[str, Any] = {}
+    for name, value in spec.items():
+        try:
+            space[name] = _domain(name, value) if isinstance(value, Mapping) else value
+        except (ValueError, TypeError) as err:
+            raise ConfigError(f"{source}: parameter {name!r}: {err}") from None
+    return space

@@ -146,7 +146,7 @@ class Tuner:
             from rung.resume import fingerprint
             from rung.store import ExperimentStore
 
-            settings = {**self.settings, **budget.as_settings(), **fingerprint(self)}
+            settings = {**self.settings, **budget.as_settings(), "fingerprint": fingerprint(self)}
             loop.store = ExperimentStore.create(
                 self.directory, settings, keep_checkpoints=self.keep_checkpoints
             )

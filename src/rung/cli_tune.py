@@ -1,0 +1,259 @@
+"""``rung tune``, ``rung resume``, ``rung show`` and ``rung plot``: Fashion-MNIST runs.
+
+``rung tune`` records everything it needs to rebuild the run (model, space, scheduler,
+seed, budgets, where the data is) in the experiment store, so ``rung resume DIR`` rebuilds
+the same objective, searcher and scheduler and continues the run after any crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rung.errors import ConfigError
+
+__all__ = ["resume", "show", "plot", "tune"]
+
+QUICK_SUBSET = (5000, 1000)  # training and validation images for --quick
+
+
+class UsageError(ConfigError):
+    """Arguments that parse but do not make sense together (exit status 2)."""
+
+
+def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]:
+    from rung.space_file import space_to_spec
+
+    return {
+        "model": args.model,
+        "searcher": args.searcher,
+        "scheduler": args.scheduler,
+        "min_epochs": args.min_epochs,
+        "max_epochs": args.max_epochs,
+        "eta": args.eta,
+        "device": args.device,
+        "threads": args.threads,
+        "data_dir": None if args.data_dir is None else str(Path(args.data_dir).resolve()),
+        "quick": args.quick,
+        "workers": args.workers,
+        "dask_address": args.dask_address,
+        "final_epochs": args.final_epochs,
+        "no_final": args.no_final,
+        "keep_checkpoints": args.keep_checkpoints,
+        "space_spec": space_to_spec(space),
+        "metric": "validation error",
+        "title": f"{args.model}: {args.searcher} search + {args.scheduler}",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+
+
+def _executor(workers: int, dask_address: str | None, threads: int | None) -> Any:
+    from rung.executors.factory import make_executor
+
+    if dask_address is not None:
+        return make_executor("dask", workers if workers > 1 else None, dask_address)
+    if workers == 1:
+        return make_executor("inline")
+    from rung.executors.processes import ProcessExecutor
+
+    return ProcessExecutor(workers, threads_per_worker=threads)
+
+
+def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> Any:
+    """The tuner ``settings`` describe (the same for a run and for its resumption)."""
+    from rung.api import build_tuner
+    from rung.space_file import space_from_spec
+    from rung.workloads.trainer import FashionMNISTObjective
+
+    objective = FashionMNISTObjective(
+        settings["model"],
+        data_dir=settings["data_dir"],
+        device=settings["device"],
+        threads=settings["threads"],
+        subset=QUICK_SUBSET if settings["quick"] else None,
+    )
+    fifo = settings["scheduler"] == "fifo"  # FIFO trains every trial to the max: no rungs
+    tuner = build_tuner(
+        objective,
+        space_from_spec(settings["space_spec"]),
+        searcher=settings["searcher"],
+        scheduler=settings["scheduler"],
+        min_resource=None if fifo else settings["min_epochs"],
+        max_resource=settings["max_epochs"],
+        eta=None if fifo else settings["eta"],
+        seed=settings["seed"],
+        callbacks=callbacks,
+        executor=_executor(settings["workers"], settings["dask_address"], settings["threads"]),
+        directory=directory,
+        keep_checkpoints=settings["keep_checkpoints"],
+    )
+    tuner.settings = settings
+    return tuner
+
+
+def _prepare_data(settings: dict[str, Any]) -> None:
+    """Checks the device and loads (or downloads) the data before the run: a missing GPU
+    or data set is one clear error now, not a failed trial later."""
+    from rung.workloads import fashion_mnist
+    from rung.workloads.trainer import resolve_device
+
+    device = resolve_device(settings["device"])
+    fashion_mnist.load_tensors(settings["data_dir"], device=str(device))
+
+
+def _progress(args: argparse.Namespace, trials: int | None, budget: float | None) -> Any:
+    if args.quiet:
+        return None
+    from rung.progress import ProgressPrinter
+
+    return ProgressPrinter(trials, budget, metric="validation error")
+
+
+def _run(
+    args: argparse.Namespace, settings: dict[str, Any], directory: Path, resuming: bool
+) -> int:
+    budget = {"max_trials": args.trials, "time_budget_s": args.time_budget}
+    printer = _progress(
+        args,
+        args.trials or settings.get("max_trials"),
+        args.time_budget or settings.get("time_budget_s"),
+    )
+    tuner = _tuner(settings, directory, [printer] if printer is not None else [])
+    interrupted = False
+    try:
+        if resuming:
+            tuner.resume(directory, **budget)
+        else:
+            tuner.run(**budget)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if printer is not None:
+            printer.close()
+    _finish(args, settings, directory, interrupted)
+    return 130 if interrupted else 0
+
+
+def _finish(
+    args: argparse.Namespace, settings: dict[str, Any], directory: Path, interrupted: bool
+) -> None:
+    """The final model, the results files, the plots and the summary."""
+    from rung.plots import plot_all
+    from rung.report import format_summary, write_results
+    from rung.store import ExperimentStore, read_experiment
+
+    experiment = read_experiment(directory)
+    best = experiment.summary["best_config"]
+    wants_final = not (settings["no_final"] or args.no_final or interrupted)
+    if best is not None and wants_final and experiment.final is None:
+        from rung.workloads.trainer import train_final
+
+        epochs = settings["final_epochs"] or settings["max_epochs"]
+        if not args.quiet:
+            print(f"training the final model for {epochs} epochs", file=sys.stderr)
+        final = train_final(
+            settings["model"],
+            best,
+            epochs,
+            data_dir=settings["data_dir"],
+            device=settings["device"],
+            seed=settings["seed"],
+            threads=settings["threads"],
+            subset=QUICK_SUBSET if settings["quick"] else None,
+        )
+        with ExperimentStore.open(directory) as store:
+            store.set_final(
+                {
+                    "config": best,
+                    "epochs": epochs,
+                    "train_accuracy": final.train_accuracy,
+                    "val_accuracy": final.val_accuracy,
+                    "test_accuracy": final.test_accuracy,
+                    "seconds": final.seconds,
+                }
+            )
+        experiment = read_experiment(directory)
+    if not interrupted:
+        write_results(experiment)
+    try:
+        plot_all(experiment)
+    except ImportError as err:
+        logging.getLogger(__name__).warning("%s", err)
+    print(format_summary(experiment))
+
+
+def tune(args: argparse.Namespace) -> int:
+    """``rung tune``: a new run recorded in ``--out``."""
+    import rung
+    from rung.space_file import load_space
+
+    # Usage errors first, before torch is imported or anything is written.
+    if args.trials is None and args.time_budget is None:
+        raise UsageError("give a budget: --trials N or --time-budget SECONDS")
+    if args.min_epochs > args.max_epochs:
+        raise UsageError(
+            f"argument --min-epochs: must be <= --max-epochs={args.max_epochs}; "
+            f"got {args.min_epochs}"
+        )
+    if args.dask_address is not None and not args.dask_address.strip():
+        raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
+    space = load_space(args.space) if args.space else None
+    from rung.store._directory import clear_stillborn, refuse_existing
+    from rung.workloads.models import get_model
+
+    if space is None:
+        space = dict(get_model(args.model).default_space)
+    rung.Space(space)  # validates before anything is written
+    out = Path(args.out or f"runs/{args.model}-{args.scheduler}-{time.strftime('%Y%m%d-%H%M%S')}")
+    clear_stillborn(out)  # left by a run killed while it created its database
+    refuse_existing(out)
+    settings = {**_settings(args, space), "seed": args.seed}
+    _prepare_data(settings)
+    if not args.quiet:
+        print(f"tuning {args.model} into {out}", file=sys.stderr)
+    return _run(args, settings, out, resuming=False)
+
+
+def resume(args: argparse.Namespace) -> int:
+    """``rung resume DIR``: continues a recorded run (after a crash, or with more budget)."""
+    from rung.store import ExperimentStore
+
+    directory = Path(args.directory)
+    with ExperimentStore.open(directory, readonly=True) as store:
+        settings = dict(store.settings)
+    if "model" not in settings or "space_spec" not in settings:
+        raise UsageError(
+            f"{str(directory)!r} was not recorded by `rung tune`; resume it from Python "
+            "with Tuner.resume(directory)."
+        )
+    if args.workers is not None:
+        settings["workers"] = args.workers
+    if args.dask_address is not None:
+        settings["dask_address"] = args.dask_address
+    if args.data_dir is not None:
+        settings["data_dir"] = str(Path(args.data_dir).resolve())
+    _prepare_data(settings)
+    if not args.quiet:
+        print(f"resuming {settings['model']} in {directory}", file=sys.stderr)
+    return _run(args, settings, directory, resuming=True)
+
+
+def show(args: argparse.Namespace) -> int:
+    from rung.report import format_summary
+    from rung.store import read_experiment
+
+    print(format_summary(read_experiment(args.directory)))
+    return 0
+
+
+def plot(args: argparse.Namespace) -> int:
+    from rung.plots import plot_all
+    from rung.store import read_experiment
+
+    for path in plot_all(read_experiment(args.directory)):
+        print(path)
+    return 0

@@ -1,0 +1,267 @@
+"""Recording: the methods of ExperimentStore that write, one transaction each.
+
+Every write is one SQLite transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``): it is
+recorded whole or not at all, and a failure (a full disk, an I/O error) rolls it back and
+leaves everything recorded before it as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+from rung.errors import StoreError
+from rung.executors._codec import Blob
+from rung.result import JobRecord
+from rung.store._directory import disk_full
+from rung.store._files import CheckpointDir, checkpoint_name
+from rung.store.events import EventKind, dumps, loads, record_data
+
+__all__ = ["CheckpointRef", "Recorder"]
+
+T = TypeVar("T")
+_INSERT_EVENT = "INSERT INTO events (kind, time, trial_id, data) VALUES (?, ?, ?, ?)"
+
+
+class CheckpointRef(NamedTuple):
+    """A checkpoint file of the experiment, as the database refers to it."""
+
+    file: str
+    size: int
+    crc32: int
+
+
+class Recorder:
+    """The writing half of :class:`rung.store.ExperimentStore` (which sets these fields)."""
+
+    directory: Path
+    readonly: bool
+    keep_checkpoints: bool
+    durable: bool
+    _db: sqlite3.Connection
+    _files: CheckpointDir
+    _settings: dict[str, Any]
+    _trials: set[int]
+    _checkpoints: dict[int, CheckpointRef]
+    _last_time: float
+    _pending_time: float
+
+    def update_settings(self, changes: Mapping[str, Any]) -> None:
+        """Records changed settings (e.g. a larger budget on resume): SETTINGS_UPDATED."""
+        data = dumps(dict(changes), "changes")
+        self._transaction(
+            "updating the settings",
+            lambda db: self._insert(db, EventKind.SETTINGS_UPDATED, None, None, data),
+        )
+        self._settings.update(loads(data))
+
+    def run_resumed(self, time: float, data: Mapping[str, Any]) -> None:
+        """Records that the run goes on (RUN_RESUMED), ``time`` on the driver's clock."""
+        payload = dumps(dict(data), "data")
+        self._transaction(
+            "recording the resume",
+            lambda db: self._insert(db, EventKind.RUN_RESUMED, time, None, payload),
+        )
+
+    def job_started(
+        self,
+        trial_id: int,
+        config: Mapping[str, Any],
+        resource_from: int,
+        resource_to: int,
+        seed: int,
+        time: float,
+        again: bool = False,
+    ) -> None:
+        """Records JOB_STARTED, with the configuration on the trial's first job.
+
+        ``again``: the job runs again (a retry, or after an interruption or a crash) rather
+        than being newly issued by the scheduler; a replay must not ask the scheduler for it.
+        """
+        data: dict[str, Any] = {
+            "resource_from": resource_from,
+            "resource_to": resource_to,
+            "seed": seed,
+        }
+        if again:
+            data["again"] = True
+        new = trial_id not in self._trials
+        if new:
+            data["config"] = dict(config)
+        payload = dumps(data, "config")
+        self._transaction(
+            f"recording the start of a job of trial {trial_id}",
+            lambda db: self._insert(db, EventKind.JOB_STARTED, time, trial_id, payload),
+        )
+        self._trials.add(trial_id)
+
+    def job_finished(
+        self,
+        record: JobRecord,
+        checkpoint: Blob | None,
+        trial_done: bool,
+        stopped: Sequence[int] = (),
+    ) -> None:
+        """Records a finished job, its checkpoint and the trials it stopped, in one transaction.
+
+        The checkpoint file is written (and flushed) before the commit; the files it
+        replaces, and those of finished trials (unless ``keep_checkpoints``), are removed
+        after it. A failure leaves everything recorded before it as it was.
+
+        Args:
+            record: The job.
+            checkpoint: The checkpoint the job left, or None (the trial keeps its older one).
+            trial_done: The trial completed, stopped or failed: it needs no checkpoint.
+            stopped: Other trials a synchronous barrier left out (TRIAL_STOPPED each).
+
+        Raises:
+            StoreError: the job is already recorded, the disk is full, or a write failed.
+            TypeError: the record's configuration holds something JSON cannot hold.
+        """
+        action = f"recording job {record.index}"
+        self._require_writable(action)
+        trial, keep = record.trial_id, self.keep_checkpoints
+        done = trial_done or trial in stopped
+        name, blob = None, b""
+        if checkpoint is not None and (keep or not done):
+            name, blob = checkpoint_name(trial, record.index), checkpoint.data
+        payload = dumps(record_data(record, name), "record")
+        # trials whose checkpoint row goes: stopped ones and a finished one (unless kept),
+        # and this trial's older checkpoint when a new one replaces it
+        dropped = [] if keep else [t for t in {*stopped, trial} if t != trial or done]
+        if name is not None:
+            dropped.append(trial)
+        dropped = [t for t in dict.fromkeys(dropped) if t in self._checkpoints]
+        # a file is written before the commit: make sure it cannot overwrite a recorded one
+        # (without a file, the primary key of the jobs table refuses a duplicate anyway)
+        sql = "SELECT 1 FROM jobs WHERE job_index = ?"
+        if name is not None and self._db.execute(sql, (record.index,)).fetchone():
+            raise StoreError(
+                f"Job {record.index} is already recorded in {str(self.directory)!r}; the "
+                "driver must record each job once. Nothing was changed."
+            )
+        crc = 0
+        if name is not None:
+            try:
+                crc = self._files.write(name, blob)
+            except OSError as err:
+                raise self._write_error(action, err) from None
+
+        def body(db: sqlite3.Connection) -> None:
+            seq = self._insert(db, EventKind.JOB_ENDED, record.end, trial, payload)
+            db.execute("INSERT INTO jobs VALUES (?, ?, ?)", (record.index, trial, seq))
+            for t in dropped:
+                db.execute("DELETE FROM checkpoints WHERE trial_id = ?", (t,))
+            if name is not None:
+                row = (trial, name, len(blob), crc, seq)
+                db.execute("INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)", row)
+            for t in stopped:
+                self._insert(db, EventKind.TRIAL_STOPPED, record.end, t, "{}")
+
+        try:
+            self._transaction(action, body, flush=bool(dropped))
+        except BaseException:
+            if name is not None:
+                self._files.remove([name])
+            raise
+        removed = [self._checkpoints.pop(t).file for t in dropped]
+        if name is not None:
+            self._checkpoints[trial] = CheckpointRef(name, len(blob), crc)
+        self._files.remove_later(removed)
+
+    def run_finished(self, time: float) -> None:
+        """Records RUN_FINISHED."""
+        self._transaction(
+            "recording the end of the run",
+            lambda db: self._insert(db, EventKind.RUN_FINISHED, time, None, "{}"),
+        )
+
+    def set_final(self, final: Mapping[str, Any]) -> None:
+        """Records the final model's figures (FINAL; the newest one counts)."""
+        data = dumps(dict(final), "final")
+        self._transaction(
+            "recording the final model",
+            lambda db: self._insert(db, EventKind.FINAL, None, None, data),
+        )
+
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        kind: EventKind,
+        time: float | None,
+        trial_id: int | None,
+        data: str,
+    ) -> int:
+        """Inserts one event (a None time is the previous event's); returns its seq."""
+        time = self._pending_time if time is None else time
+        self._pending_time = time
+        seq = db.execute(_INSERT_EVENT, (kind.name, time, trial_id, data)).lastrowid
+        return int(seq)  # type: ignore[arg-type]
+
+    def _transaction(
+        self, action: str, body: Callable[[sqlite3.Connection], T], *, flush: bool = False
+    ) -> T:
+        """Runs ``body`` in one transaction: all of it is recorded, or none.
+
+        Args:
+            action: What is being recorded, for error messages.
+            body: The statements.
+            flush: Flush this commit to disk even if the store is not durable: the caller
+                removes files the previous state referred to once it returns.
+
+        Raises:
+            StoreError: read-only store, disk full, or another write failure.
+        """
+        self._require_writable(action)
+        db = self._db
+        sync = flush and not self.durable
+        self._pending_time = self._last_time
+        try:
+            if sync:
+                db.execute("PRAGMA synchronous = FULL")
+            db.execute("BEGIN IMMEDIATE")
+            result = body(db)
+            db.execute("COMMIT")
+        except BaseException as err:
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back itself
+                    db.execute("ROLLBACK")
+            if isinstance(err, (OSError, sqlite3.Error)):
+                raise self._write_error(action, err) from None
+            raise
+        finally:
+            if sync:
+                db.execute("PRAGMA synchronous = NORMAL")
+        self._last_time = self._pending_time
+        return result
+
+    def _require_writable(self, action: str) -> None:
+        if self.readonly:
+            raise StoreError(
+                f"The experiment store in {str(self.directory)!r} was opened read-only; "
+                f"{action} needs ExperimentStore.open(directory) without readonly=True."
+            )
+
+    def _write_error(self, action: str, err: BaseException) -> StoreError:
+        """The StoreError for a failed write; a full disk gets its own message."""
+        root = str(self.directory)
+        if isinstance(err, sqlite3.IntegrityError):
+            return StoreError(
+                f"Refused {action} in {root!r}: it is already recorded ({err}); the driver "
+                "must record each job once. Nothing was changed."
+            )
+        if disk_full(err):
+            error = StoreError(
+                f"disk full while {action} in {root!r}: free space and run `rung resume "
+                f"{root}`; nothing recorded was lost."
+            )
+            error.disk_full = True  # not a usage error: the command line exits with 1
+            return error
+        return StoreError(
+            f"Cannot write to {root!r} while {action} ({type(err).__name__}: {err}): check "
+            f"the disk and its permissions, then run `rung resume {root}`; nothing recorded "
+            "was lost."
+        )

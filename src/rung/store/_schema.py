@@ -1,0 +1,109 @@
+"""The database: its schema, opening it, and refusing files that are not a rung store.
+
+Tables (schema version 1, in ``PRAGMA user_version``; ``PRAGMA application_id`` marks the
+file as rung's):
+
+* ``meta(key, value)``: ``schema_version``, ``created`` (unix time), ``rung_version``,
+  ``keep_checkpoints`` and ``durable`` as chosen when the run was created.
+* ``events(seq, kind, time, trial_id, data)``: the append-only log (triggers refuse
+  UPDATE and DELETE); ``kind`` is an :class:`~rung.store.EventKind` name, ``data`` a JSON
+  object. No secondary index: each one costs a page write per commit, and readers scan
+  the log in order anyway.
+* ``jobs(job_index, trial_id, seq)``: one row per JOB_ENDED event; its primary key makes
+  recording a job twice an error.
+* ``checkpoints(trial_id, file, size, crc32, seq)``: each trial's newest kept checkpoint,
+  a file in ``DIR/checkpoints/``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from rung.errors import StoreError
+
+__all__ = ["APPLICATION_ID", "DB_NAME", "SCHEMA_VERSION", "check", "connect", "create_schema"]
+
+DB_NAME = "experiment.db"
+APPLICATION_ID = 0x52554E47  # "RUNG"
+SCHEMA_VERSION = 1
+TABLES = frozenset({"meta", "events", "jobs", "checkpoints"})
+BUSY_TIMEOUT_S = 10.0
+
+_SCHEMA = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, time REAL, "
+    "trial_id INTEGER, data TEXT NOT NULL)",
+    "CREATE TABLE jobs (job_index INTEGER PRIMARY KEY, trial_id INTEGER NOT NULL, "
+    "seq INTEGER NOT NULL)",
+    "CREATE TABLE checkpoints (trial_id INTEGER PRIMARY KEY, file TEXT NOT NULL, "
+    "size INTEGER NOT NULL, crc32 INTEGER NOT NULL, seq INTEGER NOT NULL)",
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'rung events are append-only'); END",
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'rung events are append-only'); END",
+    f"PRAGMA application_id = {APPLICATION_ID}",
+    f"PRAGMA user_version = {SCHEMA_VERSION}",
+)
+
+
+def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+    """Opens ``path`` in autocommit mode (transactions are explicit BEGIN/COMMIT).
+
+    A read-only connection (``mode=ro``) never writes the database; in WAL mode it neither
+    blocks a writer in another process nor waits for one.
+    """
+    if readonly:
+        uri = path.resolve().as_uri() + "?mode=ro"
+        return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+    return sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+
+
+def create_schema(db: sqlite3.Connection) -> None:
+    """Creates the tables in the current transaction of an empty database."""
+    for statement in _SCHEMA:
+        db.execute(statement)
+
+
+def damaged(path: Path, err: BaseException) -> StoreError:
+    """The error for a file SQLite cannot read."""
+    return StoreError(
+        f"{str(path)!r} is damaged or is not a SQLite database ({err}), so the experiment "
+        "cannot be read: restore the file from a backup, or choose another --out."
+    )
+
+
+def check(db: sqlite3.Connection, path: Path) -> None:
+    """Refuses anything but a rung store this rung can read.
+
+    Raises:
+        StoreError: ``path`` is not a SQLite database (or is damaged), is another
+            application's database, holds no experiment, or was written by a newer rung.
+    """
+    try:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as err:
+        raise damaged(path, err) from None
+    if app_id != APPLICATION_ID:
+        if app_id == 0 and not tables:
+            raise StoreError(
+                f"{str(path)!r} holds no experiment: the run that created it stopped before "
+                "recording anything. Remove the file (or the directory) and start again."
+            )
+        owner = f"application_id {app_id:#010x}" if app_id else f"tables {sorted(tables)}"
+        raise StoreError(
+            f"{str(path)!r} is a SQLite database of another application ({owner}), not a "
+            f"rung experiment store (application_id {APPLICATION_ID:#010x}); rung leaves it "
+            "untouched. Choose another --out."
+        )
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{str(path)!r} was written by a newer rung (store schema version {version}; "
+            f"this rung reads versions up to {SCHEMA_VERSION}). Upgrade rung "
+            "(pip install -U rung) to read or resume it."
+        )
+    if version < 1 or not tables >= TABLES:
+        missing = sorted(TABLES - tables)
+        raise damaged(path, f"schema version {version}, missing tables {missing}")

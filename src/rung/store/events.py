@@ -1,0 +1,166 @@
+"""The store's events: their kinds, the frozen record read back, and their JSON payloads.
+
+Every payload is a JSON object. Python's :mod:`json` writes NaN and the infinities as the
+bare tokens ``NaN``, ``Infinity`` and ``-Infinity`` and reads them back, so a failed job's
+NaN value and an infinite report survive the trip (a REAL column would turn NaN into NULL;
+SQLite 3.42+ reads these tokens in its JSON functions as JSON5).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from rung._frozen import frozen
+from rung.errors import StoreError
+from rung.result import JobRecord
+from rung.types import Decision, JobStatus, Report
+
+__all__ = ["Event", "EventKind", "job_record", "record_data"]
+
+
+class EventKind(enum.Enum):
+    """What an event records. The payload (:attr:`Event.data`) of each kind is listed."""
+
+    RUN_STARTED = enum.auto()  # {"settings": {...}, "created": unix time, "keep_checkpoints"}
+    SETTINGS_UPDATED = enum.auto()  # the changed settings, applied over the earlier ones
+    RUN_RESUMED = enum.auto()  # whatever the driver passed to run_resumed
+    JOB_STARTED = enum.auto()  # {"resource_from", "resource_to", "seed"} (+ "config" if new)
+    JOB_ENDED = enum.auto()  # every JobRecord field but trial_id (see record_data)
+    TRIAL_STOPPED = enum.auto()  # {} : a synchronous barrier left the trial out
+    RUN_FINISHED = enum.auto()  # {}
+    FINAL = enum.auto()  # the final model's figures (the newest FINAL wins)
+
+
+#: Names looked up when rows are read back (``EventKind[name]`` is slower).
+KINDS = {kind.name: kind for kind in EventKind}
+
+
+@frozen
+class Event:
+    """One recorded event, as :meth:`rung.store.ExperimentStore.events` hands it out.
+
+    Attributes:
+        seq: Its position in the log (1, 2, ...; strictly increasing, never reused).
+        kind: What happened.
+        time: Seconds since the run began, on the driver's clock (events the driver does
+            not time, such as SETTINGS_UPDATED and FINAL, carry the time of the event
+            before them; RUN_STARTED carries 0.0).
+        trial_id: The trial concerned, or None for run-level events.
+        data: The payload (read-only), see :class:`EventKind`.
+    """
+
+    seq: int
+    kind: EventKind
+    time: float
+    trial_id: int | None
+    data: Mapping[str, Any]
+
+
+def _default(value: Any) -> Any:
+    """JSON for the few non-JSON types a configuration or setting may hold."""
+    if isinstance(value, enum.Enum):
+        return value.name
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        return item()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    raise TypeError(f"a {type(value).__name__} ({value!r}) is not JSON-serializable")
+
+
+def dumps(value: Mapping[str, Any], parameter: str) -> str:
+    """Encodes a payload, naming ``parameter`` when it holds something JSON cannot hold.
+
+    Raises:
+        TypeError: ``value`` holds an object that is not a number, string, list or dict.
+    """
+    try:
+        return json.dumps(value, default=_default, separators=(",", ":"))
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"The {parameter!r} parameter must hold only numbers, strings, booleans, None, "
+            f"lists and dicts (it is stored as JSON); {err}. Convert the value first."
+        ) from None
+
+
+def loads(text: str) -> dict[str, Any]:
+    """Decodes a payload written by :func:`dumps`."""
+    return json.loads(text)
+
+
+def make_event(seq: int, kind: str, time: float | None, trial_id: int | None, data: str) -> Event:
+    """An Event from one row of the events table.
+
+    Raises:
+        StoreError: the row's kind is unknown (written by a newer rung).
+    """
+    try:
+        event_kind = KINDS[kind]
+    except KeyError:
+        raise StoreError(
+            f"Event {seq} has kind {kind!r}, which this rung does not know: the experiment "
+            "was written by a newer rung; upgrade rung (pip install -U rung)."
+        ) from None
+    time = math.nan if time is None else time  # SQLite stores NaN as NULL
+    return Event(seq, event_kind, time, trial_id, MappingProxyType(loads(data)))
+
+
+def record_data(record: JobRecord, checkpoint: str | None) -> dict[str, Any]:
+    """The payload of a JOB_ENDED event: every field of ``record`` but its trial id.
+
+    Args:
+        record: The job.
+        checkpoint: The checkpoint file the job left (relative to the experiment
+            directory), or None.
+    """
+    return {
+        "index": record.index,
+        "config": dict(record.config),
+        "resource_from": record.resource_from,
+        "resource_to": record.resource_to,
+        "value": record.value,
+        "status": record.status.name,
+        "start": record.start,
+        "end": record.end,
+        "worker": record.worker,
+        "decision": None if record.decision is None else record.decision.name,
+        "error": record.error,
+        "reports": [[r.resource, r.value, r.time] for r in record.reports],
+        "checkpoint": checkpoint,
+    }
+
+
+def job_record(event: Event) -> JobRecord:
+    """The JobRecord a JOB_ENDED event recorded (for replaying a run on resume).
+
+    Raises:
+        ValueError: ``event`` is not a JOB_ENDED event.
+    """
+    if event.kind is not EventKind.JOB_ENDED or event.trial_id is None:
+        raise ValueError(f"job_record() needs a JOB_ENDED event; got {event.kind.name}.")
+    d = event.data
+    return JobRecord(
+        index=d["index"],
+        trial_id=event.trial_id,
+        config=d["config"],
+        resource_from=d["resource_from"],
+        resource_to=d["resource_to"],
+        value=_float(d["value"]),
+        status=JobStatus[d["status"]],
+        start=d["start"],
+        end=d["end"],
+        worker=d["worker"],
+        decision=None if d["decision"] is None else Decision[d["decision"]],
+        error=d["error"],
+        reports=tuple(Report(r, _float(v), t) for r, v, t in d["reports"]),
+    )
+
+
+def _float(value: Any) -> float:
+    """A metric read back as a float (an objective may have returned an int)."""
+    return math.nan if value is None else float(value)

@@ -1,0 +1,84 @@
+"""Builders shared by the store's tests."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from rung.executors._codec import Blob, encode
+from rung.result import JobRecord
+from rung.store import ExperimentStore
+from rung.types import Decision, JobStatus, Report
+
+SETTINGS: dict[str, Any] = {
+    "model": "mlp",
+    "direction": "min",
+    "space": {"lr": "loguniform(1e-4, 1e-1)"},
+    "seed": 3,
+    "workers": 1,
+}
+
+
+def make_job(
+    index: int,
+    trial_id: int,
+    *,
+    value: float = 0.5,
+    resource_from: int = 0,
+    resource_to: int = 1,
+    decision: Decision | None = Decision.PAUSE,
+    status: JobStatus = JobStatus.COMPLETED,
+    error: str | None = None,
+) -> JobRecord:
+    """A job of ``trial_id`` that ran from ``index`` to ``index + 1`` seconds."""
+    return JobRecord(
+        index=index,
+        trial_id=trial_id,
+        config={"lr": 0.01 * (trial_id + 1), "layers": trial_id % 3},
+        resource_from=resource_from,
+        resource_to=resource_to,
+        value=value,
+        status=status,
+        start=float(index),
+        end=index + 1.0,
+        worker=index % 2,
+        decision=decision,
+        error=error,
+        reports=tuple(
+            Report(r, value, index + r / resource_to)
+            for r in range(resource_from + 1, resource_to + 1)
+        ),
+    )
+
+
+def blob(trial_id: int, index: int, size: int = 0) -> Blob:
+    """A checkpoint that says which job of which trial left it."""
+    return encode({"trial": trial_id, "job": index, "pad": b"\0" * size})
+
+
+def record(store: ExperimentStore, job: JobRecord, **kwargs: Any) -> None:
+    """Records a job's start and end."""
+    store.job_started(job.trial_id, job.config, job.resource_from, job.resource_to, 7, job.start)
+    store.job_finished(
+        job, kwargs.pop("checkpoint", None), kwargs.pop("trial_done", False), **kwargs
+    )
+
+
+def files(directory: Path) -> set[str]:
+    """The names in DIR/checkpoints."""
+    return {p.name for p in (directory / "checkpoints").iterdir()}
+
+
+def snapshot(directory: Path) -> tuple[dict[str, list[Any]], set[str]]:
+    """Every row of every table, and every checkpoint file: what a failure must not change."""
+    uri = (directory / ExperimentStore.DB_NAME).resolve().as_uri() + "?mode=ro"
+    db = sqlite3.connect(uri, uri=True)
+    try:
+        tables = {
+            name: db.execute(f"SELECT * FROM {name}").fetchall()  # noqa: S608 - our names
+            for name in ("meta", "events", "jobs", "checkpoints")
+        }
+    finally:
+        db.close()
+    return tables, files(directory)

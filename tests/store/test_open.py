@@ -1,0 +1,168 @@
+"""Creating and opening: each wrong directory or file gets its own clear refusal."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from rung.errors import StoreError
+from rung.report import ExperimentWriter
+from rung.store import ExperimentStore
+from tests.store.records import SETTINGS, blob, make_job, record, snapshot
+
+
+def test_create_then_open_gives_back_the_settings(tmp_path):
+    directory = tmp_path / "new" / "run"
+    with ExperimentStore.create(directory, SETTINGS, keep_checkpoints=True) as store:
+        assert store.directory == directory and store.settings == SETTINGS
+        assert (directory / "experiment.db").is_file() and (directory / "checkpoints").is_dir()
+    with ExperimentStore.open(directory) as store:
+        assert store.settings == SETTINGS and store.keep_checkpoints and not store.durable
+        store.update_settings({"max_jobs": 100, "seed": 4})
+        assert store.settings == {**SETTINGS, "max_jobs": 100, "seed": 4}
+    with ExperimentStore.open(directory, readonly=True) as store:
+        assert store.settings == {**SETTINGS, "max_jobs": 100, "seed": 4}
+
+
+def test_database_is_marked_as_rungs_and_uses_wal(tmp_path):
+    ExperimentStore.create(tmp_path, SETTINGS).close()
+    db = sqlite3.connect(tmp_path / "experiment.db")
+    assert db.execute("PRAGMA application_id").fetchone()[0] == 0x52554E47
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM events")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE events SET kind = 'X'")
+    db.close()
+
+
+@pytest.mark.parametrize("existing", ["experiment.db", "experiment.json", "jobs.jsonl"])
+def test_create_refuses_a_directory_holding_an_experiment(tmp_path, existing):
+    if existing == "experiment.db":
+        ExperimentStore.create(tmp_path, SETTINGS).close()
+    else:
+        (tmp_path / existing).write_text("{}\n")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    with pytest.raises(StoreError, match=rf"already holds an experiment \({existing}\); choose "):
+        ExperimentStore.create(tmp_path, SETTINGS)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+def test_create_refuses_a_file_as_directory(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(StoreError, match="is a file, not a directory; choose another --out"):
+        ExperimentStore.create(tmp_path / "f", SETTINGS)
+
+
+def test_open_refuses_a_missing_or_empty_directory(tmp_path):
+    with pytest.raises(StoreError, match="holds no experiment \\(it does not exist\\)"):
+        ExperimentStore.open(tmp_path / "nowhere")
+    with pytest.raises(StoreError, match="holds no experiment \\(it has no experiment.db\\)"):
+        ExperimentStore.open(tmp_path)
+
+
+def test_open_refuses_an_older_rungs_json_directory(tmp_path):
+    ExperimentWriter(tmp_path, SETTINGS).close()
+    with pytest.raises(StoreError, match="written by an older rung .* cannot be resumed; `rung"):
+        ExperimentStore.open(tmp_path)
+
+
+def test_open_refuses_a_corrupt_database(tmp_path):
+    (tmp_path / "experiment.db").write_bytes(b"not a database at all " * 200)
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="is damaged or is not a SQLite database .*backup"):
+            ExperimentStore.open(tmp_path, readonly=readonly)
+    assert (tmp_path / "experiment.db").read_bytes() == b"not a database at all " * 200
+
+
+def test_open_refuses_a_truncated_database(tmp_path):
+    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+        for i in range(50):
+            record(store, make_job(i, i))
+    path = tmp_path / "experiment.db"
+    path.write_bytes(path.read_bytes()[:5000])
+    with pytest.raises(StoreError, match="is damaged or is not a SQLite database"):
+        ExperimentStore.open(tmp_path)
+
+
+def test_open_refuses_another_applications_database(tmp_path):
+    db = sqlite3.connect(tmp_path / "experiment.db")
+    db.execute("PRAGMA application_id = 1234")
+    db.execute("CREATE TABLE studies (id INTEGER)")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="of another application \\(application_id 0x000004d2\\)"):
+        ExperimentStore.open(tmp_path)
+    with pytest.raises(StoreError, match="already holds an experiment"):
+        ExperimentStore.create(tmp_path, SETTINGS)
+
+
+def test_open_refuses_a_database_without_application_id(tmp_path):
+    db = sqlite3.connect(tmp_path / "experiment.db")
+    db.execute("CREATE TABLE trials (id INTEGER)")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match=r"another application \(tables \['trials'\]\).*untouched"):
+        ExperimentStore.open(tmp_path, readonly=True)
+
+
+def test_open_refuses_an_empty_database(tmp_path):
+    (tmp_path / "experiment.db").write_bytes(b"")
+    with pytest.raises(StoreError, match="holds no experiment: the run that created it stopped"):
+        ExperimentStore.open(tmp_path)
+
+
+def test_open_refuses_a_newer_schema_and_changes_nothing(tmp_path):
+    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+        record(store, make_job(0, 0))
+    db = sqlite3.connect(tmp_path / "experiment.db")
+    db.execute("PRAGMA user_version = 7")
+    db.close()
+    before = snapshot(tmp_path)
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="newer rung \\(store schema version 7; this rung"):
+            ExperimentStore.open(tmp_path, readonly=readonly)
+    assert snapshot(tmp_path) == before
+
+
+def test_a_second_writer_is_refused_but_readers_are_not(tmp_path):
+    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+        with pytest.raises(StoreError, match="being written by another rung process"):
+            ExperimentStore.open(tmp_path)
+        with ExperimentStore.open(tmp_path, readonly=True) as reader:
+            assert reader.settings == SETTINGS
+        record(store, make_job(0, 0))
+    ExperimentStore.open(tmp_path).close()  # the lock went with the writer
+
+
+def test_a_readonly_store_refuses_writes(tmp_path):
+    ExperimentStore.create(tmp_path, SETTINGS).close()
+    with ExperimentStore.open(tmp_path, readonly=True) as store:
+        with pytest.raises(StoreError, match="opened read-only; recording job 0 needs"):
+            store.job_finished(make_job(0, 0), None, trial_done=False)
+        with pytest.raises(StoreError, match="read-only; recording the end of the run"):
+            store.run_finished(1.0)
+
+
+def test_a_job_is_recorded_once(tmp_path):
+    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+        record(store, make_job(0, 0))
+        before = snapshot(tmp_path)
+        with pytest.raises(StoreError, match="already recorded .*Nothing was changed"):
+            store.job_finished(make_job(0, 0), None, trial_done=False)
+        assert snapshot(tmp_path) == before
+        with pytest.raises(StoreError, match="Job 0 is already recorded"):
+            store.job_finished(make_job(0, 0), blob(0, 0), trial_done=False)
+        assert snapshot(tmp_path) == before
+
+
+def test_durable_is_remembered_and_can_be_overridden(tmp_path):
+    ExperimentStore.create(tmp_path, SETTINGS, durable=True).close()
+    with ExperimentStore.open(tmp_path) as store:
+        assert store.durable
+        assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with ExperimentStore.open(tmp_path, durable=False) as store:
+        assert not store.durable
+        assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL

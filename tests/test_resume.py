@@ -1,0 +1,222 @@
+"""Resuming recorded runs: replay rebuilds the scheduler exactly; kill -9 loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rung
+from rung.errors import StoreError
+from rung.store import EventKind, ExperimentStore, read_experiment
+from rung.types import JobStatus, TrialStatus
+from tests import crash_driver
+from tests.crash_driver import MAX_TRIALS, tuner
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEDULERS = ["fifo", "sh", "hyperband", "asha", "async-hyperband"]
+
+
+def sequence(result: rung.Result) -> list[tuple[Any, ...]]:
+    """What a run did, without its timing: every job, its value and the decision after it."""
+    return [
+        (j.trial_id, j.resource_from, j.resource_to, j.value, j.status, j.decision)
+        for j in result.jobs
+    ]
+
+
+def uninterrupted(scheduler: str, **budget: Any) -> list[tuple[Any, ...]]:
+    with tempfile.TemporaryDirectory() as directory:
+        return sequence(tuner(Path(directory) / "run", scheduler).run(**budget))
+
+
+@settings(max_examples=12, deadline=None)
+@given(scheduler=st.sampled_from(SCHEDULERS), split=st.integers(1, 60))
+def test_stopping_and_resuming_replays_to_the_uninterrupted_run(scheduler: str, split: int) -> None:
+    reference = uninterrupted(scheduler, max_jobs=70)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "run"
+        tuner(path, scheduler).run(max_jobs=split)
+        resumed = tuner(path, scheduler).resume(max_jobs=70)
+        assert sequence(resumed) == reference
+        # Replaying the whole record again rebuilds the same state and runs nothing more.
+        again = tuner(path, scheduler).resume()
+        assert sequence(again) == reference
+
+
+def test_the_gp_searcher_replays_its_observations(tmp_path: Path) -> None:
+    def bo(directory: Path) -> Any:
+        return rung.api.build_tuner(
+            crash_driver.objective,
+            crash_driver.FUNCTION.space,
+            searcher="bo",
+            scheduler="asha",
+            min_resource=1,
+            max_resource=9,
+            eta=3,
+            seed=3,
+            n_init=4,
+            directory=directory,
+        )
+
+    with tempfile.TemporaryDirectory() as directory:
+        reference = sequence(bo(Path(directory)).run(max_jobs=24))
+    bo(tmp_path / "run").run(max_jobs=10)
+    replayed = bo(tmp_path / "run")
+    result = replayed.resume(max_jobs=24)
+    assert sequence(result) == reference
+    observed = [
+        (dict(o.config), o.value, o.resource) for o in replayed.scheduler.searcher.observations
+    ]
+    assert len(observed) == sum(j.status is JobStatus.COMPLETED for j in result.jobs)
+
+
+def test_resuming_a_finished_run_with_a_larger_budget_extends_it(tmp_path: Path) -> None:
+    first = tuner(tmp_path / "run").run(max_trials=10)
+    assert first.n_trials == 10
+    extended = tuner(tmp_path / "run").resume(max_trials=16)
+    assert extended.n_trials == 16
+    assert sequence(extended)[: first.n_jobs] == sequence(first)
+    store = ExperimentStore.open(tmp_path / "run", readonly=True)
+    kinds = [e.kind for e in store.events()]
+    store.close()
+    assert kinds.count(EventKind.RUN_RESUMED) == 1 and kinds[-1] is EventKind.RUN_FINISHED
+
+
+def test_a_time_budget_run_resumes_its_interrupted_jobs_from_their_checkpoints(
+    tmp_path: Path,
+) -> None:
+    clock = [0.0]
+
+    def slow(config: dict[str, Any], trial: Any) -> None:
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            clock[0] += 1.0
+            trial.report(epoch, crash_driver.FUNCTION.at(config, epoch), checkpoint={"e": epoch})
+
+    def build() -> Any:
+        searcher = rung.RandomSearcher(crash_driver.FUNCTION.space, seed=0)
+        scheduler = rung.FIFO(searcher, max_resource=9)  # 9 epochs, 9 seconds, per trial
+        return rung.Tuner(slow, scheduler, directory=tmp_path / "run", clock=lambda: clock[0])
+
+    first = build().run(time_budget_s=20)
+    interrupted = [j for j in first.jobs if j.status is JobStatus.INTERRUPTED]
+    assert interrupted
+    second = build().resume(time_budget_s=60)
+    trial = interrupted[-1].trial_id
+    later = [j for j in second.jobs[first.n_jobs :] if j.trial_id == trial]
+    assert later[0].resource_from == interrupted[-1].reports[-1].resource  # from its checkpoint
+    assert later[0].resource_to == 9 and later[0].status is JobStatus.COMPLETED
+    assert second.wall_time >= 60 and second.n_trials > first.n_trials
+    assert second.trials[trial].reports[-1].resource == 9
+
+
+def test_resuming_with_another_space_or_scheduler_is_refused(tmp_path: Path) -> None:
+    tuner(tmp_path / "run").run(max_trials=4)
+    before = (tmp_path / "run" / "experiment.db").read_bytes()
+    with pytest.raises(StoreError, match="scheduler: recorded 'ASHA', now 'SuccessiveHalving'"):
+        tuner(tmp_path / "run", "sh").resume()
+    other_space = {**crash_driver.FUNCTION.space.domains, "x1": rung.uniform(0, 1)}
+    searcher = rung.RandomSearcher(other_space, seed=0)
+    other = rung.Tuner(crash_driver.objective, rung.ASHA(searcher, 1, 9, 3), seed=11)
+    with pytest.raises(StoreError, match="space: recorded"):
+        other.resume(tmp_path / "run")
+    assert (tmp_path / "run" / "experiment.db").read_bytes() == before
+
+
+def test_a_database_left_empty_by_a_kill_during_creation_does_not_block_a_new_run(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    (tmp_path / "run").mkdir()
+    sqlite3.connect(tmp_path / "run" / "experiment.db").close()  # created, nothing recorded
+    with pytest.raises(StoreError, match="holds no experiment"):
+        tuner(tmp_path / "run").resume()
+    assert tuner(tmp_path / "run").run(max_trials=3).n_trials == 3
+
+
+def test_a_second_run_into_a_recorded_directory_is_refused(tmp_path: Path) -> None:
+    tuner(tmp_path / "run").run(max_trials=3)
+    with pytest.raises(StoreError, match="already holds an experiment"):
+        tuner(tmp_path / "run").run(max_trials=3)
+
+
+# -- kill -9 ---------------------------------------------------------------------------
+
+
+def _ended_jobs(directory: Path) -> dict[int, tuple[Any, ...]]:
+    """Job index -> (trial, from, to, value) of every JOB_ENDED committed."""
+    if not (directory / "experiment.db").exists():
+        return {}
+    with ExperimentStore.open(directory, readonly=True) as store:
+        return {
+            e.data["index"]: (e.trial_id, e.data["resource_from"], e.data["resource_to"])
+            for e in store.events()
+            if e.kind is EventKind.JOB_ENDED
+        }
+
+
+def _crash(directory: Path, mode: str, n: int, kill_after: float | None) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.crash_driver", str(directory), mode, str(n)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == b"ready"
+    if kill_after is not None:
+        time.sleep(kill_after)
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+
+
+# Kill points drawn at random once (seeded): inside jobs, inside store transactions, inside
+# checkpoint writes, and from outside at a random moment.
+_RNG = np.random.default_rng(2026)
+CASES = [("job", int(n), None) for n in _RNG.integers(1, 40, size=10)]
+CASES += [("none", 0, float(t)) for t in _RNG.uniform(0.1, 0.3, size=4)]
+CASES += [("transaction", n, None) for n in (2, 7, 30, 61)]
+CASES += [("checkpoint-partial", n, None) for n in (1, 9)]
+CASES += [("checkpoint-renamed", n, None) for n in (3, 14)]
+
+
+@pytest.fixture(scope="module")
+def reference() -> list[tuple[Any, ...]]:
+    return uninterrupted("asha", max_trials=MAX_TRIALS)
+
+
+@pytest.mark.parametrize(("mode", "n", "kill_after"), CASES)
+def test_a_killed_driver_resumes_without_losing_or_repeating_a_job(
+    tmp_path: Path, reference: list[tuple[Any, ...]], mode: str, n: int, kill_after: float
+) -> None:
+    directory = tmp_path / "run"
+    _crash(directory, mode, n, kill_after)
+    before = _ended_jobs(directory)
+    try:
+        result = tuner(directory).resume()
+    except StoreError as error:  # killed before the run recorded anything: start again
+        assert "holds no experiment" in str(error) and not before
+        result = tuner(directory).run(max_trials=MAX_TRIALS)
+    after = _ended_jobs(directory)
+    assert all(after[index] == job for index, job in before.items())  # nothing lost or moved
+    assert len(after) == result.n_jobs  # each job recorded once
+    # The same jobs, values and decisions as a run never killed: the replay contradicted
+    # nothing and the jobs cut short ran again from their trial's checkpoint.
+    assert sequence(result) == reference
+    assert result.n_trials == MAX_TRIALS
+    assert all(t.status is not TrialStatus.FAILED for t in result.trials)
+    leftovers = list((directory / "checkpoints").glob("*.tmp"))
+    assert leftovers == []
+    experiment = read_experiment(directory)
+    assert experiment.finished and experiment.summary["jobs"] == result.n_jobs
