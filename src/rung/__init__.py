@@ -19,7 +19,7 @@ from rung.errors import (
     StoreError,
     TrialFailed,
 )
-from rung.executors import Executor, InlineExecutor, ProcessExecutor
+from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedExecutor
 from rung.result import JobRecord, Result, TrajectoryPoint, TrialRecord
 from rung.schedulers import (
     ASHA,
@@ -76,6 +76,7 @@ __all__ = [
     "RungError",
     "Scheduler",
     "Searcher",
+    "SimulatedExecutor",
     "Space",
     "SpaceExhausted",
     "StoreError",

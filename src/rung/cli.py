@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("directory", metavar="DIR")
     plot.set_defaults(handler=cli_tune.plot)
 
+    from rung.cli_simulate import add_parser as add_simulate_parser
+
+    add_simulate_parser(commands)
+
     demo = commands.add_parser("demo", help="tune synthetic functions (quadratic, Branin)")
     demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")
     demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")

@@ -6,6 +6,7 @@ from rung.executors.base import Executor, Outcome, Task
 from rung.executors.factory import ExecutorName, make_executor
 from rung.executors.inline import InlineExecutor
 from rung.executors.processes import ProcessExecutor
+from rung.executors.simulated import SimulatedExecutor, SimulatedObjective
 
 __all__ = [
     "DaskExecutor",
@@ -14,6 +15,8 @@ __all__ = [
     "InlineExecutor",
     "Outcome",
     "ProcessExecutor",
+    "SimulatedExecutor",
+    "SimulatedObjective",
     "Task",
     "make_executor",
 ]

@@ -1,7 +1,9 @@
 """Simulated time: N workers on a fake clock, for benchmarking schedulers in seconds of CPU.
 
 A discrete-event simulation in the manner of Syne Tune's simulator back-end
-(``syne_tune/blackbox_repository/simulated_tabular_backend.py``) and of the experiments of
+(``syne_tune/backend/simulator_backend/simulator_backend.py``; its ``SimulatorCallback``
+charges a fixed sleep time per tuner loop, where this executor can charge the tuner's real
+decision time) and of the experiments of
 Li et al., "A System for Massively Parallel Hyperparameter Tuning" (MLSys 2020), Section
 4: the objective does not train anything, it *says* what training would give and how
 long it would take. A **simulated objective** is a callable::

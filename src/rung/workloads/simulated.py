@@ -1,0 +1,217 @@
+"""Simulated benchmarks: a multi-fidelity function with a cost model, in simulated seconds.
+
+A :class:`SimulatedBenchmark` is a simulated objective for
+:class:`rung.executors.simulated.SimulatedExecutor`: called as ``benchmark(config,
+resource)`` it returns the value after epoch ``resource`` and the seconds that epoch
+takes. Its seconds come from a :class:`FidelityCost`, the cost of training from scratch to
+a resource; :func:`with_cost` turns any :class:`rung.workloads.synthetic.MultiFidelity`
+function into such a benchmark. MF-Hartmann 3 and 6 (:mod:`rung.workloads.mf_hartmann`)
+are built the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from numbers import Real
+from typing import Any
+
+from rung.errors import ConfigError
+from rung.space import Space
+from rung.workloads.synthetic import MultiFidelity, by_name
+
+__all__ = ["BENCHMARKS", "FidelityCost", "SimulatedBenchmark", "benchmark_by_name", "with_cost"]
+
+BENCHMARKS = ("mfh3", "mfh6", "mf-toy", "mf-branin", "mf-hartmann6")
+
+
+@dataclass(frozen=True)
+class FidelityCost:
+    """Seconds to train from scratch to resource ``r`` of ``R``: ``full * λ(r)``, with
+
+    ``λ(r) = floor + (1 - floor) * (r / R) ** power``,
+
+    the fidelity cost of Kandasamy et al., "Multi-fidelity Bayesian Optimisation with
+    Continuous Approximations" (ICML 2017), p. 18, which mf-prior-bench charges for its
+    MF-Hartmann benchmarks (``floor=0.05``, ``power=2``). ``floor`` is a start-up cost
+    paid by a trial's first epoch; with ``power=1`` every later epoch costs the same.
+    Epoch ``r`` costs ``full * (λ(r) - λ(r - 1))`` with ``λ(0) = 0``, so a job resumed
+    from ``a`` to ``b`` costs ``full * (λ(b) - λ(a))``.
+
+    Args:
+        full_seconds: Seconds to train from scratch to the full resource, > 0.
+        floor: The start-up share of that, in [0, 1).
+        power: How the rest grows with the resource, > 0.
+
+    Raises:
+        TypeError: an argument is not a number.
+        ConfigError: an argument is out of range.
+
+    Example:
+        >>> cost = FidelityCost(100.0, floor=0.05, power=2)
+        >>> round(cost.cumulative(10, 100), 3), round(cost.epoch(100, 100), 3)
+        (5.95, 1.891)
+    """
+
+    full_seconds: float
+    floor: float = 0.05
+    power: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name in ("full_seconds", "floor", "power"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Real):
+                raise TypeError(
+                    f"The {name!r} parameter of FidelityCost must be a number; got {value!r}."
+                )
+        if not (math.isfinite(self.full_seconds) and self.full_seconds > 0):
+            raise ConfigError(
+                f"The 'full_seconds' parameter of FidelityCost must be > 0; "
+                f"got {self.full_seconds!r}."
+            )
+        if not 0 <= self.floor < 1:
+            raise ConfigError(
+                f"The 'floor' parameter of FidelityCost must be in [0, 1); got {self.floor!r}."
+            )
+        if not (math.isfinite(self.power) and self.power > 0):
+            raise ConfigError(
+                f"The 'power' parameter of FidelityCost must be > 0; got {self.power!r}."
+            )
+
+    def cumulative(self, resource: int, max_resource: int) -> float:
+        """Seconds to train from scratch to ``resource`` (0 at resource 0)."""
+        if resource <= 0:
+            return 0.0
+        share = self.floor + (1 - self.floor) * (resource / max_resource) ** self.power
+        return self.full_seconds * share
+
+    def epoch(self, resource: int, max_resource: int) -> float:
+        """Seconds of epoch ``resource`` (1-based)."""
+        return self.cumulative(resource, max_resource) - self.cumulative(resource - 1, max_resource)
+
+
+@dataclass(frozen=True)
+class SimulatedBenchmark:
+    """A multi-fidelity function with known optimum and a cost model.
+
+    Attributes:
+        name: Short name (``"mfh6"``).
+        space: The search space.
+        min_resource: The lowest resource worth a rung (the benchmark's lowest fidelity).
+        max_resource: The full resource; the value there is the true objective.
+        optimum: The minimum of the value at ``max_resource``.
+        value: ``value(config, resource)``, deterministic, for resources 1..max_resource.
+        cost: Seconds per epoch.
+    """
+
+    name: str
+    space: Space
+    min_resource: int
+    max_resource: int
+    optimum: float
+    value: Callable[[Mapping[str, Any], int], float] = field(repr=False)
+    cost: FidelityCost = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_resource <= self.max_resource:
+            raise ConfigError(
+                f"SimulatedBenchmark {self.name!r} needs 1 <= min_resource <= max_resource; "
+                f"got min_resource={self.min_resource}, max_resource={self.max_resource}."
+            )
+
+    def __call__(self, config: Mapping[str, Any], resource: int) -> tuple[float, float]:
+        """The value after epoch ``resource`` and the simulated seconds of that epoch.
+
+        Raises:
+            ValueError: ``resource`` is outside 1..max_resource.
+        """
+        if not 1 <= resource <= self.max_resource:
+            raise ValueError(
+                f"{self.name}: the resource must be in [1, {self.max_resource}]; got {resource!r}."
+            )
+        return self.value(config, resource), self._epoch_seconds[resource]
+
+    @cached_property
+    def _epoch_seconds(self) -> tuple[float, ...]:
+        """Seconds of each epoch, by resource (index 0 unused): computed once."""
+        top = self.max_resource
+        return (0.0, *(self.cost.epoch(r, top) for r in range(1, top + 1)))
+
+    def regret(self, value: float) -> float:
+        """How far ``value`` is above the optimum."""
+        return value - self.optimum
+
+    def seconds_to(self, resource: int) -> float:
+        """Simulated seconds to train one configuration from scratch to ``resource``."""
+        return self.cost.cumulative(resource, self.max_resource)
+
+
+def with_cost(
+    function: MultiFidelity,
+    cost: FidelityCost | None = None,
+    min_resource: int = 1,
+) -> SimulatedBenchmark:
+    """A :class:`~rung.workloads.synthetic.MultiFidelity` function as a simulated benchmark.
+
+    Args:
+        function: The function; its ``at(config, resource)`` gives the values.
+        cost: The cost model; default: one simulated second per epoch after a start-up
+            of 5% of the full cost (``FidelityCost(max_resource / 0.95, 0.05, power=1)``).
+        min_resource: The lowest resource worth a rung.
+
+    Example:
+        >>> from rung.workloads.synthetic import BRANIN, MultiFidelity
+        >>> branin = with_cost(MultiFidelity(BRANIN, max_resource=81))
+        >>> branin.name, branin.max_resource, round(branin.optimum, 4)
+        ('mf-branin', 81, 0.3979)
+        >>> [round(branin.seconds_to(r), 2) for r in (1, 2, 81)]
+        [5.26, 6.26, 85.26]
+    """
+    if not isinstance(function, MultiFidelity):
+        raise TypeError(
+            f"The 'function' parameter of with_cost must be a MultiFidelity; got {function!r}."
+        )
+    if cost is None:
+        cost = FidelityCost(function.max_resource / 0.95, floor=0.05, power=1.0)
+    return SimulatedBenchmark(
+        name=function.name,
+        space=function.space,
+        min_resource=min_resource,
+        max_resource=function.max_resource,
+        optimum=function.optimum,
+        value=function.at,
+        cost=cost,
+    )
+
+
+def benchmark_by_name(name: str, max_resource: int | None = None) -> SimulatedBenchmark:
+    """A simulated benchmark by name.
+
+    ``mfh3`` and ``mfh6`` are mf-prior-bench's MF-Hartmann (:mod:`rung.workloads.mf_hartmann`,
+    fidelities up to 100); ``mf-toy``, ``mf-branin`` and ``mf-hartmann6`` are the
+    :class:`~rung.workloads.synthetic.MultiFidelity` functions with :func:`with_cost`'s
+    cost model (one simulated second per epoch after a start-up; 81 epochs by default).
+
+    Args:
+        name: One of :data:`BENCHMARKS`.
+        max_resource: The full resource of an ``mf-*`` benchmark (default 81); MF-Hartmann
+            is defined up to fidelity 100 only.
+
+    Raises:
+        ConfigError: unknown name, or a max_resource the benchmark cannot have.
+    """
+    from rung.workloads import mf_hartmann  # it builds on this module
+
+    if name in ("mfh3", "mfh6"):
+        if max_resource not in (None, 100):
+            raise ConfigError(
+                f"The {name!r} benchmark's full resource is fidelity 100; got "
+                f"max_resource={max_resource!r}."
+            )
+        return mf_hartmann.mfh3() if name == "mfh3" else mf_hartmann.mfh6()
+    if name.startswith("mf-") and name in BENCHMARKS:
+        top = 81 if max_resource is None else max_resource
+        return with_cost(MultiFidelity(by_name(name[3:]), max_resource=top))
+    raise ConfigError(f"The 'benchmark' must be one of {list(BENCHMARKS)}; got {name!r}.")
