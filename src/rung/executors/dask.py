@@ -34,11 +34,13 @@ Example:
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import logging
 import os
 import pickle
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -71,6 +73,25 @@ WORKER_TIMEOUT_S = 60.0
 NO_WORKER = -1
 
 
+def _undo_malloc_trimming() -> None:
+    """Gives a Dask worker glibc's default heap behaviour back.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes
+    glibc's mmap threshold: every large tensor a training step allocates is then mapped
+    and unmapped afresh, and LeNet trains 2.5 times slower (17 s/epoch against 6.5).
+    Raising both thresholds back to glibc's own dynamic maximum undoes it.
+    """
+    if not os.environ.get("MALLOC_TRIM_THRESHOLD_") or not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl): no such setting to undo
+        return
+    m_trim_threshold, m_mmap_threshold, limit = -1, -3, 32 * 1024 * 1024
+    libc.mallopt(m_trim_threshold, limit)
+    libc.mallopt(m_mmap_threshold, limit)
+
+
 class _ObjectivePlugin(WorkerPlugin):
     """Carries the pickled objective to each worker; unpickles it there once, on first use."""
 
@@ -78,6 +99,7 @@ class _ObjectivePlugin(WorkerPlugin):
         self.payload = payload
 
     def setup(self, worker: Any) -> None:
+        _undo_malloc_trimming()
         self._lock = threading.Lock()
         self._objective: Callable[..., Any] | None = None
 
