@@ -40,6 +40,9 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/parallel.py
+	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/simulated.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
