@@ -177,3 +177,43 @@ def test_fifo_with_bo_and_a_space_file(tmp_path, capsys):
     assert results["final"] is None
     assert results["settings"]["searcher"] == "bo" and results["settings"]["eta"] == 3
     assert capsys.readouterr().err == ""
+
+
+@needs_data
+def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsys):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from rung.store import EventKind, ExperimentStore
+
+    out = tmp_path / "exp"
+    argv = ["tune", "--model", "softmax", "--scheduler", "asha", "--trials", "12", "--quick"]
+    argv += ["--min-epochs", "1", "--max-epochs", "3", "--no-final", "--quiet", "--seed", "3"]
+    argv += ["--data-dir", str(DATA), "--device", "cpu", "--out", str(out)]
+    process = subprocess.Popen([sys.executable, "-m", "rung.cli", *argv], cwd=ROOT)
+
+    def ended() -> list[int]:
+        try:
+            with ExperimentStore.open(out, readonly=True) as store:
+                events = store.events()
+                return [e.data["index"] for e in events if e.kind is EventKind.JOB_ENDED]
+        except Exception:  # not created yet
+            return []
+
+    begin = time.monotonic()
+    while len(ended()) < 4 and process.poll() is None and time.monotonic() - begin < 120:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = ended()
+    assert len(before) >= 4
+    assert main(["resume", str(out), "--quiet"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["summary"]["trials"] == 12
+    assert [j["job"] for j in results["jobs"]][: len(before)] == before
+    assert results["final"] is None  # --no-final was recorded with the run
+    assert main(["resume", str(out), "--trials", "15", "--quiet"]) == 0
+    assert json.loads((out / "results.json").read_text())["summary"]["trials"] == 15
+    assert "resum" not in capsys.readouterr().err  # --quiet

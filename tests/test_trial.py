@@ -84,3 +84,32 @@ def test_seed_deriver_matches_derive_seed():
     derive = SeedDeriver(7)
     assert [derive(k) for k in range(50)] == [derive_seed(7, k) for k in range(50)]
     assert len({derive(k) for k in range(1000)}) == 1000
+
+
+def test_a_job_past_its_timeout_fails_with_a_clear_message():
+    import time
+
+    from rung.executors.base import Task
+    from rung.trial import execute
+    from rung.types import Job, JobStatus
+
+    def slow(config):
+        time.sleep(0.05)
+        return 1.0
+
+    clock = time.perf_counter
+    outcome = execute(Task(Job(0, {}, 0, 1), 0, timeout=0.01), slow, clock)
+    assert outcome.status is JobStatus.FAILED and "JobTimeout" in outcome.error
+
+    def epochs(config, trial):
+        for epoch in range(1, 10):
+            time.sleep(0.02)
+            trial.report(epoch, 1.0 / epoch)
+
+    task = Task(Job(0, {}, 0, 9), 0, iterative=True, timeout=0.05)
+    outcome = execute(task, epochs, clock)
+    assert outcome.status is JobStatus.FAILED and "timeout of 0.05 s" in outcome.error
+    assert 1 <= len(outcome.reports) < 5  # failed at the first report past the timeout
+    assert execute(Task(Job(0, {}, 0, 9), 0, iterative=True, timeout=5), epochs, clock).status is (
+        JobStatus.COMPLETED
+    )

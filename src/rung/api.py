@@ -231,13 +231,15 @@ def build_tuner(
     directory: str | os.PathLike[str] | None = None,
     keep_checkpoints: bool = False,
     max_retries: int = 1,
+    job_timeout_s: float | None = None,
     **scheduler_options: Any,
 ) -> Tuner:
     """The tuner :func:`tune` runs: searcher, scheduler and tuner built by name and seed.
 
     The same arguments build the same tuner, so a recorded run can be resumed with
     ``build_tuner(...).resume(directory)``. Arguments as for :func:`tune`, and
-    ``directory``, ``keep_checkpoints``, ``max_retries`` as for :class:`~rung.Tuner`.
+    ``directory``, ``keep_checkpoints``, ``max_retries``, ``job_timeout_s`` as for
+    :class:`~rung.Tuner`.
     """
     space = Space(space)
     built_searcher = make_searcher(searcher, space, derive_seed(seed, 1), initial_config, n_init)
@@ -262,4 +264,5 @@ def build_tuner(
         directory=directory,
         keep_checkpoints=keep_checkpoints,
         max_retries=max_retries,
+        job_timeout_s=job_timeout_s,
     )

@@ -149,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument(
         "--keep-checkpoints", action="store_true", help="keep finished trials' checkpoints"
     )
+    tune.add_argument(
+        "--max-retries",
+        type=non_negative_int,
+        default=1,
+        help="runs of a failed job before its trial fails (default 1)",
+    )
+    tune.add_argument(
+        "--job-timeout", type=positive_float, metavar="SECONDS", help="fail jobs running longer"
+    )
     tune.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
     tune.set_defaults(handler=cli_tune.tune)
 

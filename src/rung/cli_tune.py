@@ -44,6 +44,8 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
         "final_epochs": args.final_epochs,
         "no_final": args.no_final,
         "keep_checkpoints": args.keep_checkpoints,
+        "max_retries": args.max_retries,
+        "job_timeout_s": args.job_timeout,
         "space_spec": space_to_spec(space),
         "metric": "validation error",
         "title": f"{args.model}: {args.searcher} search + {args.scheduler}",
@@ -90,6 +92,8 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         executor=_executor(settings["workers"], settings["dask_address"], settings["threads"]),
         directory=directory,
         keep_checkpoints=settings["keep_checkpoints"],
+        max_retries=settings.get("max_retries", 1),
+        job_timeout_s=settings.get("job_timeout_s"),
     )
     tuner.settings = settings
     return tuner

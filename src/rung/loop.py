@@ -41,6 +41,7 @@ class RunLoop:
         resource_name: Config key for the resource of ``f(config)`` objectives, or None.
         max_retries: How often a failed job is run again before its trial fails.
         store: Where the run is recorded (an ``ExperimentStore``), or None.
+        timeout: Seconds a job may run before it fails, or None.
     """
 
     def __init__(
@@ -52,6 +53,7 @@ class RunLoop:
         resource_name: str | None,
         max_retries: int,
         store: Any = None,
+        timeout: float | None = None,
     ) -> None:
         self.scheduler = scheduler
         self.sign = direction.sign()
@@ -59,6 +61,7 @@ class RunLoop:
         self.resource_name = resource_name
         self.max_retries = max_retries
         self.store = store
+        self.timeout = timeout
         self.recorder = RunRecorder(direction, retrains_from_scratch=not iterative)
         self.seeds: dict[int, int] = {}
         self._seed_of = SeedDeriver(seed)
@@ -108,6 +111,7 @@ class RunLoop:
             self.iterative,
             self.resource_name,
             deadline,
+            self.timeout,
         )
 
     def checkpoint(self, trial_id: int) -> Any:

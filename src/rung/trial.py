@@ -23,7 +23,7 @@ from typing import Any
 from rung.executors.base import Outcome, Task
 from rung.types import JobStatus, Report
 
-__all__ = ["Trial", "execute", "is_iterative"]
+__all__ = ["Trial", "execute", "is_iterative", "timeout_message"]
 
 
 class _JobEnd(BaseException):
@@ -36,6 +36,15 @@ class _ResourceReached(_JobEnd):
 
 class _DeadlineReached(_JobEnd):
     pass
+
+
+class _TimedOut(_JobEnd):
+    pass
+
+
+def timeout_message(timeout: float) -> str:
+    """The error of a job that ran past its timeout (the last line of its 'traceback')."""
+    return f"JobTimeout: the job ran longer than its timeout of {timeout:g} s and was failed."
 
 
 class Trial:
@@ -58,6 +67,7 @@ class Trial:
         checkpoint: Any = None,
         clock: Callable[[], float] | None = None,
         deadline: float | None = None,
+        expires: float | None = None,
     ) -> None:
         self.trial_id = trial_id
         self.seed = seed
@@ -68,6 +78,7 @@ class Trial:
         self.reports: list[Report] = []
         self._clock = clock
         self._deadline = deadline
+        self._expires = expires  # clock time past which the job fails (its timeout)
 
     @property
     def checkpoint(self) -> Any:
@@ -106,6 +117,8 @@ class Trial:
             raise _ResourceReached
         if self._deadline is not None and now >= self._deadline:
             raise _DeadlineReached
+        if self._expires is not None and now > self._expires:
+            raise _TimedOut
 
 
 def is_iterative(objective: Callable[..., Any]) -> bool:
@@ -184,6 +197,19 @@ def execute(
                 worker,
             )
         end = clock()
+        if task.timeout is not None and end - start > task.timeout:
+            return Outcome(
+                job,
+                JobStatus.FAILED,
+                (),
+                math.nan,
+                job.resource_from,
+                None,
+                timeout_message(task.timeout),
+                start,
+                end,
+                worker,
+            )
         report = Report(job.resource_to, value, end)
         return Outcome(
             job,
@@ -206,6 +232,7 @@ def execute(
         task.checkpoint,
         clock,
         task.deadline,
+        None if task.timeout is None else start + task.timeout,
     )
     status, error = JobStatus.COMPLETED, None
     try:
@@ -220,8 +247,13 @@ def execute(
         status = JobStatus.INTERRUPTED
     except _ResourceReached:
         pass
+    except _TimedOut:
+        status, error = JobStatus.FAILED, timeout_message(task.timeout or 0.0)
     except Exception:  # the objective's own failure is recorded, the run goes on
         status, error = JobStatus.FAILED, traceback.format_exc()
+    end = clock()
+    if status is JobStatus.COMPLETED and task.timeout is not None and end - start > task.timeout:
+        status, error = JobStatus.FAILED, timeout_message(task.timeout)
     last = trial.reports[-1] if trial.reports else None
     value = last.value if last is not None and status is not JobStatus.FAILED else math.nan
     return Outcome(
@@ -233,6 +265,6 @@ def execute(
         checkpoint=trial.checkpoint_out,
         error=error,
         start=start,
-        end=clock(),
+        end=end,
         worker=worker,
     )

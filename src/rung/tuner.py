@@ -58,6 +58,9 @@ class Tuner:
             checkpoint files), so that :meth:`resume` can continue it after any crash.
         keep_checkpoints: Keep finished trials' checkpoints in ``directory``.
         max_retries: How often a failed job runs again before its trial is failed.
+        job_timeout_s: Seconds a job may run before it fails (and is retried like any
+            failure). Iterative jobs fail at their first report past it; the processes
+            executor also ends a job that does not report in time, by replacing its worker.
         clock: Seconds, monotonic; injectable for tests.
 
     Example:
@@ -82,6 +85,7 @@ class Tuner:
         directory: str | os.PathLike[str] | None = None,
         keep_checkpoints: bool = False,
         max_retries: int = 1,
+        job_timeout_s: float | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.iterative = is_iterative(objective)
@@ -110,6 +114,8 @@ class Tuner:
             raise ConfigError(
                 f"The 'max_retries' parameter must be an int >= 0; got {max_retries!r}."
             )
+        _check_limit("job_timeout_s", job_timeout_s, integral=False)
+        self.job_timeout_s = job_timeout_s
         self.executor = make_executor(executor, workers)
         self.directory = None if directory is None else Path(directory)
         self.keep_checkpoints = bool(keep_checkpoints)
@@ -210,6 +216,7 @@ class Tuner:
             resource_name,
             self.max_retries,
             store,
+            self.job_timeout_s,
         )
 
     def _drive(self, loop: RunLoop, budget: _Budget, elapsed: float) -> Result:

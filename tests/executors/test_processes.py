@@ -134,3 +134,27 @@ def test_the_tuner_takes_workers_and_an_executor_name() -> None:
     assert isinstance(tuner.executor, ProcessExecutor) and tuner.executor.workers == 2
     with pytest.raises(ConfigError, match="'workers' parameter must be >= 1"):
         rung.Tuner(thread_setting, scheduler, workers=0)
+
+
+def hang(config: dict[str, Any]) -> float:
+    """Never reports: only the executor can end it."""
+    if config["x"] < 0.5:
+        time.sleep(60)
+    return float(config["x"])
+
+
+def test_a_job_past_its_timeout_is_ended_and_its_worker_replaced() -> None:
+    executor = ProcessExecutor(workers=1)
+    origin = time.perf_counter()
+    executor.start(hang, lambda: time.perf_counter() - origin)
+    try:
+        executor.submit(rung.executors.Task(rung.Job(0, {"x": 0.1}, 0, 1), 0, timeout=0.2))
+        (outcome,) = executor.wait()
+        assert outcome.status is JobStatus.FAILED
+        assert "JobTimeout" in (outcome.error or "") and "0.2 s" in (outcome.error or "")
+        assert outcome.end - outcome.start < 5
+        executor.submit(rung.executors.Task(rung.Job(1, {"x": 0.9}, 0, 1), 1, timeout=5.0))
+        (after,) = executor.wait()
+        assert after.status is JobStatus.COMPLETED and after.value == 0.9
+    finally:
+        executor.close()

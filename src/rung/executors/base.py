@@ -29,6 +29,9 @@ class Task:
         resource_name: Config key carrying the resource for ``f(config)`` objectives, or
             None for single-fidelity runs.
         deadline: Clock time after which an iterative job stops at its next report.
+        timeout: Seconds a job may run before it fails (None: no limit). Iterative jobs
+            fail at their first report past it; executors that can (processes) end a job
+            that does not report in time.
     """
 
     job: Job
@@ -37,6 +40,7 @@ class Task:
     iterative: bool = False
     resource_name: str | None = None
     deadline: float | None = None
+    timeout: float | None = None
 
 
 @frozen

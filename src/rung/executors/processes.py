@@ -27,12 +27,14 @@ from typing import Any
 from rung.errors import ConfigError
 from rung.executors._remote import run_task
 from rung.executors.base import Executor, Outcome, Task
+from rung.trial import timeout_message
 from rung.types import JobStatus
 
 __all__ = ["ProcessExecutor"]
 
 _READY, _FAILED_START, _OUTCOME = b"R", b"E", b"O"
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+_TIMEOUT_GRACE_S = 1.0
 
 
 def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) -> None:
@@ -202,23 +204,51 @@ class ProcessExecutor(Executor):
             free.conn.send_bytes(pickle.dumps((task, base), pickle.HIGHEST_PROTOCOL))
 
     def wait(self) -> list[Outcome]:
-        busy = [w for w in self._pool if w.task is not None]
-        if not busy:
-            return []
-        handles: dict[Any, _Worker] = {}
-        for worker in busy:
-            handles[worker.conn] = worker
-            handles[worker.process.sentinel] = worker
-        outcomes: list[Outcome] = []
-        seen: set[int] = set()
-        for handle in wait(list(handles)):
-            worker = handles[handle]
-            if worker.slot in seen:
-                continue
-            seen.add(worker.slot)
-            outcome = self._receive(worker)
-            if outcome is not None:
-                outcomes.append(outcome)
+        while True:
+            busy = [w for w in self._pool if w.task is not None]
+            if not busy:
+                return []
+            handles: dict[Any, _Worker] = {}
+            for worker in busy:
+                handles[worker.conn] = worker
+                handles[worker.process.sentinel] = worker
+            outcomes: list[Outcome] = []
+            seen: set[int] = set()
+            for handle in wait(list(handles), self._time_left(busy)):
+                worker = handles[handle]
+                if worker.slot in seen:
+                    continue
+                seen.add(worker.slot)
+                outcome = self._receive(worker)
+                if outcome is not None:
+                    outcomes.append(outcome)
+            outcomes += self._end_overdue(w for w in busy if w.slot not in seen)
+            if outcomes:  # else: only a new worker's ready message came
+                return outcomes
+
+    def _expiry(self, worker: _Worker) -> float | None:
+        """When a job that never reports in time is ended: its timeout, plus a grace that
+        lets an iterative job fail itself at its next report first."""
+        timeout = worker.task.timeout if worker.task is not None else None
+        if timeout is None:
+            return None
+        return worker.submitted + timeout + _TIMEOUT_GRACE_S
+
+    def _time_left(self, busy: list[_Worker]) -> float | None:
+        expiries = [e for e in map(self._expiry, busy) if e is not None]
+        if not expiries or self._clock is None:
+            return None
+        return max(0.0, min(expiries) - self._clock())
+
+    def _end_overdue(self, workers: Any) -> list[Outcome]:
+        """Kills the workers whose job ran past its timeout; their jobs fail."""
+        now = self._clock() if self._clock is not None else 0.0
+        outcomes = []
+        for worker in workers:
+            expiry = self._expiry(worker)
+            if worker.task is not None and expiry is not None and now >= expiry:
+                worker.process.kill()
+                outcomes.append(self._replace_dead(worker, timed_out=True))
         return outcomes
 
     def _receive(self, worker: _Worker) -> Outcome | None:
@@ -240,11 +270,15 @@ class ProcessExecutor(Executor):
             return None
         return self._replace_dead(worker)
 
-    def _replace_dead(self, worker: _Worker) -> Outcome:
+    def _replace_dead(self, worker: _Worker, timed_out: bool = False) -> Outcome:
         task = worker.task
         assert task is not None  # only busy workers are waited on
         worker.process.join()
         reason = _exit_reason(worker.process.exitcode)
+        if timed_out:
+            error = timeout_message(task.timeout or 0.0)
+        else:
+            error = f"WorkerDied: worker {worker.slot} died while running this job ({reason})."
         worker.conn.close()
         # The replacement starts in the background: a task sent before it is ready waits in
         # its pipe, behind the ready message.
@@ -258,7 +292,7 @@ class ProcessExecutor(Executor):
             float("nan"),
             job.resource_from,
             None,
-            f"WorkerDied: worker {worker.slot} died while running this job ({reason}).",
+            error,
             worker.submitted,
             now,
             worker.slot,
