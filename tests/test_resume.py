@@ -145,6 +145,13 @@ def test_a_database_left_empty_by_a_kill_during_creation_does_not_block_a_new_ru
     assert tuner(tmp_path / "run").run(max_trials=3).n_trials == 3
 
 
+def test_resuming_needs_a_fresh_scheduler(tmp_path: Path) -> None:
+    used = tuner(tmp_path / "run")
+    used.run(max_trials=3)
+    with pytest.raises(rung.ConfigError, match="freshly built scheduler"):
+        used.resume()
+
+
 def test_a_second_run_into_a_recorded_directory_is_refused(tmp_path: Path) -> None:
     tuner(tmp_path / "run").run(max_trials=3)
     with pytest.raises(StoreError, match="already holds an experiment"):

@@ -190,6 +190,11 @@ class Tuner:
         directory = directory if directory is not None else self.directory
         if directory is None:
             raise ConfigError("Tuner.resume() needs the experiment directory.")
+        if self.scheduler.n_trials:
+            raise ConfigError(
+                "Tuner.resume() replays the record into a freshly built scheduler, but this "
+                f"one has {self.scheduler.n_trials} trials already: build the tuner again."
+            )
         store = ExperimentStore.open(directory)
         try:
             recorded = _Budget.from_settings(store.settings)
