@@ -217,3 +217,35 @@ def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsy
     assert main(["resume", str(out), "--trials", "15", "--quiet"]) == 0
     assert json.loads((out / "results.json").read_text())["summary"]["trials"] == 15
     assert "resum" not in capsys.readouterr().err  # --quiet
+
+
+@needs_data
+def test_a_full_disk_stops_the_run_with_one_message_and_keeps_what_was_recorded(
+    tmp_path, monkeypatch, capsys
+):
+    import errno
+
+    from rung.store import _files, read_experiment
+
+    writes = {"n": 0}
+    original = _files.CheckpointDir.write
+
+    def write(self, name, data):
+        writes["n"] += 1
+        if writes["n"] > 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(self, name, data)
+
+    monkeypatch.setattr(_files.CheckpointDir, "write", write)
+    out = tmp_path / "exp"
+    argv = ["tune", "--model", "softmax", "--scheduler", "asha", "--trials", "9", "--quick"]
+    argv += ["--min-epochs", "1", "--max-epochs", "3", "--no-final", "--quiet"]
+    assert main([*argv, "--data-dir", str(DATA), "--device", "cpu", "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "disk full" in err[0] and "rung resume" in err[0]
+    assert "Traceback" not in err[0]
+    recorded = read_experiment(out).summary["jobs"]
+    assert recorded >= 3  # the jobs recorded before it stayed
+    monkeypatch.setattr(_files.CheckpointDir, "write", original)  # space freed
+    assert main(["resume", str(out), "--quiet"]) == 0
+    assert read_experiment(out).summary["trials"] == 9
