@@ -34,14 +34,11 @@ Example:
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import logging
 import os
 import pickle
 import queue
-import sys
-import threading
 import time
 import traceback
 import uuid
@@ -51,7 +48,6 @@ from typing import Any
 try:
     import cloudpickle
     import distributed
-    from distributed.diagnostics.plugin import WorkerPlugin
     from distributed.scheduler import KilledWorker
 except ImportError as error:  # pragma: no cover - only without the extra
     raise ImportError(
@@ -59,7 +55,8 @@ except ImportError as error:  # pragma: no cover - only without the extra
     ) from error
 
 from rung.errors import ConfigError
-from rung.executors._remote import failed_outcome, run_task
+from rung.executors._dask_worker import ObjectivePlugin, run_on_worker
+from rung.executors._remote import failed_outcome
 from rung.executors.base import Executor, Outcome, Task
 
 __all__ = ["DaskExecutor"]
@@ -71,74 +68,6 @@ WORKER_TIMEOUT_S = 60.0
 
 #: The id of a job's worker when no worker is known (the job's future was lost or cancelled).
 NO_WORKER = -1
-
-
-def _undo_malloc_trimming() -> None:
-    """Gives a Dask worker glibc's default heap behaviour back.
-
-    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also fixes
-    glibc's mmap threshold: every large tensor a training step allocates is then mapped
-    and unmapped afresh, and LeNet trains 2.5 times slower (17 s/epoch against 6.5).
-    Raising both thresholds back to glibc's own dynamic maximum undoes it.
-    """
-    if not os.environ.get("MALLOC_TRIM_THRESHOLD_") or not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (musl): no such setting to undo
-        return
-    m_trim_threshold, m_mmap_threshold, limit = -1, -3, 32 * 1024 * 1024
-    libc.mallopt(m_trim_threshold, limit)
-    libc.mallopt(m_mmap_threshold, limit)
-
-
-class _ObjectivePlugin(WorkerPlugin):
-    """Carries the pickled objective to each worker; unpickles it there once, on first use."""
-
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
-
-    def setup(self, worker: Any) -> None:
-        _undo_malloc_trimming()
-        self._lock = threading.Lock()
-        self._objective: Callable[..., Any] | None = None
-
-    def teardown(self, worker: Any) -> None:
-        self._objective = None
-
-    def objective(self) -> Callable[..., Any]:
-        with self._lock:  # a worker with several threads unpickles it once
-            if self._objective is None:
-                self._objective = pickle.loads(self.payload)
-                self.payload = b""  # the objective is all this worker keeps
-            return self._objective
-
-
-def _run_on_worker(plugin_name: str, task: Task, base: float) -> tuple[str, Outcome]:
-    """The Dask task: runs one job with the worker's copy of the objective.
-
-    Args:
-        plugin_name: The name the objective's plugin is registered under.
-        task: The job; its checkpoint, if any, is a :class:`~rung.executors._codec.Blob`.
-        base: The wall time (``time.time()``) at which the run's clock read 0.
-
-    Returns:
-        The worker's address and the outcome (with worker id 0: the driver sets it).
-    """
-    worker = distributed.get_worker()
-
-    def clock() -> float:  # wall time: workers may be other machines
-        return time.time() - base
-
-    start = clock()
-    try:
-        plugin = worker.plugins.get(plugin_name)
-        if plugin is None:
-            raise RuntimeError(f"This Dask worker lacks the objective {plugin_name!r}.")
-        objective = plugin.objective()
-    except Exception:  # e.g. the objective's module cannot be imported on this worker
-        return worker.address, failed_outcome(task, traceback.format_exc(), start, clock(), 0)
-    return worker.address, run_task(task, objective, clock, 0)
 
 
 class DaskExecutor(Executor):
@@ -232,7 +161,7 @@ class DaskExecutor(Executor):
                 self.workers = self._count_threads(client)
             self.worker_addresses = sorted(client.nthreads())
             self._plugin = f"rung-objective-{uuid.uuid4().hex}"
-            client.register_plugin(_ObjectivePlugin(payload), name=self._plugin)
+            client.register_plugin(ObjectivePlugin(payload), name=self._plugin)
         except BaseException:
             self.close()
             raise
@@ -275,7 +204,7 @@ class DaskExecutor(Executor):
         base = time.time() - now  # the workers' clock: same origin as ours, in wall time
         job = task.job
         key = f"rung-trial{job.trial_id}-{job.resource_from}-{job.resource_to}-{uuid.uuid4().hex}"
-        future = self._client.submit(_run_on_worker, self._plugin, task, base, key=key)
+        future = self._client.submit(run_on_worker, self._plugin, task, base, key=key)
         self._pending[future.key] = (future, task, now)
         future.add_done_callback(self._done.put)  # runs in Dask's callback thread
 
