@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from rung._random import SeedDeriver
@@ -23,7 +24,7 @@ from rung.executors.base import Outcome, Task
 from rung.records import RunRecorder
 from rung.result import JobRecord
 from rung.schedulers.base import Scheduler
-from rung.types import Direction, Job, JobStatus
+from rung.types import Decision, Direction, Job, JobStatus
 
 __all__ = ["RunLoop"]
 
@@ -85,16 +86,12 @@ class RunLoop:
             self.issued[job.trial_id] = job
         return job
 
-    def seed(self, trial_id: int) -> int:
-        seed = self.seeds.get(trial_id)
-        if seed is None:
-            seed = self.seeds[trial_id] = self._seed_of(trial_id)
-        return seed
-
     def started(self, job: Job, time: float, record: bool = True) -> None:
         """Books a job as started (and records it, unless it is being replayed)."""
         tid = job.trial_id
-        seed = self.seed(tid)
+        seed = self.seeds.get(tid)
+        if seed is None:
+            seed = self.seeds[tid] = self._seed_of(tid)
         self.recorder.job_started(tid, job.config)
         self.submitted += 1
         if record and self.store is not None:
@@ -104,21 +101,21 @@ class RunLoop:
             )
 
     def task(self, job: Job, deadline: float | None) -> Task:
+        tid = job.trial_id
+        if self.store is not None:
+            checkpoint = self.store.checkpoint(tid)
+        else:
+            kept = self._checkpoints.get(tid) if self._checkpoints else None
+            checkpoint = None if kept is None else kept[1]
         return Task(
             job,
-            self.seeds[job.trial_id],
-            self.checkpoint(job.trial_id),
+            self.seeds[tid],
+            checkpoint,
             self.iterative,
             self.resource_name,
             deadline,
             self.timeout,
         )
-
-    def checkpoint(self, trial_id: int) -> Any:
-        if self.store is not None:
-            return self.store.checkpoint(trial_id)
-        kept = self._checkpoints.get(trial_id)
-        return None if kept is None else kept[1]
 
     def rerun(self, trial_id: int) -> None:
         """Queues the issued job of ``trial_id`` to run again from the newest checkpoint."""
@@ -132,42 +129,51 @@ class RunLoop:
 
     def finish(self, outcome: Outcome, record: bool = True) -> JobRecord:
         """Hands a finished job to the scheduler (unless it runs again) and records it."""
+        # Hot path (every job): enums are compared with `is`, as hashing them runs Python code.
         tid = outcome.job.trial_id
         status = outcome.status
-        if status is JobStatus.INTERRUPTED:
-            decision, again = None, True
-        elif status is JobStatus.FAILED and self.retries.get(tid, 0) < self.max_retries:
+        again = False
+        if status is JobStatus.COMPLETED:
+            self.completed += 1
+        elif status is JobStatus.INTERRUPTED:
+            again = True
+        elif self.retries.get(tid, 0) < self.max_retries:  # FAILED, and runs again
             self.retries[tid] = self.retries.get(tid, 0) + 1
             self._note_failure(outcome, retried=True)
-            decision, again = None, True
+            again = True
         else:
-            if status is JobStatus.FAILED:
-                self._note_failure(outcome, retried=False)
-            else:
-                self.completed += 1
+            self._note_failure(outcome, retried=False)
+        if again:
+            decision = None
+        else:
             value = self.sign * outcome.value
             if not math.isfinite(value):
                 value = self._nonfinite(outcome)
-            decision, again = self.scheduler.on_result(self.issued.pop(tid), value), False
-        job_record = self.recorder.job_finished(outcome, decision, again=again)
-        stopped = self.scheduler.stopped_trials() if decision is not None else []
+            decision = self.scheduler.on_result(self.issued.pop(tid), value)
+        job_record = self.recorder.job_finished(outcome, decision, again)
+        stopped = self.scheduler.stopped_trials() if decision is not None else ()
         for stopped_id in stopped:
             self.recorder.trial_stopped(stopped_id)
         checkpoint = outcome.checkpoint if status is not JobStatus.FAILED else None
-        done = self.recorder.trial_finished(tid)
-        if record and self.store is not None:
-            blob = checkpoint
-            if blob is not None and not isinstance(blob, Blob):
-                blob = encode(blob)
-            self.store.job_finished(job_record, blob, trial_done=done, stopped=stopped)
-        elif self.store is None:
+        done = not again and (
+            status is JobStatus.FAILED
+            or decision is Decision.COMPLETE
+            or decision is Decision.STOP
+        )
+        if self.store is not None:
+            if record:
+                blob = checkpoint
+                if blob is not None and not isinstance(blob, Blob):
+                    blob = encode(blob)
+                self.store.job_finished(job_record, blob, trial_done=done, stopped=stopped)
+        elif checkpoint is not None or stopped or (done and self._checkpoints):
             self._keep_checkpoint(tid, checkpoint, outcome.resource, done, stopped)
         if again and status is not JobStatus.INTERRUPTED:
             self.rerun(tid)
         return job_record
 
     def _keep_checkpoint(
-        self, tid: int, checkpoint: Any, resource: int, done: bool, stopped: list[int]
+        self, tid: int, checkpoint: Any, resource: int, done: bool, stopped: Sequence[int]
     ) -> None:
         if done:
             self._checkpoints.pop(tid, None)

@@ -42,6 +42,7 @@ from rung._frozen import frozen
 from rung.errors import ConfigError
 from rung.space import Domain, loguniform, randint, uniform
 from rung.workloads._lenet import LeNet
+from rung.workloads._svm import l2_weight
 
 __all__ = [
     "MODELS",
@@ -278,7 +279,7 @@ def _build_svm(config: Mapping[str, Any], seed: int) -> nn.Module:
 
 def _svm_hinge(model, scores, targets, config, n_train) -> Tensor:
     """Mean multi-class hinge + ``|W|_2^2 / (2 C n K)`` (see the module's docstring)."""
-    l2 = 1 / (config["C"] * n_train * N_CLASSES)
+    l2 = l2_weight(config["C"], n_train, N_CLASSES)
     return F.multi_margin_loss(scores, targets) + _ElasticNet.apply(model.head.weight, 0.0, l2)
 
 
