@@ -205,6 +205,8 @@ def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsy
     begin = time.monotonic()
     while len(ended()) < 4 and process.poll() is None and time.monotonic() - begin < 120:
         time.sleep(0.05)
+    assert main(["show", str(out)]) == 0  # reads the running experiment, blocking nothing
+    assert "running or interrupted" in capsys.readouterr().out
     process.send_signal(signal.SIGKILL)
     process.wait()
     before = ended()
