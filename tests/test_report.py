@@ -4,20 +4,22 @@ import json
 import pytest
 
 import rung
+from rung.api import build_tuner
 from rung.errors import StoreError
 from rung.progress import ProgressPrinter
 from rung.report import (
     CSV_FILE,
     JOBS_FILE,
     RESULTS_FILE,
-    ExperimentWriter,
     format_summary,
     load_experiment,
     write_results,
 )
 from rung.result import JobRecord
+from rung.store import read_experiment
 from rung.types import Decision, JobStatus, Report
 from rung.workloads.synthetic import TOY, MultiFidelity
+from tests.legacy import LegacyWriter
 
 SETTINGS = {
     "model": "toy",
@@ -34,34 +36,38 @@ SETTINGS = {
 }
 
 
-def run_into(directory, **kwargs):
+def run_into(directory, legacy=False):
+    """A small ASHA run recorded in ``directory`` (in the store, or the old JSON files)."""
     mf = MultiFidelity(TOY, max_resource=9)
-    writer = ExperimentWriter(directory, SETTINGS)
-    result = rung.tune(
+    writer = LegacyWriter(directory, SETTINGS) if legacy else None
+    tuner = build_tuner(
         mf.iterative,
         mf.space,
         scheduler="asha",
         max_resource=9,
         eta=3,
-        max_trials=20,
         seed=0,
-        callbacks=[writer],
-        **kwargs,
+        callbacks=[writer] if legacy else [],
+        directory=None if legacy else directory,
     )
-    writer.close()
+    tuner.settings = SETTINGS
+    result = tuner.run(max_trials=20)
+    if writer is not None:
+        writer.close()
     return result
 
 
-def test_a_run_reads_back_with_the_same_best_and_counts(tmp_path):
-    result = run_into(tmp_path / "exp")
-    experiment = load_experiment(tmp_path / "exp")
+@pytest.mark.parametrize("legacy", [False, True])
+def test_a_run_reads_back_with_the_same_best_and_counts(tmp_path, legacy):
+    result = run_into(tmp_path / "exp", legacy)
+    experiment = read_experiment(tmp_path / "exp")
     summary = experiment.summary
     assert summary["best_value"] == pytest.approx(result.best_value)
     assert summary["best_config"] == pytest.approx(result.best_config)
     assert summary["jobs"] == result.n_jobs and summary["trials"] == result.n_trials
     assert summary["epochs"] == result.total_resource
     assert summary["jobs_per_rung"] == result.rung_counts()
-    assert not experiment.finished
+    assert experiment.finished is not legacy  # the store knows the run ended
     write_results(experiment)
     assert (
         json.loads((tmp_path / "exp" / RESULTS_FILE).read_text())["summary"]["jobs"]
@@ -70,20 +76,20 @@ def test_a_run_reads_back_with_the_same_best_and_counts(tmp_path):
     rows = (tmp_path / "exp" / CSV_FILE).read_text().splitlines()
     assert rows[0].startswith("job,trial_id,x,resource_from,rung,value")
     assert len(rows) == result.n_jobs + 1
-    text = format_summary(load_experiment(tmp_path / "exp"))
+    text = format_summary(read_experiment(tmp_path / "exp"))
     assert "best value" in text and "jobs per rung" in text and "finished" in text
 
 
-def test_a_directory_holding_an_experiment_is_refused_and_left_unchanged(tmp_path):
-    run_into(tmp_path / "exp")
+def test_an_old_directory_is_not_overwritten_by_a_new_run(tmp_path):
+    run_into(tmp_path / "exp", legacy=True)
     before = (tmp_path / "exp" / JOBS_FILE).read_text()
     with pytest.raises(StoreError, match="already holds an experiment"):
-        ExperimentWriter(tmp_path / "exp", SETTINGS)
+        run_into(tmp_path / "exp")
     assert (tmp_path / "exp" / JOBS_FILE).read_text() == before
 
 
-def test_a_running_experiment_with_a_half_written_line_still_reads(tmp_path):
-    run_into(tmp_path / "exp")
+def test_an_old_running_experiment_with_a_half_written_line_still_reads(tmp_path):
+    run_into(tmp_path / "exp", legacy=True)
     with open(tmp_path / "exp" / JOBS_FILE, "a") as handle:
         handle.write('{"job": 999, "trial')
     experiment = load_experiment(tmp_path / "exp")
@@ -96,10 +102,11 @@ def test_not_an_experiment_directory(tmp_path):
 
 
 def test_failed_jobs_and_nan_are_written_as_null(tmp_path):
-    writer = ExperimentWriter(tmp_path / "exp", SETTINGS)
-    rung.tune(lambda c: 1 / 0, {"x": rung.uniform(0, 1)}, max_trials=2, callbacks=[writer])
-    writer.close()
-    jobs = load_experiment(tmp_path / "exp").jobs
+    tuner = build_tuner(lambda c: 1 / 0, {"x": rung.uniform(0, 1)}, directory=tmp_path / "exp")
+    tuner.run(max_trials=2)
+    experiment = read_experiment(tmp_path / "exp")
+    write_results(experiment)
+    jobs = json.loads((tmp_path / "exp" / RESULTS_FILE).read_text())["jobs"]
     assert [j["value"] for j in jobs] == [None] * 4  # two trials, each retried once
     assert all("ZeroDivisionError" in j["error"] for j in jobs)
 

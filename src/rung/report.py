@@ -1,13 +1,11 @@
-"""An experiment directory: what a run writes as it goes, and summaries read back from it.
+"""Summaries of an experiment, and the files written at its end.
 
-Layout of ``--out DIR``:
-
-* ``experiment.json``: the settings, written when the run starts.
-* ``jobs.jsonl``: one JSON line per finished job (trial, config, rung, value, reports,
-  times, worker), appended and flushed as each job ends, so a running experiment can be
-  read (``rung show``) and nothing finished is lost if the run is killed.
-* ``results.json`` and ``jobs.csv``: the whole run, written at the end.
-* ``final.json``: the final model's accuracies; ``*.png``: plots.
+An experiment is read from its store (:func:`rung.store.read_experiment`) as an
+:class:`Experiment`: settings, one dict per job (:func:`job_to_dict`), the final model.
+:func:`summarize` and :func:`format_summary` give what ``rung tune`` prints at the end
+and ``rung show`` prints at any time; :func:`write_results` writes ``results.json`` and
+``jobs.csv``. Directories written by rung before its store (``experiment.json`` and
+``jobs.jsonl``) are still read, by :func:`load_experiment`.
 """
 
 from __future__ import annotations
@@ -16,15 +14,14 @@ import csv
 import json
 import math
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from rung.errors import StoreError
 from rung.result import JobRecord
 
-__all__ = ["Experiment", "ExperimentWriter", "format_summary", "load_experiment"]
+__all__ = ["Experiment", "format_summary", "load_experiment", "summarize", "write_results"]
 
 SETTINGS_FILE = "experiment.json"
 JOBS_FILE = "jobs.jsonl"
@@ -63,47 +60,6 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-class ExperimentWriter:
-    """A tuner callback that appends every finished job to ``DIR/jobs.jsonl``.
-
-    Args:
-        directory: The experiment directory (created if missing).
-        settings: What the run was asked to do, written to ``experiment.json``.
-
-    Raises:
-        StoreError: the directory already holds another experiment, or cannot be written.
-    """
-
-    def __init__(self, directory: str | os.PathLike[str], settings: Mapping[str, Any]) -> None:
-        self.directory = Path(directory)
-        if (self.directory / JOBS_FILE).exists() or (self.directory / SETTINGS_FILE).exists():
-            raise StoreError(
-                f"The output directory {str(self.directory)!r} already holds an experiment; "
-                "choose another --out or remove it."
-            )
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomic(self.directory / SETTINGS_FILE, json.dumps(dict(settings), indent=2))
-            self._jobs: IO[str] | None = open(self.directory / JOBS_FILE, "a")  # noqa: SIM115
-        except OSError as err:
-            raise StoreError(f"Cannot write to {str(self.directory)!r}: {err}") from err
-
-    def __call__(self, job: JobRecord, best_value: float) -> None:
-        if self._jobs is None:
-            return
-        self._jobs.write(json.dumps(job_to_dict(job)) + "\n")
-        self._jobs.flush()
-
-    def close(self) -> None:
-        if self._jobs is not None:
-            self._jobs.close()
-            self._jobs = None
-
-    def write_final(self, final: Mapping[str, Any]) -> None:
-        """Writes the final model's figures to ``final.json``."""
-        _write_atomic(self.directory / FINAL_FILE, json.dumps(dict(final), indent=2))
 
 
 @dataclass

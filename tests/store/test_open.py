@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from rung.errors import StoreError
-from rung.report import ExperimentWriter
 from rung.store import ExperimentStore
+from tests.legacy import LegacyWriter
 from tests.store.records import SETTINGS, blob, make_job, record, snapshot
 
 
@@ -64,7 +64,7 @@ def test_open_refuses_a_missing_or_empty_directory(tmp_path):
 
 
 def test_open_refuses_an_older_rungs_json_directory(tmp_path):
-    ExperimentWriter(tmp_path, SETTINGS).close()
+    LegacyWriter(tmp_path, SETTINGS).close()
     with pytest.raises(StoreError, match="written by an older rung .* cannot be resumed; `rung"):
         ExperimentStore.open(tmp_path)
 

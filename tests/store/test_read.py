@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-from rung.report import ExperimentWriter, format_summary, load_experiment, summarize
+from rung.report import format_summary, load_experiment, summarize
 from rung.store import ExperimentStore, read_experiment
 from rung.types import Decision, JobStatus
+from tests.legacy import LegacyWriter
 from tests.store.records import SETTINGS, blob, make_job, record
 
 FULL_SETTINGS = {
@@ -48,7 +49,7 @@ def some_jobs():
 
 def test_jobs_and_summary_match_the_json_lines_directory(tmp_path):
     jobs = some_jobs()
-    writer = ExperimentWriter(tmp_path / "old", FULL_SETTINGS)
+    writer = LegacyWriter(tmp_path / "old", FULL_SETTINGS)
     for job in jobs:
         writer(job, 0.0)
     writer.close()
@@ -89,7 +90,7 @@ def test_finished_means_a_run_finished_after_the_last_start_or_resume(tmp_path):
 
 
 def test_an_older_rungs_directory_is_still_read(tmp_path):
-    writer = ExperimentWriter(tmp_path, FULL_SETTINGS)
+    writer = LegacyWriter(tmp_path, FULL_SETTINGS)
     for job in some_jobs():
         writer(job, 0.0)
     writer.close()
