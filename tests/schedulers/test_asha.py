@@ -15,44 +15,19 @@ from rung.searchers import RandomSearcher
 from rung.space import choice, uniform
 from rung.types import Decision, Job
 from tests.schedulers.asha_reference import ReferenceASHA
+from tests.schedulers.async_runs import (
+    FINISH,
+    GET,
+    GET_NO_NEW,
+    fidelities,
+    runs,
+    searcher,
+)
 
 NAN, INF = math.nan, math.inf
 
 
 # --- Reference: Algorithm 2, written out with plain lists (no rung.schedulers.rungs). ---
-
-
-def searcher(seed: int = 0) -> RandomSearcher:
-    return RandomSearcher({"x": uniform(0, 1)}, seed=seed)
-
-
-values = st.one_of(
-    st.sampled_from([0.0, 1.0, 2.0, NAN, INF, -INF]),  # ties and non-finite values
-    st.floats(-5, 5, allow_nan=False),
-)
-
-
-# A random asynchronous run: each step finishes a running job (the one at ``pick`` modulo
-# how many run, with ``value``) or asks for a job (with or without new trials). Up to
-# ``workers`` jobs run at once and finish out of order. Values come from a small pool so
-# that ties are common; two random bytes code each step, which keeps hypothesis fast.
-FINISH, GET, GET_NO_NEW = 0, 1, 2
-KINDS = (FINISH, FINISH, GET, GET, GET_NO_NEW)
-
-
-@st.composite
-def runs(draw) -> list[tuple[int, int, float]]:
-    pool = draw(st.lists(values, min_size=1, max_size=10), label="values")
-    raw = draw(st.binary(min_size=80, max_size=320), label="steps")  # two bytes a step
-    codes = [int.from_bytes(raw[i : i + 2], "little") for i in range(0, len(raw) - 1, 2)]
-    return [(KINDS[c % 5], (c // 5) % 32, pool[(c // 160) % len(pool)]) for c in codes]
-
-
-@st.composite
-def fidelities(draw) -> tuple[int, int, int]:
-    eta = draw(st.sampled_from([2, 3, 4]))
-    r = draw(st.integers(1, 4))
-    return r, draw(st.integers(r, r * eta**3)), eta
 
 
 def steps(run, running: list, workers: int = 6):

@@ -14,9 +14,10 @@ from scipy import stats
 from rung.errors import ConfigError
 from rung.schedulers.async_hyperband import AsyncHyperband
 from rung.searchers import RandomSearcher
-from rung.space import choice, uniform
+from rung.space import choice
 from rung.types import Decision, Job
 from tests.schedulers.asha_reference import ReferenceASHA
+from tests.schedulers.async_runs import FINISH, GET_NO_NEW, fidelities, runs, searcher
 
 NAN, INF = math.nan, math.inf
 
@@ -45,35 +46,13 @@ class ReferenceAsyncHyperband:
         return None if best is None else best[1:]
 
 
-def searcher(seed: int = 0) -> RandomSearcher:
-    return RandomSearcher({"x": uniform(0, 1)}, seed=seed)
-
-
-values = st.one_of(
-    st.sampled_from([0.0, 1.0, 2.0, NAN, INF, -INF]), st.floats(-5, 5, allow_nan=False)
-)
-FINISH, GET, GET_NO_NEW = 0, 1, 2
-KINDS = (FINISH, FINISH, GET, GET, GET_NO_NEW)
-
-
-@st.composite
-def runs(draw) -> list[tuple[int, int, float]]:
-    """Steps of an asynchronous run (see test_asha.py): (kind, pick, value), two bytes a step."""
-    pool = draw(st.lists(values, min_size=1, max_size=10), label="values")
-    raw = draw(st.binary(min_size=80, max_size=400), label="steps")
-    codes = [int.from_bytes(raw[i : i + 2], "little") for i in range(0, len(raw) - 1, 2)]
-    return [(KINDS[c % 5], (c // 5) % 32, pool[(c // 160) % len(pool)]) for c in codes]
-
-
-@st.composite
-def fidelities(draw) -> tuple[int, int, int]:
-    eta = draw(st.sampled_from([2, 3, 4]))
-    r = draw(st.integers(1, 4))
-    return r, draw(st.integers(r, r * eta**3)), eta
-
-
 @settings(max_examples=100)
-@given(fidelity=fidelities(), workers=st.integers(1, 8), seed=st.integers(0, 2**16), run=runs())
+@given(
+    fidelity=fidelities(),
+    workers=st.integers(1, 8),
+    seed=st.integers(0, 2**16),
+    run=runs(max_steps=200),
+)
 def test_matches_algorithm_2_in_every_bracket(fidelity, workers, seed, run):
     r, R, eta = fidelity
     hyperband = AsyncHyperband(searcher(), r, R, eta, seed=seed)
