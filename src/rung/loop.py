@@ -156,9 +156,7 @@ class RunLoop:
             self.recorder.trial_stopped(stopped_id)
         checkpoint = outcome.checkpoint if status is not JobStatus.FAILED else None
         done = not again and (
-            status is JobStatus.FAILED
-            or decision is Decision.COMPLETE
-            or decision is Decision.STOP
+            status is JobStatus.FAILED or decision is Decision.COMPLETE or decision is Decision.STOP
         )
         if self.store is not None:
             if record:
