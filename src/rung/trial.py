@@ -184,32 +184,10 @@ def execute(
         try:
             value = _as_value(objective(_config_for(task)))
         except Exception:  # the objective's own failure is recorded, the run goes on
-            return Outcome(
-                job,
-                JobStatus.FAILED,
-                (),
-                math.nan,
-                job.resource_from,
-                None,
-                traceback.format_exc(),
-                start,
-                clock(),
-                worker,
-            )
+            return Outcome.failed(job, traceback.format_exc(), start, clock(), worker)
         end = clock()
         if task.timeout is not None and end - start > task.timeout:
-            return Outcome(
-                job,
-                JobStatus.FAILED,
-                (),
-                math.nan,
-                job.resource_from,
-                None,
-                timeout_message(task.timeout),
-                start,
-                end,
-                worker,
-            )
+            return Outcome.failed(job, timeout_message(task.timeout), start, end, worker)
         report = Report(job.resource_to, value, end)
         return Outcome(
             job,

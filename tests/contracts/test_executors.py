@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 import rung
-from rung.executors import Executor, InlineExecutor, Outcome, Task
+from rung.executors import Executor, InlineExecutor, Outcome
 from rung.executors.processes import ProcessExecutor
-from rung.types import Job, JobStatus
+from rung.types import JobStatus
+from tests.executors.jobs import run_all, task
 
 
 def behave(config: dict[str, Any], trial: Any = None) -> float | None:
@@ -67,24 +68,6 @@ def executor(request: pytest.FixtureRequest) -> Iterator[Executor]:
     executor.start(behave, lambda: time.perf_counter() - origin)
     yield executor
     executor.close()
-
-
-def task(trial_id: int, config: dict[str, Any], resource: tuple[int, int] = (0, 1), **kw) -> Task:
-    return Task(Job(trial_id, config, *resource), seed=trial_id, **kw)
-
-
-def run_all(executor: Executor, tasks: list[Task]) -> list[Outcome]:
-    """Submits the tasks, at most ``workers`` at a time; outcomes in completion order."""
-    pending, outcomes, running = list(tasks), [], 0
-    while pending or running:
-        while pending and running < executor.workers:
-            executor.submit(pending.pop(0))
-            running += 1
-        done = executor.wait()
-        assert done, "wait() returned nothing while tasks were running"
-        outcomes += done
-        running -= len(done)
-    return outcomes
 
 
 def test_runs_a_function_of_the_config(executor: Executor) -> None:

@@ -24,9 +24,10 @@ import rung  # noqa: E402
 import rung.executors.dask  # noqa: E402
 from rung.errors import ConfigError  # noqa: E402
 from rung.executors._codec import Blob, decode  # noqa: E402
-from rung.executors.base import Outcome, Task  # noqa: E402
+from rung.executors.base import Outcome  # noqa: E402
 from rung.executors.dask import DaskExecutor  # noqa: E402
-from rung.types import Job, JobStatus  # noqa: E402
+from rung.types import JobStatus  # noqa: E402
+from tests.executors.jobs import run_all, task  # noqa: E402
 
 _LOADS: dict[str, int] = {}
 
@@ -104,24 +105,6 @@ def restart(executor: DaskExecutor, objective: Any) -> DaskExecutor:
     executor.close()
     executor.start(objective, time.perf_counter)
     return executor
-
-
-def task(trial_id: int, config: dict[str, Any], resource: tuple[int, int] = (0, 1), **kw) -> Task:
-    return Task(Job(trial_id, config, *resource), seed=trial_id, **kw)
-
-
-def run_all(executor: DaskExecutor, tasks: list[Task]) -> list[Outcome]:
-    """Submits the tasks, at most ``workers`` at a time; outcomes in completion order."""
-    pending, outcomes, running = list(tasks), [], 0
-    while pending or running:
-        while pending and running < executor.workers:
-            executor.submit(pending.pop(0))
-            running += 1
-        done = executor.wait()
-        assert done, "wait() returned nothing while tasks were running"
-        outcomes += done
-        running -= len(done)
-    return outcomes
 
 
 def test_arguments_are_checked() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -11,16 +10,12 @@ from typing import Any
 from rung.executors._codec import Blob, CheckpointError, decode, encode
 from rung.executors.base import Outcome, Task
 from rung.trial import execute
-from rung.types import JobStatus
 
 __all__ = ["failed_outcome", "run_task"]
 
 
 def failed_outcome(task: Task, error: str, start: float, end: float, worker: int) -> Outcome:
-    job = task.job
-    return Outcome(
-        job, JobStatus.FAILED, (), math.nan, job.resource_from, None, error, start, end, worker
-    )
+    return Outcome.failed(task.job, error, start, end, worker)
 
 
 def run_task(

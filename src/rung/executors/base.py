@@ -7,6 +7,7 @@ dataclass, so it can travel between processes.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -70,6 +71,13 @@ class Outcome:
     start: float
     end: float
     worker: int = 0
+
+    @classmethod
+    def failed(cls, job: Job, error: str, start: float, end: float, worker: int = 0) -> Outcome:
+        """A job that failed before reporting anything (``error``: its traceback or reason)."""
+        return cls(
+            job, JobStatus.FAILED, (), math.nan, job.resource_from, None, error, start, end, worker
+        )
 
 
 class Executor(ABC):

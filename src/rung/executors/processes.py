@@ -28,7 +28,6 @@ from rung.errors import ConfigError
 from rung.executors._remote import run_task
 from rung.executors.base import Executor, Outcome, Task
 from rung.trial import timeout_message
-from rung.types import JobStatus
 
 __all__ = ["ProcessExecutor"]
 
@@ -284,19 +283,7 @@ class ProcessExecutor(Executor):
         # its pipe, behind the ready message.
         self._pool[worker.slot] = self._spawn(worker.slot)
         now = self._clock() if self._clock is not None else worker.submitted
-        job = task.job
-        return Outcome(
-            job,
-            JobStatus.FAILED,
-            (),
-            float("nan"),
-            job.resource_from,
-            None,
-            error,
-            worker.submitted,
-            now,
-            worker.slot,
-        )
+        return Outcome.failed(task.job, error, worker.submitted, now, worker.slot)
 
     def close(self) -> None:
         """Tells idle workers to exit and ends busy ones (a run cut short)."""
