@@ -8,7 +8,8 @@ validation pass (12,000 images) of
   models as plain ``nn.Sequential`` stacks (the SVM's random Fourier features computed
   for every batch), losses and penalties through autograd, ``torch.optim.SGD``;
 * **rung**: :mod:`rung.workloads.trainer` (in-memory tensors, index-sliced batches, fused
-  LeNet blocks, large evaluation batches, SVM features computed once per job),
+  LeNet blocks, large evaluation batches, SVM features computed once per job and its
+  steps in closed form),
 
 in the same run, alternating epochs of the two so that both see the same machine load
 (the best of ``--repeats`` epochs is reported, as the least disturbed). Per-trial set-up

@@ -10,6 +10,7 @@ from torch import nn  # noqa: E402
 
 from rung.errors import ConfigError  # noqa: E402
 from rung.space import Space  # noqa: E402
+from rung.workloads._svm import hinge_l2_sgd_step, l2_weight  # noqa: E402
 from rung.workloads.models import MODELS, LeNet, RandomFourierClassifier, get_model  # noqa: E402
 
 SMALL = {"svm": {"n_components": 64}}  # keeps the SVM's random features cheap
@@ -148,6 +149,30 @@ def test_svm_loss_is_hinge_plus_l2_over_2_c_n_k_by_hand():
         model.head.weight.grad.double(), w / (0.5 * n_train * 10), rtol=1e-5, atol=1e-9
     )
     assert model.head.bias.grad is None  # the bias is not penalized, and scores were given
+
+
+@pytest.mark.parametrize("batch", [1, 37])
+def test_svm_closed_form_step_equals_autograd_loss_and_sgd_step(batch):
+    spec = get_model("svm")
+    config = spec.resolve({"C": 0.5, "n_components": 64, "learning_rate": 0.3})
+    model = spec.build(config, seed=0)
+    g = torch.Generator().manual_seed(4)
+    with torch.no_grad():  # margins of both signs: some classes active, some not
+        model.head.weight.copy_(torch.randn(10, 64, generator=g))
+        model.head.bias.copy_(torch.randn(10, generator=g))
+    reference = spec.build(config, seed=0)
+    reference.load_state_dict(model.state_dict())
+    z, y, n_train = torch.randn(batch, 64, generator=g), labels(batch, seed=batch), 300
+    loss = spec.loss(reference, reference.classify(z), y, config, n_train)
+    loss.backward()
+    torch.optim.SGD(reference.parameters(), lr=0.3).step()
+
+    l2 = l2_weight(0.5, n_train, 10)
+    closed = hinge_l2_sgd_step(model.head, z, y, l2, lr=0.3, with_loss=True)
+    assert closed.item() == pytest.approx(loss.item(), rel=1e-6)
+    for p, q in zip(model.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+    assert hinge_l2_sgd_step(model.head, z, y, l2, lr=0.3, with_loss=False) is None
 
 
 def test_random_fourier_features_approximate_the_rbf_kernel():

@@ -13,10 +13,10 @@ for a batch of ``B`` feature rows ``Z`` (B, D), scores ``s = Z W^T + b`` (B, K),
 classes: the same values as autograd's (``multi_margin_loss``'s own backward counts a
 margin exactly 0 as inactive too), up to float rounding.
 
-Speed (CPU, 2 threads, batch 256, D = 2,000). Through autograd (the loss, the penalty, the
-graph and its backward) a step cost ~1.9 ms, of which the products and the batch's
-gather are ~0.8 ms; by hand it is ~0.9 ms, and the batch is gathered into one reused
-buffer (a fresh 2 MB tensor per step is fresh pages to fault in).
+Speed (CPU, 2 threads, batch 256, D = 2,000; 188 steps per epoch of 48,000 images,
+measured alternately in one run): through autograd (loss, penalty, graph, backward and
+``optimizer.step()``) an epoch took 0.32 s, in closed form 0.22 s. Most of what is left
+is the batch's gather (2 MB, into one reused buffer) and the two products with it.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ own; missing keys take :attr:`ModelSpec.defaults`, unknown keys are an error.
 Speed (CPU, 2 threads, batch 256; ``benchmarks/train_speed.py``). LeNet's convolution
 blocks are fused (:mod:`rung.workloads._lenet`, where its timings are). The linear models'
 steps are mostly per-operation overhead: their products run as ``W x^T`` (:func:`_linear`)
-and their penalties as one autograd node (:class:`_ElasticNet`).
+and their penalties as one autograd node (:class:`_ElasticNet`); the SVM's trainer skips
+autograd altogether (:mod:`rung.workloads._svm`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ every trial; here the data set is loaded once per process
 tensors, in an order drawn per epoch from ``(seed, epoch)``: a resumed job draws the same
 orders as an uninterrupted one, so it reaches exactly the same weights. Evaluation runs
 in large batches under ``torch.inference_mode``. The SVM's fixed random features are
-computed once per job for the whole data set, and only its linear head is trained.
+computed once per job for the whole data set, and only its linear head is trained, by
+SGD steps whose gradients are taken in closed form (:mod:`rung.workloads._svm`).
 
 * :class:`FashionMNISTObjective`: ``f(config, trial)`` for :func:`rung.tune`; trains epoch
   by epoch from ``trial.resource_from`` to ``trial.resource_to`` and reports the
@@ -161,7 +162,7 @@ class _Run:
     def train_epoch(self) -> bool:
         """Trains one epoch; False (and ``diverged`` set) if the loss became NaN or inf."""
         self.epoch += 1
-        x, y = self.x["train"], self.y["train"]
+        x = self.x["train"]
         n, batch_size = len(x), self.config["batch_size"]
         generator = torch.Generator().manual_seed(derive_seed(self.seed, self.epoch))
         order = torch.randperm(n, generator=generator).to(x.device)
@@ -206,7 +207,10 @@ class _Run:
         x, y = self.x["train"], self.y["train"]
         head: Any = self.model.head
         l2 = l2_weight(self.config["C"], self.n_train, head.out_features)
-        lr = self.optimizer.param_groups[0]["lr"]
+        group = self.optimizer.param_groups[0]
+        if group["momentum"] or group["weight_decay"] or group["nesterov"]:  # the step omits these
+            raise RuntimeError("The SVM's closed-form step makes plain SGD updates only.")
+        lr = group["lr"]
         buffer = x.new_empty(min(self.config["batch_size"], len(x)), x.shape[1])
 
         def step(index: Tensor, with_loss: bool) -> Tensor | None:
