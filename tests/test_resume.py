@@ -227,3 +227,21 @@ def test_a_killed_driver_resumes_without_losing_or_repeating_a_job(
     assert leftovers == []
     experiment = read_experiment(directory)
     assert experiment.finished and experiment.summary["jobs"] == result.n_jobs
+
+
+class Opaque:
+    """A checkpoint the store cannot hold safely."""
+
+
+def test_a_checkpoint_the_store_cannot_hold_fails_its_job_with_the_reason(tmp_path: Path) -> None:
+    def objective(config: dict[str, Any], trial: Any) -> None:
+        trial.report(trial.resource_to, config["x1"], checkpoint=Opaque())
+
+    searcher = rung.RandomSearcher(crash_driver.FUNCTION.space, seed=0)
+    tuner_ = rung.Tuner(
+        objective, rung.FIFO(searcher, max_resource=3), directory=tmp_path / "run", max_retries=0
+    )
+    with pytest.raises(rung.TrialFailed, match="(?s)CheckpointError.*Opaque"):
+        tuner_.run(max_trials=10)
+    experiment = read_experiment(tmp_path / "run")
+    assert experiment.jobs and all(j["status"] == "FAILED" for j in experiment.jobs)

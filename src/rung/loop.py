@@ -12,14 +12,16 @@ its result as of the job it issued (:attr:`RunLoop.issued`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
+import traceback
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 from rung._random import SeedDeriver
-from rung.executors._codec import Blob, encode
+from rung.executors._codec import Blob, CheckpointError, encode
 from rung.executors.base import Outcome, Task
 from rung.records import RunRecorder
 from rung.result import JobRecord
@@ -130,6 +132,8 @@ class RunLoop:
     def finish(self, outcome: Outcome, record: bool = True) -> JobRecord:
         """Hands a finished job to the scheduler (unless it runs again) and records it."""
         # Hot path (every job): enums are compared with `is`, as hashing them runs Python code.
+        if record and self.store is not None and outcome.checkpoint is not None:
+            outcome = self._encoded(outcome)
         tid = outcome.job.trial_id
         status = outcome.status
         again = False
@@ -160,15 +164,25 @@ class RunLoop:
         )
         if self.store is not None:
             if record:
-                blob = checkpoint
-                if blob is not None and not isinstance(blob, Blob):
-                    blob = encode(blob)
-                self.store.job_finished(job_record, blob, trial_done=done, stopped=stopped)
+                self.store.job_finished(job_record, checkpoint, trial_done=done, stopped=stopped)
         elif checkpoint is not None or stopped or (done and self._checkpoints):
             self._keep_checkpoint(tid, checkpoint, outcome.resource, done, stopped)
         if again and status is not JobStatus.INTERRUPTED:
             self.rerun(tid)
         return job_record
+
+    @staticmethod
+    def _encoded(outcome: Outcome) -> Outcome:
+        """The outcome with its checkpoint as bytes for the store; failed if it cannot be
+        stored safely (as a remote worker fails such a job)."""
+        if isinstance(outcome.checkpoint, Blob):
+            return outcome
+        try:
+            return dataclasses.replace(outcome, checkpoint=encode(outcome.checkpoint))
+        except CheckpointError:
+            return Outcome.failed(
+                outcome.job, traceback.format_exc(), outcome.start, outcome.end, outcome.worker
+            )
 
     def _keep_checkpoint(
         self, tid: int, checkpoint: Any, resource: int, done: bool, stopped: Sequence[int]
