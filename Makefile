@@ -29,11 +29,13 @@ lint: $(STAMP)
 
 # The main job: ASHA with random search on LeNet for a few minutes, then the final model.
 # The space file keeps the search where LeNet learns within an epoch (see its comment).
+# Two one-thread workers train 1.9x the epochs of one, and 1.2x one two-thread worker.
 DEMO_BUDGET ?= 180
+DEMO_WORKERS ?= 2
 demo: $(STAMP)
 	$(BIN)/rung tune --model lenet --searcher random --scheduler asha \
 		--space examples/spaces/lenet.toml --time-budget $(DEMO_BUDGET) \
-		--min-epochs 1 --max-epochs 9 --eta 3 \
+		--min-epochs 1 --max-epochs 9 --eta 3 --workers $(DEMO_WORKERS) --threads 1 \
 		--out runs/demo-$$(date +%Y%m%d-%H%M%S)
 
 bench: $(STAMP)
