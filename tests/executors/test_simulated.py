@@ -99,6 +99,17 @@ def test_a_job_past_its_deadline_stops_at_its_next_epoch_interrupted():
     assert completed.status is JobStatus.COMPLETED and completed.resource == 4
 
 
+def test_a_job_past_its_timeout_fails_when_a_real_one_would_be_stopped():
+    executor = started()
+    job = Job(0, {"x": 0.5}, 0, 10)
+    executor.submit(Task(job, seed=0, iterative=True, timeout=3.5))
+    executor.submit(task(1, 3))  # within the timeout: unaffected by another job's
+    failed, completed = sorted(executor.wait() + executor.wait(), key=lambda o: o.job.trial_id)
+    assert failed.status is JobStatus.FAILED and "timeout of 3.5 s" in failed.error
+    assert (failed.resource, failed.end) == (3, 3.5)  # stopped in the middle of epoch 4
+    assert completed.status is JobStatus.COMPLETED
+
+
 def test_an_objective_that_raises_gives_a_failed_outcome_with_its_traceback():
     def breaks_at_epoch_3(config, resource):
         if resource == 3:

@@ -37,6 +37,7 @@ from typing import Any
 
 from rung.errors import ConfigError
 from rung.executors.base import Executor, Outcome, Task
+from rung.trial import timeout_message
 from rung.types import JobStatus, Report
 
 __all__ = ["SimulatedExecutor", "SimulatedObjective"]
@@ -212,7 +213,7 @@ class SimulatedExecutor(Executor):
 def _simulate(objective: SimulatedObjective, task: Task, start: float, worker: int) -> Outcome:
     """The whole job, epoch by epoch, on the tuner's clock starting at ``start``."""
     job = task.job
-    deadline = task.deadline
+    deadline, timeout = task.deadline, task.timeout
     reports: list[Report] = []
     now = start
     status, error = JobStatus.COMPLETED, None
@@ -220,6 +221,11 @@ def _simulate(objective: SimulatedObjective, task: Task, start: float, worker: i
     try:
         for resource in range(job.resource_from + 1, job.resource_to + 1):
             value, seconds = _epoch(objective, config, resource)
+            if timeout is not None and now + seconds - start > timeout:
+                # A real worker would be stopped at the timeout, in the middle of this epoch.
+                status, error = JobStatus.FAILED, timeout_message(timeout)
+                now = start + timeout
+                break
             now += seconds
             reports.append(Report(resource, value, now))
             if resource < job.resource_to and deadline is not None and now >= deadline:
