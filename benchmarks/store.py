@@ -9,14 +9,14 @@ the ratio of each to rung's default.
 
 rung is measured these ways:
 
-* default (``synchronous=NORMAL``): nothing committed is lost if the process is killed;
-  a power cut may lose the last few commits (never consistency);
+* default: every job's end is flushed (one flush of the write-ahead log per job), so
+  nothing finished is lost, even to a power cut; a job's start is not flushed;
 * ``durable=True`` (``synchronous=FULL``): every commit is flushed, so each job pays two
   flushes of the write-ahead log;
 * with a 500 KB checkpoint per job (written to a temporary file, flushed, renamed, its
   folder flushed, before the commit): once for new trials (nothing removed), once
-  replacing the trial's previous checkpoint (then the commit is flushed too, and the old
-  file is removed by a background thread). Back to back, the removals compete with the
+  replacing the trial's previous checkpoint (the old file is removed by a background
+  thread once the commit is flushed). Back to back, the removals compete with the
   next job's flushes for the disk; 10 ms apart (not counted), as when jobs take time to
   run, they do not. The flushes dominate, and their cost is the disk's;
 * the latter with ``durable=True``.
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ckpt = "rung store + 500 KB checkpoint"
     runs = [
-        ("rung store (default, synchronous=NORMAL)", n_jobs, rung(n_jobs)),
+        ("rung store (default: each job's end flushed)", n_jobs, rung(n_jobs)),
         ("rung store, durable=True (synchronous=FULL)", n_jobs, rung(n_jobs, durable=True)),
         (
             f"{ckpt}, new trials (nothing removed)",

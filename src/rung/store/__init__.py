@@ -25,19 +25,17 @@ commit) are swept by the next writable open. Checkpoints are read back as bytes
 (:class:`~rung.executors._codec.Blob`) and decoded only by the restricted unpickler of
 :mod:`rung.executors._codec`, which builds containers, arrays and tensors, nothing else.
 
-Durability. By default the database runs with ``synchronous=NORMAL``: a commit is
-written to the write-ahead log but not flushed, so a killed process (``kill -9``, an
-out-of-memory kill, a crash) loses nothing committed, while a power cut or a kernel crash
-may lose the last commits (never the database's consistency): those jobs run again on
-resume. Commits after which files are removed (a checkpoint replaced, a finished trial's
-checkpoint dropped) are flushed anyway (``synchronous=FULL`` for that one commit), so a
-checkpoint the database refers to is never missing after a power cut. ``durable=True``
-flushes every commit: each job then pays two flushes of the log (one for its start, one
-for its end). ``python benchmarks/store.py`` measures the cost: on the development
-machine (2 cores, virtual disk whose flush takes ~0.1 ms) 0.12 ms per job by default,
-0.33 ms durable, against ~47 ms for Optuna's SQLite storage and ~3 ms for its journal
-file; a disk whose flush takes 10 ms makes a durable job cost ~20 ms. A job that leaves a
-500 KB checkpoint pays for the file's own flushes (~2-3 ms there) either way.
+Durability. The database runs with ``synchronous=NORMAL``, and every job's end is
+flushed to disk before :meth:`ExperimentStore.job_finished` returns (``synchronous=FULL``
+for that commit; it also makes the checkpoint files it replaces safe to remove): a killed
+process (``kill -9``, an out-of-memory kill) or a power cut loses nothing that finished.
+Other events (a job's start, a resume) are written to the log but not flushed: a power
+cut may lose the last of them, never the database's consistency, and such a job simply
+runs again. ``durable=True`` flushes every commit. ``python benchmarks/store.py``
+measures the cost: on the development machine (2 cores, a virtual disk whose flush takes
+~0.1 ms) about 0.2 ms per job, against ~50 ms for Optuna's SQLite storage and ~4 ms for
+its journal file; a disk whose flush takes 10 ms makes a job cost ~10 ms. A job that
+leaves a 500 KB checkpoint also pays for the file's own flushes (~2-3 ms there).
 
 Example::
 

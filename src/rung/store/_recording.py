@@ -162,7 +162,9 @@ class Recorder:
                 self._insert(db, EventKind.TRIAL_STOPPED, record.end, t, "{}")
 
         try:
-            self._transaction(action, body, flush=bool(dropped))
+            # flushed, so that nothing finished is lost even to a power cut (and the files
+            # removed below are no longer referred to by anything on disk)
+            self._transaction(action, body, flush=True)
         except BaseException:
             if name is not None:
                 self._files.remove([name])
