@@ -56,13 +56,9 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
 def _executor(workers: int, dask_address: str | None, threads: int | None) -> Any:
     from rung.executors.factory import make_executor
 
-    if dask_address is not None:
+    if dask_address is not None:  # one worker (the default) means: the cluster's threads
         return make_executor("dask", workers if workers > 1 else None, dask_address)
-    if workers == 1:
-        return make_executor("inline")
-    from rung.executors.processes import ProcessExecutor
-
-    return ProcessExecutor(workers, threads_per_worker=threads)
+    return make_executor(None, workers, threads_per_worker=threads)
 
 
 def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> Any:

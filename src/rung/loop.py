@@ -74,7 +74,7 @@ class RunLoop:
         self.submitted = 0
         self.completed = 0
         self.first_error: tuple[int, str] | None = None  # (trial, traceback)
-        self._checkpoints: dict[int, tuple[int, Any]] = {}  # without a store: trial -> state
+        self._checkpoints: dict[int, Any] = {}  # without a store: trial -> newest checkpoint
         self._warned_nonfinite = False
 
     # -- starting jobs -------------------------------------------------------------------
@@ -107,8 +107,7 @@ class RunLoop:
         if self.store is not None:
             checkpoint = self.store.checkpoint(tid)
         else:
-            kept = self._checkpoints.get(tid) if self._checkpoints else None
-            checkpoint = None if kept is None else kept[1]
+            checkpoint = self._checkpoints.get(tid) if self._checkpoints else None
         return Task(
             job,
             self.seeds[tid],
@@ -166,7 +165,7 @@ class RunLoop:
             if record:
                 self.store.job_finished(job_record, checkpoint, trial_done=done, stopped=stopped)
         elif checkpoint is not None or stopped or (done and self._checkpoints):
-            self._keep_checkpoint(tid, checkpoint, outcome.resource, done, stopped)
+            self._keep_checkpoint(tid, checkpoint, done, stopped)
         if again and status is not JobStatus.INTERRUPTED:
             self.rerun(tid)
         return job_record
@@ -185,12 +184,12 @@ class RunLoop:
             )
 
     def _keep_checkpoint(
-        self, tid: int, checkpoint: Any, resource: int, done: bool, stopped: Sequence[int]
+        self, tid: int, checkpoint: Any, done: bool, stopped: Sequence[int]
     ) -> None:
         if done:
             self._checkpoints.pop(tid, None)
         elif checkpoint is not None:
-            self._checkpoints[tid] = (resource, checkpoint)
+            self._checkpoints[tid] = checkpoint
         for stopped_id in stopped:
             self._checkpoints.pop(stopped_id, None)
 
@@ -212,11 +211,6 @@ class RunLoop:
                 outcome.value,
             )
         return math.nan
-
-    @property
-    def decisions_pending(self) -> bool:
-        """True while some issued job has not been handed back to the scheduler."""
-        return bool(self.issued)
 
     def requeue_unfinished(self) -> None:
         """After a replay: every issued job whose end was never recorded runs again."""

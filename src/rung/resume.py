@@ -13,6 +13,7 @@ libraries may round differently on another machine): the record is the truth.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -62,9 +63,8 @@ def _check_fingerprint(tuner: Tuner, settings: Mapping[str, Any], directory: Any
 
 
 def _jsonish(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_jsonish(v) for v in value]
-    if isinstance(value, list):
+    """``value`` as it reads back from JSON (tuples become lists, keys strings)."""
+    if isinstance(value, (tuple, list)):
         return [_jsonish(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): _jsonish(v) for k, v in value.items()}
@@ -79,7 +79,7 @@ def _mismatch(directory: Any, what: str) -> StoreError:
     )
 
 
-def _same_config(space: Any, a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+def _same_config(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     if set(a) != set(b):
         return False
     for name in a:
@@ -112,7 +112,7 @@ def _next_recorded_job(
     if job is None or (job.trial_id, job.resource_from, job.resource_to) != expected:
         got = None if job is None else (job.trial_id, job.resource_from, job.resource_to)
         raise _mismatch(directory, f"recorded job (trial, from, to) {expected}, now {got}")
-    if not _same_config(searcher.space, job.config, recorded_config):
+    if not _same_config(job.config, recorded_config):
         raise _mismatch(directory, f"trial {trial_id} has another configuration")
     return job
 
@@ -146,7 +146,7 @@ def replay(tuner: Tuner, loop: RunLoop, store: Any) -> float:
 
     directory = store.directory
     _check_fingerprint(tuner, store.settings, directory)
-    scheduler, recorder = loop.scheduler, loop.recorder
+    scheduler = loop.scheduler
     max_trials = None
     elapsed = 0.0
     for event in store.events():
@@ -157,9 +157,8 @@ def replay(tuner: Tuner, loop: RunLoop, store: Any) -> float:
             max_trials = data["settings"].get("max_trials")
         elif kind is EventKind.RUN_RESUMED:
             max_trials = data.get("max_trials", max_trials)
-            if kind is EventKind.RUN_RESUMED:  # as the resumption did: rerun what had not ended
-                loop.again.clear()
-                loop.requeue_unfinished()
+            loop.again.clear()  # as the resumption did: rerun what had not ended
+            loop.requeue_unfinished()
         elif kind is EventKind.JOB_STARTED:
             trial_id = event.trial_id
             if data.get("again"):
@@ -181,23 +180,15 @@ def replay(tuner: Tuner, loop: RunLoop, store: Any) -> float:
                     f"trial {outcome.job.trial_id} was told {recorded} after its job to "
                     f"{outcome.job.resource_to}, now {ours}",
                 )
-        elif kind is EventKind.TRIAL_STOPPED:
-            recorder.trial_stopped(event.trial_id)
     loop.again.clear()  # rebuilt below: whatever had not ended runs again
     loop.requeue_unfinished()
     return elapsed
 
 
 def _again(loop: RunLoop, trial_id: int, data: Mapping[str, Any], directory: Any) -> Job:
-    """A job that was run again (retry, interruption, crash): it is next in the queue."""
-    if loop.again and loop.again[0].trial_id == trial_id:
-        job = loop.again.popleft()
-    elif trial_id in loop.issued:
-        issued = loop.issued[trial_id]
-        job = Job(trial_id, issued.config, data["resource_from"], data["resource_to"])
-        loop.again = type(loop.again)(j for j in loop.again if j.trial_id != trial_id)
-    else:
+    """A job that ran again (a retry, after an interruption or a crash), as recorded."""
+    issued = loop.issued.get(trial_id)
+    if issued is None:
         raise _mismatch(directory, f"trial {trial_id} ran again without a job to run")
-    if (job.resource_from, job.resource_to) != (data["resource_from"], data["resource_to"]):
-        job = Job(trial_id, job.config, data["resource_from"], data["resource_to"])
-    return job
+    loop.again = deque(job for job in loop.again if job.trial_id != trial_id)
+    return Job(trial_id, issued.config, data["resource_from"], data["resource_to"])

@@ -43,6 +43,7 @@ def make_executor(
     executor: str | ExecutorName | Executor | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
+    threads_per_worker: int | None = None,
 ) -> Executor:
     """Builds the executor a tuner runs on.
 
@@ -51,6 +52,8 @@ def make_executor(
             ``"processes"`` for more.
         workers: How many jobs run at once (default 1, or the given executor's own).
         dask_address: The scheduler address for ``"dask"`` (default: a ``LocalCluster``).
+        threads_per_worker: Threads of each ``"processes"`` worker (default: the CPUs
+            split across workers).
 
     Raises:
         ConfigError: an unknown name, ``workers`` below 1, ``"inline"`` with more than one
@@ -90,7 +93,7 @@ def make_executor(
     if name is ExecutorName.PROCESSES:
         from rung.executors.processes import ProcessExecutor
 
-        return ProcessExecutor(workers=workers or 2)
+        return ProcessExecutor(workers=workers or 2, threads_per_worker=threads_per_worker)
     from rung.executors.dask import DaskExecutor
 
     return DaskExecutor(dask_address, workers=workers)
