@@ -3,7 +3,7 @@
 Example:
     >>> import rung
     >>> result = rung.tune(lambda c: (c["x"] - 2) ** 2, {"x": rung.uniform(-10, 10)},
-    ...                    searcher="random", max_trials=50, seed=0)
+    ...                    searcher="random", max_trials=100, seed=0)
     >>> result.best_value < 0.1
     True
 """

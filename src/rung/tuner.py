@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rung._budget import _Budget, _check_limit
 from rung.errors import ConfigError, TrialFailed
 from rung.executors.base import Executor
 from rung.executors.factory import make_executor
@@ -24,17 +24,6 @@ __all__ = ["Tuner"]
 logger = logging.getLogger(__name__)
 
 Callback = Callable[[JobRecord, float], None]
-
-
-def _check_limit(name: str, value: Any, integral: bool) -> None:
-    if value is None:
-        return
-    kinds = (int,) if integral else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        kind = "an int" if integral else "a number"
-        raise TypeError(f"The {name!r} parameter must be {kind} or None; got {value!r}.")
-    if not (value > 0 and math.isfinite(value)):
-        raise ConfigError(f"The {name!r} parameter must be > 0; got {value!r}.")
 
 
 class Tuner:
@@ -283,34 +272,3 @@ class Tuner:
             if store is not None:
                 store.close()
         return recorder.result(wall_time=clock(), workers=executor.workers)
-
-
-class _Budget:
-    """A run's limits, checked."""
-
-    def __init__(self, max_trials: Any, max_jobs: Any, time_budget_s: Any) -> None:
-        self.max_trials, self.max_jobs, self.time_budget_s = max_trials, max_jobs, time_budget_s
-
-    @classmethod
-    def check(cls, max_trials: Any, max_jobs: Any, time_budget_s: Any) -> _Budget:
-        _check_limit("max_trials", max_trials, integral=True)
-        _check_limit("max_jobs", max_jobs, integral=True)
-        _check_limit("time_budget_s", time_budget_s, integral=False)
-        if max_trials is None and max_jobs is None and time_budget_s is None:
-            raise ConfigError(
-                "Tuner.run() needs a budget: give max_trials, max_jobs or time_budget_s."
-            )
-        return cls(max_trials, max_jobs, time_budget_s)
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> _Budget:
-        return cls(
-            settings.get("max_trials"), settings.get("max_jobs"), settings.get("time_budget_s")
-        )
-
-    def as_settings(self) -> dict[str, Any]:
-        return {
-            "max_trials": self.max_trials,
-            "max_jobs": self.max_jobs,
-            "time_budget_s": self.time_budget_s,
-        }

@@ -4,7 +4,8 @@ Inputs live in the unit cube; outputs are standardized to zero mean and unit var
 The hyperparameters (one lengthscale per input, the signal variance, the noise variance)
 maximize the log marginal likelihood plus weak log-normal priors, by L-BFGS-B in log
 space with the analytic gradient of Rasmussen & Williams, *Gaussian Processes for
-Machine Learning* (2006), eq. 5.8-5.9.
+Machine Learning* (2006), eq. 5.8-5.9. The kernel matrices and their inverse come from
+:mod:`rung.searchers._matern`.
 
 Shapes: ``X`` is ``(n, d)``, ``y`` is ``(n,)``, query points ``x`` are ``(q, d)``.
 """
@@ -14,12 +15,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.linalg.lapack
 import scipy.optimize
 
-__all__ = ["GaussianProcess", "default_theta", "fit_gaussian_process", "log_marginal_likelihood"]
+from rung.searchers._matern import _SQRT5, _augment, _factorize, _matern
 
-_SQRT5 = math.sqrt(5.0)
+__all__ = ["GaussianProcess", "default_theta", "fit_gaussian_process", "log_marginal_likelihood"]
 
 # Bounds of the log hyperparameters, for unit-cube inputs and standardized outputs.
 _LOG_LENGTHSCALE_BOUNDS = (math.log(0.01), math.log(20.0))
@@ -31,83 +31,9 @@ _LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(1.0))
 _PRIOR_MEAN = (math.log(0.5), 0.0, math.log(1e-4))
 _PRIOR_SD = (1.0, 1.0, 3.0)
 
-_JITTERS = (0.0, 1e-10, 1e-8, 1e-6, 1e-4)  # relative to the mean of K's diagonal
-
-
-def _augment(X: np.ndarray, scale: np.ndarray, right: bool) -> np.ndarray:
-    """Rows ``[u, 1, |u|²]`` (left) or ``[-2u, |u|², 1]`` (right) with ``u = X * scale``:
-    the product of a left and a right block is ``|u - u'|²`` in one matrix product."""
-    U = X * scale
-    out = np.empty((len(U), U.shape[1] + 2))
-    sq = np.einsum("ij,ij->i", U, U)
-    if right:
-        out[:, :-2], out[:, -2], out[:, -1] = -2.0 * U, sq, 1.0
-    else:
-        out[:, :-2], out[:, -2], out[:, -1] = U, 1.0, sq
-    return out
-
-
-def _matern(left: np.ndarray, right: np.ndarray, with_g: bool = True):
-    """The Matérn 5/2 correlation ``M(r) = (1 + √5 r + 5/3 r²) e^{-√5 r}`` (R&W eq. 4.17)
-    between :func:`_augment` rows scaled by ``√5 / ℓ``, and ``G(r) = -M'(r) / r =
-    5/3 (1 + √5 r) e^{-√5 r}``, each ``(n1, n2)``.
-
-    Works in place on two arrays: on small VMs each fresh large array costs page faults
-    that outweigh the arithmetic.
-    """
-    S = left @ right.T  # 5 r²
-    np.maximum(S, 0.0, out=S)
-    R = np.sqrt(S)  # √5 r
-    E = np.negative(R)
-    np.exp(E, out=E)
-    M = S
-    M *= 1.0 / 3.0
-    M += R
-    M += 1.0
-    M *= E
-    if not with_g:
-        return M, None
-    G = R
-    G += 1.0
-    G *= E
-    G *= 5.0 / 3.0
-    return M, G
-
 
 def _unpack(theta: np.ndarray) -> tuple[np.ndarray, float, float]:
     return np.exp(theta[:-2]), float(np.exp(theta[-2])), float(np.exp(theta[-1]))
-
-
-def _factorize(K: np.ndarray) -> tuple[np.ndarray, float]:
-    """``(K⁻¹, log det K)`` by LAPACK ``dpotrf``/``dpotri``; K (overwritten) gets a growing
-    diagonal jitter until its Cholesky factorization succeeds.
-
-    Raises:
-        numpy.linalg.LinAlgError: K is not positive definite even with the largest jitter.
-    """
-    scale = float(np.mean(np.diag(K)))
-    if not np.isfinite(scale) or scale <= 0:
-        raise np.linalg.LinAlgError(f"The kernel matrix has a bad diagonal (mean {scale!r}).")
-    added = 0.0
-    for jitter in _JITTERS:
-        if jitter:
-            K.flat[:: len(K) + 1] += (jitter - added) * scale
-            added = jitter
-        L, info = scipy.linalg.lapack.dpotrf(K, lower=1, clean=1)
-        if info == 0:
-            break
-    else:
-        raise np.linalg.LinAlgError(
-            f"The kernel matrix is not positive definite even with jitter {_JITTERS[-1]:g}; "
-            "are the observed values finite and of a sane scale?"
-        )
-    logdet = 2.0 * float(np.sum(np.log(np.diag(L))))
-    inv, info = scipy.linalg.lapack.dpotri(L, lower=1)  # fills the lower triangle only
-    if info != 0:
-        raise np.linalg.LinAlgError(f"LAPACK dpotri failed (info={info}).")
-    full = inv + inv.T  # the strict upper triangle is zero (clean=1)
-    full.flat[:: len(K) + 1] -= np.diag(inv)
-    return full, logdet
 
 
 def log_marginal_likelihood(

@@ -1,0 +1,71 @@
+"""A worker process of :class:`~rung.executors.processes.ProcessExecutor`, both sides of it.
+
+:func:`_worker_main` is what runs in the process: it loads the objective once, then runs
+tasks sent through its pipe until told to stop, answering with one-byte-tagged messages.
+:class:`_Worker` is the driver's handle on such a process, and :func:`_exit_reason`
+says how one ended.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+from rung.executors._remote import run_task
+from rung.executors.base import Task
+
+__all__ = ["_FAILED_START", "_OUTCOME", "_READY", "_Worker", "_exit_reason", "_worker_main"]
+
+# The first byte of each message a worker sends: ready, could not start, an outcome.
+_READY, _FAILED_START, _OUTCOME = b"R", b"E", b"O"
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) -> None:
+    """A worker's life: set its thread count, load the objective, run tasks until told."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    for variable in _THREAD_VARIABLES:  # before numpy or torch load their thread pools
+        os.environ[variable] = str(threads)
+    try:
+        function = pickle.loads(objective)
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_num_threads(threads)
+    except BaseException:
+        conn.send_bytes(_FAILED_START + traceback.format_exc().encode())
+        return
+    conn.send_bytes(_READY)
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (EOFError, OSError):  # the driver is gone
+            return
+        if not message:
+            return
+        task, base = pickle.loads(message)
+        outcome = run_task(task, function, lambda base=base: time.monotonic() - base, slot)
+        conn.send_bytes(_OUTCOME + pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+
+
+class _Worker:
+    """The driver's handle on one worker process and the task it runs."""
+
+    def __init__(self, slot: int, process: Any, conn: Connection) -> None:
+        self.slot, self.process, self.conn = slot, process, conn
+        self.task: Task | None = None
+        self.submitted = 0.0
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
