@@ -11,9 +11,10 @@ Three measurements, each in the same run as its baseline:
   transfer (a LeNet-sized model and SGD state, passed back at every job, so it travels
   both ways), as round-trip time minus the time inside the objective, median over
   ``--jobs`` jobs, for the inline executor (the baseline), processes and Dask.
-* **utilization**: ASHA and synchronous Successive Halving, random search, softmax on
-  Fashion-MNIST with two one-thread workers for ``--budget`` seconds each: busy time over
-  workers x wall time, and the idle worker-seconds.
+* **utilization**: ASHA and synchronous Successive Halving (rung's default, which starts
+  the next bracket on idle workers, and ``sh-1``, one bracket at a time), random search,
+  softmax on Fashion-MNIST with two one-thread workers for ``--budget`` seconds each: busy
+  time over workers x wall time, and the idle worker-seconds.
 
 Usage: python benchmarks/parallel.py [--section throughput|overhead|utilization]
        [--executor processes|dask] [--epochs 3] [--jobs 200] [--budget 60]
@@ -161,13 +162,17 @@ def overhead(kinds: list[str], jobs: int) -> None:
 # -- utilization ------------------------------------------------------------------------
 
 
+ONE = {"max_brackets": 1}
+
+
 def utilization(kind: str, budget: float) -> None:
     from rung.workloads.models import get_model
     from rung.workloads.trainer import FashionMNISTObjective
 
     print(f"Worker utilization, softmax, 2 workers x 1 thread, {budget:.0f} s each ({kind})")
     space = dict(get_model("softmax").default_space)
-    for name in ("asha", "sh"):
+    # sh-1: synchronous SH one bracket at a time (max_brackets=1), as in its paper
+    for label, name, options in (("asha", "asha", {}), ("sh", "sh", {}), ("sh-1", "sh", ONE)):
         objective = FashionMNISTObjective("softmax", device="cpu", threads=1)
         result = rung.tune(
             objective,
@@ -180,10 +185,11 @@ def utilization(kind: str, budget: float) -> None:
             seed=0,
             time_budget_s=budget,
             executor=make_executor(kind, 2, 1),
+            **options,
         )
         idle = result.workers * result.wall_time - sum(result.busy_time().values())
         print(
-            f"  {name:5s}: utilization {100 * result.utilization:5.1f}%, idle {idle:5.1f} "
+            f"  {label:5s}: utilization {100 * result.utilization:5.1f}%, idle {idle:5.1f} "
             f"worker-s of {result.workers * result.wall_time:5.1f}, jobs {result.n_jobs}, "
             f"trials {result.n_trials}, best {result.best_value:.4f}"
         )

@@ -245,3 +245,33 @@ def test_a_checkpoint_the_store_cannot_hold_fails_its_job_with_the_reason(tmp_pa
         tuner_.run(max_trials=10)
     experiment = read_experiment(tmp_path / "run")
     assert experiment.jobs and all(j["status"] == "FAILED" for j in experiment.jobs)
+
+
+def _varied_epochs(config: dict[str, Any], resource: int) -> tuple[float, float]:
+    """Jobs of uneven length, so that brackets overlap and results arrive out of order."""
+    return config["x"] + 1.0 / resource, 0.5 + config["x"]
+
+
+@pytest.mark.parametrize("scheduler", ["sh", "hyperband"])
+def test_brackets_running_side_by_side_replay_on_resume(tmp_path: Path, scheduler: str) -> None:
+    from tests.fakes import FakeClock
+
+    def make() -> rung.Tuner:
+        space = {"x": rung.uniform(0, 1)}
+        chosen = rung.SuccessiveHalving if scheduler == "sh" else rung.Hyperband
+        return rung.Tuner(
+            _varied_epochs,
+            chosen(rung.RandomSearcher(space, seed=0), 1, 9, eta=3),
+            seed=0,
+            executor=rung.SimulatedExecutor(4, timer=FakeClock()),
+            directory=tmp_path / "run",
+        )
+
+    first = make()
+    first.run(max_jobs=20)
+    assert len(first.scheduler.running_brackets) > 1  # stopped while brackets overlapped
+    resumed = make().resume(max_jobs=60)
+    assert len(resumed.jobs) == 60
+    # The whole record, brackets side by side, replays through a fresh scheduler.
+    again = make().resume()
+    assert sequence(again) == sequence(resumed)

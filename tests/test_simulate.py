@@ -87,7 +87,10 @@ def test_same_seed_same_run_and_the_budget_is_simulated_seconds():
 
 
 def test_compare_collects_one_curve_per_scheduler_and_seed():
-    comparison = compare("mfh3", ["asha", "sh"], seeds=2, **SMALL)
+    one_round_at_a_time = {"sh": {"max_brackets": 1}}
+    comparison = compare(
+        "mfh3", ["asha", "sh"], seeds=2, scheduler_options=one_round_at_a_time, **SMALL
+    )
     assert comparison.schedulers == ("asha", "sh")
     assert [(r.scheduler, r.seed) for r in comparison.runs] == [
         ("asha", 0),

@@ -39,6 +39,7 @@ def fingerprint(tuner: Tuner) -> dict[str, Any]:
         "levels": list(getattr(scheduler, "levels", []) or []),
         "max_resource": scheduler.max_resource,
         "eta": getattr(scheduler, "eta", None),
+        "max_brackets": getattr(scheduler, "max_brackets", None),
         "direction": tuner.direction.name.lower(),
         "seed": tuner.seed,
         "objective_form": "iterative" if tuner.iterative else "function",

@@ -227,13 +227,15 @@ def test_asha_never_idles_a_worker_while_synchronous_sh_waits_at_its_barriers():
     """Li et al. (MLSys 2020), Section 3: ASHA's promotions never wait for stragglers.
 
     Four workers, rungs 1, 3, 9 (eta 3), one simulated second per epoch, 33 s budget. SH's
-    bracket of 9 trials: 4 + 4 + 1 jobs at rung 1 (t = 0..3), 3 jobs of 2 s to rung 3
-    (t = 3..5), 1 job of 6 s to rung 9 (t = 5..11); per bracket workers 1, 2 and 3 idle
-    1 + 6, 1 + 6 and 1 + 2 + 6 s; three brackets fill the budget.
+    bracket of 9 trials, one bracket at a time: 4 + 4 + 1 jobs at rung 1 (t = 0..3), 3 jobs
+    of 2 s to rung 3 (t = 3..5), 1 job of 6 s to rung 9 (t = 5..11); per bracket workers 1,
+    2 and 3 idle 1 + 6, 1 + 6 and 1 + 2 + 6 s; three brackets fill the budget. Starting
+    the next bracket on idle workers (the default) leaves none idle.
     """
     workers, budget = 4, 33.0
     asha = tune(rung.ASHA(searcher(), 1, 9, eta=3), workers, budget)
-    sh = tune(rung.SuccessiveHalving(searcher(), 1, 9, eta=3, n_configs=9), workers, budget)
+    sh = rung.SuccessiveHalving(searcher(), 1, 9, eta=3, n_configs=9, max_brackets=1)
+    sh = tune(sh, workers, budget)
 
     assert idle_time(asha.jobs, workers, budget) == [0.0, 0.0, 0.0, 0.0]
     for worker in range(workers):
@@ -244,3 +246,7 @@ def test_asha_never_idles_a_worker_while_synchronous_sh_waits_at_its_barriers():
     assert idle_time(sh.jobs, workers, budget) == [0.0, 21.0, 21.0, 27.0]
     assert sum(j.end - j.start for j in sh.jobs) == 3 * (9 * 1 + 3 * 2 + 6)
     assert sh.n_trials == 27 and sh.jobs[-1].end == budget
+
+    side_by_side = tune(rung.SuccessiveHalving(searcher(), 1, 9, eta=3, n_configs=9), 4, budget)
+    assert idle_time(side_by_side.jobs, workers, budget) == [0.0, 0.0, 0.0, 0.0]
+    assert side_by_side.n_trials > 2 * sh.n_trials

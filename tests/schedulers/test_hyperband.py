@@ -102,7 +102,7 @@ def test_loops_over_the_brackets_again() -> None:
 
 
 def test_barrier_with_parallel_workers() -> None:
-    hb = make_hb(1, 9)
+    hb = Hyperband(searcher(), 1, 9, eta=3, max_brackets=1)
     jobs = [hb.next_job() for _ in range(9)]
     assert [j.trial_id for j in jobs] == list(range(9)) and {j.resource_to for j in jobs} == {1}
     assert hb.next_job() is None
@@ -116,6 +116,19 @@ def test_barrier_with_parallel_workers() -> None:
         hb.on_result(j, 1.0)
     assert hb.next_job() == Job.resume(promoted[0], 9)  # tie: the first to report wins
     assert hb.next_job() is None
+
+
+def test_brackets_of_different_shapes_run_side_by_side() -> None:
+    hb = make_hb(1, 9)  # brackets (9 at 1), (5 at 3), (3 at 9)
+    first = [hb.next_job() for _ in range(9)]
+    hb.on_result(first[0], 0.0)
+    second = hb.next_job()  # the first bracket waits for 8 results: the second starts
+    assert (second.trial_id, second.resource_to) == (9, 3)
+    assert [b.plan for b in hb.running_brackets] == list(hb.brackets[:2])
+    with pytest.raises(ValueError, match="no running job"):
+        hb.on_result(Job.resume(first[0], 3), 0.0)
+    assert hb.on_result(second, 0.5) is Decision.PAUSE
+    assert hb.next_job().trial_id == 10  # the second bracket fills its bottom rung
 
 
 def test_nan_is_never_promoted() -> None:
@@ -188,11 +201,14 @@ values_stream = st.lists(
     budget=st.integers(1, 120),
     values=values_stream,
     picks=st.lists(st.integers(0, 7), min_size=1, max_size=10),
+    max_brackets=st.one_of(st.none(), st.integers(1, 3)),
 )
 def test_property_brackets_cycle_and_halve(
-    eta, min_resource, ratio, workers, budget, values, picks
+    eta, min_resource, ratio, workers, budget, values, picks, max_brackets
 ) -> None:
-    hb = Hyperband(searcher(), min_resource, min_resource * ratio, eta=eta)
+    hb = Hyperband(
+        searcher(), min_resource, min_resource * ratio, eta=eta, max_brackets=max_brackets
+    )
     assert len(hb.brackets) == len(hb.levels) == hb.s_max + 1
     for s, plan in zip(range(hb.s_max, -1, -1), hb.brackets, strict=True):
         assert plan.resources[0] == hb.levels[hb.s_max - s]

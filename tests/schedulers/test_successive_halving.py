@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import rung
 from rung.errors import ConfigError
 from rung.schedulers.successive_halving import BracketPlan, BracketScheduler, SuccessiveHalving
+from rung.schedulers.sync_bracket import SyncBracket
 from rung.searchers.random import RandomSearcher
 from rung.types import Decision, Job
 
@@ -28,8 +29,17 @@ def searcher(seed: int = 0) -> RandomSearcher:
     return RandomSearcher({"x": rung.uniform(0, 1)}, seed=seed)
 
 
-def make_sh(min_resource=5, max_resource=20, eta=2, n_configs=None) -> SuccessiveHalving:
-    return SuccessiveHalving(searcher(), min_resource, max_resource, eta=eta, n_configs=n_configs)
+def make_sh(
+    min_resource=5, max_resource=20, eta=2, n_configs=None, max_brackets=None
+) -> SuccessiveHalving:
+    return SuccessiveHalving(
+        searcher(),
+        min_resource,
+        max_resource,
+        eta=eta,
+        n_configs=n_configs,
+        max_brackets=max_brackets,
+    )
 
 
 def by_trial(values: dict[int, float], default: float = 0.5) -> Callable[[Job], float]:
@@ -41,7 +51,9 @@ def by_trial(values: dict[int, float], default: float = 0.5) -> Callable[[Job], 
 class Log:
     """What a drive did, in time order.
 
-    Events are ("job", bracket, job, allowed) and ("result", job, value, decision).
+    Events are ("job", bracket, job, allowed, older_waiting) and ("result", job, value,
+    decision); ``older_waiting`` says, for each bracket started before ``bracket`` and still
+    running, whether it was waiting at a barrier when the job was handed out.
     """
 
     events: list[tuple] = field(default_factory=list)
@@ -77,7 +89,10 @@ def drive(
             job = scheduler.next_job(allowed)
             if job is None:
                 break
-            log.events.append(("job", scheduler.bracket, job, allowed))
+            brackets = scheduler.running_brackets
+            (bracket,) = [b for b in brackets if b.is_running(job)]
+            older = brackets[: brackets.index(bracket)]
+            log.events.append(("job", bracket, job, allowed, [waiting(b) for b in older]))
             running.append(job)
         if not running:
             return log
@@ -85,6 +100,12 @@ def drive(
         v = value(job)
         log.events.append(("result", job, v, scheduler.on_result(job, v)))
     raise AssertionError(f"the schedule did not end within {max_events} events")
+
+
+def waiting(bracket: SyncBracket) -> bool:
+    """True when ``bracket`` can hand out nothing now: it waits for its running jobs."""
+    bottom_full = bracket.step > 0 or bracket._n_started >= bracket._capacity
+    return bottom_full and not bracket._queue and bracket.n_running > 0
 
 
 def expected_top(results: list[tuple[int, float]], eta: float) -> list[int]:
@@ -105,33 +126,40 @@ def check_log(scheduler: BracketScheduler, log: Log) -> list[tuple[BracketPlan, 
     """Checks the rules of synchronous brackets; returns each bracket's plan and steps."""
     max_r = scheduler.max_resource
     running: dict[int, Job] = {}
+    owner: dict[int, object] = {}  # trial id -> its bracket
     last: dict[int, tuple[Job, Decision]] = {}
-    brackets: list[tuple[object, list[list[Job]]]] = []
+    brackets: dict[int, tuple[object, list[list[Job]]]] = {}  # in start order
     values: dict[tuple[int, int], float] = {}
     done: list[Job] = []  # completion order
     n_new = 0
     for event in log.events:
         if event[0] == "job":
-            _, bracket, job, allowed = event
+            _, bracket, job, allowed, older_waiting = event
             assert job.trial_id not in running, f"trial {job.trial_id} got two jobs at once"
             assert job.resource_to in scheduler.levels
             if job.is_new_trial:
                 assert allowed and job.trial_id == n_new
                 n_new += 1
                 assert job.resource_to == bracket.plan.resources[0]
+                owner[job.trial_id] = bracket
             else:
+                assert owner[job.trial_id] is bracket, "a trial changed brackets"
                 previous, decision = last[job.trial_id]
                 assert decision is Decision.PAUSE, f"trial {job.trial_id} resumed after {decision}"
                 assert job.resource_from == previous.resource_to
                 resources = bracket.plan.resources
                 assert job.resource_to == resources[resources.index(job.resource_from) + 1]
-            # barrier: every running job belongs to the same bracket and the same step
-            for other in running.values():
-                assert other.resource_to == job.resource_to and brackets[-1][0] is bracket
-            if not brackets or brackets[-1][0] is not bracket:
-                assert not running, "a bracket started while the previous one ran"
-                brackets.append((bracket, []))
-            steps = brackets[-1][1]
+            # barrier: the bracket's running jobs all belong to one step
+            for tid, other in running.items():
+                if owner[tid] is bracket:
+                    assert other.resource_to == job.resource_to, "a barrier was crossed"
+            # older brackets go first: a job of a newer one only while they all wait
+            assert all(older_waiting), "a newer bracket went before an older one"
+            if id(bracket) not in brackets:
+                if scheduler.max_brackets is not None:
+                    assert len(older_waiting) < scheduler.max_brackets
+                brackets[id(bracket)] = (bracket, [])
+            steps = brackets[id(bracket)][1]
             if not steps or steps[-1][-1].resource_to != job.resource_to:
                 steps.append([])
             steps[-1].append(job)
@@ -153,7 +181,7 @@ def check_log(scheduler: BracketScheduler, log: Log) -> list[tuple[BracketPlan, 
     assert len(seen) == len(set(seen)), "a trial was promoted twice"
     rank = {(j.trial_id, j.resource_to): i for i, j in enumerate(done)}
     plans = []
-    for i, (bracket, steps) in enumerate(brackets):
+    for i, (bracket, steps) in enumerate(brackets.values()):
         plan = bracket.plan
         if i < len(brackets) - 1:
             assert len(steps[0]) == plan.n_configs, "only the last bracket may shrink"
@@ -193,7 +221,7 @@ def test_non_power_ladder() -> None:
 
 
 def test_one_round_step_by_step() -> None:
-    sh = make_sh()
+    sh = make_sh(max_brackets=1)
     values = {0: 3.0, 1: 1.0, 2: 4.0, 3: 2.0}
     jobs = [sh.next_job() for _ in range(4)]
     assert [(j.trial_id, j.resource_from, j.resource_to) for j in jobs] == [
@@ -251,7 +279,7 @@ def test_all_nan_round_ends_and_the_next_starts() -> None:
 
 
 def test_barrier_with_parallel_workers() -> None:
-    sh = make_sh(n_configs=6)  # 6 -> 3 -> 1
+    sh = make_sh(n_configs=6, max_brackets=1)  # 6 -> 3 -> 1
     jobs = [sh.next_job() for _ in range(6)]
     assert all(j is not None and j.resource_to == 5 for j in jobs)
     assert sh.next_job() is None and sh.next_job() is None
@@ -267,6 +295,56 @@ def test_barrier_with_parallel_workers() -> None:
     assert sh.next_job() is None
     sh.on_result(second[1], 2.0)
     assert sh.next_job() == Job.resume(second[2], 20)
+
+
+def test_idle_workers_start_the_next_round_at_a_barrier() -> None:
+    sh = make_sh(n_configs=4)  # 4 -> 2 -> 1
+    first = [sh.next_job() for _ in range(4)]
+    for j in first[:3]:
+        sh.on_result(j, j.trial_id)
+    # The first round waits for trial 3; a free worker starts the second round.
+    job = sh.next_job()
+    assert (job.trial_id, job.resource_to) == (4, 5) and len(sh.running_brackets) == 2
+    assert sh.running_brackets[0].plan == sh.running_brackets[1].plan == sh.plan
+    # When trial 3 reports, the first round's promotions go before the second's trials.
+    sh.on_result(first[3], 3.0)
+    assert [sh.next_job(), sh.next_job()] == [Job.resume(first[0], 10), Job.resume(first[1], 10)]
+    job = sh.next_job()
+    assert (job.trial_id, job.resource_to) == (5, 5)
+
+
+def test_max_brackets_caps_the_rounds_running_at_once() -> None:
+    sh = make_sh(n_configs=2, max_brackets=2)  # 2 -> 1 -> 0: rounds end at 10
+    jobs = [sh.next_job() for _ in range(4)]  # two rounds of two
+    assert [j.trial_id for j in jobs] == [0, 1, 2, 3] and len(sh.running_brackets) == 2
+    assert sh.next_job() is None  # both wait at their barriers, and no third may start
+    sh.on_result(jobs[0], 1.0)
+    sh.on_result(jobs[1], 0.0)
+    assert sh.next_job() == Job.resume(jobs[1], 10)
+    assert sh.next_job() is None
+
+
+@pytest.mark.parametrize("max_brackets", [None, 1, 3])
+@pytest.mark.parametrize("workers", [1, 4, 16])
+def test_rounds_decide_as_they_would_alone(max_brackets, workers) -> None:
+    values = by_trial({i: (i * 37) % 101 / 100 for i in range(400)})
+    sh = make_sh(1, 27, eta=3, max_brackets=max_brackets)
+    log = drive(sh, values, workers=workers, trial_budget=27 * 4)
+    plans = check_log(sh, log)
+    assert [[len(s) for s in steps] for _, steps in plans] == [[27, 9, 3, 1]] * 4
+    most_at_once = 1 + max(len(event[4]) for event in log.events if event[0] == "job")
+    if workers == 1 or max_brackets == 1:
+        assert most_at_once == 1
+    else:
+        assert 1 < most_at_once <= (max_brackets or 4)
+
+
+def test_one_worker_runs_the_rounds_one_after_another() -> None:
+    def jobs(max_brackets):
+        sh = make_sh(1, 9, eta=3, max_brackets=max_brackets)
+        return drive(sh, by_trial({i: i % 7 for i in range(99)}), trial_budget=30).jobs
+
+    assert jobs(None) == jobs(1)
 
 
 def test_no_new_trials_shrinks_the_round_and_ends() -> None:
@@ -341,6 +419,16 @@ def test_observes_every_result() -> None:
     ("kwargs", "error", "message"),
     [
         ({"eta": 1}, ConfigError, "'eta' parameter of SuccessiveHalving must be >= 2; got 1"),
+        (
+            {"max_brackets": 0},
+            ConfigError,
+            "'max_brackets' parameter of SuccessiveHalving must be >= 1 or None; got 0",
+        ),
+        (
+            {"max_brackets": 2.0},
+            TypeError,
+            "'max_brackets' parameter of SuccessiveHalving must be an int or None; got 2.0",
+        ),
         ({"min_resource": 30}, ConfigError, "'max_resource' parameter of SuccessiveHalving"),
         ({"min_resource": 0}, ConfigError, "'min_resource' parameter of SuccessiveHalving"),
         ({"max_resource": 20.0}, TypeError, "'max_resource' parameter"),
@@ -382,12 +470,18 @@ values_stream = st.lists(
     budget=st.integers(1, 50),
     values=values_stream,
     picks=st.lists(st.integers(0, 5), min_size=1, max_size=10),
+    max_brackets=st.one_of(st.none(), st.integers(1, 3)),
 )
 def test_property_synchronous_rules(
-    eta, min_resource, ratio, n_configs, workers, budget, values, picks
+    eta, min_resource, ratio, n_configs, workers, budget, values, picks, max_brackets
 ) -> None:
     sh = SuccessiveHalving(
-        searcher(), min_resource, min_resource * ratio, eta=eta, n_configs=n_configs
+        searcher(),
+        min_resource,
+        min_resource * ratio,
+        eta=eta,
+        n_configs=n_configs,
+        max_brackets=max_brackets,
     )
     stream = iter(values * 1000)
     pick_stream = iter(picks * 10_000)

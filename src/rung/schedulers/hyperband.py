@@ -28,7 +28,7 @@ def bracket_size(s_max: int, s: int, eta: float) -> int:
 
 
 class Hyperband(BracketScheduler):
-    """Synchronous Hyperband: its brackets one after another, then over again.
+    """Synchronous Hyperband: its brackets in turn, then over again.
 
     Algorithm 1 of Li et al. (JMLR 2018) on the rung ladder
     ``levels = rung_levels(min_resource, max_resource, eta)``: ``s_max`` is the number of
@@ -36,19 +36,24 @@ class Hyperband(BracketScheduler):
     of eta); bracket ``s`` (line 1, ``s = s_max, ..., 0``) starts
     ``n = ceil((s_max + 1) / (s + 1) * eta**s)`` configurations (line 2) at
     ``levels[s_max - s]``, ``s`` rungs below the top, and keeps ``floor(n_i / eta)`` at each
-    step (lines 4-8; see :class:`~rung.schedulers.successive_halving.SyncBracket`). After
+    step (lines 4-8; see :class:`~rung.schedulers.sync_bracket.SyncBracket`). After
     bracket 0 it starts again at bracket ``s_max``. The paper's ``B = (s_max + 1) R``
-    budget per bracket follows from these sizes.
+    budget per bracket follows from these sizes. The paper runs the brackets one after
+    another; here, by default, the next bracket starts on workers that would otherwise
+    wait at a barrier (:class:`~rung.schedulers.successive_halving.BracketScheduler`).
 
     Args:
         searcher: Proposes the configurations.
         min_resource: The resource of the lowest rung (the paper's ``r`` of bracket s_max).
         max_resource: The full resource (the paper's ``R``).
         eta: The reduction factor, >= 2 (the paper's default 3).
+        max_brackets: How many brackets may run at once: None (default) for as many as keep
+            the workers busy, 1 for one after another as in the paper.
 
     Raises:
-        TypeError: a resource is not an int or eta not a number.
-        ConfigError: min_resource < 1, max_resource < min_resource or eta < 2.
+        TypeError: a resource or max_brackets is not an int, or eta not a number.
+        ConfigError: min_resource < 1, max_resource < min_resource, eta < 2 or
+            max_brackets < 1.
 
     Example:
         >>> import rung
@@ -58,9 +63,14 @@ class Hyperband(BracketScheduler):
     """
 
     def __init__(
-        self, searcher: Searcher, min_resource: int, max_resource: int, eta: float = 3
+        self,
+        searcher: Searcher,
+        min_resource: int,
+        max_resource: int,
+        eta: float = 3,
+        max_brackets: int | None = None,
     ) -> None:
-        super().__init__(searcher, min_resource, max_resource, eta)
+        super().__init__(searcher, min_resource, max_resource, eta, max_brackets)
         s_max = self.s_max
         self._plans = tuple(
             BracketPlan.halving(

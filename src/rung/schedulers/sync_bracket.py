@@ -1,0 +1,189 @@
+"""One synchronous successive-halving bracket (Jamieson & Talwalkar, AISTATS 2016).
+
+A *bracket* (a round) starts ``n`` new configurations at its lowest rung, waits until every
+one of them has reported, promotes the best ``floor(n / eta)`` to the next rung, waits
+again, and so on up to ``max_resource``. :class:`BracketPlan` is a bracket's shape and
+:class:`SyncBracket` runs one; :class:`~rung.schedulers.successive_halving.BracketScheduler`
+runs brackets for :class:`~rung.schedulers.successive_halving.SuccessiveHalving` and
+:class:`~rung.schedulers.hyperband.Hyperband`.
+
+Decisions returned by ``on_result``, for a job that ends at a rung below the bracket's top:
+
+* ``PAUSE`` while the trial may still be promoted, and for the trials promoted when the
+  job's result completes the rung (their next job is queued);
+* ``STOP`` as soon as the trial cannot be promoted any more: its value is NaN or
+  infinite, ``floor(n / eta)`` results of the rung already rank ahead of it, or its result
+  completed the rung and it was not among the best. A trial that was told ``PAUSE`` and is
+  left out when a later result completes the rung gets no further decision.
+
+At the bracket's top rung the decision is ``COMPLETE`` when that rung is ``max_resource``
+and ``STOP`` when the bracket ends below it (``floor(n_i / eta)`` reached 0).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rung.schedulers.rungs import Rung
+from rung.types import Decision, Job
+
+__all__ = ["BracketPlan", "NewTrial", "SyncBracket"]
+
+NewTrial = Callable[[], tuple[int, dict[str, Any]] | None]
+
+
+@dataclass(frozen=True)
+class BracketPlan:
+    """The shape of one synchronous bracket when every value is finite.
+
+    Attributes:
+        n_configs: How many new configurations the bracket starts (Hyperband's ``n``).
+        resources: The resource of each step, lowest first (Hyperband's ``r_i``).
+        configs_per_step: How many trials train to each step's resource (``n_i``).
+    """
+
+    n_configs: int
+    resources: tuple[int, ...]
+    configs_per_step: tuple[int, ...]
+
+    @classmethod
+    def halving(cls, n_configs: int, levels: Sequence[int], eta: float) -> BracketPlan:
+        """``n_configs`` trials at ``levels[0]``, keeping ``floor(n_i / eta)`` at each step.
+
+        The plan stops at the last step that keeps at least one trial.
+
+        Example:
+            >>> BracketPlan.halving(9, [1, 3, 9], 3)
+            BracketPlan(n_configs=9, resources=(1, 3, 9), configs_per_step=(9, 3, 1))
+            >>> BracketPlan.halving(3, [5, 10, 20], 2).resources
+            (5, 10)
+        """
+        sizes: list[int] = []
+        n = n_configs
+        for _ in levels:
+            if n < 1:
+                break
+            sizes.append(n)
+            n = math.floor(n / eta)
+        return cls(n_configs, tuple(levels[: len(sizes)]), tuple(sizes))
+
+
+class SyncBracket:
+    """One synchronous successive-halving bracket.
+
+    The inner loop of Algorithm 1 of Li et al., "Hyperband", JMLR 2018 (lines 3-8):
+    start ``n`` configurations at ``r_0``; at each step ``i`` wait for all ``n_i`` results at
+    ``r_i``, then resume the best ``floor(n_i / eta)`` at ``r_{i+1}``. Here ``n_i`` is the
+    number of trials that actually ran at step ``i``: non-finite values are never promoted,
+    and a bottom rung closed early (no new trials allowed, or the search space exhausted)
+    holds only the trials already started.
+
+    Args:
+        plan: The bracket's resources and starting size.
+        eta: The reduction factor.
+        max_resource: The full resource; results there are ``COMPLETE``.
+    """
+
+    def __init__(self, plan: BracketPlan, eta: float, max_resource: int) -> None:
+        self.plan = plan
+        self.eta = eta
+        self.max_resource = max_resource
+        self.rungs = [Rung(level, eta) for level in plan.resources]
+        self.step = 0  # index of the rung whose jobs run now
+        self.finished = False
+        self._capacity = (
+            plan.n_configs
+        )  # trials at this step; at step 0 an upper bound until closed
+        self._n_started = 0  # new trials started at step 0
+        self._queue: deque[Job] = deque()  # promotions not handed out yet, best first
+        self._running: dict[int, Job] = {}
+        self._ended: dict[int, Job] = {}  # trial id -> its last finished job
+        self.left_out: list[int] = []  # trials ended at a barrier, not yet collected
+
+    @property
+    def n_running(self) -> int:
+        """How many of the bracket's jobs are handed out and not reported yet."""
+        return len(self._running)
+
+    def is_running(self, job: Job) -> bool:
+        """True when ``job`` was handed out by this bracket and has not reported yet."""
+        return self._running.get(job.trial_id) == job
+
+    def next_job(self, new_trial: NewTrial | None) -> Job | None:
+        """The next job of the bracket, or None at a barrier or when it is finished.
+
+        Args:
+            new_trial: Returns a fresh ``(trial_id, config)``, or None when the search space
+                is exhausted; None itself when no new trial may start. Either None closes the
+                bottom rung at the trials already started.
+        """
+        if self.finished:
+            return None
+        if self.step == 0 and self._n_started < self._capacity:
+            trial = None if new_trial is None else new_trial()
+            if trial is not None:
+                self._n_started += 1
+                return self._hand_out(Job.start(trial[0], trial[1], self.rungs[0].level))
+            self._capacity = self._n_started  # the round shrinks to the trials it has
+            if self._step_done():
+                self._advance()
+        if self._queue:
+            return self._hand_out(self._queue.popleft())
+        return None
+
+    def on_result(self, job: Job, value: float) -> Decision:
+        """Records ``value`` at ``job.resource_to``; promotes when the rung is complete.
+
+        Raises:
+            ValueError: ``job`` is not running in this bracket.
+        """
+        if not self.is_running(job):
+            raise ValueError(f"{job!r} is not a running job of this bracket.")
+        del self._running[job.trial_id]
+        self._ended[job.trial_id] = job
+        rung = self.rungs[self.step]
+        rung.add(job.trial_id, value)
+        at_top = self.step == len(self.rungs) - 1
+        if self._step_done():
+            self._advance()
+            if not at_top:
+                return Decision.PAUSE if job.trial_id in rung.promoted else Decision.STOP
+        if at_top:
+            return Decision.COMPLETE if job.resource_to == self.max_resource else Decision.STOP
+        return Decision.PAUSE if self._may_be_promoted(rung, job.trial_id) else Decision.STOP
+
+    def _hand_out(self, job: Job) -> Job:
+        self._running[job.trial_id] = job
+        return job
+
+    def _step_done(self) -> bool:
+        handed_out = self.step > 0 or self._n_started >= self._capacity
+        return handed_out and not self._queue and not self._running
+
+    def _may_be_promoted(self, rung: Rung, trial_id: int) -> bool:
+        # The rung will hold at most _capacity trials, so at most floor(_capacity / eta) go on.
+        if not math.isfinite(rung.values[trial_id]):
+            return False
+        return rung.ranked().index(trial_id) < math.floor(self._capacity / self.eta)
+
+    def _advance(self) -> None:
+        """Algorithm 1, line 8: ``T = top_k(T, L, floor(n_i / eta))``, then the next step."""
+        rung = self.rungs[self.step]
+        promoted: list[int] = []
+        if self.step + 1 < len(self.rungs):
+            promoted = rung.top(math.floor(len(rung) / self.eta))
+            kept = set(promoted)
+            self.left_out.extend(tid for tid in rung.values if tid not in kept)
+        if not promoted:
+            self.finished = True
+            return
+        for trial_id in promoted:
+            rung.mark_promoted(trial_id)
+        self.step += 1
+        self._capacity = len(promoted)
+        level = self.rungs[self.step].level
+        self._queue.extend(Job.resume(self._ended[tid], level) for tid in promoted)
