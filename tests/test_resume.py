@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rung
+import rung.resume
 from rung.errors import StoreError
 from rung.store import EventKind, ExperimentStore, read_experiment
 from rung.types import JobStatus, TrialStatus
@@ -252,26 +253,49 @@ def _varied_epochs(config: dict[str, Any], resource: int) -> tuple[float, float]
     return config["x"] + 1.0 / resource, 0.5 + config["x"]
 
 
-@pytest.mark.parametrize("scheduler", ["sh", "hyperband"])
-def test_brackets_running_side_by_side_replay_on_resume(tmp_path: Path, scheduler: str) -> None:
+def _side_by_side_tuner(directory: Path, scheduler: str, max_brackets: int | None = None) -> Any:
     from tests.fakes import FakeClock
 
-    def make() -> rung.Tuner:
-        space = {"x": rung.uniform(0, 1)}
-        chosen = rung.SuccessiveHalving if scheduler == "sh" else rung.Hyperband
-        return rung.Tuner(
-            _varied_epochs,
-            chosen(rung.RandomSearcher(space, seed=0), 1, 9, eta=3),
-            seed=0,
-            executor=rung.SimulatedExecutor(4, timer=FakeClock()),
-            directory=tmp_path / "run",
-        )
+    space = {"x": rung.uniform(0, 1)}
+    chosen = rung.SuccessiveHalving if scheduler == "sh" else rung.Hyperband
+    return rung.Tuner(
+        _varied_epochs,
+        chosen(rung.RandomSearcher(space, seed=0), 1, 9, eta=3, max_brackets=max_brackets),
+        seed=0,
+        executor=rung.SimulatedExecutor(4, timer=FakeClock()),
+        directory=directory,
+    )
 
-    first = make()
+
+@pytest.mark.parametrize("scheduler", ["sh", "hyperband"])
+def test_brackets_running_side_by_side_replay_on_resume(tmp_path: Path, scheduler: str) -> None:
+    path = tmp_path / "run"
+    first = _side_by_side_tuner(path, scheduler)
     first.run(max_jobs=20)
     assert len(first.scheduler.running_brackets) > 1  # stopped while brackets overlapped
-    resumed = make().resume(max_jobs=60)
+    resumed = _side_by_side_tuner(path, scheduler).resume(max_jobs=60)
     assert len(resumed.jobs) == 60
     # The whole record, brackets side by side, replays through a fresh scheduler.
-    again = make().resume()
+    again = _side_by_side_tuner(path, scheduler).resume()
     assert sequence(again) == sequence(resumed)
+
+
+def test_a_record_from_before_brackets_ran_side_by_side_still_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replay makes only the recorded calls, and one bracket at a time answers them as
+    brackets side by side do; the run then goes on with brackets side by side."""
+    path = tmp_path / "run"
+    current = rung.resume.fingerprint
+    with monkeypatch.context() as patch:  # such records have no max_brackets
+        patch.setattr(
+            rung.resume,
+            "fingerprint",
+            lambda t: {k: v for k, v in current(t).items() if k != "max_brackets"},
+        )
+        _side_by_side_tuner(path, "sh", max_brackets=1).run(max_jobs=20)
+    reference = _side_by_side_tuner(tmp_path / "reference", "sh", max_brackets=1).run(max_jobs=60)
+    tuner = _side_by_side_tuner(path, "sh")
+    resumed = tuner.resume(max_jobs=60)
+    assert sequence(resumed)[:20] == sequence(reference)[:20]
+    assert len(resumed.jobs) == 60 and sequence(resumed) != sequence(reference)
