@@ -60,9 +60,6 @@ class BracketScheduler(Scheduler):
         max_brackets: How many brackets may run at once; None (the default) for as many as
             keep the workers busy, 1 for one bracket after another. With one worker it
             makes no difference: a lone worker never waits at a barrier.
-
-    Attributes:
-        bracket: The newest bracket started, None before the first job.
     """
 
     def __init__(
@@ -80,7 +77,6 @@ class BracketScheduler(Scheduler):
         )
         self.max_brackets = check_max_brackets(owner, max_brackets)
         self.levels = rung_levels(self.min_resource, self.max_resource, self.eta)
-        self.bracket: SyncBracket | None = None
         self._running: list[SyncBracket] = []  # oldest first
         self._bracket_of: dict[int, SyncBracket] = {}  # trial id -> bracket running its job
         self._left_out: list[int] = []
@@ -117,7 +113,7 @@ class BracketScheduler(Scheduler):
             return None
         if self.max_brackets is not None and len(self._running) >= self.max_brackets:
             return None
-        bracket = self.bracket = SyncBracket(self._next_plan(), self.eta, self.max_resource)
+        bracket = SyncBracket(self._next_plan(), self.eta, self.max_resource)
         self._running.append(bracket)
         job = bracket.next_job(new_trial)  # None only when the search space is exhausted
         self._collect(bracket)
