@@ -143,6 +143,9 @@ def test_progress_lines_are_rate_limited_but_improvements_always_show():
     assert "(+49 more jobs)" in lines[1] and lines[1].rstrip().endswith("jobs)")
     assert "best 0.4000 *" in lines[1]
     assert "FAILED: ValueError: bad" in lines[2]
+    printer(job(52, 52, 0.9), 0.4)  # within min_interval: no line now...
+    printer.close()  # ...but the end accounts for it
+    assert stream.getvalue().splitlines()[3:] == ["(+1 more job, best 0.4000)"]
 
 
 def test_a_job_cut_by_the_time_budget_says_where_it_stopped():

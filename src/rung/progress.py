@@ -110,7 +110,12 @@ class ProgressPrinter:
         self.stream.flush()
 
     def close(self) -> None:
-        """Ends the bar line."""
+        """Ends the bar line, and accounts for the jobs no line has spoken for yet."""
+        self._clear_bar()
+        if self._skipped:
+            jobs = "job" if self._skipped == 1 else "jobs"
+            self.stream.write(f"(+{self._skipped} more {jobs}, best {self._best:.4f})\n")
+            self._skipped = 0
         if self._tty:
-            self.stream.write("\r\033[K" + self._bar() + "\n")
-            self.stream.flush()
+            self.stream.write(self._bar() + "\n")
+        self.stream.flush()
