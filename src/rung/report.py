@@ -72,6 +72,9 @@ class Experiment:
     final: dict[str, Any] | None = None
     finished: bool = False
     summary: dict[str, Any] = field(default_factory=dict)
+    #: Jobs started and not ended since the last start or resume: running now, or cut
+    #: short if the run stopped (``trial_id``, ``resource_from``, ``resource_to``, ``start``).
+    open_jobs: list[dict[str, Any]] = field(default_factory=list)
 
 
 def load_experiment(directory: str | os.PathLike[str]) -> Experiment:
@@ -192,6 +195,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+_OPEN_JOBS_SHOWN = 8
+
+
 def format_summary(experiment: Experiment) -> str:
     """The summary table ``rung tune`` prints at the end and ``rung show`` prints any time."""
     s, settings = experiment.summary, experiment.settings
@@ -221,6 +227,18 @@ def format_summary(experiment: Experiment) -> str:
     if len(s["jobs_per_rung"]) > 1:
         rungs = ", ".join(f"{r}: {n}" for r, n in s["jobs_per_rung"].items())
         lines.append(f"  jobs per rung (epochs: jobs): {rungs}")
+    if experiment.open_jobs and not experiment.finished:
+        shown = experiment.open_jobs[:_OPEN_JOBS_SHOWN]
+        jobs = ", ".join(
+            f"trial {j['trial_id']} (epochs {j['resource_from']} -> {j['resource_to']}, "
+            f"started at {j['start']:.1f} s)"
+            for j in shown
+        )
+        more = len(experiment.open_jobs) - len(shown)
+        lines.append(
+            f"  started, not ended (running now, or cut short if the run stopped): {jobs}"
+            + (f" and {more} more" if more else "")
+        )
     if experiment.final:
         f = experiment.final
         lines.append(

@@ -89,6 +89,29 @@ def test_finished_means_a_run_finished_after_the_last_start_or_resume(tmp_path):
     assert [j["job"] for j in experiment.jobs] == [0, 1]
 
 
+def test_jobs_started_and_not_ended_are_shown_until_the_run_stops_or_resumes(tmp_path):
+    with ExperimentStore.create(tmp_path, FULL_SETTINGS) as store:
+        record(store, make_job(0, 0))
+        store.job_started(1, {"lr": 0.02}, 0, 1, 7, time=1.5)
+        store.job_started(2, {"lr": 0.03}, 1, 3, 7, time=2.0)
+        record(store, make_job(3, 2, resource_from=1, resource_to=3))  # trial 2's job ends
+        experiment = read_experiment(tmp_path)
+        assert experiment.open_jobs == [
+            {"trial_id": 1, "resource_from": 0, "resource_to": 1, "start": 1.5}
+        ]
+        assert (
+            "started, not ended (running now, or cut short if the run stopped): "
+            "trial 1 (epochs 0 -> 1, started at 1.5 s)"
+        ) in format_summary(experiment)
+    with ExperimentStore.open(tmp_path) as store:
+        store.run_resumed(time=4.0, data={})  # the job cut short will run again
+        experiment = read_experiment(tmp_path)
+        assert experiment.open_jobs == [] and "not ended" not in format_summary(experiment)
+        store.job_started(4, {"lr": 0.05}, 0, 1, 7, time=5.0)
+        store.run_finished(time=6.0)
+        assert "not ended" not in format_summary(read_experiment(tmp_path))
+
+
 def test_an_older_rungs_directory_is_still_read(tmp_path):
     writer = LegacyWriter(tmp_path, FULL_SETTINGS)
     for job in some_jobs():

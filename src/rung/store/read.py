@@ -27,8 +27,9 @@ def read_experiment(directory: str | os.PathLike[str]) -> Experiment:
     Returns:
         The settings (with every update applied), the finished jobs in completion order
         as :func:`rung.report.job_to_dict` writes them, the final model's figures (or
-        None), whether the run finished (a RUN_FINISHED after its last start or resume)
-        and :func:`rung.report.summarize`'s summary.
+        None), whether the run finished (a RUN_FINISHED after its last start or resume),
+        :func:`rung.report.summarize`'s summary, and the jobs started and not ended since
+        the last start or resume (running, or cut short by a stop).
 
     Raises:
         StoreError: no experiment there, or its database is damaged, foreign or newer.
@@ -41,10 +42,20 @@ def read_experiment(directory: str | os.PathLike[str]) -> Experiment:
         jobs: list[dict[str, Any]] = []
         final: dict[str, Any] | None = None
         finished = False
+        open_jobs: dict[int, dict[str, Any]] = {}  # trial id -> its job started, not ended
         for event in store.events():
             kind = event.kind
-            if kind is EventKind.JOB_ENDED:
+            if kind is EventKind.JOB_STARTED and event.trial_id is not None:
+                data = event.data
+                open_jobs[event.trial_id] = {
+                    "trial_id": event.trial_id,
+                    "resource_from": data["resource_from"],
+                    "resource_to": data["resource_to"],
+                    "start": event.time,
+                }
+            elif kind is EventKind.JOB_ENDED:
                 jobs.append(job_to_dict(job_record(event)))
+                open_jobs.pop(event.trial_id, None)
             elif kind is EventKind.RUN_STARTED:
                 settings.update(event.data["settings"])
             elif kind is EventKind.SETTINGS_UPDATED:
@@ -53,8 +64,10 @@ def read_experiment(directory: str | os.PathLike[str]) -> Experiment:
                 final = dict(event.data)
             if kind in _STARTS:
                 finished = False
+                open_jobs.clear()  # the jobs a stopped run left open run again after this
             elif kind is EventKind.RUN_FINISHED:
                 finished = True
     experiment = Experiment(root, settings, jobs, final, finished)
+    experiment.open_jobs = list(open_jobs.values())
     experiment.summary = summarize(experiment)
     return experiment
