@@ -299,3 +299,30 @@ def test_a_record_from_before_brackets_ran_side_by_side_still_resumes(
     resumed = tuner.resume(max_jobs=60)
     assert sequence(resumed)[:20] == sequence(reference)[:20]
     assert len(resumed.jobs) == 60 and sequence(resumed) != sequence(reference)
+
+
+def test_a_running_jobs_reports_are_recorded_as_they_come(tmp_path: Path) -> None:
+    def three_epochs(config: dict[str, Any], trial: Any) -> None:
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, config["x"] / epoch)
+
+    def make() -> rung.Tuner:
+        space = {"x": rung.uniform(0, 1)}
+        scheduler = rung.FIFO(rung.RandomSearcher(space, seed=0), max_resource=3)
+        return rung.Tuner(three_epochs, scheduler, directory=tmp_path / "run")
+
+    result = make().run(max_trials=2)
+    with ExperimentStore.open(tmp_path / "run", readonly=True) as store:
+        reported = [
+            (e.trial_id, e.data["resource"], e.data["value"])
+            for e in store.events()
+            if e.kind is EventKind.JOB_REPORTED
+        ]
+    # Epochs 1 and 2 of each job as they came; epoch 3 ended the job and is in its record.
+    assert reported == [
+        (job.trial_id, report.resource, report.value)
+        for job in result.jobs
+        for report in job.reports[:-1]
+    ]
+    assert len(reported) == 4
+    assert sequence(make().resume()) == sequence(result)  # the record still replays

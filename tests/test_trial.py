@@ -1,6 +1,8 @@
 import pytest
 
-from rung.trial import Trial, is_iterative
+from rung.executors.base import Task
+from rung.trial import Trial, execute, is_iterative
+from rung.types import Job, JobStatus
 
 
 def one(config):
@@ -113,3 +115,38 @@ def test_a_job_past_its_timeout_fails_with_a_clear_message():
     assert execute(Task(Job(0, {}, 0, 9), 0, iterative=True, timeout=5), epochs, clock).status is (
         JobStatus.COMPLETED
     )
+
+
+def test_reports_are_heard_as_they_come_but_the_last_is_left_to_the_outcome():
+    heard = []
+
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, 1.0 / epoch)
+
+    job = Job(0, {}, 1, 4)
+    outcome = execute(Task(job, seed=0, iterative=True), objective, lambda: 0.5, 0, heard.append)
+    assert [(r.resource, r.value) for r in heard] == [(2, 0.5), (3, 1 / 3)]
+    assert [r.resource for r in outcome.reports] == [2, 3, 4]
+    # A report past the deadline ends the job, so it is not heard either.
+    heard.clear()
+    late = Task(job, seed=0, iterative=True, deadline=0.0)
+    assert execute(late, objective, lambda: 0.5, 0, heard.append).status is JobStatus.INTERRUPTED
+    assert heard == []
+    # A function of the config reports once, at its end.
+    execute(Task(job, seed=0), lambda config: 1.0, lambda: 0.5, 0, heard.append)
+    assert heard == []
+
+
+def test_a_listener_that_raises_fails_the_job():
+    def objective(config, trial):
+        trial.report(1, 0.5)
+        trial.report(2, 0.25)
+
+    def broken(report):
+        raise OSError("the pipe is gone")
+
+    outcome = execute(
+        Task(Job(0, {}, 0, 2), seed=0, iterative=True), objective, lambda: 0.0, 0, broken
+    )
+    assert outcome.status is JobStatus.FAILED and "the pipe is gone" in outcome.error

@@ -26,7 +26,7 @@ from rung.executors.base import Outcome, Task
 from rung.records import RunRecorder
 from rung.result import JobRecord
 from rung.schedulers.base import Scheduler
-from rung.types import Decision, Direction, Job, JobStatus
+from rung.types import Decision, Direction, Job, JobStatus, Report
 
 __all__ = ["RunLoop"]
 
@@ -101,6 +101,11 @@ class RunLoop:
             self.store.job_started(
                 tid, job.config, job.resource_from, job.resource_to, seed, time, again=again
             )
+
+    def reported(self, job: Job, report: Report) -> None:
+        """Records a report of a running job as it comes (the executor's ``reports``)."""
+        if self.store is not None:
+            self.store.job_reported(job.trial_id, report.resource, report.value, report.time)
 
     def task(self, job: Job, deadline: float | None) -> Task:
         tid = job.trial_id

@@ -73,7 +73,8 @@ class Experiment:
     finished: bool = False
     summary: dict[str, Any] = field(default_factory=dict)
     #: Jobs started and not ended since the last start or resume: running now, or cut
-    #: short if the run stopped (``trial_id``, ``resource_from``, ``resource_to``, ``start``).
+    #: short if the run stopped (``trial_id``, ``resource_from``, ``resource_to``, ``start``,
+    #: and ``last_report``, [resource, value], once the job has reported).
     open_jobs: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -198,6 +199,17 @@ def _fmt(value: Any) -> str:
 _OPEN_JOBS_SHOWN = 8
 
 
+def _open_job(job: dict[str, Any]) -> str:
+    reached = ""
+    if "last_report" in job:
+        resource, value = job["last_report"]
+        reached = f", at {resource}: {_fmt(value)}"
+    return (
+        f"trial {job['trial_id']} (epochs {job['resource_from']} -> {job['resource_to']}, "
+        f"started at {job['start']:.1f} s{reached})"
+    )
+
+
 def format_summary(experiment: Experiment) -> str:
     """The summary table ``rung tune`` prints at the end and ``rung show`` prints any time."""
     s, settings = experiment.summary, experiment.settings
@@ -229,11 +241,7 @@ def format_summary(experiment: Experiment) -> str:
         lines.append(f"  jobs per rung (epochs: jobs): {rungs}")
     if experiment.open_jobs and not experiment.finished:
         shown = experiment.open_jobs[:_OPEN_JOBS_SHOWN]
-        jobs = ", ".join(
-            f"trial {j['trial_id']} (epochs {j['resource_from']} -> {j['resource_to']}, "
-            f"started at {j['start']:.1f} s)"
-            for j in shown
-        )
+        jobs = ", ".join(_open_job(j) for j in shown)
         more = len(experiment.open_jobs) - len(shown)
         lines.append(
             f"  started, not ended (running now, or cut short if the run stopped): {jobs}"

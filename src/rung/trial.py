@@ -68,6 +68,7 @@ class Trial:
         clock: Callable[[], float] | None = None,
         deadline: float | None = None,
         expires: float | None = None,
+        on_report: Callable[[Report], None] | None = None,
     ) -> None:
         self.trial_id = trial_id
         self.seed = seed
@@ -79,6 +80,7 @@ class Trial:
         self._clock = clock
         self._deadline = deadline
         self._expires = expires  # clock time past which the job fails (its timeout)
+        self._on_report = on_report  # hears each report after which the job goes on
 
     @property
     def checkpoint(self) -> Any:
@@ -110,7 +112,8 @@ class Trial:
         if type(value) is not float and (isinstance(value, bool) or not isinstance(value, Real)):
             raise TypeError(f"trial.report: 'value' must be a real number; got {value!r}.")
         now = self._clock() if self._clock is not None else 0.0
-        self.reports.append(Report(int(resource), float(value), now))
+        report = Report(int(resource), float(value), now)
+        self.reports.append(report)
         if checkpoint is not None:
             self.checkpoint_out = checkpoint
         if resource >= self.resource_to:
@@ -119,6 +122,8 @@ class Trial:
             raise _DeadlineReached
         if self._expires is not None and now > self._expires:
             raise _TimedOut
+        if self._on_report is not None:  # the job's outcome carries its last report
+            self._on_report(report)
 
 
 def is_iterative(objective: Callable[..., Any]) -> bool:
@@ -169,6 +174,7 @@ def execute(
     objective: Callable[..., Any],
     clock: Callable[[], float],
     worker: int = 0,
+    on_report: Callable[[Report], None] | None = None,
 ) -> Outcome:
     """Runs one job of ``objective`` and says how it ended; never raises for the objective.
 
@@ -177,6 +183,8 @@ def execute(
         objective: The user's function.
         clock: Seconds since the run started.
         worker: The id of the worker running it.
+        on_report: Hears each report of an iterative job as it is made, but the last (the
+            outcome carries that one); an exception it raises fails the job.
     """
     job = task.job
     start = clock()
@@ -211,6 +219,7 @@ def execute(
         clock,
         task.deadline,
         None if task.timeout is None else start + task.timeout,
+        on_report,
     )
     status, error = JobStatus.COMPLETED, None
     try:

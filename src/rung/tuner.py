@@ -235,6 +235,7 @@ class Tuner:
             self.callbacks,
         )
         configs = scheduler.configs
+        executor.reports = loop.reported if store is not None else None
         try:
             executor.start(self.objective, clock)
             origin = now()  # the run's time starts once the workers are ready
@@ -269,6 +270,7 @@ class Tuner:
                 store.run_finished(clock())
         finally:
             executor.close()
+            executor.reports = None
             if store is not None:
                 store.close()
         return recorder.result(wall_time=clock(), workers=executor.workers)

@@ -153,3 +153,33 @@ def test_a_tuner_runs_asha_to_the_end(name: str) -> None:
     # Every job continued from its checkpoint: the counter equals the resource reached.
     assert all(j.reports[-1].value == j.reports[-1].resource for j in result.jobs)
     assert 0 < result.utilization <= 1.0 + 1e-9
+
+
+def test_reports_of_a_running_job_are_heard_before_its_outcome(executor: Executor) -> None:
+    heard: list[tuple[int, int, float]] = []
+    ended: set[int] = set()
+
+    def listen(job: Any, report: Any) -> None:
+        assert job.trial_id not in ended, "a report came after its job's outcome"
+        heard.append((job.trial_id, report.resource, report.value))
+
+    executor.reports = listen
+    try:
+        pending, running = [0, 1], 0
+        while len(ended) < 2:
+            while pending and running < executor.workers:
+                executor.submit(task(pending.pop(0), {"case": "count"}, (0, 4), iterative=True))
+                running += 1
+            for outcome in executor.wait():
+                running -= 1
+                ended.add(outcome.job.trial_id)
+                assert [r.resource for r in outcome.reports] == [1, 2, 3, 4]
+    finally:
+        executor.reports = None
+    if isinstance(executor, (InlineExecutor, ProcessExecutor)):
+        # All but the last report of each job (its outcome carries that one), in order.
+        for trial_id in (0, 1):
+            mine = [h for h in heard if h[0] == trial_id]
+            assert mine == [(trial_id, r, float(r)) for r in (1, 2, 3)]
+    else:  # Dask hands reports over with the outcome only
+        assert heard == []

@@ -103,6 +103,7 @@ def test_every_event_kind_round_trips_in_order(tmp_path):
         store.job_started(1, {"lr": 0.2}, 0, 1, seed=12, time=0.6)
         store.job_finished(make_job(0, 0), blob(0, 0), trial_done=False, stopped=[1])
         store.job_started(0, {"lr": 0.1}, 1, 3, seed=11, time=1.5)
+        store.job_reported(0, 2, 0.25, time=2.5)
         store.run_finished(time=4.0)
     with ExperimentStore.open(tmp_path) as store:
         store.update_settings({"max_jobs": 50})
@@ -117,13 +118,14 @@ def test_every_event_kind_round_trips_in_order(tmp_path):
         EventKind.JOB_ENDED,
         EventKind.TRIAL_STOPPED,
         EventKind.JOB_STARTED,
+        EventKind.JOB_REPORTED,
         EventKind.RUN_FINISHED,
         EventKind.SETTINGS_UPDATED,
         EventKind.RUN_RESUMED,
         EventKind.FINAL,
     ]
     assert set(kinds) == set(EventKind)
-    assert [e.seq for e in events] == list(range(1, 11))
+    assert [e.seq for e in events] == list(range(1, 12))
     started, first, second, ended, stopped, resumed_job = events[:6]
     assert started.data["settings"] == SETTINGS and started.time == 0.0
     assert first.data == {"resource_from": 0, "resource_to": 1, "seed": 11, "config": {"lr": 0.1}}
@@ -131,10 +133,12 @@ def test_every_event_kind_round_trips_in_order(tmp_path):
     assert ended.trial_id == 0 and ended.data["checkpoint"] == "trial-0-job-0.ckpt"
     assert stopped.trial_id == 1 and stopped.time == ended.time == 1.0
     assert "config" not in resumed_job.data  # recorded on the trial's first job only
-    assert events[6].time == 4.0
-    assert events[7].data == {"max_jobs": 50} and events[7].time == 4.0
-    assert events[8].data == {"reason": "larger budget"}
-    assert events[9].data == {"epochs": 3, "test_accuracy": 0.9}
+    report = events[6]
+    assert (report.trial_id, report.time, report.data) == (0, 2.5, {"resource": 2, "value": 0.25})
+    assert events[7].time == 4.0
+    assert events[8].data == {"max_jobs": 50} and events[8].time == 4.0
+    assert events[9].data == {"reason": "larger budget"}
+    assert events[10].data == {"epochs": 3, "test_accuracy": 0.9}
     assert isinstance(events[0], Event)
 
 

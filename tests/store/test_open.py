@@ -29,7 +29,7 @@ def test_database_is_marked_as_rungs_and_uses_wal(tmp_path):
     ExperimentStore.create(tmp_path, SETTINGS).close()
     db = sqlite3.connect(tmp_path / "experiment.db")
     assert db.execute("PRAGMA application_id").fetchone()[0] == 0x52554E47
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("DELETE FROM events")
@@ -125,6 +125,29 @@ def test_open_refuses_a_newer_schema_and_changes_nothing(tmp_path):
         with pytest.raises(StoreError, match="newer rung \\(store schema version 7; this rung"):
             ExperimentStore.open(tmp_path, readonly=readonly)
     assert snapshot(tmp_path) == before
+
+
+def test_a_version_1_store_is_read_as_it_is_and_upgraded_when_written(tmp_path):
+    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+        record(store, make_job(0, 0))
+    db = sqlite3.connect(tmp_path / "experiment.db")
+    db.execute("PRAGMA user_version = 1")  # what rung wrote before JOB_REPORTED existed
+    db.close()
+
+    def version():
+        db = sqlite3.connect(tmp_path / "experiment.db")
+        try:
+            return db.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            db.close()
+
+    with ExperimentStore.open(tmp_path, readonly=True) as reader:
+        assert [e.kind.name for e in reader.events()][-1] == "JOB_ENDED"
+    assert version() == 1
+    with ExperimentStore.open(tmp_path) as writer:
+        writer.job_started(1, {"lr": 0.1}, 0, 3, 7, time=2.0)
+        writer.job_reported(1, 1, 0.5, time=2.5)
+    assert version() == 2
 
 
 def test_a_second_writer_is_refused_but_readers_are_not(tmp_path):

@@ -92,16 +92,28 @@ def test_finished_means_a_run_finished_after_the_last_start_or_resume(tmp_path):
 def test_jobs_started_and_not_ended_are_shown_until_the_run_stops_or_resumes(tmp_path):
     with ExperimentStore.create(tmp_path, FULL_SETTINGS) as store:
         record(store, make_job(0, 0))
-        store.job_started(1, {"lr": 0.02}, 0, 1, 7, time=1.5)
+        store.job_started(1, {"lr": 0.02}, 0, 4, 7, time=1.5)
         store.job_started(2, {"lr": 0.03}, 1, 3, 7, time=2.0)
+        store.job_reported(2, 2, 0.75, time=2.5)
         record(store, make_job(3, 2, resource_from=1, resource_to=3))  # trial 2's job ends
+        assert read_experiment(tmp_path).open_jobs == [
+            {"trial_id": 1, "resource_from": 0, "resource_to": 4, "start": 1.5}
+        ]
+        store.job_reported(1, 1, 0.5, time=3.0)
+        store.job_reported(1, 2, 0.375, time=3.5)
         experiment = read_experiment(tmp_path)
         assert experiment.open_jobs == [
-            {"trial_id": 1, "resource_from": 0, "resource_to": 1, "start": 1.5}
+            {
+                "trial_id": 1,
+                "resource_from": 0,
+                "resource_to": 4,
+                "start": 1.5,
+                "last_report": [2, 0.375],
+            }
         ]
         assert (
             "started, not ended (running now, or cut short if the run stopped): "
-            "trial 1 (epochs 0 -> 1, started at 1.5 s)"
+            "trial 1 (epochs 0 -> 4, started at 1.5 s, at 2: 0.375)"
         ) in format_summary(experiment)
     with ExperimentStore.open(tmp_path) as store:
         store.run_resumed(time=4.0, data={})  # the job cut short will run again

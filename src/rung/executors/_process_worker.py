@@ -19,11 +19,21 @@ from typing import Any
 
 from rung.executors._remote import run_task
 from rung.executors.base import Task
+from rung.types import Report
 
-__all__ = ["_FAILED_START", "_OUTCOME", "_READY", "_Worker", "_exit_reason", "_worker_main"]
+__all__ = [
+    "_FAILED_START",
+    "_OUTCOME",
+    "_READY",
+    "_REPORT",
+    "_Worker",
+    "_exit_reason",
+    "_worker_main",
+]
 
-# The first byte of each message a worker sends: ready, could not start, an outcome.
-_READY, _FAILED_START, _OUTCOME = b"R", b"E", b"O"
+# The first byte of each message a worker sends: ready, could not start, an outcome, a
+# report of the running job.
+_READY, _FAILED_START, _OUTCOME, _REPORT = b"R", b"E", b"O", b"P"
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
@@ -41,6 +51,11 @@ def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) ->
         conn.send_bytes(_FAILED_START + traceback.format_exc().encode())
         return
     conn.send_bytes(_READY)
+
+    def send_report(report: Report) -> None:
+        message = (report.resource, report.value, report.time)
+        conn.send_bytes(_REPORT + pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
     while True:
         try:
             message = conn.recv_bytes()
@@ -49,7 +64,9 @@ def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) ->
         if not message:
             return
         task, base = pickle.loads(message)
-        outcome = run_task(task, function, lambda base=base: time.monotonic() - base, slot)
+        outcome = run_task(
+            task, function, lambda base=base: time.monotonic() - base, slot, send_report
+        )
         conn.send_bytes(_OUTCOME + pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from rung.executors._codec import Blob, CheckpointError, decode, encode
 from rung.executors.base import Outcome, Task
 from rung.trial import execute
+from rung.types import Report
 
 __all__ = ["failed_outcome", "run_task"]
 
@@ -19,12 +20,17 @@ def failed_outcome(task: Task, error: str, start: float, end: float, worker: int
 
 
 def run_task(
-    task: Task, objective: Callable[..., Any], clock: Callable[[], float], worker: int
+    task: Task,
+    objective: Callable[..., Any],
+    clock: Callable[[], float],
+    worker: int,
+    on_report: Callable[[Report], None] | None = None,
 ) -> Outcome:
     """Decodes the task's checkpoint, runs the job and encodes the checkpoint it passed.
 
     Never raises for the objective or its checkpoints: a checkpoint that cannot be decoded
-    or stored safely fails the job with the reason.
+    or stored safely fails the job with the reason. ``on_report``: as for
+    :func:`rung.trial.execute`.
     """
     start = clock()
     if isinstance(task.checkpoint, Blob):
@@ -32,7 +38,7 @@ def run_task(
             task = dataclasses.replace(task, checkpoint=decode(task.checkpoint))
         except Exception:
             return failed_outcome(task, traceback.format_exc(), start, clock(), worker)
-    outcome = execute(task, objective, clock, worker)
+    outcome = execute(task, objective, clock, worker, on_report)
     if outcome.checkpoint is None or isinstance(outcome.checkpoint, Blob):
         return outcome
     try:

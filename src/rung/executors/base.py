@@ -87,10 +87,16 @@ class Executor(ABC):
         workers: How many tasks may run at once.
         clock: The executor's own clock (seconds), for executors that keep their own time
             (simulation); the tuner then measures the run with it. None: real time.
+        reports: Set by the tuner before :meth:`start` (None: nobody listens). Executors
+            that can (inline, processes) call ``reports(job, report)`` with each report of
+            a running job that goes on after it, in the tuner's thread, during
+            :meth:`wait` and before the job's outcome; the outcome still carries every
+            report. Others (Dask, simulated) hand over reports with the outcome only.
     """
 
     workers: int = 1
     clock: Callable[[], float] | None = None
+    reports: Callable[[Job, Report], None] | None = None
 
     @abstractmethod
     def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +39,7 @@ class InlineExecutor(Executor):
         if not self._queue:
             return []
         task = self._queue.popleft()
+        on_report = None if self.reports is None else functools.partial(self.reports, task.job)
         if isinstance(task.checkpoint, Blob):  # from a store: decoded (and encoded) safely
-            return [run_task(task, self._objective, self._clock, 0)]
-        return [execute(task, self._objective, self._clock)]
+            return [run_task(task, self._objective, self._clock, 0, on_report)]
+        return [execute(task, self._objective, self._clock, 0, on_report)]

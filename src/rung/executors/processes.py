@@ -25,12 +25,14 @@ from rung.errors import ConfigError
 from rung.executors._process_worker import (
     _FAILED_START,
     _OUTCOME,
+    _REPORT,
     _exit_reason,
     _Worker,
     _worker_main,
 )
 from rung.executors.base import Executor, Outcome, Task
 from rung.trial import timeout_message
+from rung.types import Report
 
 __all__ = ["ProcessExecutor"]
 
@@ -213,10 +215,15 @@ class ProcessExecutor(Executor):
         try:
             while worker.conn.poll():
                 message = worker.conn.recv_bytes()
-                if message[:1] == _OUTCOME:
+                tag = message[:1]
+                if tag == _REPORT:
+                    if self.reports is not None and worker.task is not None:
+                        self.reports(worker.task.job, Report(*pickle.loads(message[1:])))
+                    continue
+                if tag == _OUTCOME:
                     worker.task = None
                     return pickle.loads(message[1:])
-                if message[:1] == _FAILED_START:  # a replacement worker could not start
+                if tag == _FAILED_START:  # a replacement worker could not start
                     raise RuntimeError(
                         f"Worker {worker.slot} could not load the objective:\n"
                         f"{message[1:].decode()}"

@@ -9,7 +9,8 @@ Layout of an experiment directory (``--out DIR``)::
 
 The database holds a versioned schema (``PRAGMA user_version``, with ``PRAGMA
 application_id`` marking it as rung's) and an append-only log of events
-(:class:`EventKind`): the run's settings, each job's start and end (every field of its
+(:class:`EventKind`): the run's settings, each job's start, its reports as they come
+(for readers following the run) and its end (every field of its
 :class:`~rung.result.JobRecord`, reports included), trials a barrier stopped, resumes,
 the end of the run and the final model. A resumed run replays :meth:`ExperimentStore.events`;
 ``rung show`` and ``rung plot`` read it with :func:`read_experiment`, from another process,
@@ -29,9 +30,9 @@ Durability. The database runs with ``synchronous=NORMAL``, and every job's end i
 flushed to disk before :meth:`ExperimentStore.job_finished` returns (``synchronous=FULL``
 for that commit; it also makes the checkpoint files it replaces safe to remove): a killed
 process (``kill -9``, an out-of-memory kill) or a power cut loses nothing that finished.
-Other events (a job's start, a resume) are written to the log but not flushed: a power
-cut may lose the last of them, never the database's consistency, and such a job simply
-runs again. ``durable=True`` flushes every commit. ``python benchmarks/store.py``
+Other events (a job's start and reports, a resume) are written to the log but not
+flushed: a power cut may lose the last of them, never the database's consistency, and
+such a job simply runs again. ``durable=True`` flushes every commit. ``python benchmarks/store.py``
 measures the cost: on the development machine (2 cores, a virtual disk whose flush takes
 ~0.1 ms) about 0.2 ms per job, against ~50 ms for Optuna's SQLite storage and ~4 ms for
 its journal file; a disk whose flush takes 10 ms makes a job cost ~10 ms. A job that

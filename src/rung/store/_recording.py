@@ -98,6 +98,16 @@ class Recorder:
         )
         self._trials.add(trial_id)
 
+    def job_reported(self, trial_id: int, resource: int, value: float, time: float) -> None:
+        """Records a report of ``trial_id``'s running job (JOB_REPORTED), for readers that
+        follow the run (``rung show``). Replay and the job's end do not need it, so its
+        commit is flushed to disk only when the store is durable."""
+        payload = dumps({"resource": resource, "value": value}, "value")
+        self._transaction(
+            f"recording a report of trial {trial_id}",
+            lambda db: self._insert(db, EventKind.JOB_REPORTED, time, trial_id, payload),
+        )
+
     def job_finished(
         self,
         record: JobRecord,

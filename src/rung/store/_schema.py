@@ -1,7 +1,8 @@
 """The database: its schema, opening it, and refusing files that are not a rung store.
 
-Tables (schema version 1, in ``PRAGMA user_version``; ``PRAGMA application_id`` marks the
-file as rung's):
+Tables (schema version 2, in ``PRAGMA user_version``; ``PRAGMA application_id`` marks the
+file as rung's; version 1 had the same tables, without JOB_REPORTED events, and becomes
+version 2 when opened for writing):
 
 * ``meta(key, value)``: ``schema_version``, ``created`` (unix time), ``rung_version``,
   ``keep_checkpoints`` and ``durable`` as chosen when the run was created.
@@ -22,11 +23,19 @@ from pathlib import Path
 
 from rung.errors import StoreError
 
-__all__ = ["APPLICATION_ID", "DB_NAME", "SCHEMA_VERSION", "check", "connect", "create_schema"]
+__all__ = [
+    "APPLICATION_ID",
+    "DB_NAME",
+    "SCHEMA_VERSION",
+    "check",
+    "connect",
+    "create_schema",
+    "upgrade",
+]
 
 DB_NAME = "experiment.db"
 APPLICATION_ID = 0x52554E47  # "RUNG"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLES = frozenset({"meta", "events", "jobs", "checkpoints"})
 BUSY_TIMEOUT_S = 10.0
 
@@ -107,3 +116,10 @@ def check(db: sqlite3.Connection, path: Path) -> None:
     if version < 1 or not tables >= TABLES:
         missing = sorted(TABLES - tables)
         raise damaged(path, f"schema version {version}, missing tables {missing}")
+
+
+def upgrade(db: sqlite3.Connection) -> None:
+    """Marks an older store (checked by :func:`check`) as this version before it is written:
+    the tables are the same, and the new events would stop an older rung reading it."""
+    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -30,6 +30,7 @@ class EventKind(enum.Enum):
     SETTINGS_UPDATED = enum.auto()  # the changed settings, applied over the earlier ones
     RUN_RESUMED = enum.auto()  # whatever the driver passed to run_resumed
     JOB_STARTED = enum.auto()  # {"resource_from", "resource_to", "seed"} (+ "config" if new)
+    JOB_REPORTED = enum.auto()  # {"resource", "value"}: a running job's report (since v2)
     JOB_ENDED = enum.auto()  # every JobRecord field but trial_id (see record_data)
     TRIAL_STOPPED = enum.auto()  # {} : a synchronous barrier left the trial out
     RUN_FINISHED = enum.auto()  # {}

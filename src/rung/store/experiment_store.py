@@ -169,6 +169,8 @@ class ExperimentStore(Recorder):
             raise _schema.damaged(path, err) from None
         try:
             _schema.check(db, path)
+            if not readonly:
+                _schema.upgrade(db)
             store = cls(root, db, files, readonly=readonly)
             store._load(durable)
         except BaseException:

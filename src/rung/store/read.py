@@ -29,7 +29,8 @@ def read_experiment(directory: str | os.PathLike[str]) -> Experiment:
         as :func:`rung.report.job_to_dict` writes them, the final model's figures (or
         None), whether the run finished (a RUN_FINISHED after its last start or resume),
         :func:`rung.report.summarize`'s summary, and the jobs started and not ended since
-        the last start or resume (running, or cut short by a stop).
+        the last start or resume (running, or cut short by a stop), each with its latest
+        report (``last_report``: resource and value) once it has reported.
 
     Raises:
         StoreError: no experiment there, or its database is damaged, foreign or newer.
@@ -53,6 +54,11 @@ def read_experiment(directory: str | os.PathLike[str]) -> Experiment:
                     "resource_to": data["resource_to"],
                     "start": event.time,
                 }
+            elif kind is EventKind.JOB_REPORTED and event.trial_id in open_jobs:
+                open_jobs[event.trial_id]["last_report"] = [
+                    event.data["resource"],
+                    event.data["value"],
+                ]
             elif kind is EventKind.JOB_ENDED:
                 jobs.append(job_to_dict(job_record(event)))
                 open_jobs.pop(event.trial_id, None)
