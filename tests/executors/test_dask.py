@@ -57,8 +57,11 @@ def crash(config: dict[str, Any]) -> float:
     marker = config.get("marker")
     if marker == "always":
         os._exit(1)
-    if marker is not None and not os.path.exists(marker):
-        Path(marker).touch()
+    if marker is not None:
+        try:  # atomic: of two workers starting at once, only one dies
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return config["x"]
         os._exit(1)
     return config["x"]
 
