@@ -176,10 +176,11 @@ def test_reports_of_a_running_job_are_heard_before_its_outcome(executor: Executo
                 assert [r.resource for r in outcome.reports] == [1, 2, 3, 4]
     finally:
         executor.reports = None
-    if isinstance(executor, (InlineExecutor, ProcessExecutor)):
+    for trial_id in (0, 1):
         # All but the last report of each job (its outcome carries that one), in order.
-        for trial_id in (0, 1):
-            mine = [h for h in heard if h[0] == trial_id]
-            assert mine == [(trial_id, r, float(r)) for r in (1, 2, 3)]
-    else:  # Dask hands reports over with the outcome only
-        assert heard == []
+        mine = [h for h in heard if h[0] == trial_id]
+        expected = [(trial_id, r, float(r)) for r in (1, 2, 3)]
+        if isinstance(executor, (InlineExecutor, ProcessExecutor)):
+            assert mine == expected
+        else:  # Dask's reports travel apart from results: one arriving late is dropped
+            assert mine == expected[: len(mine)]

@@ -224,6 +224,21 @@ def test_a_deadline_interrupts_the_job_at_its_next_report(executor: DaskExecutor
     assert decode(outcome.checkpoint)["epochs"] == outcome.resource
 
 
+def test_reports_of_a_running_job_arrive_while_it_runs(executor: DaskExecutor) -> None:
+    heard: list[tuple[int, float]] = []
+    executor.reports = lambda job, report: heard.append((report.resource, time.perf_counter()))
+    try:
+        restart(executor, count)
+        config = {"x": 2.0, "seconds": 0.2}
+        (outcome,) = run_all(executor, [task(0, config, (0, 4), iterative=True)])
+    finally:
+        executor.reports = None
+    ended = time.perf_counter()
+    assert [r for r, _ in heard] == [1, 2, 3]  # 0.2 s apart: none comes after the outcome
+    assert heard[0][1] < ended - 0.3  # the first came while the job ran on
+    assert [r.resource for r in outcome.reports] == [1, 2, 3, 4]
+
+
 def test_a_tuner_runs_asha_to_the_end_and_leaves_the_client_open(client: Any) -> None:
     client.wait_for_workers(2, timeout=30)
     space = {"x": rung.uniform(-3, 3), "seconds": rung.choice([0.01])}

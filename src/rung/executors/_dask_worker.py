@@ -18,6 +18,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from rung.executors._remote import failed_outcome, run_task
 from rung.executors.base import Outcome, Task
+from rung.types import Report
 
 __all__ = ["ObjectivePlugin", "run_on_worker"]
 
@@ -63,13 +64,18 @@ class ObjectivePlugin(WorkerPlugin):
             return self._objective
 
 
-def run_on_worker(plugin_name: str, task: Task, base: float) -> tuple[str, Outcome]:
+def run_on_worker(
+    plugin_name: str, task: Task, base: float, topic: str | None = None, key: str = ""
+) -> tuple[str, Outcome]:
     """The Dask task: runs one job with the worker's copy of the objective.
 
     Args:
         plugin_name: The name the objective's plugin is registered under.
         task: The job; its checkpoint, if any, is a :class:`~rung.executors._codec.Blob`.
         base: The wall time (``time.time()``) at which the run's clock read 0.
+        topic: Where to log each report of the running job (``(key, resource, value,
+            time)``, as a Dask event the driver subscribed to), or None.
+        key: The task's key, which the driver knows the job by.
 
     Returns:
         The worker's address and the outcome (with worker id 0: the driver sets it).
@@ -87,4 +93,10 @@ def run_on_worker(plugin_name: str, task: Task, base: float) -> tuple[str, Outco
         objective = plugin.objective()
     except Exception:  # e.g. the objective's module cannot be imported on this worker
         return worker.address, failed_outcome(task, traceback.format_exc(), start, clock(), 0)
-    return worker.address, run_task(task, objective, clock, 0)
+    on_report = None
+    if topic is not None:
+
+        def on_report(report: Report) -> None:
+            worker.log_event(topic, (key, report.resource, report.value, report.time))
+
+    return worker.address, run_task(task, objective, clock, 0, on_report)

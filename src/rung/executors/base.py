@@ -88,10 +88,11 @@ class Executor(ABC):
         clock: The executor's own clock (seconds), for executors that keep their own time
             (simulation); the tuner then measures the run with it. None: real time.
         reports: Set by the tuner before :meth:`start` (None: nobody listens). Executors
-            that can (inline, processes) call ``reports(job, report)`` with each report of
-            a running job that goes on after it, in the tuner's thread, during
+            that can (inline, processes, Dask) call ``reports(job, report)`` with each
+            report of a running job that goes on after it, in the tuner's thread, during
             :meth:`wait` and before the job's outcome; the outcome still carries every
-            report. Others (Dask, simulated) hand over reports with the outcome only.
+            report. Dask drops a report that arrives after its job's outcome; the
+            simulated executor hands reports over with the outcome only.
     """
 
     workers: int = 1

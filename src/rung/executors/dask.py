@@ -4,7 +4,8 @@ Needs the ``dask`` extra (``pip install 'rung[dask]'``). The objective is pickle
 the driver and handed to every worker, present and future (restarted or added later), as a
 worker plugin; each worker unpickles it on its first job and keeps it, so torch and the
 data are loaded once per worker process, not once per job. Each job is one Dask task whose
-result comes back as an event (a future's done-callback feeding a queue).
+result comes back as an event (a future's done-callback feeding a queue); the reports of a
+running job come back on the same queue as Dask events the workers log.
 
 Checkpoints travel through the driver as bytes (:mod:`rung.executors._codec`): workers need
 no shared filesystem, and a paused trial's checkpoint goes with its promotion to whichever
@@ -18,18 +19,15 @@ deaths (3 by default) the job is reported FAILED; the run goes on.
 
 Example:
     >>> import rung
-    >>> from dask.distributed import Client, LocalCluster
     >>> from rung.executors.dask import DaskExecutor
     >>> if __name__ == "__main__":  # doctest: +SKIP
-    ...     with LocalCluster(n_workers=4, threads_per_worker=1) as cluster, Client(
-    ...         cluster
-    ...     ) as client:
-    ...         scheduler = rung.ASHA(rung.RandomSearcher(space, seed=0), 1, 27, 3)
-    ...         tuner = rung.Tuner(train, scheduler, executor=DaskExecutor(client))
-    ...         result = tuner.run(max_trials=100)
+    ...     scheduler = rung.ASHA(rung.RandomSearcher(space, seed=0), 1, 27, 3)
+    ...     tuner = rung.Tuner(train, scheduler, executor=DaskExecutor(workers=4))
+    ...     result = tuner.run(max_trials=100)
 
-    ``DaskExecutor("tcp://scheduler:8786")`` connects to a running cluster instead, and
-    ``DaskExecutor(workers=4)`` starts (and closes) a ``LocalCluster`` of its own.
+    ``DaskExecutor(workers=4)`` starts (and closes) a ``LocalCluster`` of its own;
+    ``DaskExecutor("tcp://scheduler:8786")`` connects to a running cluster, and
+    ``DaskExecutor(client)`` uses a ``distributed.Client`` of yours and leaves it open.
 """
 
 from __future__ import annotations
@@ -58,6 +56,7 @@ from rung.errors import ConfigError
 from rung.executors._dask_worker import ObjectivePlugin, run_on_worker
 from rung.executors._remote import failed_outcome
 from rung.executors.base import Executor, Outcome, Task
+from rung.types import Report
 
 __all__ = ["DaskExecutor"]
 
@@ -162,11 +161,14 @@ class DaskExecutor(Executor):
             self.worker_addresses = sorted(client.nthreads())
             self._plugin = f"rung-objective-{uuid.uuid4().hex}"
             client.register_plugin(ObjectivePlugin(payload), name=self._plugin)
+            self._done = queue.SimpleQueue()
+            # Workers log each report of a running job under this topic; the handler runs
+            # in the client's thread and queues it for wait(), in the tuner's thread.
+            client.subscribe_topic(f"{self._plugin}-reports", self._done.put)
         except BaseException:
             self.close()
             raise
         self._clock = clock
-        self._done = queue.SimpleQueue()
 
     def _connect(self) -> distributed.Client:
         if isinstance(self._target, distributed.Client):
@@ -204,24 +206,30 @@ class DaskExecutor(Executor):
         base = time.time() - now  # the workers' clock: same origin as ours, in wall time
         job = task.job
         key = f"rung-trial{job.trial_id}-{job.resource_from}-{job.resource_to}-{uuid.uuid4().hex}"
-        future = self._client.submit(run_on_worker, self._plugin, task, base, key=key)
+        topic = f"{self._plugin}-reports" if self.reports is not None else None
+        future = self._client.submit(run_on_worker, self._plugin, task, base, topic, key, key=key)
         self._pending[future.key] = (future, task, now)
         future.add_done_callback(self._done.put)  # runs in Dask's callback thread
 
     def wait(self) -> list[Outcome]:
-        if not self._pending:
-            return []
-        finished = [self._done.get()]
-        while True:
-            try:
-                finished.append(self._done.get_nowait())
-            except queue.Empty:
-                break
-        outcomes = []
-        for future in finished:
-            entry = self._pending.pop(future.key, None)
-            if entry is not None:  # else a stale callback of a future cancelled by close()
-                outcomes.append(self._outcome(*entry))
+        outcomes: list[Outcome] = []
+        while self._pending and not outcomes:
+            items = [self._done.get()]
+            while True:
+                try:
+                    items.append(self._done.get_nowait())
+                except queue.Empty:
+                    break
+            for item in items:
+                if isinstance(item, tuple):  # (scheduler time, a worker's report)
+                    key, resource, value, at = item[1]
+                    entry = self._pending.get(key)  # a report after its outcome is dropped
+                    if entry is not None and self.reports is not None:
+                        self.reports(entry[1].job, Report(resource, value, at))
+                    continue
+                entry = self._pending.pop(item.key, None)
+                if entry is not None:  # else a stale callback of a future cancelled by close()
+                    outcomes.append(self._outcome(*entry))
         return outcomes
 
     def _outcome(self, future: distributed.Future, task: Task, submitted: float) -> Outcome:
@@ -288,6 +296,8 @@ class DaskExecutor(Executor):
                     client.cancel(futures)
                 if self._plugin:
                     client.unregister_worker_plugin(self._plugin)
+            if self._plugin:
+                client.unsubscribe_topic(f"{self._plugin}-reports")
         except Exception:  # the cluster is gone: nothing is left to release
             logger.debug("DaskExecutor.close() could not release the workers", exc_info=True)
         finally:
