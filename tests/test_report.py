@@ -17,7 +17,7 @@ from rung.report import (
 )
 from rung.result import JobRecord
 from rung.store import read_experiment
-from rung.types import Decision, JobStatus, Report
+from rung.types import Decision, Job, JobStatus, Report
 from rung.workloads.synthetic import TOY, MultiFidelity
 from tests.legacy import LegacyWriter
 
@@ -146,6 +146,28 @@ def test_progress_lines_are_rate_limited_but_improvements_always_show():
     printer(job(52, 52, 0.9), 0.4)  # within min_interval: no line now...
     printer.close()  # ...but the end accounts for it
     assert stream.getvalue().splitlines()[3:] == ["(+1 more job, best 0.4000)"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_bar_says_where_running_jobs_are_until_they_end():
+    stream, now = Terminal(), [0.0]
+    printer = ProgressPrinter(max_trials=10, stream=stream, clock=lambda: now[0])
+    for trial_id, reached in ((3, 1), (4, 2), (3, 2)):
+        now[0] += 1.0
+        printer.on_report(Job(trial_id, {}, 0, 9), Report(reached, 0.5))
+    bar = stream.getvalue().split("\r")[-1]
+    assert bar.endswith("trials, best value -, 3 s; trial 3 at 2/9, trial 4 at 2/9")
+    now[0] += 1.0
+    printer(job(0, 3, 0.4), 0.4)  # trial 3's job ends
+    assert stream.getvalue().split("\r")[-1].endswith("best value 0.4000, 4 s; trial 4 at 2/9")
+    for trial_id in range(5, 9):
+        now[0] += 1.0
+        printer.on_report(Job(trial_id, {}, 0, 9), Report(1, 0.5))
+    assert stream.getvalue().endswith("trial 4 at 2/9, trial 5 at 1/9, trial 6 at 1/9 +2")
 
 
 def test_a_job_cut_by_the_time_budget_says_where_it_stopped():

@@ -314,3 +314,26 @@ def test_asynchronous_trials_may_stay_paused():
         mf.iterative, mf.space, scheduler="asha", max_resource=9, eta=3, max_trials=12, seed=0
     )
     assert TrialStatus.PAUSED in {t.status for t in result.trials}
+
+
+def test_a_callback_with_on_report_hears_running_jobs_without_a_store():
+    class Listener:
+        def __init__(self):
+            self.heard, self.finished = [], []
+
+        def __call__(self, record, best):
+            self.finished.append(record.trial_id)
+
+        def on_report(self, job, report):
+            assert job.trial_id not in self.finished  # before the job's end
+            self.heard.append((job.trial_id, report.resource))
+
+    def epochs(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, config["x"] / epoch)
+
+    listener = Listener()
+    scheduler = rung.FIFO(rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0), max_resource=3)
+    rung.Tuner(epochs, scheduler, callbacks=[listener]).run(max_trials=2)
+    assert listener.heard == [(0, 1), (0, 2), (1, 1), (1, 2)]
+    assert listener.finished == [0, 1]

@@ -2,7 +2,8 @@
 
 Job lines are rate-limited so fast runs do not flood the terminal: a line is printed when
 the best value improves, and otherwise at most every ``min_interval`` seconds, saying how
-many jobs it stands for.
+many jobs it stands for. On a terminal the bar also says where the running jobs are, from
+their reports as they come (:meth:`ProgressPrinter.on_report`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import time
 from typing import TextIO
 
 from rung.result import JobRecord
-from rung.types import JobStatus
+from rung.types import Job, JobStatus, Report
 
 __all__ = ["ProgressPrinter"]
+
+_RUNNING_SHOWN = 3  # running jobs the bar names
 
 
 class ProgressPrinter:
@@ -50,6 +53,7 @@ class ProgressPrinter:
         self._last_bar = -math.inf
         self._skipped = 0
         self._trials: set[int] = set()
+        self._running: dict[int, tuple[int, int]] = {}  # trial -> (resource reached, to)
         self._best = math.nan
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
 
@@ -66,13 +70,31 @@ class ProgressPrinter:
         elapsed = self._clock() - self._start
         best = "-" if math.isnan(self._best) else f"{self._best:.4f}"
         head = f"{len(self._trials)} trials, best {self.metric} {best}, {elapsed:.0f} s"
+        if self._running:
+            shown = list(self._running.items())[:_RUNNING_SHOWN]
+            running = ", ".join(f"trial {t} at {r}/{to}" for t, (r, to) in shown)
+            more = len(self._running) - len(shown)
+            head += f"; {running}" + (f" +{more}" if more else "")
         if fraction is None:
             return head
         filled = int(fraction * 24)
         return f"[{'#' * filled}{'.' * (24 - filled)}] {fraction:4.0%} {head}"
 
+    def on_report(self, job: Job, report: Report) -> None:
+        """A running job reported: the bar says how far it is."""
+        self._running[job.trial_id] = (report.resource, job.resource_to)
+        self._draw_bar()
+
+    def _draw_bar(self) -> None:
+        now = self._clock()
+        if self._tty and now - self._last_bar >= 0.1:
+            self.stream.write("\r\033[K" + self._bar())
+            self.stream.flush()
+            self._last_bar = now
+
     def __call__(self, job: JobRecord, best_value: float) -> None:
         self._trials.add(job.trial_id)
+        self._running.pop(job.trial_id, None)
         improved = math.isfinite(best_value) and best_value != self._best
         self._best = best_value
         now = self._clock()
@@ -82,17 +104,14 @@ class ProgressPrinter:
             self._last_line = now
         else:
             self._skipped += 1
-        if self._tty and now - self._last_bar >= 0.1:
-            self.stream.write("\r" + self._bar())
-            self.stream.flush()
-            self._last_bar = now
+        self._draw_bar()
 
     def _clear_bar(self) -> None:
         if self._tty:
             self.stream.write("\r\033[K")
 
     def _print_job(self, job: JobRecord, best_value: float) -> None:
-        more = f"  (+{self._skipped} more jobs)" if self._skipped else ""
+        more = f"  (+{_more_jobs(self._skipped)})" if self._skipped else ""
         self._skipped = 0
         if job.status is JobStatus.FAILED:
             reason = (job.error or "").strip().splitlines()[-1:] or ["unknown error"]
@@ -113,9 +132,12 @@ class ProgressPrinter:
         """Ends the bar line, and accounts for the jobs no line has spoken for yet."""
         self._clear_bar()
         if self._skipped:
-            jobs = "job" if self._skipped == 1 else "jobs"
-            self.stream.write(f"(+{self._skipped} more {jobs}, best {self._best:.4f})\n")
+            self.stream.write(f"(+{_more_jobs(self._skipped)}, best {self._best:.4f})\n")
             self._skipped = 0
         if self._tty:
             self.stream.write(self._bar() + "\n")
         self.stream.flush()
+
+
+def _more_jobs(n: int) -> str:
+    return f"{n} more job" if n == 1 else f"{n} more jobs"

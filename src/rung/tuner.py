@@ -17,7 +17,7 @@ from rung.loop import RunLoop
 from rung.result import JobRecord, Result
 from rung.schedulers.base import Scheduler
 from rung.trial import is_iterative
-from rung.types import Direction
+from rung.types import Direction, Job, Report
 
 __all__ = ["Tuner"]
 
@@ -37,7 +37,9 @@ class Tuner:
         seed: Gives every trial a reproducible ``trial.seed``.
         resource_name: The config key that carries the resource for ``f(config)``
             objectives under a multi-fidelity scheduler.
-        callbacks: Called after every job with its record and the best value so far.
+        callbacks: Called after every job with its record and the best value so far. One
+            with an ``on_report(job, report)`` method also hears the reports of running
+            jobs as they come (from executors that send them: inline, processes, Dask).
         executor: Where jobs run: an :class:`~rung.executors.base.Executor`, or
             ``"inline"`` (in this process), ``"processes"`` (local worker processes) or
             ``"dask"`` (a Dask ``LocalCluster``; pass a ``DaskExecutor`` for a real
@@ -213,6 +215,20 @@ class Tuner:
             self.job_timeout_s,
         )
 
+    def _report_listener(self, loop: RunLoop) -> Callable[[Job, Report], None] | None:
+        """What hears a running job's reports: the store and the callbacks that listen."""
+        listeners = [c.on_report for c in self.callbacks if callable(getattr(c, "on_report", None))]
+        if loop.store is not None:
+            listeners.insert(0, loop.reported)
+        if len(listeners) <= 1:
+            return listeners[0] if listeners else None
+
+        def hear(job: Job, report: Report) -> None:
+            for listener in listeners:
+                listener(job, report)
+
+        return hear
+
     def _drive(self, loop: RunLoop, budget: _Budget, elapsed: float) -> Result:
         """The loop: submit while workers are free and the budget allows, then wait."""
         executor = self.executor
@@ -235,7 +251,7 @@ class Tuner:
             self.callbacks,
         )
         configs = scheduler.configs
-        executor.reports = loop.reported if store is not None else None
+        executor.reports = self._report_listener(loop)
         try:
             executor.start(self.objective, clock)
             origin = now()  # the run's time starts once the workers are ready
