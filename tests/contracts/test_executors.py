@@ -184,3 +184,23 @@ def test_reports_of_a_running_job_are_heard_before_its_outcome(executor: Executo
             assert mine == expected
         else:  # Dask's reports travel apart from results: one arriving late is dropped
             assert mine == expected[: len(mine)]
+
+
+def test_a_failing_listener_stops_the_run_not_the_objective(executor: Executor) -> None:
+    if not isinstance(executor, (InlineExecutor, ProcessExecutor)):
+        pytest.skip("Dask's reports may come after the job's outcome, and are then dropped")
+
+    def full_disk(job: Any, report: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    executor.reports = full_disk
+    try:
+        executor.submit(task(0, {"case": "count"}, (0, 3), iterative=True))
+        with pytest.raises(OSError, match="No space left"):
+            for _ in range(100):  # the job's first report raises, in wait()
+                executor.wait()
+    finally:
+        executor.reports = None
+    executor.wait()  # whatever the job left is drained; the executor goes on
+    (outcome,) = run_all(executor, [task(1, {"case": "square", "x": 3.0})])
+    assert outcome.value == 1.0

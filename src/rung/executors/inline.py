@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +10,7 @@ from rung.executors._codec import Blob
 from rung.executors._remote import run_task
 from rung.executors.base import Executor, Outcome, Task
 from rung.trial import execute
+from rung.types import Report
 
 __all__ = ["InlineExecutor"]
 
@@ -39,7 +39,24 @@ class InlineExecutor(Executor):
         if not self._queue:
             return []
         task = self._queue.popleft()
-        on_report = None if self.reports is None else functools.partial(self.reports, task.job)
+        listener_error: list[BaseException] = []
+        on_report = None
+        if self.reports is not None:
+            reports, job = self.reports, task.job
+
+            def on_report(report: Report) -> None:
+                # The listener's failure (the store's disk is full) is the run's, raised
+                # from wait() as other executors do, not the objective's.
+                if not listener_error:
+                    try:
+                        reports(job, report)
+                    except BaseException as error:
+                        listener_error.append(error)
+
         if isinstance(task.checkpoint, Blob):  # from a store: decoded (and encoded) safely
-            return [run_task(task, self._objective, self._clock, 0, on_report)]
-        return [execute(task, self._objective, self._clock, 0, on_report)]
+            outcome = run_task(task, self._objective, self._clock, 0, on_report)
+        else:
+            outcome = execute(task, self._objective, self._clock, 0, on_report)
+        if listener_error:
+            raise listener_error[0]
+        return [outcome]

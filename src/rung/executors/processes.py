@@ -211,25 +211,35 @@ class ProcessExecutor(Executor):
         return outcomes
 
     def _receive(self, worker: _Worker) -> Outcome | None:
-        """The worker's outcome, or a failed one if it died; None if it is still running."""
+        """The worker's outcome, or a failed one if it died; None if it is still running.
+
+        Reports that came first go to :attr:`reports`, outside the pipe's error handling:
+        a listener's failure (a full disk) is raised, not taken for a dead worker.
+        """
+        job = worker.task.job if worker.task is not None else None
+        reports: list[Report] = []
+        outcome: Outcome | None = None
         try:
-            while worker.conn.poll():
+            while outcome is None and worker.conn.poll():
                 message = worker.conn.recv_bytes()
                 tag = message[:1]
                 if tag == _REPORT:
-                    if self.reports is not None and worker.task is not None:
-                        self.reports(worker.task.job, Report(*pickle.loads(message[1:])))
-                    continue
-                if tag == _OUTCOME:
+                    reports.append(Report(*pickle.loads(message[1:])))
+                elif tag == _OUTCOME:
+                    outcome = pickle.loads(message[1:])
                     worker.task = None
-                    return pickle.loads(message[1:])
-                if tag == _FAILED_START:  # a replacement worker could not start
+                elif tag == _FAILED_START:  # a replacement worker could not start
                     raise RuntimeError(
                         f"Worker {worker.slot} could not load the objective:\n"
                         f"{message[1:].decode()}"
                     )
         except (EOFError, OSError):
             pass
+        if self.reports is not None and job is not None:
+            for report in reports:
+                self.reports(job, report)
+        if outcome is not None:
+            return outcome
         if worker.process.is_alive():
             return None
         return self._replace_dead(worker)
