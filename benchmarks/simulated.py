@@ -32,7 +32,7 @@ import sys
 import time
 from dataclasses import replace
 
-from rung.simulate import DEFAULT_SCHEDULERS, Comparison, compare
+from rung.simulation.compare import DEFAULT_SCHEDULERS, Comparison, compare
 
 ONE_AT_A_TIME = {"sh": {"max_brackets": 1}, "hyperband": {"max_brackets": 1}}
 

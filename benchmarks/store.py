@@ -42,8 +42,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rung.executors._codec import encode
-from rung.result import JobRecord
+from rung.codec import encode
+from rung.results.result import JobRecord
 from rung.store import ExperimentStore
 from rung.types import Decision, JobStatus, Report
 

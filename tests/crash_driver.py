@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rung.api import build_tuner
+from rung.run.factory import build_tuner
 from rung.workloads.synthetic import BRANIN, MultiFidelity
 
 FUNCTION = MultiFidelity(BRANIN, max_resource=9)

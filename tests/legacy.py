@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from rung.errors import StoreError
-from rung.report import FINAL_FILE, JOBS_FILE, SETTINGS_FILE, _write_atomic, job_to_dict
-from rung.result import JobRecord
+from rung.results.report import FINAL_FILE, JOBS_FILE, SETTINGS_FILE, _write_atomic, job_to_dict
+from rung.results.result import JobRecord
 
 
 class LegacyWriter:

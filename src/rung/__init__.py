@@ -10,7 +10,6 @@ Example:
 
 from typing import Any
 
-from rung.api import tune
 from rung.errors import (
     ConfigError,
     DataError,
@@ -20,7 +19,9 @@ from rung.errors import (
     TrialFailed,
 )
 from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedExecutor
-from rung.result import JobRecord, Result, TrajectoryPoint, TrialRecord
+from rung.results.result import JobRecord, Result, TrajectoryPoint, TrialRecord
+from rung.run.factory import tune
+from rung.run.tuner import Tuner
 from rung.schedulers import (
     ASHA,
     FIFO,
@@ -33,7 +34,6 @@ from rung.schedulers import (
 from rung.searchers import RandomSearcher, Searcher
 from rung.space import Space, choice, loguniform, randint, uniform
 from rung.trial import Trial
-from rung.tuner import Tuner
 from rung.types import Decision, Direction, Job, JobStatus, Report, TrialStatus
 
 __version__ = "0.1.0"

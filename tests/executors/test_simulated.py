@@ -10,7 +10,7 @@ import rung
 from rung.errors import ConfigError
 from rung.executors.base import Task
 from rung.executors.simulated import SimulatedExecutor
-from rung.simulate import idle_time
+from rung.simulation.compare import idle_time
 from rung.types import Job, JobStatus
 from tests.fakes import FakeClock
 

@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from rung.executors._codec import Blob, encode
-from rung.result import JobRecord
+from rung.codec import Blob, encode
+from rung.results.result import JobRecord
 from rung.store import ExperimentStore
 from rung.types import Decision, JobStatus, Report
 

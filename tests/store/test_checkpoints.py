@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rung.codec import Blob
 from rung.errors import StoreError
-from rung.executors._codec import Blob
 from rung.store import ExperimentStore
 from rung.types import Decision
 from tests.store.records import SETTINGS, blob, files, make_job, record

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rung.result import JobRecord
+from rung.results.result import JobRecord
 from rung.store import Event, EventKind, ExperimentStore, job_record
 from rung.types import Decision, JobStatus, Report
 from tests.store.records import SETTINGS, blob, make_job

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from rung.report import format_summary, load_experiment, summarize
+from rung.results.report import format_summary, load_experiment, summarize
 from rung.store import ExperimentStore, read_experiment
 from rung.types import Decision, JobStatus
 from tests.legacy import LegacyWriter

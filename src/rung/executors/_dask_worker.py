@@ -71,7 +71,7 @@ def run_on_worker(
 
     Args:
         plugin_name: The name the objective's plugin is registered under.
-        task: The job; its checkpoint, if any, is a :class:`~rung.executors._codec.Blob`.
+        task: The job; its checkpoint, if any, is a :class:`~rung.codec.Blob`.
         base: The wall time (``time.time()``) at which the run's clock read 0.
         topic: Where to log each report of the running job (``(key, resource, value,
             time)``, as a Dask event the driver subscribed to), or None.

@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from rung.executors._codec import Blob, CheckpointError, decode, encode
+from rung.codec import Blob, CheckpointError, decode, encode
 from rung.executors.base import Outcome, Task
 from rung.trial import execute
 from rung.types import Report

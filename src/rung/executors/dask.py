@@ -7,7 +7,7 @@ data are loaded once per worker process, not once per job. Each job is one Dask 
 result comes back as an event (a future's done-callback feeding a queue); the reports of a
 running job come back on the same queue as Dask events the workers log.
 
-Checkpoints travel through the driver as bytes (:mod:`rung.executors._codec`): workers need
+Checkpoints travel through the driver as bytes (:mod:`rung.codec`): workers need
 no shared filesystem, and a paused trial's checkpoint goes with its promotion to whichever
 worker is free. Outcomes say which worker ran each job: a small id, stable per worker
 (a worker restarted after a crash takes over its predecessor's id), whose address is in

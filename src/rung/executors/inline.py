@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from rung.executors._codec import Blob
+from rung.codec import Blob
 from rung.executors._remote import run_task
 from rung.executors.base import Executor, Outcome, Task
 from rung.trial import execute

@@ -6,7 +6,7 @@ worker through its own pipe; outcomes come back as events on those pipes, and a 
 that dies (``os._exit``, a segfault, the OOM killer) is seen through its process
 sentinel at once: its job is reported failed and a new worker takes its slot.
 
-Checkpoints travel as bytes (:mod:`rung.executors._codec`), so a paused trial resumes
+Checkpoints travel as bytes (:mod:`rung.codec`), so a paused trial resumes
 on whichever worker is free.
 """
 

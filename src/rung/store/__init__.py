@@ -11,7 +11,7 @@ The database holds a versioned schema (``PRAGMA user_version``, with ``PRAGMA
 application_id`` marking it as rung's) and an append-only log of events
 (:class:`EventKind`): the run's settings, each job's start, its reports as they come
 (for readers following the run) and its end (every field of its
-:class:`~rung.result.JobRecord`, reports included), trials a barrier stopped, resumes,
+:class:`~rung.results.result.JobRecord`, reports included), trials a barrier stopped, resumes,
 the end of the run and the final model. A resumed run replays :meth:`ExperimentStore.events`;
 ``rung show`` and ``rung plot`` read it with :func:`read_experiment`, from another process,
 without blocking the run or being blocked by it (WAL readers).
@@ -23,8 +23,8 @@ refers to it; the file it replaces is removed after that commit, by a background
 checkpoint of a trial is kept, and a finished or stopped trial's is removed unless
 ``keep_checkpoints``. Files no commit refers to (a crash between the write and the
 commit) are swept by the next writable open. Checkpoints are read back as bytes
-(:class:`~rung.executors._codec.Blob`) and decoded only by the restricted unpickler of
-:mod:`rung.executors._codec`, which builds containers, arrays and tensors, nothing else.
+(:class:`~rung.codec.Blob`) and decoded only by the restricted unpickler of
+:mod:`rung.codec`, which builds containers, arrays and tensors, nothing else.
 
 Durability. The database runs with ``synchronous=NORMAL``, and every job's end is
 flushed to disk before :meth:`ExperimentStore.job_finished` returns (``synchronous=FULL``

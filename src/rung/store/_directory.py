@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from rung.errors import StoreError
-from rung.report import JOBS_FILE, SETTINGS_FILE
+from rung.results.report import JOBS_FILE, SETTINGS_FILE
 from rung.store._schema import DB_NAME
 
 __all__ = ["clear_stillborn", "disk_full", "refuse_existing", "require_experiment"]

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from rung.codec import Blob
 from rung.errors import StoreError
-from rung.executors._codec import Blob
-from rung.result import JobRecord
+from rung.results.result import JobRecord
 from rung.store._directory import disk_full
 from rung.store._files import CheckpointDir, checkpoint_name
 from rung.store.events import EventKind, dumps, loads, record_data

@@ -17,7 +17,7 @@ from typing import Any
 
 from rung._frozen import frozen
 from rung.errors import StoreError
-from rung.result import JobRecord
+from rung.results.result import JobRecord
 from rung.types import Decision, JobStatus, Report
 
 __all__ = ["Event", "EventKind", "job_record", "record_data"]

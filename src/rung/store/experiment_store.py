@@ -13,8 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from rung.codec import Blob, CheckpointError, decode
 from rung.errors import StoreError
-from rung.executors._codec import Blob, CheckpointError, decode
 from rung.store import _schema
 from rung.store._directory import (
     clear_stillborn,

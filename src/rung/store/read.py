@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from rung.report import SETTINGS_FILE, Experiment, job_to_dict, load_experiment, summarize
+from rung.results.report import SETTINGS_FILE, Experiment, job_to_dict, load_experiment, summarize
 from rung.store._schema import DB_NAME
 from rung.store.events import EventKind, job_record
 from rung.store.experiment_store import ExperimentStore
@@ -22,13 +22,13 @@ def read_experiment(directory: str | os.PathLike[str]) -> Experiment:
     The store is opened read-only and read in one snapshot: a run writing in another
     process goes on undisturbed, and the result holds exactly the jobs committed when the
     read began. A directory written by an older rung (``experiment.json`` and
-    ``jobs.jsonl``) is read with :func:`rung.report.load_experiment`.
+    ``jobs.jsonl``) is read with :func:`rung.results.report.load_experiment`.
 
     Returns:
         The settings (with every update applied), the finished jobs in completion order
-        as :func:`rung.report.job_to_dict` writes them, the final model's figures (or
+        as :func:`rung.results.report.job_to_dict` writes them, the final model's figures (or
         None), whether the run finished (a RUN_FINISHED after its last start or resume),
-        :func:`rung.report.summarize`'s summary, and the jobs started and not ended since
+        :func:`rung.results.report.summarize`'s summary, and the jobs started and not ended since
         the last start or resume (running, or cut short by a stop), each with its latest
         report (``last_report``: resource and value) once it has reported.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rung.report import Experiment
+from rung.results.report import Experiment
 
 __all__ = ["plot_all", "plot_learning_curves", "plot_progress"]
 

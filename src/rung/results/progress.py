@@ -13,7 +13,7 @@ import sys
 import time
 from typing import TextIO
 
-from rung.result import JobRecord
+from rung.results.result import JobRecord
 from rung.types import Job, JobStatus, Report
 
 __all__ = ["ProgressPrinter"]

@@ -18,9 +18,16 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
 
-from rung import cli_tune
+from rung.cli import tune as cli_tune
+from rung.cli._args import (
+    UsageError,
+    _Parser,
+    eta_number,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from rung.errors import ConfigError, StoreError
 
 __all__ = ["main"]
@@ -30,36 +37,7 @@ SEARCHERS = ("random", "bo")
 SCHEDULERS = ("fifo", "sh", "hyperband", "asha", "async-hyperband")
 
 
-QUICK_SUBSET, UsageError = cli_tune.QUICK_SUBSET, cli_tune.UsageError
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _number(kind: type, minimum: float, rule: str):
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}") from None
-        if not value >= minimum:
-            raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}")
-        return value
-
-    return parse
-
-
-positive_int = _number(int, 1, "an integer >= 1")
-non_negative_int = _number(int, 0, "an integer >= 0")
-positive_float = _number(float, 1e-12, "a number > 0")
-_eta_float = _number(float, 2, "a number >= 2")
-
-
-def eta_number(text: str) -> float | int:
-    value = _eta_float(text)
-    return int(value) if float(value).is_integer() else value
+QUICK_SUBSET = cli_tune.QUICK_SUBSET
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -184,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("directory", metavar="DIR")
     plot.set_defaults(handler=cli_tune.plot)
 
-    from rung.cli_simulate import add_parser as add_simulate_parser
+    from rung.cli.simulate import add_parser as add_simulate_parser
 
     add_simulate_parser(commands)
 

@@ -1,8 +1,8 @@
 import pytest
 
-from rung.plots import plot_all
+from rung.results.plots import plot_all
 from rung.store import read_experiment
-from tests.test_report import run_into
+from tests.results.test_report import run_into
 
 pytest.importorskip("matplotlib")
 

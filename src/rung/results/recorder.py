@@ -1,7 +1,7 @@
 """In-memory bookkeeping of a run: trials, jobs, checkpoints, the incumbent.
 
 The tuner hands every outcome to a :class:`RunRecorder`; :meth:`RunRecorder.result`
-freezes what it holds into a :class:`~rung.result.Result`.
+freezes what it holds into a :class:`~rung.results.result.Result`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rung.executors.base import Outcome
-from rung.result import JobRecord, Result, TrajectoryPoint, TrialRecord
+from rung.results.result import JobRecord, Result, TrajectoryPoint, TrialRecord
 from rung.types import Decision, Direction, JobStatus, Report, TrialStatus
 
 __all__ = ["RunRecorder"]

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from rung.errors import StoreError
 from rung.executors.base import Outcome
-from rung.loop import RunLoop
-from rung.result import JobRecord
+from rung.results.result import JobRecord
+from rung.run.state import RunLoop
 from rung.types import Job
 
 if TYPE_CHECKING:
-    from rung.tuner import Tuner
+    from rung.run.tuner import Tuner
 
 __all__ = ["fingerprint", "replay"]
 

@@ -1,4 +1,4 @@
-"""rung.simulate (schedulers compared in simulated time) and the ``rung simulate`` command."""
+"""Schedulers compared in simulated time (rung.simulation) and ``rung simulate``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 import pytest
 
 from rung.errors import ConfigError
-from rung.result import JobRecord
-from rung.simulate import (
+from rung.results.result import JobRecord
+from rung.simulation.compare import (
     Comparison,
     SimulatedRun,
     compare,
@@ -17,7 +17,7 @@ from rung.simulate import (
     run_simulated,
     scheduler_name,
 )
-from rung.simulate_plots import save_comparison
+from rung.simulation.plots import save_comparison
 from rung.types import JobStatus
 from rung.workloads.simulated import benchmark_by_name
 
@@ -129,8 +129,8 @@ CLI += ["--seeds", "2", "--scheduler", "asha,sh", "--no-decision-time", "--quiet
 
 
 def standalone_parser():
-    from rung.cli import _Parser
-    from rung.cli_simulate import add_parser
+    from rung.cli.main import _Parser
+    from rung.cli.simulate import add_parser
 
     parser = _Parser(prog="rung")
     add_parser(parser.add_subparsers(dest="command", parser_class=_Parser))
@@ -138,7 +138,7 @@ def standalone_parser():
 
 
 def test_cli_run_prints_best_so_far_and_time_to_regret(tmp_path, capsys):
-    from rung.cli_simulate import run
+    from rung.cli.simulate import run
 
     argv = [a for a in CLI if a != "--quiet"]
     args = standalone_parser().parse_args([*argv, "--regret", "1.5", "--out", str(tmp_path)])
@@ -155,7 +155,7 @@ def test_cli_run_prints_best_so_far_and_time_to_regret(tmp_path, capsys):
 
 
 def test_cli_through_main(tmp_path, capsys):
-    from rung.cli import main
+    from rung.cli.main import main
 
     assert main([*CLI, "--out", str(tmp_path)]) == 0
     assert "time to regret 0.05" in capsys.readouterr().out  # mfh3's default
@@ -170,8 +170,8 @@ def test_cli_through_main(tmp_path, capsys):
     ],
 )
 def test_cli_usage_errors(extra, words, tmp_path):
-    from rung.cli import UsageError
-    from rung.cli_simulate import run
+    from rung.cli.main import UsageError
+    from rung.cli.simulate import run
 
     args = standalone_parser().parse_args([*CLI, "--out", str(tmp_path), *extra])
     with pytest.raises(UsageError, match=words):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rung.errors import StoreError
-from rung.result import JobRecord
+from rung.results.result import JobRecord
 
 __all__ = ["Experiment", "format_summary", "load_experiment", "summarize", "write_results"]
 

@@ -4,7 +4,7 @@ import sys
 import pytest
 
 import rung
-from rung.cli import main
+from rung.cli.main import main
 
 
 def test_version(capsys):
@@ -33,7 +33,10 @@ def test_bad_arguments_exit_2_with_a_message_naming_them(argv, capsys):
 
 def test_console_script_is_installed():
     out = subprocess.run(
-        [sys.executable, "-m", "rung.cli", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "rung.cli.main", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.startswith("rung ")
 

@@ -4,10 +4,9 @@ import json
 import pytest
 
 import rung
-from rung.api import build_tuner
 from rung.errors import StoreError
-from rung.progress import ProgressPrinter
-from rung.report import (
+from rung.results.progress import ProgressPrinter
+from rung.results.report import (
     CSV_FILE,
     JOBS_FILE,
     RESULTS_FILE,
@@ -15,7 +14,8 @@ from rung.report import (
     load_experiment,
     write_results,
 )
-from rung.result import JobRecord
+from rung.results.result import JobRecord
+from rung.run.factory import build_tuner
 from rung.store import read_experiment
 from rung.types import Decision, Job, JobStatus, Report
 from rung.workloads.synthetic import TOY, MultiFidelity

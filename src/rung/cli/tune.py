@@ -14,15 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rung.errors import ConfigError
+from rung.cli._args import UsageError
 
 __all__ = ["resume", "show", "plot", "tune"]
 
 QUICK_SUBSET = (5000, 1000)  # training and validation images for --quick
-
-
-class UsageError(ConfigError):
-    """Arguments that parse but do not make sense together (exit status 2)."""
 
 
 def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +59,7 @@ def _executor(workers: int, dask_address: str | None, threads: int | None) -> An
 
 def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> Any:
     """The tuner ``settings`` describe (the same for a run and for its resumption)."""
-    from rung.api import build_tuner
+    from rung.run.factory import build_tuner
     from rung.space_file import space_from_spec
     from rung.workloads.trainer import FashionMNISTObjective
 
@@ -108,7 +104,7 @@ def _prepare_data(settings: dict[str, Any]) -> None:
 def _progress(args: argparse.Namespace, trials: int | None, budget: float | None) -> Any:
     if args.quiet:
         return None
-    from rung.progress import ProgressPrinter
+    from rung.results.progress import ProgressPrinter
 
     return ProgressPrinter(trials, budget, metric="validation error")
 
@@ -142,8 +138,8 @@ def _finish(
     args: argparse.Namespace, settings: dict[str, Any], directory: Path, interrupted: bool
 ) -> None:
     """The final model, the results files, the plots and the summary."""
-    from rung.plots import plot_all
-    from rung.report import format_summary, write_results
+    from rung.results.plots import plot_all
+    from rung.results.report import format_summary, write_results
     from rung.store import ExperimentStore, read_experiment
 
     experiment = read_experiment(directory)
@@ -243,7 +239,7 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    from rung.report import format_summary
+    from rung.results.report import format_summary
     from rung.store import read_experiment
 
     print(format_summary(read_experiment(args.directory)))
@@ -251,7 +247,7 @@ def show(args: argparse.Namespace) -> int:
 
 
 def plot(args: argparse.Namespace) -> int:
-    from rung.plots import plot_all
+    from rung.results.plots import plot_all
     from rung.store import read_experiment
 
     for path in plot_all(read_experiment(args.directory)):

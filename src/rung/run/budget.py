@@ -1,6 +1,6 @@
 """A run's limits: ``max_trials``, ``max_jobs`` and ``time_budget_s``, checked and recorded.
 
-:class:`_Budget` holds them for :class:`~rung.tuner.Tuner`, which checks them when a run
+:class:`_Budget` holds them for :class:`~rung.run.tuner.Tuner`, which checks them when a run
 starts, records them with the run (:meth:`_Budget.as_settings`) and reads them back when
 it resumes (:meth:`_Budget.from_settings`). :func:`_check_limit` is the rule for each.
 """

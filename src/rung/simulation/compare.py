@@ -9,7 +9,7 @@ simulated time each needs to reach a given regret, the question behind the exper
 Li et al., "A System for Massively Parallel Hyperparameter Tuning" (MLSys 2020, Section 4),
 which plot the best error found against wall-clock time. The curves
 (:class:`SimulatedRun`) and their comparison (:class:`Comparison`) are defined in
-:mod:`rung._simulated_runs`.
+:mod:`rung.simulation.runs`.
 
 Example:
     >>> comparison = compare("mfh3", ["asha", "sh"], seeds=2, workers=8,
@@ -26,12 +26,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rung._random import derive_seed
-from rung._simulated_runs import Comparison, SimulatedRun, idle_time
-from rung.api import SchedulerName, make_scheduler, make_searcher
 from rung.errors import ConfigError
 from rung.executors.simulated import SimulatedExecutor
-from rung.result import Result
-from rung.tuner import Tuner
+from rung.results.result import Result
+from rung.run.factory import SchedulerName, make_scheduler, make_searcher
+from rung.run.tuner import Tuner
+from rung.simulation.runs import Comparison, SimulatedRun, idle_time
 from rung.workloads.simulated import SimulatedBenchmark, benchmark_by_name
 
 __all__ = [
@@ -92,7 +92,7 @@ def run_simulated(
         **scheduler_options: Passed to the scheduler (``n_configs`` for SH).
 
     Returns:
-        The run's :class:`~rung.result.Result`, its times in simulated seconds.
+        The run's :class:`~rung.results.result.Result`, its times in simulated seconds.
     """
     kind = scheduler_name(scheduler)
     built_searcher = make_searcher(searcher, benchmark.space, derive_seed(seed, 1))

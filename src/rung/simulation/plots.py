@@ -1,4 +1,4 @@
-"""Writing a :class:`~rung.simulate.Comparison` out: its curves, a summary, a figure.
+"""Writing a :class:`~rung.simulation.compare.Comparison` out: its curves, a summary, a figure.
 
 The figure needs matplotlib (``pip install 'rung[plot]'``); drawn off-screen (Agg).
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rung.simulate import Comparison
+from rung.simulation.compare import Comparison
 
 __all__ = ["plot_comparison", "save_comparison"]
 

@@ -10,11 +10,11 @@ from typing import Any
 from rung._random import derive_seed
 from rung.errors import ConfigError
 from rung.executors.base import Executor
-from rung.result import Result
+from rung.results.result import Result
+from rung.run.tuner import Callback, Tuner
 from rung.schedulers.base import Scheduler
 from rung.searchers.base import Searcher
 from rung.space import Space
-from rung.tuner import Callback, Tuner
 
 __all__ = [
     "SchedulerName",
@@ -181,7 +181,7 @@ def tune(
             for ASHA).
 
     Returns:
-        The run's :class:`~rung.result.Result`.
+        The run's :class:`~rung.results.result.Result`.
 
     Example:
         >>> import rung

@@ -17,14 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rung
-import rung.resume
+import rung.run.replay
 from rung.errors import StoreError
 from rung.store import EventKind, ExperimentStore, read_experiment
 from rung.types import JobStatus, TrialStatus
 from tests import crash_driver
 from tests.crash_driver import MAX_TRIALS, tuner
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEDULERS = ["fifo", "sh", "hyperband", "asha", "async-hyperband"]
 
 
@@ -57,7 +57,7 @@ def test_stopping_and_resuming_replays_to_the_uninterrupted_run(scheduler: str, 
 
 def test_the_gp_searcher_replays_its_observations(tmp_path: Path) -> None:
     def bo(directory: Path) -> Any:
-        return rung.api.build_tuner(
+        return rung.run.factory.build_tuner(
             crash_driver.objective,
             crash_driver.FUNCTION.space,
             searcher="bo",
@@ -286,10 +286,10 @@ def test_a_record_from_before_brackets_ran_side_by_side_still_resumes(
     """Replay makes only the recorded calls, and one bracket at a time answers them as
     brackets side by side do; the run then goes on with brackets side by side."""
     path = tmp_path / "run"
-    current = rung.resume.fingerprint
+    current = rung.run.replay.fingerprint
     with monkeypatch.context() as patch:  # such records have no max_brackets
         patch.setattr(
-            rung.resume,
+            rung.run.replay,
             "fingerprint",
             lambda t: {k: v for k, v in current(t).items() if k != "max_brackets"},
         )

@@ -9,12 +9,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rung._budget import _Budget, _check_limit
 from rung.errors import ConfigError, TrialFailed
 from rung.executors.base import Executor
 from rung.executors.factory import make_executor
-from rung.loop import RunLoop
-from rung.result import JobRecord, Result
+from rung.results.result import JobRecord, Result
+from rung.run.budget import _Budget, _check_limit
+from rung.run.state import RunLoop
 from rung.schedulers.base import Scheduler
 from rung.trial import is_iterative
 from rung.types import Direction, Job, Report
@@ -130,7 +130,7 @@ class Tuner:
                 Counted from when the workers are ready (their start-up is not included).
 
         Returns:
-            The run's :class:`~rung.result.Result`.
+            The run's :class:`~rung.results.result.Result`.
 
         Raises:
             ConfigError: no limit is given, or a limit is not positive.
@@ -140,7 +140,7 @@ class Tuner:
         budget = _Budget.check(max_trials, max_jobs, time_budget_s)
         loop = self._new_loop(None)
         if self.directory is not None:
-            from rung.resume import fingerprint
+            from rung.run.replay import fingerprint
             from rung.store import ExperimentStore
 
             settings = {**self.settings, **budget.as_settings(), "fingerprint": fingerprint(self)}
@@ -175,7 +175,7 @@ class Tuner:
                 space, scheduler, searcher, seed or direction.
             TrialFailed: every trial failed.
         """
-        from rung.resume import replay
+        from rung.run.replay import replay
         from rung.store import ExperimentStore
 
         directory = directory if directory is not None else self.directory

@@ -5,7 +5,7 @@
 Prints the median best full-resource value against simulated time and each scheduler's
 time to a regret (with its ratio to synchronous SH), and writes ``curves.csv``,
 ``summary.json`` and ``comparison.png`` to ``--out``. A thin layer over
-:func:`rung.simulate.compare` and :func:`rung.simulate_plots.save_comparison`.
+:func:`rung.simulation.compare.compare` and :func:`rung.simulation.plots.save_comparison`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ TABLE_FRACTIONS = (0.125, 0.25, 0.5, 0.75, 1.0)
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Adds the ``simulate`` subcommand to ``commands`` (an argparse subparsers object)."""
-    from rung.cli import eta_number, positive_float, positive_int
-    from rung.simulate import DEFAULT_SCHEDULERS
+    from rung.cli._args import eta_number, positive_float, positive_int
+    from rung.simulation.compare import DEFAULT_SCHEDULERS
     from rung.workloads.simulated import BENCHMARKS
 
     defaults = ",".join(name.replace("_", "-") for name in DEFAULT_SCHEDULERS)
@@ -79,8 +79,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def _schedulers(values: list[str] | None) -> list[str]:
-    from rung.cli import UsageError
-    from rung.simulate import DEFAULT_SCHEDULERS, scheduler_name
+    from rung.cli._args import UsageError
+    from rung.simulation.compare import DEFAULT_SCHEDULERS, scheduler_name
 
     if not values:
         return list(DEFAULT_SCHEDULERS)
@@ -100,7 +100,7 @@ def _schedulers(values: list[str] | None) -> list[str]:
 
 
 def _benchmark(args: argparse.Namespace) -> Any:
-    from rung.cli import UsageError
+    from rung.cli._args import UsageError
     from rung.workloads.simulated import benchmark_by_name
 
     try:
@@ -158,8 +158,8 @@ def format_report(comparison: Any, regret: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Runs ``rung simulate``; returns the exit status."""
-    from rung.simulate import compare
-    from rung.simulate_plots import save_comparison
+    from rung.simulation.compare import compare
+    from rung.simulation.plots import save_comparison
 
     schedulers = _schedulers(args.scheduler)
     bench = _benchmark(args)

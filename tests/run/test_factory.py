@@ -1,8 +1,8 @@
 import pytest
 
 import rung
-from rung.api import SchedulerName
 from rung.errors import ConfigError
+from rung.run.factory import SchedulerName
 from rung.types import TrialStatus
 from rung.workloads.synthetic import BRANIN, TOY, MultiFidelity
 

@@ -1,7 +1,7 @@
 """One run's moving parts: what is running, what runs again, and how each outcome lands.
 
 :class:`RunLoop` is the state the tuner's loop and the replay of a recorded run (see
-:mod:`rung.resume`) share: both hand outcomes to :meth:`RunLoop.finish`, so a resumed
+:mod:`rung.run.replay`) share: both hand outcomes to :meth:`RunLoop.finish`, so a resumed
 run's scheduler, searcher and records go through exactly the calls of the original.
 
 A job can be run again without asking the scheduler: after a failure that is retried
@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from rung._random import SeedDeriver
-from rung.executors._codec import Blob, CheckpointError, encode
+from rung.codec import Blob, CheckpointError, encode
 from rung.executors.base import Outcome, Task
-from rung.records import RunRecorder
-from rung.result import JobRecord
+from rung.results.recorder import RunRecorder
+from rung.results.result import JobRecord
 from rung.schedulers.base import Scheduler
 from rung.types import Decision, Direction, Job, JobStatus, Report
 

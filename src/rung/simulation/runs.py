@@ -1,9 +1,9 @@
 """What simulated runs yield: each run's best-value curve and their comparison over seeds.
 
-:class:`SimulatedRun` reads one :class:`~rung.result.Result` as the best value *at the full
+:class:`SimulatedRun` reads one :class:`~rung.results.result.Result` as the best value *at the full
 resource* found so far against simulated time; :class:`Comparison` gathers the runs of
 several schedulers over several seeds and compares them by the time each needs to reach a
-given regret. :mod:`rung.simulate` produces them and re-exports them.
+given regret. :mod:`rung.simulation.compare` produces them and re-exports them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from rung._frozen import frozen
 from rung.errors import ConfigError
-from rung.result import JobRecord, Result
+from rung.results.result import JobRecord, Result
 from rung.types import JobStatus
 
 __all__ = ["Comparison", "SimulatedRun", "idle_time"]

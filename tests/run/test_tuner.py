@@ -6,9 +6,9 @@ import pytest
 import rung
 import rung.workloads.synthetic
 from rung.errors import ConfigError, TrialFailed
+from rung.run.tuner import Tuner
 from rung.schedulers.fifo import FIFO
 from rung.searchers.random import RandomSearcher
-from rung.tuner import Tuner
 from rung.types import Decision, JobStatus, TrialStatus
 from tests.fakes import FakeClock, TwoStepScheduler
 

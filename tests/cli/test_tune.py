@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from rung.cli import main
+from rung.cli.main import main
 
 pytest.importorskip("torch")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("RUNG_DATA_DIR") or ROOT.parent / "shared" / "data")
 needs_data = pytest.mark.skipif(
     not (DATA / "FashionMNIST" / "raw").is_dir(),
@@ -192,7 +192,7 @@ def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsy
     argv = ["tune", "--model", "softmax", "--scheduler", "asha", "--trials", "12", "--quick"]
     argv += ["--min-epochs", "1", "--max-epochs", "3", "--no-final", "--quiet", "--seed", "3"]
     argv += ["--data-dir", str(DATA), "--device", "cpu", "--out", str(out)]
-    process = subprocess.Popen([sys.executable, "-m", "rung.cli", *argv], cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "rung.cli.main", *argv], cwd=ROOT)
 
     def ended() -> list[int]:
         try:
