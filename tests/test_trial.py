@@ -53,8 +53,8 @@ def test_objectives_of_another_shape_are_refused(objective):
 
 def test_report_validates_its_arguments():
     trial = Trial(0, seed=1, resource_from=2, resource_to=10)
-    with pytest.raises(ValueError, match="above 2; got 2"):
-        trial.report(2, 0.1)
+    with pytest.raises(ValueError, match=">= 1; got 0"):
+        trial.report(0, 0.1)
     with pytest.raises(TypeError, match="'resource' must be an int; got 3.5"):
         trial.report(3.5, 0.1)
     with pytest.raises(TypeError, match="'value' must be a real number"):

@@ -14,9 +14,11 @@ import signal
 import sys
 import time
 import traceback
+from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rung.executors._paused import PausedCalls
 from rung.executors._remote import run_task
 from rung.executors.base import Task
 from rung.types import Report
@@ -25,6 +27,8 @@ __all__ = [
     "_FAILED_START",
     "_OUTCOME",
     "_READY",
+    "_RELEASE",
+    "_RELEASED",
     "_REPORT",
     "_Worker",
     "_exit_reason",
@@ -32,13 +36,24 @@ __all__ = [
 ]
 
 # The first byte of each message a worker sends: ready, could not start, an outcome, a
-# report of the running job.
-_READY, _FAILED_START, _OUTCOME, _REPORT = b"R", b"E", b"O", b"P"
+# report of the running job, trials whose paused calls it released.
+_READY, _FAILED_START, _OUTCOME, _REPORT, _RELEASED = b"R", b"E", b"O", b"P", b"L"
+# What the driver sends: a pickled (task, clock base), or (_RELEASE, trial ids); b"": stop.
+_RELEASE = "release"
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
-def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) -> None:
-    """A worker's life: set its thread count, load the objective, run tasks until told."""
+def _worker_main(
+    slot: int,
+    conn: Connection,
+    objective: bytes,
+    threads: int,
+    paused: tuple[int, float] = (0, 1.0),
+) -> None:
+    """A worker's life: set its thread count, load the objective, run tasks until told.
+
+    ``paused``: the limits of the paused calls it keeps (max calls, max MiB).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     for variable in _THREAD_VARIABLES:  # before numpy or torch load their thread pools
         os.environ[variable] = str(threads)
@@ -56,18 +71,33 @@ def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) ->
         message = (report.resource, report.value, report.time)
         conn.send_bytes(_REPORT + pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
-    while True:
-        try:
-            message = conn.recv_bytes()
-        except (EOFError, OSError):  # the driver is gone
-            return
-        if not message:
-            return
-        task, base = pickle.loads(message)
-        outcome = run_task(
-            task, function, lambda base=base: time.monotonic() - base, slot, send_report
-        )
-        conn.send_bytes(_OUTCOME + pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+    calls = PausedCalls(*paused)
+    try:
+        while True:
+            try:
+                message = conn.recv_bytes()
+            except (EOFError, OSError):  # the driver is gone
+                return
+            if not message:
+                return
+            task, base = pickle.loads(message)
+            if task == _RELEASE:
+                calls.release(base)
+                continue
+            outcome = run_task(
+                task,
+                function,
+                lambda base=base: time.monotonic() - base,
+                slot,
+                send_report,
+                calls,
+            )
+            released = calls.drain_released()
+            if released:
+                conn.send_bytes(_RELEASED + pickle.dumps(released, pickle.HIGHEST_PROTOCOL))
+            conn.send_bytes(_OUTCOME + pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+    finally:
+        calls.close()
 
 
 class _Worker:
@@ -77,6 +107,7 @@ class _Worker:
         self.slot, self.process, self.conn = slot, process, conn
         self.task: Task | None = None
         self.submitted = 0.0
+        self.queued: deque[Task] = deque()  # promotions waiting for this worker's paused call
 
 
 def _exit_reason(code: int | None) -> str:

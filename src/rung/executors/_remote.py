@@ -10,12 +10,15 @@ from __future__ import annotations
 import dataclasses
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rung.codec import Blob, CheckpointError, decode, encode
 from rung.executors.base import Outcome, Task
 from rung.trial import execute
 from rung.types import Report
+
+if TYPE_CHECKING:
+    from rung.executors._paused import PausedCalls
 
 __all__ = ["failed_outcome", "run_task"]
 
@@ -30,20 +33,26 @@ def run_task(
     clock: Callable[[], float],
     worker: int,
     on_report: Callable[[Report], None] | None = None,
+    calls: PausedCalls | None = None,
 ) -> Outcome:
     """Decodes the task's checkpoint, runs the job and encodes the checkpoint it passed.
 
     Never raises for the objective or its checkpoints: a checkpoint that cannot be decoded
     or stored safely fails the job with the reason. ``on_report``: as for
-    :func:`rung.trial.execute`.
+    :func:`rung.trial.execute`. ``calls``: the worker's paused calls, which continue the
+    trial's paused call or keep this one paused at its end (None: every call ends).
     """
     start = clock()
-    if isinstance(task.checkpoint, Blob):
+    # A paused call continues from memory: its checkpoint needs no decoding (yet).
+    if isinstance(task.checkpoint, Blob) and not (calls is not None and calls.holds(task)):
         try:
             task = dataclasses.replace(task, checkpoint=decode(task.checkpoint))
         except Exception:
             return failed_outcome(task, traceback.format_exc(), start, clock(), worker)
-    outcome = execute(task, objective, clock, worker, on_report)
+    if calls is not None:
+        outcome = calls.run(task, objective, clock, worker, on_report)
+    else:
+        outcome = execute(task, objective, clock, worker, on_report)
     if outcome.checkpoint is None or isinstance(outcome.checkpoint, Blob):
         return outcome
     try:

@@ -33,6 +33,9 @@ class Task:
         timeout: Seconds a job may run before it fails (None: no limit). Iterative jobs
             fail at their first report past it; executors that can (processes) end a job
             that does not report in time.
+        max_resource: The scheduler's full resource (None: single fidelity). A job that
+            ends below it may be continued later, so executors that keep paused calls
+            pause its call there instead of ending it.
     """
 
     job: Job
@@ -42,6 +45,7 @@ class Task:
     resource_name: str | None = None
     deadline: float | None = None
     timeout: float | None = None
+    max_resource: int | None = None
 
 
 @frozen
@@ -59,6 +63,11 @@ class Outcome:
         start: When the job started, seconds since the run began.
         end: When it ended.
         worker: The worker that ran it.
+        paused_call: The objective's call is paused in the worker that ran the job, so
+            that the trial's next job can continue it (see :mod:`rung.executors._paused`).
+        retrained: The highest resource the objective reported at or below the job's
+            ``resource_from`` (a loop from the start called again): training it did
+            again. 0 when none.
     """
 
     job: Job
@@ -71,6 +80,8 @@ class Outcome:
     start: float
     end: float
     worker: int = 0
+    paused_call: bool = False
+    retrained: int = 0
 
     @classmethod
     def failed(cls, job: Job, error: str, start: float, end: float, worker: int = 0) -> Outcome:
@@ -120,6 +131,13 @@ class Executor(ABC):
     @abstractmethod
     def wait(self) -> list[Outcome]:
         """Blocks until at least one submitted task ends and returns the outcomes."""
+
+    def release(self, trial_ids: list[int]) -> None:  # noqa: B027 - optional hook
+        """Ends the paused calls of ``trial_ids`` (stopped or finished trials), if any.
+
+        The tuner calls it when the scheduler ends a trial; executors that keep paused
+        calls free their memory, others have nothing to do.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook: in-process executors hold nothing
         """Releases the workers."""

@@ -8,6 +8,13 @@ sentinel at once: its job is reported failed and a new worker takes its slot.
 
 Checkpoints travel as bytes (:mod:`rung.codec`), so a paused trial resumes
 on whichever worker is free.
+
+A loop that runs from the start keeps its call paused in the worker that ran it
+(:mod:`rung.executors._paused`), so the trial's next job goes to that worker: at once
+when it is free; when it is busy, to a free worker from the trial's checkpoint if it
+passed one (the paused call is released), else it waits for that worker, as the paused
+call holds training no other worker has. A worker that dies takes its paused calls with
+it: their trials continue from their checkpoints, or start over.
 """
 
 from __future__ import annotations
@@ -22,9 +29,12 @@ from multiprocessing.connection import wait
 from typing import Any
 
 from rung.errors import ConfigError
+from rung.executors._paused import DEFAULT_MAX_CALLS, DEFAULT_MAX_MEMORY_MB, check_limits
 from rung.executors._process_worker import (
     _FAILED_START,
     _OUTCOME,
+    _RELEASE,
+    _RELEASED,
     _REPORT,
     _exit_reason,
     _Worker,
@@ -48,6 +58,9 @@ class ProcessExecutor(Executor):
             count split evenly across workers (at least one), so workers do not oversubscribe.
         start_method: The multiprocessing start method; ``"spawn"`` (default) is safe with
             torch and threads, ``"forkserver"`` and ``"fork"`` start faster where available.
+        max_paused_calls: Paused calls of loops that run from the start each worker keeps
+            (0: none); see :mod:`rung.executors._paused`.
+        max_paused_memory_mb: Memory each worker's paused calls may hold, in MiB.
 
     The objective must be picklable: a module-level function or an instance of a
     module-level class, not a lambda or a closure. A script that uses this executor must
@@ -64,7 +77,11 @@ class ProcessExecutor(Executor):
         workers: int = 2,
         threads_per_worker: int | None = None,
         start_method: str = "spawn",
+        max_paused_calls: int = DEFAULT_MAX_CALLS,
+        max_paused_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
     ) -> None:
+        self._paused = check_limits("ProcessExecutor", max_paused_calls, max_paused_memory_mb)
+        self._holder: dict[int, int] = {}  # trial -> the slot that holds its paused call
         self._reports: Callable[[Job, Report], None] | None = None
         if isinstance(workers, bool) or not isinstance(workers, int):
             raise TypeError(f"The 'workers' parameter must be an int; got {workers!r}.")
@@ -133,7 +150,7 @@ class ProcessExecutor(Executor):
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=_worker_main,
-            args=(slot, child, self._objective, self.threads_per_worker),
+            args=(slot, child, self._objective, self.threads_per_worker, self._paused),
             name=f"rung-worker-{slot}",
             daemon=True,
         )
@@ -163,11 +180,34 @@ class ProcessExecutor(Executor):
             raise RuntimeError(
                 f"All {self.workers} workers are busy; wait() for an outcome before submitting."
             )
+        slot = self._holder.get(task.job.trial_id)
+        if slot is not None and self._pool[slot].task is not None:  # its worker is busy
+            if task.checkpoint is None:  # only that worker has the training: wait for it
+                self._pool[slot].queued.append(task)
+                return
+            self.release([task.job.trial_id])  # the checkpoint continues it anywhere
+        elif slot is not None:
+            free = self._pool[slot]
+        self._send(free, task)
+
+    def _send(self, worker: _Worker, task: Task) -> None:
+        assert self._clock is not None  # noqa: S101 - started
         base = time.monotonic() - self._clock()  # the workers' clock: same origin as ours
-        free.task, free.submitted = task, self._clock()
+        worker.task, worker.submitted = task, self._clock()
         # A dead worker cannot take it: wait() sees its sentinel and reports the job failed.
         with contextlib.suppress(OSError):
-            free.conn.send_bytes(pickle.dumps((task, base), pickle.HIGHEST_PROTOCOL))
+            worker.conn.send_bytes(pickle.dumps((task, base), pickle.HIGHEST_PROTOCOL))
+
+    def release(self, trial_ids: list[int]) -> None:
+        """Tells the workers holding the paused calls of ``trial_ids`` to end them."""
+        for tid in trial_ids:
+            slot = self._holder.pop(tid, None)
+            if slot is not None:
+                with contextlib.suppress(OSError):
+                    message = (_RELEASE, [tid])
+                    self._pool[slot].conn.send_bytes(
+                        pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+                    )
 
     def wait(self) -> list[Outcome]:
         while True:
@@ -235,6 +275,11 @@ class ProcessExecutor(Executor):
                 elif tag == _OUTCOME:
                     outcome = pickle.loads(message[1:])
                     worker.task = None
+                    self._held(worker, outcome)
+                elif tag == _RELEASED:  # its limits released these paused calls
+                    for tid in pickle.loads(message[1:]):
+                        if self._holder.get(tid) == worker.slot:
+                            del self._holder[tid]
                 elif tag == _FAILED_START:  # a replacement worker could not start
                     raise RuntimeError(
                         f"Worker {worker.slot} could not load the objective:\n"
@@ -251,6 +296,16 @@ class ProcessExecutor(Executor):
             return None
         return self._replace_dead(worker)
 
+    def _held(self, worker: _Worker, outcome: Outcome) -> None:
+        """Notes where the trial's call is paused; sends the worker its next queued task."""
+        tid = outcome.job.trial_id
+        if outcome.paused_call:
+            self._holder[tid] = worker.slot
+        elif self._holder.get(tid) == worker.slot:
+            del self._holder[tid]
+        if worker.queued:
+            self._send(worker, worker.queued.popleft())
+
     def _replace_dead(self, worker: _Worker, timed_out: bool = False) -> Outcome:
         task = worker.task
         assert task is not None  # only busy workers are waited on
@@ -261,9 +316,14 @@ class ProcessExecutor(Executor):
         else:
             error = f"WorkerDied: worker {worker.slot} died while running this job ({reason})."
         worker.conn.close()
+        for tid in [t for t, slot in self._holder.items() if slot == worker.slot]:
+            del self._holder[tid]  # its paused calls died with it
         # The replacement starts in the background: a task sent before it is ready waits in
         # its pipe, behind the ready message.
-        self._pool[worker.slot] = self._spawn(worker.slot)
+        replacement = self._pool[worker.slot] = self._spawn(worker.slot)
+        replacement.queued = worker.queued  # they continue from checkpoints, or start over
+        if replacement.queued:
+            self._send(replacement, replacement.queued.popleft())
         now = self._clock() if self._clock is not None else worker.submitted
         return Outcome.failed(task.job, error, worker.submitted, now, worker.slot)
 
@@ -280,4 +340,5 @@ class ProcessExecutor(Executor):
                 worker.process.join(5)
             worker.conn.close()
         self._pool = []
+        self._holder = {}
         self._clock = None

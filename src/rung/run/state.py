@@ -68,6 +68,8 @@ class RunLoop:
         self._checkpoint_at: dict[int, int] = {}  # trial -> resource of its newest checkpoint
         self._checkpoints: dict[int, Blob] = {}  # without a store: trial -> newest checkpoint
         self._warned_nonfinite = False
+        self._warned_retrained = False
+        self.ended: list[int] = []  # trials ended since the executor was last told
 
     # -- starting jobs -------------------------------------------------------------------
 
@@ -106,6 +108,7 @@ class RunLoop:
             self.resource_name,
             deadline,
             self.timeout,
+            self.scheduler.max_resource,
         )
 
     def started(
@@ -212,6 +215,12 @@ class RunLoop:
         self._track_checkpoint(tid, outcome.resource if checkpoint is not None else None, done)
         for stopped_id in stopped:
             self._checkpoint_at.pop(stopped_id, None)
+        if outcome.paused_call and done:  # the executor frees the paused calls of ended trials
+            self.ended.append(tid)
+        if stopped:
+            self.ended.extend(stopped)
+        if outcome.retrained and record:
+            self._note_retrained(outcome)
         if self.store is not None:
             if record:
                 self.store.job_finished(job_record, checkpoint, trial_done=done, stopped=stopped)
@@ -249,6 +258,19 @@ class RunLoop:
         last = error.splitlines()[-1:] or ["unknown error"]
         suffix = " (running it again)" if retried else ""
         logger.warning("trial %d failed: %s%s", outcome.job.trial_id, last[0], suffix)
+
+    def _note_retrained(self, outcome: Outcome) -> None:
+        job = outcome.job
+        log = logger.debug if self._warned_retrained else logger.warning
+        self._warned_retrained = True
+        log(
+            "trial %d: its call was gone (released, its worker died, or the run resumed), so "
+            "the objective ran again from the start and trained resources 1 to %d again "
+            "(not recorded twice); pass checkpoint= to trial.report to continue from there "
+            "instead (warned once per run)",
+            job.trial_id,
+            outcome.retrained,
+        )
 
     def _nonfinite(self, outcome: Outcome) -> float:
         """Non-finite values rank last: the scheduler gets NaN (-inf would rank first)."""

@@ -397,6 +397,9 @@ class Tuner:
                 for outcome in wait():
                     running -= 1
                     record = finish(outcome)
+                    if loop.ended:  # stopped trials' paused calls can go
+                        executor.release(loop.ended)
+                        loop.ended = []
                     if callbacks:
                         _update(state, recorder, clock())
                         for callback in callbacks:
