@@ -22,9 +22,10 @@ only what is used; a configuration given by the user must leave them out too.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -100,8 +101,12 @@ class Space(Mapping[str, Any]):
         ['c', 'k', 'x']
     """
 
-    def __init__(self, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self, params: Mapping[str, Any], optional: Iterable[str] = (), dynamic: bool = False
+    ) -> None:
         if isinstance(params, Space):
+            optional = set(optional) | params.optional
+            dynamic = dynamic or params.dynamic
             params = dict(params.items())
         if not isinstance(params, Mapping):
             raise TypeError(f"A search space must be a dict of name -> domain; got {params!r}.")
@@ -120,6 +125,11 @@ class Space(Mapping[str, Any]):
             else:
                 self.domains[name] = domain
             self._order.append(name)
+        self.optional = frozenset(optional)
+        self.dynamic = dynamic
+        unknown = sorted(self.optional - set(self.domains))
+        if unknown:
+            raise ConfigError(f"Optional parameters {unknown} are not domains of the space.")
         self.conditions = {n: d.when for n, d in self.domains.items() if d.when is not None}
         self._check_conditions()
         self._cardinality = math.prod(d.cardinality for d in self.domains.values())
@@ -127,10 +137,13 @@ class Space(Mapping[str, Any]):
         getter = operator.itemgetter(*self.domains) if self.domains else None
         # itemgetter of one name returns the bare value; keys are always tuples.
         self._key = getter if len(self.domains) > 1 else (lambda config: (getter(config),))
-        if self.conditions:  # absent (inactive) parameters have a key of their own
+        if self.conditions or self.optional:  # absent parameters have a key of their own
             names = tuple(self.domains)
             self._key = lambda config: tuple(config.get(n, _INACTIVE) for n in names)
-        if not self.domains:
+        if not self.domains and dynamic:  # nothing to tell configurations apart by yet
+            self._key = lambda config, count=itertools.count(): (next(count),)
+            self._cardinality = math.inf
+        if not self.domains and not dynamic:
             raise ConfigError(
                 f"A search space needs at least one domain to search; got only constants "
                 f"{sorted(self.constants)!r}."
@@ -202,7 +215,7 @@ class Space(Mapping[str, Any]):
     def encode(self, config: Mapping[str, Any]) -> np.ndarray:
         """The configuration's domains in [0, 1], shape ``(n_domains,)``; an inactive
         (absent) conditional parameter sits at the centre, 0.5."""
-        if self.conditions:
+        if self.conditions or self.optional:
             return np.array(
                 [d.encode(config[n]) if n in config else 0.5 for n, d in self.domains.items()]
             )
@@ -237,6 +250,8 @@ class Space(Mapping[str, Any]):
             for j, (name, domain) in enumerate(self.domains.items())
         }
         n = units.shape[0]
+        if not self.domains:  # a define-by-run space before its first declaration
+            return [dict(self.constants) for _ in range(n)]
         ordered = [columns[k] if k in columns else [self.constants[k]] * n for k in self._order]
         configs = [dict(zip(self._order, row, strict=True)) for row in zip(*ordered, strict=True)]
         return [self.active_part(c) for c in configs] if self.conditions else configs
@@ -265,11 +280,11 @@ class Space(Mapping[str, Any]):
                 f"The {what!r} sets {name!r}, which its other values leave inactive (it is "
                 f"active when {self.conditions[name]!r}); leave it out."
             )
-        missing = sorted(set(self.domains) - set(config) - set(inactive))
+        missing = sorted(set(self.domains) - set(config) - set(inactive) - self.optional)
         if missing:
             raise ConfigError(f"The {what!r} lacks search space parameters {missing}.")
         for name, domain in self.domains.items():
-            if name in inactive:
+            if name in inactive or (name in self.optional and name not in config):
                 continue
             if not domain.contains(config[name]):
                 raise ConfigError(
@@ -278,5 +293,13 @@ class Space(Mapping[str, Any]):
         return {
             name: config.get(name, self.constants.get(name))
             for name in self._order
-            if name not in inactive
+            if name not in inactive and (name in config or name not in self.optional)
         }
+
+    def extended(self, domains: Mapping[str, Domain]) -> Space:
+        """This space with ``domains`` added as optional parameters (a define-by-run
+        objective declared them); names already in the space keep their domain."""
+        params = {name: self[name] for name in self._order}
+        new = {name: d for name, d in domains.items() if name not in params}
+        params.update(new)
+        return Space(params, optional=self.optional | set(new), dynamic=self.dynamic)

@@ -115,6 +115,9 @@ class Trial:
         self._last: int | None = None  # the call's last reported resource
         self.retrained = 0  # the highest resource reported at or below resource_from
         self.max_resource: int | None = None
+        # A define-by-run objective's parameters as it asks for them, and their domains.
+        self.used_config: dict[str, Any] | None = None
+        self.declared: dict[str, Any] | None = None
 
     def should_stop(self) -> bool:
         """True once the scheduler has ended the trial (or its paused call was released).
@@ -371,4 +374,6 @@ def outcome_of(
         worker=worker,
         paused_call=paused,
         retrained=trial.retrained,
+        config=None if trial.used_config is None else dict(trial.used_config),
+        space=None if trial.declared is None else dict(trial.declared),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rung._frozen import frozen
@@ -68,6 +68,9 @@ class Outcome:
         retrained: The highest resource the objective reported at or below the job's
             ``resource_from`` (a loop from the start called again): training it did
             again. 0 when none.
+        config: The configuration the objective used, when it is not the job's (a
+            define-by-run objective: the parameters it asked for); None otherwise.
+        space: The domains a define-by-run objective declared, by name; None otherwise.
     """
 
     job: Job
@@ -82,6 +85,8 @@ class Outcome:
     worker: int = 0
     paused_call: bool = False
     retrained: int = 0
+    config: Mapping[str, Any] | None = None
+    space: Mapping[str, Any] | None = None
 
     @classmethod
     def failed(cls, job: Job, error: str, start: float, end: float, worker: int = 0) -> Outcome:

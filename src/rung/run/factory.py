@@ -177,10 +177,29 @@ def make_scheduler(
     return AsyncHyperband(searcher, **fidelity, seed=seed)
 
 
+def _define_by_run(objective: Any, space: Any) -> tuple[Any, Space]:
+    """An Optuna-style ``objective(trial)`` without a space runs define-by-run."""
+    from rung.compat.optuna import DefineByRun, is_define_by_run
+
+    if isinstance(objective, DefineByRun):
+        return objective, Space(space or {}, dynamic=True)
+    if space is None:
+        if not is_define_by_run(objective):
+            raise ConfigError(
+                "rung.tune() needs a 'space', unless the objective asks for its parameters "
+                "itself: an Optuna-style objective(trial) calling trial.suggest_float(...) "
+                f"etc.; got {objective!r} without a space."
+            )
+        return DefineByRun(objective), Space({}, dynamic=True)
+    if is_define_by_run(objective):  # a partial space: what the searcher knows up front
+        return DefineByRun(objective), Space(space, optional=(), dynamic=True)
+    return objective, Space(space)
+
+
 @known_keywords
 def build_tuner(
     objective: Callable[..., Any],
-    space: Mapping[str, Any],
+    space: Mapping[str, Any] | None = None,
     *,
     searcher: str | SearcherName = "random",
     scheduler: str | SchedulerName = "fifo",
@@ -210,7 +229,7 @@ def build_tuner(
     ``build_tuner(...).resume(directory)``. Arguments as for :func:`tune` and
     :class:`~rung.Tuner`.
     """
-    space = Space(space)
+    objective, space = _define_by_run(objective, space)
     built_searcher = make_searcher(searcher, space, initial_config=initial_config, n_init=n_init)
     built_scheduler = make_scheduler(
         scheduler,
@@ -242,7 +261,7 @@ def build_tuner(
 @known_keywords
 def tune(
     objective: Callable[..., Any],
-    space: Mapping[str, Any],
+    space: Mapping[str, Any] | None = None,
     *,
     searcher: str | SearcherName = "random",
     scheduler: str | SchedulerName = "fifo",
@@ -272,9 +291,11 @@ def tune(
     """Tunes ``objective`` over ``space``: builds searcher, scheduler and tuner, and runs.
 
     Args:
-        objective: ``f(config) -> float`` or ``f(config, trial)``.
+        objective: ``f(config) -> float``, ``f(config, trial)``, or an Optuna-style
+            ``objective(trial)`` that asks for its parameters (``trial.suggest_float``...;
+            see :mod:`rung.compat.optuna`).
         space: Name -> domain (``rung.uniform`` ..., or a frozen scipy.stats distribution)
-            or constant.
+            or constant; None for an Optuna-style objective.
         searcher: ``"random"`` or ``"bo"`` (Gaussian process with Expected Improvement).
         scheduler: ``"fifo"``, ``"sh"``, ``"hyperband"``, ``"asha"`` or ``"async_hyperband"``.
         min_resource: Smallest resource of multi-fidelity schedulers (default 1).

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rung._random import SeedDeriver
@@ -181,6 +181,11 @@ class RunLoop:
             again = True
         else:
             self._note_failure(outcome, retried=False)
+        job = outcome.job
+        config = outcome.config if outcome.config is not None else job.config
+        issued = self.issued.get(tid)
+        if issued is not None and config is not issued.config and config != issued.config:
+            self._use_config(tid, issued, config, outcome.space)
         if again:
             decision = None
         else:
@@ -188,11 +193,10 @@ class RunLoop:
             if not math.isfinite(value):
                 value = self._nonfinite(outcome)
             decision = self.scheduler.on_result(self.issued.pop(tid), value)
-        job = outcome.job
         job_record = JobRecord(
             self.recorder.n_jobs,
             tid,
-            job.config,
+            config,
             job.resource_from,
             job.resource_to,
             outcome.value,
@@ -229,6 +233,19 @@ class RunLoop:
         if again and status is not JobStatus.INTERRUPTED:
             self.rerun(tid)
         return job_record
+
+    def _use_config(
+        self, tid: int, issued: Job, config: Mapping[str, Any], space: Mapping[str, Any] | None
+    ) -> None:
+        """A define-by-run objective ran the issued configuration as ``config`` (the
+        parameters it asked for): the searcher learns the domains it declared, and the
+        trial goes on, and is recorded and observed, with ``config``."""
+        searcher = self.scheduler.searcher
+        if space:
+            searcher.extend_space(space)
+        searcher.used(issued.config, config)
+        self.issued[tid] = Job(tid, config, issued.resource_from, issued.resource_to)
+        self.scheduler.configs[tid] = dict(config)
 
     def _track_checkpoint(self, tid: int, resource: int | None, done: bool) -> None:
         """Where the trial's newest checkpoint is (a rerun continues from there)."""

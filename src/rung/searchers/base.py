@@ -138,6 +138,25 @@ class Searcher:
         self.observations.append(observation)
         self._on_observe(observation)
 
+    def extend_space(self, domains: Mapping[str, Any]) -> None:
+        """Adds parameters a define-by-run objective declared (optional: a configuration
+        has them when the objective asked for them); known names are left as they are."""
+        if any(name not in self.space for name in domains):
+            self.space = self.space.extended(domains)
+            self._on_space_change()
+
+    def used(self, proposed: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+        """The objective ran ``proposed`` as ``config`` (a define-by-run objective used
+        some of its values and drew others): ``config`` is pending in its place."""
+        key = self.space.key(proposed)
+        if self._pending.pop(key, None) is not None:
+            used = self.space.key(config)
+            self._suggested.add(used)
+            self._pending[used] = dict(config)
+
+    def _on_space_change(self) -> None:
+        """Hook for subclasses that derive state from the space."""
+
     def _propose(self) -> dict[str, Any]:
         """A configuration to try next (duplicates are redrawn by :meth:`suggest`)."""
         raise NotImplementedError

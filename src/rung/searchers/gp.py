@@ -70,7 +70,7 @@ class FeatureMap:
                 self._cell_columns.append((width, domain))
             width += size
         for name, _, start, stop in self._columns:
-            if name in space.conditions:
+            if name in space.conditions or name in space.optional:
                 self._indicators.append((name, width, start, stop))
                 width += 1
         self.n_features = width
@@ -154,6 +154,8 @@ class FeatureMap:
 
         active: dict[str, np.ndarray] = {}
         indicator_of = {name: (i, a, b) for name, i, a, b in self._indicators}
+        for name in self.space.optional:  # the objective decides: proposed as active
+            U[:, indicator_of[name][0]] = 1.0
         for name in self.space._conditional_order:
             on = np.ones(len(U), dtype=bool)
             for parent, allowed in self.space.conditions[name].items():
@@ -296,8 +298,15 @@ class GPSearcher(Searcher):
         row = (self.features.encode(observation.config), observation.value)
         self._levels.setdefault(observation.resource, {})[key] = row
 
+    def _on_space_change(self) -> None:
+        # A define-by-run objective declared parameters: model them from now on.
+        self.features = FeatureMap(self.space)
+        self._theta, self._fitted, self._levels = {}, None, {}
+        for observation in self.observations:
+            self._on_observe(observation)
+
     def _propose(self) -> dict[str, Any]:
-        if len(self._suggested) < self.n_init:
+        if len(self._suggested) < self.n_init or self.features.n_features == 0:
             return self._random_config()
         try:
             X, y, level = self.training_data()

@@ -39,6 +39,9 @@ class RandomSearcher(Searcher):
         super().__init__(space, seed, initial_config)
         self._block: list[dict[str, Any]] = []
 
+    def _on_space_change(self) -> None:
+        self._block = []  # drawn over the old space
+
     def _propose(self) -> dict[str, Any]:
         # Configurations are drawn and decoded in blocks: one generator call and one
         # decoding per configuration would cost more than the rest of a tuner's job.
