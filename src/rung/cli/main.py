@@ -28,6 +28,7 @@ from rung.cli._args import (
     positive_float,
     positive_int,
 )
+from rung._extras import missing_extra
 from rung.errors import ConfigError, StoreError
 from rung.schedulers.rungs import DEFAULT_ETA
 
@@ -217,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # one clear line; --debug shows the traceback
         if args.debug:
             raise
-        print(f"rung {args.command}: error: {err}", file=sys.stderr)
+        print(f"rung {args.command}: error: {err}{missing_extra(err)}", file=sys.stderr)
         return 1
 
 

@@ -23,6 +23,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import sys
 import time
 from collections.abc import Callable
 from multiprocessing.connection import wait
@@ -49,6 +50,38 @@ __all__ = ["ProcessExecutor"]
 _TIMEOUT_GRACE_S = 1.0
 
 
+def _dump_objective(objective: Callable[..., Any]) -> bytes:
+    """The objective as the workers load it: pickled by name where they can import it,
+    else by value (cloudpickle): a notebook's ``__main__`` has no file to import.
+
+    Raises:
+        TypeError: it cannot be pickled either way.
+    """
+    main = sys.modules.get("__main__")
+    interactive = main is not None and not getattr(main, "__file__", None)
+    error: Exception | None = None
+    if not interactive:
+        try:
+            return pickle.dumps(objective, pickle.HIGHEST_PROTOCOL)
+        except Exception as err:  # a lambda, a closure: by value below
+            error = err
+    try:
+        import cloudpickle
+    except ImportError:
+        reason = error or "it is defined in an interactive session"
+        raise TypeError(
+            f"The objective cannot be sent to worker processes ({reason}); define it in a "
+            "module, or pip install cloudpickle."
+        ) from None
+    try:
+        return cloudpickle.dumps(objective, pickle.HIGHEST_PROTOCOL)
+    except Exception as err:
+        raise TypeError(
+            f"The objective must be picklable to run in worker processes ({err}); it or "
+            "something it refers to cannot be sent (an open file, a lock, a connection)."
+        ) from None
+
+
 class ProcessExecutor(Executor):
     """Runs jobs on ``workers`` long-lived local processes.
 
@@ -62,9 +95,10 @@ class ProcessExecutor(Executor):
             (0: none); see :mod:`rung.executors._paused`.
         max_paused_memory_mb: Memory each worker's paused calls may hold, in MiB.
 
-    The objective must be picklable: a module-level function or an instance of a
-    module-level class, not a lambda or a closure. A script that uses this executor must
-    guard its entry point with ``if __name__ == "__main__":``, as for any spawned process.
+    The objective travels to the workers pickled: a module-level function goes by name;
+    one defined in a notebook or an interactive session, a lambda or a closure goes by
+    value, with cloudpickle. A script that uses this executor must guard its entry point
+    with ``if __name__ == "__main__":``, as for any spawned process.
 
     Example:
         >>> executor = ProcessExecutor(workers=2)  # doctest: +SKIP
@@ -130,13 +164,7 @@ class ProcessExecutor(Executor):
             RuntimeError: a worker could not load the objective (its traceback is included).
         """
         self._reports = reports
-        try:
-            self._objective = pickle.dumps(objective, pickle.HIGHEST_PROTOCOL)
-        except Exception as error:
-            raise TypeError(
-                f"The objective must be picklable to run in worker processes ({error}); "
-                "define it at module level, not as a lambda or a nested function."
-            ) from None
+        self._objective = _dump_objective(objective)
         self._clock = clock
         self._pool = [self._spawn(slot) for slot in range(self.workers)]
         try:
