@@ -173,3 +173,15 @@ def test_a_log_scaled_integer_is_drawn_on_a_log_scale(factory):
     assert all(1 <= w <= 1024 and isinstance(w, int) for w in widths)
     # log-uniform: about half the draws fall below sqrt(1024) = 32, uniform would give 3%
     assert sum(w < 32 for w in widths[:20]) >= 4
+
+
+def test_a_list_of_initial_configs_comes_first_in_order(factory):
+    first = [
+        {"lr": 0.01, "batch_size": 64, "act": "relu", "momentum": 0.9},
+        {"lr": 0.1, "batch_size": 128, "act": "tanh", "momentum": 0.5},
+    ]
+    searcher = factory(SPACE, seed=0, initial_config=first)
+    suggested = [searcher.suggest() for _ in range(3)]
+    assert suggested[:2] == [{**c, "fixed": "yes"} for c in first]
+    with pytest.raises(ConfigError, match=r"initial_config\[1\]"):
+        factory(SPACE, seed=0, initial_config=[first[0], {"lr": 5.0}])

@@ -84,7 +84,7 @@ def make_searcher(
     space: Mapping[str, Any],
     *,
     seed: int | None = None,
-    initial_config: Mapping[str, Any] | None = None,
+    initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     n_init: int = 5,
 ) -> Searcher:
     """Builds a searcher by name (``"random"`` or ``"bo"``); without a seed it takes the
@@ -211,7 +211,8 @@ def build_tuner(
     variant: Any = None,
     direction: str = "min",
     seed: int = 0,
-    initial_config: Mapping[str, Any] | None = None,
+    initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    warm_start: str | os.PathLike[str] | Result | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
     callbacks: Sequence[Callback] = (),
@@ -241,7 +242,7 @@ def build_tuner(
         max_brackets=max_brackets,
         variant=variant,
     )
-    return Tuner(
+    tuner = Tuner(
         objective,
         built_scheduler,
         direction=direction,
@@ -256,6 +257,13 @@ def build_tuner(
         job_timeout_s=job_timeout_s,
         extra=extra,
     )
+    if warm_start is not None:  # after the tuner seeded the searcher
+        from rung.run.warm_start import warm_start as observe_earlier
+
+        observe_earlier(
+            built_searcher, warm_start, tuner.direction, built_scheduler.max_resource
+        )
+    return tuner
 
 
 @known_keywords
@@ -277,7 +285,8 @@ def tune(
     max_jobs: int | None = None,
     time_budget_s: float | None = None,
     resource_budget: float | None = None,
-    initial_config: Mapping[str, Any] | None = None,
+    initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    warm_start: str | os.PathLike[str] | Result | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
     callbacks: Sequence[Callback] = (),
@@ -310,7 +319,10 @@ def tune(
         max_jobs: Job budget.
         time_budget_s: Time budget in seconds.
         resource_budget: Resource budget (total epochs charged).
-        initial_config: A configuration to try first.
+        initial_config: A configuration to try first, or a list of them.
+        warm_start: An earlier experiment (its directory or its Result) whose results at
+            its full resource the searcher observes before suggesting (same space and
+            direction; see :mod:`rung.run.warm_start`).
         n_init: Random configurations before BO starts modelling.
         resource_name: Config key carrying the resource for ``f(config)`` objectives.
         callbacks: :class:`rung.Callback` instances.
@@ -350,6 +362,7 @@ def tune(
         direction=direction,
         seed=seed,
         initial_config=initial_config,
+        warm_start=warm_start,
         n_init=n_init,
         resource_name=resource_name,
         callbacks=callbacks,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -224,7 +224,7 @@ class GPSearcher(Searcher):
     Args:
         space: The search space.
         seed: Seed of the searcher's generator; same seed, same suggestions.
-        initial_config: A configuration to suggest first.
+        initial_config: A configuration to suggest first, or a list of them.
         n_init: How many random configurations precede the model, an int >= 1.
 
     Raises:
@@ -243,7 +243,7 @@ class GPSearcher(Searcher):
         self,
         space: Mapping[str, Any],
         seed: SeedLike = None,
-        initial_config: Mapping[str, Any] | None = None,
+        initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         n_init: int = 5,
     ) -> None:
         if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)):
