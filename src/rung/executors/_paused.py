@@ -101,6 +101,7 @@ class _Call:
         self.commands: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None
         self.memory = 0  # bytes the process grew by while the call ran
+        self.encode: Callable[[Report, Any], Any] = lambda report, checkpoint: None
         self.abandoned = False  # nobody waits for it: its next report ends it
 
     def pause(self) -> None:
@@ -113,11 +114,12 @@ class _Call:
             self.trial._stopped = True
             raise _Released
 
-    def reported(self, report: Report) -> None:
+    def reported(self, report: Report, checkpoint: Any) -> None:
         if self.abandoned:
             self.trial._stopped = True
             raise _Released
-        self.events.put((_REPORTED, report))
+        # Encoded here, while the objective waits: its state must not change meanwhile.
+        self.events.put((_REPORTED, (report, self.encode(report, checkpoint))))
 
 
 class PausedCalls:
@@ -162,19 +164,29 @@ class PausedCalls:
         objective: Callable[..., Any],
         clock: Callable[[], float],
         worker: int = 0,
-        on_report: Callable[[Report], None] | None = None,
+        on_report: Callable[[Report, Any], None] | None = None,
+        encode: Callable[[Report, Any], Any] | None = None,
     ) -> Outcome:
         """Runs ``task``: continues the trial's paused call, or calls the objective.
 
-        Never raises for the objective; ``on_report`` as for :func:`rung.trial.execute`.
+        Never raises for the objective. ``on_report(report, checkpoint)`` hears each
+        report of the job but the last, in the calling thread, with the checkpoint that
+        ``encode(report, state)`` made of the state the objective passed (None: none).
         """
+        encode = encode if encode is not None else (lambda report, checkpoint: None)
+        hear = None
+        if on_report is not None:
+
+            def hear(report: Report, checkpoint: Any) -> None:
+                on_report(report, encode(report, checkpoint))
+
         tid = task.job.trial_id
         call = self._calls.pop(tid, None)
         if call is not None and (call.trial._last != task.job.resource_from or not task.iterative):
             self._end(call)  # the trial went on elsewhere: this call is behind
             call = None
         if call is None and not self._pauses(task):
-            return execute(task, objective, clock, worker, on_report)
+            return execute(task, objective, clock, worker, hear)
         start = clock()
         continued = call is not None
         if call is None:
@@ -188,8 +200,10 @@ class PausedCalls:
                 name=f"rung-trial-{tid}",
                 daemon=True,
             )
+            call.encode = encode
             call.thread.start()
         else:
+            call.encode = encode
             before = resident_bytes()
             self._continue(call, task, clock, start)
         outcome = self._await(call, task, clock, start, worker, on_report, continued)
@@ -200,7 +214,7 @@ class PausedCalls:
                     task = dataclasses.replace(task, checkpoint=decode(task.checkpoint))
                 except Exception:
                     return Outcome.failed(task.job, traceback.format_exc(), start, clock(), worker)
-            return execute(task, objective, clock, worker, on_report)
+            return execute(task, objective, clock, worker, hear)
         if outcome.paused_call:
             after = resident_bytes()
             if before is not None and after is not None:
@@ -244,7 +258,7 @@ class PausedCalls:
         clock: Callable[[], float],
         start: float,
         worker: int,
-        on_report: Callable[[Report], None] | None,
+        on_report: Callable[[Report, Any], None] | None,
         continued: bool,
     ) -> Outcome | None:
         """Relays the call's reports until its job ends; None: it returned on continuing."""
@@ -253,7 +267,7 @@ class PausedCalls:
                 kind, payload = call.events.get()
                 if kind == _REPORTED:
                     if on_report is not None:
-                        on_report(payload)
+                        on_report(*payload)
                     continue
                 trial = call.trial
                 if kind == _PAUSED:

@@ -18,6 +18,7 @@ from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rung.codec import Blob
 from rung.executors._paused import PausedCalls
 from rung.executors._remote import run_task
 from rung.executors.base import Task
@@ -67,8 +68,9 @@ def _worker_main(
         return
     conn.send_bytes(_READY)
 
-    def send_report(report: Report) -> None:
-        message = (report.resource, report.value, report.time)
+    def send_report(report: Report, checkpoint: Blob | None) -> None:
+        data = None if checkpoint is None else checkpoint.data
+        message = (report.resource, report.value, report.time, report.metrics, data)
         conn.send_bytes(_REPORT + pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
     calls = PausedCalls(*paused)

@@ -215,6 +215,7 @@ def build_tuner(
     warm_start: str | os.PathLike[str] | Result | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
+    metric: str | None = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
     executor: str | Executor | None = None,
@@ -248,6 +249,7 @@ def build_tuner(
         direction=direction,
         seed=seed,
         resource_name=resource_name,
+        metric=metric,
         callbacks=callbacks,
         executor=executor,
         workers=workers,
@@ -289,6 +291,7 @@ def tune(
     warm_start: str | os.PathLike[str] | Result | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
+    metric: str | None = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
     executor: str | Executor | None = None,
@@ -325,6 +328,7 @@ def tune(
             direction; see :mod:`rung.run.warm_start`).
         n_init: Random configurations before BO starts modelling.
         resource_name: Config key carrying the resource for ``f(config)`` objectives.
+        metric: The metric to tune when the objective reports a mapping of several.
         callbacks: :class:`rung.Callback` instances.
         workers: How many jobs run at once (default 1).
         executor: Where jobs run: ``"inline"``, ``"processes"`` (the default for more than
@@ -365,6 +369,7 @@ def tune(
         warm_start=warm_start,
         n_init=n_init,
         resource_name=resource_name,
+        metric=metric,
         callbacks=callbacks,
         workers=workers,
         executor=executor,
