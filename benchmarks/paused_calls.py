@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import statistics
 import time
 from typing import Any
 
@@ -90,15 +91,24 @@ def run(way: str, trials: int) -> dict[str, float]:
     executor = InlineExecutor(max_paused_calls=0 if way == "again" else 64)
     start = time.perf_counter()
     result = rung.tune(
-        objective, SPACE, scheduler="asha", max_resource=27, max_trials=trials,
-        executor=executor, seed=0,
+        objective,
+        SPACE,
+        scheduler="asha",
+        max_resource=27,
+        max_trials=trials,
+        executor=executor,
+        seed=0,
     )
+    promotions = [j for j in result.jobs if j.resource_from > 0]
     return {
         "seconds": time.perf_counter() - start,
         "epochs": COUNTS["epochs"],
         "setups": COUNTS["setup"],
         "charged": result.total_resource,
         "best": result.best_value,
+        # seconds per epoch a promotion adds: what a promoted job costs per new epoch
+        "promotion_s_per_epoch": sum(j.end - j.start for j in promotions)
+        / max(1, sum(j.resource_to - j.resource_from for j in promotions)),
     }
 
 
@@ -123,15 +133,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=27)
     parser.add_argument("--samples", type=int, default=SAMPLES)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     globals()["SAMPLES"] = args.samples
-    print(f"ASHA 1/3/9/27 epochs, {args.trials} trials, {args.samples} training images")
-    rows = {way: run(way, args.trials) for way in ("paused", "again", "checkpoint")}
-    base = rows["paused"]["seconds"]
+    print(
+        f"ASHA 1/3/9/27 epochs, {args.trials} trials, {args.samples} training images, "
+        f"{args.rounds} rounds interleaved (medians)"
+    )
+    ways = ("paused", "again", "checkpoint")
+    runs: dict[str, list[dict[str, float]]] = {way: [] for way in ways}
+    for _ in range(args.rounds):  # interleaved: a busy machine slows every way alike
+        for way in ways:
+            runs[way].append(run(way, args.trials))
+    rows = {
+        way: {key: statistics.median(r[key] for r in rs) for key in rs[0]}
+        for way, rs in runs.items()
+    }
+    base = rows["paused"]
     for way, row in rows.items():
         print(
-            f"{way:>10}: {row['seconds']:6.1f} s ({row['seconds'] / base:4.2f}x)  "
-            f"epochs {row['epochs']:4d} (charged {row['charged']:g})  setups {row['setups']:3d}  "
+            f"{way:>10}: {row['seconds']:6.1f} s ({row['seconds'] / base['seconds']:4.2f}x)  "
+            f"epochs {row['epochs']:4.0f} (charged {row['charged']:g})  "
+            f"setups {row['setups']:3.0f}  promoted epoch "
+            f"{row['promotion_s_per_epoch']:.3f} s "
+            f"({row['promotion_s_per_epoch'] / base['promotion_s_per_epoch']:4.2f}x)  "
             f"best {row['best']:.4f}"
         )
     print(f"memory one paused call holds: {paused_memory(8):.1f} MiB")

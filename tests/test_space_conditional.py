@@ -38,7 +38,11 @@ def test_steps_keep_the_grid():
     floats = rung.uniform(0.0, 1.0, step=0.25)
     assert floats.cardinality == 5
     assert sorted({floats.sample(np.random.default_rng(i)) for i in range(80)}) == [
-        0.0, 0.25, 0.5, 0.75, 1.0
+        0.0,
+        0.25,
+        0.5,
+        0.75,
+        1.0,
     ]
     with pytest.raises(ConfigError, match="log=True or a step"):
         rung.randint(1, 10, log=True, step=2)
@@ -60,7 +64,10 @@ def test_inactive_parameters_are_left_out_of_samples_and_records():
 
 def test_a_config_must_leave_inactive_parameters_out():
     space = Space(SPACE)
-    assert space.validate({"classifier": "SVC", "svc_c": 2.0}) == {"classifier": "SVC", "svc_c": 2.0}
+    assert space.validate({"classifier": "SVC", "svc_c": 2.0}) == {
+        "classifier": "SVC",
+        "svc_c": 2.0,
+    }
     with pytest.raises(ConfigError, match="'max_depth', which its other values leave inactive"):
         space.validate({"classifier": "SVC", "svc_c": 2.0, "max_depth": 4})
     with pytest.raises(ConfigError, match=r"lacks search space parameters \['svc_c'\]"):
@@ -71,9 +78,11 @@ def test_conditions_must_name_parameters_and_not_cycle():
     with pytest.raises(ConfigError, match="not in the search space"):
         Space({"a": rung.uniform(0, 1, when={"b": 1})})
     with pytest.raises(ConfigError, match="form a cycle"):
-        Space({
-            "a": rung.choice([1, 2], when={"b": 1}),
-            "b": rung.choice([1, 2], when={"a": 1}),
-        })
+        Space(
+            {
+                "a": rung.choice([1, 2], when={"b": 1}),
+                "b": rung.choice([1, 2], when={"a": 1}),
+            }
+        )
     with pytest.raises(ConfigError, match="'when' parameter"):
         rung.uniform(0, 1, when={})

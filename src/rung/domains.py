@@ -192,7 +192,9 @@ class Uniform(Domain):
 
     def __repr__(self) -> str:
         step = "" if self.step is None else f", step={self.step!r}"
-        return f"{type(self).__name__.lower()}({self.low!r}, {self.high!r}{step}{self._when_repr()})"
+        return (
+            f"{type(self).__name__.lower()}({self.low!r}, {self.high!r}{step}{self._when_repr()})"
+        )
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -286,7 +288,9 @@ class RandInt(Domain):
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             return False
-        return self.low <= int(value) < self.high and (int(value) - self.low) % (self.step or 1) == 0
+        return (
+            self.low <= int(value) < self.high and (int(value) - self.low) % (self.step or 1) == 0
+        )
 
     @property
     def cardinality(self) -> float:

@@ -141,7 +141,8 @@ class Space(Mapping[str, Any]):
             names = tuple(self.domains)
             self._key = lambda config: tuple(config.get(n, _INACTIVE) for n in names)
         if not self.domains and dynamic:  # nothing to tell configurations apart by yet
-            self._key = lambda config, count=itertools.count(): (next(count),)
+            counter = itertools.count()
+            self._key = lambda config: (next(counter),)
             self._cardinality = math.inf
         if not self.domains and not dynamic:
             raise ConfigError(

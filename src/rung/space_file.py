@@ -63,9 +63,7 @@ def _domain(name: str, spec: Mapping[str, Any]) -> Domain:
     return _build(name, spec, kinds, options)
 
 
-def _build(
-    name: str, spec: Mapping[str, Any], kinds: list[str], options: dict[str, Any]
-) -> Domain:
+def _build(name: str, spec: Mapping[str, Any], kinds: list[str], options: dict[str, Any]) -> Domain:
     if "type" in spec:
         kind = spec["type"]
         if kind not in _KINDS:

@@ -72,10 +72,18 @@ def test_single_fidelity_runs_the_whole_loop_and_takes_the_returned_value():
 
 
 def test_a_define_by_run_run_resumes(tmp_path: Path):
-    first = rung.tune(curve, scheduler="asha", max_resource=9, max_trials=10, seed=0,
-                      directory=tmp_path)
-    resumed = rung.tune(curve, scheduler="asha", max_resource=9, max_trials=20, seed=0,
-                        directory=tmp_path, resume=True)
+    first = rung.tune(
+        curve, scheduler="asha", max_resource=9, max_trials=10, seed=0, directory=tmp_path
+    )
+    resumed = rung.tune(
+        curve,
+        scheduler="asha",
+        max_resource=9,
+        max_trials=20,
+        seed=0,
+        directory=tmp_path,
+        resume=True,
+    )
     assert resumed.n_trials == 20
     assert [t.config for t in resumed.trials[:10]] == [t.config for t in first.trials]
 

@@ -78,7 +78,11 @@ def test_an_evicted_call_starts_over_and_the_run_says_so(caplog: Any) -> None:
     executor = InlineExecutor(max_paused_calls=1)
     with caplog.at_level(logging.WARNING):
         result = rung.tune(
-            from_the_start, SPACE, scheduler="asha", max_resource=27, max_trials=30,
+            from_the_start,
+            SPACE,
+            scheduler="asha",
+            max_resource=27,
+            max_trials=30,
             executor=executor,
         )
     assert not result.n_failed_jobs
@@ -109,7 +113,11 @@ def test_a_memory_cap_evicts_paused_calls() -> None:
 
 def test_without_paused_calls_a_loop_from_the_start_trains_again() -> None:
     result = rung.tune(
-        from_the_start, SPACE, scheduler="asha", max_resource=27, max_trials=12,
+        from_the_start,
+        SPACE,
+        scheduler="asha",
+        max_resource=27,
+        max_trials=12,
         executor=InlineExecutor(max_paused_calls=0),
     )
     assert not result.n_failed_jobs  # no 'resource must increase' failures

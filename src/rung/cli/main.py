@@ -19,6 +19,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from rung._extras import missing_extra
 from rung.cli import tune as cli_tune
 from rung.cli._args import (
     UsageError,
@@ -28,7 +29,6 @@ from rung.cli._args import (
     positive_float,
     positive_int,
 )
-from rung._extras import missing_extra
 from rung.errors import ConfigError, StoreError
 from rung.schedulers.rungs import DEFAULT_ETA
 

@@ -298,9 +298,7 @@ class PausedCalls:
                 self._end(call)
 
     def _enforce_limits(self) -> None:
-        while self._calls and (
-            len(self._calls) > self.max_calls or self.memory > self.max_memory
-        ):
+        while self._calls and (len(self._calls) > self.max_calls or self.memory > self.max_memory):
             tid, call = self._calls.popitem(last=False)
             logger.debug("released the paused call of trial %d (%d bytes)", tid, call.memory)
             self.released.append(tid)

@@ -234,9 +234,7 @@ class ProcessExecutor(Executor):
             if slot is not None:
                 with contextlib.suppress(OSError):
                     message = (_RELEASE, [tid])
-                    self._pool[slot].conn.send_bytes(
-                        pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-                    )
+                    self._pool[slot].conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
     def wait(self) -> list[Outcome]:
         while True:

@@ -262,9 +262,7 @@ def build_tuner(
     if warm_start is not None:  # after the tuner seeded the searcher
         from rung.run.warm_start import warm_start as observe_earlier
 
-        observe_earlier(
-            built_searcher, warm_start, tuner.direction, built_scheduler.max_resource
-        )
+        observe_earlier(built_searcher, warm_start, tuner.direction, built_scheduler.max_resource)
     return tuner
 
 

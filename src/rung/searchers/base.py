@@ -95,10 +95,7 @@ class Searcher:
                 f"All {int(self.space.cardinality)} configurations of the search space were "
                 "suggested already."
             )
-        if self._initial:
-            config = self._initial.popleft()
-        else:
-            config = self._propose()
+        config = self._initial.popleft() if self._initial else self._propose()
         key = self.space.key(config)
         redraws = 0
         while key in self._suggested:
@@ -178,9 +175,7 @@ def _initial_configs(
     if isinstance(initial, Mapping):
         return [space.validate(initial, "initial_config")]
     if isinstance(initial, (str, bytes)) or not isinstance(initial, Sequence):
-        raise TypeError(
-            f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}."
-        )
+        raise TypeError(f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}.")
     return [space.validate(config, f"initial_config[{i}]") for i, config in enumerate(initial)]
 
 

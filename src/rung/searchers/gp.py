@@ -11,8 +11,8 @@ are modeled at one resource level, as in BOHB (Falkner, Klein & Hutter, ICML 201
 from __future__ import annotations
 
 import contextlib
-import math
 import logging
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +22,7 @@ from rung._random import SeedLike
 from rung.searchers._acquisition import maximize_log_ei
 from rung.searchers._gp_model import GaussianProcess, fit_gaussian_process
 from rung.searchers.base import Observation, Searcher
-from rung.space import Choice, RandInt, Space
+from rung.space import Choice, Space
 
 __all__ = ["GPSearcher"]
 
