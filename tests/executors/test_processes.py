@@ -15,6 +15,7 @@ from rung.executors.factory import make_executor
 from rung.executors.inline import InlineExecutor
 from rung.executors.processes import ProcessExecutor
 from rung.types import JobStatus
+from tests.executors.jobs import run_all, task
 
 
 def die_once(config: dict[str, Any]) -> float:
@@ -76,9 +77,22 @@ def test_workers_split_the_cpus_between_them() -> None:
 
 
 def test_an_unpicklable_objective_is_refused_at_start() -> None:
+    import threading
+
+    lock = threading.Lock()  # a lambda goes by value (cloudpickle); a lock cannot go at all
     executor = ProcessExecutor(workers=1)
     with pytest.raises(TypeError, match="picklable"):
-        executor.start(lambda config: 0.0, time.perf_counter)
+        executor.start(lambda config: 0.0 if lock else 1.0, time.perf_counter)
+
+
+def test_a_lambda_runs_on_worker_processes() -> None:
+    executor = ProcessExecutor(workers=1, threads_per_worker=1)
+    executor.start(lambda config: config["x"] * 2, time.perf_counter)
+    try:
+        (outcome,) = run_all(executor, [task(0, {"x": 1.5})])
+    finally:
+        executor.close()
+    assert outcome.value == 3.0
 
 
 def test_an_objective_a_worker_cannot_load_fails_the_start_with_its_traceback() -> None:

@@ -18,7 +18,7 @@ The rule, as measured (``benchmarks/paused_calls.py``, ``docs/objectives.md``):
   and pauses at its end; other jobs run in the worker's own thread, as always.
 * A worker keeps at most ``max_calls`` paused calls, holding at most ``max_memory_mb``
   (the growth of the process's resident memory while each call ran, as the operating
-  system counts it). Past either, the call paused longest ago is released (LRU): in
+  system counts it, plus the CUDA memory torch allocated meanwhile). Past either, the call paused longest ago is released (LRU): in
   ASHA the best trials are promoted first, so a call left waiting longest is the least
   likely to be.
 * A continued call that returns without reporting (a loop over
@@ -38,6 +38,7 @@ import dataclasses
 import logging
 import os
 import queue
+import sys
 import threading
 import traceback
 from collections import OrderedDict
@@ -83,12 +84,19 @@ def check_limits(owner: str, max_calls: Any, max_memory_mb: Any) -> tuple[int, f
 
 
 def resident_bytes() -> int | None:
-    """This process's resident memory, where the system tells it cheaply (Linux), else None."""
+    """This process's resident memory, where the system tells it cheaply (Linux), else
+    None; plus the CUDA memory torch has allocated, once torch has started CUDA (GPU
+    memory is not resident memory, and paused calls hold their models there)."""
     try:
         with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            held = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError, AttributeError):
         return None
+    torch = sys.modules.get("torch")
+    cuda = getattr(torch, "cuda", None)
+    if cuda is not None and cuda.is_initialized():
+        held += sum(cuda.memory_allocated(d) for d in range(cuda.device_count()))
+    return held
 
 
 class _Call:
