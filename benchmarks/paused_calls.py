@@ -130,10 +130,16 @@ def paused_memory(n: int) -> float:
 
 
 def main() -> None:
+    import torch
+
+    # One intra-op thread, as each worker process has by default: with the machine's
+    # OpenMP pool, ops from the main thread ran 10-30x slower than from another thread on
+    # a busy machine, which would favour the ways that run calls in threads.
+    torch.set_num_threads(1)
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=27)
     parser.add_argument("--samples", type=int, default=SAMPLES)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     globals()["SAMPLES"] = args.samples
     print(
@@ -142,8 +148,9 @@ def main() -> None:
     )
     ways = ("paused", "again", "checkpoint")
     runs: dict[str, list[dict[str, float]]] = {way: [] for way in ways}
-    for _ in range(args.rounds):  # interleaved: a busy machine slows every way alike
-        for way in ways:
+    _epoch(*_setup({"lr": 1e-3, "width": 64}, 0))  # warm: imports, the data files cached
+    for r in range(args.rounds):  # interleaved, in turn first: a busy machine slows all alike
+        for way in ways[r % len(ways) :] + ways[: r % len(ways)]:
             runs[way].append(run(way, args.trials))
     rows = {
         way: {key: statistics.median(r[key] for r in rs) for key in rs[0]}
