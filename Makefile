@@ -8,7 +8,7 @@ TORCH_VERSION ?= 2.13.0
 SHARED_DATA := $(abspath ../shared/data)
 export RUNG_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
-.PHONY: venv test demo lint bench clean
+.PHONY: venv test test-slow demo lint bench clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The heavy end-to-end tests (whole CLI runs on Fashion-MNIST, the examples); CI runs them too.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
