@@ -169,6 +169,12 @@ class RunFeed:
 
     # -- what the server asks --------------------------------------------------------
 
+    def version(self) -> tuple[Any, ...]:
+        """Changes whenever what :meth:`snapshot` returns changes."""
+        with self._lock:
+            return (len(self._rows), len(self._changes), self._summary.get("seq"),
+                    id(self._summary), self.error)
+
     def state(self) -> dict[str, Any]:
         """The run's figures as they stand, and why the last read failed (or None)."""
         with self._lock:

@@ -34,7 +34,9 @@ __all__ = [
     "trial_row",
 ]
 
-#: The fields of a job row, in order. ``reports`` is flat: resource, value, time, ...
+#: The fields of a job row, in order. ``reports`` is flat: resource, value, resource,
+#: value, ... (a report's time is left out: the page does not show it, and it would make
+#: a large run's first JSON half as large again).
 #: ``spent``, ``best`` and ``best_any`` are the trajectory point after the job.
 JOB_COLUMNS = (
     "index",
@@ -89,7 +91,7 @@ def _number(value: float) -> float | None:
 
 
 def _time(value: float) -> float | None:
-    return round(value, 4) if math.isfinite(value) else None
+    return round(value, 3) if math.isfinite(value) else None
 
 
 def error_line(error: str | None) -> str | None:
@@ -176,7 +178,8 @@ class TrajectoryFold:
         spent, best, best_any = self.add(job)
         reports: list[Any] = []
         for report in job.reports:
-            reports += (report.resource, _number(report.value), _time(report.time))
+            value = report.value
+            reports += (report.resource, value if value - value == 0 else None)
         return [
             job.index,
             job.trial_id,

@@ -128,7 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if payload is None:
                     self._error(HTTPStatus.NOT_FOUND, f"no such resource: {url.path}", head)
                 else:
-                    self._send(HTTPStatus.OK, _json(payload), "application/json", head=head)
+                    body = payload if isinstance(payload, bytes) else _json(payload)
+                    self._send(HTTPStatus.OK, body, "application/json", head=head)
             else:
                 self._error(HTTPStatus.NOT_FOUND, f"no such resource: {url.path}", head)
         except _BadRequest as err:
@@ -147,7 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         feed = feeds[run]
         if parts[2:] == ["snapshot"]:
-            return feed.snapshot()
+            return self.server.snapshot(feed)
         if parts[2:] == ["updates"]:
             cursor = {k: _int(query.get(k, ["0"])[-1], k) for k in ("jobs", "trials", "changes")}
             return feed.updates(**cursor)
@@ -170,6 +171,22 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     feeds: Sequence[RunFeed] = ()
     loopback_only = True
+    _snapshots: dict[int, tuple[Any, bytes]]
+    _snapshot_lock = threading.Lock()
+
+    def snapshot(self, feed: RunFeed) -> bytes:
+        """A run's snapshot as JSON, encoded once for each state the feed reaches (a
+        large run's snapshot takes a while to encode, and every page load asks for it)."""
+        key = feed.version()
+        with self._snapshot_lock:
+            if not hasattr(self, "_snapshots"):
+                self._snapshots = {}
+            cached = self._snapshots.get(feed.run_id)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            body = _json(feed.snapshot())
+            self._snapshots[feed.run_id] = (key, body)
+            return body
 
 
 class _Server6(_Server):

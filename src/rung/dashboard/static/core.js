@@ -156,8 +156,8 @@ class Run {
       t.error = row[c.error];
     } else {
       const reps = row[c.reports];
-      for (let k = 0; k + 2 < reps.length; k += 3) {
-        const report = [reps[k], reps[k + 1], reps[k + 2]];
+      for (let k = 0; k + 1 < reps.length; k += 2) {
+        const report = [reps[k], reps[k + 1]];
         t.reports.push(report);
         if (report[1] !== null) t.valueAt.set(report[0], report[1]);
         if (report[0] > t.reached) t.reached = report[0];
@@ -205,6 +205,12 @@ class Run {
     const later = k + 1 < t.jobs.length || this.isOpen(t.id);
     if (d === "PAUSE") return later ? "promoted" : t.status === "STOPPED" ? "stopped" : "paused";
     return "interrupted";
+  }
+
+  // A trial's reports, with the latest one of its running job (not recorded until it ends).
+  curve(t) {
+    const o = (this.summary.open || []).find((x) => x[0] === t.id);
+    return o && o[4] !== null && o[4] > t.reached ? t.reports.concat([[o[4], o[5]]]) : t.reports;
   }
 
   isOpen(tid) {

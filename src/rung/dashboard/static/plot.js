@@ -272,7 +272,7 @@
       const px = p.sx(x);
       const py = p.sy(y);
       if (!isFinite(px) || !isFinite(py)) return;
-      const key = `${Math.floor(px / this.cell)},${Math.floor(py / this.cell)}`;
+      const key = Math.floor(px / this.cell) * 65536 + Math.floor(py / this.cell);
       let b = this.buckets.get(key);
       if (!b) this.buckets.set(key, (b = []));
       b.push([px, py, item]);
@@ -286,7 +286,7 @@
       let bestD = (radius || 10) ** 2;
       for (let i = cx - r; i <= cx + r; i++) {
         for (let j = cy - r; j <= cy + r; j++) {
-          const b = this.buckets.get(`${i},${j}`);
+          const b = this.buckets.get(i * 65536 + j);
           if (!b) continue;
           for (const p of b) {
             const d = (p[0] - px) ** 2 + (p[1] - py) ** 2;

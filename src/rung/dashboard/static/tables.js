@@ -163,10 +163,10 @@
               ctx.stroke();
               t.jobs.forEach((row, k) => {
                 const reps = row[c.reports];
-                if (!reps.length || reps[reps.length - 2] === null) return;
+                if (!reps.length || reps[reps.length - 1] === null) return;
                 ctx.fillStyle = R.FATE_COLOR[run.jobFate(t, k)];
                 ctx.beginPath();
-                ctx.arc(p.sx(reps[reps.length - 3]), p.sy(reps[reps.length - 2]), 4, 0, 2 * Math.PI);
+                ctx.arc(p.sx(reps[reps.length - 2]), p.sy(reps[reps.length - 1]), 4, 0, 2 * Math.PI);
                 ctx.fill();
               });
             },
@@ -175,7 +175,7 @@
             el("thead", {}, el("tr", {}, ["job", run.meta.resource_name, "worker", "start", "took", "status", "then", run.meta.metric, "reports"].map((h) => el("th", { text: h })))),
             el("tbody", {}, t.jobs.map((row, k) => {
               const reps = [];
-              for (let i = 0; i + 2 < row[c.reports].length; i += 3) reps.push(`${row[c.reports][i]}: ${R.fmt(row[c.reports][i + 1], 5)}`);
+              for (let i = 0; i + 1 < row[c.reports].length; i += 2) reps.push(`${row[c.reports][i]}: ${R.fmt(row[c.reports][i + 1], 5)}`);
               return el("tr", {},
                 el("td", { text: String(row[c.index]) }), el("td", { text: `${row[c.resource_from]} → ${row[c.resource_to]}` }),
                 el("td", { text: String(row[c.worker]) }), el("td", { text: R.fmtSec(row[c.start]) }),

@@ -110,9 +110,7 @@
               run.jobs.forEach((row, i) => {
                 if (row[c.value] === null) return;
                 const x = spec.x(run, i, row);
-                ctx.beginPath();
-                ctx.arc(p.sx(x), p.sy(row[c.value]), 2, 0, 2 * Math.PI);
-                ctx.fill();
+                ctx.fillRect(p.sx(x) - 1.5, p.sy(row[c.value]) - 1.5, 3, 3);
                 index.add(x, row[c.value], { run, row, kind: "job" });
               });
               ctx.globalAlpha = 1;
@@ -232,7 +230,7 @@
           curveKeys.prepend(el("span", { className: "muted", text: "curves (trials now):" }));
           R.clear(legendHolder).append(curveKeys,
             el("div", { className: "legend" }, el("span", { className: "muted", text: "dots (after each job):" }),
-              ["promoted", "paused", "stopped", "finished", "failed"].map((f) => el("span", { className: "key" },
+              ["promoted", "paused", "stopped", "finished", "failed", "running"].map((f) => el("span", { className: "key" },
                 el("span", { className: "dot", style: { background: R.FATE_COLOR[f] } }), f))));
           const values = [];
           const rs = [];
@@ -249,7 +247,9 @@
               xticks: xlog ? () => levels : undefined,
             });
           }
-          const shown = [...run.trials.values()].filter((t) => !hidden.has(run.trialFate(t)) && t.reports.length);
+          const curves = new Map();
+          for (const t of run.trials.values()) curves.set(t, run.curve(t));
+          const shown = [...run.trials.values()].filter((t) => !hidden.has(run.trialFate(t)) && curves.get(t).length);
           const alpha = shown.length > 3000 ? 0.18 : shown.length > 500 ? 0.35 : 0.7;
           const xd = R.extent(rs.concat(levels), { log: xlog, pad: 0.02 });
           plot.set({
@@ -277,7 +277,7 @@
                 ctx.strokeStyle = R.FATE_COLOR[run.trialFate(t)];
                 ctx.beginPath();
                 let first = true;
-                for (const [r, v] of t.reports) {
+                for (const [r, v] of curves.get(t)) {
                   if (v === null || (logBox.checked && v <= 0) || (xlog && r <= 0)) continue;
                   const x = p.sx(r);
                   const y = p.sy(v);
@@ -289,17 +289,24 @@
               }
               ctx.globalAlpha = Math.min(1, alpha + 0.3);
               const c = run.col;
+              const many = run.jobs.length > 3000;
               for (const t of shown) {
                 t.jobs.forEach((row, k) => {
                   const reps = row[c.reports];
-                  const r = reps.length ? reps[reps.length - 3] : null;
-                  const v = reps.length ? reps[reps.length - 2] : null;
+                  const r = reps.length ? reps[reps.length - 2] : null;
+                  const v = reps.length ? reps[reps.length - 1] : null;
                   if (r === null || v === null || (logBox.checked && v <= 0) || (xlog && r <= 0)) return;
                   ctx.fillStyle = R.FATE_COLOR[run.jobFate(t, k)];
-                  ctx.beginPath();
-                  ctx.arc(p.sx(r), p.sy(v), 2.6, 0, 2 * Math.PI);
-                  ctx.fill();
+                  if (many) ctx.fillRect(p.sx(r) - 2, p.sy(v) - 2, 4, 4);
+                  else { ctx.beginPath(); ctx.arc(p.sx(r), p.sy(v), 2.6, 0, 2 * Math.PI); ctx.fill(); }
                 });
+              }
+              ctx.fillStyle = R.FATE_COLOR.running;
+              for (const o of run.summary.open || []) {
+                if (o[4] === null || o[5] === null || (logBox.checked && o[5] <= 0) || (xlog && o[4] <= 0)) continue;
+                ctx.beginPath();
+                ctx.arc(p.sx(o[4]), p.sy(o[5]), 3.5, 0, 2 * Math.PI);
+                ctx.fill();
               }
               ctx.globalAlpha = 1;
               p.canvas.dataset.points = String(n);
@@ -310,7 +317,7 @@
               ctx.lineWidth = 2.5;
               ctx.beginPath();
               let first = true;
-              for (const [r, v] of t.reports) {
+              for (const [r, v] of curves.get(t)) {
                 if (v === null || (logBox.checked && v <= 0) || (xlog && r <= 0)) continue;
                 if (first) { ctx.moveTo(p.sx(r), p.sy(v)); first = false; } else ctx.lineTo(p.sx(r), p.sy(v));
               }
