@@ -70,7 +70,7 @@
       const numeric = xs.length > 0 && xs.every((x) => typeof x === "number");
       if (numeric) {
         const log = p.scale === "log" && xs.every((x) => x > 0);
-        return { name: p.name, numeric, log, range: R.extent(xs, { log, pad: 0.02 }), get: (r) => r.t.config[p.name] };
+        return { name: p.name, numeric, log, range: R.extent(xs, { log, pad: 0 }), get: (r) => r.t.config[p.name] };
       }
       const cats = [...new Set(xs.map((x) => R.fmtValue(x)))].sort();
       return { name: p.name, numeric: false, cats, get: (r) => R.fmtValue(r.t.config[p.name]) };
@@ -99,7 +99,7 @@
     const choices = levels.map((l) => ({ key: String(l), label: `at ${l} ${run.meta.resource_name} (${counts.get(l)} trials)`, value: (t) => R.valueAt(t, l) }));
     choices.push({ key: "last", label: "each trial's latest value", value: (t) => t.last });
     let pick = choices[choices.length - 1].key;
-    for (const ch of choices.slice(0, -1)) if (counts.get(Number(ch.key)) >= Math.min(10, run.trials.size)) pick = ch.key;
+    for (const ch of choices.slice(0, -1)) if (counts.get(Number(ch.key)) >= Math.min(30, run.trials.size)) pick = ch.key;
     return { choices, pick };
   }
 

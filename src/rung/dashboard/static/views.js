@@ -267,39 +267,53 @@
                 ctx.beginPath(); ctx.moveTo(x, p.box.t); ctx.lineTo(x, p.box.t + p.box.h); ctx.stroke();
               }
               ctx.setLineDash([]);
-              // Finished and promoted trials last, so the best curves are on top.
-              const order = { failed: 0, stopped: 1, paused: 2, interrupted: 2, running: 3, finished: 4 };
-              shown.sort((a, b) => order[run.trialFate(a)] - order[run.trialFate(b)]);
+              // One path per state (a stroke per trial would take seconds for 10,000
+              // trials); finished trials last, so the best curves are on top.
+              const order = ["failed", "stopped", "paused", "interrupted", "running", "finished"];
+              const groups = new Map(order.map((f) => [f, []]));
+              for (const t of shown) groups.get(run.trialFate(t)).push(t);
               ctx.lineWidth = 1.2;
               ctx.globalAlpha = alpha;
               let n = 0;
-              for (const t of shown) {
-                ctx.strokeStyle = R.FATE_COLOR[run.trialFate(t)];
+              for (const [fate, trials] of groups) {
+                if (!trials.length) continue;
+                ctx.strokeStyle = R.FATE_COLOR[fate];
                 ctx.beginPath();
-                let first = true;
-                for (const [r, v] of curves.get(t)) {
-                  if (v === null || (logBox.checked && v <= 0) || (xlog && r <= 0)) continue;
-                  const x = p.sx(r);
-                  const y = p.sy(v);
-                  if (first) { ctx.moveTo(x, y); first = false; } else ctx.lineTo(x, y);
-                  index.add(r, v, t);
+                for (const t of trials) {
+                  let first = true;
+                  for (const [r, v] of curves.get(t)) {
+                    if (v === null || (logBox.checked && v <= 0) || (xlog && r <= 0)) continue;
+                    const x = p.sx(r);
+                    const y = p.sy(v);
+                    if (first) { ctx.moveTo(x, y); first = false; } else ctx.lineTo(x, y);
+                    index.add(r, v, t);
+                  }
+                  n += 1;
                 }
                 ctx.stroke();
-                n += 1;
               }
               ctx.globalAlpha = Math.min(1, alpha + 0.3);
               const c = run.col;
-              const many = run.jobs.length > 3000;
+              const dots = new Map();
               for (const t of shown) {
                 t.jobs.forEach((row, k) => {
                   const reps = row[c.reports];
                   const r = reps.length ? reps[reps.length - 2] : null;
                   const v = reps.length ? reps[reps.length - 1] : null;
                   if (r === null || v === null || (logBox.checked && v <= 0) || (xlog && r <= 0)) return;
-                  ctx.fillStyle = R.FATE_COLOR[run.jobFate(t, k)];
-                  if (many) ctx.fillRect(p.sx(r) - 2, p.sy(v) - 2, 4, 4);
-                  else { ctx.beginPath(); ctx.arc(p.sx(r), p.sy(v), 2.6, 0, 2 * Math.PI); ctx.fill(); }
+                  const fate = run.jobFate(t, k);
+                  if (!dots.has(fate)) dots.set(fate, []);
+                  dots.get(fate).push(p.sx(r), p.sy(v));
                 });
+              }
+              for (const [fate, xy] of dots) {
+                ctx.fillStyle = R.FATE_COLOR[fate];
+                ctx.beginPath();
+                for (let i = 0; i < xy.length; i += 2) {
+                  ctx.moveTo(xy[i] + 2.6, xy[i + 1]);
+                  ctx.arc(xy[i], xy[i + 1], 2.6, 0, 2 * Math.PI);
+                }
+                ctx.fill();
               }
               ctx.fillStyle = R.FATE_COLOR.running;
               for (const o of run.summary.open || []) {
