@@ -35,9 +35,19 @@ VIEWS = ("progress", "curves", "ladder", "workers", "params", "trials")
 
 def make_run(directory: Path, jobs: int) -> None:
     benchmark = mfh6()
-    rung.tune(benchmark, benchmark.space, scheduler="asha", min_resource=1, max_resource=27,
-              eta=3, max_jobs=jobs, seed=0, directory=directory, resume="auto",
-              executor=rung.SimulatedExecutor(workers=8, decision_time=False))
+    rung.tune(
+        benchmark,
+        benchmark.space,
+        scheduler="asha",
+        min_resource=1,
+        max_resource=27,
+        eta=3,
+        max_jobs=jobs,
+        seed=0,
+        directory=directory,
+        resume="auto",
+        executor=rung.SimulatedExecutor(workers=8, decision_time=False),
+    )
 
 
 def timed(function):
@@ -62,8 +72,10 @@ def server_start(directory: Path) -> None:
     print(f"  job rows with their trajectory:          {t_rows:7.3f} s")
     print(f"  trials (Result.trials):                  {t_trials:7.3f} s")
     print(f"  feed start (all of the above):           {t_feed:7.3f} s")
-    print(f"  first full JSON: {len(text) / 1e6:.1f} MB encoded in {t_json:.3f} s;"
-          f" time to first full JSON {t_feed + t_json:.3f} s")
+    print(
+        f"  first full JSON: {len(text) / 1e6:.1f} MB encoded in {t_json:.3f} s;"
+        f" time to first full JSON {t_feed + t_json:.3f} s"
+    )
 
 
 def update_cost(directory: Path, jobs: int, more: int) -> None:
@@ -81,8 +93,10 @@ def update_cost(directory: Path, jobs: int, more: int) -> None:
     reader.close()
     size = len(json.dumps(rows, separators=(",", ":")))
     print(f"update after {len(new)} new jobs:")
-    print(f"  a read with nothing new: {t_idle * 1e3:7.1f} ms (the feed skips it: the "
-          "database files did not change)")
+    print(
+        f"  a read with nothing new: {t_idle * 1e3:7.1f} ms (the feed skips it: the "
+        "database files did not change)"
+    )
     print(f"  incremental read:        {t_read * 1e3:7.1f} ms")
     print(f"  their rows:              {t_rows * 1e3:7.1f} ms, {size / 1e3:.1f} kB of JSON")
     print(f"  trial states (all):      {t_trials * 1e3:7.1f} ms")
@@ -92,7 +106,6 @@ def browser(directory: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-
     from tests.dashboard.conftest import CHROMEDRIVER, CHROMIUM, FLAGS
 
     options = webdriver.ChromeOptions()
@@ -101,8 +114,10 @@ def browser(directory: Path) -> None:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp()}")
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    ready = ("const m = document.getElementById('view');"
-             "return m.dataset.view === arguments[0] && m.dataset.ready === '1';")
+    ready = (
+        "const m = document.getElementById('view');"
+        "return m.dataset.view === arguments[0] && m.dataset.ready === '1';"
+    )
     try:
         with Dashboard([directory], port=0) as dashboard:
             import urllib.request
@@ -120,7 +135,8 @@ def browser(directory: Path) -> None:
                 took = time.perf_counter() - start
                 draw = driver.execute_script(
                     "const t = performance.now(); window.rungApp.view.update();"
-                    "return performance.now() - t;")
+                    "return performance.now() - t;"
+                )
                 print(f"  page open to '{view}' drawn: {took:6.3f} s  (a redraw: {draw:6.1f} ms)")
     finally:
         driver.quit()

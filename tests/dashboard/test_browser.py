@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+import rung
 from rung.dashboard import Dashboard, export_html
 from rung.results.summary import read_result
 from tests.dashboard.conftest import SCREENSHOTS
@@ -50,8 +51,10 @@ def console_errors(driver):
 
 
 def points(driver, chart):
-    return int(js(driver, f"return document.querySelector('canvas[data-chart={chart}]')"
-                          ".dataset.points") or 0)
+    return int(
+        js(driver, f"return document.querySelector('canvas[data-chart={chart}]').dataset.points")
+        or 0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +82,10 @@ def test_every_view_renders_with_data(browser, served, finished_dir):
     show(browser, url, "ladder")
     levels = js(browser, "return [...document.querySelectorAll('.rung')].map(r => r.dataset.level)")
     assert levels == ["9", "3", "1"]
-    promoted = js(browser, "return [...document.querySelectorAll('.arrow')]"
-                           ".map(a => Number(a.dataset.promotions))")
+    promoted = js(
+        browser,
+        "return [...document.querySelectorAll('.arrow')].map(a => Number(a.dataset.promotions))",
+    )
     reached_9 = sum(1 for t in result.trials if t.resource >= 9)
     assert promoted[0] == reached_9 > 0
     browser.save_screenshot(str(SCREENSHOTS / "ladder.png"))
@@ -91,8 +96,11 @@ def test_every_view_renders_with_data(browser, served, finished_dir):
 
     show(browser, url, "params")
     assert points(browser, "parallel") > 0
-    names = js(browser, "return [...document.querySelectorAll('#importance .imp')]"
-                        ".map(e => e.dataset.param).sort()")
+    names = js(
+        browser,
+        "return [...document.querySelectorAll('#importance .imp')]"
+        ".map(e => e.dataset.param).sort()",
+    )
     assert names == ["act", "lr", "width"]
     browser.save_screenshot(str(SCREENSHOTS / "params.png"))
 
@@ -119,22 +127,32 @@ def test_strings_from_records_show_as_text(browser, served, finished_dir):
     show(browser, served.url, "trials")
     filter_box = browser.find_element("id", "trials-filter")
     filter_box.send_keys("onerror")
-    cells = js(browser, "return [...document.querySelectorAll('#trials-table tbody td')]"
-                        ".map(td => td.textContent)")
+    cells = js(
+        browser,
+        "return [...document.querySelectorAll('#trials-table tbody td')].map(td => td.textContent)",
+    )
     assert HOSTILE_CHOICE in cells
     failed = next(t for t in result.trials if t.error)
     show(browser, served.url, f"trial/0/{failed.trial_id}")
-    text = wait_for(browser, "const e = document.querySelector('pre.error');"
-                             "return e && e.textContent", what="the error")
+    text = wait_for(
+        browser,
+        "const e = document.querySelector('pre.error');return e && e.textContent",
+        what="the error",
+    )
     assert HOSTILE_ERROR in text
     show(browser, served.url, "trial/0/0")
-    log = wait_for(browser, "const e = document.querySelector('pre.log');"
-                            "return e && e.textContent", what="the log")
+    log = wait_for(
+        browser,
+        "const e = document.querySelector('pre.log');return e && e.textContent",
+        what="the log",
+    )
     assert log == HOSTILE_LOG * 3
     show(browser, served.url, "params")
     # Had any of them been parsed as markup, an <img>, <b> or <script> would be in the page
     # and window.__pwned set.
-    assert js(browser, "return document.querySelectorAll('main img, main b, main script').length") == 0
+    assert (
+        js(browser, "return document.querySelectorAll('main img, main b, main script').length") == 0
+    )
     assert js(browser, "return window.__pwned === undefined")
     assert console_errors(browser) == []
 
@@ -164,20 +182,29 @@ def test_a_live_runs_new_jobs_appear_without_a_reload(browser, tmp_path):
         js(browser, "window.__samePage = 'yes'")
         first = int(js(browser, "return document.getElementById('view').dataset.jobs"))
         assert not done.is_set(), "the run ended before the page opened: make it longer"
-        wait_for(browser, f"return Number(document.getElementById('view').dataset.jobs) > {first}",
-                 what="new jobs")
+        wait_for(
+            browser,
+            f"return Number(document.getElementById('view').dataset.jobs) > {first}",
+            what="new jobs",
+        )
         browser.save_screenshot(str(SCREENSHOTS / "live-curves.png"))
         show_now = js(browser, "return document.getElementById('live').textContent")
         assert show_now.startswith("live") or done.is_set()
         thread.join(timeout=120)
         assert not failure, failure
         result = read_result(directory)
-        wait_for(browser, "return Number(document.getElementById('view').dataset.jobs) === "
-                          f"{result.n_jobs}", what="every job")
+        wait_for(
+            browser,
+            f"return Number(document.getElementById('view').dataset.jobs) === {result.n_jobs}",
+            what="every job",
+        )
         assert js(browser, "return window.__samePage") == "yes"  # never reloaded
         js(browser, "location.hash = 'progress'")
-        wait_for(browser, "const p = document.querySelector('.pill');"
-                          "return p && p.dataset.state === 'finished'", what="the finished state")
+        wait_for(
+            browser,
+            "const p = document.querySelector('.pill');return p && p.dataset.state === 'finished'",
+            what="the finished state",
+        )
     assert console_errors(browser) == []
 
 
@@ -191,8 +218,34 @@ def test_the_export_opens_offline(browser, finished_dir, tmp_path):
     show(browser, url, "progress")
     assert js(browser, "return document.querySelectorAll('.run-card').length") == 2
     show(browser, url, "trial/1/0")
-    log = wait_for(browser, "const e = document.querySelector('pre.log');"
-                            "return e && e.textContent", what="the log")
+    log = wait_for(
+        browser,
+        "const e = document.querySelector('pre.log');return e && e.textContent",
+        what="the log",
+    )
     assert log == HOSTILE_LOG * 3
     browser.save_screenshot(str(SCREENSHOTS / "export-trial.png"))
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("scheduler", ["fifo", "sh", "hyperband"])
+def test_other_schedulers_render_too(browser, tmp_path, scheduler):
+    """Single fidelity (no levels), and synchronous brackets (trials stopped at a barrier)."""
+    directory = tmp_path / scheduler
+    space = {"x": rung.uniform(0, 1), "kind": rung.choice(["a", "b"])}
+    fidelity = {} if scheduler == "fifo" else {"max_resource": 9}
+    rung.tune(
+        lambda c: c["x"] + (c.get("epochs") or 9) ** -1,
+        space,
+        scheduler=scheduler,
+        max_trials=30,
+        directory=directory,
+        seed=0,
+        **fidelity,
+    )
+    browser.get_log("browser")
+    with Dashboard([directory], port=0) as dashboard:
+        for view in VIEWS:
+            show(browser, dashboard.url, view)
+        show(browser, dashboard.url, "trial/0/0")
     assert console_errors(browser) == []

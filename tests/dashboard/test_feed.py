@@ -55,9 +55,16 @@ def test_an_update_carries_only_what_is_new(tmp_path):
     space = {"x": rung.uniform(0, 1)}
 
     def run(trials: int, resume: bool) -> rung.Result:
-        return rung.tune(lambda c, t: t.report(t.resource_to, c["x"] / t.resource_to), space,
-                         scheduler="asha", max_resource=9, max_trials=trials, seed=0,
-                         directory=directory, resume=resume)
+        return rung.tune(
+            lambda c, t: t.report(t.resource_to, c["x"] / t.resource_to),
+            space,
+            scheduler="asha",
+            max_resource=9,
+            max_trials=trials,
+            seed=0,
+            directory=directory,
+            resume=resume,
+        )
 
     first = run(10, False)
     feed = RunFeed(directory, interval=30).start()  # reads when poked

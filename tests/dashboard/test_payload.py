@@ -34,11 +34,25 @@ def _runs(tmp_path):
             trial.report(epoch, (config["x"] - 0.3) ** 2 + 1 / epoch)
 
     space = {"x": rung.uniform(0, 1)}
-    yield rung.tune(iterative, space, scheduler="asha", max_resource=9, max_trials=40,
-                    directory=tmp_path / "asha", seed=3)
-    yield rung.tune(lambda c: c["x"] * c["epochs"], space, scheduler="hyperband",
-                    max_resource=9, direction="max", max_trials=30,
-                    directory=tmp_path / "hyperband", seed=4)
+    yield rung.tune(
+        iterative,
+        space,
+        scheduler="asha",
+        max_resource=9,
+        max_trials=40,
+        directory=tmp_path / "asha",
+        seed=3,
+    )
+    yield rung.tune(
+        lambda c: c["x"] * c["epochs"],
+        space,
+        scheduler="hyperband",
+        max_resource=9,
+        direction="max",
+        max_trials=30,
+        directory=tmp_path / "hyperband",
+        seed=4,
+    )
     yield rung.tune(lambda c: c["x"], space, max_trials=12, directory=tmp_path / "fifo", seed=5)
 
 
@@ -68,7 +82,10 @@ def test_rows_are_strict_json_data():
     [
         (None, None),
         ("  \n", None),
-        ("Traceback (most recent call last):\n  ...\nValueError: <b>bad</b>\n", "ValueError: <b>bad</b>"),
+        (
+            "Traceback (most recent call last):\n  ...\nValueError: <b>bad</b>\n",
+            "ValueError: <b>bad</b>",
+        ),
     ],
 )
 def test_a_row_carries_the_last_line_of_the_error(error, line):

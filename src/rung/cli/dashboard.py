@@ -1,8 +1,8 @@
 """``rung dashboard DIR [DIR ...]``: serve a live web view of experiments, or export it.
 
-    rung dashboard runs/lenet                       # http://127.0.0.1:8765/
-    rung dashboard runs/a runs/b --port 9000        # two runs, overlaid where it makes sense
-    rung dashboard runs/lenet --export report.html  # one file that opens offline
+rung dashboard runs/lenet                       # http://127.0.0.1:8765/
+rung dashboard runs/a runs/b --port 9000        # two runs, overlaid where it makes sense
+rung dashboard runs/lenet --export report.html  # one file that opens offline
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def asset_names() -> tuple[str, ...]:
     return SCRIPTS + STYLES + _OTHERS
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def asset(name: str) -> bytes:
     """The bytes of the shipped file ``name``.
 

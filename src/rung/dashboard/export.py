@@ -33,8 +33,13 @@ _REGION = {
     name: re.compile(f"<!-- {name} -->.*?<!-- /{name} -->", re.DOTALL)
     for name in ("styles", "scripts")
 }
-_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-            "\u2029": "\\u2029"}
+_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 def json_for_html(payload: Any) -> str:
@@ -64,20 +69,21 @@ def render_html(data: dict[str, Any]) -> str:
         f"script-src {' '.join(map(_sha256, scripts))}; "
         f"style-src {' '.join(map(_sha256, styles))}"
     )
-    head = (
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
-        + "".join(f"<style>{text}</style>\n" for text in styles)
+    head = f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n' + "".join(
+        f"<style>{text}</style>\n" for text in styles
     )
     body = f'<script type="application/json" id="rung-data">{json_for_html(data)}</script>\n'
     body += "".join(f"<script>{text}</script>\n" for text in scripts)
-    page = page.replace('<link rel="icon" href="static/favicon.svg">',
-                        f'<link rel="icon" href="{favicon}">')
+    page = page.replace(
+        '<link rel="icon" href="static/favicon.svg">', f'<link rel="icon" href="{favicon}">'
+    )
     page = _REGION["styles"].sub(lambda _: head, page, count=1)
     return _REGION["scripts"].sub(lambda _: body, page, count=1)
 
 
-def export_html(directories: Sequence[str | os.PathLike[str]],
-                path: str | os.PathLike[str]) -> Path:
+def export_html(
+    directories: Sequence[str | os.PathLike[str]], path: str | os.PathLike[str]
+) -> Path:
     """Writes the dashboard of the runs in ``directories`` to ``path``, one offline file.
 
     A run still going is exported as it stands.

@@ -42,8 +42,9 @@ class RunFeed:
             damaged, foreign or newer (the message ``rung show`` prints).
     """
 
-    def __init__(self, directory: str | os.PathLike[str], run_id: int = 0, *,
-                 interval: float = 1.0) -> None:
+    def __init__(
+        self, directory: str | os.PathLike[str], run_id: int = 0, *, interval: float = 1.0
+    ) -> None:
         if not interval > 0:
             raise ValueError(f"The 'interval' parameter of RunFeed must be > 0; got {interval!r}.")
         self.directory = Path(directory)
@@ -144,7 +145,7 @@ class RunFeed:
 
     def _fold_in(self, fold: TrajectoryFold, result: Result, seq: int) -> None:
         """Adds what ``result`` holds beyond the rows already made."""
-        new_rows = [fold.row(job) for job in result.jobs[len(self._rows):]]
+        new_rows = [fold.row(job) for job in result.jobs[len(self._rows) :]]
         new_trials: list[list[Any]] = []
         changes: list[list[Any]] = []
         if self._summary.get("seq") != seq:
@@ -172,8 +173,13 @@ class RunFeed:
     def version(self) -> tuple[Any, ...]:
         """Changes whenever what :meth:`snapshot` returns changes."""
         with self._lock:
-            return (len(self._rows), len(self._changes), self._summary.get("seq"),
-                    id(self._summary), self.error)
+            return (
+                len(self._rows),
+                len(self._changes),
+                self._summary.get("seq"),
+                id(self._summary),
+                self.error,
+            )
 
     def state(self) -> dict[str, Any]:
         """The run's figures as they stand, and why the last read failed (or None)."""
@@ -202,9 +208,7 @@ class RunFeed:
         again, with ``"reset": true``.
         """
         with self._lock:
-            if jobs > len(self._rows) or trials > len(self._trials) or changes > len(
-                self._changes
-            ):
+            if jobs > len(self._rows) or trials > len(self._trials) or changes > len(self._changes):
                 reset = True
                 jobs = trials = changes = 0
             else:

@@ -57,8 +57,15 @@ JOB_COLUMNS = (
 )
 
 #: The fields of a running job's row; ``last_*`` are null before its first report.
-OPEN_COLUMNS = ("trial_id", "resource_from", "resource_to", "start", "last_resource",
-                "last_value", "last_time")
+OPEN_COLUMNS = (
+    "trial_id",
+    "resource_from",
+    "resource_to",
+    "start",
+    "last_resource",
+    "last_value",
+    "last_time",
+)
 
 #: A job row carries the last line of its error, at most this long (the trial's page
 #: shows the whole traceback).

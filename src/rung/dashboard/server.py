@@ -74,8 +74,12 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _not_allowed(self) -> None:
-        self._send(HTTPStatus.METHOD_NOT_ALLOWED, _json({"error": "read-only: GET only"}),
-                   "application/json", extra={"Allow": "GET, HEAD"})
+        self._send(
+            HTTPStatus.METHOD_NOT_ALLOWED,
+            _json({"error": "read-only: GET only"}),
+            "application/json",
+            extra={"Allow": "GET, HEAD"},
+        )
 
     def do_HEAD(self) -> None:
         self._get(head=True)
@@ -83,8 +87,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._get(head=False)
 
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str, *, head: bool = False,
-              extra: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: HTTPStatus,
+        body: bytes,
+        content_type: str,
+        *,
+        head: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -218,8 +229,14 @@ class Dashboard:
         True
     """
 
-    def __init__(self, directories: Sequence[str | os.PathLike[str]], *,
-                 host: str = "127.0.0.1", port: int = 8765, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        directories: Sequence[str | os.PathLike[str]],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        interval: float = 1.0,
+    ) -> None:
         if not directories:
             raise ConfigError("The dashboard needs at least one experiment directory; got none.")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
