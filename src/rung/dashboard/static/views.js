@@ -250,7 +250,7 @@
           const curves = new Map();
           for (const t of run.trials.values()) curves.set(t, run.curve(t));
           const shown = [...run.trials.values()].filter((t) => !hidden.has(run.trialFate(t)) && curves.get(t).length);
-          const alpha = shown.length > 3000 ? 0.18 : shown.length > 500 ? 0.35 : 0.7;
+          const alpha = shown.length > 3000 ? 0.08 : shown.length > 500 ? 0.3 : 0.7;
           const xd = R.extent(rs.concat(levels), { log: xlog, pad: 0.02 });
           plot.set({
             x: xd,
@@ -267,8 +267,9 @@
                 ctx.beginPath(); ctx.moveTo(x, p.box.t); ctx.lineTo(x, p.box.t + p.box.h); ctx.stroke();
               }
               ctx.setLineDash([]);
-              // One path per state (a stroke per trial would take seconds for 10,000
-              // trials); finished trials last, so the best curves are on top.
+              // A path per 16 trials of a state (a stroke per trial takes seconds for
+              // 10,000 trials; one path per state would hide where curves crowd, as a
+              // path's own overlaps are painted once); finished trials last, on top.
               const order = ["failed", "stopped", "paused", "interrupted", "running", "finished"];
               const groups = new Map(order.map((f) => [f, []]));
               for (const t of shown) groups.get(run.trialFate(t)).push(t);
@@ -279,7 +280,8 @@
                 if (!trials.length) continue;
                 ctx.strokeStyle = R.FATE_COLOR[fate];
                 ctx.beginPath();
-                for (const t of trials) {
+                for (const [k, t] of trials.entries()) {
+                  if (k % 16 === 15) { ctx.stroke(); ctx.beginPath(); }
                   let first = true;
                   for (const [r, v] of curves.get(t)) {
                     if (v === null || (logBox.checked && v <= 0) || (xlog && r <= 0)) continue;
