@@ -140,6 +140,8 @@ def test_strings_from_records_show_as_text(browser, served, finished_dir):
         what="the error",
     )
     assert HOSTILE_ERROR in text
+    js(browser, "document.querySelector('pre.error').scrollIntoView()")
+    browser.save_screenshot(str(SCREENSHOTS / "escaped-error.png"))
     show(browser, served.url, "trial/0/0")
     log = wait_for(
         browser,
