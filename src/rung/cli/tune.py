@@ -37,6 +37,7 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
         "quick": args.quick,
         "workers": args.workers,
         "dask_address": args.dask_address,
+        "gpus": args.gpus,
         "final_epochs": args.final_epochs,
         "no_final": args.no_final,
         "keep_checkpoints": args.keep_checkpoints,
@@ -49,16 +50,22 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _executor(workers: int, dask_address: str | None, threads: int | None) -> Any:
+def _executor(
+    workers: int, dask_address: str | None, threads: int | None, gpus: str | None = None
+) -> Any:
     from rung.executors.factory import make_executor
 
     if dask_address is not None:  # one worker (the default) means: the cluster's threads
         return make_executor("dask", workers if workers > 1 else None, dask_address)
-    return make_executor(None, workers, threads_per_worker=threads)
+    return make_executor(None, workers, threads_per_worker=threads, gpus=gpus)
 
 
 def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> Any:
     """The tuner ``settings`` describe (the same for a run and for its resumption)."""
+    if "command" in settings:  # a program run: rung.cli.command
+        from rung.cli.command import command_tuner
+
+        return command_tuner(settings, directory, callbacks)
     from rung.run.factory import build_tuner
     from rung.space_file import space_from_spec
     from rung.workloads.trainer import FashionMNISTObjective
@@ -81,7 +88,9 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         eta=None if fifo else settings["eta"],
         seed=settings["seed"],
         callbacks=callbacks,
-        executor=_executor(settings["workers"], settings["dask_address"], settings["threads"]),
+        executor=_executor(
+            settings["workers"], settings["dask_address"], settings["threads"], settings.get("gpus")
+        ),
         directory=directory,
         keep_checkpoints=settings["keep_checkpoints"],
         max_retries=settings.get("max_retries", 1),
@@ -101,12 +110,14 @@ def _prepare_data(settings: dict[str, Any]) -> None:
     fashion_mnist.load_tensors(settings["data_dir"], device=str(device))
 
 
-def _progress(args: argparse.Namespace, trials: int | None, budget: float | None) -> Any:
+def _progress(
+    args: argparse.Namespace, trials: int | None, budget: float | None, metric: str
+) -> Any:
     if args.quiet:
         return None
     from rung.results.progress import ProgressPrinter
 
-    return ProgressPrinter(trials, budget, metric="validation error")
+    return ProgressPrinter(trials, budget, metric=metric)
 
 
 def _run(
@@ -117,6 +128,7 @@ def _run(
         args,
         args.trials or settings.get("max_trials"),
         args.time_budget or settings.get("time_budget_s"),
+        settings.get("metric", "validation error"),
     )
     tuner = _tuner(settings, directory, [printer] if printer is not None else [])
     interrupted = False
@@ -139,7 +151,7 @@ def _finish(
 ) -> None:
     """The final model, the results files, the plots and the summary."""
     from rung.results.plots import plot_all
-    from rung.results.report import format_summary, write_results
+    from rung.results.report import write_results
     from rung.store import ExperimentStore, read_experiment
 
     experiment = read_experiment(directory)
@@ -179,14 +191,34 @@ def _finish(
         plot_all(experiment)
     except ImportError as err:
         logging.getLogger(__name__).warning("%s", err)
-    print(format_summary(experiment))
+    print(_summary(experiment))
+
+
+def _summary(experiment: Any) -> str:
+    from rung.results.report import format_summary
+
+    text = format_summary(experiment)
+    if "command" in experiment.settings:  # a program run: its logs and checkpoints
+        from rung.cli.command import summary_lines
+
+        text = "\n".join([text, *summary_lines(experiment)])
+    return text
 
 
 def tune(args: argparse.Namespace) -> int:
     """``rung tune``: a new run recorded in ``--out``."""
     import rung
-    from rung.space_file import load_space
 
+    if args.program is not None or args.model is None:  # a program run: rung.cli.command
+        from rung.cli import command
+
+        if args.program is None:
+            raise UsageError("give what to tune: --command 'PROGRAM ARGS' or --model NAME")
+        settings, out = command.prepare(args)
+        return _run(args, settings, out, resuming=False)
+    from rung.cli.command import refuse_program_options, space_argument
+
+    refuse_program_options(args)
     # Usage errors first, before torch is imported or anything is written.
     if args.trials is None and args.time_budget is None:
         raise UsageError("give a budget: --trials N or --time-budget SECONDS")
@@ -197,7 +229,7 @@ def tune(args: argparse.Namespace) -> int:
         )
     if args.dask_address is not None and not args.dask_address.strip():
         raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
-    space = load_space(args.space) if args.space else None
+    space = space_argument(args.space)
     from rung.store._directory import clear_stillborn, refuse_existing
     from rung.workloads.models import get_model
 
@@ -221,6 +253,11 @@ def resume(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     with ExperimentStore.open(directory, readonly=True) as store:
         settings = dict(store.settings)
+    if "command" in settings:  # a program run: rung.cli.command
+        from rung.cli.command import prepare_resume
+
+        prepare_resume(settings, args, directory)
+        return _run(args, settings, directory, resuming=True)
     if "model" not in settings or "space_spec" not in settings:
         raise UsageError(
             f"{str(directory)!r} was not recorded by `rung tune`; resume it from Python "
@@ -230,6 +267,8 @@ def resume(args: argparse.Namespace) -> int:
         settings["workers"] = args.workers
     if args.dask_address is not None:
         settings["dask_address"] = args.dask_address
+    if args.gpus is not None:
+        settings["gpus"] = args.gpus
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
     _prepare_data(settings)
@@ -239,10 +278,9 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    from rung.results.report import format_summary
     from rung.store import read_experiment
 
-    print(format_summary(read_experiment(args.directory)))
+    print(_summary(read_experiment(args.directory)))
     return 0
 
 

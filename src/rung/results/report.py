@@ -214,9 +214,12 @@ def format_summary(experiment: Experiment) -> str:
     """The summary table ``rung tune`` prints at the end and ``rung show`` prints any time."""
     s, settings = experiment.summary, experiment.settings
     state = "finished" if experiment.finished else "running or interrupted"
+    tuned = f"model {settings.get('model', '?')}"
+    if "command" in settings:  # a program tuned with `rung tune --command`
+        tuned = "a program"
     lines = [
         f"experiment {experiment.directory} ({state})",
-        f"  model {settings.get('model', '?')}, searcher {settings.get('searcher')}, "
+        f"  {tuned}, searcher {settings.get('searcher')}, "
         f"scheduler {settings.get('scheduler')}, epochs {settings.get('min_epochs')}.."
         f"{settings.get('max_epochs')}, eta {settings.get('eta')}, seed {settings.get('seed')}",
     ]
