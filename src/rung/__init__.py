@@ -19,6 +19,7 @@ from rung.errors import (
     TrialFailed,
 )
 from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedExecutor
+from rung.reporting import report
 from rung.results.result import JobRecord, Result, TrajectoryPoint, TrialRecord
 from rung.run.factory import tune
 from rung.run.tuner import Tuner
@@ -90,6 +91,7 @@ __all__ = [
     "choice",
     "loguniform",
     "randint",
+    "report",
     "tune",
     "uniform",
 ]
