@@ -39,7 +39,9 @@ _MODEL_ONLY = (
 _PROGRAM_ONLY = (
     ("--metric", "metric", None),
     ("--shell", "shell", False),
+    ("--grace", "grace", None),
 )
+_GRACE_S = 10.0
 
 
 def space_argument(value: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -97,6 +99,7 @@ def _objective(settings: Mapping[str, Any], directory: Path, check: bool = True)
         directory=directory,
         shell=settings["shell"],
         cwd=settings["cwd"],
+        grace_s=settings.get("grace_s", _GRACE_S),
         check=check,
     )
 
@@ -120,6 +123,7 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     settings: dict[str, Any] = {
         "command": args.program,
         "shell": args.shell,
+        "grace_s": _GRACE_S if args.grace is None else args.grace,
         "metric": args.metric,
         "direction": args.direction or "min",
         "cwd": os.getcwd(),

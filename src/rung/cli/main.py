@@ -27,6 +27,7 @@ from rung.cli._args import (
     UsageError,
     _Parser,
     eta_number,
+    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
@@ -108,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument(
         "--shell", action="store_true", help="with --command: run it with /bin/sh (values quoted)"
+    )
+    tune.add_argument(
+        "--grace",
+        type=non_negative_float,
+        metavar="SECONDS",
+        help="with --command: time a program gets to exit after SIGTERM, or after its last "
+        "report, before SIGKILL (default 10)",
     )
     tune.add_argument(
         "--config",
