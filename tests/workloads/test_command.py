@@ -224,3 +224,31 @@ def test_the_objective_pickles_for_worker_processes(tmp_path):
     copy = pickle.loads(pickle.dumps(command))
     assert copy.template.arguments == command.template.arguments
     assert copy.directory == command.directory and copy.metric == "loss"
+
+
+def test_a_job_run_again_after_its_program_saved_its_target_takes_the_earlier_reports(tmp_path):
+    """The window a killed driver leaves: the program reported its target and saved its
+    state, but the job's end was never recorded. Run again, the program loads that state
+    and has nothing left to train; the reports of the attempt before (in the job's log)
+    stand in for the epochs it skips."""
+    import time as clock
+
+    from rung.executors.base import Task
+    from rung.trial import execute
+    from rung.types import Job
+
+    command = objective(tmp_path, train_command(tmp_path))
+    config = {"lr": 0.25}
+
+    def job(resource_from, resource_to):
+        task = Task(Job(0, config, resource_from, resource_to), seed=1, iterative=True)
+        return execute(task, command, clock.monotonic)
+
+    assert job(0, 1).status is JobStatus.COMPLETED
+    first = job(1, 3)  # reports 2 and 3, saves epoch 3; then "the driver was killed"
+    again = job(1, 3)
+    assert again.status is JobStatus.COMPLETED, again.error
+    assert [(r.resource, r.value) for r in again.reports] == [
+        (r.resource, r.value) for r in first.reports
+    ]
+    assert programs.journal(tmp_path / "journal.jsonl")[-1]["loaded"] == 3

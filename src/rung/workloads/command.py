@@ -54,6 +54,7 @@ __all__ = [
 
 LOG_DIR = "logs"
 PROGRAM_CHECKPOINT_DIR = "program-checkpoints"
+_ATTEMPT = "=== rung attempt "  # heads each attempt of a job in its log
 _TIMEOUT_GRACE_S = 0.25  # a hung program gets no long grace: the job has run out of time
 # Shell keywords and builtins: a first word that is one of them is not a program to check.
 _SHELL_WORDS = frozenset(
@@ -213,20 +214,55 @@ class CommandObjective:
             "RUNG_RESOURCE_TO": str(trial.resource_to),
             "RUNG_CHECKPOINT_DIR": str(own),
         }
+        # A job cut short (a killed driver) runs again with the same log: what its last
+        # attempt reported fills the epochs its program's checkpoint now skips.
+        earlier = self._earlier_reports(log, trial.resource_from) if saved else {}
         with open(log, "ab") as handle:
             handle.write(_header(trial, start_from, own, arguments).encode())
             handle.flush()
-            self._run(arguments, env, handle, trial, log)
+            self._run(arguments, env, handle, trial, log, earlier)
+
+    def _earlier_reports(self, log: Path, resource_from: int) -> dict[int, float]:
+        """The tuned metric by resource, as the last attempt of this job reported it."""
+        reports: dict[int, float] = {}
+        if not log.is_file():
+            return reports
+        with open(log, "rb") as handle:
+            for raw in handle:
+                line = raw.decode("utf-8", errors="replace")
+                if line.startswith(_ATTEMPT):
+                    reports = {}
+                    continue
+                try:
+                    parsed = parse_report_line(line)
+                except ReportLineError:
+                    continue
+                if parsed is not None and parsed.resource > resource_from:
+                    value = parsed.metrics.get(self.metric)
+                    if value is not None:
+                        reports[parsed.resource] = value
+        return reports
 
     def _run(
-        self, arguments: list[str], env: dict[str, str], handle: Any, trial: Trial, log: Path
+        self,
+        arguments: list[str],
+        env: dict[str, str],
+        handle: Any,
+        trial: Trial,
+        log: Path,
+        earlier: dict[int, float],
     ) -> None:
         failure = _Failure(trial, log)
+
+        def fill(below: float) -> None:  # the earlier attempt's reports the program skips
+            last = trial.reports[-1].resource if trial.reports else trial.resource_from
+            for resource in sorted(r for r in earlier if last < r < below):
+                trial.report(resource, earlier[resource])
+
         try:
             program = Program(arguments, env, self.cwd, handle)
         except ProgramGone as err:
             raise failure(str(err), None) from None
-        reported = 0
         try:
             for line in program.lines(trial.seconds_left):
                 try:
@@ -247,8 +283,8 @@ class CommandObjective:
                     )
                 if parsed.resource <= trial.resource_from:
                     continue  # retrained from scratch: the trial has these already
-                reported += 1
                 try:
+                    fill(parsed.resource)
                     trial.report(parsed.resource, value)
                 except (ValueError, TypeError) as err:
                     raise failure(
@@ -257,7 +293,8 @@ class CommandObjective:
             code = program.process.wait()
             if code != 0:
                 raise failure(f"the program {_status(code)}", program, last_error=True)
-            if reported == 0:
+            fill(trial.resource_to + 1)
+            if not trial.reports:
                 raise failure(
                     f"the program exited (status 0) without a report line after "
                     f"{self.resource_name} {trial.resource_from}, such as "
@@ -304,7 +341,7 @@ def _header(trial: Trial, start_from: int, own: Path, arguments: list[str]) -> s
         )
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     return (
-        f"=== rung {stamp}: trial {trial.trial_id}, {trial.resource_from} -> "
+        f"{_ATTEMPT}{stamp}: trial {trial.trial_id}, {trial.resource_from} -> "
         f"{trial.resource_to}, {start}\n=== {shlex.join(arguments)}\n"
     )
 
