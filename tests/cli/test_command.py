@@ -62,7 +62,7 @@ def test_tune_show_and_resume_a_program(project, capsys):
     assert "best loss" in printed and f"job logs: {out / 'logs'}" in printed
     assert "the program saved some for 9 of 9 trials" in printed
     record = results(out)
-    assert record["summary"]["trials"] == 9 and record["settings"]["metric"] == "loss"
+    assert record["summary"]["trials"] == 9 and record["spec"]["extra"]["metric"] == "loss"
     assert all(job["status"] == "COMPLETED" for job in record["jobs"])
     assert main(["show", str(out)]) == 0
     assert "command: " in capsys.readouterr().out
@@ -90,7 +90,7 @@ def test_maximize_a_metric_with_one_gpu_per_worker(project):
     record = results(out)
     for job in record["jobs"]:
         assert job["value"] == (4.0, 7.0)[job["worker"]]
-    assert record["summary"]["best_value"] == 7.0
+    assert record["summary"]["best"]["value"] == 7.0
 
 
 def test_a_run_from_an_experiment_file_with_flags_overriding_it(project, capsys):
@@ -103,7 +103,10 @@ def test_a_run_from_an_experiment_file_with_flags_overriding_it(project, capsys)
     assert main(["tune", "--config", "experiment.toml", "--trials", "4"]) == 0
     record = results(project / "runs" / "from-file")
     assert record["summary"]["trials"] == 4
-    assert record["settings"]["space_spec"] == {"lr": {"loguniform": [0.05, 0.5]}, "unused": 3}
+    assert record["spec"]["extra"]["space_spec"] == {
+        "lr": {"loguniform": [0.05, 0.5]},
+        "unused": 3,
+    }
 
 
 @pytest.mark.parametrize(
@@ -200,6 +203,7 @@ def test_kill_the_driver_then_resume(project, workers):
 
 
 def _ended_jobs(out: Path) -> list[dict]:
-    from rung.store import read_experiment
+    from rung.results.report import job_to_dict
+    from rung.results.summary import read_result
 
-    return read_experiment(out).jobs
+    return [job_to_dict(job) for job in read_result(out).jobs]

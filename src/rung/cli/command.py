@@ -42,6 +42,10 @@ _PROGRAM_ONLY = (
     ("--grace", "grace", None),
 )
 _GRACE_S = 10.0
+# Settings of the run itself, recorded in the spec's own fields (the rest goes to its
+# ``extra``), and the ones never recorded (where a resume runs is its own command line's).
+_RUN_SETTINGS = ("seed", "workers", "keep_checkpoints", "max_retries", "job_timeout_s")
+_NOT_RECORDED = ("dask_address", "direction")
 
 
 def space_argument(value: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -156,8 +160,11 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     return settings, out
 
 
-def prepare_resume(settings: dict[str, Any], args: argparse.Namespace, directory: Path) -> None:
-    """Applies ``rung resume``'s overrides to a ``--command`` run and checks its program.
+def prepare_resume(
+    settings: dict[str, Any], spec: Any, args: argparse.Namespace, directory: Path
+) -> None:
+    """Completes a ``--command`` run's recorded settings (``spec.extra``) from its spec and
+    ``rung resume``'s overrides, and checks that its program can still start.
 
     Raises:
         UsageError: the recorded working directory is gone, or the program cannot start.
@@ -166,10 +173,15 @@ def prepare_resume(settings: dict[str, Any], args: argparse.Namespace, directory
         raise UsageError(
             f"the program ran in {settings['cwd']!r}, which no longer exists; recreate it to resume"
         )
-    if args.workers is not None:
-        settings["workers"] = args.workers
-    if args.dask_address is not None:
-        settings["dask_address"] = args.dask_address
+    settings.update(
+        seed=spec.seed,
+        workers=spec.workers if args.workers is None else args.workers,
+        keep_checkpoints=spec.keep_checkpoints,
+        max_retries=spec.max_retries if args.max_retries is None else args.max_retries,
+        job_timeout_s=spec.job_timeout_s,
+        direction=spec.direction.value,
+        dask_address=args.dask_address,  # only where this command line says
+    )
     if getattr(args, "gpus", None) is not None:
         settings["gpus"] = args.gpus
     _objective(settings, directory)  # the program can still start
@@ -207,30 +219,31 @@ def command_tuner(settings: Mapping[str, Any], directory: Path, callbacks: list[
         keep_checkpoints=settings["keep_checkpoints"],
         max_retries=settings["max_retries"],
         job_timeout_s=settings["job_timeout_s"],
+        extra={
+            k: v for k, v in settings.items() if k not in _RUN_SETTINGS and k not in _NOT_RECORDED
+        },
     )
-    tuner.settings = dict(settings)
     return tuner
 
 
-def summary_lines(experiment: Any) -> list[str]:
+def summary_lines(result: Any, directory: Path) -> list[str]:
     """What ``rung show`` adds for a program's run: its command, logs and checkpoints."""
+    from rung.types import JobStatus
     from rung.workloads.command import LOG_DIR, PROGRAM_CHECKPOINT_DIR, checkpoint_dir, log_path
 
-    settings, root = experiment.settings, Path(experiment.directory)
+    settings, root = result.spec.extra, Path(directory)
     lines = [f"  command: {settings['command']} (run in {settings['cwd']})"]
     logs = root / LOG_DIR
     n_logs = sum(1 for _ in logs.glob("*.log")) if logs.is_dir() else 0
-    failed = [j for j in experiment.jobs if j["status"] == "FAILED"]
+    failed = [j for j in result.jobs if j.status is JobStatus.FAILED]
     line = f"  job logs: {logs}{os.sep} ({n_logs} files)"
     if failed:
         last = failed[-1]
-        path = log_path(root, last["trial_id"], last["resource_from"], last["resource_to"])
+        path = log_path(root, last.trial_id, last.resource_from, last.resource_to)
         line += f"; the last failed job's: {path}"
     lines.append(line)
-    trials = {j["trial_id"] for j in experiment.jobs} | {
-        j["trial_id"] for j in getattr(experiment, "open_jobs", [])
-    }
-    promoted = {j["trial_id"] for j in experiment.jobs if j["resource_from"] > 0}
+    trials = {j.trial_id for j in result.jobs} | {j.trial_id for j in result.open_jobs}
+    promoted = {j.trial_id for j in result.jobs if j.resource_from > 0}
     saved = {t for t in trials if _holds_files(checkpoint_dir(root, t))}
     rerun = sorted(promoted - saved)
     where = root / PROGRAM_CHECKPOINT_DIR
