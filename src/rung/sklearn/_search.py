@@ -85,6 +85,11 @@ class RungSearchCV(BaseSearchCV):
         min_resources_, max_resources_: The resources used.
         rung_result_: rung's :class:`~rung.Result` of the search (its jobs and trials).
 
+    A candidate that fails on every fold is not a row of ``cv_results_`` (scikit-learn
+    raises for such a call of ``evaluate_candidates``; rung records the job failed and
+    ``fit`` warns with a ``FitFailedWarning``); one that fails on some folds is, with
+    ``error_score`` for them. ``error_score="raise"`` raises the first error at once.
+
     Example:
         >>> import rung
         >>> from sklearn.datasets import load_digits
