@@ -25,7 +25,7 @@ from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedE
 from rung.reporting import report
 from rung.results.result import Incumbent, OpenJob, Result, TrajectoryPoint, TrialRecord
 from rung.results.spec import Budget, RunSpec
-from rung.results.summary import read_result
+from rung.results.summary import load_checkpoint, read_result
 from rung.run.factory import tune
 from rung.run.tuner import Tuner
 from rung.schedulers import (
@@ -102,6 +102,7 @@ __all__ = [
     "TrialStatus",
     "Tuner",
     "choice",
+    "load_checkpoint",
     "loguniform",
     "randint",
     "read_result",

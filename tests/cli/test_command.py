@@ -64,6 +64,7 @@ def test_tune_show_and_resume_a_program(project, capsys):
     record = results(out)
     assert record["summary"]["trials"] == 9 and record["spec"]["extra"]["metric"] == "loss"
     assert all(job["status"] == "COMPLETED" for job in record["jobs"])
+    assert "acc" in json.dumps(record["jobs"][0]["reports"])  # every metric of the lines
     assert main(["show", str(out)]) == 0
     assert "command: " in capsys.readouterr().out
     # More budget: the run goes on from its record.

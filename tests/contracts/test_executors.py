@@ -65,9 +65,9 @@ class Relay:
     """The report listener every executor is started with; a test says who hears it."""
 
     def __init__(self) -> None:
-        self.target: Callable[[Any, Any], None] | None = None
+        self.target: Callable[[Any, Any], None] | None = None  # hears (job, report)
 
-    def __call__(self, job: Any, report: Any) -> None:
+    def __call__(self, job: Any, report: Any, checkpoint: Any) -> None:
         if self.target is not None:
             self.target(job, report)
 

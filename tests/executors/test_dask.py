@@ -227,7 +227,7 @@ def test_a_deadline_interrupts_the_job_at_its_next_report(executor: DaskExecutor
 def test_reports_of_a_running_job_arrive_while_it_runs(executor: DaskExecutor) -> None:
     heard: list[tuple[int, float]] = []
     restart(
-        executor, count, lambda job, report: heard.append((report.resource, time.perf_counter()))
+        executor, count, lambda job, report, _: heard.append((report.resource, time.perf_counter()))
     )
     config = {"x": 2.0, "seconds": 0.2}
     (outcome,) = run_all(executor, [task(0, config, (0, 4), iterative=True)])

@@ -69,6 +69,17 @@ def test_a_script_tuned_under_asha_on_two_workers_resumes_its_promoted_trials(tm
     assert result.best_value == min(j.value for j in jobs)
 
 
+def test_every_metric_of_a_line_is_recorded_when_the_tuner_tunes_the_same_one(tmp_path):
+    result = run(
+        objective(tmp_path, train_command(tmp_path)), scheduler="fifo", trials=2, metric="loss"
+    )
+    report = result.jobs[0].reports[-1]
+    assert set(report.metrics) == {"loss", "acc"} and report.value == report.metrics["loss"]
+    assert report.metrics["acc"] == pytest.approx(1 - report.value / 10)
+    single = run(objective(tmp_path, train_command(tmp_path)), scheduler="fifo", trials=1)
+    assert not single.jobs[0].reports[-1].metrics  # no metric named: the tuned value only
+
+
 def test_a_program_that_saves_nothing_is_rerun_from_the_start(tmp_path):
     result = run(objective(tmp_path, train_command(tmp_path, "--no-save")))
     promoted = [j for j in result.jobs if j.resource_from > 0]

@@ -212,6 +212,7 @@ def command_tuner(settings: Mapping[str, Any], directory: Path, callbacks: list[
         max_resource=settings["max_epochs"],
         eta=None if fifo else settings["eta"],
         direction=settings["direction"],
+        metric=settings["metric"],
         seed=settings["seed"],
         callbacks=callbacks,
         executor=executor,

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from rung._checks import InstanceOf, Integer, OneOf, Real, check, known_keywords
 from rung.callbacks import Callback, RunState
 from rung.errors import ConfigError, ConfigTypeError, TrialFailed
-from rung.executors.base import Executor
+from rung.executors.base import Executor, ReportListener
 from rung.executors.factory import make_executor
 from rung.results.result import Result
 from rung.results.spec import Budget, ObjectiveForm, RunSpec
@@ -51,6 +51,8 @@ class Tuner:
             ``trial.seed`` derived from ``seed`` and ``i``.
         resource_name: The config key that carries the resource for ``f(config)``
             objectives under a multi-fidelity scheduler.
+        metric: The metric to tune when the objective reports (or returns) a mapping of
+            several metrics by name; all are recorded.
         callbacks: :class:`rung.Callback` instances: hooks on the run's start and end,
             each job's end and each report of a running job.
         executor: Where jobs run: an :class:`~rung.executors.base.Executor`, or
@@ -88,6 +90,7 @@ class Tuner:
         direction: str | Direction = "min",
         seed: int = 0,
         resource_name: str = "epochs",
+        metric: str | None = None,
         callbacks: Sequence[Callback] = (),
         executor: str | Executor | None = None,
         workers: int | None = None,
@@ -108,6 +111,10 @@ class Tuner:
                 "The 'resource_name' parameter of Tuner must be a non-empty string; "
                 f"got {resource_name!r}."
             )
+        if metric is not None and (not isinstance(metric, str) or not metric):
+            raise ConfigError(
+                f"The 'metric' parameter of Tuner must be a non-empty string; got {metric!r}."
+            )
         if resource_name in scheduler.searcher.space:
             raise ConfigError(
                 f"The 'resource_name' {resource_name!r} is also a search space parameter; "
@@ -125,6 +132,7 @@ class Tuner:
         self.direction = Direction.parse(direction)
         self.seed = int(seed)
         self.resource_name = resource_name
+        self.metric = metric
         self.job_timeout_s = job_timeout_s
         self.executor = make_executor(executor, workers)
         self.directory = None if directory is None else Path(directory)
@@ -150,6 +158,7 @@ class Tuner:
             direction=self.direction,
             objective_form=ObjectiveForm.ITERATIVE if self.iterative else ObjectiveForm.FUNCTION,
             resource_name=self.resource_name,
+            metric=self.metric,
             space={name: repr(domain) for name, domain in scheduler.searcher.space.items()},
             searcher=type(scheduler.searcher).__name__,
             scheduler=type(scheduler).__name__,
@@ -335,17 +344,17 @@ class Tuner:
             raise
         return self._drive(loop, budget, elapsed)
 
-    def _report_listener(self, loop: RunLoop) -> Callable[[Job, Report], None] | None:
-        """What hears a running job's reports: the store and the callbacks."""
-        listeners = [c.on_report for c in self.callbacks if _overrides(c, "on_report")]
-        if loop.store is not None:
-            listeners.insert(0, loop.reported)
-        if len(listeners) <= 1:
-            return listeners[0] if listeners else None
+    def _report_listener(self, loop: RunLoop) -> ReportListener | None:
+        """What hears a running job's reports: the run's state (and store), the callbacks."""
+        callbacks = [c.on_report for c in self.callbacks if _overrides(c, "on_report")]
+        if loop.store is None and not callbacks:
+            return None
+        reported = loop.reported
 
-        def hear(job: Job, report: Report) -> None:
-            for listener in listeners:
-                listener(job, report)
+        def hear(job: Job, report: Report, checkpoint: Any) -> None:
+            reported(job, report, checkpoint)
+            for on_report in callbacks:
+                on_report(job, report)
 
         return hear
 

@@ -7,7 +7,9 @@ its standard output, one line per report (see :mod:`rung.reporting`)::
 
     [rung] epoch=3 val_loss=0.21 acc=0.93
 
-and each such line becomes ``trial.report(3, val_loss)``. Everything the program prints
+and each such line becomes ``trial.report(3, val_loss)`` (with every metric of the line,
+``trial.report(3, {"val_loss": ..., "acc": ...})``, when the tuner's ``metric`` is the
+same as the objective's, as ``rung tune --command`` sets it). Everything the program prints
 goes to the job's log, ``DIR/logs/trial-<id>-job-<from>-<to>.log``. Each job's program
 finds in its environment:
 
@@ -283,9 +285,11 @@ class CommandObjective:
                     )
                 if parsed.resource <= trial.resource_from:
                     continue  # retrained from scratch: the trial has these already
+                # Every metric of the line is recorded when the tuner tunes ours by name.
+                reported = parsed.metrics if trial.metric == self.metric else value
                 try:
                     fill(parsed.resource)
-                    trial.report(parsed.resource, value)
+                    trial.report(parsed.resource, reported)
                 except (ValueError, TypeError) as err:
                     raise failure(
                         f"the program's report {line.strip()!r}: {err}", program
