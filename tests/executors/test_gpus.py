@@ -76,3 +76,15 @@ def test_gpus_need_worker_processes():
     for executor in ("inline", "dask", ProcessExecutor(workers=1)):
         with pytest.raises(ConfigError, match="'gpus'"):
             make_executor(executor, gpus=[0])
+
+
+def test_rung_tune_gives_each_worker_its_gpu():
+    result = rung.tune(
+        visible_device,
+        {"x": rung.uniform(0, 1)},
+        workers=2,
+        gpus=[3, 5],
+        max_trials=6,
+    )
+    assert {job.value for job in result.jobs} == {3.0, 5.0}
+    assert {job.worker for job in result.jobs if job.value == 3.0} == {0}
