@@ -49,13 +49,16 @@ def _worker_main(
     conn: Connection,
     objective: bytes,
     threads: int,
+    device: str | None = None,
     paused: tuple[int, float] = (0, 1.0),
 ) -> None:
-    """A worker's life: set its thread count, load the objective, run tasks until told.
+    """A worker's life: set its thread count (and GPU), load the objective, run tasks.
 
     ``paused``: the limits of the paused calls it keeps (max calls, max MiB).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    if device is not None:  # before anything initializes CUDA; programs inherit it
+        os.environ["CUDA_VISIBLE_DEVICES"] = device
     for variable in _THREAD_VARIABLES:  # before numpy or torch load their thread pools
         os.environ[variable] = str(threads)
     try:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from rung._checks import InstanceOf, Integer, OneOf, Real, check, known_keywords
+from rung._checks import InstanceOf, Integer, OneOf, Real, Text, check, known_keywords
 from rung.callbacks import Callback
 from rung.errors import ConfigError, ConfigTypeError
 from rung.executors.base import Executor
@@ -35,6 +35,8 @@ _RULES = {
     "max_retries": Integer(low=0, high=1000),
     "job_timeout_s": Real(low=0, low_open=True, nullable=True),
     "keep_checkpoints": InstanceOf((bool,), "a bool"),
+    "resource_name": Text(),
+    "metric": Text(nullable=True),
 }
 
 
@@ -62,6 +64,9 @@ class Tuner:
             ``"dask"`` (a Dask ``LocalCluster``; pass a ``DaskExecutor`` for a real
             cluster). Default: inline for one worker, processes for more.
         workers: How many jobs run at once (default 1, or the executor's own).
+        gpus: Give each worker process its own GPU through ``CUDA_VISIBLE_DEVICES``: device
+            ids (``[0, 1]``), or ``"all"`` visible ones; workers share them round-robin
+            when there are more workers than GPUs (processes executor).
         directory: Record the run in this experiment directory (an SQLite store and
             checkpoint files), so that :meth:`resume` can continue it after any crash.
         keep_checkpoints: Keep finished trials' checkpoints in ``directory``.
@@ -96,6 +101,7 @@ class Tuner:
         callbacks: Sequence[Callback] = (),
         executor: str | Executor | None = None,
         workers: int | None = None,
+        gpus: str | Sequence[int | str] | None = None,
         directory: str | os.PathLike[str] | None = None,
         keep_checkpoints: bool = False,
         max_retries: int = 1,
@@ -108,15 +114,6 @@ class Tuner:
         values = locals()
         for name, rule in _RULES.items():
             check("Tuner", name, values[name], rule)
-        if not isinstance(resource_name, str) or not resource_name:
-            raise ConfigError(
-                "The 'resource_name' parameter of Tuner must be a non-empty string; "
-                f"got {resource_name!r}."
-            )
-        if metric is not None and (not isinstance(metric, str) or not metric):
-            raise ConfigError(
-                f"The 'metric' parameter of Tuner must be a non-empty string; got {metric!r}."
-            )
         if resource_name in scheduler.searcher.space:
             raise ConfigError(
                 f"The 'resource_name' {resource_name!r} is also a search space parameter; "
@@ -136,7 +133,7 @@ class Tuner:
         self.resource_name = resource_name
         self.metric = metric
         self.job_timeout_s = job_timeout_s
-        self.executor = make_executor(executor, workers)
+        self.executor = make_executor(executor, workers, gpus=gpus)
         self.directory = None if directory is None else Path(directory)
         self.keep_checkpoints = keep_checkpoints
         self.max_retries = max_retries
