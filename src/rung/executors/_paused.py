@@ -18,9 +18,9 @@ The rule, as measured (``benchmarks/paused_calls.py``, ``docs/objectives.md``):
   and pauses at its end; other jobs run in the worker's own thread, as always.
 * A worker keeps at most ``max_calls`` paused calls, holding at most ``max_memory_mb``
   (the growth of the process's resident memory while each call ran, as the operating
-  system counts it, plus the CUDA memory torch allocated meanwhile). Past either, the call paused longest ago is released (LRU): in
-  ASHA the best trials are promoted first, so a call left waiting longest is the least
-  likely to be.
+  system counts it, plus the CUDA memory torch allocated meanwhile). Past either, the
+  call paused longest ago is released (LRU): in ASHA the best trials are promoted
+  first, so a call left waiting longest is the least likely to be.
 * A continued call that returns without reporting (a loop over
   ``range(trial.resource_from, trial.resource_to)``: it was written to be called again)
   is called again from its checkpoint at once, and the worker stops pausing calls: such
