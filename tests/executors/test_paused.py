@@ -144,3 +144,22 @@ def test_limits_are_checked() -> None:
         InlineExecutor(max_paused_calls=-1)
     with pytest.raises(rung.ConfigError, match="max_paused_memory_mb"):
         ProcessExecutor(max_paused_memory_mb=0)
+
+
+def checked_range(config: dict[str, Any], trial: Any) -> None:
+    """Rung-style, and it checks after its loop that it reported (as a program runner)."""
+    state = trial.checkpoint or 0
+    reported = False
+    for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+        state += 1
+        TRAINED["epochs"] += 1
+        trial.report(epoch, config["x"] + 1 / state, checkpoint=state)
+        reported = True
+    if not reported:
+        raise RuntimeError("nothing reported")
+
+
+def test_a_loop_over_its_range_is_called_again_even_if_it_fails_when_continued() -> None:
+    result = rung.tune(checked_range, SPACE, scheduler="asha", max_resource=9, max_trials=12)
+    assert not result.n_failed_jobs
+    assert TRAINED["epochs"] == result.total_resource

@@ -44,13 +44,15 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rung.domains import Choice, Domain, LogUniform, RandInt, Uniform
 from rung.errors import ConfigError
-from rung.trial import Trial
+
+if TYPE_CHECKING:  # the trial module sits above the executors this package is imported by
+    from rung.trial import Trial
 
 __all__ = ["DefineByRun", "OptunaTrial", "TrialPruned", "is_define_by_run"]
 

@@ -21,10 +21,11 @@ The rule, as measured (``benchmarks/paused_calls.py``, ``docs/objectives.md``):
   system counts it, plus the CUDA memory torch allocated meanwhile). Past either, the
   call paused longest ago is released (LRU): in ASHA the best trials are promoted
   first, so a call left waiting longest is the least likely to be.
-* A continued call that returns without reporting (a loop over
-  ``range(trial.resource_from, trial.resource_to)``: it was written to be called again)
-  is called again from its checkpoint at once, and the worker stops pausing calls: such
-  objectives gain nothing from it.
+* A continued call that ends without reporting (a loop over
+  ``range(trial.resource_from, trial.resource_to)``, or a program run to
+  ``resource_to``: it was written to be called again) is called again from its
+  checkpoint at once, and the worker stops pausing calls: such objectives gain nothing
+  from it. An objective whose ``keep_paused`` attribute is False is never paused.
 * A trial whose paused call is gone (released, its worker died, the run was resumed, a
   Dask worker) is called again, from ``trial.checkpoint`` when it passed one; a loop
   from the start then retrains what the trial had, and those reports are not recorded
@@ -193,7 +194,7 @@ class PausedCalls:
         if call is not None and (call.trial._last != task.job.resource_from or not task.iterative):
             self._end(call)  # the trial went on elsewhere: this call is behind
             call = None
-        if call is None and not self._pauses(task):
+        if call is None and not self._pauses(task, objective):
             return execute(task, objective, clock, worker, hear)
         start = clock()
         continued = call is not None
@@ -231,11 +232,12 @@ class PausedCalls:
             self._enforce_limits()
         return outcome
 
-    def _pauses(self, task: Task) -> bool:
+    def _pauses(self, task: Task, objective: Callable[..., Any]) -> bool:
         return (
             self.max_calls > 0
             and not self.bounded
             and task.iterative
+            and getattr(objective, "keep_paused", True)
             and task.max_resource is not None
             and task.job.resource_to < task.max_resource
         )
@@ -285,9 +287,9 @@ class PausedCalls:
                 status, error = payload
                 if call.thread is not None:
                     call.thread.join(_JOIN_S)
-                if (
-                    continued
-                    and status is JobStatus.COMPLETED
+                if (  # continued, it ended without a new report: it was written to
+                    continued  # end at resource_to (a loop over its range, a program run
+                    and status is not JobStatus.INTERRUPTED  # to it): call it again
                     and not trial.reports
                     and not trial._stopped
                     and trial.retrained == 0
