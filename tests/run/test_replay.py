@@ -179,7 +179,7 @@ def _crash(directory: Path, mode: str, n: int, kill_after: float | None) -> None
         [sys.executable, "-m", "tests.crash_driver", str(directory), mode, str(n)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == b"ready"
