@@ -9,11 +9,14 @@ rung's failures without catching programming errors::
     ├── TrialFailed        an objective raised; carries the traceback text
     ├── DataError          a data set is missing, truncated or corrupt
     └── StoreError         the experiment store cannot be read or written
+        └── CheckpointLost a trial's checkpoint file is missing or damaged (the trial
+                           can start over; the rest of the experiment is intact)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "CheckpointLost",
     "ConfigError",
     "DataError",
     "RungError",
@@ -62,3 +65,21 @@ class StoreError(RungError):
 
 class DataError(RungError):
     """A data set cannot be found, downloaded, or read (missing, truncated or corrupt files)."""
+
+
+class CheckpointLost(StoreError):
+    """A trial's checkpoint file is missing, unreadable or not what was written.
+
+    Only that trial's progress is lost: its recorded jobs stand, and it can start again
+    from the beginning. The message names the file and what happened (missing, or the
+    sizes and CRC-32s found and recorded).
+
+    Attributes:
+        trial_id: The trial whose checkpoint is lost.
+        path: The checkpoint file.
+    """
+
+    def __init__(self, message: str, trial_id: int, path: str) -> None:
+        super().__init__(message)
+        self.trial_id = trial_id
+        self.path = path

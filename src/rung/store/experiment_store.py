@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from rung.codec import Blob, CheckpointError, decode
-from rung.errors import StoreError
+from rung.errors import CheckpointLost, StoreError
 from rung.store import _schema
 from rung.store._directory import (
     clear_stillborn,
@@ -235,7 +235,8 @@ class ExperimentStore(Recorder):
         """The trial's newest committed checkpoint, read from its file (None if none).
 
         Raises:
-            StoreError: the checkpoint file is missing or damaged.
+            CheckpointLost: the checkpoint file is missing, unreadable or damaged (the
+                message names the file, and the sizes and CRC-32s found and recorded).
         """
         ref = self._checkpoints.get(trial_id)
         if self.readonly:  # a writer elsewhere may have moved on
@@ -250,14 +251,18 @@ class ExperimentStore(Recorder):
         """The trial's newest checkpoint, decoded safely (containers, arrays, tensors only).
 
         Raises:
-            StoreError: the file is missing or damaged, or names types rung does not load.
+            CheckpointLost: the file is missing or damaged, or names types rung does not load.
         """
         blob = self.checkpoint(trial_id)
         try:
             return None if blob is None else decode(blob)
         except CheckpointError as err:
-            raise StoreError(
-                f"The checkpoint of trial {trial_id} cannot be loaded: {err}"
+            ref = self._checkpoints.get(trial_id)
+            path = self._files.path / (ref.file if ref else "")
+            raise CheckpointLost(
+                f"The checkpoint of trial {trial_id} ({str(path)!r}) cannot be loaded: {err}",
+                trial_id,
+                str(path),
             ) from None
 
     def wait_for_removals(self) -> None:
