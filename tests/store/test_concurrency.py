@@ -13,6 +13,7 @@ import traceback
 import pytest
 
 from rung.store import EventKind, ExperimentStore, read_experiment
+from rung.store._payloads import row_crc
 from rung.types import Decision
 from tests.store.records import SETTINGS, blob, files, make_job, record
 
@@ -24,7 +25,9 @@ def test_a_reader_is_not_blocked_by_an_open_write_transaction(tmp_path):
         record(store, make_job(0, 0))
     other = sqlite3.connect(tmp_path / "experiment.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock...
-    other.execute("INSERT INTO events (kind, time, data) VALUES ('RUN_FINISHED', 9, '{}')")
+    crc = row_crc(4, "RUN_FINISHED", 9.0, None, "{}")
+    sql = "INSERT INTO events (seq, kind, time, data, crc) VALUES (4, 'RUN_FINISHED', 9, '{}', ?)"
+    other.execute(sql, (crc,))
     start = time.perf_counter()
     experiment = read_experiment(tmp_path)  # ...and the reader neither waits nor sees it
     assert time.perf_counter() - start < 1.0

@@ -30,11 +30,17 @@ __all__ = ["CHECKPOINT_DIR", "CheckpointDir", "checkpoint_name"]
 CHECKPOINT_DIR = "checkpoints"
 TMP_SUFFIX = ".tmp"
 _OURS = re.compile(r"trial-\d+-job-\d+\.ckpt(\.tmp)?")
+_NAME = re.compile(r"trial-\d+-job-\d+\.ckpt")
 
 
 def checkpoint_name(trial_id: int, job_index: int) -> str:
     """The file name of the checkpoint job ``job_index`` of trial ``trial_id`` left."""
     return f"trial-{trial_id}-job-{job_index}.ckpt"
+
+
+def is_checkpoint_name(name: object) -> bool:
+    """Whether ``name`` is a checkpoint file name rung writes (no folder, no ``..``)."""
+    return type(name) is str and _NAME.fullmatch(name) is not None
 
 
 def crc32(data: bytes) -> int:
