@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rung.cli._args import UsageError
+from rung.cli._args import UsageError, check_local_workers
 
 __all__ = ["resume", "show", "plot", "tune"]
 
@@ -186,6 +186,7 @@ def tune(args: argparse.Namespace) -> int:
     """``rung tune``: a new run recorded in ``--out``."""
     import rung
     from rung.space_file import load_space
+    from rung.workloads._config_rules import check_space
 
     # Usage errors first, before torch is imported or anything is written.
     if args.trials is None and args.time_budget is None:
@@ -197,7 +198,10 @@ def tune(args: argparse.Namespace) -> int:
         )
     if args.dask_address is not None and not args.dask_address.strip():
         raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
+    check_local_workers(args.workers, args.dask_address)
     space = load_space(args.space) if args.space else None
+    if space is not None:  # every value it can give must suit the model: no trial fails
+        check_space(args.model, space)
     from rung.store._directory import clear_stillborn, refuse_existing
     from rung.workloads.models import get_model
 
@@ -228,10 +232,18 @@ def resume(args: argparse.Namespace) -> int:
         )
     if args.workers is not None:
         settings["workers"] = args.workers
-    if args.dask_address is not None:
-        settings["dask_address"] = args.dask_address
+    # Where jobs go comes from the command line only: an address read from the directory
+    # would let whoever wrote it choose the machines this run sends its jobs (and code) to.
+    recorded, settings["dask_address"] = settings.get("dask_address"), args.dask_address
+    if recorded and args.dask_address is None and not args.quiet:
+        print(
+            f"the run used the Dask cluster {recorded!r}; resuming on local processes "
+            "(--dask-address ADDRESS resumes on a cluster)",
+            file=sys.stderr,
+        )
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
+    check_local_workers(settings.get("workers"), settings["dask_address"])
     _prepare_data(settings)
     if not args.quiet:
         print(f"resuming {settings['model']} in {directory}", file=sys.stderr)
