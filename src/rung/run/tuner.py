@@ -241,20 +241,17 @@ class Tuner:
         max_trials, max_jobs, deadline = budget.max_trials, budget.max_jobs, budget.time_budget_s
         scheduler, recorder, store = self.scheduler, loop.recorder, loop.store
         running = 0
-        give_up_after = 3 + executor.workers  # failed trials, none completed: a broken objective
         # Hot path: bound methods and locals, as the loop costs microseconds per job.
         next_job, started, make_task, finish = loop.next_job, loop.started, loop.task, loop.finish
-        submit, wait, workers, callbacks = (
-            executor.submit,
-            executor.wait,
-            executor.workers,
-            self.callbacks,
-        )
+        submit, wait, callbacks = executor.submit, executor.wait, self.callbacks
         configs = scheduler.configs
         executor.reports = self._report_listener(loop)
         try:
             executor.start(self.objective, clock)
             origin = now()  # the run's time starts once the workers are ready
+            # known once started: a cluster's size, or fewer processes if some cannot start
+            workers = executor.workers
+            give_up_after = 3 + workers  # failed trials, none completed: a broken objective
             while True:
                 while running < workers:
                     if max_jobs is not None and loop.submitted >= max_jobs:
