@@ -209,7 +209,10 @@ def tensor(data: Any, descr: Any, shape: Any, name: Any) -> Any:
     target = torch_dtype(name)
     if type(descr) is not str or descr[1:2] not in ("b", "i", "u", "f", "c"):
         raise ValueError(f"{_short(descr)} is not the dtype of a tensor's values")
-    out = _torch().from_numpy(array(data, descr, shape, "C"))
+    values = array(data, descr, shape, "C")
+    if not values.flags.writeable:  # bytes, not a bytearray: rung writes these writable
+        values = values.copy()
+    out = _torch().from_numpy(values)
     return out if out.dtype == target else out.view(target)
 
 

@@ -41,7 +41,7 @@ import numpy as np
 from rung import _codec_values
 from rung._frozen import frozen
 
-__all__ = ["Blob", "CheckpointError", "decode", "encode"]
+__all__ = ["Blob", "CheckpointError", "check_format", "decode", "encode"]
 
 _FORMAT = b"R"
 _OLD_FORMATS = {b"P"}
@@ -109,13 +109,7 @@ def decode(blob: Blob | bytes) -> Any:
             anything else.
     """
     data = blob.data if isinstance(blob, Blob) else bytes(blob)
-    if data[:1] in _OLD_FORMATS:
-        raise CheckpointError(
-            f"The checkpoint was written by an older rung (format {data[:1]!r}), which this "
-            "version does not read."
-        )
-    if data[:1] != _FORMAT:
-        raise CheckpointError(f"Not a rung checkpoint (format byte {data[:1]!r}).")
+    check_format(data)
     try:
         unpickler = _Unpickler(io.BytesIO(memoryview(data)[1:]))
         value = unpickler.load()
@@ -126,6 +120,21 @@ def decode(blob: Blob | bytes) -> Any:
         raise CheckpointError("The checkpoint is nested too deeply to be read.") from None
     except Exception as error:
         raise CheckpointError(f"The checkpoint is damaged: {error}") from None
+
+
+def check_format(data: bytes) -> None:
+    """Checks the format byte only: whether :func:`decode` would try to read ``data``.
+
+    Raises:
+        CheckpointError: ``data`` was written by an older rung, or not by rung.
+    """
+    if data[:1] in _OLD_FORMATS:
+        raise CheckpointError(
+            f"The checkpoint was written by an older rung (format {data[:1]!r}), which this "
+            "version does not read."
+        )
+    if data[:1] != _FORMAT:
+        raise CheckpointError(f"Not a rung checkpoint (format byte {data[:1]!r}).")
 
 
 class _Call(tuple):

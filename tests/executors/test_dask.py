@@ -86,7 +86,7 @@ def client() -> Iterator[Any]:
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 1}),
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
@@ -268,7 +268,9 @@ def test_an_address_gets_a_client_of_its_own(client: Any) -> None:
 
 def test_a_cluster_without_workers_times_out_with_advice(monkeypatch) -> None:
     monkeypatch.setattr(rung.executors.dask, "WORKER_TIMEOUT_S", 0.2)
-    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, dashboard_address="127.0.0.1:0"
+    ) as empty:
         executor = DaskExecutor(empty.scheduler_address)
         with pytest.raises(TimeoutError, match="No Dask worker joined.*'workers'"):
             executor.start(square, time.perf_counter)

@@ -110,6 +110,15 @@ class Boom:
         return (print, ("never run",))
 
 
+def test_a_checkpoint_of_an_older_format_is_lost_with_the_reason(tmp_path):
+    old = Blob(b"P" + pickle.dumps({"w": [1.0]}))  # what rung wrote before format R
+    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+        record(store, make_job(0, 0), checkpoint=old)
+        with pytest.raises(CheckpointLost, match="older rung .*trial-0-job-0.ckpt") as lost:
+            store.checkpoint(0)
+        assert lost.value.trial_id == 0
+
+
 def test_loading_a_checkpoint_never_unpickles_arbitrary_objects(tmp_path):
     evil = Blob(encode(None).data[:1] + pickle.dumps(Boom()))  # rung's format byte
     with ExperimentStore.create(tmp_path, SETTINGS) as store:

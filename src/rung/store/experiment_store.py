@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from rung.codec import Blob, CheckpointError, decode
+from rung.codec import Blob, CheckpointError, check_format, decode
 from rung.errors import CheckpointLost, StoreError
 from rung.store import _schema
 from rung.store._directory import (
@@ -275,7 +275,8 @@ class ExperimentStore(Recorder):
 
         Raises:
             CheckpointLost: the checkpoint file is missing, unreadable or damaged (the
-                message names the file, and the sizes and CRC-32s found and recorded).
+                message names the file, and the sizes and CRC-32s found and recorded), or
+                in a format this rung does not read (an older rung's).
         """
         ref = self._checkpoints.get(trial_id)
         if self.readonly:  # a writer elsewhere may have moved on
@@ -284,7 +285,13 @@ class ExperimentStore(Recorder):
             ref = None if row is None else CheckpointRef(*row)
         if ref is None:
             return None
-        return Blob(self._files.read(ref.file, ref.size, ref.crc32, trial_id))
+        data = self._files.read(ref.file, ref.size, ref.crc32, trial_id)
+        try:  # a format this rung does not read is lost too, found here rather than by a worker
+            check_format(data)
+        except CheckpointError as err:
+            path = str(self._files.path / ref.file)
+            raise CheckpointLost(f"{err} ({path!r})", trial_id, path) from None
+        return Blob(data)
 
     def load_checkpoint(self, trial_id: int) -> Any:
         """The trial's newest checkpoint, decoded safely (containers, arrays, tensors only).
