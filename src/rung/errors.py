@@ -5,12 +5,13 @@ rung's failures without catching programming errors::
 
     RungError
     ├── ConfigError        bad arguments, search spaces or configurations (also a ValueError)
+    │   └── ConfigTypeError    an argument of the wrong type (also a TypeError)
     ├── SpaceExhausted     a finite search space has no unseen configuration left
     ├── TrialFailed        an objective raised; carries the traceback text
     ├── DataError          a data set is missing, truncated or corrupt
     └── StoreError         the experiment store cannot be read or written
-        └── CheckpointLost a trial's checkpoint file is missing or damaged (the trial
-                           can start over; the rest of the experiment is intact)
+        └── CheckpointLost     a trial's checkpoint file is missing or damaged (the trial
+                               starts over; the rest of the experiment is intact)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 __all__ = [
     "CheckpointLost",
     "ConfigError",
+    "ConfigTypeError",
     "DataError",
     "RungError",
     "SpaceExhausted",
@@ -35,6 +37,10 @@ class ConfigError(RungError, ValueError):
 
     The message names the parameter, the rule and the offending value.
     """
+
+
+class ConfigTypeError(ConfigError, TypeError):
+    """An argument has the wrong type (a ``TypeError`` too, as Python's own would be)."""
 
 
 class SpaceExhausted(RungError):
@@ -70,16 +76,16 @@ class DataError(RungError):
 class CheckpointLost(StoreError):
     """A trial's checkpoint file is missing, unreadable or not what was written.
 
-    Only that trial's progress is lost: its recorded jobs stand, and it can start again
-    from the beginning. The message names the file and what happened (missing, or the
-    sizes and CRC-32s found and recorded).
+    Only that trial's progress is lost: its recorded jobs stand, and it trains again from
+    0. The message names the file and what happened (missing, or the sizes and CRC-32s
+    found and recorded, or a format this rung does not read).
 
     Attributes:
-        trial_id: The trial whose checkpoint is lost.
-        path: The checkpoint file.
+        trial_id: The trial whose checkpoint is lost (None if not known).
+        path: The checkpoint file (None if not known).
     """
 
-    def __init__(self, message: str, trial_id: int, path: str) -> None:
+    def __init__(self, message: str, trial_id: int | None = None, path: str | None = None):
         super().__init__(message)
         self.trial_id = trial_id
         self.path = path

@@ -18,14 +18,15 @@ import pytest
 
 from rung.cli.main import main
 from rung.errors import StoreError
-from rung.store import ExperimentStore, read_experiment
+from rung.results.summary import read_result
+from rung.store import ExperimentStore
 from rung.store._payloads import row_crc
 from tests.crash_driver import tuner
-from tests.store.records import SETTINGS, blob, downgrade, make_job, record
+from tests.store.records import SPEC, blob, downgrade, make_job, record
 
 
 def _recorded(directory: Path) -> Path:
-    with ExperimentStore.create(directory, SETTINGS) as store:
+    with ExperimentStore.create(directory, SPEC) as store:
         record(store, make_job(0, 0), checkpoint=blob(0, 0))
         store.job_reported(1, 1, 0.25, time=3.0)
         record(store, make_job(1, 1))
@@ -84,7 +85,7 @@ def test_each_kind_of_damage_is_one_store_error_naming_the_file(tmp_path, name, 
     _edit(path, sql, fix_crc=fix_crc)
     expected = message if fix_crc else "checksum does not match|event"
     with pytest.raises(StoreError, match=expected) as error:
-        read_experiment(tmp_path)
+        read_result(tmp_path)
     text = str(error.value)
     assert str(path) in text and "\n" not in text and "restore" in text
     with pytest.raises(StoreError, match=str(path)), ExperimentStore.open(tmp_path) as store:
@@ -100,27 +101,27 @@ def test_a_changed_digit_is_found_by_the_checksum(tmp_path):
     changed = data[:digit] + str((int(data[digit]) + 1) % 10) + data[digit + 1 :]
     _edit(path, "UPDATE events SET data = ? WHERE seq = 3", changed)
     with pytest.raises(StoreError, match="event 3 cannot be read .*checksum does not match"):
-        read_experiment(tmp_path)
+        read_result(tmp_path)
 
 
 def test_missing_rows_and_checksums_are_damage(tmp_path):
     path = _recorded(tmp_path)
     _edit(path, "DELETE FROM events WHERE seq = 4")
     with pytest.raises(StoreError, match="event 5 .*from 4, are missing"):
-        read_experiment(tmp_path)
+        read_result(tmp_path)
     path = _recorded(tmp_path / "b")
     _edit(path, "UPDATE events SET crc = NULL WHERE seq = 2")
     with pytest.raises(StoreError, match="event 2 .*no checksum"):
-        read_experiment(tmp_path / "b")
+        read_result(tmp_path / "b")
 
 
 def test_an_older_store_without_checksums_is_still_checked_field_by_field(tmp_path):
     path = _recorded(tmp_path)
     downgrade(path, 2)
-    assert read_experiment(tmp_path).jobs  # read as it is
+    assert read_result(tmp_path).jobs  # read as it is
     _edit(path, "UPDATE events SET data = json_remove(data, '$.resource') WHERE seq = 4")
     with pytest.raises(StoreError, match="event 4 .*no 'resource'"):
-        read_experiment(tmp_path)
+        read_result(tmp_path)
 
 
 def test_a_checkpoint_row_naming_a_path_outside_the_folder_is_damage(tmp_path):

@@ -39,7 +39,7 @@ from rung.executors._process_worker import (
 )
 from rung.executors.base import Executor, Outcome, Task
 from rung.trial import timeout_message
-from rung.types import Report
+from rung.types import Job, Report
 
 __all__ = ["START_ATTEMPTS", "ProcessExecutor"]
 
@@ -77,6 +77,7 @@ class ProcessExecutor(Executor):
         threads_per_worker: int | None = None,
         start_method: str = "spawn",
     ) -> None:
+        self._reports: Callable[[Job, Report], None] | None = None
         if isinstance(workers, bool) or not isinstance(workers, int):
             raise TypeError(f"The 'workers' parameter must be an int; got {workers!r}.")
         if workers < 1:
@@ -97,7 +98,7 @@ class ProcessExecutor(Executor):
             raise ConfigError(
                 f"The 'start_method' parameter must be one of {methods}; got {start_method!r}."
             )
-        self.workers = workers
+        self.workers = self._requested = workers
         self.threads_per_worker = threads_per_worker
         self.start_method = start_method
         self._context = multiprocessing.get_context(start_method)
@@ -111,7 +112,12 @@ class ProcessExecutor(Executor):
             f"threads_per_worker={self.threads_per_worker}, start_method={self.start_method!r})"
         )
 
-    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+    def start(
+        self,
+        objective: Callable[..., Any],
+        clock: Callable[[], float],
+        reports: Callable[[Job, Report], None] | None = None,
+    ) -> None:
         """Spawns the workers and waits until each has loaded the objective.
 
         A worker that dies while starting is started again (:data:`START_ATTEMPTS` in
@@ -123,6 +129,7 @@ class ProcessExecutor(Executor):
             RuntimeError: a worker could not load the objective (its traceback is included),
                 or every worker died while starting.
         """
+        self._reports = reports
         try:
             self._objective = pickle.dumps(objective, pickle.HIGHEST_PROTOCOL)
         except Exception as error:
@@ -131,9 +138,10 @@ class ProcessExecutor(Executor):
                 "define it at module level, not as a lambda or a nested function."
             ) from None
         self._clock = clock
+        self.workers = self._requested  # a slot left out last time may start now
         self._pool = [self._spawn(slot) for slot in range(self.workers)]
         try:
-            started = [self._start_slot(worker) for worker in self._pool]
+            started = [self._start_slot(worker) for worker in list(self._pool)]
         except BaseException:
             self.close()
             raise
@@ -170,7 +178,8 @@ class ProcessExecutor(Executor):
                     START_ATTEMPTS,
                 )
                 worker.conn.close()
-                worker = self._spawn(worker.slot)
+                index = self._pool.index(worker)
+                worker = self._pool[index] = self._spawn(worker.slot)  # close() must see it
         logger.warning(
             "Worker %d died while starting, %d times (%s); leaving its slot out.",
             worker.slot,
@@ -297,9 +306,9 @@ class ProcessExecutor(Executor):
                     )
         except (EOFError, OSError):
             pass
-        if self.reports is not None and job is not None:
+        if self._reports is not None and job is not None:
             for report in reports:
-                self.reports(job, report)
+                self._reports(job, report)
         if outcome is not None:
             return outcome
         if worker.process.is_alive():

@@ -80,13 +80,17 @@ def _reports(value: Any) -> bool:
 
 #: kind name -> (whether the event concerns a trial, required keys, optional keys)
 _SPECS: dict[str, tuple[bool | None, Mapping[str, Check], Mapping[str, Check]]] = {
-    "RUN_STARTED": (False, {"settings": _dict}, {"created": _number, "keep_checkpoints": _bool}),
+    "RUN_STARTED": (  # "spec"; "settings" in stores of rung 0.1.0 (one of the two)
+        False,
+        {},
+        {"spec": _dict, "settings": _dict, "created": _number, "keep_checkpoints": _bool},
+    ),
     "SETTINGS_UPDATED": (False, {}, {}),
     "RUN_RESUMED": (False, {}, {}),
     "JOB_STARTED": (
         True,
         {"resource_from": _int, "resource_to": _int, "seed": _int},
-        {"config": _dict, "again": _bool},
+        {"config": _dict, "again": _bool, "from_scratch": _bool},
     ),
     "JOB_REPORTED": (True, {"resource": _int, "value": _metric}, {}),
     "JOB_ENDED": (
@@ -134,6 +138,8 @@ def check_payload(kind: str, trial_id: Any, time: Any, data: Any) -> str | None:
     for key, check in optional.items():
         if key in data and not check(data[key]):
             return f"its {key!r} is {_short(data[key])}, which rung never writes there"
+    if kind == "RUN_STARTED" and "spec" not in data and "settings" not in data:
+        return "its payload has no 'spec'"
     return None
 
 

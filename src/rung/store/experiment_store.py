@@ -59,7 +59,7 @@ class ExperimentStore(Recorder):
         self.durable = False
         self._db = db
         self._files = files
-        self._settings: dict[str, Any] = {}
+        self._started: dict[str, Any] = {}
         self._trials: set[int] = set()
         self._checkpoints: dict[int, CheckpointRef] = {}
         self._last_time = self._pending_time = 0.0
@@ -70,7 +70,7 @@ class ExperimentStore(Recorder):
     def create(
         cls,
         directory: str | os.PathLike[str],
-        settings: Mapping[str, Any],
+        spec: Mapping[str, Any],
         *,
         keep_checkpoints: bool = False,
         durable: bool = False,
@@ -79,20 +79,20 @@ class ExperimentStore(Recorder):
 
         Args:
             directory: The experiment directory (``--out DIR``).
-            settings: What the run was asked to do (JSON-able: model, space, scheduler
-                settings, seed, budgets...).
+            spec: What the run was asked to do, JSON-ready (a
+                :meth:`rung.results.spec.RunSpec.to_dict`).
             keep_checkpoints: Keep the last checkpoint of finished and stopped trials.
             durable: Flush every commit to disk (survives a power cut, not only a crash).
 
         Raises:
             StoreError: ``directory`` already holds an experiment, or cannot be written.
-            TypeError: ``settings`` holds something JSON cannot hold.
+            TypeError: ``spec`` holds something JSON cannot hold.
         """
         root = Path(directory)
         created = _time.time()
         payload = dumps(
-            {"settings": dict(settings), "created": created, "keep_checkpoints": keep_checkpoints},
-            "settings",
+            {"spec": dict(spec), "created": created, "keep_checkpoints": keep_checkpoints},
+            "spec",
         )
         clear_stillborn(root)
         refuse_existing(root)
@@ -196,7 +196,7 @@ class ExperimentStore(Recorder):
         return store
 
     def _load(self, durable: bool | None) -> None:
-        """Reads settings, known trials and checkpoint references from one snapshot."""
+        """Reads the run's start, known trials and checkpoint references from one snapshot."""
         db = self._db
         path = self.directory / self.DB_NAME
         try:
@@ -205,12 +205,11 @@ class ExperimentStore(Recorder):
             columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
             self._crc_column = "crc" if "crc" in columns else "NULL"
             crc_from = int(meta.get(_schema.CRC_FROM_KEY, 2**62)) if "crc" in columns else 2**62
-            sql = (
+            first = db.execute(
                 f"SELECT seq, kind, time, trial_id, data, {self._crc_column} FROM events "
-                "WHERE kind IN (?, ?) ORDER BY seq"
-            )
-            rows = db.execute(sql, (EventKind.RUN_STARTED.name, EventKind.SETTINGS_UPDATED.name))
-            changes = [(row[0], row[1], row) for row in rows]
+                "WHERE kind = ? ORDER BY seq LIMIT 1",
+                (EventKind.RUN_STARTED.name,),
+            ).fetchone()
             trials = db.execute(
                 "SELECT DISTINCT trial_id FROM events WHERE kind = ?", (EventKind.JOB_STARTED.name,)
             )
@@ -222,16 +221,15 @@ class ExperimentStore(Recorder):
         except (sqlite3.Error, ValueError) as err:
             raise _schema.damaged(path, err) from None
         self._crc_from = crc_from
-        settings: dict[str, Any] = {}
-        for seq, kind, row in changes:
+        started: dict[str, Any] = {}
+        if first is not None:
             try:
-                event = _decode(row, type(seq) is int and seq >= crc_from)
+                started = dict(_decode(first, type(first[0]) is int and first[0] >= crc_from).data)
             except Exception as err:  # any decoding error is damage, reported once
-                raise _schema.damaged_event(path, seq, err) from None
-            settings.update(event.data["settings"] if kind == "RUN_STARTED" else event.data)
+                raise _schema.damaged_event(path, first[0], err) from None
         if last and not (last[0] is None or type(last[0]) in (int, float)):
             raise _schema.damaged_event(path, "(the last)", f"its time is {last[0]!r}")
-        self._settings = settings
+        self._started = started
         self._last_time = last[0] if last and last[0] is not None else 0.0
         self.keep_checkpoints = meta.get("keep_checkpoints") == "1"
         self.durable = (meta.get("durable") == "1") if durable is None else durable
@@ -241,29 +239,34 @@ class ExperimentStore(Recorder):
     # -- reading --------------------------------------------------------------------------
 
     @property
-    def settings(self) -> dict[str, Any]:
-        """The run's settings: RUN_STARTED's, with every later update applied (a copy)."""
-        return dict(self._settings)
+    def started(self) -> dict[str, Any]:
+        """The payload of RUN_STARTED: ``spec`` (what the run was asked to do; ``settings``
+        in stores written by rung 0.1.0 before the spec), ``created``, ``keep_checkpoints``
+        (a copy)."""
+        return dict(self._started)
 
-    def events(self) -> Iterator[Event]:
-        """Every event in order (for replaying the run on resume).
+    def events(self, after: int = 0) -> Iterator[Event]:
+        """The events after sequence number ``after`` (all by default), in order.
 
         Raises:
             StoreError: the database cannot be read.
         """
-        sql = f"SELECT seq, kind, time, trial_id, data, {self._crc_column} FROM events ORDER BY seq"
+        sql = (
+            f"SELECT seq, kind, time, trial_id, data, {self._crc_column} FROM events "
+            "WHERE seq > ? ORDER BY seq"
+        )
         path = self.directory / self.DB_NAME
         try:
-            rows = self._db.execute(sql).fetchall()
+            rows = self._db.execute(sql, (after,)).fetchall()
         except sqlite3.Error as err:
             raise _schema.damaged(path, err) from None
-        expected = None
+        expected = after + 1
         for row in rows:
             seq = row[0]
             try:
                 checked = type(seq) is int and seq >= self._crc_from
-                if checked and seq != (1 if expected is None else expected):
-                    raise ValueError(f"the events before it, from {expected or 1}, are missing")
+                if checked and seq != expected:
+                    raise ValueError(f"the events before it, from {expected}, are missing")
                 event = _decode(row, checked)
             except Exception as err:  # any decoding error is damage, reported once
                 raise _schema.damaged_event(path, seq, err) from None
@@ -282,7 +285,8 @@ class ExperimentStore(Recorder):
         if self.readonly:  # a writer elsewhere may have moved on
             sql = "SELECT file, size, crc32 FROM checkpoints WHERE trial_id = ?"
             row = self._db.execute(sql, (trial_id,)).fetchone()
-            ref = None if row is None else CheckpointRef(*row)
+            db_path = self.directory / self.DB_NAME
+            ref = None if row is None else _checkpoint_ref((trial_id, *row), db_path)
         if ref is None:
             return None
         data = self._files.read(ref.file, ref.size, ref.crc32, trial_id)
