@@ -24,7 +24,7 @@ from rung.errors import (
 from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedExecutor
 from rung.results.result import Incumbent, OpenJob, Result, TrajectoryPoint, TrialRecord
 from rung.results.spec import Budget, RunSpec
-from rung.results.summary import read_result
+from rung.results.summary import load_checkpoint, read_result
 from rung.run.factory import tune
 from rung.run.tuner import Tuner
 from rung.schedulers import (
@@ -101,6 +101,7 @@ __all__ = [
     "TrialStatus",
     "Tuner",
     "choice",
+    "load_checkpoint",
     "loguniform",
     "randint",
     "read_result",

@@ -17,6 +17,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rung.codec import Blob
 from rung.executors._remote import run_task
 from rung.executors.base import Task
 from rung.types import Report
@@ -52,8 +53,9 @@ def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) ->
         return
     conn.send_bytes(_READY)
 
-    def send_report(report: Report) -> None:
-        message = (report.resource, report.value, report.time)
+    def send_report(report: Report, checkpoint: Blob | None) -> None:
+        data = None if checkpoint is None else checkpoint.data
+        message = (report.resource, report.value, report.time, report.metrics, data)
         conn.send_bytes(_REPORT + pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
     while True:

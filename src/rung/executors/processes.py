@@ -28,6 +28,7 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 from typing import Any
 
+from rung.codec import Blob
 from rung.errors import ConfigError
 from rung.executors._process_worker import (
     _FAILED_START,
@@ -37,9 +38,9 @@ from rung.executors._process_worker import (
     _Worker,
     _worker_main,
 )
-from rung.executors.base import Executor, Outcome, Task
+from rung.executors.base import Executor, Outcome, ReportListener, Task
 from rung.trial import timeout_message
-from rung.types import Job, Report
+from rung.types import Report
 
 __all__ = ["START_ATTEMPTS", "ProcessExecutor"]
 
@@ -77,7 +78,7 @@ class ProcessExecutor(Executor):
         threads_per_worker: int | None = None,
         start_method: str = "spawn",
     ) -> None:
-        self._reports: Callable[[Job, Report], None] | None = None
+        self._reports: ReportListener | None = None
         if isinstance(workers, bool) or not isinstance(workers, int):
             raise TypeError(f"The 'workers' parameter must be an int; got {workers!r}.")
         if workers < 1:
@@ -116,7 +117,7 @@ class ProcessExecutor(Executor):
         self,
         objective: Callable[..., Any],
         clock: Callable[[], float],
-        reports: Callable[[Job, Report], None] | None = None,
+        reports: ReportListener | None = None,
     ) -> None:
         """Spawns the workers and waits until each has loaded the objective.
 
@@ -288,14 +289,16 @@ class ProcessExecutor(Executor):
         a listener's failure (a full disk) is raised, not taken for a dead worker.
         """
         job = worker.task.job if worker.task is not None else None
-        reports: list[Report] = []
+        reports: list[tuple[Report, Blob | None]] = []
         outcome: Outcome | None = None
         try:
             while outcome is None and worker.conn.poll():
                 message = worker.conn.recv_bytes()
                 tag = message[:1]
                 if tag == _REPORT:
-                    reports.append(Report(*pickle.loads(message[1:])))
+                    resource, value, at, metrics, data = pickle.loads(message[1:])
+                    blob = None if data is None else Blob(data)
+                    reports.append((Report(resource, value, at, metrics), blob))
                 elif tag == _OUTCOME:
                     outcome = pickle.loads(message[1:])
                     worker.task = None
@@ -307,8 +310,8 @@ class ProcessExecutor(Executor):
         except (EOFError, OSError):
             pass
         if self._reports is not None and job is not None:
-            for report in reports:
-                self._reports(job, report)
+            for report, blob in reports:
+                self._reports(job, report, blob)
         if outcome is not None:
             return outcome
         if worker.process.is_alive():

@@ -67,7 +67,7 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
     for axis, (label, x) in zip(axes, xs.items(), strict=True):
         axis.step(x, ys, where="post", color="tab:blue")
         axis.set_xlabel(label)
-        axis.set_ylabel(f"best {spec.metric}")
+        axis.set_ylabel(f"best {spec.value_name}")
         axis.grid(alpha=0.3)
     _integer_ticks(axes[0])
     if not points:
@@ -103,7 +103,7 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     for level in levels:
         axis.plot([], [], color=colour[level], label=f"reached {level}")
     axis.set_xlabel(spec.resource_name)
-    axis.set_ylabel(spec.metric)
+    axis.set_ylabel(spec.value_name)
     _integer_ticks(axis)
     axis.grid(alpha=0.3)
     if 1 < len(levels) <= 12:

@@ -195,6 +195,7 @@ def build_tuner(
     initial_config: Mapping[str, Any] | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
+    metric: str | None = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
     executor: str | Executor | None = None,
@@ -228,6 +229,7 @@ def build_tuner(
         direction=direction,
         seed=seed,
         resource_name=resource_name,
+        metric=metric,
         callbacks=callbacks,
         executor=executor,
         workers=workers,
@@ -261,6 +263,7 @@ def tune(
     initial_config: Mapping[str, Any] | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
+    metric: str | None = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
     executor: str | Executor | None = None,
@@ -292,6 +295,7 @@ def tune(
         initial_config: A configuration to try first.
         n_init: Random configurations before BO starts modelling.
         resource_name: Config key carrying the resource for ``f(config)`` objectives.
+        metric: The metric to tune when the objective reports a mapping of several.
         callbacks: :class:`rung.Callback` instances.
         workers: How many jobs run at once (default 1).
         executor: Where jobs run: ``"inline"``, ``"processes"`` (the default for more than
@@ -331,6 +335,7 @@ def tune(
         initial_config=initial_config,
         n_init=n_init,
         resource_name=resource_name,
+        metric=metric,
         callbacks=callbacks,
         workers=workers,
         executor=executor,

@@ -63,7 +63,7 @@ def _names(enum: Any, optional: bool = False) -> Check:
     return lambda value: (optional and value is None) or (type(value) is str and value in names)
 
 
-_CHECKPOINT_FILE = re.compile(r"trial-\d+-job-\d+\.ckpt")
+_CHECKPOINT_FILE = re.compile(r"trial-\d+-job-\d+(-at-\d+)?\.ckpt")
 
 
 def _checkpoint(value: Any) -> bool:
@@ -71,9 +71,19 @@ def _checkpoint(value: Any) -> bool:
     return value is None or (type(value) is str and _CHECKPOINT_FILE.fullmatch(value) is not None)
 
 
+def _metrics(value: Any) -> bool:
+    return type(value) is dict and all(_metric(v) for v in value.values())
+
+
 def _reports(value: Any) -> bool:
+    """[[resource, value, time], ...], each with its metrics after them when it has several."""
     return type(value) is list and all(
-        type(r) is list and len(r) == 3 and _int(r[0]) and _metric(r[1]) and _number(r[2])
+        type(r) is list
+        and len(r) in (3, 4)
+        and _int(r[0])
+        and _metric(r[1])
+        and _number(r[2])
+        and (len(r) == 3 or _metrics(r[3]))
         for r in value
     )
 
@@ -92,7 +102,11 @@ _SPECS: dict[str, tuple[bool | None, Mapping[str, Check], Mapping[str, Check]]] 
         {"resource_from": _int, "resource_to": _int, "seed": _int},
         {"config": _dict, "again": _bool, "from_scratch": _bool},
     ),
-    "JOB_REPORTED": (True, {"resource": _int, "value": _metric}, {}),
+    "JOB_REPORTED": (
+        True,
+        {"resource": _int, "value": _metric},
+        {"metrics": _metrics, "checkpoint": _checkpoint},
+    ),
     "JOB_ENDED": (
         True,
         {
