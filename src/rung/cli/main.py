@@ -4,6 +4,7 @@
     rung resume runs/lenet [--time-budget 600]
     rung show runs/lenet
     rung plot runs/lenet
+    rung dashboard runs/lenet [--export report.html]
     rung demo
 
 Usage errors (bad arguments, a bad space file, a directory that holds another run or
@@ -184,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     from rung.cli.simulate import add_parser as add_simulate_parser
 
     add_simulate_parser(commands)
+
+    from rung.cli.dashboard import add_parser as add_dashboard_parser
+
+    add_dashboard_parser(commands)
 
     demo = commands.add_parser("demo", help="tune synthetic functions (quadratic, Branin)")
     demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from rung._checks import InstanceOf, Integer, OneOf, Real, check, known_keywords
+from rung._checks import InstanceOf, Integer, OneOf, Real, Text, check, known_keywords
 from rung.callbacks import Callback
 from rung.errors import ConfigError, ConfigTypeError
 from rung.executors.base import Executor
@@ -35,6 +35,8 @@ _RULES = {
     "max_retries": Integer(low=0, high=1000),
     "job_timeout_s": Real(low=0, low_open=True, nullable=True),
     "keep_checkpoints": InstanceOf((bool,), "a bool"),
+    "resource_name": Text(),
+    "metric": Text(nullable=True),
 }
 
 
@@ -108,15 +110,6 @@ class Tuner:
         values = locals()
         for name, rule in _RULES.items():
             check("Tuner", name, values[name], rule)
-        if not isinstance(resource_name, str) or not resource_name:
-            raise ConfigError(
-                "The 'resource_name' parameter of Tuner must be a non-empty string; "
-                f"got {resource_name!r}."
-            )
-        if metric is not None and (not isinstance(metric, str) or not metric):
-            raise ConfigError(
-                f"The 'metric' parameter of Tuner must be a non-empty string; got {metric!r}."
-            )
         if resource_name in scheduler.searcher.space:
             raise ConfigError(
                 f"The 'resource_name' {resource_name!r} is also a search space parameter; "
