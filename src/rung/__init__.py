@@ -22,6 +22,7 @@ from rung.errors import (
     TrialFailed,
 )
 from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedExecutor
+from rung.reporting import report
 from rung.results.result import Incumbent, OpenJob, Result, TrajectoryPoint, TrialRecord
 from rung.results.spec import Budget, RunSpec
 from rung.results.summary import load_checkpoint, read_result
@@ -105,6 +106,7 @@ __all__ = [
     "loguniform",
     "randint",
     "read_result",
+    "report",
     "tune",
     "uniform",
 ]

@@ -90,6 +90,18 @@ class Trial:
         """The state passed with the trial's last report before it paused, or None."""
         return self._checkpoint_in
 
+    @property
+    def metric(self) -> str | None:
+        """The metric the tuner tunes when reports carry several (None: one value each)."""
+        return self._metric
+
+    def seconds_left(self) -> float | None:
+        """Seconds before the job's timeout fails it (None: no timeout), for objectives
+        that wait on something else between reports (a program's output)."""
+        if self._expires is None or self._clock is None:
+            return None
+        return self._expires - self._clock()
+
     def report(
         self, resource: int, value: float | Mapping[str, float], checkpoint: Any = None
     ) -> None:

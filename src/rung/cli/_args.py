@@ -24,6 +24,7 @@ __all__ = [
     "check_local_workers",
     "epochs",
     "eta_number",
+    "non_negative_float",
     "non_negative_int",
     "positive_float",
     "positive_int",
@@ -73,15 +74,16 @@ def _integer(low: int, high: int, rule: str | None = None):
     return parse
 
 
-def _real(low: float, high: float, rule: str):
-    """Finite numbers in (low, high]."""
+def _real(low: float, high: float, rule: str, with_low: bool = False):
+    """Finite numbers in (low, high], or [low, high] ``with_low``."""
 
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}") from None
-        if not (math.isfinite(value) and low < value <= high):
+        above = value >= low if with_low else value > low
+        if not (math.isfinite(value) and above and value <= high):
             raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}")
         return value
 
@@ -95,6 +97,9 @@ epochs = _integer(1, MAX_EPOCHS)
 seed = _integer(0, 2**64 - 1, "an integer from 0 to 2**64 - 1 (64 bits)")
 workers = _integer(1, MAX_WORKERS)
 positive_float = _real(0.0, MAX_SECONDS, f"a finite number > 0 and at most {MAX_SECONDS:g}")
+non_negative_float = _real(
+    0.0, MAX_SECONDS, f"a finite number >= 0 and at most {MAX_SECONDS:g}", with_low=True
+)
 
 
 def threads(text: str) -> int:

@@ -44,6 +44,7 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
         "quick": args.quick,
         "workers": args.workers,
         "dask_address": args.dask_address,  # used, never recorded
+        "gpus": args.gpus,
         "final_epochs": args.final_epochs,
         "no_final": args.no_final,
         "keep_checkpoints": args.keep_checkpoints,
@@ -56,16 +57,22 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _executor(workers: int, dask_address: str | None, threads: int | None) -> Any:
+def _executor(
+    workers: int, dask_address: str | None, threads: int | None, gpus: str | None = None
+) -> Any:
     from rung.executors.factory import make_executor
 
     if dask_address is not None:  # one worker (the default) means: the cluster's threads
         return make_executor("dask", workers if workers > 1 else None, dask_address)
-    return make_executor(None, workers, threads_per_worker=threads)
+    return make_executor(None, workers, threads_per_worker=threads, gpus=gpus)
 
 
 def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> Any:
     """The tuner ``settings`` describe (the same for a run and for its resumption)."""
+    if "command" in settings:  # a program run: rung.cli.command
+        from rung.cli.command import command_tuner
+
+        return command_tuner(settings, directory, callbacks)
     from rung.run.factory import build_tuner
     from rung.space_file import space_from_spec
     from rung.workloads.trainer import FashionMNISTObjective
@@ -88,7 +95,9 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         eta=None if fifo else settings["eta"],
         seed=settings["seed"],
         callbacks=callbacks,
-        executor=_executor(settings["workers"], settings["dask_address"], settings["threads"]),
+        executor=_executor(
+            settings["workers"], settings["dask_address"], settings["threads"], settings.get("gpus")
+        ),
         directory=directory,
         keep_checkpoints=settings["keep_checkpoints"],
         max_retries=settings.get("max_retries", 1),
@@ -108,12 +117,14 @@ def _prepare_data(settings: dict[str, Any]) -> None:
     fashion_mnist.load_tensors(settings["data_dir"], device=str(device))
 
 
-def _progress(args: argparse.Namespace, trials: int | None, budget: float | None) -> Any:
+def _progress(
+    args: argparse.Namespace, trials: int | None, budget: float | None, metric: str
+) -> Any:
     if args.quiet:
         return None
     from rung.results.progress import ProgressPrinter
 
-    return ProgressPrinter(trials, budget, metric="validation error")
+    return ProgressPrinter(trials, budget, metric=metric)
 
 
 def _run(
@@ -128,6 +139,7 @@ def _run(
         args,
         args.trials or (recorded.max_trials if recorded else None),
         args.time_budget or (recorded.time_budget_s if recorded else None),
+        settings.get("metric", "validation error"),
     )
     tuner = _tuner(settings, directory, [printer] if printer is not None else [])
     interrupted = False
@@ -150,7 +162,7 @@ def _finish(
 ) -> None:
     """The final model, the results files, the plots and the summary."""
     from rung.results.plots import plot_all
-    from rung.results.report import format_summary, write_results
+    from rung.results.report import write_results
     from rung.results.summary import read_result
     from rung.store import ExperimentStore
 
@@ -191,15 +203,36 @@ def _finish(
         plot_all(result, directory)
     except ImportError as err:
         logging.getLogger(__name__).warning("%s", err)
-    print(format_summary(result))
+    print(_summary(result, directory))
+
+
+def _summary(result: Any, directory: Path) -> str:
+    from rung.results.report import format_summary
+
+    text = format_summary(result)
+    if "command" in result.spec.extra:  # a program run: its logs and checkpoints
+        from rung.cli.command import summary_lines
+
+        text = "\n".join([text, *summary_lines(result, directory)])
+    return text
 
 
 def tune(args: argparse.Namespace) -> int:
     """``rung tune``: a new run recorded in ``--out``."""
     import rung
-    from rung.space_file import load_space
     from rung.workloads._config_rules import check_space
 
+    check_local_workers(args.workers, args.dask_address)  # a program's workers are local too
+    if args.program is not None or args.model is None:  # a program run: rung.cli.command
+        from rung.cli import command
+
+        if args.program is None:
+            raise UsageError("give what to tune: --command 'PROGRAM ARGS' or --model NAME")
+        settings, out = command.prepare(args)
+        return _run(args, settings, out, resuming=False)
+    from rung.cli.command import refuse_program_options, space_argument
+
+    refuse_program_options(args)
     # Usage errors first, before torch is imported or anything is written.
     if args.trials is None and args.time_budget is None:
         raise UsageError("give a budget: --trials N or --time-budget SECONDS")
@@ -210,8 +243,7 @@ def tune(args: argparse.Namespace) -> int:
         )
     if args.dask_address is not None and not args.dask_address.strip():
         raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
-    check_local_workers(args.workers, args.dask_address)
-    space = load_space(args.space) if args.space else None
+    space = space_argument(args.space)
     if space is not None:  # every value it can give must suit the model: no trial fails
         check_space(args.model, space)
     from rung.store._directory import clear_stillborn, refuse_existing
@@ -239,6 +271,11 @@ def resume(args: argparse.Namespace) -> int:
     with ExperimentStore.open(directory, readonly=True) as store:
         spec = spec_of(store.started)
     settings = dict(spec.extra)
+    if "command" in settings:  # a program run: rung.cli.command
+        from rung.cli.command import prepare_resume
+
+        prepare_resume(settings, spec, args, directory)
+        return _run(args, settings, directory, resuming=True, recorded=spec.budget)
     if "model" not in settings or "space_spec" not in settings:
         raise UsageError(
             f"{str(directory)!r} was not recorded by `rung tune`; resume it from Python "
@@ -252,6 +289,8 @@ def resume(args: argparse.Namespace) -> int:
         job_timeout_s=spec.job_timeout_s,
         dask_address=args.dask_address,  # only where this command line says
     )
+    if args.gpus is not None:
+        settings["gpus"] = args.gpus
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
     check_local_workers(settings.get("workers"), settings["dask_address"])
@@ -262,10 +301,9 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    from rung.results.report import format_summary
     from rung.results.summary import read_result
 
-    print(format_summary(read_result(args.directory)))
+    print(_summary(read_result(args.directory), Path(args.directory)))
     return 0
 
 

@@ -24,12 +24,13 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from typing import Any
 
 from rung.codec import Blob
 from rung.errors import ConfigError
+from rung.executors._gpus import device_of, parse_gpus
 from rung.executors._process_worker import (
     _FAILED_START,
     _OUTCOME,
@@ -61,6 +62,10 @@ class ProcessExecutor(Executor):
             count split evenly across workers (at least one), so workers do not oversubscribe.
         start_method: The multiprocessing start method; ``"spawn"`` (default) is safe with
             torch and threads, ``"forkserver"`` and ``"fork"`` start faster where available.
+        gpus: Give each worker its own GPU through ``CUDA_VISIBLE_DEVICES``: device
+            indices or UUIDs (``[0, 1]``, ``"0,1"``), or ``"all"`` (every visible GPU);
+            with more workers than GPUs they share them round-robin (see
+            :mod:`rung.executors._gpus`). None (default): workers inherit this process's.
 
     The objective must be picklable: a module-level function or an instance of a
     module-level class, not a lambda or a closure. A script that uses this executor must
@@ -77,6 +82,7 @@ class ProcessExecutor(Executor):
         workers: int = 2,
         threads_per_worker: int | None = None,
         start_method: str = "spawn",
+        gpus: str | Sequence[int | str] | None = None,
     ) -> None:
         self._reports: ReportListener | None = None
         if isinstance(workers, bool) or not isinstance(workers, int):
@@ -102,6 +108,7 @@ class ProcessExecutor(Executor):
         self.workers = self._requested = workers
         self.threads_per_worker = threads_per_worker
         self.start_method = start_method
+        self.gpus = parse_gpus(gpus)
         self._context = multiprocessing.get_context(start_method)
         self._pool: list[_Worker] = []
         self._objective = b""
@@ -110,7 +117,8 @@ class ProcessExecutor(Executor):
     def __repr__(self) -> str:
         return (
             f"ProcessExecutor(workers={self.workers}, "
-            f"threads_per_worker={self.threads_per_worker}, start_method={self.start_method!r})"
+            f"threads_per_worker={self.threads_per_worker}, start_method={self.start_method!r}"
+            + (f", gpus={list(self.gpus)!r})" if self.gpus else ")")
         )
 
     def start(
@@ -194,7 +202,13 @@ class ProcessExecutor(Executor):
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=_worker_main,
-            args=(slot, child, self._objective, self.threads_per_worker),
+            args=(
+                slot,
+                child,
+                self._objective,
+                self.threads_per_worker,
+                device_of(self.gpus, slot),
+            ),
             name=f"rung-worker-{slot}",
             daemon=True,
         )

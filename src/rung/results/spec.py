@@ -184,6 +184,10 @@ class RunSpec:
         ``extra["metric"]`` (the command line's "validation error"), else "value"."""
         return self.metric or str(self.extra.get("metric", "value"))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its read-only mappings do not pickle; the JSON form reads back equal.
+        return (RunSpec.from_dict, (self.to_dict(),))
+
     def differences(self, other: RunSpec) -> list[str]:
         """What differs from ``other`` in the fields a replay depends on, as text."""
         mine, theirs = self.to_dict(), other.to_dict()

@@ -198,6 +198,7 @@ def build_tuner(
     metric: str | None = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
+    gpus: str | Sequence[int | str] | None = None,
     executor: str | Executor | None = None,
     directory: str | os.PathLike[str] | None = None,
     keep_checkpoints: bool = False,
@@ -233,6 +234,7 @@ def build_tuner(
         callbacks=callbacks,
         executor=executor,
         workers=workers,
+        gpus=gpus,
         directory=directory,
         keep_checkpoints=keep_checkpoints,
         max_retries=max_retries,
@@ -266,6 +268,7 @@ def tune(
     metric: str | None = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
+    gpus: str | Sequence[int | str] | None = None,
     executor: str | Executor | None = None,
     directory: str | os.PathLike[str] | None = None,
     resume: Resume = False,
@@ -298,6 +301,7 @@ def tune(
         metric: The metric to tune when the objective reports a mapping of several.
         callbacks: :class:`rung.Callback` instances.
         workers: How many jobs run at once (default 1).
+        gpus: One GPU per worker process: device ids, or ``"all"`` (see :class:`~rung.Tuner`).
         executor: Where jobs run: ``"inline"``, ``"processes"`` (the default for more than
             one worker), ``"dask"`` or an :class:`~rung.executors.base.Executor`.
         directory: Record the run there (resumable after any crash).
@@ -338,6 +342,7 @@ def tune(
         metric=metric,
         callbacks=callbacks,
         workers=workers,
+        gpus=gpus,
         executor=executor,
         directory=directory,
         max_retries=max_retries,

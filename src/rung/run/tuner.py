@@ -64,6 +64,9 @@ class Tuner:
             ``"dask"`` (a Dask ``LocalCluster``; pass a ``DaskExecutor`` for a real
             cluster). Default: inline for one worker, processes for more.
         workers: How many jobs run at once (default 1, or the executor's own).
+        gpus: Give each worker process its own GPU through ``CUDA_VISIBLE_DEVICES``: device
+            ids (``[0, 1]``), or ``"all"`` visible ones; workers share them round-robin
+            when there are more workers than GPUs (processes executor).
         directory: Record the run in this experiment directory (an SQLite store and
             checkpoint files), so that :meth:`resume` can continue it after any crash.
         keep_checkpoints: Keep finished trials' checkpoints in ``directory``.
@@ -98,6 +101,7 @@ class Tuner:
         callbacks: Sequence[Callback] = (),
         executor: str | Executor | None = None,
         workers: int | None = None,
+        gpus: str | Sequence[int | str] | None = None,
         directory: str | os.PathLike[str] | None = None,
         keep_checkpoints: bool = False,
         max_retries: int = 1,
@@ -129,7 +133,7 @@ class Tuner:
         self.resource_name = resource_name
         self.metric = metric
         self.job_timeout_s = job_timeout_s
-        self.executor = make_executor(executor, workers)
+        self.executor = make_executor(executor, workers, gpus=gpus)
         self.directory = None if directory is None else Path(directory)
         self.keep_checkpoints = keep_checkpoints
         self.max_retries = max_retries
