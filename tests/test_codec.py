@@ -361,6 +361,7 @@ def test_random_opcode_streams_decode_to_plain_data_or_checkpoint_error(data: by
     assert_plain(value)
 
 
+@pytest.mark.slow  # a run was once killed for memory (19 GB) here: not yet explained
 @settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_damaged_real_checkpoints_decode_to_plain_data_or_checkpoint_error(data) -> None:
