@@ -113,7 +113,9 @@ def decode(blob: Blob | bytes) -> Any:
     try:
         unpickler = _Unpickler(io.BytesIO(memoryview(data)[1:]))
         value = unpickler.load()
-        return _Resolver().resolve(value) if unpickler.named_globals else value
+        # every container is checked (READONLY_BUFFER alone makes a memoryview, which
+        # rung never writes); a lone number or string needs no walk
+        return value if type(value) in _LEAVES else _Resolver().resolve(value)
     except CheckpointError:
         raise
     except RecursionError:
@@ -167,10 +169,7 @@ class _Built(tuple):
 class _Unpickler(pickle.Unpickler):
     """Looks globals up in a fixed table; never imports, never resolves dotted names."""
 
-    named_globals = False
-
     def find_class(self, module: str, name: str) -> Any:
-        self.named_globals = True
         key = (module, name)
         if key in _TYPES:
             return _TYPES[key]
