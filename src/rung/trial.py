@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
+from rung.errors import ConfigError
 from rung.executors.base import Outcome, Task
 from rung.types import JobStatus, Report
 
@@ -168,6 +169,8 @@ class Trial:
         Raises:
             ValueError: resource is not an integer above the previous one, or the tuned
                 metric is missing from a mapping.
+            ConfigError: resource is past the job's ``resource_to`` (the job trains up to
+                it and no further; the job fails with this message, nothing is recorded).
             TypeError: value is not a real number (or a mapping of them).
         """
         if type(resource) is not int and (
@@ -177,6 +180,12 @@ class Trial:
         if self._last is not None and resource <= self._last:
             raise ValueError(
                 f"trial.report: 'resource' must increase, above {self._last}; got {resource!r}."
+            )
+        if resource > self.resource_to:
+            raise ConfigError(
+                f"trial.report: 'resource' must be at most the job's resource_to "
+                f"{self.resource_to} (report at resource_to: the job ends there, and the "
+                f"call pauses or stops); got {resource!r}."
             )
         if resource < 1:
             raise ValueError(f"trial.report: 'resource' must be >= 1; got {resource!r}.")

@@ -91,3 +91,16 @@ def test_a_define_by_run_run_resumes(tmp_path: Path):
 def test_a_space_is_required_for_other_objectives():
     with pytest.raises(rung.ConfigError, match="needs a 'space'"):
         rung.tune(lambda config: 0.0, max_trials=1)
+
+
+def every_fifth_step(trial):
+    x = trial.suggest_float("x", 0, 1)
+    for step in range(0, 30, 5):
+        trial.report((x - 0.3) ** 2 + 1 / (step + 1), step)
+    return (x - 0.3) ** 2
+
+
+def test_reports_that_step_over_a_rung_are_taken_at_it():
+    result = rung.tune(every_fifth_step, scheduler="asha", max_resource=27, max_trials=27)
+    assert not result.n_failed_jobs
+    assert result.incumbent is not None and result.incumbent.resource == 27

@@ -32,7 +32,8 @@ the first jobs that declare them.
 
 Steps: ``trial.report(value, step)`` reports at resource ``step + 1`` when the first step
 reported is 0 (Optuna's usual epoch index), else at ``step``: a multi-fidelity
-scheduler's rungs count the same steps (``max_resource=100`` for 100 steps). A loop over
+scheduler's rungs count the same steps (``max_resource=100`` for 100 steps); a report
+that steps over a rung is taken at the rung. A loop over
 all steps pauses in its worker at each rung and is continued on promotion
 (:mod:`rung.executors._paused`); ``should_prune()`` says True once the scheduler stopped
 the trial. Without a multi-fidelity scheduler the intermediate values are kept on the
@@ -148,7 +149,10 @@ class OptunaTrial:
             return
         if not math.isfinite(float(value)):
             value = math.nan
-        self._trial.report(int(step) + self._offset, float(value))
+        # A report that steps over the job's rung (steps of 5 epochs, rungs at 1, 3, 9)
+        # is taken at the rung, so that the job ends there rather than failing.
+        resource = min(int(step) + self._offset, self._trial.resource_to)
+        self._trial.report(resource, float(value))
 
     def should_prune(self) -> bool:
         """True once the scheduler has stopped the trial."""
