@@ -157,7 +157,9 @@ class RunLoop:
             value = self.sign * outcome.value
             if not math.isfinite(value):
                 value = self._nonfinite(outcome)
-            decision = self.scheduler.on_result(self.issued.pop(tid), value)
+            decision = self.scheduler.on_result(
+                self.issued.pop(tid), value, seconds=outcome.end - outcome.start
+            )
         job_record = self.recorder.job_finished(outcome, decision, again)
         stopped = self.scheduler.stopped_trials() if decision is not None else ()
         for stopped_id in stopped:

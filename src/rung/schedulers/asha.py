@@ -135,7 +135,7 @@ class AsyncBracketScheduler(Scheduler):
             return Job.resume(self._last_job[trial_id], level_to)
         return None
 
-    def on_result(self, job: Job, value: float) -> Decision:
+    def on_result(self, job: Job, value: float, seconds: float | None = None) -> Decision:
         """Records ``value`` at the job's rung and decides the trial's fate.
 
         Returns:
@@ -153,7 +153,7 @@ class AsyncBracketScheduler(Scheduler):
         value = float(value)
         bracket.record(job.trial_id, job.resource_to, value)
         self._last_job[job.trial_id] = job
-        self._observe(job, value)
+        self._observe(job, value, seconds)
         next_level = bracket.next_level(job.resource_to)
         if next_level is None:
             return Decision.COMPLETE

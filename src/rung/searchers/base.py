@@ -22,7 +22,7 @@ from rung._random import SeedLike, make_rng
 from rung.errors import SpaceExhausted
 from rung.space import Space
 
-__all__ = ["Observation", "Searcher"]
+__all__ = ["Observation", "Searcher", "check_int"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +33,16 @@ _MAX_REDRAWS = 1000
 
 @frozen
 class Observation:
-    """A value a configuration reached; ``resource`` is None for single-fidelity runs."""
+    """A value a configuration reached; ``resource`` is None for single-fidelity runs.
+
+    ``seconds`` is how long the job that reached it took (None when unknown): the data of
+    cost-aware searchers.
+    """
 
     config: Mapping[str, Any]
     value: float
     resource: int | None = None
+    seconds: float | None = None
 
 
 class Searcher:
@@ -113,17 +118,32 @@ class Searcher:
         advances exactly as in the recorded run. None cancels it."""
         self._replayed = None if config is None else dict(config)
 
-    def observe(self, config: Mapping[str, Any], value: float, resource: int | None = None) -> None:
+    def observe(
+        self,
+        config: Mapping[str, Any],
+        value: float,
+        resource: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
         """Records that ``config`` reached ``value`` (to minimize) at ``resource``.
 
         A non-finite value (a failed or diverged trial) is kept; model-based searchers
         treat it as worse than every finite value.
+
+        Args:
+            config: The configuration.
+            value: The value reached, to minimize (NaN: the job failed).
+            resource: The resource it was reached at; None for single-fidelity runs.
+            seconds: How long the job that reached it took (from the resource the trial
+                had before), None when unknown; cost-aware searchers learn from it.
         """
         key = self.space.key(config)
         if self._pending.pop(key, None) is None:
             self._suggested.add(key)  # configs observed without suggest() are not re-proposed
         # Configs handed between components are never mutated: keep the caller's.
-        observation = Observation(config, float(value), resource)
+        if seconds is not None:
+            seconds = float(seconds)
+        observation = Observation(config, float(value), resource, seconds)
         self.observations.append(observation)
         self._on_observe(observation)
 
@@ -140,6 +160,20 @@ class Searcher:
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"{name}(observations={len(self.observations)}, pending={len(self._pending)})"
+
+
+def check_int(owner: str, name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int when it is one and ``>= minimum``; raises naming the parameter.
+
+    Raises:
+        TypeError: ``value`` is not an int.
+        ValueError: ``value`` is below ``minimum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"The {name!r} parameter of {owner} must be an int; got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"The {name!r} parameter of {owner} must be >= {minimum}; got {value!r}.")
+    return int(value)
 
 
 def unit_points(space: Space, configs: list[Mapping[str, Any]]) -> np.ndarray:
