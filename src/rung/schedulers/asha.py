@@ -73,14 +73,26 @@ class AsyncBracketScheduler(Scheduler):
     variant: ASHAVariant
 
     def __init__(
-        self, searcher: Searcher, min_resource: int, max_resource: int, eta: float
+        self,
+        searcher: Searcher,
+        min_resource: int,
+        max_resource: int,
+        eta: float,
+        eager_promotion: bool = False,
     ) -> None:
         super().__init__(searcher)
+        if not isinstance(eager_promotion, bool):
+            raise TypeError(
+                f"The 'eager_promotion' parameter of {type(self).__name__} must be a bool; "
+                f"got {eager_promotion!r}."
+            )
+        self.eager_promotion = eager_promotion
         owner = type(self).__name__
         self.min_resource, self.max_resource, self.eta = check_fidelity(
             owner, min_resource, max_resource, eta
         )
         self.levels = rung_levels(self.min_resource, self.max_resource, self.eta)
+        searcher.set_levels(self.levels)
         self._trial_bracket: dict[int, int] = {}
         self._last_job: dict[int, Job] = {}
         self._continuations: deque[Job] = deque()
@@ -184,9 +196,15 @@ class ASHA(AsyncBracketScheduler):
         variant: ``"promotion"`` (Algorithm 2) or ``"stopping"`` (a trial continues at once
             if at most ``n / eta`` of the ``n`` values at its rung beat it, else stops), as a
             string or an :class:`ASHAVariant`.
+        eager_promotion: In the promotion variant, a rung holding fewer than ``eta``
+            results promotes its best so far (Algorithm 2 waits for ``eta`` of them): the
+            first configurations reach ``max_resource`` after one full training's time
+            instead of ``eta**K`` bottom-rung jobs later, so that a run with many workers has
+            a fully trained incumbent early. At most ``eta - 1`` extra promotions per rung.
 
     Raises:
-        TypeError: a resource is not an int, eta not a number, or variant of another type.
+        TypeError: a resource is not an int, eta not a number, variant of another type, or
+            eager_promotion not a bool.
         ConfigError: min_resource < 1, max_resource < min_resource, eta < 2, or an unknown
             variant.
 
@@ -210,10 +228,11 @@ class ASHA(AsyncBracketScheduler):
         max_resource: int,
         eta: float = 2,
         variant: str | ASHAVariant = ASHAVariant.PROMOTION,
+        eager_promotion: bool = False,
     ) -> None:
-        super().__init__(searcher, min_resource, max_resource, eta)
+        super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)
         self.variant = ASHAVariant.parse(variant, "ASHA")
-        self.brackets = [AshaBracket(self.levels, self.eta)]
+        self.brackets = [AshaBracket(self.levels, self.eta, eager_promotion)]
 
     @property
     def rungs(self) -> list[Rung]:

@@ -46,9 +46,12 @@ class AsyncHyperband(AsyncBracketScheduler):
         max_resource: The full resource (``R``), >= min_resource.
         eta: The reduction factor (``η``), >= 2.
         seed: Seed of the generator that draws brackets; same seed, same brackets.
+        eager_promotion: A rung holding fewer than ``eta`` results promotes its best so
+            far (see :class:`~rung.schedulers.asha.ASHA`).
 
     Raises:
-        TypeError: a resource is not an int, eta not a number, or seed of another type.
+        TypeError: a resource is not an int, eta not a number, seed of another type, or
+            eager_promotion not a bool.
         ConfigError: min_resource < 1, max_resource < min_resource, or eta < 2.
         ValueError: seed is a negative integer.
 
@@ -69,12 +72,15 @@ class AsyncHyperband(AsyncBracketScheduler):
         max_resource: int,
         eta: float = 3,
         seed: SeedLike = None,
+        eager_promotion: bool = False,
     ) -> None:
-        super().__init__(searcher, min_resource, max_resource, eta)
+        super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)
         self.variant = ASHAVariant.PROMOTION
         self.rng: np.random.Generator = make_rng(seed, "seed")
         top = len(self.levels) - 1
-        self.brackets = [AshaBracket(self.levels[top - s :], self.eta) for s in range(top + 1)]
+        self.brackets = [
+            AshaBracket(self.levels[top - s :], self.eta, eager_promotion) for s in range(top + 1)
+        ]
         # Exact arithmetic: (K + 1) / (s + 1) * eta**s in floats can land just above an
         # integer and round up one too many.
         self.bracket_sizes: list[int] = [

@@ -77,6 +77,7 @@ class BracketScheduler(Scheduler):
         )
         self.max_brackets = check_max_brackets(owner, max_brackets)
         self.levels = rung_levels(self.min_resource, self.max_resource, self.eta)
+        searcher.set_levels(self.levels)
         self._running: list[SyncBracket] = []  # oldest first
         self._bracket_of: dict[int, SyncBracket] = {}  # trial id -> bracket running its job
         self._left_out: list[int] = []
