@@ -12,7 +12,7 @@ searchers use them to keep parallel workers apart. Values are always minimized.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -146,6 +146,13 @@ class Searcher:
         observation = Observation(config, float(value), resource, seconds)
         self.observations.append(observation)
         self._on_observe(observation)
+
+    def set_levels(self, levels: Sequence[int]) -> None:
+        """Hears the resources a multi-fidelity scheduler's jobs end at, lowest first.
+
+        The scheduler that owns the searcher calls it once, when it is built; searchers
+        that model the resource use it to place the full resource. Ignored here.
+        """
 
     def _propose(self) -> dict[str, Any]:
         """A configuration to try next (duplicates are redrawn by :meth:`suggest`)."""
