@@ -68,13 +68,25 @@ def make_searcher(
     seed: int,
     initial_config: Mapping[str, Any] | None = None,
     n_init: int = 5,
+    multi_fidelity: bool = False,
 ) -> Searcher:
-    """Builds a searcher by name (``"random"`` or ``"bo"``)."""
+    """Builds a searcher by name (``"random"`` or ``"bo"``).
+
+    ``"bo"`` for a multi-fidelity scheduler (``multi_fidelity=True``) is
+    :class:`~rung.searchers.multi_fidelity.MultiFidelityGPSearcher`, which models every
+    resource level; for FIFO, :class:`~rung.searchers.gp.GPSearcher`.
+    """
     kind = _parse(SearcherName, name, "searcher")
     if kind is SearcherName.RANDOM:
         from rung.searchers.random import RandomSearcher
 
         return RandomSearcher(space, seed=seed, initial_config=initial_config)
+    if multi_fidelity:
+        from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
+
+        return MultiFidelityGPSearcher(
+            space, seed=seed, initial_config=initial_config, n_init=n_init
+        )
     from rung.searchers.gp import GPSearcher
 
     return GPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
@@ -242,7 +254,10 @@ def build_tuner(
     :class:`~rung.Tuner`.
     """
     space = Space(space)
-    built_searcher = make_searcher(searcher, space, derive_seed(seed, 1), initial_config, n_init)
+    multi_fidelity = _parse(SchedulerName, scheduler, "scheduler").multi_fidelity
+    built_searcher = make_searcher(
+        searcher, space, derive_seed(seed, 1), initial_config, n_init, multi_fidelity
+    )
     built_scheduler = make_scheduler(
         scheduler,
         built_searcher,

@@ -90,7 +90,7 @@ def subset_rows(
     chosen = np.zeros(n, dtype=bool)
     if keep is not None and keep.any():
         kept = np.flatnonzero(keep)
-        chosen[kept[np.argsort(rank[kept], kind="stable")][: cap // 2]] = True
+        chosen[kept[np.lexsort((-groups[kept], rank[kept]))][: cap // 2]] = True
     n_best = max(0, round(cap * best_share) - int(chosen.sum()))
     # Best by rank in group; at equal rank the higher group (resource) first.
     by_rank = np.lexsort((-groups, rank))
