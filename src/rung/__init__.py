@@ -10,8 +10,11 @@ Example:
 
 from typing import Any
 
+from rung.callbacks import Callback, RunState
 from rung.errors import (
+    CheckpointLost,
     ConfigError,
+    ConfigTypeError,
     DataError,
     RungError,
     SpaceExhausted,
@@ -19,7 +22,9 @@ from rung.errors import (
     TrialFailed,
 )
 from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedExecutor
-from rung.results.result import JobRecord, Result, TrajectoryPoint, TrialRecord
+from rung.results.result import Incumbent, OpenJob, Result, TrajectoryPoint, TrialRecord
+from rung.results.spec import Budget, RunSpec
+from rung.results.summary import read_result
 from rung.run.factory import tune
 from rung.run.tuner import Tuner
 from rung.schedulers import (
@@ -34,7 +39,7 @@ from rung.schedulers import (
 from rung.searchers import RandomSearcher, Searcher
 from rung.space import Space, choice, loguniform, randint, uniform
 from rung.trial import Trial
-from rung.types import Decision, Direction, Job, JobStatus, Report, TrialStatus
+from rung.types import Decision, Direction, Job, JobRecord, JobStatus, Report, TrialStatus
 
 __version__ = "0.1.0"
 
@@ -57,7 +62,11 @@ __all__ = [
     "FIFO",
     "ASHAVariant",
     "AsyncHyperband",
+    "Budget",
+    "Callback",
+    "CheckpointLost",
     "ConfigError",
+    "ConfigTypeError",
     "DaskExecutor",
     "DataError",
     "Decision",
@@ -65,14 +74,18 @@ __all__ = [
     "Executor",
     "GPSearcher",
     "Hyperband",
+    "Incumbent",
     "InlineExecutor",
     "Job",
     "JobRecord",
     "JobStatus",
+    "OpenJob",
     "ProcessExecutor",
     "RandomSearcher",
     "Report",
     "Result",
+    "RunSpec",
+    "RunState",
     "RungError",
     "Scheduler",
     "Searcher",
@@ -90,6 +103,7 @@ __all__ = [
     "choice",
     "loguniform",
     "randint",
+    "read_result",
     "tune",
     "uniform",
 ]

@@ -5,16 +5,20 @@ rung's failures without catching programming errors::
 
     RungError
     ├── ConfigError        bad arguments, search spaces or configurations (also a ValueError)
+    │   └── ConfigTypeError    an argument of the wrong type (also a TypeError)
     ├── SpaceExhausted     a finite search space has no unseen configuration left
     ├── TrialFailed        an objective raised; carries the traceback text
     ├── DataError          a data set is missing, truncated or corrupt
     └── StoreError         the experiment store cannot be read or written
+        └── CheckpointLost     a trial's checkpoint file is missing or damaged
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "CheckpointLost",
+    "ConfigTypeError",
     "DataError",
     "RungError",
     "SpaceExhausted",
@@ -32,6 +36,10 @@ class ConfigError(RungError, ValueError):
 
     The message names the parameter, the rule and the offending value.
     """
+
+
+class ConfigTypeError(ConfigError, TypeError):
+    """An argument has the wrong type (a ``TypeError`` too, as Python's own would be)."""
 
 
 class SpaceExhausted(RungError):
@@ -62,3 +70,7 @@ class StoreError(RungError):
 
 class DataError(RungError):
     """A data set cannot be found, downloaded, or read (missing, truncated or corrupt files)."""
+
+
+class CheckpointLost(StoreError):
+    """A trial's checkpoint file is missing or damaged (its trial can train again from 0)."""

@@ -175,7 +175,10 @@ def test_fifo_with_bo_and_a_space_file(tmp_path, capsys):
     assert len(jobs) == 4 and all(j["config"]["batch_size"] == 128 for j in jobs)
     assert all(j["resource_to"] == 1 for j in jobs)
     assert results["final"] is None
-    assert results["settings"]["searcher"] == "bo" and results["settings"]["eta"] == 3
+    extra = results["spec"]["extra"]
+    assert (
+        extra["searcher"] == "bo" and extra["eta"] == 3 and results["spec"]["scheduler"] == "FIFO"
+    )
     assert capsys.readouterr().err == ""
 
 
@@ -227,7 +230,8 @@ def test_a_full_disk_stops_the_run_with_one_message_and_keeps_what_was_recorded(
 ):
     import errno
 
-    from rung.store import _files, read_experiment
+    from rung.results.summary import read_result
+    from rung.store import _files
 
     writes = {"n": 0}
     original = _files.CheckpointDir.write
@@ -246,8 +250,8 @@ def test_a_full_disk_stops_the_run_with_one_message_and_keeps_what_was_recorded(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "disk full" in err[0] and "rung resume" in err[0]
     assert "Traceback" not in err[0]
-    recorded = read_experiment(out).summary["jobs"]
+    recorded = read_result(out).n_jobs
     assert recorded >= 3  # the jobs recorded before it stayed
     monkeypatch.setattr(_files.CheckpointDir, "write", original)  # space freed
     assert main(["resume", str(out), "--quiet"]) == 0
-    assert read_experiment(out).summary["trials"] == 9
+    assert read_result(out).n_trials == 9

@@ -29,6 +29,7 @@ from rung.cli._args import (
     positive_int,
 )
 from rung.errors import ConfigError, StoreError
+from rung.schedulers.rungs import DEFAULT_ETA
 
 __all__ = ["main"]
 
@@ -100,7 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument("--min-epochs", type=positive_int, default=1, help="lowest rung (default 1)")
     tune.add_argument("--max-epochs", type=positive_int, default=9, help="full budget (default 9)")
-    tune.add_argument("--eta", type=eta_number, default=3, help="reduction factor (default 3)")
+    tune.add_argument(
+        "--eta",
+        type=eta_number,
+        default=DEFAULT_ETA,
+        help=f"reduction factor (default {DEFAULT_ETA})",
+    )
     tune.add_argument("--seed", type=non_negative_int, default=0)
     tune.add_argument("--space", metavar="FILE", help="search space in TOML (default: the model's)")
     tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")
@@ -148,7 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
     )
     resume.add_argument("--workers", type=positive_int, help="jobs at once (default: as recorded)")
-    resume.add_argument("--dask-address", metavar="ADDRESS", help="run on a Dask cluster")
+    resume.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="run on this Dask cluster (never read from the record)",
+    )
+    resume.add_argument(
+        "--max-retries",
+        type=non_negative_int,
+        help="runs of a failed job before its trial fails (default: as recorded)",
+    )
     resume.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is now")
     resume.add_argument("--no-final", action="store_true", help="skip the final model")
     resume.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")

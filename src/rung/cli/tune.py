@@ -1,8 +1,11 @@
 """``rung tune``, ``rung resume``, ``rung show`` and ``rung plot``: Fashion-MNIST runs.
 
-``rung tune`` records everything it needs to rebuild the run (model, space, scheduler,
-seed, budgets, where the data is) in the experiment store, so ``rung resume DIR`` rebuilds
-the same objective, searcher and scheduler and continues the run after any crash.
+``rung tune`` records everything it needs to rebuild the run in the experiment store: the
+run's spec (scheduler, seed, budgets, workers, retries), and in the spec's ``extra`` the
+command line's own settings (model, searcher and scheduler names, space, where the data
+is); so ``rung resume DIR`` rebuilds the same objective, searcher and scheduler and
+continues the run after any crash. Connection settings are never read back from a
+record: a resume runs where its own command line says (``--dask-address``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ __all__ = ["resume", "show", "plot", "tune"]
 QUICK_SUBSET = (5000, 1000)  # training and validation images for --quick
 
 
+#: Settings of the run itself (recorded in the spec's own fields, not in ``extra``).
+_RUN_SETTINGS = ("seed", "workers", "keep_checkpoints", "max_retries", "job_timeout_s")
+
+
 def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]:
     from rung.space_file import space_to_spec
 
@@ -36,7 +43,7 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
         "data_dir": None if args.data_dir is None else str(Path(args.data_dir).resolve()),
         "quick": args.quick,
         "workers": args.workers,
-        "dask_address": args.dask_address,
+        "dask_address": args.dask_address,  # used, never recorded
         "final_epochs": args.final_epochs,
         "no_final": args.no_final,
         "keep_checkpoints": args.keep_checkpoints,
@@ -86,8 +93,8 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         keep_checkpoints=settings["keep_checkpoints"],
         max_retries=settings.get("max_retries", 1),
         job_timeout_s=settings.get("job_timeout_s"),
+        extra={k: v for k, v in settings.items() if k not in _RUN_SETTINGS and k != "dask_address"},
     )
-    tuner.settings = settings
     return tuner
 
 
@@ -110,13 +117,17 @@ def _progress(args: argparse.Namespace, trials: int | None, budget: float | None
 
 
 def _run(
-    args: argparse.Namespace, settings: dict[str, Any], directory: Path, resuming: bool
+    args: argparse.Namespace,
+    settings: dict[str, Any],
+    directory: Path,
+    resuming: bool,
+    recorded: Any = None,
 ) -> int:
     budget = {"max_trials": args.trials, "time_budget_s": args.time_budget}
     printer = _progress(
         args,
-        args.trials or settings.get("max_trials"),
-        args.time_budget or settings.get("time_budget_s"),
+        args.trials or (recorded.max_trials if recorded else None),
+        args.time_budget or (recorded.time_budget_s if recorded else None),
     )
     tuner = _tuner(settings, directory, [printer] if printer is not None else [])
     interrupted = False
@@ -140,12 +151,13 @@ def _finish(
     """The final model, the results files, the plots and the summary."""
     from rung.results.plots import plot_all
     from rung.results.report import format_summary, write_results
-    from rung.store import ExperimentStore, read_experiment
+    from rung.results.summary import read_result
+    from rung.store import ExperimentStore
 
-    experiment = read_experiment(directory)
-    best = experiment.summary["best_config"]
+    result = read_result(directory)
+    best = result.best_config
     wants_final = not (settings["no_final"] or args.no_final or interrupted)
-    if best is not None and wants_final and experiment.final is None:
+    if best is not None and wants_final and result.final is None:
         from rung.workloads.trainer import train_final
 
         epochs = settings["final_epochs"] or settings["max_epochs"]
@@ -172,14 +184,14 @@ def _finish(
                     "seconds": final.seconds,
                 }
             )
-        experiment = read_experiment(directory)
+        result = read_result(directory)
     if not interrupted:
-        write_results(experiment)
+        write_results(result, directory)
     try:
-        plot_all(experiment)
+        plot_all(result, directory)
     except ImportError as err:
         logging.getLogger(__name__).warning("%s", err)
-    print(format_summary(experiment))
+    print(format_summary(result))
 
 
 def tune(args: argparse.Namespace) -> int:
@@ -216,40 +228,47 @@ def tune(args: argparse.Namespace) -> int:
 
 def resume(args: argparse.Namespace) -> int:
     """``rung resume DIR``: continues a recorded run (after a crash, or with more budget)."""
+    from rung.results.summary import spec_of
     from rung.store import ExperimentStore
 
     directory = Path(args.directory)
     with ExperimentStore.open(directory, readonly=True) as store:
-        settings = dict(store.settings)
+        spec = spec_of(store.started)
+    settings = dict(spec.extra)
     if "model" not in settings or "space_spec" not in settings:
         raise UsageError(
             f"{str(directory)!r} was not recorded by `rung tune`; resume it from Python "
             "with Tuner.resume(directory)."
         )
-    if args.workers is not None:
-        settings["workers"] = args.workers
-    if args.dask_address is not None:
-        settings["dask_address"] = args.dask_address
+    settings.update(
+        seed=spec.seed,
+        workers=spec.workers if args.workers is None else args.workers,
+        keep_checkpoints=spec.keep_checkpoints,
+        max_retries=spec.max_retries if args.max_retries is None else args.max_retries,
+        job_timeout_s=spec.job_timeout_s,
+        dask_address=args.dask_address,  # only where this command line says
+    )
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
     _prepare_data(settings)
     if not args.quiet:
         print(f"resuming {settings['model']} in {directory}", file=sys.stderr)
-    return _run(args, settings, directory, resuming=True)
+    return _run(args, settings, directory, resuming=True, recorded=spec.budget)
 
 
 def show(args: argparse.Namespace) -> int:
     from rung.results.report import format_summary
-    from rung.store import read_experiment
+    from rung.results.summary import read_result
 
-    print(format_summary(read_experiment(args.directory)))
+    print(format_summary(read_result(args.directory)))
     return 0
 
 
 def plot(args: argparse.Namespace) -> int:
     from rung.results.plots import plot_all
-    from rung.store import read_experiment
+    from rung.results.summary import read_result
 
-    for path in plot_all(read_experiment(args.directory)):
+    result = read_result(args.directory)
+    for path in plot_all(result, args.directory):
         print(path)
     return 0

@@ -1,4 +1,9 @@
-"""The worker side of remote executors: run a task whose checkpoints travel as bytes."""
+"""The worker side of every executor: run a task whose checkpoints travel as bytes.
+
+Outside the objective's own call a checkpoint has one form, the bytes of :mod:`rung.codec`
+(a :class:`~rung.codec.Blob`): the executors hand them back, the tuner keeps them (in its
+store, or in memory), and the next job of the trial decodes them here.
+"""
 
 from __future__ import annotations
 

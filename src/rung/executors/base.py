@@ -87,21 +87,31 @@ class Executor(ABC):
         workers: How many tasks may run at once.
         clock: The executor's own clock (seconds), for executors that keep their own time
             (simulation); the tuner then measures the run with it. None: real time.
-        reports: Set by the tuner before :meth:`start` (None: nobody listens). Executors
-            that can (inline, processes, Dask) call ``reports(job, report)`` with each
-            report of a running job that goes on after it, in the tuner's thread, during
-            :meth:`wait` and before the job's outcome; the outcome still carries every
-            report. Dask drops a report that arrives after its job's outcome; the
-            simulated executor hands reports over with the outcome only.
     """
 
     workers: int = 1
     clock: Callable[[], float] | None = None
-    reports: Callable[[Job, Report], None] | None = None
 
     @abstractmethod
-    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
-        """Prepares the workers to run ``objective``; ``clock`` gives seconds since the start."""
+    def start(
+        self,
+        objective: Callable[..., Any],
+        clock: Callable[[], float],
+        reports: Callable[[Job, Report], None] | None = None,
+    ) -> None:
+        """Prepares the workers to run ``objective``.
+
+        Args:
+            objective: The user's function.
+            clock: Seconds since the run started.
+            reports: Hears the reports of running jobs (None: nobody listens). Executors
+                that can (inline, processes, Dask) call ``reports(job, report)`` with each
+                report of a running job that goes on after it, in the tuner's thread,
+                during :meth:`wait` and before the job's outcome; the outcome still
+                carries every report. Dask drops a report that arrives after its job's
+                outcome; the simulated executor hands reports over with the outcome only.
+                An exception it raises is raised from :meth:`wait`.
+        """
 
     @abstractmethod
     def submit(self, task: Task) -> None:

@@ -32,7 +32,7 @@ from rung.executors._process_worker import (
 )
 from rung.executors.base import Executor, Outcome, Task
 from rung.trial import timeout_message
-from rung.types import Report
+from rung.types import Job, Report
 
 __all__ = ["ProcessExecutor"]
 
@@ -65,6 +65,7 @@ class ProcessExecutor(Executor):
         threads_per_worker: int | None = None,
         start_method: str = "spawn",
     ) -> None:
+        self._reports: Callable[[Job, Report], None] | None = None
         if isinstance(workers, bool) or not isinstance(workers, int):
             raise TypeError(f"The 'workers' parameter must be an int; got {workers!r}.")
         if workers < 1:
@@ -99,13 +100,19 @@ class ProcessExecutor(Executor):
             f"threads_per_worker={self.threads_per_worker}, start_method={self.start_method!r})"
         )
 
-    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+    def start(
+        self,
+        objective: Callable[..., Any],
+        clock: Callable[[], float],
+        reports: Callable[[Job, Report], None] | None = None,
+    ) -> None:
         """Spawns the workers and waits until each has loaded the objective.
 
         Raises:
             TypeError: the objective cannot be pickled.
             RuntimeError: a worker could not load the objective (its traceback is included).
         """
+        self._reports = reports
         try:
             self._objective = pickle.dumps(objective, pickle.HIGHEST_PROTOCOL)
         except Exception as error:
@@ -235,9 +242,9 @@ class ProcessExecutor(Executor):
                     )
         except (EOFError, OSError):
             pass
-        if self.reports is not None and job is not None:
+        if self._reports is not None and job is not None:
             for report in reports:
-                self.reports(job, report)
+                self._reports(job, report)
         if outcome is not None:
             return outcome
         if worker.process.is_alive():

@@ -60,6 +60,10 @@ class Scheduler(ABC):
         to the searcher, whose cost model may learn from it.
         """
 
+    def adopt_seed(self, seed: int) -> None:  # noqa: B027 - only random schedulers draw
+        """Takes the tuner's ``seed`` if the scheduler draws at random and was built without
+        one (see :meth:`rung.searchers.base.Searcher.adopt_seed`)."""
+
     def stopped_trials(self) -> list[int]:
         """Trials told PAUSE earlier that the scheduler has since ended for good.
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from rung.errors import StoreError
+from rung.errors import CheckpointLost, StoreError
 
 try:
     import fcntl
@@ -109,7 +109,7 @@ class CheckpointDir:
         """The bytes of checkpoint ``name``, checked against the size and CRC recorded.
 
         Raises:
-            StoreError: the file is missing, unreadable or not what was written.
+            CheckpointLost: the file is missing, unreadable or not what was written.
         """
         path = self.path / name
         advice = (
@@ -119,14 +119,14 @@ class CheckpointDir:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise StoreError(
+            raise CheckpointLost(
                 f"The checkpoint of trial {trial_id} ({str(path)!r}) is missing, so the trial "
                 f"cannot resume from it: {advice}"
             ) from None
         except OSError as err:
-            raise StoreError(f"Cannot read {str(path)!r} ({err}): {advice}") from None
+            raise CheckpointLost(f"Cannot read {str(path)!r} ({err}): {advice}") from None
         if len(data) != size or crc32(data) != crc:
-            raise StoreError(
+            raise CheckpointLost(
                 f"The checkpoint of trial {trial_id} ({str(path)!r}) is damaged: {len(data)} "
                 f"bytes with CRC-32 {crc32(data):#010x} where {size} bytes with CRC-32 "
                 f"{crc:#010x} were written; {advice}"

@@ -15,10 +15,10 @@ from typing import Any, NamedTuple, TypeVar
 
 from rung.codec import Blob
 from rung.errors import StoreError
-from rung.results.result import JobRecord
 from rung.store._directory import disk_full
 from rung.store._files import CheckpointDir, checkpoint_name
-from rung.store.events import EventKind, dumps, loads, record_data
+from rung.store.events import EventKind, dumps, record_data
+from rung.types import JobRecord
 
 __all__ = ["CheckpointRef", "Recorder"]
 
@@ -43,20 +43,11 @@ class Recorder:
     durable: bool
     _db: sqlite3.Connection
     _files: CheckpointDir
-    _settings: dict[str, Any]
+    _started: dict[str, Any]
     _trials: set[int]
     _checkpoints: dict[int, CheckpointRef]
     _last_time: float
     _pending_time: float
-
-    def update_settings(self, changes: Mapping[str, Any]) -> None:
-        """Records changed settings (e.g. a larger budget on resume): SETTINGS_UPDATED."""
-        data = dumps(dict(changes), "changes")
-        self._transaction(
-            "updating the settings",
-            lambda db: self._insert(db, EventKind.SETTINGS_UPDATED, None, None, data),
-        )
-        self._settings.update(loads(data))
 
     def run_resumed(self, time: float, data: Mapping[str, Any]) -> None:
         """Records that the run goes on (RUN_RESUMED), ``time`` on the driver's clock."""
@@ -75,11 +66,14 @@ class Recorder:
         seed: int,
         time: float,
         again: bool = False,
+        from_scratch: bool = False,
     ) -> None:
         """Records JOB_STARTED, with the configuration on the trial's first job.
 
         ``again``: the job runs again (a retry, or after an interruption or a crash) rather
         than being newly issued by the scheduler; a replay must not ask the scheduler for it.
+        ``from_scratch``: the job trains from 0 instead of the resource the scheduler gave
+        it, because the trial's checkpoint was lost.
         """
         data: dict[str, Any] = {
             "resource_from": resource_from,
@@ -88,6 +82,8 @@ class Recorder:
         }
         if again:
             data["again"] = True
+        if from_scratch:
+            data["from_scratch"] = True
         new = trial_id not in self._trials
         if new:
             data["config"] = dict(config)
@@ -184,11 +180,12 @@ class Recorder:
             self._checkpoints[trial] = CheckpointRef(name, len(blob), crc)
         self._files.remove_later(removed)
 
-    def run_finished(self, time: float) -> None:
-        """Records RUN_FINISHED."""
+    def run_finished(self, time: float, stop_reason: str | None = None) -> None:
+        """Records RUN_FINISHED (with the reason, when the run was stopped early)."""
+        payload = dumps({} if stop_reason is None else {"stop_reason": stop_reason}, "reason")
         self._transaction(
             "recording the end of the run",
-            lambda db: self._insert(db, EventKind.RUN_FINISHED, time, None, "{}"),
+            lambda db: self._insert(db, EventKind.RUN_FINISHED, time, None, payload),
         )
 
     def set_final(self, final: Mapping[str, Any]) -> None:

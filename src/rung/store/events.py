@@ -17,8 +17,7 @@ from typing import Any
 
 from rung._frozen import frozen
 from rung.errors import StoreError
-from rung.results.result import JobRecord
-from rung.types import Decision, JobStatus, Report
+from rung.types import Decision, JobRecord, JobStatus, Report
 
 __all__ = ["Event", "EventKind", "job_record", "record_data"]
 
@@ -26,10 +25,11 @@ __all__ = ["Event", "EventKind", "job_record", "record_data"]
 class EventKind(enum.Enum):
     """What an event records. The payload (:attr:`Event.data`) of each kind is listed."""
 
-    RUN_STARTED = enum.auto()  # {"settings": {...}, "created": unix time, "keep_checkpoints"}
-    SETTINGS_UPDATED = enum.auto()  # the changed settings, applied over the earlier ones
-    RUN_RESUMED = enum.auto()  # whatever the driver passed to run_resumed
-    JOB_STARTED = enum.auto()  # {"resource_from", "resource_to", "seed"} (+ "config" if new)
+    RUN_STARTED = enum.auto()  # {"spec": {...}, "created": unix time, "keep_checkpoints"}
+    SETTINGS_UPDATED = enum.auto()  # written by rung 0.1.0 only (read, and ignored)
+    RUN_RESUMED = enum.auto()  # {"budget": {...}, "workers"}: the resumed run's
+    JOB_STARTED = enum.auto()  # {"resource_from", "resource_to", "seed"} (+ "config" if new,
+    #                            "again" for a rerun, "from_scratch" after a lost checkpoint)
     JOB_REPORTED = enum.auto()  # {"resource", "value"}: a running job's report (since v2)
     JOB_ENDED = enum.auto()  # every JobRecord field but trial_id (see record_data)
     TRIAL_STOPPED = enum.auto()  # {} : a synchronous barrier left the trial out
