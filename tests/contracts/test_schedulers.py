@@ -34,6 +34,9 @@ FACTORIES = {
     "async_hyperband-eager": lambda s, seed: AsyncHyperband(
         s, 1, 9, eta=3, seed=seed, eager_promotion=True
     ),
+    "async_hyperband-adaptive": lambda s, seed: AsyncHyperband(
+        s, 1, 9, eta=3, seed=seed, eager_promotion=True, adaptive=True
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from rung._random import SeedLike, make_rng
+from rung.schedulers._bracket_weights import level_reliability
 from rung.schedulers.asha import AshaBracket, ASHAVariant, AsyncBracketScheduler
 from rung.schedulers.rungs import DEFAULT_ETA
 from rung.searchers.base import Searcher
@@ -39,7 +40,10 @@ class AsyncHyperband(AsyncBracketScheduler):
     ``get_job``) and makes the one out of the highest rung level (ties: the lower bracket
     index); a trial is only ever promoted within its own bracket. Otherwise it starts a new
     trial in a bracket drawn from the scheduler's generator with probability
-    ``n_s / sum(n)``.
+    ``n_s / sum(n)``, or, with ``adaptive``, ``n_s * rho_s / sum(n * rho)`` where
+    ``rho_s`` measures how well bracket ``s``'s first rung ranks the trials that reached
+    ``max_resource`` (Hyper-Tune's bracket selection;
+    :mod:`rung.schedulers._bracket_weights`).
 
     Args:
         searcher: Proposes the configurations.
@@ -49,10 +53,12 @@ class AsyncHyperband(AsyncBracketScheduler):
         seed: Seed of the generator that draws brackets; same seed, same brackets.
         eager_promotion: A rung holding fewer than ``eta`` results promotes its best so
             far (see :class:`~rung.schedulers.asha.ASHA`).
+        adaptive: Draw brackets by how well their first rung has ranked trials so far,
+            instead of by ``n_s`` alone.
 
     Raises:
         TypeError: a resource is not an int, eta not a number, seed of another type, or
-            eager_promotion not a bool.
+            eager_promotion or adaptive not a bool.
         ConfigError: min_resource < 1, max_resource < min_resource, or eta < 2.
         ValueError: seed is a negative integer.
 
@@ -74,8 +80,14 @@ class AsyncHyperband(AsyncBracketScheduler):
         eta: float = DEFAULT_ETA,
         seed: SeedLike = None,
         eager_promotion: bool = False,
+        adaptive: bool = False,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)
+        if not isinstance(adaptive, bool):
+            raise TypeError(
+                f"The 'adaptive' parameter of AsyncHyperband must be a bool; got {adaptive!r}."
+            )
+        self.adaptive = adaptive
         self.variant = ASHAVariant.PROMOTION
         self.rng: np.random.Generator = _bracket_rng(seed)
         self._seeded = seed is not None
@@ -90,6 +102,7 @@ class AsyncHyperband(AsyncBracketScheduler):
         ]
         sizes = np.asarray(self.bracket_sizes, dtype=float)
         self._bracket_probabilities = sizes / sizes.sum()
+        self._n_full = 0  # full-resource results when the probabilities were last set
 
     def adopt_seed(self, seed: int) -> None:
         """Takes the tuner's ``seed`` if built without one and no trial was drawn yet."""
@@ -99,10 +112,22 @@ class AsyncHyperband(AsyncBracketScheduler):
 
     @property
     def bracket_probabilities(self) -> list[float]:
-        """The probability that a new trial joins bracket ``s``, ``n_s / sum(n)``."""
+        """The probability that a new trial joins bracket ``s`` now (see the class docstring)."""
+        self._update_probabilities()
         return [float(p) for p in self._bracket_probabilities]
 
+    def _update_probabilities(self) -> None:
+        n_full = sum(len(bracket.rungs[-1]) for bracket in self.brackets)
+        if not self.adaptive or n_full == self._n_full:
+            return  # the reliabilities change only with new full-resource results
+        self._n_full = n_full
+        rho = level_reliability(self.brackets, self.levels)
+        starts = [bracket.start_level for bracket in self.brackets]
+        weights = np.array(self.bracket_sizes, dtype=float) * [rho[level] for level in starts]
+        self._bracket_probabilities = weights / weights.sum()
+
     def _draw_bracket(self) -> int:
+        self._update_probabilities()
         return int(self.rng.choice(len(self.brackets), p=self._bracket_probabilities))
 
 

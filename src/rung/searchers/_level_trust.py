@@ -16,23 +16,9 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["kendall_tau", "trusted_levels"]
+from rung._rank import kendall_tau
 
-
-def kendall_tau(a: np.ndarray, b: np.ndarray) -> float:
-    """Kendall's tau-b of two paired samples (ties counted as neither order), ``O(n^2)``.
-
-    Returns NaN when either sample is constant.
-
-    Example:
-        >>> kendall_tau(np.array([1.0, 2.0, 3.0]), np.array([10.0, 30.0, 20.0]))
-        0.333...
-    """
-    da = np.sign(a[:, None] - a[None, :])
-    db = np.sign(b[:, None] - b[None, :])
-    concordance = float(np.sum(da * db))
-    norm = float(np.sqrt(np.sum(da * da) * np.sum(db * db)))
-    return concordance / norm if norm > 0 else float("nan")
+__all__ = ["trusted_levels"]
 
 
 def trusted_levels(
