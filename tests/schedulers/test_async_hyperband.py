@@ -240,3 +240,21 @@ def test_adaptive_brackets_are_deterministic_given_the_seed():
 def test_adaptive_must_be_a_bool():
     with pytest.raises(TypeError, match="'adaptive'.*'yes'"):
         AsyncHyperband(searcher(), 1, 27, adaptive="yes")
+
+
+def test_eager_promotion_applies_to_the_bracket_that_starts_lowest():
+    hyperband = AsyncHyperband(searcher(), 1, 27, eta=3, seed=0, eager_promotion=True)
+    assert [rung.eager for rung in hyperband.brackets[-1].rungs] == [True] * 4
+    assert not any(rung.eager for bracket in hyperband.brackets[:-1] for rung in bracket.rungs)
+    # Its first trial climbs at once; a first trial of bracket 2 (starts at 3) waits.
+    started: dict[int, Job] = {}
+    while len({hyperband.bracket_of(t) for t in started}) < 4:
+        job = hyperband.next_job()
+        started[job.trial_id] = job
+    low = next(j for t, j in started.items() if hyperband.bracket_of(t) == 3)
+    mid = next(j for t, j in started.items() if hyperband.bracket_of(t) == 2)
+    hyperband.on_result(mid, 1.0)
+    hyperband.on_result(low, 1.0)
+    promoted = hyperband.next_job(allow_new_trials=False)
+    assert (promoted.trial_id, promoted.resource_to) == (low.trial_id, 3)
+    assert hyperband.next_job(allow_new_trials=False) is None

@@ -51,8 +51,11 @@ class AsyncHyperband(AsyncBracketScheduler):
         max_resource: The full resource (``R``), >= min_resource.
         eta: The reduction factor (``η``), >= 2.
         seed: Seed of the generator that draws brackets; same seed, same brackets.
-        eager_promotion: A rung holding fewer than ``eta`` results promotes its best so
-            far (see :class:`~rung.schedulers.asha.ASHA`).
+        eager_promotion: In the bracket that starts at ``min_resource``, a rung holding
+            fewer than ``eta`` results promotes its best so far (see
+            :class:`~rung.schedulers.asha.ASHA`): one early chain of promotions gives the
+            run a fully trained configuration soon, and the other brackets, which start
+            higher, are left to Algorithm 2.
         adaptive: Draw brackets by how well their first rung has ranked trials so far,
             instead of by ``n_s`` alone.
 
@@ -93,7 +96,8 @@ class AsyncHyperband(AsyncBracketScheduler):
         self._seeded = seed is not None
         top = len(self.levels) - 1
         self.brackets = [
-            AshaBracket(self.levels[top - s :], self.eta, eager_promotion) for s in range(top + 1)
+            AshaBracket(self.levels[top - s :], self.eta, eager_promotion and s == top)
+            for s in range(top + 1)
         ]
         # Exact arithmetic: (K + 1) / (s + 1) * eta**s in floats can land just above an
         # integer and round up one too many.
