@@ -55,7 +55,7 @@ class ReferenceAsyncHyperband:
 )
 def test_matches_algorithm_2_in_every_bracket(fidelity, workers, seed, run):
     r, R, eta = fidelity
-    hyperband = AsyncHyperband(searcher(), r, R, eta, seed=seed)
+    hyperband = AsyncHyperband(searcher(), r, R, eta, seed=seed, eager_promotion=False)
     ref = ReferenceAsyncHyperband(r, R, eta)
     assert hyperband.bracket_sizes == ref.sizes
     assert [list(b.levels) for b in hyperband.brackets] == [b.resource for b in ref.brackets]

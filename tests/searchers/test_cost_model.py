@@ -64,3 +64,9 @@ def test_bad_durations_are_ignored_and_predictions_stay_in_the_observed_range():
     far = model.log_cost(np.array([[0.0], [1.0]]))
     assert far[0][0] >= 4.0 - 1e-9 and far[0][1] <= 6.0 + 1e-9
     assert np.all(far[1] == 0.0)  # clipped: no gradient
+
+
+def test_durations_that_follow_the_level_alone_are_not_modelled():
+    model = CostModel(3)
+    _fill(model, 80, lambda u, s, rng: (1 + 10 * s) * (1 + 0.2 * rng.random()))
+    assert not model.ready

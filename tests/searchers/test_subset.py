@@ -40,7 +40,7 @@ def test_rows_to_keep_come_first_best_first_up_to_half_the_cap():
 def test_stable_keys_are_uniform_and_repeatable():
     keys = np.array([stable_key((i, "a"), 3) for i in range(2000)])
     assert stable_key((5, "a"), 3) == keys[5]
-    assert 0.0 <= keys.min() and keys.max() < 1.0
+    assert keys.min() >= 0.0 and keys.max() < 1.0
     assert abs(keys.mean() - 0.5) < 0.03
 
 

@@ -93,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tune = commands.add_parser("tune", help="tune a model on Fashion-MNIST")
     tune.add_argument("--model", choices=MODELS, required=True, help="the model to tune")
-    tune.add_argument("--searcher", choices=SEARCHERS, default="random")
-    tune.add_argument("--scheduler", choices=SCHEDULERS, default="asha")
+    tune.add_argument("--searcher", choices=SEARCHERS, default="bo")
+    tune.add_argument("--scheduler", choices=SCHEDULERS, default="async-hyperband")
     tune.add_argument("--trials", type=positive_int, help="trial budget")
     tune.add_argument(
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget in seconds"

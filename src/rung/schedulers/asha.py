@@ -78,7 +78,7 @@ class AsyncBracketScheduler(Scheduler):
         min_resource: int,
         max_resource: int,
         eta: float,
-        eager_promotion: bool = False,
+        eager_promotion: bool = True,
     ) -> None:
         super().__init__(searcher)
         if not isinstance(eager_promotion, bool):
@@ -186,7 +186,9 @@ class ASHA(AsyncBracketScheduler):
     Rungs sit at ``min_resource * eta**k`` (the paper's ``r η^k``) below ``max_resource``
     (the paper's ``R``), plus ``max_resource``. Whenever a worker is free, :meth:`next_job`
     promotes the best not-yet-promoted trial in the top ``floor(n_k / eta)`` of the highest
-    rung ``k`` that has one, and otherwise starts a new trial at the bottom rung.
+    rung ``k`` that has one, and otherwise starts a new trial at the bottom rung. One
+    addition, ``eager_promotion`` (on by default): a rung with fewer than ``eta`` results
+    promotes its best so far, so that the first trials reach ``max_resource`` at once.
 
     Args:
         searcher: Proposes the configurations.
@@ -201,6 +203,7 @@ class ASHA(AsyncBracketScheduler):
             first configurations reach ``max_resource`` after one full training's time
             instead of ``eta**K`` bottom-rung jobs later, so that a run with many workers has
             a fully trained incumbent early. At most ``eta - 1`` extra promotions per rung.
+            On by default; False is Algorithm 2 as published.
 
     Raises:
         TypeError: a resource is not an int, eta not a number, variant of another type, or
@@ -228,7 +231,7 @@ class ASHA(AsyncBracketScheduler):
         max_resource: int,
         eta: float = DEFAULT_ETA,
         variant: str | ASHAVariant = ASHAVariant.PROMOTION,
-        eager_promotion: bool = False,
+        eager_promotion: bool = True,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)
         self.variant = ASHAVariant.parse(variant, "ASHA")

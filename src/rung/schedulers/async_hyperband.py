@@ -55,7 +55,8 @@ class AsyncHyperband(AsyncBracketScheduler):
             fewer than ``eta`` results promotes its best so far (see
             :class:`~rung.schedulers.asha.ASHA`): one early chain of promotions gives the
             run a fully trained configuration soon, and the other brackets, which start
-            higher, are left to Algorithm 2.
+            higher, are left to Algorithm 2. On by default; False is Algorithm 2 in every
+            bracket, as published.
         adaptive: Draw brackets by how well their first rung has ranked trials so far,
             instead of by ``n_s`` alone.
 
@@ -82,7 +83,7 @@ class AsyncHyperband(AsyncBracketScheduler):
         max_resource: int,
         eta: float = DEFAULT_ETA,
         seed: SeedLike = None,
-        eager_promotion: bool = False,
+        eager_promotion: bool = True,
         adaptive: bool = False,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)

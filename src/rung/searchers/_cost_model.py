@@ -18,10 +18,13 @@ only sufficient statistics (``XᵀX``, ``Xᵀy``, ``yᵀy``): memory and time pe
 are constant, and the fit is one small linear solve. Predictions are clipped to the range
 of the observed log costs, so a quadratic cannot extrapolate to absurd costs in a corner.
 
-The model is only used once it explains the durations: at least twice as many
-observations as weights, and an adjusted R² of at least 0.5. Durations that differ by
-timer noise alone (a quick objective, an idle machine's jitter) thus leave the search
-alone, and such runs stay reproducible from their seed.
+The model is only used once the *configuration* explains the durations: at least twice
+as many observations as weights, and the configuration terms remove at least half of the
+variance the level terms leave (an adjusted partial R² of 0.5), and the partial F-test
+of those terms rejects "no effect" at ``p < 1e-4``. Durations that differ by timer noise
+alone, or only from one level to the next, thus leave the search alone, and such runs
+stay reproducible from their seed (a run whose configurations do take different times
+depends on the durations measured; resuming it replays the recorded ones).
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import fdtrc
 
 __all__ = ["CostModel"]
 
 _RIDGE = 1e-2  # on standardized-scale features in [0, 1]: a weak pull of weights to 0
-_MIN_R2 = 0.5  # the adjusted R² below which the model is not trusted
+_MIN_R2 = 0.5  # the adjusted partial R² below which the model is not trusted
+_MAX_P = 1e-4  # the partial F-test's p-value above which it is not trusted either
 
 
 class CostModel:
@@ -79,24 +84,41 @@ class CostModel:
 
     @property
     def ready(self) -> bool:
-        """True once the model explains the durations (see the module docstring)."""
+        """True once the configuration explains the durations (see the module docstring)."""
         n, p = self.n_observations, len(self._moment)
         if n < max(self.min_observations, 2 * p) or self._high - self._low < 1e-9:
             return False
-        return self.r_squared() >= _MIN_R2
+        return self.r_squared() >= _MIN_R2 and self.p_value() < _MAX_P
+
+    def _residual(self, columns: np.ndarray) -> float:
+        """The residual sum of squares of the least-squares fit on ``columns``."""
+        gram = self._gram[np.ix_(columns, columns)]
+        moment = self._moment[columns]
+        w = np.linalg.lstsq(gram, moment, rcond=None)[0]
+        return max(self._sum_squares - 2.0 * (w @ moment) + w @ gram @ w, 0.0)
+
+    def p_value(self) -> float:
+        """The partial F-test's p-value for "the configuration terms explain nothing"."""
+        n, p = self.n_observations, len(self._moment)
+        base = self._residual(np.array([0, p - 2, p - 1]))
+        full = self._residual(np.arange(p))
+        if n <= p or full <= 0:
+            return 0.0 if n > p and base > 0 else 1.0
+        f = ((base - full) / (p - 3)) / (full / (n - p))
+        return float(fdtrc(p - 3, n - p, max(f, 0.0)))
 
     def r_squared(self) -> float:
-        """The adjusted R² of the fit on the observations seen (-inf with too few)."""
+        """The adjusted partial R² of the configuration terms, beyond the level's (-inf
+        with too few observations)."""
         n, p = self.n_observations, len(self._moment)
         if n <= p:
             return -math.inf
-        w = self._fit()
-        mean = self._moment[0] / n  # the first feature is the constant 1
-        total = self._sum_squares - n * mean * mean
-        residual = self._sum_squares - 2.0 * (w @ self._moment) + w @ self._gram @ w
-        if total <= 0:
-            return -math.inf
-        return 1.0 - (max(residual, 0.0) / (n - p)) / (total / (n - 1))
+        level_only = np.array([0, p - 2, p - 1])  # the constant, s and s²
+        base = self._residual(level_only)
+        if base <= 1e-12 * max(self._sum_squares, 1e-300):
+            return -math.inf  # the level alone explains the durations
+        full = self._residual(np.arange(p))
+        return 1.0 - (full / (n - p)) / (base / (n - len(level_only)))
 
     def _fit(self) -> np.ndarray:
         if self._weights is None:
