@@ -1,4 +1,5 @@
-"""Latency of GPSearcher.suggest() against Optuna's GPSampler, on one 4-D problem.
+"""Latency of GPSearcher.suggest() against Optuna's GPSampler, on one 4-D problem; and of
+MultiFidelityGPSearcher and GPSearcher at thousands of observations on 10 dimensions.
 
 Both libraries are given the same ``n`` random observations of a 4-D Hartmann function
 on [0, 1]^4 (Picheny, Wagner & Ginsbourger 2013), then asked for ``repeats`` more
@@ -8,7 +9,14 @@ so its GP fit and acquisition optimization happen inside the timed call. Optuna 
 optional (its GPSampler needs torch, and greenlet for its batched L-BFGS-B); without it
 only rung is measured.
 
-Run: ``python benchmarks/gp_latency.py``.
+The second table gives each searcher ``n`` observations of a 10-D function (for the
+multi-fidelity searcher spread over the rungs 1, 3, 9, 27, 81 as ASHA with eta 3 leaves
+them: two thirds at the bottom rung), then times ``repeats`` suggestions, each observed
+before the next, and reports the median and the peak memory Python allocated during
+them (tracemalloc). ``GPSearcher, dense`` is the exact GP on every observation (no cap),
+as it was before the subset of data: measured up to 3,000 observations.
+
+Run: ``python benchmarks/gp_latency.py`` (``--large`` for the 10-D table only).
 """
 
 from __future__ import annotations
@@ -17,11 +25,13 @@ import argparse
 import math
 import statistics
 import time
+import tracemalloc
 from typing import Any
 
 import numpy as np
 
 from rung.searchers.gp import GPSearcher
+from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
 from rung.space import uniform
 
 _ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
@@ -133,6 +143,84 @@ def measure(
     return rows
 
 
+_LEVELS = (1, 3, 9, 27, 81)
+
+
+def _observations(n: int, dim: int, multi_fidelity: bool, seed: int = 0):
+    """``n`` observations (config, value, resource) of a 10-D function, as ASHA makes them."""
+    rng = np.random.default_rng(seed)
+    names = [f"x{i}" for i in range(dim)]
+    rows = []
+    for _ in range(n):
+        x = rng.random(dim)
+        k = min(len(_LEVELS) - 1, int(rng.geometric(2 / 3)) - 1) if multi_fidelity else None
+        value = hartmann4(x[:4]) + float(np.sum((x[4:] - 0.5) ** 2))
+        if k is not None:
+            value += 0.5 * (1 - _LEVELS[k] / _LEVELS[-1]) * (1 + x[4])
+        rows.append(
+            (
+                dict(zip(names, map(float, x), strict=True)),
+                value,
+                _LEVELS[k] if k is not None else None,
+            )
+        )
+    return names, rows
+
+
+def time_large(
+    searcher, multi_fidelity: bool, n: int, dim: int, repeats: int
+) -> tuple[float, float, float]:
+    """Median seconds per suggestion (wall, then CPU of this process) and peak MiB
+    allocated, after ``n`` observations. On a shared machine the CPU time is the steadier
+    figure: the wall time also counts the time other processes held the core."""
+    names, rows = _observations(n, dim, multi_fidelity)
+    if multi_fidelity:
+        searcher.set_levels(_LEVELS)
+    for config, value, resource in rows:
+        searcher.observe(config, value, resource)
+    searcher.suggest()  # the first fit from the prior is not what a run pays per suggestion
+    times, cpu_times = [], []
+    tracemalloc.start()
+    for _ in range(repeats):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        config = searcher.suggest()
+        times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
+        x = np.array([config[name] for name in names])
+        searcher.observe(config, hartmann4(x[:4]), _LEVELS[0] if multi_fidelity else None)
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return statistics.median(times), statistics.median(cpu_times), peak
+
+
+def measure_large(
+    n_obs: tuple[int, ...] = (300, 1000, 3000, 10000), dim: int = 10, repeats: int = 7
+) -> list[dict[str, Any]]:
+    """Latency and memory of the searchers at thousands of observations on ``dim`` dims."""
+    space = {f"x{i}": uniform(0.0, 1.0) for i in range(dim)}
+    rows = []
+    for n in n_obs:
+        builds = {
+            "MultiFidelityGPSearcher (rungs 1..81)": (
+                lambda: MultiFidelityGPSearcher(space, seed=0),
+                True,
+            ),
+            "GPSearcher (FIFO)": (lambda: GPSearcher(space, seed=0), False),
+        }
+        if n <= 3000:
+            builds["GPSearcher, dense (FIFO)"] = (
+                lambda: GPSearcher(space, seed=0, max_points=10**9),
+                False,
+            )
+        for name, (build, multi_fidelity) in builds.items():
+            seconds, cpu, peak = time_large(build(), multi_fidelity, n, dim, repeats)
+            rows.append(
+                {"searcher": name, "n_obs": n, "ms": 1e3 * seconds, "cpu_ms": 1e3 * cpu}
+                | {"peak_mib": peak}
+            )
+    return rows
+
+
 def _fmt(value: float | None, spec: str) -> str:
     return "n/a" if value is None or not math.isfinite(value) else format(value, spec)
 
@@ -142,7 +230,20 @@ def main(argv: list[str] | None = None) -> None:
         description="GPSearcher suggest latency against Optuna's GPSampler."
     )
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats (smoke test)")
+    parser.add_argument("--large", action="store_true", help="only the 10-D table")
     args = parser.parse_args(argv)
+    large = measure_large(n_obs=(300, 1000), repeats=3) if args.quick else measure_large()
+    print("## Suggest latency at many observations, 10-D, median over repeats\n")
+    print("| searcher | observations | ms per suggestion | CPU ms | peak MiB |")
+    print("|---|---:|---:|---:|---:|")
+    for row in large:
+        print(
+            f"| {row['searcher']} | {row['n_obs']:,} | {row['ms']:.1f} | {row['cpu_ms']:.1f} "
+            f"| {row['peak_mib']:.1f} |"
+        )
+    print()
+    if args.large:
+        return
     rows = measure(n_obs=(20, 50), repeats=3) if args.quick else measure()
     print("## GP suggest latency, 4-D, median over repeats\n")
     print("| observations | rung GPSearcher (ms) | Optuna GPSampler (ms) | Optuna / rung |")

@@ -43,9 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from rung.codec import encode
-from rung.types import JobRecord
 from rung.store import ExperimentStore
-from rung.types import Decision, JobStatus, Report
+from rung.types import Decision, JobRecord, JobStatus, Report
 
 REPORTS = 3
 CHECKPOINT_BYTES = 500_000

@@ -38,9 +38,9 @@ class TwoStepScheduler(Scheduler):
         trial = self._new_trial()
         return None if trial is None else Job.start(*trial, self.levels[0])
 
-    def on_result(self, job: Job, value: float) -> Decision:
+    def on_result(self, job: Job, value: float, seconds: float | None = None) -> Decision:
         self.results.append((job, value))
-        self._observe(job, value)
+        self._observe(job, value, seconds)
         if job.resource_to == self.levels[0]:
             self._queued = Job.resume(job, self.levels[1])
             return Decision.PAUSE

@@ -52,6 +52,10 @@ def __getattr__(name: str) -> Any:
         from rung.searchers.gp import GPSearcher
 
         return GPSearcher
+    if name == "MultiFidelityGPSearcher":
+        from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
+
+        return MultiFidelityGPSearcher
     if name == "DaskExecutor":  # dask.distributed takes seconds to import
         from rung.executors.dask import DaskExecutor
 
@@ -75,6 +79,7 @@ __all__ = [
     "Direction",
     "Executor",
     "GPSearcher",
+    "MultiFidelityGPSearcher",
     "Hyperband",
     "Incumbent",
     "InlineExecutor",

@@ -30,6 +30,13 @@ FACTORIES = {
     "asha": lambda s, seed: ASHA(s, 1, 9, eta=3),
     "asha-stopping": lambda s, seed: ASHA(s, 1, 10, eta=2, variant="stopping"),
     "async_hyperband": lambda s, seed: AsyncHyperband(s, 1, 9, eta=3, seed=seed),
+    "asha-eager": lambda s, seed: ASHA(s, 1, 9, eta=3, eager_promotion=True),
+    "async_hyperband-eager": lambda s, seed: AsyncHyperband(
+        s, 1, 9, eta=3, seed=seed, eager_promotion=True
+    ),
+    "async_hyperband-adaptive": lambda s, seed: AsyncHyperband(
+        s, 1, 9, eta=3, seed=seed, eager_promotion=True, adaptive=True
+    ),
 }
 
 
@@ -40,10 +47,20 @@ def value_of(config, resource, nan_rate, rng):
     return base + 1.0 / resource
 
 
-def simulate(name, seed=0, workers=1, n_trials=20, nan_rate=0.1, space=SPACE, max_steps=5000):
-    """Runs the scheduler under a trial budget until it ends, checking invariants."""
+def simulate(
+    name, seed=0, workers=1, n_trials=20, nan_rate=0.1, space=SPACE, max_steps=5000, model=False
+):
+    """Runs the scheduler under a trial budget until it ends, checking invariants.
+
+    ``model``: the multi-fidelity GP searcher instead of random search.
+    """
     rng = np.random.default_rng(seed)
-    searcher = rung.RandomSearcher(space, seed=seed)
+    if model:
+        from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
+
+        searcher = MultiFidelityGPSearcher(space, seed=seed, n_init=3)
+    else:
+        searcher = rung.RandomSearcher(space, seed=seed)
     scheduler = FACTORIES[name](searcher, seed)
     levels = scheduler.levels
     top = levels[-1]
@@ -69,7 +86,7 @@ def simulate(name, seed=0, workers=1, n_trials=20, nan_rate=0.1, space=SPACE, ma
             break
         job = running.pop(int(rng.integers(len(running))))
         value = value_of(job.config, job.resource_to, nan_rate, rng)
-        decision = scheduler.on_result(job, value)
+        decision = scheduler.on_result(job, value, seconds=float(job.resource_to))
         n_results += 1
         assert isinstance(decision, Decision)
         reached[job.trial_id] = job.resource_to
@@ -92,6 +109,13 @@ def simulate(name, seed=0, workers=1, n_trials=20, nan_rate=0.1, space=SPACE, ma
 def test_schedule_obeys_the_contract_and_ends_after_the_trial_budget(name, workers):
     log = simulate(name, seed=0, workers=workers)
     assert log, "no job ran"
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+def test_the_model_based_searcher_keeps_the_contract_in_every_scheduler(name):
+    log = simulate(name, seed=3, workers=3, n_trials=15, model=True)
+    assert len({tid for tid, *_ in log}) == 15
+    assert simulate(name, seed=3, workers=3, n_trials=15, model=True) == log
 
 
 @pytest.mark.parametrize("name", FACTORIES)

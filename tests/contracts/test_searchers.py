@@ -28,7 +28,13 @@ def gp_searcher(space, **kwargs):
     return GPSearcher(space, n_init=3, **kwargs)
 
 
-FACTORIES = [random_searcher, gp_searcher]
+def multi_fidelity_searcher(space, **kwargs):
+    from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
+
+    return MultiFidelityGPSearcher(space, n_init=3, **kwargs)
+
+
+FACTORIES = [random_searcher, gp_searcher, multi_fidelity_searcher]
 
 
 def value_of(config):

@@ -100,12 +100,12 @@ def configs(result):
 def test_tune_and_a_hand_built_tuner_run_the_same_trials_for_the_same_seed():
     space = {"x": rung.uniform(-10, 10), "k": rung.randint(1, 9)}
     objective = lambda c: (c["x"] - 2) ** 2 + c["k"]  # noqa: E731
-    by_name = rung.tune(objective, space, max_trials=8, seed=5)
+    by_name = rung.tune(objective, space, searcher="random", max_trials=8, seed=5)
     seeded = rung.Tuner(objective, rung.FIFO(rung.RandomSearcher(space, seed=5)), seed=5)
     unseeded = rung.Tuner(objective, rung.FIFO(rung.RandomSearcher(space)), seed=5)
     assert configs(seeded.run(max_trials=8)) == configs(by_name)
     assert configs(unseeded.run(max_trials=8)) == configs(by_name)
-    other = rung.tune(objective, space, max_trials=8, seed=6)
+    other = rung.tune(objective, space, searcher="random", max_trials=8, seed=6)
     assert configs(other) != configs(by_name)
 
 
@@ -113,18 +113,24 @@ def test_a_searchers_own_seed_wins_over_the_tuners():
     space = {"x": rung.uniform(-10, 10)}
     own = rung.Tuner(lambda c: c["x"], rung.FIFO(rung.RandomSearcher(space, seed=1)), seed=5)
     assert configs(own.run(max_trials=4)) == configs(
-        rung.tune(lambda c: c["x"], space, max_trials=4, seed=1)
+        rung.tune(lambda c: c["x"], space, searcher="random", max_trials=4, seed=1)
     )
 
 
 def test_async_hyperband_built_without_a_seed_takes_the_tuners():
     def hand_built(seed):
         searcher = rung.RandomSearcher(MF.space, seed=seed)
-        scheduler = rung.AsyncHyperband(searcher, 1, 9, seed=seed)
+        scheduler = rung.AsyncHyperband(searcher, 1, 9, seed=seed, eager_promotion=True)
         return rung.Tuner(MF.iterative, scheduler, seed=seed).run(max_trials=15)
 
     by_name = rung.tune(
-        MF.iterative, MF.space, scheduler="async_hyperband", max_resource=9, max_trials=15, seed=2
+        MF.iterative,
+        MF.space,
+        searcher="random",
+        scheduler="async_hyperband",
+        max_resource=9,
+        max_trials=15,
+        seed=2,
     )
     assert [(j.trial_id, j.resource_to) for j in hand_built(2).jobs] == [
         (j.trial_id, j.resource_to) for j in by_name.jobs
@@ -179,3 +185,17 @@ def test_the_entry_points_are_keyword_only():
 def test_an_option_of_another_scheduler_names_the_scheduler_that_takes_it():
     with pytest.raises(ConfigError, match="'asha' scheduler takes no 'max_brackets' parameter "):
         rung.tune(MF, MF.space, scheduler="asha", max_resource=9, max_brackets=2, max_trials=3)
+
+
+def test_the_defaults_are_multi_fidelity_bo_with_a_resource_and_bo_without():
+    from rung.schedulers.async_hyperband import AsyncHyperband
+    from rung.searchers.gp import GPSearcher
+    from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
+
+    with_resource = rung.run.factory.build_tuner(MF.iterative, MF.space, max_resource=9)
+    assert type(with_resource.scheduler) is AsyncHyperband
+    assert with_resource.scheduler.brackets[-1].rungs[0].eager
+    assert type(with_resource.scheduler.searcher) is MultiFidelityGPSearcher
+    without = rung.run.factory.build_tuner(lambda c: (c["x"] - 2) ** 2, MF.space)
+    assert type(without.scheduler) is rung.FIFO
+    assert type(without.scheduler.searcher) is GPSearcher

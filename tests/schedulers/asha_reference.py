@@ -12,9 +12,11 @@ class ReferenceASHA:
 
     Extension the paper leaves open: non-finite losses rank last and are never promoted.
     The ladder is r * eta**k below R, then R (so K = len(ladder) - 1 even if R != r eta**K).
+    With ``eager``, rung's extension: a rung of fewer than eta results offers its best one.
     """
 
-    def __init__(self, r: int, R: int, eta: int, s: int = 0) -> None:
+    def __init__(self, r: int, R: int, eta: int, s: int = 0, eager: bool = False) -> None:
+        self.eager = eager
         ladder, k = [], 0
         while r * eta**k < R:
             ladder.append(r * eta**k)
@@ -36,7 +38,10 @@ class ReferenceASHA:
     def find_promotable(self) -> tuple[int, int] | None:
         # for k = floor(log_eta(R/r)) - s - 1, ..., 1, 0 do
         for k in range(len(self.rung) - 2, -1, -1):
-            candidates = self.top_k(self.rung[k], len(self.rung[k]) // self.eta)
+            n = len(self.rung[k]) // self.eta
+            if self.eager and len(self.rung[k]) < self.eta:
+                n = 1
+            candidates = self.top_k(self.rung[k], n)
             promotable = [t for t in candidates if t not in self.promoted[k]]
             if len(promotable) > 0:
                 return promotable[0], k

@@ -47,11 +47,11 @@ def expected_decision(k: int, top: int, value: float) -> Decision:
 
 
 @settings(max_examples=100)
-@given(fidelity=fidelities(), workers=st.integers(1, 6), run=runs())
-def test_promotion_variant_matches_algorithm_2_decision_by_decision(fidelity, workers, run):
+@given(fidelity=fidelities(), workers=st.integers(1, 6), run=runs(), eager=st.booleans())
+def test_promotion_variant_matches_algorithm_2_decision_by_decision(fidelity, workers, run, eager):
     r, R, eta = fidelity
-    asha = ASHA(searcher(), r, R, eta)
-    ref = ReferenceASHA(r, R, eta)
+    asha = ASHA(searcher(), r, R, eta, eager_promotion=eager)
+    ref = ReferenceASHA(r, R, eta, eager=eager)
     assert asha.levels == ref.resource
     top = len(ref.resource) - 1
     running: list[tuple[Job, int]] = []
@@ -82,7 +82,7 @@ def test_promotion_variant_matches_algorithm_2_decision_by_decision(fidelity, wo
 @settings(max_examples=60)
 @given(eta=st.sampled_from([2, 3, 4]), run=runs())
 def test_promotions_are_unique_and_from_the_top_of_their_rung(eta, run):
-    asha = ASHA(searcher(), 1, eta**3, eta)
+    asha = ASHA(searcher(), 1, eta**3, eta, eager_promotion=False)  # Algorithm 2 itself
     arrivals: dict[int, list[tuple[int, float]]] = {level: [] for level in asha.levels}
     running: list[Job] = []
     promoted: set[tuple[int, int]] = set()
@@ -126,6 +126,35 @@ def test_known_stream_eta_3():
     assert promotion.config == jobs[1].config
     assert asha.next_job().trial_id == 3  # floor(3 / 3) = 1 promotion only
     assert asha.on_result(promotion, 0.5) is Decision.PAUSE
+
+
+def test_eager_promotion_sends_the_first_results_up_at_once():
+    asha = ASHA(searcher(), 1, 9, eta=3, eager_promotion=True)
+    first, second, third = asha.next_job(), asha.next_job(), asha.next_job()
+    asha.on_result(first, 2.0)
+    up = asha.next_job()  # a rung of one result: its best goes on
+    assert (up.trial_id, up.resource_to) == (first.trial_id, 3)
+    asha.on_result(second, 3.0)  # not better than the promoted one: waits
+    assert asha.next_job().is_new_trial
+    asha.on_result(third, 2.5)  # three results: the plain rule, whose one promotion is used
+    assert asha.next_job().is_new_trial
+    asha.on_result(up, 0.5)
+    top = asha.next_job()  # first at its rung again: on to the full resource
+    assert (top.trial_id, top.resource_from, top.resource_to) == (first.trial_id, 3, 9)
+    assert asha.on_result(top, 0.4) is Decision.COMPLETE
+
+
+@pytest.mark.parametrize(("eager", "first_full"), [(True, 9), (False, 21)])
+def test_eager_promotion_trains_the_first_trial_fully_at_once(eager, first_full):
+    # One worker, one time unit per epoch: Algorithm 2 waits for eta**k results per rung.
+    asha = ASHA(searcher(), 1, 9, eta=3, eager_promotion=eager)
+    clock = 0
+    while True:
+        job = asha.next_job()
+        clock += job.resource_to - job.resource_from
+        if asha.on_result(job, 1.0 + 0.01 * job.trial_id) is Decision.COMPLETE:
+            break
+    assert clock == first_full
 
 
 def test_ties_break_by_completion_order_not_trial_id():

@@ -55,7 +55,7 @@ class ReferenceAsyncHyperband:
 )
 def test_matches_algorithm_2_in_every_bracket(fidelity, workers, seed, run):
     r, R, eta = fidelity
-    hyperband = AsyncHyperband(searcher(), r, R, eta, seed=seed)
+    hyperband = AsyncHyperband(searcher(), r, R, eta, seed=seed, eager_promotion=False)
     ref = ReferenceAsyncHyperband(r, R, eta)
     assert hyperband.bracket_sizes == ref.sizes
     assert [list(b.levels) for b in hyperband.brackets] == [b.resource for b in ref.brackets]
@@ -199,3 +199,62 @@ def test_invalid_arguments_name_the_parameter_and_value(kwargs, error, words):
         AsyncHyperband(searcher(), **arguments)
     for word in words:
         assert word in str(info.value)
+
+
+# --- Adaptive brackets: Hyper-Tune's bracket selection. ---
+
+
+def _adaptive_run(agreement: float, n_jobs: int = 1500, seed: int = 0) -> AsyncHyperband:
+    """One worker; a trial's value at each rung is ``agreement * quality + noise``."""
+    hyperband = AsyncHyperband(searcher(), 1, 27, eta=3, seed=seed, adaptive=True)
+    rng = np.random.default_rng(seed)
+    quality: dict[int, float] = {}
+    for _ in range(n_jobs):
+        job = hyperband.next_job()
+        q = quality.setdefault(job.trial_id, float(rng.normal()))
+        noise = float(rng.normal())
+        top = job.resource_to == 27
+        hyperband.on_result(job, q if top else agreement * q + (1 - agreement) * noise)
+    return hyperband
+
+
+def test_adaptive_brackets_start_as_hyperband():
+    hyperband = AsyncHyperband(searcher(), 1, 27, eta=3, seed=0, adaptive=True)
+    assert hyperband.bracket_probabilities == pytest.approx(np.array([4, 6, 12, 27]) / 49)
+
+
+def test_adaptive_brackets_turn_to_full_training_when_low_rungs_rank_at_random():
+    misleading = _adaptive_run(agreement=0.0).bracket_probabilities
+    faithful = _adaptive_run(agreement=1.0).bracket_probabilities
+    assert misleading[0] > 0.5  # bracket 0 trains every trial fully
+    assert misleading[-1] < 0.15  # the floor: 0.02 * 27 against 4
+    assert faithful == pytest.approx(np.array([4, 6, 12, 27]) / 49, abs=0.03)
+
+
+def test_adaptive_brackets_are_deterministic_given_the_seed():
+    a, b = _adaptive_run(0.5, n_jobs=400), _adaptive_run(0.5, n_jobs=400)
+    assert a.configs == b.configs
+    assert [a.bracket_of(t) for t in a.configs] == [b.bracket_of(t) for t in b.configs]
+
+
+def test_adaptive_must_be_a_bool():
+    with pytest.raises(TypeError, match="'adaptive'.*'yes'"):
+        AsyncHyperband(searcher(), 1, 27, adaptive="yes")
+
+
+def test_eager_promotion_applies_to_the_bracket_that_starts_lowest():
+    hyperband = AsyncHyperband(searcher(), 1, 27, eta=3, seed=0, eager_promotion=True)
+    assert [rung.eager for rung in hyperband.brackets[-1].rungs] == [True] * 4
+    assert not any(rung.eager for bracket in hyperband.brackets[:-1] for rung in bracket.rungs)
+    # Its first trial climbs at once; a first trial of bracket 2 (starts at 3) waits.
+    started: dict[int, Job] = {}
+    while len({hyperband.bracket_of(t) for t in started}) < 4:
+        job = hyperband.next_job()
+        started[job.trial_id] = job
+    low = next(j for t, j in started.items() if hyperband.bracket_of(t) == 3)
+    mid = next(j for t, j in started.items() if hyperband.bracket_of(t) == 2)
+    hyperband.on_result(mid, 1.0)
+    hyperband.on_result(low, 1.0)
+    promoted = hyperband.next_job(allow_new_trials=False)
+    assert (promoted.trial_id, promoted.resource_to) == (low.trial_id, 3)
+    assert hyperband.next_job(allow_new_trials=False) is None

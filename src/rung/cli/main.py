@@ -134,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="IDS",
         help="one GPU per worker process: '0,1' or 'all' (workers share them round-robin)",
     )
-    tune.add_argument("--searcher", choices=SEARCHERS, default="random")
-    tune.add_argument("--scheduler", choices=SCHEDULERS, default="asha")
+    tune.add_argument("--searcher", choices=SEARCHERS, default="bo")
+    tune.add_argument("--scheduler", choices=SCHEDULERS, default="async-hyperband")
     tune.add_argument("--trials", type=positive_int, help="trial budget")
     tune.add_argument(
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget in seconds"

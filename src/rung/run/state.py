@@ -208,7 +208,9 @@ class RunLoop:
             value = self.sign * outcome.value
             if not math.isfinite(value):
                 value = self._nonfinite(outcome)
-            decision = self.scheduler.on_result(self.issued.pop(tid), value)
+            decision = self.scheduler.on_result(
+                self.issued.pop(tid), value, seconds=outcome.end - outcome.start
+            )
         job_record = JobRecord(
             self.recorder.n_jobs,
             tid,

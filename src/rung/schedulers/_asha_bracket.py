@@ -29,12 +29,14 @@ class AshaBracket:
         levels: The bracket's rung resources, increasing; the last is the maximum resource.
         eta: The reduction factor: the top ``floor(n / eta)`` of a rung's ``n`` results
             may go on.
+        eager: While a rung holds fewer than ``eta`` results, its best so far may go on
+            (see :class:`~rung.schedulers.rungs.Rung`).
 
     Raises:
         ConfigError: ``levels`` is empty or not strictly increasing.
     """
 
-    def __init__(self, levels: Sequence[int], eta: float) -> None:
+    def __init__(self, levels: Sequence[int], eta: float, eager: bool = False) -> None:
         if not levels or any(a >= b for a, b in zip(levels[:-1], levels[1:], strict=True)):
             raise ConfigError(
                 f"The 'levels' of an AshaBracket must be non-empty and strictly increasing; "
@@ -42,7 +44,7 @@ class AshaBracket:
             )
         self.levels: tuple[int, ...] = tuple(levels)
         self.eta = eta
-        self.rungs: list[Rung] = [Rung(level, eta) for level in self.levels]
+        self.rungs: list[Rung] = [Rung(level, eta, eager) for level in self.levels]
         self._index = {level: k for k, level in enumerate(self.levels)}
 
     @property

@@ -73,14 +73,26 @@ class AsyncBracketScheduler(Scheduler):
     variant: ASHAVariant
 
     def __init__(
-        self, searcher: Searcher, min_resource: int, max_resource: int, eta: float
+        self,
+        searcher: Searcher,
+        min_resource: int,
+        max_resource: int,
+        eta: float,
+        eager_promotion: bool = True,
     ) -> None:
         super().__init__(searcher)
+        if not isinstance(eager_promotion, bool):
+            raise TypeError(
+                f"The 'eager_promotion' parameter of {type(self).__name__} must be a bool; "
+                f"got {eager_promotion!r}."
+            )
+        self.eager_promotion = eager_promotion
         owner = type(self).__name__
         self.min_resource, self.max_resource, self.eta = check_fidelity(
             owner, min_resource, max_resource, eta
         )
         self.levels = rung_levels(self.min_resource, self.max_resource, self.eta)
+        searcher.set_levels(self.levels)
         self._trial_bracket: dict[int, int] = {}
         self._last_job: dict[int, Job] = {}
         self._continuations: deque[Job] = deque()
@@ -135,7 +147,7 @@ class AsyncBracketScheduler(Scheduler):
             return Job.resume(self._last_job[trial_id], level_to)
         return None
 
-    def on_result(self, job: Job, value: float) -> Decision:
+    def on_result(self, job: Job, value: float, seconds: float | None = None) -> Decision:
         """Records ``value`` at the job's rung and decides the trial's fate.
 
         Returns:
@@ -153,7 +165,7 @@ class AsyncBracketScheduler(Scheduler):
         value = float(value)
         bracket.record(job.trial_id, job.resource_to, value)
         self._last_job[job.trial_id] = job
-        self._observe(job, value)
+        self._observe(job, value, seconds)
         next_level = bracket.next_level(job.resource_to)
         if next_level is None:
             return Decision.COMPLETE
@@ -174,7 +186,9 @@ class ASHA(AsyncBracketScheduler):
     Rungs sit at ``min_resource * eta**k`` (the paper's ``r η^k``) below ``max_resource``
     (the paper's ``R``), plus ``max_resource``. Whenever a worker is free, :meth:`next_job`
     promotes the best not-yet-promoted trial in the top ``floor(n_k / eta)`` of the highest
-    rung ``k`` that has one, and otherwise starts a new trial at the bottom rung.
+    rung ``k`` that has one, and otherwise starts a new trial at the bottom rung. One
+    addition, ``eager_promotion`` (on by default): a rung with fewer than ``eta`` results
+    promotes its best so far, so that the first trials reach ``max_resource`` at once.
 
     Args:
         searcher: Proposes the configurations.
@@ -184,9 +198,16 @@ class ASHA(AsyncBracketScheduler):
         variant: ``"promotion"`` (Algorithm 2) or ``"stopping"`` (a trial continues at once
             if at most ``n / eta`` of the ``n`` values at its rung beat it, else stops), as a
             string or an :class:`ASHAVariant`.
+        eager_promotion: In the promotion variant, a rung holding fewer than ``eta``
+            results promotes its best so far (Algorithm 2 waits for ``eta`` of them): the
+            first configurations reach ``max_resource`` after one full training's time
+            instead of ``eta**K`` bottom-rung jobs later, so that a run with many workers has
+            a fully trained incumbent early. At most ``eta - 1`` extra promotions per rung.
+            On by default; False is Algorithm 2 as published.
 
     Raises:
-        TypeError: a resource is not an int, eta not a number, or variant of another type.
+        TypeError: a resource is not an int, eta not a number, variant of another type, or
+            eager_promotion not a bool.
         ConfigError: min_resource < 1, max_resource < min_resource, eta < 2, or an unknown
             variant.
 
@@ -210,10 +231,11 @@ class ASHA(AsyncBracketScheduler):
         max_resource: int,
         eta: float = DEFAULT_ETA,
         variant: str | ASHAVariant = ASHAVariant.PROMOTION,
+        eager_promotion: bool = True,
     ) -> None:
-        super().__init__(searcher, min_resource, max_resource, eta)
+        super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)
         self.variant = ASHAVariant.parse(variant, "ASHA")
-        self.brackets = [AshaBracket(self.levels, self.eta)]
+        self.brackets = [AshaBracket(self.levels, self.eta, eager_promotion)]
 
     @property
     def rungs(self) -> list[Rung]:

@@ -17,6 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from rung._random import SeedLike, make_rng
+from rung.schedulers._bracket_weights import level_reliability
 from rung.schedulers.asha import AshaBracket, ASHAVariant, AsyncBracketScheduler
 from rung.schedulers.rungs import DEFAULT_ETA
 from rung.searchers.base import Searcher
@@ -39,7 +40,10 @@ class AsyncHyperband(AsyncBracketScheduler):
     ``get_job``) and makes the one out of the highest rung level (ties: the lower bracket
     index); a trial is only ever promoted within its own bracket. Otherwise it starts a new
     trial in a bracket drawn from the scheduler's generator with probability
-    ``n_s / sum(n)``.
+    ``n_s / sum(n)``, or, with ``adaptive``, ``n_s * rho_s / sum(n * rho)`` where
+    ``rho_s`` measures how well bracket ``s``'s first rung ranks the trials that reached
+    ``max_resource`` (Hyper-Tune's bracket selection;
+    :mod:`rung.schedulers._bracket_weights`).
 
     Args:
         searcher: Proposes the configurations.
@@ -47,9 +51,18 @@ class AsyncHyperband(AsyncBracketScheduler):
         max_resource: The full resource (``R``), >= min_resource.
         eta: The reduction factor (``η``), >= 2.
         seed: Seed of the generator that draws brackets; same seed, same brackets.
+        eager_promotion: In the bracket that starts at ``min_resource``, a rung holding
+            fewer than ``eta`` results promotes its best so far (see
+            :class:`~rung.schedulers.asha.ASHA`): one early chain of promotions gives the
+            run a fully trained configuration soon, and the other brackets, which start
+            higher, are left to Algorithm 2. On by default; False is Algorithm 2 in every
+            bracket, as published.
+        adaptive: Draw brackets by how well their first rung has ranked trials so far,
+            instead of by ``n_s`` alone.
 
     Raises:
-        TypeError: a resource is not an int, eta not a number, or seed of another type.
+        TypeError: a resource is not an int, eta not a number, seed of another type, or
+            eager_promotion or adaptive not a bool.
         ConfigError: min_resource < 1, max_resource < min_resource, or eta < 2.
         ValueError: seed is a negative integer.
 
@@ -70,13 +83,23 @@ class AsyncHyperband(AsyncBracketScheduler):
         max_resource: int,
         eta: float = DEFAULT_ETA,
         seed: SeedLike = None,
+        eager_promotion: bool = True,
+        adaptive: bool = False,
     ) -> None:
-        super().__init__(searcher, min_resource, max_resource, eta)
+        super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)
+        if not isinstance(adaptive, bool):
+            raise TypeError(
+                f"The 'adaptive' parameter of AsyncHyperband must be a bool; got {adaptive!r}."
+            )
+        self.adaptive = adaptive
         self.variant = ASHAVariant.PROMOTION
         self.rng: np.random.Generator = _bracket_rng(seed)
         self._seeded = seed is not None
         top = len(self.levels) - 1
-        self.brackets = [AshaBracket(self.levels[top - s :], self.eta) for s in range(top + 1)]
+        self.brackets = [
+            AshaBracket(self.levels[top - s :], self.eta, eager_promotion and s == top)
+            for s in range(top + 1)
+        ]
         # Exact arithmetic: (K + 1) / (s + 1) * eta**s in floats can land just above an
         # integer and round up one too many.
         self.bracket_sizes: list[int] = [
@@ -84,6 +107,7 @@ class AsyncHyperband(AsyncBracketScheduler):
         ]
         sizes = np.asarray(self.bracket_sizes, dtype=float)
         self._bracket_probabilities = sizes / sizes.sum()
+        self._n_full = 0  # full-resource results when the probabilities were last set
 
     def adopt_seed(self, seed: int) -> None:
         """Takes the tuner's ``seed`` if built without one and no trial was drawn yet."""
@@ -93,10 +117,22 @@ class AsyncHyperband(AsyncBracketScheduler):
 
     @property
     def bracket_probabilities(self) -> list[float]:
-        """The probability that a new trial joins bracket ``s``, ``n_s / sum(n)``."""
+        """The probability that a new trial joins bracket ``s`` now (see the class docstring)."""
+        self._update_probabilities()
         return [float(p) for p in self._bracket_probabilities]
 
+    def _update_probabilities(self) -> None:
+        n_full = sum(len(bracket.rungs[-1]) for bracket in self.brackets)
+        if not self.adaptive or n_full == self._n_full:
+            return  # the reliabilities change only with new full-resource results
+        self._n_full = n_full
+        rho = level_reliability(self.brackets, self.levels)
+        starts = [bracket.start_level for bracket in self.brackets]
+        weights = np.array(self.bracket_sizes, dtype=float) * [rho[level] for level in starts]
+        self._bracket_probabilities = weights / weights.sum()
+
     def _draw_bracket(self) -> int:
+        self._update_probabilities()
         return int(self.rng.choice(len(self.brackets), p=self._bracket_probabilities))
 
 

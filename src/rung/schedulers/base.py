@@ -53,8 +53,12 @@ class Scheduler(ABC):
         """
 
     @abstractmethod
-    def on_result(self, job: Job, value: float) -> Decision:
-        """Records the value ``job`` reached at ``job.resource_to`` (minimized; NaN: failed)."""
+    def on_result(self, job: Job, value: float, seconds: float | None = None) -> Decision:
+        """Records the value ``job`` reached at ``job.resource_to`` (minimized; NaN: failed).
+
+        ``seconds`` is the job's measured duration (None when unknown); it is passed on
+        to the searcher, whose cost model may learn from it.
+        """
 
     def adopt_seed(self, seed: int) -> None:  # noqa: B027 - only random schedulers draw
         """Takes the tuner's ``seed`` if the scheduler draws at random and was built without
@@ -86,8 +90,9 @@ class Scheduler(ABC):
         self.configs[trial_id] = config
         return trial_id, config
 
-    def _observe(self, job: Job, value: float) -> None:
-        self.searcher.observe(job.config, value, job.resource_to if self.max_resource else None)
+    def _observe(self, job: Job, value: float, seconds: float | None = None) -> None:
+        resource = job.resource_to if self.max_resource else None
+        self.searcher.observe(job.config, value, resource, seconds=seconds)
 
     def _check_job(self, job: Job) -> None:
         if job.trial_id not in self.configs:

@@ -47,7 +47,7 @@ class FIFO(Scheduler):
         trial_id, config = trial
         return Job.start(trial_id, config, self.levels[-1])
 
-    def on_result(self, job: Job, value: float) -> Decision:
+    def on_result(self, job: Job, value: float, seconds: float | None = None) -> Decision:
         self._check_job(job)
-        self._observe(job, value)
+        self._observe(job, value, seconds)
         return Decision.COMPLETE

@@ -88,6 +88,11 @@ class Rung:
     Args:
         level: The rung's resource.
         eta: The reduction factor: the top ``floor(n / eta)`` of ``n`` results may go on.
+        eager: While the rung holds fewer than ``eta`` results (its quota is still 0), its
+            best result so far may go on too: a run's first configurations reach the full
+            resource without waiting for ``eta**k`` results below them. At most
+            ``eta - 1`` extra promotions per rung; from ``eta`` results on the rule is the
+            plain top-1/eta.
 
     Attributes:
         values: Trial id -> value, in arrival order.
@@ -95,9 +100,10 @@ class Rung:
             stopping rule); change it only through :meth:`mark_promoted`.
     """
 
-    def __init__(self, level: int, eta: float) -> None:
+    def __init__(self, level: int, eta: float, eager: bool = False) -> None:
         self.level = level
         self.eta = eta
+        self.eager = eager
         self.values: dict[int, float] = {}
         self.promoted: set[int] = set()
         self._keys: dict[int, tuple[float, int]] = {}  # finite results: (value, arrival)
@@ -154,7 +160,8 @@ class Rung:
         return [tid for tid in self.ranked()[:n] if math.isfinite(self.values[tid])]
 
     def promotable(self) -> int | None:
-        """The best trial in the top ``floor(n / eta)`` that was not promoted yet, if any."""
+        """The best trial in the top ``floor(n / eta)`` that was not promoted yet, if any
+        (with ``eager``, in a rung of fewer than ``eta`` results: its best, if unpromoted)."""
         if self._settled == self._changes:
             return None  # nothing was added or promoted since the last answer, None
         answer = self._promotable()
@@ -174,6 +181,9 @@ class Rung:
         # number of promoted results that beat it, at most len(promoted).
         if len(self.promoted) < quota:
             return trial_id
+        if not quota and self.eager:  # a small rung promotes a new best result at once
+            best_promoted = self._promoted_keys[0] if self._promoted_keys else None
+            return trial_id if best_promoted is None or (value, arrival) < best_promoted else None
         if quota and bisect.bisect_left(self._promoted_keys, (value, arrival)) < quota:
             return trial_id
         return None

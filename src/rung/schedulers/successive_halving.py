@@ -77,6 +77,7 @@ class BracketScheduler(Scheduler):
         )
         self.max_brackets = check_max_brackets(owner, max_brackets)
         self.levels = rung_levels(self.min_resource, self.max_resource, self.eta)
+        searcher.set_levels(self.levels)
         self._running: list[SyncBracket] = []  # oldest first
         self._bracket_of: dict[int, SyncBracket] = {}  # trial id -> bracket running its job
         self._left_out: list[int] = []
@@ -123,13 +124,13 @@ class BracketScheduler(Scheduler):
         self._bracket_of[job.trial_id] = bracket
         return job
 
-    def on_result(self, job: Job, value: float) -> Decision:
+    def on_result(self, job: Job, value: float, seconds: float | None = None) -> Decision:
         self._check_job(job)
         bracket = self._bracket_of.get(job.trial_id)
         if bracket is None or not bracket.is_running(job):
             raise ValueError(f"{type(self).__name__} has no running job {job!r}.")
         del self._bracket_of[job.trial_id]
-        self._observe(job, value)
+        self._observe(job, value, seconds)
         decision = bracket.on_result(job, float(value))
         self._collect(bracket)
         return decision

@@ -1,11 +1,12 @@
-"""Searchers propose configurations: random search and Gaussian-process BO."""
+"""Searchers propose configurations: random search, Gaussian-process BO, and multi-fidelity
+BO over configuration and resource."""
 
 from typing import Any
 
 from rung.searchers.base import Observation, Searcher
 from rung.searchers.random import RandomSearcher
 
-__all__ = ["GPSearcher", "Observation", "RandomSearcher", "Searcher"]
+__all__ = ["GPSearcher", "MultiFidelityGPSearcher", "Observation", "RandomSearcher", "Searcher"]
 
 
 def __getattr__(name: str) -> Any:
@@ -14,4 +15,8 @@ def __getattr__(name: str) -> Any:
         from rung.searchers.gp import GPSearcher
 
         return GPSearcher
+    if name == "MultiFidelityGPSearcher":
+        from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
+
+        return MultiFidelityGPSearcher
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -157,16 +157,19 @@ class AcquisitionResult:
     iterations: int
 
 
+Penalty = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""``x (q, d) -> (values (q,), gradients (q, d))``, subtracted from ``log EI``."""
+
+
 def _pick_starts(
-    gp: GaussianProcess,
-    best: float,
+    score: Callable[[np.ndarray], np.ndarray],
+    d: int,
     rng: np.random.Generator,
     incumbent: np.ndarray | None,
     n_starts: int,
     n_candidates: int,
     project: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    d = gp.X.shape[1]
     candidates = project(rng.random((n_candidates, d)))
     n_local = 0
     if incumbent is not None:
@@ -174,7 +177,7 @@ def _pick_starts(
         scale = rng.choice([0.01, 0.05, 0.2], size=(n_local, 1))
         local = project(np.clip(incumbent + scale * rng.standard_normal((n_local, d)), 0, 1))
         candidates = np.vstack([candidates, local])
-    values = _log_ei_values(gp, candidates, best)
+    values = score(candidates)
     # Most starts from the global candidates, a fifth from around the incumbent.
     n_from_local = min(n_starts // 5, n_local)
     glob = np.argsort(-values[: len(values) - n_local])[: n_starts - n_from_local]
@@ -191,6 +194,7 @@ def maximize_log_ei(
     n_candidates: int = 2048,
     maxiter: int = 100,
     project: Callable[[np.ndarray], np.ndarray] | None = None,
+    penalty: Penalty | None = None,
 ) -> AcquisitionResult:
     """Maximizes ``log EI`` over the unit cube by batched multi-start L-BFGS-B.
 
@@ -210,17 +214,28 @@ def maximize_log_ei(
         project: Maps points ``(m, d)`` to valid points of the encoded space (rounding
             integers, one-hot choices); applied to the candidates and to the optimized
             points, not during optimization (a continuous relaxation).
+        penalty: Subtracted from ``log EI`` with its gradient, e.g. ``α log cost(x)`` for
+            EI per unit cost (Snoek, Larochelle & Adams, NeurIPS 2012, §3.2). None: none.
 
     Returns:
         The optimized points and the starts, best first, with their ``log EI``.
     """
     project = project if project is not None else (lambda u: u)
-    starts = _pick_starts(gp, best, rng, incumbent, n_starts, n_candidates, project)
+
+    def score(x: np.ndarray) -> np.ndarray:
+        values = _log_ei_values(gp, x, best)
+        return values if penalty is None else values - penalty(x)[0]
+
+    starts = _pick_starts(score, gp.X.shape[1], rng, incumbent, n_starts, n_candidates, project)
     q, d = starts.shape
-    start_values = _log_ei_values(gp, starts, best)
+    start_values = score(starts)
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = log_expected_improvement(gp, flat.reshape(q, d), best)
+        x = flat.reshape(q, d)
+        value, grad = log_expected_improvement(gp, x, best)
+        if penalty is not None:
+            cost, cost_grad = penalty(x)
+            value, grad = value - cost, grad - cost_grad
         return -float(np.sum(value)), -grad.ravel()
 
     result = scipy.optimize.minimize(
@@ -233,6 +248,6 @@ def maximize_log_ei(
     )
     optimized = project(np.clip(result.x.reshape(q, d), 0.0, 1.0))
     points = np.vstack([optimized, starts])
-    values = _log_ei_values(gp, points, best)
+    values = score(points)
     order = np.argsort(-values, kind="stable")
     return AcquisitionResult(points[order], values[order], start_values, int(result.nit))

@@ -19,7 +19,13 @@ import scipy.optimize
 
 from rung.searchers._matern import _SQRT5, _augment, _factorize, _matern
 
-__all__ = ["GaussianProcess", "default_theta", "fit_gaussian_process", "log_marginal_likelihood"]
+__all__ = [
+    "GaussianProcess",
+    "condition_gaussian_process",
+    "default_theta",
+    "fit_gaussian_process",
+    "log_marginal_likelihood",
+]
 
 # Bounds of the log hyperparameters, for unit-cube inputs and standardized outputs.
 _LOG_LENGTHSCALE_BOUNDS = (math.log(0.01), math.log(20.0))
@@ -186,6 +192,39 @@ class GaussianProcess:
         return mean, var, d_mean, d_var
 
 
+def _standardization(y: np.ndarray) -> tuple[float, float]:
+    """The mean and standard deviation ``y`` is standardized with (1 when ``y`` is constant).
+
+    Raises:
+        FloatingPointError: a value is not finite.
+    """
+    if not np.all(np.isfinite(y)):
+        raise FloatingPointError(f"The GP needs finite values; got {y[~np.isfinite(y)][:3]}.")
+    magnitude = float(np.max(np.abs(y), initial=0.0)) or 1.0  # no overflow in y² near 1e308
+    y_mean, y_std = magnitude * float(np.mean(y / magnitude)), float(np.std(y / magnitude))
+    return y_mean, magnitude * y_std if y_std > 0 else 1.0
+
+
+def condition_gaussian_process(X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> GaussianProcess:
+    """The posterior on ``(X, y)`` at given hyperparameters, without fitting them.
+
+    Searchers refit the hyperparameters now and then and condition on new data in
+    between (one factorization instead of an optimization).
+
+    Args:
+        X: Inputs in the unit cube, shape ``(n, d)``.
+        y: Finite outputs, shape ``(n,)``; standardized internally.
+        theta: Log hyperparameters, shape ``(d + 2,)``.
+
+    Raises:
+        numpy.linalg.LinAlgError: the kernel matrix cannot be factorized.
+        FloatingPointError: a value is not finite.
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    y_mean, y_std = _standardization(y)
+    return GaussianProcess(X, y, np.asarray(theta, dtype=float), y_mean, y_std)
+
+
 def fit_gaussian_process(
     X: np.ndarray, y: np.ndarray, theta0: np.ndarray | None = None, maxiter: int = 100
 ) -> GaussianProcess:
@@ -207,11 +246,7 @@ def fit_gaussian_process(
             optimum.
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    if not np.all(np.isfinite(y)):
-        raise FloatingPointError(f"The GP needs finite values; got {y[~np.isfinite(y)][:3]}.")
-    magnitude = float(np.max(np.abs(y), initial=0.0)) or 1.0  # no overflow in y² near 1e308
-    y_mean, y_std = magnitude * float(np.mean(y / magnitude)), float(np.std(y / magnitude))
-    y_std = magnitude * y_std if y_std > 0 else 1.0
+    y_mean, y_std = _standardization(y)
     z = (y - y_mean) / y_std
     d = X.shape[1]
     bounds = [_LOG_LENGTHSCALE_BOUNDS] * d + [_LOG_SIGNAL_BOUNDS, _LOG_NOISE_BOUNDS]

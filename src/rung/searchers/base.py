@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import Integer, check
 from rung._frozen import frozen
 from rung._random import SeedLike, make_rng
 from rung.errors import SpaceExhausted
 from rung.space import Space
 
-__all__ = ["Observation", "Searcher"]
+__all__ = ["Observation", "Searcher", "check_int"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +35,16 @@ _MAX_REDRAWS = 1000
 
 @frozen
 class Observation:
-    """A value a configuration reached; ``resource`` is None for single-fidelity runs."""
+    """A value a configuration reached; ``resource`` is None for single-fidelity runs.
+
+    ``seconds`` is how long the job that reached it took (None when unknown): the data of
+    cost-aware searchers.
+    """
 
     config: Mapping[str, Any]
     value: float
     resource: int | None = None
+    seconds: float | None = None
 
 
 class Searcher:
@@ -119,17 +125,32 @@ class Searcher:
         advances exactly as in the recorded run. None cancels it."""
         self._replayed = None if config is None else dict(config)
 
-    def observe(self, config: Mapping[str, Any], value: float, resource: int | None = None) -> None:
+    def observe(
+        self,
+        config: Mapping[str, Any],
+        value: float,
+        resource: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
         """Records that ``config`` reached ``value`` (to minimize) at ``resource``.
 
         A non-finite value (a failed or diverged trial) is kept; model-based searchers
         treat it as worse than every finite value.
+
+        Args:
+            config: The configuration.
+            value: The value reached, to minimize (NaN: the job failed).
+            resource: The resource it was reached at; None for single-fidelity runs.
+            seconds: How long the job that reached it took (from the resource the trial
+                had before), None when unknown; cost-aware searchers learn from it.
         """
         key = self.space.key(config)
         if self._pending.pop(key, None) is None:
             self._suggested.add(key)  # configs observed without suggest() are not re-proposed
         # Configs handed between components are never mutated: keep the caller's.
-        observation = Observation(config, float(value), resource)
+        if seconds is not None:
+            seconds = float(seconds)
+        observation = Observation(config, float(value), resource, seconds)
         self.observations.append(observation)
         self._on_observe(observation)
 
@@ -151,6 +172,13 @@ class Searcher:
 
     def _on_space_change(self) -> None:
         """Hook for subclasses that derive state from the space."""
+
+    def set_levels(self, levels: Sequence[int]) -> None:
+        """Hears the resources a multi-fidelity scheduler's jobs end at, lowest first.
+
+        The scheduler that owns the searcher calls it once, when it is built; searchers
+        that model the resource use it to place the full resource. Ignored here.
+        """
 
     def _propose(self) -> dict[str, Any]:
         """A configuration to try next (duplicates are redrawn by :meth:`suggest`)."""
@@ -177,6 +205,16 @@ def _initial_configs(
     if isinstance(initial, (str, bytes)) or not isinstance(initial, Sequence):
         raise TypeError(f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}.")
     return [space.validate(config, f"initial_config[{i}]") for i, config in enumerate(initial)]
+
+
+def check_int(owner: str, name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int when it is one and ``>= minimum``; raises naming the parameter.
+
+    Raises:
+        ConfigTypeError: ``value`` is not an int.
+        ConfigError: ``value`` is below ``minimum``.
+    """
+    return int(check(owner, name, value, Integer(low=minimum)))
 
 
 def unit_points(space: Space, configs: list[Mapping[str, Any]]) -> np.ndarray:

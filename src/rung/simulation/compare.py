@@ -95,8 +95,8 @@ def run_simulated(
         The run's :class:`~rung.results.result.Result`, its times in simulated seconds.
     """
     kind = scheduler_name(scheduler)
-    built_searcher = make_searcher(searcher, benchmark.space)
     fifo = kind is SchedulerName.FIFO
+    built_searcher = make_searcher(searcher, benchmark.space, multi_fidelity=not fifo)
     built = make_scheduler(
         kind,
         built_searcher,
