@@ -36,7 +36,7 @@ from rung.schedulers import (
     Scheduler,
     SuccessiveHalving,
 )
-from rung.searchers import RandomSearcher, Searcher
+from rung.searchers import FixedConfigs, RandomSearcher, Searcher
 from rung.space import Space, choice, loguniform, randint, uniform
 from rung.trial import Trial
 from rung.types import Decision, Direction, Job, JobRecord, JobStatus, Report, TrialStatus
@@ -72,6 +72,7 @@ __all__ = [
     "Decision",
     "Direction",
     "Executor",
+    "FixedConfigs",
     "GPSearcher",
     "Hyperband",
     "Incumbent",

@@ -80,7 +80,7 @@ def _parse(enum_cls: type[enum.Enum], value: Any, parameter: str) -> Any:
 
 @known_keywords
 def make_searcher(
-    name: str | SearcherName,
+    name: str | SearcherName | Searcher,
     space: Mapping[str, Any],
     *,
     seed: int | None = None,
@@ -88,7 +88,9 @@ def make_searcher(
     n_init: int = 5,
 ) -> Searcher:
     """Builds a searcher by name (``"random"`` or ``"bo"``); without a seed it takes the
-    tuner's."""
+    tuner's. A :class:`~rung.Searcher` given as ``name`` is used as it is."""
+    if isinstance(name, Searcher):
+        return name
     kind = _parse(SearcherName, name, "searcher")
     if kind is SearcherName.RANDOM:
         from rung.searchers.random import RandomSearcher
@@ -182,7 +184,7 @@ def build_tuner(
     objective: Callable[..., Any],
     space: Mapping[str, Any],
     *,
-    searcher: str | SearcherName = "random",
+    searcher: str | SearcherName | Searcher = "random",
     scheduler: str | SchedulerName = "fifo",
     min_resource: int | None = None,
     max_resource: int | None = None,

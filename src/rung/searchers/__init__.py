@@ -1,11 +1,12 @@
-"""Searchers propose configurations: random search and Gaussian-process BO."""
+"""Searchers propose configurations: random search, Gaussian-process BO, a fixed list."""
 
 from typing import Any
 
 from rung.searchers.base import Observation, Searcher
+from rung.searchers.fixed import FixedConfigs
 from rung.searchers.random import RandomSearcher
 
-__all__ = ["GPSearcher", "Observation", "RandomSearcher", "Searcher"]
+__all__ = ["FixedConfigs", "GPSearcher", "Observation", "RandomSearcher", "Searcher"]
 
 
 def __getattr__(name: str) -> Any:
