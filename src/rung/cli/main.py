@@ -28,6 +28,7 @@ from rung.cli._args import (
     positive_float,
     positive_int,
 )
+from rung.cli._help import show_defaults
 from rung.errors import ConfigError, StoreError
 from rung.schedulers.rungs import DEFAULT_ETA
 
@@ -93,11 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     tune = commands.add_parser("tune", help="tune a model on Fashion-MNIST")
     tune.add_argument("--model", choices=MODELS, required=True, help="the model to tune")
-    tune.add_argument("--searcher", choices=SEARCHERS, default="random")
-    tune.add_argument("--scheduler", choices=SCHEDULERS, default="asha")
-    tune.add_argument("--trials", type=positive_int, help="trial budget")
     tune.add_argument(
-        "--time-budget", type=positive_float, metavar="SECONDS", help="time budget in seconds"
+        "--searcher",
+        choices=SEARCHERS,
+        help="how configurations are proposed: random search, or bo (a Gaussian process "
+        "with Expected Improvement) (default: random)",
+    )
+    tune.add_argument(
+        "--scheduler",
+        choices=SCHEDULERS,
+        help="how epochs are given out: fifo (every trial to --max-epochs), sh "
+        "(successive halving), hyperband, asha, async-hyperband (default: asha; fifo with "
+        "--fixed-configs)",
+    )
+    tune.add_argument(
+        "--trials",
+        type=positive_int,
+        help="trial budget: configurations to try (default: the --fixed-configs list, "
+        "else give it or --time-budget)",
+    )
+    tune.add_argument(
+        "--time-budget",
+        type=positive_float,
+        metavar="SECONDS",
+        help="time budget in seconds; with --trials, whichever comes first",
     )
     tune.add_argument("--min-epochs", type=positive_int, default=1, help="lowest rung (default 1)")
     tune.add_argument("--max-epochs", type=positive_int, default=9, help="full budget (default 9)")
@@ -107,11 +127,39 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_ETA,
         help=f"reduction factor (default {DEFAULT_ETA})",
     )
-    tune.add_argument("--seed", type=non_negative_int, default=0)
+    tune.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seeds the searcher, the scheduler and each trial's weights and batch order",
+    )
+    tune.add_argument(
+        "--initial-config",
+        metavar="NAME=VALUE,...",
+        help="the first trial's configuration, e.g. learning_rate=0.1,batch_size=128 (or a "
+        "TOML file of name = value lines); it must lie in the space",
+    )
+    tune.add_argument(
+        "--n-init",
+        type=positive_int,
+        metavar="N",
+        help="random configurations before BO's model proposes (--searcher bo) (default: 5)",
+    )
+    tune.add_argument(
+        "--fixed-configs",
+        metavar="FILE",
+        help="evaluate the configurations of a TOML file of [[config]] tables, each trained "
+        "to --max-epochs, instead of searching",
+    )
     tune.add_argument("--space", metavar="FILE", help="search space in TOML (default: the model's)")
     tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")
     tune.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is (or goes)")
-    tune.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    tune.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where to train: auto is CUDA when available, else the CPU",
+    )
     tune.add_argument(
         "--workers", type=positive_int, default=1, help="jobs at once, one process each (default 1)"
     )
@@ -123,7 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_int,
         help="torch threads per worker (default: the CPUs split across workers)",
     )
-    tune.add_argument("--final-epochs", type=positive_int, help="final model epochs (default: max)")
+    tune.add_argument(
+        "--final-epochs",
+        type=positive_int,
+        help="epochs of the final model (default: --max-epochs)",
+    )
+    tune.add_argument(
+        "--final-model",
+        choices=("best-trial", "retrain"),
+        help="best-trial: the best trial's own weights (its checkpoint), trained on to "
+        "--final-epochs if more; retrain: the best configuration from scratch (default: "
+        "best-trial)",
+    )
     tune.add_argument("--no-final", action="store_true", help="skip the final model")
     tune.add_argument(
         "--quick",
@@ -140,7 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs of a failed job before its trial fails (default 1)",
     )
     tune.add_argument(
-        "--job-timeout", type=positive_float, metavar="SECONDS", help="fail jobs running longer"
+        "--job-timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="fail jobs running longer (default: no limit)",
     )
     tune.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
     tune.set_defaults(handler=cli_tune.tune)
@@ -148,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume = commands.add_parser(
         "resume", help="continue a recorded run after a crash, or extend its budget"
     )
-    resume.add_argument("directory", metavar="DIR")
+    resume.add_argument("directory", metavar="DIR", help="the experiment directory")
     resume.add_argument("--trials", type=positive_int, help="trial budget of the whole run")
     resume.add_argument(
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
@@ -170,11 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     resume.set_defaults(handler=cli_tune.resume)
 
     show = commands.add_parser("show", help="summarize a finished or running experiment")
-    show.add_argument("directory", metavar="DIR")
+    show.add_argument("directory", metavar="DIR", help="the experiment directory")
     show.set_defaults(handler=cli_tune.show)
 
     plot = commands.add_parser("plot", help="redraw an experiment's plots")
-    plot.add_argument("directory", metavar="DIR")
+    plot.add_argument("directory", metavar="DIR", help="the experiment directory")
     plot.set_defaults(handler=cli_tune.plot)
 
     from rung.cli.simulate import add_parser as add_simulate_parser
@@ -185,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")
     demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     demo.set_defaults(handler=_demo)
+    show_defaults(parser)
     return parser
 
 
@@ -201,8 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:  # a handler may say what is kept and how to go on
+        print(str(err) or "interrupted", file=sys.stderr)
         return 130
     except (UsageError, ConfigError) as err:
         if args.debug:
