@@ -14,7 +14,7 @@ matplotlib = pytest.importorskip("matplotlib")
 def test_plots_are_written_as_png(tmp_path):
     run_into(tmp_path / "exp")
     paths = plot_all(read_result(tmp_path / "exp"))
-    assert [p.name for p in paths] == ["progress.png", "curves.png"]
+    assert [p.name for p in paths] == ["progress.png", "curves.png", "params.png"]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert path.stat().st_size > 5000
