@@ -15,14 +15,14 @@ __all__ = ["FixedConfigs", "space_of"]
 
 
 def space_of(configs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The space ``configs`` span: each key a constant or a choice of its listed values."""
+    """The space ``configs`` span: each key a choice of its listed values."""
     space: dict[str, Any] = {}
     for name in configs[0]:
         values: list[Any] = []
         for config in configs:
             if config[name] not in values:
                 values.append(config[name])
-        space[name] = values[0] if len(values) == 1 else choice(values)
+        space[name] = choice(values)
     return space
 
 
@@ -47,7 +47,7 @@ class FixedConfigs(Searcher):
     Example:
         >>> import rung
         >>> searcher = FixedConfigs([{"x": 1.0}, {"x": 3.0}])
-        >>> result = rung.Tuner(lambda c: c["x"] ** 2, rung.FIFO(searcher)).run()
+        >>> result = rung.Tuner(lambda c: c["x"] ** 2, rung.FIFO(searcher)).run(max_trials=10)
         >>> result.n_trials, result.best_config
         (2, {'x': 1.0})
     """
@@ -78,16 +78,14 @@ class FixedConfigs(Searcher):
                 raise ConfigError(
                     f"configs[{index}] holds a domain; list values, e.g. learning_rate = 0.1."
                 )
+            if config in listed:
+                raise ConfigError(
+                    f"configs[{index}] repeats configs[{listed.index(dict(config))}] "
+                    f"({dict(config)!r}): each configuration is evaluated once."
+                )
             listed.append(dict(config))
         super().__init__(space_of(listed) if space is None else space, seed)
         self._configs = [self.space.validate(c, f"configs[{i}]") for i, c in enumerate(listed)]
-        keys = [self.space.key(c) for c in self._configs]
-        for index, key in enumerate(keys):
-            if key in keys[:index]:
-                raise ConfigError(
-                    f"configs[{index}] repeats configs[{keys.index(key)}] "
-                    f"({self._configs[index]!r}): each configuration is evaluated once."
-                )
         self._next = 0
 
     @property
