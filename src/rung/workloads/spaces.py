@@ -39,7 +39,7 @@ NOTEBOOK_SPACES: dict[str, dict[str, Any]] = {
 #: The space each model is searched over by default (see the module's docstring).
 DEFAULT_SPACES: dict[str, dict[str, Any]] = {
     **NOTEBOOK_SPACES,
-    "lenet": {"learning_rate": loguniform(0.2, 3.0), "batch_size": randint(16, 257)},
+    "lenet": {"learning_rate": loguniform(0.3, 2.0), "batch_size": randint(32, 97)},
 }
 
 
