@@ -23,6 +23,7 @@ def test_there_are_five_examples():
     assert len(EXAMPLES) == 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs_quick(script, tmp_path):
     env = {**os.environ, "RUNG_DATA_DIR": str(DATA), "PYTHONPATH": str(ROOT / "src")}

@@ -22,9 +22,10 @@ from rung.errors import (
     TrialFailed,
 )
 from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedExecutor
+from rung.reporting import report
 from rung.results.result import Incumbent, OpenJob, Result, TrajectoryPoint, TrialRecord
 from rung.results.spec import Budget, RunSpec
-from rung.results.summary import read_result
+from rung.results.summary import load_checkpoint, read_result
 from rung.run.factory import tune
 from rung.run.tuner import Tuner
 from rung.schedulers import (
@@ -102,9 +103,11 @@ __all__ = [
     "TrialStatus",
     "Tuner",
     "choice",
+    "load_checkpoint",
     "loguniform",
     "randint",
     "read_result",
+    "report",
     "tune",
     "uniform",
 ]

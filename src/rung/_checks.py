@@ -1,9 +1,9 @@
 """Parameter rules, written once: every public constructor checks its arguments here.
 
 A rule says what a parameter may be (:class:`Integer`, :class:`Real`, :class:`OneOf`,
-:class:`InstanceOf`, each optionally ``nullable``); :func:`check` applies it and raises
-one exception family with one message shape, naming the parameter, its owner, the rule
-and the bad value::
+:class:`Text`, :class:`InstanceOf`, each optionally ``nullable``); :func:`check` applies
+it and raises one exception family with one message shape, naming the parameter, its
+owner, the rule and the bad value::
 
     The 'eta' parameter of ASHA must be a number >= 2; got 1.
 
@@ -37,6 +37,7 @@ __all__ = [
     "OneOf",
     "Real",
     "Rule",
+    "Text",
     "check",
     "check_all",
     "known_keywords",
@@ -139,6 +140,22 @@ class OneOf(Rule):
 
     def describe(self) -> str:
         return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+@frozen
+class Text(Rule):
+    """A non-empty string."""
+
+    nullable: bool = False
+
+    def type_ok(self, value: Any) -> bool:
+        return isinstance(value, str)
+
+    def value_ok(self, value: Any) -> bool:
+        return bool(value.strip())
+
+    def describe(self) -> str:
+        return "a non-empty string"
 
 
 @frozen

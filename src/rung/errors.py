@@ -8,6 +8,7 @@ rung's failures without catching programming errors::
     │   └── ConfigTypeError    an argument of the wrong type (also a TypeError)
     ├── SpaceExhausted     a finite search space has no unseen configuration left
     ├── TrialFailed        an objective raised; carries the traceback text
+    ├── ProgramFailed      a tuned program failed its job (exit status, no or bad report, hang)
     ├── DataError          a data set is missing, truncated or corrupt
     └── StoreError         the experiment store cannot be read or written
         └── CheckpointLost     a trial's checkpoint file is missing or damaged
@@ -20,6 +21,7 @@ __all__ = [
     "CheckpointLost",
     "ConfigTypeError",
     "DataError",
+    "ProgramFailed",
     "RungError",
     "SpaceExhausted",
     "StoreError",
@@ -62,6 +64,12 @@ class TrialFailed(RungError):
             super().__init__(f"{context} Trial {trial_id} failed first:\n{traceback.strip()}")
         self.trial_id = trial_id
         self.traceback = traceback
+
+
+class ProgramFailed(RungError):
+    """A program tuned from the command line failed one job: it exited with an error, hung,
+    printed no report or a bad one. The message ends with the reason and the job's log;
+    the end of the program's standard error comes before it."""
 
 
 class StoreError(RungError):

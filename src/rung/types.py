@@ -130,11 +130,20 @@ class Job:
 
 @frozen
 class Report:
-    """One value an objective reported: the metric at ``resource``, ``time`` seconds in."""
+    """One value an objective reported: the metric at ``resource``, ``time`` seconds in.
+
+    Attributes:
+        resource: The resource trained so far.
+        value: The tuned metric's value there.
+        time: Seconds since the run began.
+        metrics: Every metric of the report by name (the tuned one included), when the
+            objective reported a mapping; None when it reported one number.
+    """
 
     resource: int
     value: float
     time: float = field(default=0.0, compare=False)
+    metrics: Mapping[str, float] | None = None
 
     @property
     def is_finite(self) -> bool:

@@ -58,9 +58,11 @@ def test_retraining_is_chosen_or_forced_and_says_why(tmp_path):
     assert forced.checkpoint is None and forced.seed == 5 and forced.note is None
     fewer = choose(tmp_path / "run", best, 3, final_model.BEST_TRIAL, run_seed=5)
     assert fewer.checkpoint is None and "--final-epochs 3 is below the 9 epochs" in fewer.note
-    gone = recorded(tmp_path / "other", keep_checkpoints=False)
-    lost = choose(tmp_path / "other" / "run", gone.incumbent.trial_id, 9, "best-trial", 5)
-    assert lost.checkpoint is None and "kept no checkpoint" in lost.note
+    for file in (tmp_path / "run" / "checkpoints").rglob("*"):  # lost since the run
+        if file.is_file():
+            file.write_bytes(b"damaged")
+    lost = choose(tmp_path / "run", best, 9, final_model.BEST_TRIAL, run_seed=5)
+    assert lost.checkpoint is None and "checkpoint is unusable" in lost.note
 
 
 def test_describe_says_where_the_final_model_came_from():

@@ -13,10 +13,13 @@ from rung.cli.main import main
 pytest.importorskip("torch")
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("RUNG_DATA_DIR") or ROOT.parent / "shared" / "data")
-pytestmark = pytest.mark.skipif(
-    not (DATA / "FashionMNIST" / "raw").is_dir(),
-    reason=f"Fashion-MNIST not found at {DATA} (set RUNG_DATA_DIR)",
-)
+pytestmark = [
+    pytest.mark.slow,  # whole CLI runs on Fashion-MNIST: make test-slow
+    pytest.mark.skipif(
+        not (DATA / "FashionMNIST" / "raw").is_dir(),
+        reason=f"Fashion-MNIST not found at {DATA} (set RUNG_DATA_DIR)",
+    ),
+]
 QUICK = ["--quick", "--device", "cpu", "--data-dir", str(DATA)]
 
 

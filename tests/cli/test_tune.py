@@ -18,6 +18,7 @@ needs_data = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 @needs_data
 def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
     out = tmp_path / "exp"
@@ -90,6 +91,7 @@ def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
     assert (out / "experiment.db").read_bytes() == before
 
 
+@pytest.mark.slow
 @needs_data
 def test_tune_runs_on_two_worker_processes(tmp_path, capsys):
     out = tmp_path / "exp"
@@ -137,6 +139,7 @@ def test_corrupt_data_is_one_clear_error(tmp_path, monkeypatch, capsys):
     assert "Traceback" not in err and "idx" in err.lower()
 
 
+@pytest.mark.slow
 @needs_data
 def test_fifo_with_bo_and_a_space_file(tmp_path, capsys):
     space = tmp_path / "space.toml"
@@ -182,6 +185,7 @@ def test_fifo_with_bo_and_a_space_file(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 @needs_data
 def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsys):
     import signal
@@ -224,6 +228,7 @@ def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsy
     assert "resum" not in capsys.readouterr().err  # --quiet
 
 
+@pytest.mark.slow
 @needs_data
 def test_a_full_disk_stops_the_run_with_one_message_and_keeps_what_was_recorded(
     tmp_path, monkeypatch, capsys

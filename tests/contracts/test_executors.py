@@ -65,9 +65,9 @@ class Relay:
     """The report listener every executor is started with; a test says who hears it."""
 
     def __init__(self) -> None:
-        self.target: Callable[[Any, Any], None] | None = None
+        self.target: Callable[[Any, Any], None] | None = None  # hears (job, report)
 
-    def __call__(self, job: Any, report: Any) -> None:
+    def __call__(self, job: Any, report: Any, checkpoint: Any) -> None:
         if self.target is not None:
             self.target(job, report)
 
@@ -135,11 +135,9 @@ def test_a_deadline_interrupts_at_the_next_report(executor: Executor) -> None:
 def test_workers_run_at_once(executor: Executor) -> None:
     seconds = 0.4
     tasks = [task(i, {"case": "sleep", "seconds": seconds}) for i in range(executor.workers)]
-    begin = time.perf_counter()
     outcomes = run_all(executor, tasks)
-    elapsed = time.perf_counter() - begin
     assert len(outcomes) == executor.workers
-    assert elapsed < seconds * (1 + 0.6 * (executor.workers > 1)) + 0.3
+    assert max(o.start for o in outcomes) < min(o.end for o in outcomes)  # they overlap
     assert {o.worker for o in outcomes} == set(range(executor.workers))
 
 

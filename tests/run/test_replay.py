@@ -203,7 +203,7 @@ def _crash(directory: Path, mode: str, n: int, kill_after: float | None) -> None
         [sys.executable, "-m", "tests.crash_driver", str(directory), mode, str(n)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == b"ready"
@@ -429,3 +429,49 @@ def test_max_retries_may_change_on_resume(tmp_path: Path) -> None:
     searcher = rung.RandomSearcher(crash_driver.FUNCTION.space)
     again = rung.Tuner(crash_driver.objective, rung.ASHA(searcher, 1, 9, 3), seed=11, max_retries=3)
     assert again.resume(directory, max_trials=6).n_trials == 6
+
+
+# -- a job cut by Ctrl-C or a crash continues from its newest checkpoint -------------------
+
+
+def test_a_job_cut_by_ctrl_c_continues_from_the_checkpoint_of_its_last_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rung.run.state
+
+    monkeypatch.setattr(rung.run.state, "CHECKPOINT_EVERY_S", 0.0)  # every report's
+    seen: list[tuple[int, Any]] = []
+    interrupt = {"at": 5}
+
+    def train(config: dict[str, Any], trial: Any) -> None:
+        state = trial.checkpoint or {"epoch": 0}
+        seen.append((trial.resource_from, dict(state)))
+        assert state["epoch"] == trial.resource_from
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            if epoch == interrupt["at"]:
+                interrupt["at"] = None
+                raise KeyboardInterrupt  # the user pressed Ctrl-C during epoch 5
+            state = {"epoch": epoch}
+            trial.report(epoch, config["x"] / epoch, checkpoint=state)
+
+    def make() -> rung.Tuner:
+        space = {"x": rung.uniform(0, 1)}
+        scheduler = rung.FIFO(rung.RandomSearcher(space), max_resource=9)
+        return rung.Tuner(train, scheduler, seed=0, directory=tmp_path / "run")
+
+    with pytest.raises(KeyboardInterrupt):
+        make().run(max_trials=2)
+    result = make().resume()
+    assert seen[:2] == [(0, {"epoch": 0}), (4, {"epoch": 4})]  # not from 0 again
+    assert result.n_trials == 2 and result.trials[0].status is TrialStatus.COMPLETED
+    assert result.jobs[0].resource_from == 4 and result.jobs[0].reached == 9
+
+
+def test_the_best_trials_checkpoint_is_kept_and_loads(tmp_path: Path) -> None:
+    result = tuner(tmp_path / "run").run(max_trials=MAX_TRIALS)
+    best = rung.load_checkpoint(tmp_path / "run")
+    assert best["epoch"] == 9  # the incumbent's trained state, at the full resource
+    kept = {int(p.name.split("-")[1]) for p in (tmp_path / "run" / "checkpoints").glob("*.ckpt")}
+    assert result.best_trial_id in kept
+    completed = {t.trial_id for t in result.trials if t.status is TrialStatus.COMPLETED}
+    assert kept & completed == {result.best_trial_id}  # other finished trials' are gone

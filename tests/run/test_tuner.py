@@ -153,7 +153,9 @@ def test_non_finite_values_rank_last_and_are_warned_about_once(caplog):
 def test_objective_returning_a_non_number_fails_with_a_clear_message():
     result = Tuner(lambda c: "low", fifo()).run(max_jobs=1)
     assert result.jobs[0].status is JobStatus.FAILED
-    assert "must return a real number; got 'low'" in result.jobs[0].error
+    assert "must return a real number or a mapping of metric names to numbers; got 'low'" in (
+        result.jobs[0].error
+    )
 
 
 def test_iterative_objective_that_never_reports_fails():
@@ -406,3 +408,52 @@ class Counter(rung.Callback):
 
     def on_run_end(self, result):
         self.ends += 1
+
+
+def test_several_metrics_are_recorded_and_one_is_tuned(tmp_path):
+    def train(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            loss = (config["x"] - 0.3) ** 2 + 1 / epoch
+            trial.report(epoch, {"val_loss": loss, "accuracy": 1 - loss, "epoch_time": 0.1})
+
+    result = rung.tune(
+        train,
+        {"x": rung.uniform(0, 1)},
+        scheduler="asha",
+        max_resource=9,
+        metric="val_loss",
+        max_trials=15,
+        directory=tmp_path,
+    )
+    full = [j for j in result.jobs if j.reached == 9]
+    assert result.best_value == min(j.value for j in full)
+    report = result.trials[result.best_trial_id].reports[-1]
+    assert report.metrics["val_loss"] == report.value
+    assert report.metrics["accuracy"] == pytest.approx(1 - report.value)
+    recorded = rung.read_result(tmp_path)
+    assert recorded.trials[result.best_trial_id].reports[-1].metrics == report.metrics
+    from rung.results.report import format_summary, summary_dict
+
+    text = format_summary(recorded)
+    assert "its metrics: val_loss=" in text and "accuracy=" in text
+    assert summary_dict(recorded)["best"]["metrics"]["epoch_time"] == 0.1
+
+
+def test_a_function_may_return_several_metrics():
+    result = rung.tune(
+        lambda c: {"loss": (c["x"] - 2) ** 2, "size": c["x"]},
+        {"x": rung.uniform(-5, 5)},
+        metric="loss",
+        max_trials=10,
+    )
+    job = result.jobs[0]
+    assert job.reports[0].metrics == {"loss": job.value, "size": job.config["x"]}
+
+
+def test_several_metrics_without_a_metric_name_fail_with_a_clear_reason():
+    with pytest.raises(rung.TrialFailed, match=r"several metrics \['a', 'b'\]; tell the tuner"):
+        rung.tune(lambda c: {"a": 1.0, "b": 2.0}, {"x": rung.uniform(0, 1)}, max_trials=10)
+    with pytest.raises(rung.TrialFailed, match="'loss' is not among the metrics reported"):
+        rung.tune(lambda c: {"a": 1.0}, {"x": rung.uniform(0, 1)}, metric="loss", max_trials=9)
+    one = rung.tune(lambda c: {"a": c["x"]}, {"x": rung.uniform(0, 1)}, max_trials=3)
+    assert one.best_value == min(j.value for j in one.jobs)  # one metric needs no name

@@ -44,6 +44,7 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
         "quick": args.quick,
         "workers": args.workers,
         "dask_address": args.dask_address,  # used, never recorded
+        "gpus": args.gpus,
         "final_epochs": args.final_epochs,
         "no_final": args.no_final,
         "keep_checkpoints": args.keep_checkpoints,
@@ -56,16 +57,22 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _executor(workers: int, dask_address: str | None, threads: int | None) -> Any:
+def _executor(
+    workers: int, dask_address: str | None, threads: int | None, gpus: str | None = None
+) -> Any:
     from rung.executors.factory import make_executor
 
     if dask_address is not None:  # one worker (the default) means: the cluster's threads
         return make_executor("dask", workers if workers > 1 else None, dask_address)
-    return make_executor(None, workers, threads_per_worker=threads)
+    return make_executor(None, workers, threads_per_worker=threads, gpus=gpus)
 
 
 def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> Any:
     """The tuner ``settings`` describe (the same for a run and for its resumption)."""
+    if "command" in settings:  # a program run: rung.cli.command
+        from rung.cli.command import command_tuner
+
+        return command_tuner(settings, directory, callbacks)
     from rung.cli.tune_options import searcher_of
     from rung.run.factory import build_tuner
     from rung.space_file import space_from_spec
@@ -91,7 +98,9 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         eta=None if fifo else settings["eta"],
         seed=settings["seed"],
         callbacks=callbacks,
-        executor=_executor(settings["workers"], settings["dask_address"], settings["threads"]),
+        executor=_executor(
+            settings["workers"], settings["dask_address"], settings["threads"], settings.get("gpus")
+        ),
         directory=directory,
         keep_checkpoints=settings["keep_checkpoints"],
         max_retries=settings.get("max_retries", 1),
@@ -111,12 +120,14 @@ def _prepare_data(settings: dict[str, Any]) -> None:
     fashion_mnist.load_tensors(settings["data_dir"], device=str(device))
 
 
-def _progress(args: argparse.Namespace, trials: int | None, budget: float | None) -> Any:
+def _progress(
+    args: argparse.Namespace, trials: int | None, budget: float | None, metric: str
+) -> Any:
     if args.quiet:
         return None
     from rung.results.progress import ProgressPrinter
 
-    return ProgressPrinter(trials, budget, metric="validation error")
+    return ProgressPrinter(trials, budget, metric=metric)
 
 
 def _run(
@@ -131,6 +142,7 @@ def _run(
         args,
         args.trials or (recorded.max_trials if recorded else None),
         args.time_budget or (recorded.time_budget_s if recorded else None),
+        settings.get("metric", "validation error"),
     )
     tuner = _tuner(settings, directory, [printer] if printer is not None else [])
     interrupted = False
@@ -189,7 +201,7 @@ def _finish(
         plot_all(result, directory)
     except ImportError as err:
         logging.getLogger(__name__).warning("%s", err)
-    print(_summary(result, warnings))
+    print(_summary(result, directory, warnings))
 
 
 def _warnings(result: Any) -> list[str]:
@@ -198,12 +210,16 @@ def _warnings(result: Any) -> list[str]:
     return run_warnings(result)
 
 
-def _summary(result: Any, warnings: list[str]) -> str:
+def _summary(result: Any, directory: Path, warnings: list[str]) -> str:
     """The summary, with where the final model came from and the run's warnings."""
     from rung.cli.final_model import describe
     from rung.results.report import format_summary
 
     lines = [format_summary(result)]
+    if "command" in result.spec.extra:  # a program run: its logs and checkpoints
+        from rung.cli.command import summary_lines
+
+        lines.extend(summary_lines(result, directory))
     source = describe(result.final) if result.final else None
     if source is not None:
         lines.append(source)
@@ -215,11 +231,21 @@ def tune(args: argparse.Namespace) -> int:
     """``rung tune``: a new run recorded in ``--out``."""
     import rung
     from rung.cli import tune_options
-    from rung.space_file import load_space
 
+    if args.program is not None or args.model is None:  # a program run: rung.cli.command
+        from rung.cli import command
+
+        if args.program is None:
+            raise UsageError("give what to tune: --command 'PROGRAM ARGS' or --model NAME")
+        args.scheduler, args.searcher = args.scheduler or "asha", args.searcher or "random"
+        settings, out = command.prepare(args)
+        return _run(args, settings, out, resuming=False)
+    from rung.cli.command import refuse_program_options, space_argument
+
+    refuse_program_options(args)
     # Usage errors first, before torch is imported or anything is written (a refused
     # command answers at once): arguments, space, options, the output directory.
-    space = load_space(args.space) if args.space else None
+    space = space_argument(args.space)
     if space is None:
         from rung.workloads.spaces import default_space
 
@@ -260,6 +286,11 @@ def resume(args: argparse.Namespace) -> int:
     with ExperimentStore.open(directory, readonly=True) as store:
         spec = spec_of(store.started)
     settings = dict(spec.extra)
+    if "command" in settings:  # a program run: rung.cli.command
+        from rung.cli.command import prepare_resume
+
+        prepare_resume(settings, spec, args, directory)
+        return _run(args, settings, directory, resuming=True, recorded=spec.budget)
     if "model" not in settings or "space_spec" not in settings:
         raise UsageError(
             f"{str(directory)!r} was not recorded by `rung tune`; resume it from Python "
@@ -273,6 +304,8 @@ def resume(args: argparse.Namespace) -> int:
         job_timeout_s=spec.job_timeout_s,
         dask_address=args.dask_address,  # only where this command line says
     )
+    if args.gpus is not None:
+        settings["gpus"] = args.gpus
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
     from rung.cli import resume_report
@@ -305,7 +338,7 @@ def show(args: argparse.Namespace) -> int:
     from rung.results.summary import read_result
 
     result = read_result(args.directory)
-    print(_summary(result, _warnings(result)))
+    print(_summary(result, Path(args.directory), _warnings(result)))
     return 0
 
 

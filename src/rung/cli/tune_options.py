@@ -173,16 +173,11 @@ def check(args: argparse.Namespace, space: Mapping[str, Any]) -> dict[str, Any]:
             raise UsageError(f"argument --initial-config: {err}") from None
     if getattr(args, "n_init", None) is not None and args.searcher != "bo":
         raise UsageError("argument --n-init: only with --searcher bo (random search has no model)")
-    final_model = getattr(args, "final_model", None) or "best-trial"
     return {
         "initial_config": initial,
         "n_init": args.n_init if getattr(args, "n_init", None) is not None else 5,
         "fixed_configs": fixed,
-        "final_model": final_model,
-        # The final model is the best trial's checkpoint: keep finished trials' (a few
-        # hundred KB each), since which trial is best is known only at the end.
-        "keep_checkpoints": bool(args.keep_checkpoints)
-        or (final_model == "best-trial" and not args.no_final),
+        "final_model": getattr(args, "final_model", None) or "best-trial",
     }
 
 

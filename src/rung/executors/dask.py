@@ -55,8 +55,8 @@ except ImportError as error:  # pragma: no cover - only without the extra
 from rung.errors import ConfigError
 from rung.executors._dask_worker import ObjectivePlugin, run_on_worker
 from rung.executors._remote import failed_outcome
-from rung.executors.base import Executor, Outcome, Task
-from rung.types import Job, Report
+from rung.executors.base import Executor, Outcome, ReportListener, Task
+from rung.types import Report
 
 __all__ = ["DaskExecutor"]
 
@@ -100,7 +100,7 @@ class DaskExecutor(Executor):
         *,
         workers: int | None = None,
     ) -> None:
-        self._reports: Callable[[Job, Report], None] | None = None
+        self._reports: ReportListener | None = None
         target = client_or_address
         if target is not None and not isinstance(target, (str, distributed.Client)):
             raise TypeError(
@@ -143,7 +143,7 @@ class DaskExecutor(Executor):
         self,
         objective: Callable[..., Any],
         clock: Callable[[], float],
-        reports: Callable[[Job, Report], None] | None = None,
+        reports: ReportListener | None = None,
     ) -> None:
         """Connects to the cluster (or starts one) and hands the objective to its workers.
 
@@ -229,10 +229,10 @@ class DaskExecutor(Executor):
                     break
             for item in items:
                 if isinstance(item, tuple):  # (scheduler time, a worker's report)
-                    key, resource, value, at = item[1]
+                    key, resource, value, at, metrics = item[1]
                     entry = self._pending.get(key)  # a report after its outcome is dropped
                     if entry is not None and self._reports is not None:
-                        self._reports(entry[1].job, Report(resource, value, at))
+                        self._reports(entry[1].job, Report(resource, value, at, metrics), None)
                     continue
                 entry = self._pending.pop(item.key, None)
                 if entry is not None:  # else a stale callback of a future cancelled by close()

@@ -6,9 +6,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from rung.codec import Blob
 from rung.executors._remote import run_task
-from rung.executors.base import Executor, Outcome, Task
-from rung.types import Job, Report
+from rung.executors.base import Executor, Outcome, ReportListener, Task
+from rung.types import Report
 
 __all__ = ["InlineExecutor"]
 
@@ -19,7 +20,7 @@ class InlineExecutor(Executor):
     workers = 1
 
     def __init__(self) -> None:
-        self._reports: Callable[[Job, Report], None] | None = None
+        self._reports: ReportListener | None = None
         self._queue: deque[Task] = deque()
         self._objective: Callable[..., Any] | None = None
         self._clock: Callable[[], float] | None = None
@@ -28,7 +29,7 @@ class InlineExecutor(Executor):
         self,
         objective: Callable[..., Any],
         clock: Callable[[], float],
-        reports: Callable[[Job, Report], None] | None = None,
+        reports: ReportListener | None = None,
     ) -> None:
         self._reports = reports
         self._objective, self._clock = objective, clock
@@ -49,12 +50,12 @@ class InlineExecutor(Executor):
         if self._reports is not None:
             reports, job = self._reports, task.job
 
-            def on_report(report: Report) -> None:
+            def on_report(report: Report, checkpoint: Blob | None) -> None:
                 # The listener's failure (the store's disk is full) is the run's, raised
                 # from wait() as other executors do, not the objective's.
                 if not listener_error:
                     try:
-                        reports(job, report)
+                        reports(job, report, checkpoint)
                     except BaseException as error:
                         listener_error.append(error)
 

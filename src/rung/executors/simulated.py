@@ -36,9 +36,9 @@ from numbers import Real
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.executors.base import Executor, Outcome, Task
+from rung.executors.base import Executor, Outcome, ReportListener, Task
 from rung.trial import timeout_message
-from rung.types import Job, JobStatus, Report
+from rung.types import JobStatus, Report
 
 __all__ = ["SimulatedExecutor", "SimulatedObjective"]
 
@@ -108,7 +108,7 @@ class SimulatedExecutor(Executor):
         decision_time: bool = True,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
-        self._reports: Callable[[Job, Report], None] | None = None
+        self._reports: ReportListener | None = None
         if isinstance(workers, bool) or not isinstance(workers, int):
             raise TypeError(
                 f"The 'workers' parameter of SimulatedExecutor must be an int; got {workers!r}."
@@ -156,7 +156,7 @@ class SimulatedExecutor(Executor):
         self,
         objective: Callable[..., Any],
         clock: Callable[[], float],
-        reports: Callable[[Job, Report], None] | None = None,
+        reports: ReportListener | None = None,
     ) -> None:
         """Prepares to run ``objective``, a simulated objective ``f(config, resource)``.
 

@@ -86,7 +86,7 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
         if _numeric(values) and _is_log(spec.space.get(name), values):
             axis.set_xscale("log")
         axis.set_xlabel(name)
-        axis.set_ylabel(f"{spec.metric} (last reported)")
+        axis.set_ylabel(f"{spec.value_name} (last reported)")
         _value_limits(result, axis, [t.reports[-1].value for t in trials])
         axis.grid(alpha=0.3)
     for axis in axes[len(searched) :]:

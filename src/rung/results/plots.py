@@ -68,7 +68,7 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
     for axis, (label, x) in zip(axes, xs.items(), strict=True):
         axis.step(x, ys, where="post", color="tab:blue")
         axis.set_xlabel(label)
-        axis.set_ylabel(f"best {spec.metric}")
+        axis.set_ylabel(f"best {spec.value_name}")
         axis.grid(alpha=0.3)
     _integer_ticks(axes[0])
     for axis in axes:
@@ -94,7 +94,7 @@ def _value_limits(result: Result, axis: Any, values: list[float]) -> None:
     """An error in [0, 1] is drawn from 0, so that noise at chance level stays flat; runs
     of ``rung tune`` (10 classes) get a dashed line at chance, 0.9, when in view."""
     finite = [v for v in values if math.isfinite(v)]
-    if not finite or "error" not in result.spec.metric or min(finite) < 0 or max(finite) > 1:
+    if not finite or "error" not in result.spec.value_name or min(finite) < 0 or max(finite) > 1:
         return
     top = min(1.0, max(finite) + 0.05) if max(finite) < 0.95 else 1.0
     axis.set_ylim(0, top)
@@ -136,7 +136,7 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
             for t, v in zip(trials, finals, strict=True)
         }
         bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axis, shrink=0.85)
-        bar.set_label(f"final {spec.metric}")
+        bar.set_label(f"final {spec.value_name}")
     else:
         cmap = colormaps["viridis"]
         # Dark to light but never yellow: the top of the map is too pale on white.
@@ -157,7 +157,7 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     if rungs or 1 < len(levels) <= 12:
         axis.legend(fontsize=8)
     axis.set_xlabel(spec.resource_name)
-    axis.set_ylabel(spec.metric)
+    axis.set_ylabel(spec.value_name)
     _integer_ticks(axis)
     _value_limits(result, axis, all_values)
     axis.grid(alpha=0.3)

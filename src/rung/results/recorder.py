@@ -123,6 +123,11 @@ class RunRecorder:
         return math.nan if self._best is None else self.jobs[self._best].value
 
     @property
+    def best_trial_id(self) -> int | None:
+        """The incumbent's trial, or None."""
+        return None if self._best is None else self.jobs[self._best].trial_id
+
+    @property
     def best_config(self) -> Mapping[str, Any] | None:
         return None if self._best is None else self.jobs[self._best].config
 

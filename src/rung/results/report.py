@@ -45,9 +45,26 @@ def job_to_dict(job: JobRecord) -> dict[str, Any]:
         "start": round(job.start, 6),
         "end": round(job.end, 6),
         "worker": job.worker,
-        "reports": [[r.resource, _json_value(r.value), round(r.time, 6)] for r in job.reports],
+        "reports": [_report_row(r) for r in job.reports],
         "error": job.error.strip().splitlines()[-1] if job.error else None,
     }
+
+
+def _report_row(report: Any) -> list[Any]:
+    row = [report.resource, _json_value(report.value), round(report.time, 6)]
+    if report.metrics is not None:
+        row.append({k: _json_value(v) for k, v in report.metrics.items()})
+    return row
+
+
+def _metrics_of(result: Result, incumbent: Incumbent) -> dict[str, float] | None:
+    """Every metric of the report that made ``incumbent`` (None for one value)."""
+    job = result.jobs[incumbent.job]
+    return (
+        None
+        if not job.reports or job.reports[-1].metrics is None
+        else dict(job.reports[-1].metrics)
+    )
 
 
 def _incumbent_dict(incumbent: Incumbent | None) -> dict[str, Any] | None:
@@ -64,8 +81,13 @@ def _incumbent_dict(incumbent: Incumbent | None) -> dict[str, Any] | None:
 def summary_dict(result: Result) -> dict[str, Any]:
     """The summary ``results.json`` holds: incumbents, counts, resource and time."""
     utilization = result.utilization
+    best = _incumbent_dict(result.incumbent)
+    if best is not None and result.incumbent is not None:
+        metrics = _metrics_of(result, result.incumbent)
+        if metrics is not None:
+            best["metrics"] = {k: _json_value(v) for k, v in metrics.items()}
     return {
-        "best": _incumbent_dict(result.incumbent),
+        "best": best,
         "best_at_any_resource": _incumbent_dict(result.best_at_any_resource),
         "trials": result.n_trials,
         "jobs": result.n_jobs,
@@ -178,7 +200,7 @@ def _headline(result: Result) -> str:
 def format_summary(result: Result) -> str:
     """The summary ``rung tune`` prints at the end and ``rung show`` prints any time."""
     spec = result.spec
-    metric = spec.metric
+    metric = spec.value_name
     where = result.directory if result.directory is not None else "(in memory)"
     state = "finished" if result.finished else "running or interrupted"
     if result.stop_reason:
@@ -189,6 +211,9 @@ def format_summary(result: Result) -> str:
         at = "" if best.resource is None else f" at {spec.resource_name} {best.resource}"
         lines.append(f"  best {metric}: {_fmt(best.value)} (trial {best.trial_id}{at})")
         lines.append(f"  best config: {_config_text(best.config)}")
+        metrics = _metrics_of(result, best)
+        if metrics is not None and len(metrics) > 1:
+            lines.append(f"  its metrics: {_config_text(metrics)}")
     elif result.n_jobs == 0:
         lines.append("  no job completed yet")
     else:

@@ -95,6 +95,7 @@ class Budget:
 #: Fields a resumed run must share with the recorded one (the rest may change).
 _REPLAYED = (
     "direction",
+    "metric",
     "objective_form",
     "resource_name",
     "space",
@@ -122,6 +123,7 @@ class RunSpec:
         objective_form: ``f(config)`` or ``f(config, trial)``.
         resource_name: What the resource is called (``"epochs"``); ``f(config)``
             objectives find it in their config.
+        metric: The metric tuned when the objective reports several by name, or None.
         space: Each parameter's domain, as text (``repr``), for comparing on resume.
         searcher: The searcher's class name.
         scheduler: The scheduler's class name.
@@ -148,6 +150,7 @@ class RunSpec:
     space: Mapping[str, str]
     searcher: str
     scheduler: str
+    metric: str | None = None
     levels: tuple[int, ...] = ()
     min_resource: int | None = None
     max_resource: int | None = None
@@ -176,9 +179,14 @@ class RunSpec:
         return self.max_resource is not None and len(self.levels) > 1
 
     @property
-    def metric(self) -> str:
-        """What the values are called (the caller's ``extra["metric"]``, else "value")."""
-        return str(self.extra.get("metric", "value"))
+    def value_name(self) -> str:
+        """What the values are called: the tuned metric's name, else the caller's
+        ``extra["metric"]`` (the command line's "validation error"), else "value"."""
+        return self.metric or str(self.extra.get("metric", "value"))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Its read-only mappings do not pickle; the JSON form reads back equal.
+        return (RunSpec.from_dict, (self.to_dict(),))
 
     def differences(self, other: RunSpec) -> list[str]:
         """What differs from ``other`` in the fields a replay depends on, as text."""
@@ -196,6 +204,7 @@ class RunSpec:
             "direction": self.direction.value,
             "objective_form": self.objective_form.value,
             "resource_name": self.resource_name,
+            "metric": self.metric,
             "space": dict(self.space),
             "searcher": self.searcher,
             "scheduler": self.scheduler,
@@ -227,6 +236,7 @@ class RunSpec:
                 direction=Direction.parse(data["direction"]),
                 objective_form=ObjectiveForm(data["objective_form"]),
                 resource_name=str(data["resource_name"]),
+                metric=None if data.get("metric") is None else str(data["metric"]),
                 space={str(k): str(v) for k, v in data["space"].items()},
                 searcher=str(data["searcher"]),
                 scheduler=str(data["scheduler"]),

@@ -23,7 +23,7 @@ from rung.results.spec_legacy import spec_from_settings
 from rung.store import EventKind, ExperimentStore, job_record
 from rung.types import Report
 
-__all__ = ["RunReader", "read_result"]
+__all__ = ["RunReader", "load_checkpoint", "read_result"]
 
 
 def spec_of(started: dict[str, Any]) -> RunSpec:
@@ -93,7 +93,13 @@ class RunReader:
                         tid, int(data["resource_from"]), int(data["resource_to"]), event.time
                     )
                 elif kind is EventKind.JOB_REPORTED and tid in self._open:
-                    report = Report(int(data["resource"]), float(data["value"]), event.time)
+                    metrics = data.get("metrics")
+                    report = Report(
+                        int(data["resource"]),
+                        float(data["value"]),
+                        event.time,
+                        None if metrics is None else {k: float(v) for k, v in metrics.items()},
+                    )
                     opened = self._open[tid]
                     self._open[tid] = OpenJob(
                         tid, opened.resource_from, opened.resource_to, opened.start, report
@@ -155,3 +161,31 @@ def read_result(directory: str | os.PathLike[str]) -> Result:
     """
     with RunReader(directory) as reader:
         return reader.read()
+
+
+def load_checkpoint(directory: str | os.PathLike[str], trial_id: int | None = None) -> Any:
+    """The newest checkpoint of ``trial_id`` (default: the best trial's), decoded safely.
+
+    The store keeps the best trial's checkpoint (its trained state at the full resource)
+    after the run, so the best model can be rebuilt without training it again.
+
+    Raises:
+        StoreError: no experiment there, no best trial yet, or no checkpoint kept for it.
+    """
+    with ExperimentStore.open(directory, readonly=True) as store:
+        if trial_id is None:
+            with RunReader(directory) as reader:
+                incumbent = reader.read().incumbent
+            if incumbent is None:
+                raise StoreError(
+                    f"The experiment in {str(directory)!r} has no trial measured at the full "
+                    "resource yet, so no best checkpoint."
+                )
+            trial_id = incumbent.trial_id
+        state = store.load_checkpoint(trial_id)
+    if state is None:
+        raise StoreError(
+            f"No checkpoint of trial {trial_id} is kept in {str(directory)!r} (its objective "
+            "passed none, or the trial is not the best and finished)."
+        )
+    return state

@@ -197,8 +197,10 @@ def build_tuner(
     initial_config: Mapping[str, Any] | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
+    metric: str | None = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
+    gpus: str | Sequence[int | str] | None = None,
     executor: str | Executor | None = None,
     directory: str | os.PathLike[str] | None = None,
     keep_checkpoints: bool = False,
@@ -230,9 +232,11 @@ def build_tuner(
         direction=direction,
         seed=seed,
         resource_name=resource_name,
+        metric=metric,
         callbacks=callbacks,
         executor=executor,
         workers=workers,
+        gpus=gpus,
         directory=directory,
         keep_checkpoints=keep_checkpoints,
         max_retries=max_retries,
@@ -263,8 +267,10 @@ def tune(
     initial_config: Mapping[str, Any] | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
+    metric: str | None = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
+    gpus: str | Sequence[int | str] | None = None,
     executor: str | Executor | None = None,
     directory: str | os.PathLike[str] | None = None,
     resume: Resume = False,
@@ -294,8 +300,10 @@ def tune(
         initial_config: A configuration to try first.
         n_init: Random configurations before BO starts modelling.
         resource_name: Config key carrying the resource for ``f(config)`` objectives.
+        metric: The metric to tune when the objective reports a mapping of several.
         callbacks: :class:`rung.Callback` instances.
         workers: How many jobs run at once (default 1).
+        gpus: One GPU per worker process: device ids, or ``"all"`` (see :class:`~rung.Tuner`).
         executor: Where jobs run: ``"inline"``, ``"processes"`` (the default for more than
             one worker), ``"dask"`` or an :class:`~rung.executors.base.Executor`.
         directory: Record the run there (resumable after any crash).
@@ -333,8 +341,10 @@ def tune(
         initial_config=initial_config,
         n_init=n_init,
         resource_name=resource_name,
+        metric=metric,
         callbacks=callbacks,
         workers=workers,
+        gpus=gpus,
         executor=executor,
         directory=directory,
         max_retries=max_retries,

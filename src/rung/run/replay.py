@@ -147,6 +147,8 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
                 job = _next_recorded_job(loop, trial_id, data, allow_new, directory)
             loop.seeds[trial_id] = int(data["seed"])
             loop.started(job, event.time, record=False)
+        elif kind is EventKind.JOB_REPORTED and data.get("checkpoint") is not None:
+            loop.checkpointed(event.trial_id, int(data["resource"]))
         elif kind is EventKind.JOB_ENDED:
             record = job_record(event)
             outcome = _outcome(record)

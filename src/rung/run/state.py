@@ -32,7 +32,11 @@ from rung.results.spec import ObjectiveForm, RunSpec
 from rung.schedulers.base import Scheduler
 from rung.types import Decision, Job, JobRecord, JobStatus, Report
 
-__all__ = ["RunLoop"]
+__all__ = ["CHECKPOINT_EVERY_S", "RunLoop"]
+
+#: How often (seconds) a running job's checkpoint travels with its report to the store:
+#: a crash or Ctrl-C then loses at most this much of the job's work (see Task).
+CHECKPOINT_EVERY_S = 2.0
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ class RunLoop:
         self.resource_name = spec.resource_name if scheduler.max_resource is not None else None
         self.max_retries = spec.max_retries
         self.timeout = spec.job_timeout_s
+        self.metric = spec.metric
         self.store = store
         self.recorder = RunRecorder(spec)
         self.seeds: dict[int, int] = {}
@@ -106,6 +111,9 @@ class RunLoop:
             self.resource_name,
             deadline,
             self.timeout,
+            self.metric,
+            # A recorded run keeps a running job's checkpoint, so a crash loses little.
+            CHECKPOINT_EVERY_S if self.store is not None else None,
         )
 
     def started(
@@ -147,10 +155,18 @@ class RunLoop:
             return self.store.checkpoint(trial_id)
         return self._checkpoints.get(trial_id)
 
-    def reported(self, job: Job, report: Report) -> None:
-        """Records a report of a running job as it comes (the executors' listener)."""
+    def reported(self, job: Job, report: Report, checkpoint: Blob | None = None) -> None:
+        """Records a report of a running job as it comes (the executors' listener), and
+        the checkpoint that travelled with it as the trial's newest."""
+        tid = job.trial_id
         if self.store is not None:
-            self.store.job_reported(job.trial_id, report.resource, report.value, report.time)
+            self.store.job_reported(
+                tid, report.resource, report.value, report.time, report.metrics, checkpoint
+            )
+        elif checkpoint is not None:
+            self._checkpoints[tid] = checkpoint
+        if checkpoint is not None:
+            self._checkpoint_at[tid] = report.resource
 
     def rerun(self, trial_id: int) -> None:
         """Queues the issued job of ``trial_id`` to run again from the newest checkpoint."""
@@ -201,7 +217,9 @@ class RunLoop:
             outcome.error,
             outcome.reports,
         )
+        former_best = self.recorder.best_trial_id
         self.recorder.job_ended(job_record, again)
+        best = self.recorder.best_trial_id
         stopped = self.scheduler.stopped_trials() if decision is not None else ()
         for stopped_id in stopped:
             self.recorder.trial_stopped(stopped_id)
@@ -214,7 +232,14 @@ class RunLoop:
             self._checkpoint_at.pop(stopped_id, None)
         if self.store is not None:
             if record:
-                self.store.job_finished(job_record, checkpoint, trial_done=done, stopped=stopped)
+                self.store.job_finished(
+                    job_record,
+                    checkpoint,
+                    trial_done=done,
+                    stopped=stopped,
+                    best=best,
+                    former_best=former_best if former_best != best else None,
+                )
         elif checkpoint is not None or stopped or (done and self._checkpoints):
             self._keep_checkpoint(tid, checkpoint, done, stopped)
         if again and status is not JobStatus.INTERRUPTED:

@@ -9,18 +9,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from rung._checks import InstanceOf, Integer, OneOf, Real, check, known_keywords
-from rung.callbacks import Callback, RunState
-from rung.errors import ConfigError, ConfigTypeError, TrialFailed
+from rung._checks import InstanceOf, Integer, OneOf, Real, Text, check, known_keywords
+from rung.callbacks import Callback
+from rung.errors import ConfigError, ConfigTypeError
 from rung.executors.base import Executor
 from rung.executors.factory import make_executor
 from rung.results.result import Result
 from rung.results.spec import Budget, ObjectiveForm, RunSpec
+from rung.run.budget import recorded_budget
+from rung.run.drive import Driver
 from rung.run.replay import check_spec, replay
 from rung.run.state import RunLoop
 from rung.schedulers.base import Scheduler
 from rung.trial import is_iterative
-from rung.types import Direction, Job, Report
+from rung.types import Direction
 
 __all__ = ["Tuner"]
 
@@ -33,6 +35,8 @@ _RULES = {
     "max_retries": Integer(low=0, high=1000),
     "job_timeout_s": Real(low=0, low_open=True, nullable=True),
     "keep_checkpoints": InstanceOf((bool,), "a bool"),
+    "resource_name": Text(),
+    "metric": Text(nullable=True),
 }
 
 
@@ -51,6 +55,8 @@ class Tuner:
             ``trial.seed`` derived from ``seed`` and ``i``.
         resource_name: The config key that carries the resource for ``f(config)``
             objectives under a multi-fidelity scheduler.
+        metric: The metric to tune when the objective reports (or returns) a mapping of
+            several metrics by name; all are recorded.
         callbacks: :class:`rung.Callback` instances: hooks on the run's start and end,
             each job's end and each report of a running job.
         executor: Where jobs run: an :class:`~rung.executors.base.Executor`, or
@@ -58,6 +64,9 @@ class Tuner:
             ``"dask"`` (a Dask ``LocalCluster``; pass a ``DaskExecutor`` for a real
             cluster). Default: inline for one worker, processes for more.
         workers: How many jobs run at once (default 1, or the executor's own).
+        gpus: Give each worker process its own GPU through ``CUDA_VISIBLE_DEVICES``: device
+            ids (``[0, 1]``), or ``"all"`` visible ones; workers share them round-robin
+            when there are more workers than GPUs (processes executor).
         directory: Record the run in this experiment directory (an SQLite store and
             checkpoint files), so that :meth:`resume` can continue it after any crash.
         keep_checkpoints: Keep finished trials' checkpoints in ``directory``.
@@ -88,9 +97,11 @@ class Tuner:
         direction: str | Direction = "min",
         seed: int = 0,
         resource_name: str = "epochs",
+        metric: str | None = None,
         callbacks: Sequence[Callback] = (),
         executor: str | Executor | None = None,
         workers: int | None = None,
+        gpus: str | Sequence[int | str] | None = None,
         directory: str | os.PathLike[str] | None = None,
         keep_checkpoints: bool = False,
         max_retries: int = 1,
@@ -103,11 +114,6 @@ class Tuner:
         values = locals()
         for name, rule in _RULES.items():
             check("Tuner", name, values[name], rule)
-        if not isinstance(resource_name, str) or not resource_name:
-            raise ConfigError(
-                "The 'resource_name' parameter of Tuner must be a non-empty string; "
-                f"got {resource_name!r}."
-            )
         if resource_name in scheduler.searcher.space:
             raise ConfigError(
                 f"The 'resource_name' {resource_name!r} is also a search space parameter; "
@@ -125,8 +131,9 @@ class Tuner:
         self.direction = Direction.parse(direction)
         self.seed = int(seed)
         self.resource_name = resource_name
+        self.metric = metric
         self.job_timeout_s = job_timeout_s
-        self.executor = make_executor(executor, workers)
+        self.executor = make_executor(executor, workers, gpus=gpus)
         self.directory = None if directory is None else Path(directory)
         self.keep_checkpoints = keep_checkpoints
         self.max_retries = max_retries
@@ -150,6 +157,7 @@ class Tuner:
             direction=self.direction,
             objective_form=ObjectiveForm.ITERATIVE if self.iterative else ObjectiveForm.FUNCTION,
             resource_name=self.resource_name,
+            metric=self.metric,
             space={name: repr(domain) for name, domain in scheduler.searcher.space.items()},
             searcher=type(scheduler.searcher).__name__,
             scheduler=type(scheduler).__name__,
@@ -326,7 +334,7 @@ class Tuner:
         try:
             recorded = spec_of(store.started)
             check_spec(self.spec(), recorded, self.directory)
-            budget = _recorded_budget(store, recorded.budget).extended(**limits)
+            budget = recorded_budget(store, recorded.budget).extended(**limits)
             loop = RunLoop(self.scheduler, self.spec(budget), store)
             elapsed = replay(loop, store, recorded.budget.max_trials)
             store.run_resumed(elapsed, self._resumed_data(budget))
@@ -335,142 +343,11 @@ class Tuner:
             raise
         return self._drive(loop, budget, elapsed)
 
-    def _report_listener(self, loop: RunLoop) -> Callable[[Job, Report], None] | None:
-        """What hears a running job's reports: the store and the callbacks."""
-        listeners = [c.on_report for c in self.callbacks if _overrides(c, "on_report")]
-        if loop.store is not None:
-            listeners.insert(0, loop.reported)
-        if len(listeners) <= 1:
-            return listeners[0] if listeners else None
-
-        def hear(job: Job, report: Report) -> None:
-            for listener in listeners:
-                listener(job, report)
-
-        return hear
-
     def _drive(self, loop: RunLoop, budget: Budget, elapsed: float) -> Result:
-        """The loop: submit while workers are free and the budget allows, then wait."""
+        """Runs the loop to ``budget``; keeps the state so that a second run() continues."""
         self._loop = loop
-        executor = self.executor
-        now = executor.clock if executor.clock is not None else self._clock
-        origin = now()
-
-        def clock() -> float:
-            return now() - origin + elapsed
-
-        max_trials, max_jobs, deadline = budget.max_trials, budget.max_jobs, budget.time_budget_s
-        max_resource = budget.resource_budget
-        scheduler, recorder, store = self.scheduler, loop.recorder, loop.store
-        running = 0
-        give_up_after = 3 + executor.workers  # failed trials, none completed: a broken objective
-        state = RunState()
-        callbacks = self.callbacks
-        # Hot path: bound methods and locals, as the loop costs microseconds per job.
-        next_job, start, finish = loop.next_job, loop.start, loop.finish
-        submit, wait, workers = executor.submit, executor.wait, executor.workers
-        configs = scheduler.configs
-        _check_not_spent(loop, budget, elapsed)
-        result: Result | None = None
+        driver = Driver(loop, self.executor, self.objective, self.callbacks, self._clock)
         try:
-            executor.start(self.objective, clock, reports=self._report_listener(loop))
-            origin = now()  # the run's time starts once the workers are ready
-            if callbacks:
-                _update(state, recorder, clock())
-                for callback in callbacks:
-                    callback.on_run_start(state)
-            while True:
-                while running < workers and state.stop_reason is None:
-                    if max_jobs is not None and loop.submitted >= max_jobs:
-                        break
-                    if deadline is not None and clock() >= deadline:
-                        break
-                    if max_resource is not None and recorder.resource_spent >= max_resource:
-                        break
-                    job = next_job(max_trials is None or len(configs) < max_trials)
-                    if job is None:
-                        break
-                    submit(start(job, clock() if store is not None else 0.0, deadline))
-                    running += 1
-                if running == 0:
-                    break
-                for outcome in wait():
-                    running -= 1
-                    record = finish(outcome)
-                    if callbacks:
-                        _update(state, recorder, clock())
-                        for callback in callbacks:
-                            callback.on_job_end(record, state)
-                if loop.completed == 0 and recorder.n_failed_trials >= give_up_after:
-                    trial_id, error = loop.first_error or (0, "")
-                    raise TrialFailed(
-                        trial_id,
-                        error,
-                        f"The first {recorder.n_failed_trials} trials all failed, so the run "
-                        "stopped early: fix the objective and resume or rerun.",
-                    )
-            self._elapsed = clock()
-            if store is not None:
-                store.run_finished(self._elapsed, state.stop_reason)
-            result = recorder.result(
-                self._elapsed,
-                executor.workers,
-                stop_reason=state.stop_reason,
-                directory=self.directory,
-            )
+            return driver.run(budget, elapsed, self.directory)
         finally:
-            self._elapsed = clock()
-            executor.close()
-            if store is not None:
-                store.close()
-                loop.store = None
-        for callback in callbacks:
-            callback.on_run_end(result)
-        return result
-
-
-def _overrides(callback: Callback, hook: str) -> bool:
-    return getattr(type(callback), hook) is not getattr(Callback, hook)
-
-
-def _update(state: RunState, recorder: Any, elapsed: float) -> None:
-    state.best_value = recorder.best_value
-    state.best_config = recorder.best_config
-    state.n_trials = recorder.n_trials
-    state.n_jobs = recorder.n_jobs
-    state.resource_spent = recorder.resource_spent
-    state.elapsed = elapsed
-
-
-def _recorded_budget(store: Any, started: Budget) -> Budget:
-    """The budget of the run's latest start or resume."""
-    from rung.store import EventKind
-
-    budget = started
-    for event in store.events():
-        if event.kind is EventKind.RUN_RESUMED and "budget" in event.data:
-            budget = Budget.from_dict(event.data["budget"])
-    return budget
-
-
-def _check_not_spent(loop: RunLoop, budget: Budget, elapsed: float) -> None:
-    """A continued run whose limits are already reached does nothing: say so."""
-    if loop.recorder.n_jobs == 0 or loop.again:
-        return
-    recorder = loop.recorder
-    reached = [
-        f"{name}={limit} (the run has {have})"
-        for name, limit, have in (
-            ("max_trials", budget.max_trials, recorder.n_trials),
-            ("max_jobs", budget.max_jobs, loop.submitted),
-            ("time_budget_s", budget.time_budget_s, round(elapsed, 3)),
-            ("resource_budget", budget.resource_budget, recorder.resource_spent),
-        )
-        if limit is not None and have >= limit
-    ]
-    if reached:
-        logger.warning(
-            "Nothing to run: the run has already reached %s. Every limit counts the whole "
-            "run; give a larger one to continue it.",
-            ", ".join(reached),
-        )
+            self._elapsed = driver.elapsed

@@ -29,12 +29,14 @@ __all__ = ["CHECKPOINT_DIR", "CheckpointDir", "checkpoint_name"]
 
 CHECKPOINT_DIR = "checkpoints"
 TMP_SUFFIX = ".tmp"
-_OURS = re.compile(r"trial-\d+-job-\d+\.ckpt(\.tmp)?")
+_OURS = re.compile(r"trial-\d+-job-\d+(-at-\d+)?\.ckpt(\.tmp)?")
 
 
-def checkpoint_name(trial_id: int, job_index: int) -> str:
-    """The file name of the checkpoint job ``job_index`` of trial ``trial_id`` left."""
-    return f"trial-{trial_id}-job-{job_index}.ckpt"
+def checkpoint_name(trial_id: int, job_index: int, at: int | None = None) -> str:
+    """The file name of the checkpoint job ``job_index`` of trial ``trial_id`` left (at its
+    end, or ``at`` a resource while it ran)."""
+    middle = "" if at is None else f"-at-{at}"
+    return f"trial-{trial_id}-job-{job_index}{middle}.ckpt"
 
 
 def crc32(data: bytes) -> int:
