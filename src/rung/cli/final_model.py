@@ -211,9 +211,10 @@ def _announce(choice: FinalChoice, trial_id: int, epochs: int) -> str:
             f"scratch for {epochs} epochs, seed {choice.seed}{why}"
         )
     if choice.from_epoch >= epochs:
+        trained = f"{choice.from_epoch} epoch{'s' if choice.from_epoch != 1 else ''}"
         return (
-            f"final model: the best trial's own weights (trial {trial_id}, {choice.from_epoch} "
-            "epochs), evaluated on the train, validation and test splits"
+            f"final model: the best trial's own weights (trial {trial_id}, {trained}), "
+            "evaluated on the train, validation and test splits"
         )
     return (
         f"final model: the best trial's weights (trial {trial_id}) trained on from epoch "
