@@ -72,7 +72,15 @@ def table(rows: list[dict]) -> str:
     for row in rows:
         low, high = NOTEBOOK_BAND[row["model"]]
         test = row.get("test_accuracy")
-        verdict = "" if test is None else (" (in)" if test >= low else " (below)")
+        verdict = (
+            ""
+            if test is None
+            else " (below)"
+            if test < low
+            else " (above)"
+            if test > high
+            else " (in)"
+        )
         lines.append(
             f"| {row['example']} | {row['model']} | {row.get('trials')} / {row.get('jobs')} / "
             f"{row.get('epochs')} | {row.get('best_validation_error', float('nan')):.4f} | "
