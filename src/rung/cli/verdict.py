@@ -46,8 +46,9 @@ def run_warnings(result: Any) -> list[str]:
         warnings.append(
             f"the best validation error, {best.value:.4f}, is at chance level "
             f"({CHANCE_ERROR} for 10 classes): no configuration learned. The learning rate "
-            "may be too low for the epochs given (LeNet stays at chance for epochs below "
-            "learning rate ~0.2); try the model's default space or more epochs."
+            "may be too low for the epochs given (LeNet stays at chance for epochs at "
+            "learning rates below ~0.1, or ~0.3 on large batches); try the model's default "
+            "space or more epochs."
         )
     initial = extra.get("initial_config")
     if initial and result.incumbent is not None and _same(result.incumbent.config, initial):

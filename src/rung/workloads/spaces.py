@@ -3,15 +3,16 @@
 
 :data:`DEFAULT_SPACES` are the spaces :mod:`rung.workloads.models` gives each model, and
 ``rung tune`` searches when no ``--space`` is given. :data:`NOTEBOOK_SPACES` are the seed
-notebook's. They differ for LeNet only: LeNet-5 as the notebook builds it (sigmoid
-activations, average pooling, plain SGD) stays at chance for its first hundreds of steps
-unless the learning rate is high and the batches small. Measured on the full data
-(``benchmarks/lenet_space.py``, docs/benchmarks.md): at learning rate 0.1 the validation
-error is still 0.90 after 5 epochs at every batch size from 32 to 512, and at 0.01 it is
-0.90 everywhere; the notebook's log-uniform 1e-4..1 puts three quarters of its trials
-below 0.1, so a search with rungs at 1 to 5 epochs sees a flat function (every trial at
-chance) and keeps a chance-level winner. The default space searches where LeNet leaves
-chance within an epoch or two: learning rate 0.2..3 (log scale), batch size 16..256.
+notebook's. They differ for LeNet only:
+LeNet-5 as the notebook builds it (sigmoid activations, average pooling, plain SGD)
+starts on a plateau at chance level and leaves it after a number of steps that depends
+on the learning rate and the batch size. Measured on the full data
+(``benchmarks/lenet_space.py``, docs/benchmarks.md): at learning rate 0.03 the validation
+error is 0.90 after 3 epochs at every batch size from 32 to 256, at 0.1 and batch 256 too;
+the notebook's log-uniform 1e-4..1 puts three quarters of its trials below 0.1, so a
+search with rungs at 1 to 5 epochs mostly compares chance with chance and can keep a
+chance-level winner. The default space searches where every configuration measured left
+chance by epoch 2-3: learning rate 0.3..2 (log scale), batch size 32..96.
 """
 
 from __future__ import annotations
