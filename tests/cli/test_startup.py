@@ -133,3 +133,9 @@ def test_initial_config_from_a_file(tmp_path):
         "learning_rate": 0.1,
         "batch_size": 128,
     }
+
+
+def test_model_only_options_are_refused_for_programs(capsys):
+    argv = ["tune", "--command", "python train.py", "--metric", "loss", "--trials", "2"]
+    assert main([*argv, "--initial-config", "lr=0.1"]) == 2
+    assert "--initial-config: only with --model" in capsys.readouterr().err

@@ -237,6 +237,7 @@ def tune(args: argparse.Namespace) -> int:
 
         if args.program is None:
             raise UsageError("give what to tune: --command 'PROGRAM ARGS' or --model NAME")
+        tune_options.refuse_for_programs(args)
         args.scheduler, args.searcher = args.scheduler or "asha", args.searcher or "random"
         settings, out = command.prepare(args)
         return _run(args, settings, out, resuming=False)

@@ -37,7 +37,14 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["FIXED", "check", "parse_assignments", "read_fixed_configs", "searcher_of"]
+__all__ = [
+    "FIXED",
+    "check",
+    "parse_assignments",
+    "read_fixed_configs",
+    "refuse_for_programs",
+    "searcher_of",
+]
 
 #: The searcher name recorded for a ``--fixed-configs`` run.
 FIXED = "fixed"
@@ -179,6 +186,22 @@ def check(args: argparse.Namespace, space: Mapping[str, Any]) -> dict[str, Any]:
         "fixed_configs": fixed,
         "final_model": getattr(args, "final_model", None) or "best-trial",
     }
+
+
+def refuse_for_programs(args: argparse.Namespace) -> None:
+    """``--command`` runs do not take these options (yet): a clear error, not a silence.
+
+    Raises:
+        UsageError: one of them is given.
+    """
+    for flag, name in (
+        ("--initial-config", "initial_config"),
+        ("--n-init", "n_init"),
+        ("--fixed-configs", "fixed_configs"),
+        ("--final-model", "final_model"),
+    ):
+        if getattr(args, name, None) is not None:
+            raise UsageError(f"argument {flag}: only with --model (not with --command)")
 
 
 def searcher_of(settings: Mapping[str, Any]) -> Any:
