@@ -48,3 +48,24 @@ def test_load_space_reads_files_and_reports_missing_ones(tmp_path):
     assert load_space(path) == {"x": Uniform(0, 1)}
     with pytest.raises(ConfigError, match="cannot read the space file"):
         load_space(tmp_path / "missing.toml")
+
+
+def test_conditional_log_and_step_forms_round_trip():
+    from rung.space_file import space_from_spec, space_to_spec
+
+    space = parse_space(
+        """
+        classifier = { choice = ["SVC", "RandomForest"] }
+        svc_c      = { loguniform = [1e-3, 1e3], when = { classifier = "SVC" } }
+        max_depth  = { randint = [2, 33], log = true, when = { classifier = "RandomForest" } }
+        lr         = { type = "uniform", low = 0, high = 1, step = 0.25 }
+        """
+    )
+    assert space["svc_c"].when == {"classifier": ("SVC",)}
+    assert space["max_depth"].log and space["lr"].step == 0.25
+    assert space_from_spec(space_to_spec(space)) == space
+
+
+def test_an_option_a_kind_does_not_take_is_refused():
+    with pytest.raises(ConfigError, match="a choice takes no 'log' option"):
+        parse_space('c = { choice = ["a", "b"], log = true }')

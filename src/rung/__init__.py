@@ -11,6 +11,7 @@ Example:
 from typing import Any
 
 from rung.callbacks import Callback, RunState
+from rung.compat.optuna import TrialPruned
 from rung.errors import (
     CheckpointLost,
     ConfigError,
@@ -99,6 +100,7 @@ __all__ = [
     "TrajectoryPoint",
     "Trial",
     "TrialFailed",
+    "TrialPruned",
     "TrialRecord",
     "TrialStatus",
     "Tuner",

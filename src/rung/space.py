@@ -13,13 +13,19 @@ Frozen ``scipy.stats`` distributions are accepted too (``stats.uniform(loc, scal
 ``stats.loguniform(a, b)``, ``stats.randint(low, high)``) and converted to the domains
 here. Every domain maps its values to [0, 1] (on a log scale for log domains) and back,
 which is the space Bayesian optimization models.
+
+A parameter built with ``when=`` is *conditional*: active only when other parameters take
+given values (``rung.loguniform(1e-3, 1e3, when={"classifier": "SVC"})``). A sampled or
+decoded configuration leaves inactive parameters out, so the objective and the record see
+only what is used; a configuration given by the user must leave them out too.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,6 +42,8 @@ from rung.domains import (
     uniform,
 )
 from rung.errors import ConfigError
+
+_INACTIVE = "<inactive>"  # an absent conditional parameter's place in a key
 
 __all__ = [
     "Choice",
@@ -93,8 +101,12 @@ class Space(Mapping[str, Any]):
         ['c', 'k', 'x']
     """
 
-    def __init__(self, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self, params: Mapping[str, Any], optional: Iterable[str] = (), dynamic: bool = False
+    ) -> None:
         if isinstance(params, Space):
+            optional = set(optional) | params.optional
+            dynamic = dynamic or params.dynamic
             params = dict(params.items())
         if not isinstance(params, Mapping):
             raise TypeError(f"A search space must be a dict of name -> domain; got {params!r}.")
@@ -113,16 +125,72 @@ class Space(Mapping[str, Any]):
             else:
                 self.domains[name] = domain
             self._order.append(name)
+        self.optional = frozenset(optional)
+        self.dynamic = dynamic
+        unknown = sorted(self.optional - set(self.domains))
+        if unknown:
+            raise ConfigError(f"Optional parameters {unknown} are not domains of the space.")
+        self.conditions = {n: d.when for n, d in self.domains.items() if d.when is not None}
+        self._check_conditions()
         self._cardinality = math.prod(d.cardinality for d in self.domains.values())
         self._decoders = [domain.decode for domain in self.domains.values()]
         getter = operator.itemgetter(*self.domains) if self.domains else None
         # itemgetter of one name returns the bare value; keys are always tuples.
         self._key = getter if len(self.domains) > 1 else (lambda config: (getter(config),))
-        if not self.domains:
+        if self.conditions or self.optional:  # absent parameters have a key of their own
+            names = tuple(self.domains)
+            self._key = lambda config: tuple(config.get(n, _INACTIVE) for n in names)
+        if not self.domains and dynamic:  # nothing to tell configurations apart by yet
+            counter = itertools.count()
+            self._key = lambda config: (next(counter),)
+            self._cardinality = math.inf
+        if not self.domains and not dynamic:
             raise ConfigError(
                 f"A search space needs at least one domain to search; got only constants "
                 f"{sorted(self.constants)!r}."
             )
+
+    def _check_conditions(self) -> None:
+        """Parents must be parameters of the space, and conditions must not form a cycle."""
+        for name, when in self.conditions.items():
+            for parent in when:
+                if parent == name or parent not in self._order:
+                    raise ConfigError(
+                        f"Search space parameter {name!r} is conditional on {parent!r}, which "
+                        f"is {'itself' if parent == name else 'not in the search space'}."
+                    )
+        order: list[str] = []  # parents before children: the order activity is decided in
+        placed: set[str] = set(self.constants) | (set(self.domains) - set(self.conditions))
+        pending = dict(self.conditions)
+        while pending:
+            ready = [n for n, when in pending.items() if set(when) <= placed]
+            if not ready:
+                raise ConfigError(
+                    f"The conditions of search space parameters {sorted(pending)} form a cycle."
+                )
+            for name in ready:
+                order.append(name)
+                placed.add(name)
+                del pending[name]
+        self._conditional_order = order
+
+    def inactive(self, config: Mapping[str, Any]) -> list[str]:
+        """The conditional parameters ``config``'s values leave inactive, parents first."""
+        off: list[str] = []
+        for name in self._conditional_order:
+            for parent, allowed in self.conditions[name].items():
+                if parent in off or parent not in config or config[parent] not in allowed:
+                    off.append(name)
+                    break
+        return off
+
+    def active_part(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """``config`` without the parameters its values leave inactive."""
+        config = dict(config)
+        if self.conditions:
+            for name in self.inactive(config):
+                config.pop(name, None)
+        return config
 
     def __getitem__(self, name: str) -> Any:
         return self.domains[name] if name in self.domains else self.constants[name]
@@ -146,7 +214,12 @@ class Space(Mapping[str, Any]):
         return self.decode(rng.random(len(self.domains)))
 
     def encode(self, config: Mapping[str, Any]) -> np.ndarray:
-        """The configuration's domains in [0, 1], shape ``(n_domains,)``."""
+        """The configuration's domains in [0, 1], shape ``(n_domains,)``; an inactive
+        (absent) conditional parameter sits at the centre, 0.5."""
+        if self.conditions or self.optional:
+            return np.array(
+                [d.encode(config[n]) if n in config else 0.5 for n, d in self.domains.items()]
+            )
         return np.array([d.encode(config[name]) for name, d in self.domains.items()])
 
     def decode(self, unit: np.ndarray | Sequence[float]) -> dict[str, Any]:
@@ -159,11 +232,12 @@ class Space(Mapping[str, Any]):
             name: decode(u)
             for name, decode, u in zip(self.domains, self._decoders, unit, strict=False)
         }
-        if not self.constants:
-            return values
-        return {
-            name: values[name] if name in values else self.constants[name] for name in self._order
-        }
+        if self.constants:
+            values = {
+                name: values[name] if name in values else self.constants[name]
+                for name in self._order
+            }
+        return self.active_part(values) if self.conditions else values
 
     def decode_many(self, units: np.ndarray) -> list[dict[str, Any]]:
         """:meth:`decode` of each row of ``units``, shape ``(n, n_domains)``, vectorized."""
@@ -177,8 +251,11 @@ class Space(Mapping[str, Any]):
             for j, (name, domain) in enumerate(self.domains.items())
         }
         n = units.shape[0]
+        if not self.domains:  # a define-by-run space before its first declaration
+            return [dict(self.constants) for _ in range(n)]
         ordered = [columns[k] if k in columns else [self.constants[k]] * n for k in self._order]
-        return [dict(zip(self._order, row, strict=True)) for row in zip(*ordered, strict=True)]
+        configs = [dict(zip(self._order, row, strict=True)) for row in zip(*ordered, strict=True)]
+        return [self.active_part(c) for c in configs] if self.conditions else configs
 
     def key(self, config: Mapping[str, Any]) -> tuple:
         """A hashable identity of the configuration's searched values."""
@@ -188,20 +265,42 @@ class Space(Mapping[str, Any]):
         """Checks a user-given configuration and completes it with the constants.
 
         Raises:
-            ConfigError: a name is unknown, a searched name is missing, or a value is
-                outside its domain.
+            ConfigError: a name is unknown, a searched name is missing, a value is outside
+                its domain, or a conditional parameter is given while inactive.
         """
         if not isinstance(config, Mapping):
             raise TypeError(f"The {what!r} must be a dict; got {config!r}.")
         unknown = sorted(set(config) - set(self._order))
         if unknown:
             raise ConfigError(f"The {what!r} names parameters not in the search space: {unknown}.")
-        missing = sorted(set(self.domains) - set(config))
+        inactive = self.inactive({**self.constants, **config}) if self.conditions else []
+        given_inactive = sorted(set(inactive) & set(config))
+        if given_inactive:
+            name = given_inactive[0]
+            raise ConfigError(
+                f"The {what!r} sets {name!r}, which its other values leave inactive (it is "
+                f"active when {self.conditions[name]!r}); leave it out."
+            )
+        missing = sorted(set(self.domains) - set(config) - set(inactive) - self.optional)
         if missing:
             raise ConfigError(f"The {what!r} lacks search space parameters {missing}.")
         for name, domain in self.domains.items():
+            if name in inactive or (name in self.optional and name not in config):
+                continue
             if not domain.contains(config[name]):
                 raise ConfigError(
                     f"The {what!r} sets {name!r}={config[name]!r}, outside its domain {domain!r}."
                 )
-        return {name: config.get(name, self.constants.get(name)) for name in self._order}
+        return {
+            name: config.get(name, self.constants.get(name))
+            for name in self._order
+            if name not in inactive and (name in config or name not in self.optional)
+        }
+
+    def extended(self, domains: Mapping[str, Domain]) -> Space:
+        """This space with ``domains`` added as optional parameters (a define-by-run
+        objective declared them); names already in the space keep their domain."""
+        params = {name: self[name] for name in self._order}
+        new = {name: d for name, d in domains.items() if name not in params}
+        params.update(new)
+        return Space(params, optional=self.optional | set(new), dynamic=self.dynamic)

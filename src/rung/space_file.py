@@ -10,7 +10,13 @@ a constant::
     weight_decay  = 0.0                            # a constant
 
 The long form ``{ type = "loguniform", low = 1e-4, high = 1.0 }`` (``values = [...]`` for
-``choice``) works too.
+``choice``) works too. Options go beside the kind: ``log = true`` (``randint``, ``uniform``)
+and ``step = N`` (``randint``, ``uniform``), and ``when`` makes a parameter conditional,
+active only when other parameters take the given values::
+
+    classifier = { choice = ["SVC", "RandomForest"] }
+    svc_c      = { loguniform = [1e-3, 1e3], when = { classifier = "SVC" } }
+    max_depth  = { randint = [2, 33], log = true, when = { classifier = "RandomForest" } }
 """
 
 from __future__ import annotations
@@ -34,8 +40,30 @@ __all__ = ["load_space", "parse_space", "space_from_spec", "space_from_table", "
 _KINDS = {"uniform": uniform, "loguniform": loguniform, "randint": randint, "choice": choice}
 
 
+_OPTIONS = {  # the options each kind takes beside its arguments
+    "uniform": ("step", "log", "when"),
+    "loguniform": ("when",),
+    "randint": ("step", "log", "when"),
+    "choice": ("when",),
+}
+
+
 def _domain(name: str, spec: Mapping[str, Any]) -> Domain:
     kinds = sorted(set(spec) & set(_KINDS))
+    kind = spec["type"] if "type" in spec else (kinds[0] if len(kinds) == 1 else None)
+    options = {k: spec[k] for k in ("step", "log", "when") if k in spec}
+    wrong = sorted(set(options) - set(_OPTIONS.get(kind, ())))
+    if kind in _KINDS and wrong:
+        raise ConfigError(
+            f"parameter {name!r}: a {kind} takes no {wrong[0]!r} option; it takes "
+            f"{list(_OPTIONS[kind])}."
+        )
+    if options:
+        spec = {k: v for k, v in spec.items() if k not in options}
+    return _build(name, spec, kinds, options)
+
+
+def _build(name: str, spec: Mapping[str, Any], kinds: list[str], options: dict[str, Any]) -> Domain:
     if "type" in spec:
         kind = spec["type"]
         if kind not in _KINDS:
@@ -43,13 +71,13 @@ def _domain(name: str, spec: Mapping[str, Any]) -> Domain:
                 f"parameter {name!r}: unknown type {kind!r}; use one of {sorted(_KINDS)}."
             )
         if kind == "choice":
-            return choice(spec.get("values", []))
+            return choice(spec.get("values", []), **options)
         extra = sorted(set(spec) - {"type", "low", "high"})
         if extra or "low" not in spec or "high" not in spec:
             raise ConfigError(
                 f"parameter {name!r}: a {kind} needs exactly 'low' and 'high'; got {dict(spec)}."
             )
-        return _KINDS[kind](spec["low"], spec["high"])
+        return _KINDS[kind](spec["low"], spec["high"], **options)
     if len(kinds) != 1 or len(spec) != 1:
         raise ConfigError(
             f"parameter {name!r}: write one of {sorted(_KINDS)} as the table's only key, "
@@ -57,10 +85,10 @@ def _domain(name: str, spec: Mapping[str, Any]) -> Domain:
         )
     kind, args = kinds[0], spec[kinds[0]]
     if kind == "choice":
-        return choice(args)
+        return choice(args, **options)
     if not isinstance(args, list) or len(args) != 2:
         raise ConfigError(f"parameter {name!r}: {kind} takes [low, high]; got {args!r}.")
-    return _KINDS[kind](*args)
+    return _KINDS[kind](*args, **options)
 
 
 def parse_space(text: str, source: str = "<string>") -> dict[str, Any]:
@@ -127,7 +155,14 @@ def space_to_spec(space: Mapping[str, Any]) -> dict[str, Any]:
         if kind not in _KINDS:
             raise ConfigError(f"parameter {name!r}: {value!r} cannot be written to a file.")
         args = list(value.values) if kind == "choice" else [value.low, value.high]
-        spec[name] = {kind: args}
+        entry: dict[str, Any] = {kind: args}
+        if getattr(value, "log", False) and kind == "randint":
+            entry["log"] = True
+        if getattr(value, "step", None) not in (None, 1):
+            entry["step"] = value.step
+        if value.when is not None:
+            entry["when"] = {p: list(v) if len(v) > 1 else v[0] for p, v in value.when.items()}
+        spec[name] = entry
     return spec
 
 

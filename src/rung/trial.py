@@ -5,10 +5,22 @@ Two objective forms are supported:
 * ``f(config) -> float``: trains from scratch to the resource in ``config[resource_name]``
   (multi-fidelity schedulers) and returns the value there.
 * ``f(config, trial)``: a training loop that calls :meth:`Trial.report` after every epoch.
-  When the reported resource reaches the job's ``resource_to``, ``report`` raises a
-  control-flow exception that ends the job; a later promotion calls ``f`` again with
-  ``trial.checkpoint`` holding the state passed at the last report, so training resumes
-  instead of restarting.
+  It may be written either way:
+
+  - *from the start*, as in Optuna or Keras: ``for epoch in range(1, 101):
+    trial.report(epoch, loss)``. When the reported resource reaches the job's
+    ``resource_to`` the job ends there, and the call is *paused* inside ``report``
+    (executors that keep paused calls: inline and processes, see
+    :mod:`rung.executors._paused`): a promotion returns from that same ``report``, so
+    the loop goes on with its model, optimizer and data still in memory; a stop raises a
+    control-flow exception from it (:meth:`Trial.should_stop` then says True). When the
+    paused call is gone (evicted, its worker died, the run was resumed), the trial's
+    next job calls ``f`` again: reports at or below ``trial.resource_from`` are then
+    training the trial already had, so they are neither recorded nor an error.
+  - *from* ``trial.resource_from`` *to* ``trial.resource_to``, restoring
+    ``trial.checkpoint`` (the state passed with the last report): such a loop returns
+    by itself once continued past its range, and is then called again from its
+    checkpoint, as it always was.
 """
 
 from __future__ import annotations
@@ -20,10 +32,19 @@ from collections.abc import Callable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
+from rung.errors import ConfigError
 from rung.executors.base import Outcome, Task
 from rung.types import JobStatus, Report
 
-__all__ = ["Trial", "execute", "is_iterative", "timeout_message"]
+__all__ = [
+    "Trial",
+    "call_objective",
+    "execute",
+    "is_iterative",
+    "new_trial",
+    "outcome_of",
+    "timeout_message",
+]
 
 
 class _JobEnd(BaseException):
@@ -42,6 +63,10 @@ class _TimedOut(_JobEnd):
     pass
 
 
+class _Released(_JobEnd):
+    """Ends a paused call: its trial was stopped, or its memory is needed (eviction)."""
+
+
 def timeout_message(timeout: float) -> str:
     """The error of a job that ran past its timeout (the last line of its 'traceback')."""
     return f"JobTimeout: the job ran longer than its timeout of {timeout:g} s and was failed."
@@ -55,7 +80,9 @@ class Trial:
         seed: A seed for the trial's own randomness (data order, initialization); the same
             for every job of the trial and for every run with the same tuner seed.
         resource_from: The resource the trial already has (0 for a new trial).
-        resource_to: The resource at which this job ends.
+        resource_to: The resource at which this job ends (it grows when a paused call is
+            continued).
+        max_resource: The full resource of a multi-fidelity scheduler, else None.
     """
 
     def __init__(
@@ -83,6 +110,26 @@ class Trial:
         self._expires = expires  # clock time past which the job fails (its timeout)
         self._on_report = on_report  # hears each report after which the job goes on
         self._metric = metric
+        # Called at resource_to instead of ending the call: blocks until the trial is
+        # continued (returns) or released (raises); set by the paused-call keeper.
+        self._pause: Callable[[], None] | None = None
+        self._stopped = False
+        self._continued = False  # a paused call that was continued
+        self._last: int | None = None  # the call's last reported resource
+        self.retrained = 0  # the highest resource reported at or below resource_from
+        self.max_resource: int | None = None
+        # A define-by-run objective's parameters as it asks for them, and their domains.
+        self.used_config: dict[str, Any] | None = None
+        self.declared: dict[str, Any] | None = None
+
+    def should_stop(self) -> bool:
+        """True once the scheduler has ended the trial (or its paused call was released).
+
+        A loop that runs from the start learns a stop decision from :meth:`report`, which
+        raises a control-flow exception (a ``BaseException``: ``except Exception`` passes
+        it on); code in a ``finally`` block may ask this to tell a stop from an error.
+        """
+        return self._stopped
 
     @property
     def checkpoint(self) -> Any:
@@ -113,20 +160,41 @@ class Trial:
             checkpoint: State to resume from if the trial is paused here (e.g. model and
                 optimizer state dicts). Only the newest is kept.
 
+        A report at ``resource_to`` ends the job: the call pauses here until the trial is
+        continued (this returns) or stopped (this raises a control-flow exception), or,
+        where calls are not kept, ends at once. A report at or below ``resource_from``
+        (a loop from the start, called again) is training the trial already had: it is
+        not recorded.
+
         Raises:
             ValueError: resource is not an integer above the previous one, or the tuned
                 metric is missing from a mapping.
+            ConfigError: resource is past the job's ``resource_to`` (the job trains up to
+                it and no further; the job fails with this message, nothing is recorded).
             TypeError: value is not a real number (or a mapping of them).
         """
-        last = self.reports[-1].resource if self.reports else self.resource_from
         if type(resource) is not int and (
             isinstance(resource, bool) or not isinstance(resource, Integral)
         ):
             raise TypeError(f"trial.report: 'resource' must be an int; got {resource!r}.")
-        if resource <= last:
+        if self._last is not None and resource <= self._last:
             raise ValueError(
-                f"trial.report: 'resource' must increase, above {last}; got {resource!r}."
+                f"trial.report: 'resource' must increase, above {self._last}; got {resource!r}."
             )
+        if resource > self.resource_to:
+            raise ConfigError(
+                f"trial.report: 'resource' must be at most the job's resource_to "
+                f"{self.resource_to} (report at resource_to: the job ends there, and the "
+                f"call pauses or stops); got {resource!r}."
+            )
+        if resource < 1:
+            raise ValueError(f"trial.report: 'resource' must be >= 1; got {resource!r}.")
+        if resource <= self.resource_from:
+            # A loop from the start, called again (its paused call was gone): the trial
+            # already had this resource, so it is trained again but not recorded again.
+            self._last = self.retrained = int(resource)
+            self._check_time(self._clock() if self._clock is not None else 0.0)
+            return
         metrics = None
         if type(value) is not float:
             if isinstance(value, Mapping):
@@ -141,14 +209,23 @@ class Trial:
         self.reports.append(report)
         if checkpoint is not None:
             self.checkpoint_out = checkpoint
+        self._last = int(resource)
         if resource >= self.resource_to:
-            raise _ResourceReached
+            if self._pause is None or (
+                self.max_resource is not None and resource >= self.max_resource
+            ):
+                raise _ResourceReached
+            self._pause()  # returns continued, with a new resource_to; or raises _Released
+            return
+        self._check_time(now)
+        if self._on_report is not None:  # the job's outcome carries its last report
+            self._on_report(report, checkpoint)
+
+    def _check_time(self, now: float) -> None:
         if self._deadline is not None and now >= self._deadline:
             raise _DeadlineReached
         if self._expires is not None and now > self._expires:
             raise _TimedOut
-        if self._on_report is not None:  # the job's outcome carries its last report
-            self._on_report(report, checkpoint)
 
 
 def is_iterative(objective: Callable[..., Any]) -> bool:
@@ -269,6 +346,19 @@ def execute(
             worker,
         )
 
+    trial = new_trial(task, clock, start, on_report)
+    status, error = call_objective(task, objective, trial, clock)
+    return outcome_of(task, trial, status, error, start, clock(), worker)
+
+
+def new_trial(
+    task: Task,
+    clock: Callable[[], float],
+    start: float,
+    on_report: Callable[[Report, Any], None] | None = None,
+) -> Trial:
+    """The trial an iterative job of ``task`` hands its objective, started at ``start``."""
+    job = task.job
     trial = Trial(
         job.trial_id,
         task.seed,
@@ -281,25 +371,62 @@ def execute(
         on_report,
         task.metric,
     )
-    status, error = JobStatus.COMPLETED, None
+    trial.max_resource = task.max_resource
+    return trial
+
+
+def call_objective(
+    task: Task, objective: Callable[..., Any], trial: Trial, clock: Callable[[], float]
+) -> tuple[JobStatus, str | None]:
+    """Calls an iterative objective until it returns or a report ends it: how it ended."""
     try:
         returned = objective(_config_for(task), trial)
         if not trial.reports:
+            if returned is None and trial._continued:  # done with its range: called again
+                return JobStatus.COMPLETED, None
             if returned is None:
+                if trial.retrained:  # reported only what the trial already had
+                    raise RuntimeError(
+                        f"The objective returned after reporting up to {trial.retrained}, "
+                        f"without reaching the trial's resource {trial.resource_from}: it "
+                        "reported nothing new."
+                    )
                 raise RuntimeError(
                     "The objective returned without calling trial.report(resource, value)."
                 )
             value, metrics = _as_value(returned, task.metric)
-            trial.reports.append(Report(job.resource_to, value, clock(), metrics))
+            trial.reports.append(Report(trial.resource_to, value, clock(), metrics))
     except _DeadlineReached:
-        status = JobStatus.INTERRUPTED
-    except _ResourceReached:
-        pass
+        return JobStatus.INTERRUPTED, None
+    except (_ResourceReached, _Released):
+        return JobStatus.COMPLETED, None
     except _TimedOut:
-        status, error = JobStatus.FAILED, timeout_message(task.timeout or 0.0)
-    except Exception:  # the objective's own failure is recorded, the run goes on
-        status, error = JobStatus.FAILED, traceback.format_exc()
-    end = clock()
+        return JobStatus.FAILED, timeout_message(task.timeout or 0.0)
+    except Exception as error:  # the objective's own failure is recorded, the run goes on
+        if _is_stop(error):  # a pruned trial (optuna.TrialPruned) ends as a stop would
+            trial._stopped = True
+            return JobStatus.COMPLETED, None
+        return JobStatus.FAILED, traceback.format_exc()
+    return JobStatus.COMPLETED, None
+
+
+def _is_stop(error: BaseException) -> bool:
+    """An exception that says the trial was stopped: Optuna's TrialPruned, or rung's."""
+    return any(c.__name__ == "TrialPruned" for c in type(error).__mro__)
+
+
+def outcome_of(
+    task: Task,
+    trial: Trial,
+    status: JobStatus,
+    error: str | None,
+    start: float,
+    end: float,
+    worker: int,
+    paused: bool = False,
+) -> Outcome:
+    """The outcome of the job ``trial`` ran for ``task`` (``paused``: the call is kept)."""
+    job = task.job
     if status is JobStatus.COMPLETED and task.timeout is not None and end - start > task.timeout:
         status, error = JobStatus.FAILED, timeout_message(task.timeout)
     last = trial.reports[-1] if trial.reports else None
@@ -315,4 +442,8 @@ def execute(
         start=start,
         end=end,
         worker=worker,
+        paused_call=paused,
+        retrained=trial.retrained,
+        config=None if trial.used_config is None else dict(trial.used_config),
+        space=None if trial.declared is None else dict(trial.declared),
     )

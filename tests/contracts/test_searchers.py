@@ -132,3 +132,56 @@ def test_a_generator_seed_is_used_as_is(factory):
     a = drive(factory(SPACE, seed=np.random.default_rng(5)), 4)
     b = drive(factory(SPACE, seed=np.random.default_rng(5)), 4)
     assert a == b
+
+
+CONDITIONAL = {
+    "classifier": rung.choice(["SVC", "RandomForest", "Dummy"]),
+    "svc_c": rung.loguniform(1e-3, 1e3, when={"classifier": "SVC"}),
+    "kernel": rung.choice(["rbf", "poly"], when={"classifier": "SVC"}),
+    "degree": rung.randint(2, 6, when={"kernel": "poly"}),  # a condition on a conditional
+    "max_depth": rung.randint(2, 33, log=True, when={"classifier": "RandomForest"}),
+}
+
+
+def conditional_value(config):
+    if config["classifier"] == "SVC":
+        return math.log10(config["svc_c"]) ** 2 + (config.get("degree", 2) - 2)
+    if config["classifier"] == "RandomForest":
+        return 1 + abs(math.log2(config["max_depth"]) - 3)
+    return 5.0
+
+
+def test_a_conditional_space_gets_only_active_parameters(factory):
+    searcher = factory(CONDITIONAL, seed=0)
+    seen = set()
+    for _ in range(30):
+        config = searcher.suggest()
+        assert searcher.space.validate(config) == config  # inactive ones are left out
+        assert searcher.space.active_part(config) == config
+        if config["classifier"] != "SVC":
+            assert not {"svc_c", "kernel", "degree"} & set(config)
+        if config.get("kernel") != "poly":
+            assert "degree" not in config
+        seen.add(config["classifier"])
+        searcher.observe(config, conditional_value(config))
+    assert seen == {"SVC", "RandomForest", "Dummy"}
+
+
+def test_a_log_scaled_integer_is_drawn_on_a_log_scale(factory):
+    searcher = factory({"width": rung.randint(1, 1025, log=True)}, seed=0)
+    widths = [c["width"] for c in drive(searcher, 40)]
+    assert all(1 <= w <= 1024 and isinstance(w, int) for w in widths)
+    # log-uniform: about half the draws fall below sqrt(1024) = 32, uniform would give 3%
+    assert sum(w < 32 for w in widths[:20]) >= 4
+
+
+def test_a_list_of_initial_configs_comes_first_in_order(factory):
+    first = [
+        {"lr": 0.01, "batch_size": 64, "act": "relu", "momentum": 0.9},
+        {"lr": 0.1, "batch_size": 128, "act": "tanh", "momentum": 0.5},
+    ]
+    searcher = factory(SPACE, seed=0, initial_config=first)
+    suggested = [searcher.suggest() for _ in range(3)]
+    assert suggested[:2] == [{**c, "fixed": "yes"} for c in first]
+    with pytest.raises(ConfigError, match=r"initial_config\[1\]"):
+        factory(SPACE, seed=0, initial_config=[first[0], {"lr": 5.0}])

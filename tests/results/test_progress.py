@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from rung.callbacks import RunState
 from rung.results.progress import ProgressPrinter
 from rung.types import Decision, Job, JobRecord, JobStatus, Report
@@ -33,30 +35,40 @@ def job(index, trial, value, status=JobStatus.COMPLETED):
     )
 
 
-def test_progress_lines_are_rate_limited_but_improvements_always_show():
-    stream, now = io.StringIO(), [0.0]
-    printer = ProgressPrinter(max_trials=100, stream=stream, min_interval=1.0, clock=lambda: now[0])
-    printer.on_job_end(job(0, 0, 0.5), state(0.5))  # first line
-    for i in range(1, 50):  # no improvement, no time passes: silent
-        printer.on_job_end(job(i, i, 0.9), state(0.5))
-    printer.on_job_end(
-        job(50, 50, 0.4), state(0.4)
-    )  # an improvement prints, with the count of skipped jobs
-    now[0] = 5.0
-    printer.on_job_end(job(51, 51, 0.9, JobStatus.FAILED), state(0.4))
-    lines = stream.getvalue().splitlines()
-    assert len(lines) == 3
-    assert "(+49 more jobs)" in lines[1] and lines[1].rstrip().endswith("jobs)")
-    assert "best 0.4000 *" in lines[1]
-    assert "FAILED: ValueError: bad" in lines[2]
-    printer.on_job_end(job(52, 52, 0.9), state(0.4))  # within min_interval: no line now...
-    printer.close()  # ...but the end accounts for it
-    assert stream.getvalue().splitlines()[3:] == ["(+1 more job, best 0.4000)"]
-
-
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
+
+
+def test_a_log_gets_a_line_for_every_job_without_a_bar():
+    stream = io.StringIO()
+    printer = ProgressPrinter(max_trials=100, stream=stream, min_interval=60.0, clock=lambda: 0.0)
+    printer.on_run_start(state(float("nan")))
+    for i in range(50):  # no improvement, no time passing: still a line each
+        printer.on_job_end(job(i, i, 0.9 if i else 0.5), state(0.5, i + 1))
+    printer.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 50 and "\r" not in stream.getvalue()
+    assert not any("more job" in line for line in lines)
+
+
+def test_a_live_bar_rate_limits_job_lines_but_improvements_and_failures_show():
+    stream, now = Terminal(), [0.0]
+    printer = ProgressPrinter(max_trials=100, stream=stream, min_interval=1.0, clock=lambda: now[0])
+    printer.on_job_end(job(0, 0, 0.5), state(0.5, 1))  # first line
+    for i in range(1, 50):  # no improvement, no time passes: silent
+        printer.on_job_end(job(i, i, 0.9), state(0.5, i + 1))
+    printer.on_job_end(job(50, 50, 0.4), state(0.4, 51))  # an improvement, with the count
+    now[0] = 5.0
+    printer.on_job_end(job(51, 51, 0.9, JobStatus.FAILED), state(0.4, 52))
+    printer.on_job_end(job(52, 52, 0.9), state(0.4, 53))  # within min_interval: no line now...
+    printer.close()  # ...but the end accounts for it
+    text = stream.getvalue()
+    lines = [line.split("\r")[-1] for line in text.splitlines()]
+    assert any("(+49 more jobs)" in line and "best 0.4000 *" in line for line in lines)
+    assert any("FAILED: ValueError: bad" in line for line in lines)
+    assert "(+1 more job, best 0.4000)" in text
+    assert "53/100" in text  # the bar counted every trial
 
 
 def test_the_bar_says_where_running_jobs_are_until_they_end():
@@ -65,15 +77,50 @@ def test_the_bar_says_where_running_jobs_are_until_they_end():
     for trial_id, reached in ((3, 1), (4, 2), (3, 2)):
         now[0] += 1.0
         printer.on_report(Job(trial_id, {}, 0, 9), Report(reached, 0.5))
-    bar = stream.getvalue().split("\r")[-1]
-    assert bar.endswith("trials, best value -, 3 s; trial 3 at 2/9, trial 4 at 2/9")
+    assert "trial 3 at 2/9, trial 4 at 2/9" in stream.getvalue().split("\r")[-1]
     now[0] += 1.0
-    printer.on_job_end(job(0, 3, 0.4), state(0.4))  # trial 3's job ends
-    assert stream.getvalue().split("\r")[-1].endswith("best value 0.4000, 4 s; trial 4 at 2/9")
+    printer.on_job_end(job(0, 3, 0.4), state(0.4, 1))  # trial 3's job ends
+    last = stream.getvalue().split("\r")[-1]
+    assert "best value 0.4000" in last and "trial 3 at" not in last and "trial 4 at 2/9" in last
     for trial_id in range(5, 9):
         now[0] += 1.0
         printer.on_report(Job(trial_id, {}, 0, 9), Report(1, 0.5))
-    assert stream.getvalue().endswith("trial 4 at 2/9, trial 5 at 1/9, trial 6 at 1/9 +2")
+    assert "trial 4 at 2/9, trial 5 at 1/9, trial 6 at 1/9 +2" in stream.getvalue().split("\r")[-1]
+    printer.close()
+
+
+def test_a_resumed_run_is_counted_whole():
+    stream, now = Terminal(), [100.0]
+    printer = ProgressPrinter(max_trials=10, time_budget_s=60, stream=stream, clock=lambda: now[0])
+    run = state(0.25, 7)
+    run.elapsed, run.n_jobs = 30.0, 12
+    printer.on_run_start(run)
+    now[0] += 5
+    printer.on_report(Job(8, {}, 0, 9), Report(1, 0.5))
+    last = stream.getvalue().split("\r")[-1]
+    assert "7/10" in last and "best value 0.2500, 35/60 s" in last
+    printer.close()
+
+
+def test_the_bar_fits_a_narrow_terminal():
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import os
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    with os.fdopen(slave, "w") as terminal:
+        printer = ProgressPrinter(max_trials=10, stream=terminal, clock=lambda: 0.0)
+        assert printer.live
+        for trial_id in range(5):
+            printer.on_report(Job(trial_id, {}, 0, 9), Report(1, 0.5))
+        printer.close()
+        output = os.read(master, 65536).decode()
+    os.close(master)
+    drawn = [part for part in output.replace("\n", "\r").split("\r") if part.strip()]
+    assert drawn and all(len(part.rstrip()) <= 40 for part in drawn)
 
 
 def test_a_job_cut_by_the_time_budget_says_where_it_stopped():

@@ -245,25 +245,28 @@ def test_each_linear_model_learns_on_real_data(name, config, max_epochs):
     assert errors[-1] < target, errors
 
 
-@needs_data
 def test_lenets_loss_falls_within_a_few_steps():
     """Sigmoid LeNet takes many epochs of SGD to leave its plateau (see docs/benchmarks.md);
-    that its gradients train it is checked in a few fixed-seed steps on one small batch."""
-    from rung.workloads import fashion_mnist
-
+    that its gradients train it is checked in a few fixed-seed steps on one small batch of
+    learnable synthetic images."""
     spec = get_model("lenet")
     config = spec.resolve({})
-    splits = fashion_mnist.load_tensors(DATA, device="cpu")
+    splits = synthetic_splits()
     x, y = splits.x_train[:32], splits.y_train[:32]
     torch.manual_seed(0)
     model = spec.build(config, seed=0)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     losses = []
-    for _ in range(40):
-        loss = spec.loss(model, model(x), y, config, len(x))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny batches: threads only wait for each other
+    try:
+        for _ in range(40):
+            loss = spec.loss(model, model(x), y, config, len(x))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    finally:
+        torch.set_num_threads(threads)
     assert losses[-1] < 1.8 < math.log(10) < losses[0], losses  # below chance, and falling
-    assert losses[-1] < min(losses[:-5])
+    assert losses[-1] < losses[10]  # and still falling after the first drop

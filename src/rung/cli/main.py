@@ -23,15 +23,20 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from rung._extras import missing_extra
 from rung.cli import tune as cli_tune
 from rung.cli._args import (
     UsageError,
     _Parser,
+    epochs,
     eta_number,
     non_negative_float,
-    non_negative_int,
     positive_float,
     positive_int,
+    retries,
+    seed,
+    threads,
+    workers,
 )
 from rung.cli._help import show_defaults
 from rung.errors import ConfigError, StoreError
@@ -155,8 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time budget in seconds; with --trials, whichever comes first",
     )
-    tune.add_argument("--min-epochs", type=positive_int, default=1, help="lowest rung (default 1)")
-    tune.add_argument("--max-epochs", type=positive_int, default=9, help="full budget (default 9)")
+    tune.add_argument("--min-epochs", type=epochs, default=1, help="lowest rung (default 1)")
+    tune.add_argument("--max-epochs", type=epochs, default=9, help="full budget (default 9)")
     tune.add_argument(
         "--eta",
         type=eta_number,
@@ -165,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=seed,
         default=0,
         help="seeds the searcher, the scheduler and each trial's weights and batch order",
     )
@@ -197,19 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to train: auto is CUDA when available, else the CPU",
     )
     tune.add_argument(
-        "--workers", type=positive_int, default=1, help="jobs at once, one process each (default 1)"
+        "--workers", type=workers, default=1, help="jobs at once, one process each (default 1)"
     )
     tune.add_argument(
         "--dask-address", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786)"
     )
     tune.add_argument(
         "--threads",
-        type=positive_int,
+        type=threads,
         help="torch threads per worker (default: the CPUs split across workers)",
     )
     tune.add_argument(
         "--final-epochs",
-        type=positive_int,
+        type=epochs,
         help="epochs of the final model (default: --max-epochs)",
     )
     tune.add_argument(
@@ -230,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument(
         "--max-retries",
-        type=non_negative_int,
+        type=retries,
         default=1,
         help="runs of a failed job before its trial fails (default 1)",
     )
@@ -251,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument(
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
     )
-    resume.add_argument("--workers", type=positive_int, help="jobs at once (default: as recorded)")
+    resume.add_argument("--workers", type=workers, help="jobs at once (default: as recorded)")
     resume.add_argument(
         "--dask-address",
         metavar="ADDRESS",
@@ -259,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument(
         "--max-retries",
-        type=non_negative_int,
+        type=retries,
         help="runs of a failed job before its trial fails (default: as recorded)",
     )
     resume.add_argument("--gpus", metavar="IDS", help="one GPU per worker: '0,1' or 'all'")
@@ -286,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="tune synthetic functions (quadratic, Branin)")
     demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")
-    demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    demo.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     demo.set_defaults(handler=_demo)
     show_defaults(parser)
     return parser
@@ -333,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # one clear line; --debug shows the traceback
         if args.debug:
             raise
-        print(f"rung {args.command}: error: {err}", file=sys.stderr)
+        print(f"rung {args.command}: error: {err}{missing_extra(err)}", file=sys.stderr)
         return 1
 
 

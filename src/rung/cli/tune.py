@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rung.cli._args import UsageError
+from rung.cli._args import UsageError, check_local_workers
 
 __all__ = ["resume", "show", "plot", "tune"]
 
@@ -231,7 +231,9 @@ def tune(args: argparse.Namespace) -> int:
     """``rung tune``: a new run recorded in ``--out``."""
     import rung
     from rung.cli import tune_options
+    from rung.workloads._config_rules import check_space
 
+    check_local_workers(args.workers, args.dask_address)  # a program's workers are local too
     if args.program is not None or args.model is None:  # a program run: rung.cli.command
         from rung.cli import command
 
@@ -265,6 +267,7 @@ def tune(args: argparse.Namespace) -> int:
         )
     if args.dask_address is not None and not args.dask_address.strip():
         raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
+    check_space(args.model, space)  # every value it can give suits the model: no trial fails
     from rung.store._directory import clear_stillborn, refuse_existing
 
     rung.Space(space)  # validates before anything is written
@@ -309,6 +312,7 @@ def resume(args: argparse.Namespace) -> int:
         settings["gpus"] = args.gpus
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
+    check_local_workers(settings.get("workers"), settings["dask_address"])
     from rung.cli import resume_report
     from rung.results.summary import read_result
 

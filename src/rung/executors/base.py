@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rung._frozen import frozen
@@ -41,6 +41,9 @@ class Task:
         checkpoint_every_s: A running job's checkpoint travels with its report (so a
             crash or Ctrl-C loses at most this much of its work) at most this often, in
             seconds; None: only with the job's outcome.
+        max_resource: The scheduler's full resource (None: single fidelity). A job that
+            ends below it may be continued later, so executors that keep paused calls
+            pause its call there instead of ending it.
     """
 
     job: Job
@@ -52,6 +55,7 @@ class Task:
     timeout: float | None = None
     metric: str | None = None
     checkpoint_every_s: float | None = None
+    max_resource: int | None = None
 
 
 @frozen
@@ -69,6 +73,14 @@ class Outcome:
         start: When the job started, seconds since the run began.
         end: When it ended.
         worker: The worker that ran it.
+        paused_call: The objective's call is paused in the worker that ran the job, so
+            that the trial's next job can continue it (see :mod:`rung.executors._paused`).
+        retrained: The highest resource the objective reported at or below the job's
+            ``resource_from`` (a loop from the start called again): training it did
+            again. 0 when none.
+        config: The configuration the objective used, when it is not the job's (a
+            define-by-run objective: the parameters it asked for); None otherwise.
+        space: The domains a define-by-run objective declared, by name; None otherwise.
     """
 
     job: Job
@@ -81,6 +93,10 @@ class Outcome:
     start: float
     end: float
     worker: int = 0
+    paused_call: bool = False
+    retrained: int = 0
+    config: Mapping[str, Any] | None = None
+    space: Mapping[str, Any] | None = None
 
     @classmethod
     def failed(cls, job: Job, error: str, start: float, end: float, worker: int = 0) -> Outcome:
@@ -132,6 +148,13 @@ class Executor(ABC):
     @abstractmethod
     def wait(self) -> list[Outcome]:
         """Blocks until at least one submitted task ends and returns the outcomes."""
+
+    def release(self, trial_ids: list[int]) -> None:  # noqa: B027 - optional hook
+        """Ends the paused calls of ``trial_ids`` (stopped or finished trials), if any.
+
+        The tuner calls it when the scheduler ends a trial; executors that keep paused
+        calls free their memory, others have nothing to do.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook: in-process executors hold nothing
         """Releases the workers."""

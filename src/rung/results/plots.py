@@ -21,12 +21,30 @@ PROGRESS_FILE = "progress.png"
 CURVES_FILE = "curves.png"
 
 
+_INLINE_FIGURE: Any = None
+
+
 def _figure(**kwargs: Any) -> Any:
+    global _INLINE_FIGURE
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
         raise ImportError("Plots need matplotlib: pip install 'rung[plot]'") from err
-    return Figure(**kwargs)
+    if _INLINE_FIGURE is None:
+
+        class InlineFigure(Figure):
+            """A figure a notebook shows inline when a cell returns it, whether or not
+            pyplot (and its inline backend) was ever imported."""
+
+            def _repr_png_(self) -> bytes:
+                import io
+
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", bbox_inches="tight")
+                return buffer.getvalue()
+
+        _INLINE_FIGURE = InlineFigure
+    return _INLINE_FIGURE(**kwargs)
 
 
 def _title(result: Result) -> str:

@@ -72,6 +72,8 @@ class RunRecorder:
         tid = record.trial_id
         if tid not in self._configs:  # read from a record whose start was not seen
             self.job_started(tid, record.config)
+        elif record.config is not self._configs[tid]:  # a define-by-run objective's own
+            self._configs[tid] = record.config
         failed = record.status is JobStatus.FAILED
         if failed:
             self._errors[tid] = record.error or ""

@@ -84,7 +84,7 @@ def make_searcher(
     space: Mapping[str, Any],
     *,
     seed: int | None = None,
-    initial_config: Mapping[str, Any] | None = None,
+    initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     n_init: int = 5,
 ) -> Searcher:
     """Builds a searcher by name (``"random"`` or ``"bo"``); without a seed it takes the
@@ -179,10 +179,29 @@ def make_scheduler(
     return AsyncHyperband(searcher, **fidelity, seed=seed)
 
 
+def _define_by_run(objective: Any, space: Any) -> tuple[Any, Space]:
+    """An Optuna-style ``objective(trial)`` without a space runs define-by-run."""
+    from rung.compat.optuna import DefineByRun, is_define_by_run
+
+    if isinstance(objective, DefineByRun):
+        return objective, Space(space or {}, dynamic=True)
+    if space is None:
+        if not is_define_by_run(objective):
+            raise ConfigError(
+                "rung.tune() needs a 'space', unless the objective asks for its parameters "
+                "itself: an Optuna-style objective(trial) calling trial.suggest_float(...) "
+                f"etc.; got {objective!r} without a space."
+            )
+        return DefineByRun(objective), Space({}, dynamic=True)
+    if is_define_by_run(objective):  # a partial space: what the searcher knows up front
+        return DefineByRun(objective), Space(space, optional=(), dynamic=True)
+    return objective, Space(space)
+
+
 @known_keywords
 def build_tuner(
     objective: Callable[..., Any],
-    space: Mapping[str, Any],
+    space: Mapping[str, Any] | None = None,
     *,
     searcher: str | SearcherName | Searcher = "random",
     scheduler: str | SchedulerName = "fifo",
@@ -194,7 +213,8 @@ def build_tuner(
     variant: Any = None,
     direction: str = "min",
     seed: int = 0,
-    initial_config: Mapping[str, Any] | None = None,
+    initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    warm_start: str | os.PathLike[str] | Result | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
     metric: str | None = None,
@@ -214,7 +234,7 @@ def build_tuner(
     ``build_tuner(...).resume(directory)``. Arguments as for :func:`tune` and
     :class:`~rung.Tuner`.
     """
-    space = Space(space)
+    objective, space = _define_by_run(objective, space)
     built_searcher = make_searcher(searcher, space, initial_config=initial_config, n_init=n_init)
     built_scheduler = make_scheduler(
         scheduler,
@@ -226,7 +246,7 @@ def build_tuner(
         max_brackets=max_brackets,
         variant=variant,
     )
-    return Tuner(
+    tuner = Tuner(
         objective,
         built_scheduler,
         direction=direction,
@@ -243,12 +263,17 @@ def build_tuner(
         job_timeout_s=job_timeout_s,
         extra=extra,
     )
+    if warm_start is not None:  # after the tuner seeded the searcher
+        from rung.run.warm_start import warm_start as observe_earlier
+
+        observe_earlier(built_searcher, warm_start, tuner.direction, built_scheduler.max_resource)
+    return tuner
 
 
 @known_keywords
 def tune(
     objective: Callable[..., Any],
-    space: Mapping[str, Any],
+    space: Mapping[str, Any] | None = None,
     *,
     searcher: str | SearcherName = "random",
     scheduler: str | SchedulerName = "fifo",
@@ -264,7 +289,8 @@ def tune(
     max_jobs: int | None = None,
     time_budget_s: float | None = None,
     resource_budget: float | None = None,
-    initial_config: Mapping[str, Any] | None = None,
+    initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    warm_start: str | os.PathLike[str] | Result | None = None,
     n_init: int = 5,
     resource_name: str = "epochs",
     metric: str | None = None,
@@ -280,9 +306,11 @@ def tune(
     """Tunes ``objective`` over ``space``: builds searcher, scheduler and tuner, and runs.
 
     Args:
-        objective: ``f(config) -> float`` or ``f(config, trial)``.
+        objective: ``f(config) -> float``, ``f(config, trial)``, or an Optuna-style
+            ``objective(trial)`` that asks for its parameters (``trial.suggest_float``...;
+            see :mod:`rung.compat.optuna`).
         space: Name -> domain (``rung.uniform`` ..., or a frozen scipy.stats distribution)
-            or constant.
+            or constant; None for an Optuna-style objective.
         searcher: ``"random"`` or ``"bo"`` (Gaussian process with Expected Improvement).
         scheduler: ``"fifo"``, ``"sh"``, ``"hyperband"``, ``"asha"`` or ``"async_hyperband"``.
         min_resource: Smallest resource of multi-fidelity schedulers (default 1).
@@ -297,7 +325,10 @@ def tune(
         max_jobs: Job budget.
         time_budget_s: Time budget in seconds.
         resource_budget: Resource budget (total epochs charged).
-        initial_config: A configuration to try first.
+        initial_config: A configuration to try first, or a list of them.
+        warm_start: An earlier experiment (its directory or its Result) whose results at
+            its full resource the searcher observes before suggesting (same space and
+            direction; see :mod:`rung.run.warm_start`).
         n_init: Random configurations before BO starts modelling.
         resource_name: Config key carrying the resource for ``f(config)`` objectives.
         metric: The metric to tune when the objective reports a mapping of several.
@@ -339,6 +370,7 @@ def tune(
         direction=direction,
         seed=seed,
         initial_config=initial_config,
+        warm_start=warm_start,
         n_init=n_init,
         resource_name=resource_name,
         metric=metric,

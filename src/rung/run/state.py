@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rung._random import SeedDeriver
@@ -73,6 +73,8 @@ class RunLoop:
         self._checkpoint_at: dict[int, int] = {}  # trial -> resource of its newest checkpoint
         self._checkpoints: dict[int, Blob] = {}  # without a store: trial -> newest checkpoint
         self._warned_nonfinite = False
+        self._warned_retrained = False
+        self.ended: list[int] = []  # trials ended since the executor was last told
 
     # -- starting jobs -------------------------------------------------------------------
 
@@ -114,6 +116,7 @@ class RunLoop:
             self.metric,
             # A recorded run keeps a running job's checkpoint, so a crash loses little.
             CHECKPOINT_EVERY_S if self.store is not None else None,
+            self.scheduler.max_resource,
         )
 
     def started(
@@ -194,6 +197,11 @@ class RunLoop:
             again = True
         else:
             self._note_failure(outcome, retried=False)
+        job = outcome.job
+        config = outcome.config if outcome.config is not None else job.config
+        issued = self.issued.get(tid)
+        if issued is not None and config is not issued.config and config != issued.config:
+            self._use_config(tid, issued, config, outcome.space)
         if again:
             decision = None
         else:
@@ -201,11 +209,10 @@ class RunLoop:
             if not math.isfinite(value):
                 value = self._nonfinite(outcome)
             decision = self.scheduler.on_result(self.issued.pop(tid), value)
-        job = outcome.job
         job_record = JobRecord(
             self.recorder.n_jobs,
             tid,
-            job.config,
+            config,
             job.resource_from,
             job.resource_to,
             outcome.value,
@@ -230,6 +237,12 @@ class RunLoop:
         self._track_checkpoint(tid, outcome.resource if checkpoint is not None else None, done)
         for stopped_id in stopped:
             self._checkpoint_at.pop(stopped_id, None)
+        if outcome.paused_call and done:  # the executor frees the paused calls of ended trials
+            self.ended.append(tid)
+        if stopped:
+            self.ended.extend(stopped)
+        if outcome.retrained and record:
+            self._note_retrained(outcome)
         if self.store is not None:
             if record:
                 self.store.job_finished(
@@ -245,6 +258,19 @@ class RunLoop:
         if again and status is not JobStatus.INTERRUPTED:
             self.rerun(tid)
         return job_record
+
+    def _use_config(
+        self, tid: int, issued: Job, config: Mapping[str, Any], space: Mapping[str, Any] | None
+    ) -> None:
+        """A define-by-run objective ran the issued configuration as ``config`` (the
+        parameters it asked for): the searcher learns the domains it declared, and the
+        trial goes on, and is recorded and observed, with ``config``."""
+        searcher = self.scheduler.searcher
+        if space:
+            searcher.extend_space(space)
+        searcher.used(issued.config, config)
+        self.issued[tid] = Job(tid, config, issued.resource_from, issued.resource_to)
+        self.scheduler.configs[tid] = dict(config)
 
     def _track_checkpoint(self, tid: int, resource: int | None, done: bool) -> None:
         """Where the trial's newest checkpoint is (a rerun continues from there)."""
@@ -274,6 +300,19 @@ class RunLoop:
         last = error.splitlines()[-1:] or ["unknown error"]
         suffix = " (running it again)" if retried else ""
         logger.warning("trial %d failed: %s%s", outcome.job.trial_id, last[0], suffix)
+
+    def _note_retrained(self, outcome: Outcome) -> None:
+        job = outcome.job
+        log = logger.debug if self._warned_retrained else logger.warning
+        self._warned_retrained = True
+        log(
+            "trial %d: its call was gone (released, its worker died, or the run resumed), so "
+            "the objective ran again from the start and trained resources 1 to %d again "
+            "(not recorded twice); pass checkpoint= to trial.report to continue from there "
+            "instead (warned once per run)",
+            job.trial_id,
+            outcome.retrained,
+        )
 
     def _nonfinite(self, outcome: Outcome) -> float:
         """Non-finite values rank last: the scheduler gets NaN (-inf would rank first)."""

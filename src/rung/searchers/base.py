@@ -12,7 +12,8 @@ searchers use them to keep parallel workers apart. Values are always minimized.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,24 +49,21 @@ class Searcher:
     Args:
         space: The search space, a dict of name -> domain or constant (or a Space).
         seed: Seed of the searcher's random generator; same seed, same suggestions.
-        initial_config: A configuration to suggest first (e.g. known good defaults).
-            Missing constants are filled in; values must lie in their domains.
+        initial_config: A configuration to suggest first (e.g. known good defaults), or a
+            list of them, suggested in order. Missing constants are filled in; values must
+            lie in their domains.
     """
 
     def __init__(
         self,
         space: Mapping[str, Any],
         seed: SeedLike = None,
-        initial_config: Mapping[str, Any] | None = None,
+        initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         self.space = space if isinstance(space, Space) else Space(space)
         self.rng = make_rng(seed)
         self._seeded = seed is not None
-        self._initial = (
-            None
-            if initial_config is None
-            else self.space.validate(initial_config, "initial_config")
-        )
+        self._initial: deque[dict[str, Any]] = deque(_initial_configs(self.space, initial_config))
         self._suggested: set[tuple] = set()
         self._pending: dict[tuple, dict[str, Any]] = {}
         self.observations: list[Observation] = []
@@ -97,10 +95,7 @@ class Searcher:
                 f"All {int(self.space.cardinality)} configurations of the search space were "
                 "suggested already."
             )
-        if self._initial is not None:
-            config, self._initial = self._initial, None
-        else:
-            config = self._propose()
+        config = self._initial.popleft() if self._initial else self._propose()
         key = self.space.key(config)
         redraws = 0
         while key in self._suggested:
@@ -138,6 +133,25 @@ class Searcher:
         self.observations.append(observation)
         self._on_observe(observation)
 
+    def extend_space(self, domains: Mapping[str, Any]) -> None:
+        """Adds parameters a define-by-run objective declared (optional: a configuration
+        has them when the objective asked for them); known names are left as they are."""
+        if any(name not in self.space for name in domains):
+            self.space = self.space.extended(domains)
+            self._on_space_change()
+
+    def used(self, proposed: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+        """The objective ran ``proposed`` as ``config`` (a define-by-run objective used
+        some of its values and drew others): ``config`` is pending in its place."""
+        key = self.space.key(proposed)
+        if self._pending.pop(key, None) is not None:
+            used = self.space.key(config)
+            self._suggested.add(used)
+            self._pending[used] = dict(config)
+
+    def _on_space_change(self) -> None:
+        """Hook for subclasses that derive state from the space."""
+
     def _propose(self) -> dict[str, Any]:
         """A configuration to try next (duplicates are redrawn by :meth:`suggest`)."""
         raise NotImplementedError
@@ -151,6 +165,18 @@ class Searcher:
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"{name}(observations={len(self.observations)}, pending={len(self._pending)})"
+
+
+def _initial_configs(
+    space: Space, initial: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    if initial is None:
+        return []
+    if isinstance(initial, Mapping):
+        return [space.validate(initial, "initial_config")]
+    if isinstance(initial, (str, bytes)) or not isinstance(initial, Sequence):
+        raise TypeError(f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}.")
+    return [space.validate(config, f"initial_config[{i}]") for i, config in enumerate(initial)]
 
 
 def unit_points(space: Space, configs: list[Mapping[str, Any]]) -> np.ndarray:

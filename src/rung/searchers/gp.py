@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from rung._random import SeedLike
 from rung.searchers._acquisition import maximize_log_ei
 from rung.searchers._gp_model import GaussianProcess, fit_gaussian_process
 from rung.searchers.base import Observation, Searcher
-from rung.space import Choice, RandInt, Space
+from rung.space import Choice, Space
 
 __all__ = ["GPSearcher"]
 
@@ -42,8 +43,12 @@ class FeatureMap:
     """The unit-cube features a GP models: one per numeric domain, one-hot for choices.
 
     ``uniform``, ``loguniform`` and ``randint`` domains map to one coordinate through
-    ``Domain.encode`` (log-scaled for log domains; an integer sits at the centre of its
-    cell); a ``choice`` of k values maps to k coordinates, one-hot, decoded by argmax.
+    ``Domain.encode`` (log-scaled for log domains; an integer or a stepped value sits at
+    the centre of its cell); a ``choice`` of k values maps to k coordinates, one-hot,
+    decoded by argmax. A conditional parameter gets one more coordinate, 1 when it is
+    active and 0 when not; while inactive its own coordinates sit at a fixed point (0.5,
+    or all zeros for a choice), so two configurations that both leave it out do not
+    differ there: it is not modelled where it does not exist.
 
     Args:
         space: The search space.
@@ -52,27 +57,37 @@ class FeatureMap:
     def __init__(self, space: Space) -> None:
         self.space = space
         self._columns: list[tuple[str, Any, int, int]] = []  # name, domain, start, stop
-        self._int_columns: list[tuple[int, int]] = []  # column, number of integers
+        self._cell_columns: list[tuple[int, Any]] = []  # column, domain of finite values
         self._choice_blocks: list[tuple[int, int]] = []
+        self._indicators: list[tuple[str, int, int, int]] = []  # name, indicator, start, stop
         width = 0
         for name, domain in space.domains.items():
             size = len(domain.values) if isinstance(domain, Choice) else 1
             self._columns.append((name, domain, width, width + size))
             if isinstance(domain, Choice):
                 self._choice_blocks.append((width, width + size))
-            elif isinstance(domain, RandInt):
-                self._int_columns.append((width, domain.high - domain.low))
+            elif domain.cardinality < math.inf:  # integers, stepped values
+                self._cell_columns.append((width, domain))
             width += size
+        for name, _, start, stop in self._columns:
+            if name in space.conditions or name in space.optional:
+                self._indicators.append((name, width, start, stop))
+                width += 1
         self.n_features = width
 
     def encode(self, config: Mapping[str, Any]) -> np.ndarray:
         """The features of a configuration, shape ``(n_features,)``."""
         u = np.zeros(self.n_features)
         for name, domain, start, _ in self._columns:
-            if isinstance(domain, Choice):
+            if name not in config:  # an inactive conditional parameter
+                if not isinstance(domain, Choice):
+                    u[start] = 0.5
+            elif isinstance(domain, Choice):
                 u[start + domain.index(config[name])] = 1.0
             else:
                 u[start] = domain.encode(config[name])
+        for name, indicator, _, _ in self._indicators:
+            u[indicator] = 1.0 if name in config else 0.0
         return u
 
     def encode_many(self, configs: list[Mapping[str, Any]]) -> np.ndarray:
@@ -80,17 +95,20 @@ class FeatureMap:
         return np.array([self.encode(c) for c in configs]).reshape(len(configs), self.n_features)
 
     def decode(self, u: np.ndarray) -> dict[str, Any]:
-        """The configuration at features ``u`` (shape ``(n_features,)``), constants included."""
+        """The configuration at features ``u`` (shape ``(n_features,)``), constants included
+        and inactive parameters left out."""
         values = {}
         for name, domain, start, stop in self._columns:
             if isinstance(domain, Choice):
                 values[name] = domain.values[int(np.argmax(u[start:stop]))]
             else:
                 values[name] = domain.decode(float(u[start]))
-        return {n: values[n] if n in values else self.space.constants[n] for n in self.space}
+        config = {n: values[n] if n in values else self.space.constants[n] for n in self.space}
+        return self.space.active_part(config)
 
     def project(self, U: np.ndarray) -> np.ndarray:
-        """The nearest valid features: integers to their cell centre, choices to one-hot.
+        """The nearest valid features: integers and stepped values to their cell centre,
+        choices to one-hot, inactive parameters to their fixed point.
 
         Args:
             U: Points of the unit cube, shape ``(m, n_features)``.
@@ -99,14 +117,55 @@ class FeatureMap:
             A projected copy, shape ``(m, n_features)``.
         """
         U = np.array(U, dtype=float)
-        for column, n in self._int_columns:
-            U[:, column] = (np.minimum(np.floor(U[:, column] * n), n - 1) + 0.5) / n
+        for column, domain in self._cell_columns:
+            if getattr(domain, "log", False):
+                decoded = domain.decode_array(U[:, column])
+                U[:, column] = [domain.encode(v) for v in decoded]
+            else:
+                n = domain.cardinality
+                U[:, column] = (np.minimum(np.floor(U[:, column] * n), n - 1) + 0.5) / n
         rows = np.arange(len(U))
         for start, stop in self._choice_blocks:
             best = np.argmax(U[:, start:stop], axis=1)
             U[:, start:stop] = 0.0
             U[rows, start + best] = 1.0
+        if self._indicators:
+            self._project_activity(U)
         return U
+
+    def _project_activity(self, U: np.ndarray) -> None:
+        """Sets each conditional parameter's indicator, and its fixed point when inactive,
+        from the values its parents take in each row (parents first)."""
+        columns = {name: (domain, start, stop) for name, domain, start, stop in self._columns}
+        values: dict[str, list[Any]] = {}
+
+        def column_values(name: str) -> list[Any]:
+            if name not in values:
+                if name in self.space.constants:
+                    values[name] = [self.space.constants[name]] * len(U)
+                else:
+                    domain, start, stop = columns[name]
+                    if isinstance(domain, Choice):
+                        picks = np.argmax(U[:, start:stop], axis=1)
+                        values[name] = [domain.values[i] for i in picks.tolist()]
+                    else:
+                        values[name] = domain.decode_array(U[:, start])
+            return values[name]
+
+        active: dict[str, np.ndarray] = {}
+        indicator_of = {name: (i, a, b) for name, i, a, b in self._indicators}
+        for name in self.space.optional:  # the objective decides: proposed as active
+            U[:, indicator_of[name][0]] = 1.0
+        for name in self.space._conditional_order:
+            on = np.ones(len(U), dtype=bool)
+            for parent, allowed in self.space.conditions[name].items():
+                on &= active.get(parent, True)
+                on &= np.array([v in allowed for v in column_values(parent)], dtype=bool)
+            active[name] = on
+            indicator, start, stop = indicator_of[name]
+            U[:, indicator] = on
+            fixed = 0.0 if stop - start > 1 else 0.5
+            U[~on, start:stop] = fixed
 
 
 _blas_controller: Any = None  # a threadpoolctl.ThreadpoolController; False without one
@@ -165,7 +224,7 @@ class GPSearcher(Searcher):
     Args:
         space: The search space.
         seed: Seed of the searcher's generator; same seed, same suggestions.
-        initial_config: A configuration to suggest first.
+        initial_config: A configuration to suggest first, or a list of them.
         n_init: How many random configurations precede the model, an int >= 1.
 
     Raises:
@@ -184,7 +243,7 @@ class GPSearcher(Searcher):
         self,
         space: Mapping[str, Any],
         seed: SeedLike = None,
-        initial_config: Mapping[str, Any] | None = None,
+        initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         n_init: int = 5,
     ) -> None:
         if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)):
@@ -239,8 +298,15 @@ class GPSearcher(Searcher):
         row = (self.features.encode(observation.config), observation.value)
         self._levels.setdefault(observation.resource, {})[key] = row
 
+    def _on_space_change(self) -> None:
+        # A define-by-run objective declared parameters: model them from now on.
+        self.features = FeatureMap(self.space)
+        self._theta, self._fitted, self._levels = {}, None, {}
+        for observation in self.observations:
+            self._on_observe(observation)
+
     def _propose(self) -> dict[str, Any]:
-        if len(self._suggested) < self.n_init:
+        if len(self._suggested) < self.n_init or self.features.n_features == 0:
             return self._random_config()
         try:
             X, y, level = self.training_data()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rung._random import SeedLike
@@ -21,7 +21,7 @@ class RandomSearcher(Searcher):
     Args:
         space: The search space.
         seed: Seed of the searcher's generator.
-        initial_config: A configuration to suggest first.
+        initial_config: A configuration to suggest first, or a list of them.
 
     Example:
         >>> import rung
@@ -34,10 +34,13 @@ class RandomSearcher(Searcher):
         self,
         space: Mapping[str, Any],
         seed: SeedLike = None,
-        initial_config: Mapping[str, Any] | None = None,
+        initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(space, seed, initial_config)
         self._block: list[dict[str, Any]] = []
+
+    def _on_space_change(self) -> None:
+        self._block = []  # drawn over the old space
 
     def _propose(self) -> dict[str, Any]:
         # Configurations are drawn and decoded in blocks: one generator call and one

@@ -151,6 +151,9 @@ class CommandObjective:
         ...           max_resource=27, max_trials=50, workers=4)  # doctest: +SKIP
     """
 
+    #: A program runs to the job's resource_to and exits: no call to keep paused.
+    keep_paused = False
+
     def __init__(
         self,
         command: str | Sequence[str],

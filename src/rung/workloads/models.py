@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rung.errors import ConfigError
+from rung.workloads._config_rules import DEFAULTS
 from rung.workloads._lenet import LeNet
 from rung.workloads._model_spec import ModelSpec
 from rung.workloads._svm import l2_weight
@@ -242,35 +243,33 @@ def _build_lenet(config: Mapping[str, Any], seed: int) -> nn.Module:
 
 # --- The table ----------------------------------------------------------------------------
 
-_OPTIMIZER_DEFAULTS = {"learning_rate": 0.1, "batch_size": 256}
-
 MODELS: dict[str, ModelSpec] = {
     "softmax": ModelSpec(
         "softmax",
         _build_softmax,
         _cross_entropy,
-        {**_OPTIMIZER_DEFAULTS},
+        dict(DEFAULTS["softmax"]),
         default_space("softmax"),
     ),
     "lenet": ModelSpec(
         "lenet",
         _build_lenet,
         _cross_entropy,
-        {**_OPTIMIZER_DEFAULTS, "learning_rate": 0.9},
+        dict(DEFAULTS["lenet"]),
         default_space("lenet"),
     ),
     "sgd": ModelSpec(
         "sgd",
         _build_sgd,
         _elastic_net_hinge,
-        {**_OPTIMIZER_DEFAULTS, "alpha": 1e-4, "l1_ratio": 0.15},
+        dict(DEFAULTS["sgd"]),
         default_space("sgd"),
     ),
     "svm": ModelSpec(
         "svm",
         _build_svm,
         _svm_hinge,
-        {**_OPTIMIZER_DEFAULTS, "C": 1.0, "gamma": 1e-3, "n_components": 2000},
+        dict(DEFAULTS["svm"]),
         default_space("svm"),
     ),
 }

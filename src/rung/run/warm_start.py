@@ -1,0 +1,74 @@
+"""Warm start: a searcher learns from another experiment's results before it suggests.
+
+``rung.tune(..., warm_start="runs/old")`` reads the earlier run's record and hands its
+searcher every job that completed at that run's full resource, as if observed in this
+run: BO models them from the first suggestion, and no configuration among them is
+suggested again. The space must be the same (each parameter's domain, as recorded), and
+so must the direction; the schedulers start afresh (the earlier run's rungs are its own).
+"""
+
+from __future__ import annotations
+
+import os
+
+from rung.errors import ConfigError
+from rung.results.result import Result
+from rung.searchers.base import Searcher
+from rung.types import Direction, JobStatus
+
+__all__ = ["warm_start"]
+
+
+def warm_start(
+    searcher: Searcher,
+    source: str | os.PathLike[str] | Result,
+    direction: Direction,
+    max_resource: int | None,
+) -> int:
+    """Observes ``source``'s full-resource results in ``searcher``; returns how many.
+
+    Args:
+        searcher: The new run's searcher (seeded, nothing suggested yet).
+        source: An experiment directory, or the :class:`~rung.Result` of a run.
+        direction: The new run's direction.
+        max_resource: The new scheduler's full resource (None: single fidelity): the
+            resource the observations are made at.
+
+    Raises:
+        ConfigError: the earlier run searched another space, or in the other direction.
+        StoreError: ``source`` holds no experiment.
+    """
+    if isinstance(source, Result):
+        result = source
+    else:
+        from rung.results.summary import read_result
+
+        result = read_result(source)
+    spec = result.spec
+    ours = {name: repr(domain) for name, domain in searcher.space.items()}
+    if dict(spec.space) != ours:
+        differing = sorted(
+            name for name in set(ours) | set(spec.space) if ours.get(name) != spec.space.get(name)
+        )
+        details = "; ".join(
+            f"{n}: {spec.space.get(n, 'absent')} there, {ours.get(n, 'absent')} here"
+            for n in differing
+        )
+        raise ConfigError(
+            f"The 'warm_start' run searched another space ({details}); warm start needs the "
+            "same search space."
+        )
+    if spec.direction is not direction:
+        raise ConfigError(
+            f"The 'warm_start' run was tuned with direction={spec.direction.value!r}, this "
+            f"one with {direction.value!r}: its values would mean the opposite."
+        )
+    sign = direction.sign()
+    full = spec.max_resource
+    observed = 0
+    for job in result.jobs:
+        if job.status is not JobStatus.COMPLETED or (full is not None and job.resource_to < full):
+            continue
+        searcher.observe(job.config, sign * job.value, max_resource)
+        observed += 1
+    return observed

@@ -1,0 +1,106 @@
+"""The Optuna-compatible trial: define-by-run spaces, steps, pruning, resume."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+import rung
+from rung.compat.optuna import OptunaTrial, TrialPruned, is_define_by_run
+from rung.trial import Trial
+
+
+def quadratic(trial):
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    x = trial.suggest_float("x", -5, 5)
+    if kind == "a":
+        return (x - 1) ** 2 + trial.suggest_int("k", 1, 64, log=True) / 64
+    return (x + 1) ** 2 + 0.5
+
+
+def curve(trial):
+    x = trial.suggest_float("x", 0, 1)
+    value = 0.0
+    for step in range(9):
+        value = (x - 0.3) ** 2 + 1 / (step + 1)
+        trial.report(value, step)
+        if trial.should_prune():
+            raise TrialPruned()
+    return value
+
+
+def test_an_optuna_objective_is_recognized():
+    assert is_define_by_run(quadratic)
+    assert not is_define_by_run(lambda config: 0.0)
+
+
+def test_suggestions_are_seeded_and_repeat_within_a_trial():
+    draws = []
+    for _ in range(2):
+        trial = OptunaTrial({}, Trial(3, seed=11, resource_from=0, resource_to=1))
+        draws.append(trial.suggest_float("x", 0, 1))
+        assert trial.suggest_float("x", 0, 1) == draws[-1]
+        assert trial.suggest_int("fixed", 4, 4) == 4
+    assert draws[0] == draws[1]
+    proposed = OptunaTrial({"x": 0.25}, Trial(3, seed=11, resource_from=0, resource_to=1))
+    assert proposed.suggest_float("x", 0, 1) == 0.25
+    assert proposed.suggest_float("y", 0, 1, step=0.5) in (0.0, 0.5, 1.0)
+
+
+def test_the_space_is_learned_and_the_record_has_only_what_was_asked():
+    result = rung.tune(quadratic, searcher="bo", max_trials=25, seed=0)
+    assert result.best_value < 0.6
+    for trial in result.trials:
+        assert ("k" in trial.config) == (trial.config["kind"] == "a")
+
+
+def test_a_step_from_zero_is_resource_one_and_pruning_stops_the_trial():
+    result = rung.tune(curve, scheduler="asha", max_resource=9, max_trials=27, seed=0)
+    assert not result.n_failed_jobs
+    assert min(r.resource for t in result.trials for r in t.reports) == 1
+    stopped = [t for t in result.trials if t.status is rung.TrialStatus.PAUSED]
+    assert stopped and result.incumbent is not None
+
+
+def test_single_fidelity_runs_the_whole_loop_and_takes_the_returned_value():
+    result = rung.tune(curve, max_trials=5, seed=0)
+    assert all(t.reports[-1].resource == 1 for t in result.trials)  # one value per trial
+    best = min(result.trials, key=lambda t: t.reports[-1].value)
+    assert math.isclose(best.reports[-1].value, (best.config["x"] - 0.3) ** 2 + 1 / 9)
+
+
+def test_a_define_by_run_run_resumes(tmp_path: Path):
+    first = rung.tune(
+        curve, scheduler="asha", max_resource=9, max_trials=10, seed=0, directory=tmp_path
+    )
+    resumed = rung.tune(
+        curve,
+        scheduler="asha",
+        max_resource=9,
+        max_trials=20,
+        seed=0,
+        directory=tmp_path,
+        resume=True,
+    )
+    assert resumed.n_trials == 20
+    assert [t.config for t in resumed.trials[:10]] == [t.config for t in first.trials]
+
+
+def test_a_space_is_required_for_other_objectives():
+    with pytest.raises(rung.ConfigError, match="needs a 'space'"):
+        rung.tune(lambda config: 0.0, max_trials=1)
+
+
+def every_fifth_step(trial):
+    x = trial.suggest_float("x", 0, 1)
+    for step in range(0, 35, 5):  # the last, 30, steps over 27: taken at it
+        trial.report((x - 0.3) ** 2 + 1 / (step + 1), step)
+    return (x - 0.3) ** 2
+
+
+def test_reports_that_step_over_a_rung_are_taken_at_it():
+    result = rung.tune(every_fifth_step, scheduler="asha", max_resource=27, max_trials=27)
+    assert not result.n_failed_jobs
+    assert result.incumbent is not None and result.incumbent.resource == 27
