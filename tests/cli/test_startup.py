@@ -49,12 +49,14 @@ def existing_run(directory):
         (["--n-init", "3"], "--n-init: only with --searcher bo"),
         (["--initial-config", "learning_rate=7"], "--initial-config"),
         (["--fixed-configs", "configs.toml", "--searcher", "bo"], "--searcher: not with"),
+        (["--fixed-configs", "zero.toml"], "'batch_size'"),
     ],
 )
 def test_a_refused_command_imports_no_torch(tmp_path, extra, message):
     existing_run(tmp_path / "taken")
     (tmp_path / "bad.toml").write_text("learning_rate = { loguniform = [1, \n")
     (tmp_path / "configs.toml").write_text("[[config]]\nlearning_rate = 0.1\n")
+    (tmp_path / "zero.toml").write_text("[[config]]\nbatch_size = 0\n")
     argv = ["tune", "--model", "lenet", "--trials", "2", *extra]
     status, err, torch_imported = refused_without_torch(argv, tmp_path)
     assert status == 2 and message in err, err
