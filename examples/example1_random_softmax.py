@@ -1,21 +1,15 @@
-"""Example 1: random search on softmax regression (every trial trains to the full budget)."""
+"""Example 1 of the seed notebook: random search on softmax regression, 10 trials x 10
+epochs, starting from learning_rate=0.1, batch_size=128.
 
-from _common import arguments, objective, report
-from rung.workloads.models import get_model
+    rung tune --model softmax --searcher random --scheduler fifo --trials 10 \\
+        --max-epochs 10 --initial-config learning_rate=0.1,batch_size=128
 
-import rung
+Usage: python examples/example1_random_softmax.py [--quick] [--out DIR] [rung tune flags]
+"""
+
+import sys
+
+from notebook import run
 
 if __name__ == "__main__":
-    args = arguments(__doc__)
-    epochs = 1 if args.quick else 10
-    result = rung.tune(
-        objective("softmax", args),
-        get_model("softmax").default_space,
-        searcher="random",
-        scheduler="fifo",
-        max_resource=epochs,
-        max_trials=2 if args.quick else 20,
-        seed=args.seed,
-        initial_config={"learning_rate": 0.1, "batch_size": 128},
-    )
-    report("softmax", result, epochs, args)
+    sys.exit(run("example1"))

@@ -1,22 +1,15 @@
-"""Example 3: ASHA on LeNet: promotions resume from checkpoints, no worker waits for a rung."""
+"""Example 3 of the seed notebook: ASHA on LeNet, eta 2, rungs at 5, 10 and 20 epochs, 20
+trials; promotions resume from checkpoints and no worker waits for a rung.
 
-from _common import arguments, objective, report
-from rung.workloads.models import get_model
+    rung tune --model lenet --searcher random --scheduler asha --eta 2 \\
+        --min-epochs 5 --max-epochs 20 --trials 20
 
-import rung
+Usage: python examples/example3_asha_lenet.py [--quick] [--out DIR] [rung tune flags]
+"""
+
+import sys
+
+from notebook import run
 
 if __name__ == "__main__":
-    args = arguments(__doc__)
-    min_epochs, max_epochs = (1, 2) if args.quick else (1, 9)
-    result = rung.tune(
-        objective("lenet", args),
-        get_model("lenet").default_space,
-        searcher="random",
-        scheduler="asha",
-        min_resource=min_epochs,
-        max_resource=max_epochs,
-        eta=3 if not args.quick else 2,
-        max_trials=2 if args.quick else 27,
-        seed=args.seed,
-    )
-    report("lenet", result, max_epochs, args)
+    sys.exit(run("example3"))

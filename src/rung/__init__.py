@@ -38,7 +38,7 @@ from rung.schedulers import (
     Scheduler,
     SuccessiveHalving,
 )
-from rung.searchers import RandomSearcher, Searcher
+from rung.searchers import FixedConfigs, RandomSearcher, Searcher
 from rung.space import Space, choice, loguniform, randint, uniform
 from rung.trial import Trial
 from rung.types import Decision, Direction, Job, JobRecord, JobStatus, Report, TrialStatus
@@ -78,6 +78,7 @@ __all__ = [
     "Decision",
     "Direction",
     "Executor",
+    "FixedConfigs",
     "GPSearcher",
     "MultiFidelityGPSearcher",
     "Hyperband",

@@ -14,7 +14,7 @@ matplotlib = pytest.importorskip("matplotlib")
 def test_plots_are_written_as_png(tmp_path):
     run_into(tmp_path / "exp")
     paths = plot_all(read_result(tmp_path / "exp"))
-    assert [p.name for p in paths] == ["progress.png", "curves.png"]
+    assert [p.name for p in paths] == ["progress.png", "curves.png", "params.png"]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert path.stat().st_size > 5000
@@ -33,3 +33,71 @@ def test_drawing_leaves_the_backend_alone(tmp_path):
         assert axis.get_xlabel() == "epochs" and axis.get_ylabel() == "value"
     finally:
         matplotlib.use(before)
+
+
+def recorded(tmp_path, objective, scheduler, space=None, **extra):
+    """A run recorded as ``rung tune --model`` records it (a validation error in [0, 1])."""
+    import rung
+    from rung.run.factory import build_tuner
+
+    tuner = build_tuner(
+        objective,
+        space or {"learning_rate": rung.loguniform(1e-4, 1.0), "batch_size": rung.randint(8, 64)},
+        scheduler=scheduler,
+        min_resource=None if scheduler == "fifo" else 1,
+        max_resource=8,
+        eta=None if scheduler == "fifo" else 2,
+        seed=0,
+        directory=tmp_path / "run",
+        extra={"model": "lenet", "metric": "validation error", **extra},
+    )
+    tuner.run(max_trials=8)
+    return read_result(tmp_path / "run")
+
+
+def error_curve(config, trial):
+    for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+        trial.report(epoch, 0.1 + 0.5 * config["learning_rate"] + 0.2 / epoch)
+
+
+def test_curves_that_all_reach_the_top_are_coloured_by_their_final_value(tmp_path):
+    figure = plot_learning_curves(recorded(tmp_path, error_curve, "fifo"))
+    axis, bar = figure.axes  # the curves and a colour bar
+    assert bar.get_ylabel() == "final validation error"
+    colours = {tuple(line.get_color()) for line in axis.get_lines() if len(line.get_xdata()) > 1}
+    assert len(colours) == 8  # one colour per final value, not one for all
+
+
+def test_rung_levels_are_marked_and_errors_are_drawn_from_zero(tmp_path):
+    figure = plot_learning_curves(recorded(tmp_path, error_curve, "asha"))
+    axis = figure.axes[0]
+    dotted = [line for line in axis.get_lines() if line.get_linestyle() == ":"]
+    vertical = {line.get_xdata()[0] for line in dotted if len(line.get_xdata())}
+    assert {1, 2, 4, 8} <= vertical
+    assert axis.get_ylim()[0] == 0 and axis.get_xlabel() == "epochs"
+
+
+def test_chance_level_noise_stays_flat(tmp_path):
+    def at_chance(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, 0.895 + 0.01 * config["learning_rate"])
+
+    figure = plot_learning_curves(recorded(tmp_path, at_chance, "asha"))
+    axis = figure.axes[0]
+    low, high = axis.get_ylim()  # not 0.895..0.905, which would look like progress
+    assert low == 0 and high > 0.9
+    assert any(text.get_text() == "chance" for text in axis.texts)
+
+
+def test_parameters_are_drawn_against_the_value_log_axes_for_log_domains(tmp_path):
+    from rung.results.param_plots import plot_parameters
+
+    result = recorded(tmp_path, error_curve, "asha")
+    figure = plot_parameters(result, tmp_path / "params.png")
+    by_name = {axis.get_xlabel(): axis for axis in figure.axes if axis.get_visible()}
+    assert set(by_name) == {"learning_rate", "batch_size"}
+    assert by_name["learning_rate"].get_xscale() == "log"
+    assert by_name["batch_size"].get_xscale() == "linear"
+    points = sum(len(c.get_offsets()) for c in by_name["learning_rate"].collections)
+    assert points == result.n_trials + 1  # every trial, and the best marked again
+    assert (tmp_path / "params.png").read_bytes()[:4] == b"\x89PNG"

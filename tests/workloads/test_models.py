@@ -8,6 +8,7 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
+import rung  # noqa: E402
 from rung.errors import ConfigError  # noqa: E402
 from rung.space import Space  # noqa: E402
 from rung.workloads._svm import hinge_l2_sgd_step, l2_weight  # noqa: E402
@@ -53,10 +54,21 @@ def test_same_seed_same_model_other_seed_other_model(name):
     x = images(3)
     a, b, c = (spec.build(SMALL.get(name, {}), seed=s) for s in (7, 7, 8))
     assert torch.equal(a(x), b(x))
-    if name == "svm":  # a zero head, as sgd's: the seed draws the random features
-        a, c = a.features, c.features
-    if name != "sgd":  # sgd starts from zeros, as scikit-learn's SGDClassifier
+    # sgd starts from zeros, as scikit-learn's SGDClassifier; svm's head too, and its
+    # random basis is the same for every trial (SVM_BASIS_SEED)
+    if name not in ("sgd", "svm"):
         assert not torch.equal(a(x), c(x))
+
+
+def test_svm_features_are_its_projections_through_one_elementwise_pass():
+    gamma = 0.02
+    model = RandomFourierClassifier(n_components=300, gamma=gamma, seed=5)
+    x = images(7, seed=2)
+    w = model.basis * (2 * gamma) ** 0.5  # W ~ N(0, 2 gamma I), as Rahimi & Recht draw it
+    direct = torch.cos(x.flatten(1) @ w.t() + model.phase) * (2 / 300) ** 0.5
+    torch.testing.assert_close(model.features(x), direct, atol=1e-5, rtol=0)
+    other = RandomFourierClassifier(n_components=300, gamma=0.5, seed=5)
+    assert torch.equal(other.projections(x), model.projections(x))  # gamma-free
 
 
 def test_unknown_model_is_a_config_error_naming_the_choices():
@@ -101,9 +113,21 @@ def test_default_space_samples_are_valid_configs(name):
     assert set(spec.default_space) == {"learning_rate", "batch_size"} | own
     rng = np.random.default_rng(0)
     for _ in range(20):
-        config = space.sample(rng)
-        assert 32 <= config["batch_size"] < 512 and 1e-4 <= config["learning_rate"] <= 1
-        spec.resolve(config)
+        spec.resolve(space.sample(rng))
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_default_spaces_are_the_notebooks_but_lenets(name):
+    from rung.workloads.spaces import NOTEBOOK_SPACES
+
+    notebook = NOTEBOOK_SPACES[name]
+    assert notebook["learning_rate"] == rung.loguniform(1e-4, 1.0)
+    assert notebook["batch_size"] == rung.randint(32, 512)
+    if name == "lenet":  # the notebook's space leaves LeNet at chance for epochs
+        low = get_model(name).default_space["learning_rate"].low
+        assert low >= 0.1 and notebook["learning_rate"].low < low
+    else:
+        assert dict(get_model(name).default_space) == notebook
 
 
 @pytest.mark.parametrize("name", ["softmax", "lenet"])
@@ -183,7 +207,7 @@ def test_random_fourier_features_approximate_the_rbf_kernel():
     z = model.features(x)
     kernel = torch.exp(-gamma * torch.cdist(x.flatten(1), x.flatten(1)) ** 2)
     torch.testing.assert_close(z @ z.T, kernel, atol=0.03, rtol=0)
-    assert "projection" not in model.state_dict()  # redrawn from the seed, not checkpointed
+    assert set(model.state_dict()) == {"head.weight", "head.bias"}  # basis redrawn, not saved
 
 
 def test_fused_lenet_equals_the_module_stack_in_values_and_gradients():

@@ -38,6 +38,7 @@ from rung.cli._args import (
     threads,
     workers,
 )
+from rung.cli._help import show_defaults
 from rung.errors import ConfigError, StoreError
 from rung.schedulers.rungs import DEFAULT_ETA
 
@@ -134,11 +135,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="IDS",
         help="one GPU per worker process: '0,1' or 'all' (workers share them round-robin)",
     )
-    tune.add_argument("--searcher", choices=SEARCHERS, default="bo")
-    tune.add_argument("--scheduler", choices=SCHEDULERS, default="async-hyperband")
-    tune.add_argument("--trials", type=positive_int, help="trial budget")
     tune.add_argument(
-        "--time-budget", type=positive_float, metavar="SECONDS", help="time budget in seconds"
+        "--searcher",
+        choices=SEARCHERS,
+        help="how configurations are proposed: random search, or bo (a Gaussian process "
+        "with Expected Improvement; model-based multi-fidelity with a scheduler that stops "
+        "early) (default: bo)",
+    )
+    tune.add_argument(
+        "--scheduler",
+        choices=SCHEDULERS,
+        help="how epochs are given out: fifo (every trial to --max-epochs), sh "
+        "(successive halving), hyperband, asha, async-hyperband (default: async-hyperband; "
+        "fifo with --fixed-configs)",
+    )
+    tune.add_argument(
+        "--trials",
+        type=positive_int,
+        help="trial budget: configurations to try (default: the --fixed-configs list, "
+        "else give it or --time-budget)",
+    )
+    tune.add_argument(
+        "--time-budget",
+        type=positive_float,
+        metavar="SECONDS",
+        help="time budget in seconds; with --trials, whichever comes first",
     )
     tune.add_argument("--min-epochs", type=epochs, default=1, help="lowest rung (default 1)")
     tune.add_argument("--max-epochs", type=epochs, default=9, help="full budget (default 9)")
@@ -148,11 +169,39 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_ETA,
         help=f"reduction factor (default {DEFAULT_ETA})",
     )
-    tune.add_argument("--seed", type=seed, default=0)
+    tune.add_argument(
+        "--seed",
+        type=seed,
+        default=0,
+        help="seeds the searcher, the scheduler and each trial's weights and batch order",
+    )
+    tune.add_argument(
+        "--initial-config",
+        metavar="NAME=VALUE,...",
+        help="the first trial's configuration, e.g. learning_rate=0.1,batch_size=128 (or a "
+        "TOML file of name = value lines); it must lie in the space",
+    )
+    tune.add_argument(
+        "--n-init",
+        type=positive_int,
+        metavar="N",
+        help="random configurations before BO's model proposes (--searcher bo) (default: 5)",
+    )
+    tune.add_argument(
+        "--fixed-configs",
+        metavar="FILE",
+        help="evaluate the configurations of a TOML file of [[config]] tables, each trained "
+        "to --max-epochs, instead of searching",
+    )
     tune.add_argument("--space", metavar="FILE", help="search space in TOML (default: the model's)")
     tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")
     tune.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is (or goes)")
-    tune.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    tune.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where to train: auto is CUDA when available, else the CPU",
+    )
     tune.add_argument(
         "--workers", type=workers, default=1, help="jobs at once, one process each (default 1)"
     )
@@ -164,7 +213,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=threads,
         help="torch threads per worker (default: the CPUs split across workers)",
     )
-    tune.add_argument("--final-epochs", type=epochs, help="final model epochs (default: max)")
+    tune.add_argument(
+        "--final-epochs",
+        type=epochs,
+        help="epochs of the final model (default: --max-epochs)",
+    )
+    tune.add_argument(
+        "--final-model",
+        choices=("best-trial", "retrain"),
+        help="best-trial: the best trial's own weights (its checkpoint), trained on to "
+        "--final-epochs if more; retrain: the best configuration from scratch (default: "
+        "best-trial)",
+    )
     tune.add_argument("--no-final", action="store_true", help="skip the final model")
     tune.add_argument(
         "--quick",
@@ -181,7 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs of a failed job before its trial fails (default 1)",
     )
     tune.add_argument(
-        "--job-timeout", type=positive_float, metavar="SECONDS", help="fail jobs running longer"
+        "--job-timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="fail jobs running longer (default: no limit)",
     )
     tune.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
     tune.set_defaults(handler=cli_tune.tune)
@@ -189,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume = commands.add_parser(
         "resume", help="continue a recorded run after a crash, or extend its budget"
     )
-    resume.add_argument("directory", metavar="DIR")
+    resume.add_argument("directory", metavar="DIR", help="the experiment directory")
     resume.add_argument("--trials", type=positive_int, help="trial budget of the whole run")
     resume.add_argument(
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
@@ -212,11 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     resume.set_defaults(handler=cli_tune.resume)
 
     show = commands.add_parser("show", help="summarize a finished or running experiment")
-    show.add_argument("directory", metavar="DIR")
+    show.add_argument("directory", metavar="DIR", help="the experiment directory")
     show.set_defaults(handler=cli_tune.show)
 
     plot = commands.add_parser("plot", help="redraw an experiment's plots")
-    plot.add_argument("directory", metavar="DIR")
+    plot.add_argument("directory", metavar="DIR", help="the experiment directory")
     plot.set_defaults(handler=cli_tune.plot)
 
     from rung.cli.simulate import add_parser as add_simulate_parser
@@ -231,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")
     demo.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     demo.set_defaults(handler=_demo)
+    show_defaults(parser)
     return parser
 
 
@@ -259,8 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             apply_config_file(_subparser(parser, "tune"), args.config)
             args = parser.parse_args(argv)
         return int(args.handler(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except KeyboardInterrupt as err:  # a handler may say what is kept and how to go on
+        print(str(err) or "interrupted", file=sys.stderr)
         return 130
     except (UsageError, ConfigError) as err:
         if args.debug:

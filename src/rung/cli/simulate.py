@@ -47,7 +47,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         metavar="NAME[,NAME...]",
         help=f"scheduler(s), repeated or comma-separated (default {defaults})",
     )
-    parser.add_argument("--searcher", choices=("random", "bo"), default="random")
+    parser.add_argument(
+        "--searcher", choices=("random", "bo"), default="random", help="the searcher"
+    )
     parser.add_argument(
         "--time-budget",
         type=positive_float,

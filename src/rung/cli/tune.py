@@ -73,6 +73,7 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         from rung.cli.command import command_tuner
 
         return command_tuner(settings, directory, callbacks)
+    from rung.cli.tune_options import searcher_of
     from rung.run.factory import build_tuner
     from rung.space_file import space_from_spec
     from rung.workloads.trainer import FashionMNISTObjective
@@ -88,8 +89,10 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
     tuner = build_tuner(
         objective,
         space_from_spec(settings["space_spec"]),
-        searcher=settings["searcher"],
+        searcher=searcher_of(settings),
         scheduler=settings["scheduler"],
+        initial_config=settings.get("initial_config"),
+        n_init=settings.get("n_init", 5),
         min_resource=None if fifo else settings["min_epochs"],
         max_resource=settings["max_epochs"],
         eta=None if fifo else settings["eta"],
@@ -154,6 +157,12 @@ def _run(
         if printer is not None:
             printer.close()
     _finish(args, settings, directory, interrupted)
+    if interrupted:
+        print(
+            f"interrupted: every finished job is recorded in {directory}; continue the run "
+            f"with `rung resume {directory}`",
+            file=sys.stderr,
+        )
     return 130 if interrupted else 0
 
 
@@ -164,62 +173,64 @@ def _finish(
     from rung.results.plots import plot_all
     from rung.results.report import write_results
     from rung.results.summary import read_result
-    from rung.store import ExperimentStore
 
     result = read_result(directory)
     best = result.best_config
     wants_final = not (settings["no_final"] or args.no_final or interrupted)
     if best is not None and wants_final and result.final is None:
-        from rung.workloads.trainer import train_final
+        from rung.cli import final_model
 
-        epochs = settings["final_epochs"] or settings["max_epochs"]
-        if not args.quiet:
-            print(f"training the final model for {epochs} epochs", file=sys.stderr)
-        final = train_final(
-            settings["model"],
-            best,
-            epochs,
-            data_dir=settings["data_dir"],
-            device=settings["device"],
-            seed=settings["seed"],
-            threads=settings["threads"],
-            subset=QUICK_SUBSET if settings["quick"] else None,
-        )
-        with ExperimentStore.open(directory) as store:
-            store.set_final(
-                {
-                    "config": best,
-                    "epochs": epochs,
-                    "train_accuracy": final.train_accuracy,
-                    "val_accuracy": final.val_accuracy,
-                    "test_accuracy": final.test_accuracy,
-                    "seconds": final.seconds,
-                }
+        try:
+            final_model.train(
+                settings,
+                directory,
+                result,
+                args.quiet,
+                QUICK_SUBSET if settings["quick"] else None,
             )
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(
+                f"interrupted: the search is recorded, the final model is not; "
+                f"`rung resume {directory}` makes it"
+            ) from None
         result = read_result(directory)
+    warnings = _warnings(result)
     if not interrupted:
-        write_results(result, directory)
+        write_results(result, directory, warnings=warnings)
     try:
         plot_all(result, directory)
     except ImportError as err:
         logging.getLogger(__name__).warning("%s", err)
-    print(_summary(result, directory))
+    print(_summary(result, directory, warnings))
 
 
-def _summary(result: Any, directory: Path) -> str:
+def _warnings(result: Any) -> list[str]:
+    from rung.cli.verdict import run_warnings
+
+    return run_warnings(result)
+
+
+def _summary(result: Any, directory: Path, warnings: list[str]) -> str:
+    """The summary, with where the final model came from and the run's warnings."""
+    from rung.cli.final_model import describe
     from rung.results.report import format_summary
 
-    text = format_summary(result)
+    lines = [format_summary(result)]
     if "command" in result.spec.extra:  # a program run: its logs and checkpoints
         from rung.cli.command import summary_lines
 
-        text = "\n".join([text, *summary_lines(result, directory)])
-    return text
+        lines.extend(summary_lines(result, directory))
+    source = describe(result.final) if result.final else None
+    if source is not None:
+        lines.append(source)
+    lines.extend(f"  warning: {text}" for text in warnings)
+    return "\n".join(lines)
 
 
 def tune(args: argparse.Namespace) -> int:
     """``rung tune``: a new run recorded in ``--out``."""
     import rung
+    from rung.cli import tune_options
     from rung.workloads._config_rules import check_space
 
     check_local_workers(args.workers, args.dask_address)  # a program's workers are local too
@@ -228,12 +239,25 @@ def tune(args: argparse.Namespace) -> int:
 
         if args.program is None:
             raise UsageError("give what to tune: --command 'PROGRAM ARGS' or --model NAME")
+        tune_options.refuse_for_programs(args)
+        tune_options.settle_defaults(args)
         settings, out = command.prepare(args)
         return _run(args, settings, out, resuming=False)
     from rung.cli.command import refuse_program_options, space_argument
 
     refuse_program_options(args)
-    # Usage errors first, before torch is imported or anything is written.
+    # Usage errors first, before torch is imported or anything is written (a refused
+    # command answers at once): arguments, space, options, the output directory.
+    space = space_argument(args.space)
+    if space is None:
+        from rung.workloads.spaces import default_space
+
+        space = default_space(args.model)
+    if getattr(args, "fixed_configs", None) is not None:
+        from rung.searchers.fixed import space_of
+
+        space = space_of(tune_options.read_fixed_configs(args.fixed_configs))
+    options = tune_options.check(args, space)
     if args.trials is None and args.time_budget is None:
         raise UsageError("give a budget: --trials N or --time-budget SECONDS")
     if args.min_epochs > args.max_epochs:
@@ -243,22 +267,17 @@ def tune(args: argparse.Namespace) -> int:
         )
     if args.dask_address is not None and not args.dask_address.strip():
         raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
-    space = space_argument(args.space)
-    if space is not None:  # every value it can give must suit the model: no trial fails
-        check_space(args.model, space)
+    check_space(args.model, space)  # every value it can give suits the model: no trial fails
     from rung.store._directory import clear_stillborn, refuse_existing
-    from rung.workloads.models import get_model
 
-    if space is None:
-        space = dict(get_model(args.model).default_space)
     rung.Space(space)  # validates before anything is written
     out = Path(args.out or f"runs/{args.model}-{args.scheduler}-{time.strftime('%Y%m%d-%H%M%S')}")
     clear_stillborn(out)  # left by a run killed while it created its database
     refuse_existing(out)
-    settings = {**_settings(args, space), "seed": args.seed}
+    settings = {**_settings(args, space), **options, "seed": args.seed}
+    if not args.quiet:  # before the data loads (seconds): the command has started
+        print(f"tuning {args.model} into {out} (loading Fashion-MNIST)", file=sys.stderr)
     _prepare_data(settings)
-    if not args.quiet:
-        print(f"tuning {args.model} into {out}", file=sys.stderr)
     return _run(args, settings, out, resuming=False)
 
 
@@ -294,16 +313,37 @@ def resume(args: argparse.Namespace) -> int:
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
     check_local_workers(settings.get("workers"), settings["dask_address"])
+    from rung.cli import resume_report
+    from rung.results.summary import read_result
+
+    before = read_result(directory)
+    trials = args.trials or spec.budget.max_trials
+    seconds = args.time_budget or spec.budget.time_budget_s
+    nothing = resume_report.nothing_to_run(before, trials, seconds)
+    if nothing is not None and (args.trials is not None or args.time_budget is not None):
+        raise UsageError(f"nothing to run: {nothing}")
+    if nothing is not None:  # the recorded budget is spent: make what is missing, say so
+        print(f"nothing to run: {nothing}", file=sys.stderr)
+        if read_result(directory).final is None and not (settings["no_final"] or args.no_final):
+            _prepare_data(settings)
+        _finish(args, settings, directory, interrupted=False)
+        return 0
+    if not args.quiet:  # before the data loads (seconds): the command has started
+        print(
+            f"resuming {settings['model']} in {directory} (loading Fashion-MNIST)", file=sys.stderr
+        )
     _prepare_data(settings)
-    if not args.quiet:
-        print(f"resuming {settings['model']} in {directory}", file=sys.stderr)
-    return _run(args, settings, directory, resuming=True, recorded=spec.budget)
+    status = _run(args, settings, directory, resuming=True, recorded=spec.budget)
+    if status == 0 and not args.quiet:
+        print(resume_report.after_line(before, read_result(directory)), file=sys.stderr)
+    return status
 
 
 def show(args: argparse.Namespace) -> int:
     from rung.results.summary import read_result
 
-    print(_summary(read_result(args.directory), Path(args.directory)))
+    result = read_result(args.directory)
+    print(_summary(result, Path(args.directory), _warnings(result)))
     return 0
 
 

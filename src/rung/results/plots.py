@@ -1,4 +1,5 @@
-"""Figures of a run: best value against trials and time, and learning curves.
+"""Figures of a run: best value against trials and time, learning curves, and (in
+:mod:`rung.results.param_plots`) each hyperparameter against the value.
 
 Needs matplotlib (``pip install 'rung[plot]'``). Figures are built as
 ``matplotlib.figure.Figure`` objects without pyplot, so drawing them never changes the
@@ -88,6 +89,8 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
         axis.set_ylabel(f"best {spec.value_name}")
         axis.grid(alpha=0.3)
     _integer_ticks(axes[0])
+    for axis in axes:
+        _value_limits(result, axis, ys)
     if not points:
         axes[0].text(
             0.5, 0.5, "no trial at the full resource yet", ha="center", transform=axes[0].transAxes
@@ -98,34 +101,84 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
     return fig
 
 
+def _rung_levels(result: Result) -> list[int]:
+    """The resources jobs paused or ended at (the rungs of a multi-fidelity run)."""
+    if not result.spec.multi_fidelity:
+        return []
+    return sorted({job.resource_to for job in result.jobs})
+
+
+def _value_limits(result: Result, axis: Any, values: list[float]) -> None:
+    """An error in [0, 1] is drawn from 0, so that noise at chance level stays flat; runs
+    of ``rung tune`` (10 classes) get a dashed line at chance, 0.9, when in view."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite or "error" not in result.spec.value_name or min(finite) < 0 or max(finite) > 1:
+        return
+    top = min(1.0, max(finite) + 0.05) if max(finite) < 0.95 else 1.0
+    axis.set_ylim(0, top)
+    chance = 0.9 if "model" in result.spec.extra else None
+    if chance is not None and chance <= top:
+        axis.axhline(chance, color="0.5", ls="--", lw=0.8)
+        axis.text(0.99, chance, "chance", transform=axis.get_yaxis_transform(), ha="right",
+                  va="bottom", fontsize=7, color="0.4")  # fmt: skip
+
+
 def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
-    """Every trial's reported values against the resource, coloured by the level it reached.
+    """Every trial's reported values against the resource, with the rung levels marked.
+
+    When every trial reached the full resource (FIFO, or a run where all were promoted),
+    lines are coloured by the value they ended at, with a colour bar; otherwise by the
+    level they reached, from dark (stopped early) to light (trained fully).
 
     Returns:
         The figure (saved to ``path`` when given).
     """
     from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
 
     spec = result.spec
     trials = [t for t in result.trials if t.reports]
     levels = sorted({t.resource for t in trials})
-    cmap = colormaps["plasma"]
-    # Dark to light-but-visible: the top of the colour map is too pale on white.
-    colour = {level: cmap(0.85 * i / max(len(levels) - 1, 1)) for i, level in enumerate(levels)}
     fig = _figure(figsize=(7.5, 4.5), layout="constrained")
     axis = fig.subplots()
+    all_values = [r.value for t in trials for r in t.reports]
+    by_value = len(levels) == 1 and len(trials) > 1
+    if by_value:  # one level: the colour tells the final values apart
+        finals = [t.reports[-1].value for t in trials]
+        finite = [v for v in finals if math.isfinite(v)] or [0.0]
+        norm = Normalize(min(finite), max(finite) if max(finite) > min(finite) else min(finite) + 1)
+        cmap = colormaps["viridis_r" if spec.direction.name == "MIN" else "viridis"]
+        colour = {
+            t.trial_id: cmap(norm(v)) if math.isfinite(v) else "0.6"
+            for t, v in zip(trials, finals, strict=True)
+        }
+        bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axis, shrink=0.85)
+        bar.set_label(f"final {spec.value_name}")
+    else:
+        cmap = colormaps["viridis"]
+        # Dark to light but never yellow: the top of the map is too pale on white.
+        level_colour = {lv: cmap(0.8 * i / max(len(levels) - 1, 1)) for i, lv in enumerate(levels)}
+        colour = {t.trial_id: level_colour[t.resource] for t in trials}
     for trial in sorted(trials, key=lambda t: t.resource):
         xs = [r.resource for r in trial.reports if math.isfinite(r.value)]
         ys = [r.value for r in trial.reports if math.isfinite(r.value)]
-        axis.plot(xs, ys, color=colour[trial.resource], alpha=0.7, lw=1, marker=".", ms=3)
-    for level in levels:
-        axis.plot([], [], color=colour[level], label=f"reached {level}")
+        axis.plot(xs, ys, color=colour[trial.trial_id], alpha=0.8, lw=1, marker=".", ms=3)
+    rungs = _rung_levels(result)
+    for level in rungs:
+        axis.axvline(level, color="0.6", lw=0.8, ls=":", zorder=0)
+    if rungs:
+        axis.plot([], [], color="0.6", lw=0.8, ls=":", label="rung levels")
+    if not by_value:
+        for level in levels:
+            axis.plot([], [], color=level_colour[level], label=f"trials that reached {level}")
+    if rungs or 1 < len(levels) <= 12:
+        axis.legend(fontsize=8)
     axis.set_xlabel(spec.resource_name)
     axis.set_ylabel(spec.value_name)
     _integer_ticks(axis)
+    _value_limits(result, axis, all_values)
     axis.grid(alpha=0.3)
-    if 1 < len(levels) <= 12:
-        axis.legend(title="trials that", fontsize=8)
     axis.set_title(f"learning curves: {_title(result)}", fontsize=10)
     if path is not None:
         fig.savefig(path, dpi=110)
@@ -133,11 +186,15 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
 
 
 def plot_all(result: Result, directory: str | Path | None = None) -> list[Path]:
-    """Draws both figures into ``directory`` (default: the run's); returns their paths."""
+    """Draws the progress, learning curves and hyperparameter figures into ``directory``
+    (default: the run's); returns their paths."""
+    from rung.results.param_plots import PARAMS_FILE, plot_parameters
+
     root = Path(directory) if directory is not None else result.directory
     if root is None:
         raise ValueError("plot_all() needs a directory: the run was not recorded in one.")
-    paths = [root / PROGRESS_FILE, root / CURVES_FILE]
+    paths = [root / PROGRESS_FILE, root / CURVES_FILE, root / PARAMS_FILE]
     plot_progress(result, paths[0])
     plot_learning_curves(result, paths[1])
+    plot_parameters(result, paths[2])
     return paths

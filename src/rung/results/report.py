@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +108,16 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_results(result: Result, directory: str | os.PathLike[str]) -> None:
-    """Writes ``results.json`` and ``jobs.csv`` into ``directory``."""
+def write_results(
+    result: Result, directory: str | os.PathLike[str], warnings: Sequence[str] = ()
+) -> None:
+    """Writes ``results.json`` and ``jobs.csv`` into ``directory``; ``warnings`` about the
+    run's outcome (e.g. a best value at chance level) go into ``results.json``."""
     root = Path(directory)
     payload = {
         "spec": result.spec.to_dict(),
         "summary": summary_dict(result),
+        "warnings": list(warnings),
         "final": None if result.final is None else dict(result.final),
         "jobs": [job_to_dict(job) for job in result.jobs],
     }

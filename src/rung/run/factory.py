@@ -81,7 +81,7 @@ def _parse(enum_cls: type[enum.Enum], value: Any, parameter: str) -> Any:
 
 @known_keywords
 def make_searcher(
-    name: str | SearcherName,
+    name: str | SearcherName | Searcher,
     space: Mapping[str, Any],
     *,
     seed: int | None = None,
@@ -90,12 +90,14 @@ def make_searcher(
     multi_fidelity: bool = False,
 ) -> Searcher:
     """Builds a searcher by name (``"random"`` or ``"bo"``); without a seed it takes the
-    tuner's.
+    tuner's. A :class:`~rung.Searcher` given as ``name`` is used as it is.
 
     ``"bo"`` for a multi-fidelity scheduler (``multi_fidelity=True``) is
     :class:`~rung.searchers.multi_fidelity.MultiFidelityGPSearcher`, which models every
     resource level; for FIFO, :class:`~rung.searchers.gp.GPSearcher`.
     """
+    if isinstance(name, Searcher):
+        return name
     kind = _parse(SearcherName, name, "searcher")
     if kind is SearcherName.RANDOM:
         from rung.searchers.random import RandomSearcher
@@ -225,7 +227,7 @@ def build_tuner(
     objective: Callable[..., Any],
     space: Mapping[str, Any] | None = None,
     *,
-    searcher: str | SearcherName = "bo",
+    searcher: str | SearcherName | Searcher = "bo",
     scheduler: str | SchedulerName | None = None,
     min_resource: int | None = None,
     max_resource: int | None = None,

@@ -1,12 +1,20 @@
-"""Searchers propose configurations: random search, Gaussian-process BO, and multi-fidelity
-BO over configuration and resource."""
+"""Searchers propose configurations: random search, Gaussian-process BO, multi-fidelity
+BO over configuration and resource, and a fixed list."""
 
 from typing import Any
 
 from rung.searchers.base import Observation, Searcher
+from rung.searchers.fixed import FixedConfigs
 from rung.searchers.random import RandomSearcher
 
-__all__ = ["GPSearcher", "MultiFidelityGPSearcher", "Observation", "RandomSearcher", "Searcher"]
+__all__ = [
+    "FixedConfigs",
+    "GPSearcher",
+    "MultiFidelityGPSearcher",
+    "Observation",
+    "RandomSearcher",
+    "Searcher",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from rung._random import derive_seed
-from rung.workloads import fashion_mnist
+from rung.workloads import _projections, fashion_mnist
 from rung.workloads._svm import hinge_l2_sgd_step, l2_weight
 from rung.workloads.models import ModelSpec, RandomFourierClassifier
 
@@ -28,7 +28,8 @@ class _Run:
     """One model on one device with its data: trains epochs, evaluates, checkpoints.
 
     For :class:`RandomFourierClassifier` the features of every split are computed once,
-    here, and the loop trains ``model.head`` on them; other models see the images.
+    here (from projections a process keeps for its later jobs, :mod:`._projections`), and
+    the loop trains ``model.head`` on them; other models see the images.
     """
 
     def __init__(
@@ -58,13 +59,9 @@ class _Run:
 
     @torch.no_grad()  # not inference_mode: the training features are saved for backward
     def _features(self, x: Tensor) -> Tensor:
+        """The SVM's features of ``x``: its projections, kept per process, then one pass."""
         model: Any = self.model
-        out = torch.empty(len(x), model.head.in_features, device=x.device)
-        for start in range(0, len(x), self.eval_batch_size):
-            out[start : start + self.eval_batch_size] = model.features(
-                x[start : start + self.eval_batch_size]
-            )
-        return out
+        return model.features_from(_projections.projections(x, model, self.eval_batch_size))
 
     def train_epoch(self) -> bool:
         """Trains one epoch; False (and ``diverged`` set) if the loss became NaN or inf."""

@@ -11,11 +11,12 @@ and is trained by minibatch SGD (:mod:`rung.workloads.trainer`) on its loss:
   (``nn.MultiMarginLoss``) plus ``alpha * (l1_ratio * |W|_1 + (1 - l1_ratio) / 2 * |W|_2^2)``.
 * ``svm``: an RBF-kernel SVM through random Fourier features (Rahimi & Recht, NIPS 2007,
   Algorithm 1): ``z(x) = sqrt(2 / D) cos(W x + b)`` with fixed ``W ~ N(0, 2 gamma I)``,
-  ``b ~ U[0, 2 pi)``, so ``z(x) . z(y) ~ exp(-gamma |x - y|^2)``; then a ``Linear(D, 10)``
-  with the multi-class hinge loss plus ``|W|_2^2 / (2 C n K)`` (n training images, K = 10
-  classes): the Weston-Watkins primal ``1/2 |W|^2 + C sum_i sum_{j != y_i} max(0, 1 -
-  s_{y_i} + s_j)`` divided by ``C n K``, so ``C`` has its usual SVM meaning (larger C,
-  less regularization) whatever the training-set size. Biases are not penalized.
+  ``b ~ U[0, 2 pi)`` (one basis for every trial: :data:`SVM_BASIS_SEED`), so ``z(x) .
+  z(y) ~ exp(-gamma |x - y|^2)``; then a ``Linear(D, 10)`` with the multi-class hinge
+  loss plus ``|W|_2^2 / (2 C n K)`` (n training images, K = 10 classes): the
+  Weston-Watkins primal ``1/2 |W|^2 + C sum_i sum_{j != y_i} max(0, 1 - s_{y_i} +
+  s_j)`` divided by ``C n K``, so ``C`` has its usual SVM meaning (larger C, less
+  regularization) whatever the training-set size. Biases are not penalized.
 
 Config keys are ``learning_rate`` and ``batch_size`` (the optimizer's) plus the model's
 own; missing keys take :attr:`ModelSpec.defaults`, unknown keys are an error. The record
@@ -39,11 +40,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rung.errors import ConfigError
-from rung.space import loguniform, randint, uniform
 from rung.workloads._config_rules import DEFAULTS
 from rung.workloads._lenet import LeNet
 from rung.workloads._model_spec import ModelSpec
 from rung.workloads._svm import l2_weight
+from rung.workloads.spaces import default_space
 
 __all__ = [
     "MODELS",
@@ -160,29 +161,45 @@ def _elastic_net_hinge(model, scores, targets, config, n_train) -> Tensor:
 class RandomFourierClassifier(nn.Module):
     """``head(z(x))`` with fixed random Fourier features ``z`` of an RBF kernel.
 
-    ``z(x) = sqrt(2 / D) cos(x W^T + b)``, ``W`` (D, 784) ~ N(0, 2 gamma), ``b`` (D,) ~
-    U[0, 2 pi): Rahimi & Recht (2007), Algorithm 1, for ``k(x, y) = exp(-gamma |x - y|^2)``
-    (whose Fourier transform is the Gaussian N(0, 2 gamma I)). ``W`` and ``b`` are drawn
-    from ``seed`` and are not trained; they are buffers left out of the state dict (the
-    builder redraws them), so checkpoints hold the head only. The trainer computes the
-    features of the whole data set once per job (:meth:`features`) and trains ``head``
-    through :meth:`classify`.
+    ``z(x) = sqrt(2 / D) cos(sqrt(2 gamma) x G^T + b)``, ``G`` (D, 784) ~ N(0, 1), ``b``
+    (D,) ~ U[0, 2 pi): Rahimi & Recht (2007), Algorithm 1, for ``k(x, y) = exp(-gamma |x -
+    y|^2)`` (whose Fourier transform is the Gaussian N(0, 2 gamma I), here ``sqrt(2
+    gamma) G``). ``G`` and ``b`` are drawn from ``seed`` and are not trained; they are
+    buffers left out of the state dict (the builder redraws them), so checkpoints hold the
+    head only.
+
+    The features are computed in two steps, :meth:`projections` ``x G^T`` (a matrix
+    product, the expensive part, independent of ``gamma``) and :meth:`features_from` (one
+    elementwise pass), so that a trainer can keep the projections of a data set and give
+    every ``gamma`` its features for the price of the elementwise pass
+    (:mod:`rung.workloads._projections`); the trainer then trains ``head`` through
+    :meth:`classify`.
     """
 
     def __init__(self, n_components: int, gamma: float, seed: int) -> None:
         super().__init__()
         g = _generator(seed)
-        projection = torch.randn(n_components, N_PIXELS, generator=g) * math.sqrt(2 * gamma)
+        basis = torch.randn(n_components, N_PIXELS, generator=g)
         phase = torch.rand(n_components, generator=g) * (2 * math.pi)
-        self.register_buffer("projection", projection, persistent=False)
+        self.register_buffer("basis", basis, persistent=False)
         self.register_buffer("phase", phase, persistent=False)
+        self.basis_seed = int(seed)
+        self.frequency = math.sqrt(2 * gamma)
         self.scale = math.sqrt(2 / n_components)
         self.head = nn.Linear(n_components, N_CLASSES)
 
+    def projections(self, x: Tensor) -> Tensor:
+        """``x G^T``: (n, 1, 28, 28) images -> (n, D), the same for every ``gamma``."""
+        return x.flatten(1) @ self.basis.t()
+
+    def features_from(self, projections: Tensor) -> Tensor:
+        """``z`` from :meth:`projections` (n, D), as a new tensor (n, D)."""
+        z = torch.add(self.phase, projections, alpha=self.frequency)
+        return z.cos_().mul_(self.scale)
+
     def features(self, x: Tensor) -> Tensor:
         """``z(x)``: (n, 1, 28, 28) images -> (n, D) features."""
-        z = torch.addmm(self.phase, x.flatten(1), self.projection.t())
-        return z.cos_().mul_(self.scale)
+        return self.features_from(self.projections(x))
 
     def classify(self, features: Tensor) -> Tensor:
         """The head's scores (n, 10) of features (n, D)."""
@@ -192,8 +209,16 @@ class RandomFourierClassifier(nn.Module):
         return self.classify(self.features(x))
 
 
+#: The seed of the SVM's random basis, the same for every trial: trials differ in
+#: ``gamma`` by a scale of the same projections, which a worker computes once for the
+#: data set (a 2,000-feature basis costs a 60,000 x 784 x 2,000 product, seconds, where
+#: each trial's features then take one elementwise pass); and two trials' values differ
+#: by their hyperparameters, not by two draws of the basis (common random numbers).
+SVM_BASIS_SEED = 0
+
+
 def _build_svm(config: Mapping[str, Any], seed: int) -> nn.Module:
-    model = RandomFourierClassifier(config["n_components"], config["gamma"], seed)
+    model = RandomFourierClassifier(config["n_components"], config["gamma"], SVM_BASIS_SEED)
     nn.init.zeros_(model.head.weight)
     nn.init.zeros_(model.head.bias)
     return model
@@ -218,35 +243,33 @@ def _build_lenet(config: Mapping[str, Any], seed: int) -> nn.Module:
 
 # --- The table ----------------------------------------------------------------------------
 
-#: The seed's ranges: learning rate 1e-4..1 on a log scale, batch size 32..511.
-_OPTIMIZER_SPACE = {"learning_rate": loguniform(1e-4, 1.0), "batch_size": randint(32, 512)}
-
 MODELS: dict[str, ModelSpec] = {
     "softmax": ModelSpec(
-        "softmax", _build_softmax, _cross_entropy, dict(DEFAULTS["softmax"]), {**_OPTIMIZER_SPACE}
+        "softmax",
+        _build_softmax,
+        _cross_entropy,
+        dict(DEFAULTS["softmax"]),
+        default_space("softmax"),
     ),
     "lenet": ModelSpec(
         "lenet",
         _build_lenet,
         _cross_entropy,
         dict(DEFAULTS["lenet"]),
-        {**_OPTIMIZER_SPACE},
+        default_space("lenet"),
     ),
     "sgd": ModelSpec(
         "sgd",
         _build_sgd,
         _elastic_net_hinge,
         dict(DEFAULTS["sgd"]),
-        # alpha around SGDClassifier's 1e-4, five decades; any mix of L1 and L2.
-        {**_OPTIMIZER_SPACE, "alpha": loguniform(1e-6, 1e-1), "l1_ratio": uniform(0.0, 1.0)},
+        default_space("sgd"),
     ),
     "svm": ModelSpec(
         "svm",
         _build_svm,
         _svm_hinge,
         dict(DEFAULTS["svm"]),
-        # C two decades either side of 1; gamma from 1e-4 (nearly linear) to 1e-1 (a
-        # kernel width under the typical image distance), around 1 / (784 Var x) ~ 1e-2.
-        {**_OPTIMIZER_SPACE, "C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-4, 1e-1)},
+        default_space("svm"),
     ),
 }

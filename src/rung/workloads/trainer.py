@@ -12,8 +12,9 @@ SGD steps whose gradients are taken in closed form (:mod:`rung.workloads._svm`).
 * :class:`FashionMNISTObjective`: ``f(config, trial)`` for :func:`rung.tune`; trains epoch
   by epoch from ``trial.resource_from`` to ``trial.resource_to`` and reports the
   validation error (1 - accuracy) after every epoch, with a checkpoint to resume from.
-* :func:`train_final`: trains one configuration for a number of epochs and measures
-  train, validation and test accuracy, as the seed did after every search.
+* :func:`train_final`: trains one configuration for a number of epochs (from scratch, or
+  on from a trial's checkpoint) and measures train, validation and test accuracy, as the
+  seed did after every search.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import field
 from numbers import Integral
 from typing import Any
@@ -178,6 +179,7 @@ class FinalResult:
         seconds: Wall time of training and evaluation.
         diverged: Whether the loss became NaN or infinite (training stopped there).
         module: The trained ``nn.Module`` (left out of ``==`` and ``repr``).
+        from_epoch: The epoch of the checkpoint training started from (0: from scratch).
     """
 
     model: str
@@ -189,6 +191,11 @@ class FinalResult:
     seconds: float
     diverged: bool = False
     module: nn.Module | None = field(default=None, compare=False, repr=False)
+    from_epoch: int = 0
+
+
+#: ``on_epoch(epoch, epochs, val_error)``: called by :func:`train_final` after each epoch.
+EpochCallback = Callable[[int, int, float], None]
 
 
 def train_final(
@@ -201,23 +208,37 @@ def train_final(
     threads: int | None = None,
     subset: int | tuple[int, int] | None = None,
     eval_batch_size: int | None = None,
+    checkpoint: Mapping[str, Any] | None = None,
+    on_epoch: EpochCallback | None = None,
 ) -> FinalResult:
     """Trains ``model`` with ``config`` for ``epochs`` and measures its accuracy.
+
+    From scratch, or from a trial's checkpoint: the best trial of a search already holds
+    the weights the search measured, so the final model can be those weights (a
+    checkpoint at ``epochs``: evaluated, not trained) or continue from them, rather than
+    a retraining from another seed that may land elsewhere.
 
     Args:
         model: ``"softmax"``, ``"lenet"``, ``"sgd"`` or ``"svm"``.
         config: Hyperparameters (e.g. ``result.best_config``); missing keys take defaults.
-        epochs: Epochs to train, >= 1.
+        epochs: Epochs to reach, >= 1.
         data_dir, device, threads, subset, eval_batch_size: As for
             :class:`FashionMNISTObjective` (``subset`` also cuts the test split to
             ``n_val`` images).
-        seed: Seeds the initial weights and the batch order.
+        seed: Seeds the initial weights and the batch order; with a ``checkpoint``, the
+            trial's own seed (``trial.seed``) continues its batch order.
+        checkpoint: A checkpoint :class:`FashionMNISTObjective` reported for this
+            configuration (e.g. ``ExperimentStore.load_checkpoint(trial_id)``), at most
+            ``epochs`` in: training continues from it.
+        on_epoch: ``on_epoch(epoch, epochs, val_error)`` after each epoch trained (one
+            more validation pass per epoch), for progress.
 
     Returns:
         The accuracies on the train, validation and test splits, and the trained module.
 
     Raises:
-        ConfigError: an unknown model, a bad argument or config value.
+        ConfigError: an unknown model, a bad argument or config value, or a checkpoint
+            past ``epochs``.
     """
     spec = get_model(model)
     resolved = spec.resolve(config)
@@ -232,8 +253,17 @@ def train_final(
     splits = _splits(data_dir, dev, _check_subset(subset))
     eval_batch_size = _check_eval_batch_size(eval_batch_size)
     run = _Run(spec, resolved, int(seed), splits, dev, eval_batch_size, with_test=True)
-    while run.epoch < epochs and run.train_epoch():
-        pass
+    if checkpoint is not None:
+        run.restore(checkpoint)
+        if run.epoch > epochs:
+            raise ConfigError(
+                f"The checkpoint is at epoch {run.epoch}, past the 'epochs' parameter "
+                f"({epochs}): train from scratch for fewer epochs, or ask for {run.epoch}."
+            )
+    from_epoch = run.epoch
+    while run.epoch < epochs and not run.diverged and run.train_epoch():
+        if on_epoch is not None:
+            on_epoch(run.epoch, epochs, 1.0 - run.accuracy("val"))
     accuracy = {split: run.accuracy(split) for split in ("train", "val", "test")}
     if run.diverged:
         accuracy = dict.fromkeys(accuracy, math.nan)
@@ -247,4 +277,5 @@ def train_final(
         seconds=time.perf_counter() - started,
         diverged=run.diverged,
         module=run.model,
+        from_epoch=from_epoch,
     )

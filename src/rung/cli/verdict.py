@@ -1,0 +1,75 @@
+"""Warnings about a ``rung tune`` run's outcome, where a quiet success would mislead.
+
+Read from the run's :class:`~rung.results.result.Result` alone (its record and the command
+line's settings in ``spec.extra``), so ``rung tune``, ``rung show`` and ``results.json``
+say the same:
+
+* the best validation error is at chance level: nothing learned (10 classes: chance is
+  an error of 0.9; :data:`CHANCE_MARGIN` below it still counts), typically LeNet at
+  learning rates too low for the epochs given;
+* no trial beat the initial configuration (``--initial-config``): the search found
+  nothing better than what it was given;
+* the final model was retrained from scratch and landed far from the search's value for
+  the same configuration (:data:`RETRAIN_GAP`): the configuration is unstable, and the
+  best trial's own weights (``--final-model best-trial``) keep what the search found.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["CHANCE_ERROR", "CHANCE_MARGIN", "RETRAIN_GAP", "run_warnings"]
+
+#: The validation error of guessing among Fashion-MNIST's 10 balanced classes.
+CHANCE_ERROR = 0.9
+#: How close to chance a best error must come to be called "at chance level".
+CHANCE_MARGIN = 0.05
+#: Validation error a retrained final model may lose against the search's before a warning.
+RETRAIN_GAP = 0.03
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return set(a) == set(b) and all(a[k] == b[k] for k in a)
+
+
+def run_warnings(result: Any) -> list[str]:
+    """The warnings ``result`` deserves, as sentences (empty for a run that is fine, and
+    for runs not made by ``rung tune --model``)."""
+    extra = result.spec.extra
+    if "model" not in extra or extra.get("metric", "validation error") != "validation error":
+        return []
+    warnings = []
+    best = result.incumbent or result.best_at_any_resource
+    if best is not None and best.value >= CHANCE_ERROR - CHANCE_MARGIN:
+        warnings.append(
+            f"the best validation error, {best.value:.4f}, is at chance level "
+            f"({CHANCE_ERROR} for 10 classes): no configuration learned. The learning rate "
+            "may be too low for the epochs given (LeNet stays at chance for epochs at "
+            "learning rates below ~0.1, or ~0.3 on large batches); try the model's default "
+            "space or more epochs."
+        )
+    initial = extra.get("initial_config")
+    if initial and result.incumbent is not None and _same(result.incumbent.config, initial):
+        top = result.spec.max_resource
+        rivals = [t for t in result.trials if t.resource == top and not _same(t.config, initial)]
+        if rivals:  # other trials reached the top too: the comparison means something
+            warnings.append(
+                f"no trial beat the initial configuration (validation error "
+                f"{result.incumbent.value:.4f} at {result.incumbent.resource} epochs): the "
+                "search found nothing better than what it started from."
+            )
+    final = result.final
+    if final and final.get("source") == "retrained" and final.get("search_value") is not None:
+        search, val = float(final["search_value"]), float(final["val_accuracy"])
+        final_error = 1.0 - val
+        if math.isnan(val) or final_error > search + RETRAIN_GAP:
+            shown = "diverged" if math.isnan(val) else f"validation error {final_error:.4f}"
+            warnings.append(
+                f"the retrained final model ({shown}) is far from the search's "
+                f"{search:.4f} for the same configuration: training it is unstable from "
+                "another seed. The best trial's own weights (--final-model best-trial, "
+                "kept in the store) keep what the search found."
+            )
+    return warnings

@@ -1,0 +1,101 @@
+"""Each hyperparameter against the value it reached: one scatter panel per parameter.
+
+What a user of BO on, say, an SVM's (C, gamma) wants to see first: where in each range
+the good values lie. Every trial is one point at its configuration's value of the
+parameter and the last value it reported; trials that reached the full resource are
+drawn large and dark, those stopped at a lower rung small and pale (their values are
+not comparable with full-resource ones). Log-scaled domains get a log axis; a choice
+gets its values as ticks.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from rung.results.result import Result
+
+__all__ = ["PARAMS_FILE", "plot_parameters"]
+
+PARAMS_FILE = "params.png"
+
+
+def _is_log(domain_text: str | None, values: list[Any]) -> bool:
+    if domain_text is not None:
+        return domain_text.startswith("loguniform")
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return (
+        len(numbers) == len(values)
+        and bool(numbers)
+        and min(numbers) > 0
+        and (max(numbers) / min(numbers) > 100)
+    )
+
+
+def _numeric(values: list[Any]) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
+    """One panel per searched parameter: its value against the value each trial reached.
+
+    Returns:
+        The figure (saved to ``path`` when given).
+    """
+    from rung.results.plots import _figure, _title, _value_limits
+
+    spec = result.spec
+    trials = [t for t in result.trials if t.reports]
+    names = [n for n in (trials[0].config if trials else {}) if n != spec.resource_name]
+    searched = [n for n in names if len({repr(t.config.get(n)) for t in trials}) > 1] or names
+    columns = min(max(len(searched), 1), 3)
+    rows = max(math.ceil(len(searched) / columns), 1)
+    fig = _figure(figsize=(4.2 * columns, 3.6 * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    top = spec.max_resource
+    full = [t for t in trials if top is None or t.resource >= top]
+    partial = [t for t in trials if not (top is None or t.resource >= top)]
+    for axis, name in zip(axes, searched, strict=False):
+        values = [t.config.get(name) for t in trials]
+        if _numeric(values):
+            position = {repr(v): v for v in values}
+        else:  # a choice: its values in order, as ticks
+            labels = list(dict.fromkeys(repr(v) for v in values))
+            position = {label: i for i, label in enumerate(labels)}
+            axis.set_xticks(range(len(labels)), labels, fontsize=8)
+        for group, style in (
+            (partial, {"s": 12, "color": "0.6", "alpha": 0.6, "label": "stopped at a lower rung"}),
+            (full, {"s": 36, "color": "tab:blue", "edgecolor": "k", "linewidth": 0.4,
+                    "label": f"reached {top}" if top is not None else "trials"}),
+        ):  # fmt: skip
+            points = [
+                (position[repr(t.config.get(name))], t.reports[-1].value)
+                for t in group
+                if math.isfinite(t.reports[-1].value)
+            ]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                axis.scatter(xs, ys, **style)
+        if result.incumbent is not None and name in result.incumbent.config:
+            axis.scatter(
+                [position.get(repr(result.incumbent.config[name]))],
+                [result.incumbent.value],
+                marker="*", s=160, color="tab:red", zorder=5, label="best",
+            )  # fmt: skip
+        if _numeric(values) and _is_log(spec.space.get(name), values):
+            axis.set_xscale("log")
+        axis.set_xlabel(name)
+        axis.set_ylabel(f"{spec.value_name} (last reported)")
+        _value_limits(result, axis, [t.reports[-1].value for t in trials])
+        axis.grid(alpha=0.3)
+    for axis in axes[len(searched) :]:
+        axis.set_visible(False)
+    if searched:
+        axes[0].legend(fontsize=7)
+    else:
+        axes[0].text(0.5, 0.5, "no trial reported yet", ha="center", transform=axes[0].transAxes)
+    fig.suptitle(f"hyperparameters: {_title(result)}", fontsize=10)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig

@@ -1,0 +1,74 @@
+"""A run's outcome warns where a quiet success would mislead: chance level, an initial
+configuration nobody beat, a retrained final model far from the search's value."""
+
+from rung.cli.verdict import run_warnings
+from rung.results.summary import read_result
+from rung.run.factory import build_tuner
+from rung.store import ExperimentStore
+
+SPACE = {"learning_rate": __import__("rung").loguniform(1e-4, 1.0)}
+
+
+def recorded(tmp_path, objective, scheduler="fifo", **extra):
+    """A run recorded as ``rung tune --model`` records it, read back from its store."""
+    tuner = build_tuner(
+        objective,
+        SPACE,
+        scheduler=scheduler,
+        max_resource=4,
+        min_resource=None if scheduler == "fifo" else 1,
+        seed=0,
+        initial_config=extra.get("initial_config"),
+        directory=tmp_path / "run",
+        extra={"model": "lenet", "metric": "validation error", **extra},
+    )
+    tuner.run(max_trials=6)
+    return read_result(tmp_path / "run")
+
+
+def curve(final_error):
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, final_error(config) + 0.01 * (4 - epoch))
+
+    return objective
+
+
+def test_a_best_value_at_chance_level_is_a_warning(tmp_path):
+    result = recorded(tmp_path, curve(lambda c: 0.895 + c["learning_rate"] * 1e-3), "asha")
+    (warning,) = run_warnings(result)
+    assert "is at chance level (0.9 for 10 classes)" in warning
+
+
+def test_a_run_that_learned_has_no_warning(tmp_path):
+    assert run_warnings(recorded(tmp_path, curve(lambda c: 0.2 - 0.1 * c["learning_rate"]))) == []
+
+
+def test_runs_not_made_by_rung_tune_have_no_verdict(tmp_path):
+    tuner = build_tuner(lambda c: 0.9, SPACE, seed=0, directory=tmp_path / "run")
+    tuner.run(max_trials=3)
+    assert run_warnings(read_result(tmp_path / "run")) == []
+
+
+def test_an_initial_configuration_nobody_beat_is_a_warning(tmp_path):
+    initial = {"learning_rate": 0.5}
+    result = recorded(
+        tmp_path, curve(lambda c: abs(c["learning_rate"] - 0.5)), initial_config=initial
+    )
+    assert result.best_config == initial
+    (warning,) = run_warnings(result)
+    assert "no trial beat the initial configuration" in warning
+
+
+def test_a_retrained_final_model_far_from_the_search_is_a_warning(tmp_path):
+    result = recorded(tmp_path, curve(lambda c: 0.15))
+    final = {"config": dict(result.best_config), "epochs": 4, "train_accuracy": 0.8,
+             "test_accuracy": 0.77, "seconds": 1.0, "trial_id": result.incumbent.trial_id,
+             "search_value": result.best_value, "seed": 0}  # fmt: skip
+    with ExperimentStore.open(tmp_path / "run") as store:
+        store.set_final({**final, "source": "retrained", "val_accuracy": 0.78})
+    (warning,) = run_warnings(read_result(tmp_path / "run"))
+    assert "retrained final model (validation error 0.2200)" in warning and "0.15" in warning
+    with ExperimentStore.open(tmp_path / "run") as store:  # its own weights: no warning
+        store.set_final({**final, "source": "best trial", "val_accuracy": 0.78})
+    assert run_warnings(read_result(tmp_path / "run")) == []
