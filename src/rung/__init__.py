@@ -47,10 +47,10 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     # Imported on first use: scipy.optimize alone takes most of a second to import.
-    if name == "GPSearcher":
-        from rung.searchers.gp import GPSearcher
+    if name in ("GPSearcher", "ParEGOSearcher", "ConstrainedGPSearcher"):
+        import rung.searchers
 
-        return GPSearcher
+        return getattr(rung.searchers, name)
     if name == "DaskExecutor":  # dask.distributed takes seconds to import
         from rung.executors.dask import DaskExecutor
 
@@ -66,6 +66,7 @@ __all__ = [
     "Budget",
     "Callback",
     "CheckpointLost",
+    "ConstrainedGPSearcher",
     "ConfigError",
     "ConfigTypeError",
     "DaskExecutor",
@@ -81,6 +82,7 @@ __all__ = [
     "JobRecord",
     "JobStatus",
     "OpenJob",
+    "ParEGOSearcher",
     "ProcessExecutor",
     "RandomSearcher",
     "Report",

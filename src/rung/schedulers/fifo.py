@@ -49,5 +49,5 @@ class FIFO(Scheduler):
 
     def on_result(self, job: Job, value: float) -> Decision:
         self._check_job(job)
-        self._observe(job, value)
+        self._observe(job, self._value(value))
         return Decision.COMPLETE

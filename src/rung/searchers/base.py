@@ -20,6 +20,7 @@ import numpy as np
 from rung._frozen import frozen
 from rung._random import SeedLike, make_rng
 from rung.errors import SpaceExhausted
+from rung.objectives import Score
 from rung.space import Space
 
 __all__ = ["Observation", "Searcher"]
@@ -33,10 +34,14 @@ _MAX_REDRAWS = 1000
 
 @frozen
 class Observation:
-    """A value a configuration reached; ``resource`` is None for single-fidelity runs."""
+    """A value a configuration reached; ``resource`` is None for single-fidelity runs.
+
+    ``value`` is a :class:`~rung.objectives.Score` in runs with several objectives or
+    constraints (only searchers that take scores see one).
+    """
 
     config: Mapping[str, Any]
-    value: float
+    value: float | Score
     resource: int | None = None
 
 
@@ -45,12 +50,19 @@ class Searcher:
 
     Subclasses implement :meth:`_propose` (and may extend :meth:`_on_observe`).
 
+    Attributes:
+        takes_scores: Whether the searcher learns from :class:`~rung.objectives.Score` s
+            (runs with several objectives or constraints); those that model one value
+            refuse them.
+
     Args:
         space: The search space, a dict of name -> domain or constant (or a Space).
         seed: Seed of the searcher's random generator; same seed, same suggestions.
         initial_config: A configuration to suggest first (e.g. known good defaults).
             Missing constants are filled in; values must lie in their domains.
     """
+
+    takes_scores: bool = False
 
     def __init__(
         self,
@@ -128,13 +140,26 @@ class Searcher:
         """Records that ``config`` reached ``value`` (to minimize) at ``resource``.
 
         A non-finite value (a failed or diverged trial) is kept; model-based searchers
-        treat it as worse than every finite value.
+        treat it as worse than every finite value. ``value`` is a
+        :class:`~rung.objectives.Score` in runs with several objectives or constraints.
+
+        Raises:
+            TypeError: a Score for a searcher that does not take scores.
         """
+        if isinstance(value, Score):
+            if not self.takes_scores:
+                raise TypeError(
+                    f"{type(self).__name__} models one value; a run with several objectives "
+                    "or constraints needs a searcher that takes scores (RandomSearcher, "
+                    f"ParEGOSearcher, ConstrainedGPSearcher); got {value!r}."
+                )
+        else:
+            value = float(value)
         key = self.space.key(config)
         if self._pending.pop(key, None) is None:
             self._suggested.add(key)  # configs observed without suggest() are not re-proposed
         # Configs handed between components are never mutated: keep the caller's.
-        observation = Observation(config, float(value), resource)
+        observation = Observation(config, value, resource)
         self.observations.append(observation)
         self._on_observe(observation)
 
