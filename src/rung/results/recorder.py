@@ -106,7 +106,11 @@ class RunRecorder:
                 if not at_full:
                     pass
                 elif self._front is not None:  # the front's member best in the first objective
-                    self._best = self._front.best_job
+                    self._best = best = self._front.best_job
+                    if best is not None and self._minimized(best) <= self._minimized(
+                        self._best_any
+                    ):
+                        self._best_any = best  # of equals, the one on the front
                 elif self._best is None or minimized < self._minimized(self._best):
                     self._best = index
         self._trajectory.append((record.end, self.resource_spent, self._best, self._best_any))

@@ -19,6 +19,7 @@ from rung._checks import known_keywords
 from rung.callbacks import Callback
 from rung.errors import ConfigError
 from rung.executors.base import Executor
+from rung.objectives import Goals
 from rung.results.result import Result
 from rung.run.tuner import Resume, Tuner
 from rung.schedulers.base import Scheduler
@@ -86,17 +87,32 @@ def make_searcher(
     seed: int | None = None,
     initial_config: Mapping[str, Any] | None = None,
     n_init: int = 5,
+    goals: Goals | None = None,
 ) -> Searcher:
     """Builds a searcher by name (``"random"`` or ``"bo"``); without a seed it takes the
-    tuner's."""
+    tuner's.
+
+    With ``goals`` of several objectives or constraints, ``"bo"`` is the model-based
+    searcher for them: constrained EI (:class:`~rung.searchers.constrained.
+    ConstrainedGPSearcher`) when there are constraints, else ParEGO over the GP searcher.
+    """
     kind = _parse(SearcherName, name, "searcher")
     if kind is SearcherName.RANDOM:
         from rung.searchers.random import RandomSearcher
 
         return RandomSearcher(space, seed=seed, initial_config=initial_config)
+    if goals is not None and goals.constraints:
+        from rung.searchers.constrained import ConstrainedGPSearcher
+
+        return ConstrainedGPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
     from rung.searchers.gp import GPSearcher
 
-    return GPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
+    searcher = GPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
+    if goals is not None and goals.scored:
+        from rung.searchers.multi_objective import ParEGOSearcher
+
+        return ParEGOSearcher(searcher, seed=seed)
+    return searcher
 
 
 @known_keywords
@@ -196,6 +212,8 @@ def build_tuner(
     n_init: int = 5,
     resource_name: str = "epochs",
     metric: str | None = None,
+    objectives: Any = None,
+    constraints: Any = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
     gpus: str | Sequence[int | str] | None = None,
@@ -213,7 +231,10 @@ def build_tuner(
     :class:`~rung.Tuner`.
     """
     space = Space(space)
-    built_searcher = make_searcher(searcher, space, initial_config=initial_config, n_init=n_init)
+    goals = Goals.build(objectives, constraints, metric, direction)
+    built_searcher = make_searcher(
+        searcher, space, initial_config=initial_config, n_init=n_init, goals=goals
+    )
     built_scheduler = make_scheduler(
         scheduler,
         built_searcher,
@@ -231,6 +252,8 @@ def build_tuner(
         seed=seed,
         resource_name=resource_name,
         metric=metric,
+        objectives=objectives,
+        constraints=constraints,
         callbacks=callbacks,
         executor=executor,
         workers=workers,
@@ -266,6 +289,8 @@ def tune(
     n_init: int = 5,
     resource_name: str = "epochs",
     metric: str | None = None,
+    objectives: Any = None,
+    constraints: Any = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
     gpus: str | Sequence[int | str] | None = None,
@@ -281,7 +306,8 @@ def tune(
         objective: ``f(config) -> float`` or ``f(config, trial)``.
         space: Name -> domain (``rung.uniform`` ..., or a frozen scipy.stats distribution)
             or constant.
-        searcher: ``"random"`` or ``"bo"`` (Gaussian process with Expected Improvement).
+        searcher: ``"random"`` or ``"bo"`` (Gaussian process with Expected Improvement;
+            with several objectives ParEGO over it, with constraints constrained EI).
         scheduler: ``"fifo"``, ``"sh"``, ``"hyperband"``, ``"asha"`` or ``"async_hyperband"``.
         min_resource: Smallest resource of multi-fidelity schedulers (default 1).
         max_resource: Full resource; required by multi-fidelity schedulers.
@@ -299,6 +325,11 @@ def tune(
         n_init: Random configurations before BO starts modelling.
         resource_name: Config key carrying the resource for ``f(config)`` objectives.
         metric: The metric to tune when the objective reports a mapping of several.
+        objectives: Several metrics to optimize, ``{"val_error": "min", "latency_ms":
+            "min"}``, instead of ``metric`` and ``direction``: the result's
+            ``pareto_front`` lists the non-dominated trials (see :class:`~rung.Tuner`).
+        constraints: Bounds on reported metrics, ``{"latency_ms": ("<=", 100)}``:
+            infeasible trials rank last and are never the incumbent.
         callbacks: :class:`rung.Callback` instances.
         workers: How many jobs run at once (default 1).
         gpus: One GPU per worker process: device ids, or ``"all"`` (see :class:`~rung.Tuner`).
@@ -340,6 +371,8 @@ def tune(
         n_init=n_init,
         resource_name=resource_name,
         metric=metric,
+        objectives=objectives,
+        constraints=constraints,
         callbacks=callbacks,
         workers=workers,
         gpus=gpus,

@@ -137,7 +137,9 @@ class ParEGOSearcher(Searcher):
 
     def _on_observe(self, observation: Observation) -> None:
         score = observation.value
-        assert isinstance(score, Score)  # noqa: S101 - Searcher.observe checked takes_scores
+        if not isinstance(score, Score):  # a single value: one objective
+            score = Score((float(score),))
+            observation = Observation(observation.config, score, observation.resource)
         key = (self.space.key(observation.config), observation.resource)
         row = self._rows.get(key)
         if row is None:
