@@ -89,11 +89,23 @@ def test_randint_excludes_high_like_scipy():
         (lambda: rung.randint(5, 5), "low < high"),
         (lambda: rung.choice([]), "must not be empty"),
         (lambda: rung.choice([1, 1]), "distinct"),
+        (lambda: rung.randint(0, 10**30), r"'high'.*between -2\*\*53 and 2\*\*53.*got 10{30}"),
+        (lambda: rung.randint(-(2**60), 0), r"'low'.*between -2\*\*53 and 2\*\*53"),
+        (lambda: rung.uniform(-1e308, 1e308), "finite width"),
     ],
 )
 def test_invalid_domains_raise_value_errors_naming_the_rule(factory, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(rung.ConfigError, match=message):
         factory()
+
+
+def test_the_widest_randint_samples_inside_its_bounds():
+    domain = rung.randint(-(2**53), 2**53)
+    rng = np.random.default_rng(0)
+    values = domain.decode_array(rng.random(1000)) + [domain.sample(rng) for _ in range(10)]
+    assert all(-(2**53) <= v < 2**53 for v in values)
+    result = rung.tune(lambda c: float(c["x"] % 7), {"x": domain}, max_trials=3, seed=1)
+    assert result.n_trials == 3
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 import pytest
 
+from rung.errors import ConfigError
 from rung.executors.base import Task
 from rung.trial import Trial, execute, is_iterative
 from rung.types import Job, JobStatus
@@ -62,6 +63,20 @@ def test_report_validates_its_arguments():
     trial.report(3, 0.1, checkpoint={"w": 1})
     assert trial.reports[-1].resource == 3 and trial.checkpoint_out == {"w": 1}
     assert trial.checkpoint is None
+
+
+def test_a_report_past_the_jobs_resource_to_fails_the_job_and_is_not_recorded():
+    trial = Trial(0, seed=1, resource_from=0, resource_to=1)
+    with pytest.raises(ConfigError, match="must be at most the job's resource_to 1.*got 1000"):
+        trial.report(1000, 0.5)
+    assert trial.reports == []
+
+    def objective(config, trial):
+        trial.report(1000, 0.5)
+
+    outcome = execute(Task(Job(0, {}, 0, 1), 0, iterative=True), objective, lambda: 0.0)
+    assert outcome.status is JobStatus.FAILED and not outcome.reports
+    assert "resource_to 1" in outcome.error and "got 1000" in outcome.error
 
 
 def test_report_at_resource_to_ends_the_job_past_a_users_broad_except():

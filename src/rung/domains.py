@@ -29,6 +29,10 @@ __all__ = [
 ]
 
 
+#: The largest integer bound of a RandInt: 2**53, the integers a float64 holds exactly.
+MAX_INT = 2**53
+
+
 def _finite_number(name: str, value: Any, owner: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"The {name!r} parameter of {owner} must be a number; got {value!r}.")
@@ -83,6 +87,10 @@ class Uniform(Domain):
         self.high = _finite_number("high", high, owner)
         if not self.low < self.high:
             raise ConfigError(f"{owner} needs low < high; got low={low!r}, high={high!r}.")
+        if not math.isfinite(self.high - self.low):
+            raise ConfigError(
+                f"{owner} needs a finite width high - low; got low={low!r}, high={high!r}."
+            )
         self._set_scale()
 
     def _set_scale(self) -> None:
@@ -152,6 +160,12 @@ class RandInt(Domain):
                         f"The {name!r} parameter of RandInt must be an integer; got {value!r}."
                     )
         self.low, self.high = int(low), int(high)
+        for name, value in (("low", self.low), ("high", self.high)):
+            if abs(value) > MAX_INT:
+                raise ConfigError(
+                    f"The {name!r} parameter of RandInt must be between -2**53 and 2**53 "
+                    f"(integers a float holds exactly, as the unit encoding needs); got {value!r}."
+                )
         if not self.low < self.high:
             raise ConfigError(
                 f"RandInt needs low < high (high is exclusive); got low={low!r}, high={high!r}."

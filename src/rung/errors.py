@@ -11,14 +11,15 @@ rung's failures without catching programming errors::
     ├── ProgramFailed      a tuned program failed its job (exit status, no or bad report, hang)
     ├── DataError          a data set is missing, truncated or corrupt
     └── StoreError         the experiment store cannot be read or written
-        └── CheckpointLost     a trial's checkpoint file is missing or damaged
+        └── CheckpointLost     a trial's checkpoint file is missing or damaged (the trial
+                               starts over; the rest of the experiment is intact)
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "ConfigError",
     "CheckpointLost",
+    "ConfigError",
     "ConfigTypeError",
     "DataError",
     "ProgramFailed",
@@ -81,4 +82,18 @@ class DataError(RungError):
 
 
 class CheckpointLost(StoreError):
-    """A trial's checkpoint file is missing or damaged (its trial can train again from 0)."""
+    """A trial's checkpoint file is missing, unreadable or not what was written.
+
+    Only that trial's progress is lost: its recorded jobs stand, and it trains again from
+    0. The message names the file and what happened (missing, or the sizes and CRC-32s
+    found and recorded, or a format this rung does not read).
+
+    Attributes:
+        trial_id: The trial whose checkpoint is lost (None if not known).
+        path: The checkpoint file (None if not known).
+    """
+
+    def __init__(self, message: str, trial_id: int | None = None, path: str | None = None):
+        super().__init__(message)
+        self.trial_id = trial_id
+        self.path = path

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
+from rung.errors import ConfigError
 from rung.executors.base import Outcome, Task
 from rung.types import JobStatus, Report
 
@@ -116,6 +117,8 @@ class Trial:
         Raises:
             ValueError: resource is not an integer above the previous one, or the tuned
                 metric is missing from a mapping.
+            ConfigError: resource is past the job's ``resource_to`` (the job trains up to
+                it and no further; the job fails with this message, nothing is recorded).
             TypeError: value is not a real number (or a mapping of them).
         """
         last = self.reports[-1].resource if self.reports else self.resource_from
@@ -126,6 +129,12 @@ class Trial:
         if resource <= last:
             raise ValueError(
                 f"trial.report: 'resource' must increase, above {last}; got {resource!r}."
+            )
+        if resource > self.resource_to:
+            raise ConfigError(
+                f"trial.report: 'resource' must be at most the job's resource_to "
+                f"{self.resource_to} (train from trial.resource_from to trial.resource_to, "
+                f"then stop); got {resource!r}."
             )
         metrics = None
         if type(value) is not float:

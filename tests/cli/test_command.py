@@ -138,7 +138,7 @@ def test_usage_errors_are_one_line_and_write_nothing(project, capsys, change, me
     ("text", "message"),
     [
         ("metrik = 'loss'\n", "unknown key 'metrik'; did you mean 'metric'?"),
-        ("workers = 0\n", "'workers': must be an integer >= 1"),
+        ("workers = 0\n", "'workers': must be an integer from 1 to 1024"),
         ("scheduler = 'fast'\n", "'scheduler' must be one of"),
         ("quiet = 'yes'\n", "'quiet' is a switch"),
         ("trials = [1, 2]\n", "'trials' takes one value"),

@@ -55,11 +55,11 @@ def _error_line(capsys):
         (["tune", "--model", "resnet", "--trials", "3"], "--model: invalid choice: 'resnet'"),
         (
             ["tune", "--model", "lenet", "--trials", "3", "--eta", "1"],
-            "--eta: must be a number >= 2; got '1'",
+            "--eta: must be a finite number from 2 to 1000; got '1'",
         ),
         (
             ["tune", "--model", "lenet", "--trials", "0"],
-            "--trials: must be an integer >= 1; got '0'",
+            "--trials: must be an integer from 1 to 1000000; got '0'",
         ),
         (["tune", "--model", "lenet"], "give a budget"),
         (

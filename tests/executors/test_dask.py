@@ -86,7 +86,7 @@ def client() -> Iterator[Any]:
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 1}),
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
@@ -264,7 +264,9 @@ def test_an_address_gets_a_client_of_its_own(client: Any) -> None:
 
 def test_a_cluster_without_workers_times_out_with_advice(monkeypatch) -> None:
     monkeypatch.setattr(rung.executors.dask, "WORKER_TIMEOUT_S", 0.2)
-    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty:
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, dashboard_address="127.0.0.1:0"
+    ) as empty:
         executor = DaskExecutor(empty.scheduler_address)
         with pytest.raises(TimeoutError, match="No Dask worker joined.*'workers'"):
             executor.start(square, time.perf_counter)
@@ -291,3 +293,52 @@ def test_a_job_that_kills_every_worker_fails_and_the_run_goes_on(
     assert outcome.worker in (0, 1)
     (after,) = run_all(executor, [task(1, {"x": 2.0})])  # on the restarted workers
     assert after.status is JobStatus.COMPLETED and after.value == 2.0
+
+
+def _handshake_without_certificate(address: str) -> bytes | str:
+    """Opens a TLS connection to ``address`` without a client certificate."""
+    import socket
+    import ssl
+
+    host, port = address.removeprefix("tls://").rsplit(":", 1)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((host, int(port)), timeout=10) as raw,
+            context.wrap_socket(raw) as tls,
+        ):
+            tls.sendall(b"\0" * 16)
+            return tls.recv(100)
+    except (ssl.SSLError, OSError) as error:
+        return f"refused: {error}"
+
+
+def test_its_own_cluster_listens_on_loopback_only_and_needs_its_certificate() -> None:
+    import ipaddress
+
+    import psutil
+
+    executor = DaskExecutor(workers=1)
+    executor.start(square, time.perf_counter)
+    try:
+        cluster = executor._cluster
+        assert cluster.scheduler_address.startswith("tls://127.0.0.1:")
+        assert executor.worker_addresses and all(
+            a.startswith("tls://127.0.0.1:") for a in executor.worker_addresses
+        )
+        me = psutil.Process()
+        listening = [
+            c.laddr.ip
+            for p in [me, *me.children(recursive=True)]
+            for c in p.net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN
+        ]
+        # this process's own servers (other tests' too) and the workers: loopback only
+        assert listening and all(ipaddress.ip_address(ip).is_loopback for ip in listening)
+        assert str(_handshake_without_certificate(cluster.scheduler_address)).startswith("refused")
+        (outcome,) = run_all(executor, [task(0, {"x": 3.0})])
+        assert outcome.value == 1.0
+    finally:
+        executor.close()

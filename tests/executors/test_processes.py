@@ -156,3 +156,57 @@ def test_a_job_past_its_timeout_is_ended_and_its_worker_replaced() -> None:
         assert after.status is JobStatus.COMPLETED and after.value == 0.9
     finally:
         executor.close()
+
+
+def _load_or_die(markers: str, slot_always: int, first_deaths: int) -> Any:
+    """Unpickled in a worker as it starts: SIGKILLs the worker (as the OOM killer would)
+    while slot ``slot_always`` starts, and the first ``first_deaths`` times any slot does;
+    counted by marker files, so that each start attempt counts once."""
+    import multiprocessing
+    import signal
+
+    if multiprocessing.current_process().name == f"rung-worker-{slot_always}":
+        os.kill(os.getpid(), signal.SIGKILL)
+    for attempt in range(first_deaths):
+        try:
+            os.close(os.open(f"{markers}/death-{attempt}", os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
+        os.kill(os.getpid(), signal.SIGKILL)
+    return thread_setting
+
+
+class KilledWhileStarting:
+    """An objective whose load kills the worker process (see :func:`_load_or_die`)."""
+
+    def __init__(self, markers: Path, slot_always: int = -1, first_deaths: int = 0) -> None:
+        self.args = (str(markers), slot_always, first_deaths)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_load_or_die, self.args)
+
+    def __call__(self, config: dict[str, Any]) -> float:
+        return thread_setting(config)
+
+
+def test_a_worker_killed_while_starting_is_started_again_and_a_lost_slot_is_left_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    scheduler = rung.FIFO(rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0))
+    executor = ProcessExecutor(workers=2, threads_per_worker=1)
+    objective = KilledWhileStarting(tmp_path, slot_always=1, first_deaths=1)
+    with caplog.at_level("WARNING", logger="rung.executors.processes"):
+        result = rung.Tuner(objective, scheduler, executor=executor).run(max_trials=4)
+    assert result.n_trials == 4
+    assert all(j.status is JobStatus.COMPLETED for j in result.jobs)
+    assert {j.worker for j in result.jobs} == {0} and executor.workers == 1
+    messages = caplog.text
+    assert "died while starting (killed by SIGKILL); starting it again (attempt 2 of 3)" in messages
+    assert "Worker 1 died while starting, 3 times" in messages
+    assert "1 of 2 workers could not start; the run goes on with 1" in messages
+
+
+def test_when_no_worker_can_start_the_error_says_why() -> None:
+    executor = ProcessExecutor(workers=1, threads_per_worker=1)
+    with pytest.raises(RuntimeError, match="No worker could start.*3 times \\(killed by SIGKILL"):
+        executor.start(KilledWhileStarting(Path("."), slot_always=0), time.perf_counter)

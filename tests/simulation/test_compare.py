@@ -182,4 +182,4 @@ def test_cli_rejects_bad_numbers_with_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
         standalone_parser().parse_args([*CLI, "--workers", "0"])
     assert info.value.code == 2
-    assert "--workers: must be an integer >= 1; got '0'" in capsys.readouterr().err
+    assert "--workers: must be an integer from 1 to 1000000; got '0'" in capsys.readouterr().err

@@ -85,3 +85,13 @@ def snapshot(directory: Path) -> tuple[dict[str, list[Any]], set[str]]:
     finally:
         db.close()
     return tables, files(directory)
+
+
+def downgrade(path: Path, version: int) -> None:
+    """Turns the store database at ``path`` into what an older rung wrote: version 2 had
+    no checksum column (and version 1 the same tables as 2)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("ALTER TABLE events DROP COLUMN crc")
+    db.execute("DELETE FROM meta WHERE key = 'events_crc_from'")
+    db.execute(f"PRAGMA user_version = {version}")
+    db.close()

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rung.codec import Blob
-from rung.errors import StoreError
+from rung.codec import Blob, encode
+from rung.errors import CheckpointLost, StoreError
 from rung.store import ExperimentStore
 from rung.types import Decision
 from tests.store.records import SPEC, blob, files, make_job, record
@@ -78,11 +78,14 @@ def test_open_sweeps_orphans_and_temporary_files_but_nothing_else(tmp_path):
 def test_a_missing_checkpoint_file_is_reported(tmp_path):
     with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0), checkpoint=blob(0, 0))
-        (tmp_path / "checkpoints" / "trial-0-job-0.ckpt").unlink()
+        path = tmp_path / "checkpoints" / "trial-0-job-0.ckpt"
+        path.unlink()
         with pytest.raises(
-            StoreError, match="checkpoint of trial 0 .*trial-0-job-0.ckpt.* is miss"
-        ):
+            CheckpointLost, match="checkpoint of trial 0 .*trial-0-job-0.ckpt.* is miss"
+        ) as lost:
             store.checkpoint(0)
+        assert lost.value.trial_id == 0 and lost.value.path == str(path)
+        assert isinstance(lost.value, StoreError)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
@@ -96,8 +99,10 @@ def test_a_damaged_checkpoint_file_is_reported(tmp_path, damage):
         else:
             data[500] ^= 0xFF
         path.write_bytes(bytes(data))
-        with pytest.raises(StoreError, match="checkpoint of trial 0 .* is damaged: .* CRC-32"):
+        pattern = r"trial-0-job-0.ckpt.* is damaged: \d+ bytes with CRC-32 0x\w+ where 1\d+ bytes"
+        with pytest.raises(CheckpointLost, match=pattern) as lost:
             store.checkpoint(0)
+        assert lost.value.trial_id == 0 and lost.value.path.endswith("trial-0-job-0.ckpt")
 
 
 class Boom:
@@ -105,12 +110,21 @@ class Boom:
         return (print, ("never run",))
 
 
+def test_a_checkpoint_of_an_older_format_is_lost_with_the_reason(tmp_path):
+    old = Blob(b"P" + pickle.dumps({"w": [1.0]}))  # what rung wrote before format R
+    with ExperimentStore.create(tmp_path, SPEC) as store:
+        record(store, make_job(0, 0), checkpoint=old)
+        with pytest.raises(CheckpointLost, match="older rung .*trial-0-job-0.ckpt") as lost:
+            store.checkpoint(0)
+        assert lost.value.trial_id == 0
+
+
 def test_loading_a_checkpoint_never_unpickles_arbitrary_objects(tmp_path):
-    evil = Blob(b"P" + pickle.dumps(Boom()))
+    evil = Blob(encode(None).data[:1] + pickle.dumps(Boom()))  # rung's format byte
     with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0), checkpoint=evil)
         assert store.checkpoint(0) == evil  # the bytes are handed over as they are
-        with pytest.raises(StoreError, match="cannot be loaded: .*builtins.print, which rung"):
+        with pytest.raises(CheckpointLost, match="cannot be loaded: .*builtins.print, which rung"):
             store.load_checkpoint(0)
 
 

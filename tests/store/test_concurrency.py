@@ -14,6 +14,7 @@ import pytest
 
 from rung.results.summary import read_result
 from rung.store import EventKind, ExperimentStore
+from rung.store._payloads import row_crc
 from rung.types import Decision
 from tests.store.records import SPEC, blob, files, make_job, record
 
@@ -25,7 +26,9 @@ def test_a_reader_is_not_blocked_by_an_open_write_transaction(tmp_path):
         record(store, make_job(0, 0))
     other = sqlite3.connect(tmp_path / "experiment.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock...
-    other.execute("INSERT INTO events (kind, time, data) VALUES ('RUN_FINISHED', 9, '{}')")
+    crc = row_crc(4, "RUN_FINISHED", 9.0, None, "{}")
+    sql = "INSERT INTO events (seq, kind, time, data, crc) VALUES (4, 'RUN_FINISHED', 9, '{}', ?)"
+    other.execute(sql, (crc,))
     experiment = read_result(tmp_path)  # ...and the reader, under that lock, neither
     assert len(experiment.jobs) == 1 and not experiment.finished  # waits nor sees it
     other.execute("COMMIT")

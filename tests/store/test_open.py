@@ -8,7 +8,7 @@ import pytest
 
 from rung.errors import StoreError
 from rung.store import ExperimentStore
-from tests.store.records import SPEC, blob, make_job, record, snapshot
+from tests.store.records import SPEC, blob, downgrade, make_job, record, snapshot
 
 
 def test_create_then_open_gives_back_the_spec(tmp_path):
@@ -26,8 +26,10 @@ def test_database_is_marked_as_rungs_and_uses_wal(tmp_path):
     ExperimentStore.create(tmp_path, SPEC).close()
     db = sqlite3.connect(tmp_path / "experiment.db")
     assert db.execute("PRAGMA application_id").fetchone()[0] == 0x52554E47
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    columns = [row[1] for row in db.execute("PRAGMA table_info(events)")]
+    assert columns == ["seq", "kind", "time", "trial_id", "data", "crc"]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("DELETE FROM events")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -115,12 +117,11 @@ def test_open_refuses_a_newer_schema_and_changes_nothing(tmp_path):
     assert snapshot(tmp_path) == before
 
 
-def test_a_version_1_store_is_read_as_it_is_and_upgraded_when_written(tmp_path):
+@pytest.mark.parametrize("old", [1, 2])
+def test_an_older_store_is_read_as_it_is_and_upgraded_when_written(tmp_path, old):
     with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0))
-    db = sqlite3.connect(tmp_path / "experiment.db")
-    db.execute("PRAGMA user_version = 1")  # what rung wrote before JOB_REPORTED existed
-    db.close()
+    downgrade(tmp_path / "experiment.db", old)
 
     def version():
         db = sqlite3.connect(tmp_path / "experiment.db")
@@ -131,11 +132,17 @@ def test_a_version_1_store_is_read_as_it_is_and_upgraded_when_written(tmp_path):
 
     with ExperimentStore.open(tmp_path, readonly=True) as reader:
         assert [e.kind.name for e in reader.events()][-1] == "JOB_ENDED"
-    assert version() == 1
+    assert version() == old
     with ExperimentStore.open(tmp_path) as writer:
         writer.job_started(1, {"lr": 0.1}, 0, 3, 7, time=2.0)
         writer.job_reported(1, 1, 0.5, time=2.5)
-    assert version() == 2
+    assert version() == 3
+    db = sqlite3.connect(tmp_path / "experiment.db")
+    crcs = [row[0] for row in db.execute("SELECT crc FROM events ORDER BY seq")]
+    assert crcs[:3] == [None] * 3 and None not in crcs[3:]  # rows since the upgrade carry one
+    db.close()
+    with ExperimentStore.open(tmp_path, readonly=True) as reader:
+        assert [e.kind.name for e in reader.events()][-2:] == ["JOB_STARTED", "JOB_REPORTED"]
 
 
 def test_a_second_writer_is_refused_but_readers_are_not(tmp_path):

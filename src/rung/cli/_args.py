@@ -1,20 +1,45 @@
-"""Argument types of the command line: numbers with their rules, and the usage error."""
+"""Argument types of the command line: numbers with their rules, and the usage error.
+
+Every number has an upper bound as well as a lower one, checked when the command line is
+parsed: before anything is imported, loaded or written, a refused command answers at once.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, NoReturn
+import math
+import os
+from typing import NoReturn
 
 from rung.errors import ConfigError
 
 __all__ = [
+    "MAX_COUNT",
+    "MAX_EPOCHS",
+    "MAX_ETA",
+    "MAX_SECONDS",
+    "MAX_WORKERS",
     "UsageError",
+    "available_cpus",
+    "check_local_workers",
+    "epochs",
     "eta_number",
     "non_negative_float",
     "non_negative_int",
     "positive_float",
     "positive_int",
+    "retries",
+    "seed",
+    "threads",
+    "workers",
 ]
+
+MAX_COUNT = 1_000_000  # trials, seeds, simulated workers
+MAX_EPOCHS = 10_000
+MAX_ETA = 1000
+MAX_SECONDS = 1e9  # about 30 years
+MAX_WORKERS = 1024  # jobs at once on a cluster
+MAX_RETRIES = 100
 
 
 class UsageError(ConfigError):
@@ -26,26 +51,85 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _number(kind: type, minimum: float, rule: str):
-    def parse(text: str) -> Any:
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container limits it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _integer(low: int, high: int, rule: str | None = None):
+    rule = rule or f"an integer from {low} to {high}"
+
+    def parse(text: str) -> int:
         try:
-            value = kind(text)
+            value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}") from None
-        if not value >= minimum:
+        if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}")
         return value
 
     return parse
 
 
-positive_int = _number(int, 1, "an integer >= 1")
-non_negative_int = _number(int, 0, "an integer >= 0")
-positive_float = _number(float, 1e-12, "a number > 0")
-non_negative_float = _number(float, 0, "a number >= 0")
-_eta_float = _number(float, 2, "a number >= 2")
+def _real(low: float, high: float, rule: str, with_low: bool = False):
+    """Finite numbers in (low, high], or [low, high] ``with_low``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}") from None
+        above = value >= low if with_low else value > low
+        if not (math.isfinite(value) and above and value <= high):
+            raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = _integer(1, MAX_COUNT)
+non_negative_int = _integer(0, MAX_COUNT)
+retries = _integer(0, MAX_RETRIES)
+epochs = _integer(1, MAX_EPOCHS)
+seed = _integer(0, 2**64 - 1, "an integer from 0 to 2**64 - 1 (64 bits)")
+workers = _integer(1, MAX_WORKERS)
+positive_float = _real(0.0, MAX_SECONDS, f"a finite number > 0 and at most {MAX_SECONDS:g}")
+non_negative_float = _real(
+    0.0, MAX_SECONDS, f"a finite number >= 0 and at most {MAX_SECONDS:g}", with_low=True
+)
+
+
+def threads(text: str) -> int:
+    """Torch threads per worker: at most the CPUs of this machine."""
+    cpus = available_cpus()
+    return _integer(1, cpus, f"an integer from 1 to {cpus} (the CPUs of this machine)")(text)
 
 
 def eta_number(text: str) -> float | int:
-    value = _eta_float(text)
-    return int(value) if float(value).is_integer() else value
+    """The reduction factor: a finite number from 2 to :data:`MAX_ETA` (an int if whole)."""
+    rule = f"a finite number from 2 to {MAX_ETA}"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}") from None
+    if not (math.isfinite(value) and 2 <= value <= MAX_ETA):
+        raise argparse.ArgumentTypeError(f"must be {rule}; got {text!r}")
+    return int(value) if value.is_integer() else value
+
+
+def check_local_workers(count: int | None, dask_address: str | None) -> None:
+    """Refuses more local worker processes than CPUs (a cluster's size is its own).
+
+    Raises:
+        UsageError: ``count`` local workers on fewer CPUs.
+    """
+    cpus = available_cpus()
+    if count is not None and dask_address is None and count > cpus:
+        raise UsageError(
+            f"argument --workers: at most {cpus} (the CPUs of this machine) for local worker "
+            f"processes, each training on its own CPU; got {count}. Use --dask-address to "
+            "run more on a cluster."
+        )

@@ -27,11 +27,15 @@ from rung.cli import tune as cli_tune
 from rung.cli._args import (
     UsageError,
     _Parser,
+    epochs,
     eta_number,
     non_negative_float,
-    non_negative_int,
     positive_float,
     positive_int,
+    retries,
+    seed,
+    threads,
+    workers,
 )
 from rung.errors import ConfigError, StoreError
 from rung.schedulers.rungs import DEFAULT_ETA
@@ -135,31 +139,31 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument(
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget in seconds"
     )
-    tune.add_argument("--min-epochs", type=positive_int, default=1, help="lowest rung (default 1)")
-    tune.add_argument("--max-epochs", type=positive_int, default=9, help="full budget (default 9)")
+    tune.add_argument("--min-epochs", type=epochs, default=1, help="lowest rung (default 1)")
+    tune.add_argument("--max-epochs", type=epochs, default=9, help="full budget (default 9)")
     tune.add_argument(
         "--eta",
         type=eta_number,
         default=DEFAULT_ETA,
         help=f"reduction factor (default {DEFAULT_ETA})",
     )
-    tune.add_argument("--seed", type=non_negative_int, default=0)
+    tune.add_argument("--seed", type=seed, default=0)
     tune.add_argument("--space", metavar="FILE", help="search space in TOML (default: the model's)")
     tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")
     tune.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is (or goes)")
     tune.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     tune.add_argument(
-        "--workers", type=positive_int, default=1, help="jobs at once, one process each (default 1)"
+        "--workers", type=workers, default=1, help="jobs at once, one process each (default 1)"
     )
     tune.add_argument(
         "--dask-address", metavar="ADDRESS", help="run on a Dask cluster (tcp://host:8786)"
     )
     tune.add_argument(
         "--threads",
-        type=positive_int,
+        type=threads,
         help="torch threads per worker (default: the CPUs split across workers)",
     )
-    tune.add_argument("--final-epochs", type=positive_int, help="final model epochs (default: max)")
+    tune.add_argument("--final-epochs", type=epochs, help="final model epochs (default: max)")
     tune.add_argument("--no-final", action="store_true", help="skip the final model")
     tune.add_argument(
         "--quick",
@@ -171,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument(
         "--max-retries",
-        type=non_negative_int,
+        type=retries,
         default=1,
         help="runs of a failed job before its trial fails (default 1)",
     )
@@ -189,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument(
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
     )
-    resume.add_argument("--workers", type=positive_int, help="jobs at once (default: as recorded)")
+    resume.add_argument("--workers", type=workers, help="jobs at once (default: as recorded)")
     resume.add_argument(
         "--dask-address",
         metavar="ADDRESS",
@@ -197,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument(
         "--max-retries",
-        type=non_negative_int,
+        type=retries,
         help="runs of a failed job before its trial fails (default: as recorded)",
     )
     resume.add_argument("--gpus", metavar="IDS", help="one GPU per worker: '0,1' or 'all'")
@@ -224,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="tune synthetic functions (quadratic, Branin)")
     demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")
-    demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    demo.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     demo.set_defaults(handler=_demo)
     return parser
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rung.cli._args import UsageError
+from rung.cli._args import UsageError, check_local_workers
 
 __all__ = ["resume", "show", "plot", "tune"]
 
@@ -220,7 +220,9 @@ def _summary(result: Any, directory: Path) -> str:
 def tune(args: argparse.Namespace) -> int:
     """``rung tune``: a new run recorded in ``--out``."""
     import rung
+    from rung.workloads._config_rules import check_space
 
+    check_local_workers(args.workers, args.dask_address)  # a program's workers are local too
     if args.program is not None or args.model is None:  # a program run: rung.cli.command
         from rung.cli import command
 
@@ -242,6 +244,8 @@ def tune(args: argparse.Namespace) -> int:
     if args.dask_address is not None and not args.dask_address.strip():
         raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
     space = space_argument(args.space)
+    if space is not None:  # every value it can give must suit the model: no trial fails
+        check_space(args.model, space)
     from rung.store._directory import clear_stillborn, refuse_existing
     from rung.workloads.models import get_model
 
@@ -289,6 +293,7 @@ def resume(args: argparse.Namespace) -> int:
         settings["gpus"] = args.gpus
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
+    check_local_workers(settings.get("workers"), settings["dask_address"])
     _prepare_data(settings)
     if not args.quiet:
         print(f"resuming {settings['model']} in {directory}", file=sys.stderr)

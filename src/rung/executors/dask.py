@@ -25,7 +25,9 @@ Example:
     ...     tuner = rung.Tuner(train, scheduler, executor=DaskExecutor(workers=4))
     ...     result = tuner.run(max_trials=100)
 
-    ``DaskExecutor(workers=4)`` starts (and closes) a ``LocalCluster`` of its own;
+    ``DaskExecutor(workers=4)`` starts (and closes) a ``LocalCluster`` of its own, which
+    listens on the loopback interface only (scheduler, workers, dashboard) and speaks TLS
+    with throw-away certificates, so that no one else can connect to it and run code;
     ``DaskExecutor("tcp://scheduler:8786")`` connects to a running cluster, and
     ``DaskExecutor(client)`` uses a ``distributed.Client`` of yours and leaves it open.
 """
@@ -67,6 +69,23 @@ WORKER_TIMEOUT_S = 60.0
 
 #: The id of a job's worker when no worker is known (the job's future was lost or cancelled).
 NO_WORKER = -1
+
+#: Where a LocalCluster of the executor's own listens: this machine only.
+LOOPBACK = "127.0.0.1"
+
+
+def _temporary_security() -> Any:
+    """Dask's throw-away TLS certificates: only this process (and the workers it starts)
+    can talk to the cluster, so no other user of the machine can run code on it."""
+    from distributed.security import Security
+
+    try:
+        return Security.temporary()
+    except ImportError as error:
+        raise ImportError(
+            f"DaskExecutor's own cluster uses TLS, which needs the 'cryptography' package "
+            f"({error}); install it with: pip install 'rung[dask]'"
+        ) from None
 
 
 class DaskExecutor(Executor):
@@ -181,10 +200,17 @@ class DaskExecutor(Executor):
         if isinstance(self._target, distributed.Client):
             return self._target
         if self._target is None:
+            security = _temporary_security()
             self._cluster = distributed.LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                host=LOOPBACK,
+                protocol="tls://",
+                security=security,
+                dashboard_address=f"{LOOPBACK}:0",
             )
-            return distributed.Client(self._cluster, set_as_default=False)
+            return distributed.Client(self._cluster, security=security, set_as_default=False)
         return distributed.Client(self._target, set_as_default=False)
 
     def _count_threads(self, client: distributed.Client) -> int:

@@ -6,6 +6,12 @@ worker through its own pipe; outcomes come back as events on those pipes, and a 
 that dies (``os._exit``, a segfault, the OOM killer) is seen through its process
 sentinel at once: its job is reported failed and a new worker takes its slot.
 
+A worker that dies while it starts (an out-of-memory kill while torch and the data load
+is the likeliest moment) is started again, up to :data:`START_ATTEMPTS` times; a slot that
+still cannot start is given up with a warning, and the run goes on with fewer workers
+(:attr:`ProcessExecutor.workers` says how many). Only if no worker starts does
+:meth:`ProcessExecutor.start` fail.
+
 Checkpoints travel as bytes (:mod:`rung.codec`), so a paused trial resumes
 on whichever worker is free.
 """
@@ -13,6 +19,7 @@ on whichever worker is free.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -36,9 +43,14 @@ from rung.executors.base import Executor, Outcome, ReportListener, Task
 from rung.trial import timeout_message
 from rung.types import Report
 
-__all__ = ["ProcessExecutor"]
+__all__ = ["START_ATTEMPTS", "ProcessExecutor"]
+
+logger = logging.getLogger(__name__)
 
 _TIMEOUT_GRACE_S = 1.0
+
+#: How many times a worker slot is started before it is given up.
+START_ATTEMPTS = 3
 
 
 class ProcessExecutor(Executor):
@@ -93,7 +105,7 @@ class ProcessExecutor(Executor):
             raise ConfigError(
                 f"The 'start_method' parameter must be one of {methods}; got {start_method!r}."
             )
-        self.workers = workers
+        self.workers = self._requested = workers
         self.threads_per_worker = threads_per_worker
         self.start_method = start_method
         self.gpus = parse_gpus(gpus)
@@ -117,9 +129,14 @@ class ProcessExecutor(Executor):
     ) -> None:
         """Spawns the workers and waits until each has loaded the objective.
 
+        A worker that dies while starting is started again (:data:`START_ATTEMPTS` in
+        all); a slot that never starts is left out, and :attr:`workers` becomes the number
+        that did.
+
         Raises:
             TypeError: the objective cannot be pickled.
-            RuntimeError: a worker could not load the objective (its traceback is included).
+            RuntimeError: a worker could not load the objective (its traceback is included),
+                or every worker died while starting.
         """
         self._reports = reports
         try:
@@ -130,13 +147,56 @@ class ProcessExecutor(Executor):
                 "define it at module level, not as a lambda or a nested function."
             ) from None
         self._clock = clock
+        self.workers = self._requested  # a slot left out last time may start now
         self._pool = [self._spawn(slot) for slot in range(self.workers)]
         try:
-            for worker in self._pool:
-                self._await_ready(worker)
+            started = [self._start_slot(worker) for worker in list(self._pool)]
         except BaseException:
             self.close()
             raise
+        self._pool = [worker for worker in started if isinstance(worker, _Worker)]
+        if not self._pool:
+            self.close()
+            raise RuntimeError(
+                f"No worker could start: each of the {len(started)} died while starting, "
+                f"{START_ATTEMPTS} times ({started[-1]}). An out-of-memory kill is the "
+                "likeliest cause: run fewer workers, or give them more memory."
+            )
+        if len(self._pool) < len(started):
+            logger.warning(
+                "%d of %d workers could not start; the run goes on with %d.",
+                len(started) - len(self._pool),
+                len(started),
+                len(self._pool),
+            )
+            self.workers = len(self._pool)
+
+    def _start_slot(self, worker: _Worker) -> _Worker | str:
+        """The slot's worker once ready, started again if it dies while starting; the
+        reason of its last death if it never starts."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            died = self._await_ready(worker)
+            if died is None:
+                return worker
+            if attempt < START_ATTEMPTS:
+                logger.warning(
+                    "Worker %d died while starting (%s); starting it again (attempt %d of %d).",
+                    worker.slot,
+                    died,
+                    attempt + 1,
+                    START_ATTEMPTS,
+                )
+                worker.conn.close()
+                index = self._pool.index(worker)
+                worker = self._pool[index] = self._spawn(worker.slot)  # close() must see it
+        logger.warning(
+            "Worker %d died while starting, %d times (%s); leaving its slot out.",
+            worker.slot,
+            START_ATTEMPTS,
+            died,
+        )
+        worker.conn.close()
+        return died
 
     def _spawn(self, slot: int) -> _Worker:
         parent, child = self._context.Pipe(duplex=True)
@@ -156,19 +216,23 @@ class ProcessExecutor(Executor):
         child.close()
         return _Worker(slot, process, parent)
 
-    def _await_ready(self, worker: _Worker) -> None:
+    def _await_ready(self, worker: _Worker) -> str | None:
+        """Waits for the worker's ready message: None once ready, how it ended if it died.
+
+        Raises:
+            RuntimeError: the worker could not load the objective (an exception: starting
+                it again would fail the same way).
+        """
         try:
             message = worker.conn.recv_bytes()
         except (EOFError, OSError):
             worker.process.join(5)
-            raise RuntimeError(
-                f"Worker {worker.slot} died while starting "
-                f"({_exit_reason(worker.process.exitcode)})."
-            ) from None
+            return _exit_reason(worker.process.exitcode)
         if message[:1] == _FAILED_START:
             raise RuntimeError(
                 f"Worker {worker.slot} could not load the objective:\n{message[1:].decode()}"
             )
+        return None
 
     def submit(self, task: Task) -> None:
         if self._clock is None:
@@ -280,7 +344,7 @@ class ProcessExecutor(Executor):
         worker.conn.close()
         # The replacement starts in the background: a task sent before it is ready waits in
         # its pipe, behind the ready message.
-        self._pool[worker.slot] = self._spawn(worker.slot)
+        self._pool[self._pool.index(worker)] = self._spawn(worker.slot)
         now = self._clock() if self._clock is not None else worker.submitted
         return Outcome.failed(task.job, error, worker.submitted, now, worker.slot)
 

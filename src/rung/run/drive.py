@@ -88,12 +88,11 @@ class Driver:
         scheduler, recorder, store = loop.scheduler, loop.recorder, loop.store
         gate = BudgetGate(budget, recorder, clock)
         running = 0
-        give_up_after = 3 + executor.workers  # failed trials, none completed: a broken objective
         state = RunState()
         callbacks = self.callbacks
         # Hot path: bound methods and locals, as the loop costs microseconds per job.
         next_job, start, finish = loop.next_job, loop.start, loop.finish
-        submit, wait, workers = executor.submit, executor.wait, executor.workers
+        submit, wait = executor.submit, executor.wait
         configs = scheduler.configs
         allows_job, allows_new_trials = gate.allows_job, gate.allows_new_trials
         if loop.recorder.n_jobs and not loop.again:  # a continued run: anything left?
@@ -108,6 +107,9 @@ class Driver:
         try:
             executor.start(self.objective, clock, reports=self._report_listener())
             origin = now()  # the run's time starts once the workers are ready
+            # known once started: a cluster's size, or fewer processes if some cannot start
+            workers = executor.workers
+            give_up_after = 3 + workers  # failed trials, none completed: a broken objective
             if callbacks:
                 _update(state, recorder, clock())
                 for callback in callbacks:

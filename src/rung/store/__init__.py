@@ -17,6 +17,16 @@ the end of the run and the final model. A resumed run replays :meth:`ExperimentS
 another process,
 without blocking the run or being blocked by it (WAL readers).
 
+Damage. Each events row carries a CRC-32 of its columns (store schema version 3; the
+``crc`` column of ``events``), its seq follows the one before, and its payload is checked
+field by field against what rung writes for its kind (:mod:`rung.store._payloads`). A row
+that fails any of these (a flipped bit or digit, a missing key, a wrong type, an unknown
+status) makes reading stop with one :class:`~rung.errors.StoreError` naming the file and
+the event; ``rung show`` and ``rung resume`` print it as one line and exit with status 2.
+Stores of versions 1 and 2 are read as they are (their rows are checked field by field)
+and are upgraded to version 3 by a writable open; rows from then on carry a checksum. A
+checkpoints row must name a file inside ``DIR/checkpoints``.
+
 Every write is one transaction. A job's checkpoint is written to a temporary file,
 flushed (``fsync``), renamed into place and its folder flushed before the commit that
 refers to it; the file it replaces is removed after that commit, by a background thread

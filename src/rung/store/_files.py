@@ -30,6 +30,7 @@ __all__ = ["CHECKPOINT_DIR", "CheckpointDir", "checkpoint_name"]
 CHECKPOINT_DIR = "checkpoints"
 TMP_SUFFIX = ".tmp"
 _OURS = re.compile(r"trial-\d+-job-\d+(-at-\d+)?\.ckpt(\.tmp)?")
+_NAME = re.compile(r"trial-\d+-job-\d+(-at-\d+)?\.ckpt")
 
 
 def checkpoint_name(trial_id: int, job_index: int, at: int | None = None) -> str:
@@ -37,6 +38,11 @@ def checkpoint_name(trial_id: int, job_index: int, at: int | None = None) -> str
     end, or ``at`` a resource while it ran)."""
     middle = "" if at is None else f"-at-{at}"
     return f"trial-{trial_id}-job-{job_index}{middle}.ckpt"
+
+
+def is_checkpoint_name(name: object) -> bool:
+    """Whether ``name`` is a checkpoint file name rung writes (no folder, no ``..``)."""
+    return type(name) is str and _NAME.fullmatch(name) is not None
 
 
 def crc32(data: bytes) -> int:
@@ -114,6 +120,7 @@ class CheckpointDir:
             CheckpointLost: the file is missing, unreadable or not what was written.
         """
         path = self.path / name
+        where = f"The checkpoint of trial {trial_id} ({str(path)!r})"
         advice = (
             "restore the file from a backup, or start the trial over: its earlier jobs stay "
             "recorded."
@@ -122,16 +129,20 @@ class CheckpointDir:
             data = path.read_bytes()
         except FileNotFoundError:
             raise CheckpointLost(
-                f"The checkpoint of trial {trial_id} ({str(path)!r}) is missing, so the trial "
-                f"cannot resume from it: {advice}"
+                f"{where} is missing, so the trial cannot resume from it: {advice}",
+                trial_id,
+                str(path),
             ) from None
         except OSError as err:
-            raise CheckpointLost(f"Cannot read {str(path)!r} ({err}): {advice}") from None
+            raise CheckpointLost(
+                f"{where} cannot be read ({err}): {advice}", trial_id, str(path)
+            ) from None
         if len(data) != size or crc32(data) != crc:
             raise CheckpointLost(
-                f"The checkpoint of trial {trial_id} ({str(path)!r}) is damaged: {len(data)} "
-                f"bytes with CRC-32 {crc32(data):#010x} where {size} bytes with CRC-32 "
-                f"{crc:#010x} were written; {advice}"
+                f"{where} is damaged: {len(data)} bytes with CRC-32 {crc32(data):#010x} where "
+                f"{size} bytes with CRC-32 {crc:#010x} were written; {advice}",
+                trial_id,
+                str(path),
             )
         return data
 

@@ -17,13 +17,17 @@ from rung.codec import Blob
 from rung.errors import StoreError
 from rung.store._directory import disk_full
 from rung.store._files import CheckpointDir, checkpoint_name
+from rung.store._payloads import row_crc
 from rung.store.events import EventKind, dumps, record_data
 from rung.types import JobRecord
 
 __all__ = ["CheckpointRef", "Recorder"]
 
 T = TypeVar("T")
-_INSERT_EVENT = "INSERT INTO events (kind, time, trial_id, data) VALUES (?, ?, ?, ?)"
+_INSERT_EVENT = (
+    "INSERT INTO events (seq, kind, time, trial_id, data, crc) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM events"
 
 
 class CheckpointRef(NamedTuple):
@@ -262,11 +266,14 @@ class Recorder:
         trial_id: int | None,
         data: str,
     ) -> int:
-        """Inserts one event (a None time is the previous event's); returns its seq."""
+        """Inserts one event (a None time is the previous event's) with its checksum;
+        returns its seq (the next after the last: seqs are consecutive)."""
         time = self._pending_time if time is None else time
         self._pending_time = time
-        seq = db.execute(_INSERT_EVENT, (kind.name, time, trial_id, data)).lastrowid
-        return int(seq)  # type: ignore[arg-type]
+        seq = db.execute(_NEXT_SEQ).fetchone()[0]
+        crc = row_crc(seq, kind.name, time, trial_id, data)
+        db.execute(_INSERT_EVENT, (seq, kind.name, time, trial_id, data, crc))
+        return int(seq)
 
     def _transaction(
         self, action: str, body: Callable[[sqlite3.Connection], T], *, flush: bool = False

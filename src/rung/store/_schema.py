@@ -1,15 +1,20 @@
 """The database: its schema, opening it, and refusing files that are not a rung store.
 
-Tables (schema version 2, in ``PRAGMA user_version``; ``PRAGMA application_id`` marks the
-file as rung's; version 1 had the same tables, without JOB_REPORTED events, and becomes
-version 2 when opened for writing):
+Tables (schema version 3, in ``PRAGMA user_version``; ``PRAGMA application_id`` marks the
+file as rung's). Version 1 had no JOB_REPORTED events and version 2 no ``crc`` column;
+both are read as they are, and become version 3 when opened for writing (the column is
+added, and rows written from then on carry a checksum):
 
 * ``meta(key, value)``: ``schema_version``, ``created`` (unix time), ``rung_version``,
-  ``keep_checkpoints`` and ``durable`` as chosen when the run was created.
-* ``events(seq, kind, time, trial_id, data)``: the append-only log (triggers refuse
+  ``keep_checkpoints`` and ``durable`` as chosen when the run was created, and
+  ``events_crc_from``: the first seq whose row carries a checksum (1, or the first row
+  written after an upgrade).
+* ``events(seq, kind, time, trial_id, data, crc)``: the append-only log (triggers refuse
   UPDATE and DELETE); ``kind`` is an :class:`~rung.store.EventKind` name, ``data`` a JSON
-  object. No secondary index: each one costs a page write per commit, and readers scan
-  the log in order anyway.
+  object, ``crc`` the CRC-32 of the other columns (:func:`rung.store._payloads.row_crc`),
+  so that damage inside a value is found when the row is read. Seqs are consecutive
+  (1, 2, ...): a gap is damage too. No secondary index: each one costs a page write per
+  commit, and readers scan the log in order anyway.
 * ``jobs(job_index, trial_id, seq)``: one row per JOB_ENDED event; its primary key makes
   recording a job twice an error.
 * ``checkpoints(trial_id, file, size, crc32, seq)``: each trial's newest kept checkpoint,
@@ -35,14 +40,15 @@ __all__ = [
 
 DB_NAME = "experiment.db"
 APPLICATION_ID = 0x52554E47  # "RUNG"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+CRC_FROM_KEY = "events_crc_from"
 TABLES = frozenset({"meta", "events", "jobs", "checkpoints"})
 BUSY_TIMEOUT_S = 10.0
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, time REAL, "
-    "trial_id INTEGER, data TEXT NOT NULL)",
+    "trial_id INTEGER, data TEXT NOT NULL, crc INTEGER)",
     "CREATE TABLE jobs (job_index INTEGER PRIMARY KEY, trial_id INTEGER NOT NULL, "
     "seq INTEGER NOT NULL)",
     "CREATE TABLE checkpoints (trial_id INTEGER PRIMARY KEY, file TEXT NOT NULL, "
@@ -74,11 +80,19 @@ def create_schema(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-def damaged(path: Path, err: BaseException) -> StoreError:
+def damaged(path: Path, err: BaseException | str) -> StoreError:
     """The error for a file SQLite cannot read."""
     return StoreError(
         f"{str(path)!r} is damaged or is not a SQLite database ({err}), so the experiment "
         "cannot be read: restore the file from a backup, or choose another --out."
+    )
+
+
+def damaged_event(path: Path, seq: object, problem: object) -> StoreError:
+    """The error for an events row that does not hold what rung writes."""
+    return StoreError(
+        f"{str(path)!r} is damaged: event {seq} cannot be read ({problem}), so rung can "
+        "neither show nor resume this experiment; restore the file from a backup."
     )
 
 
@@ -119,7 +133,21 @@ def check(db: sqlite3.Connection, path: Path) -> None:
 
 
 def upgrade(db: sqlite3.Connection) -> None:
-    """Marks an older store (checked by :func:`check`) as this version before it is written:
-    the tables are the same, and the new events would stop an older rung reading it."""
-    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+    """Brings an older store (checked by :func:`check`) to this version before it is
+    written, in one transaction: version 2 gains the events' ``crc`` column (its rows keep
+    none; rows from ``events_crc_from`` on carry one), and both are marked version 3,
+    which an older rung refuses (it would not write checksums)."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version >= SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if version < 3:
+            db.execute("ALTER TABLE events ADD COLUMN crc INTEGER")
+            first = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0]
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (CRC_FROM_KEY, str(first)))
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise

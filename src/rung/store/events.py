@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from rung._frozen import frozen
-from rung.errors import StoreError
+from rung.store._payloads import check_payload, row_crc
 from rung.types import Decision, JobRecord, JobStatus, Report
 
 __all__ = ["Event", "EventKind", "job_record", "record_data"]
@@ -95,21 +95,37 @@ def loads(text: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-def make_event(seq: int, kind: str, time: float | None, trial_id: int | None, data: str) -> Event:
-    """An Event from one row of the events table.
+def make_event(
+    seq: int,
+    kind: str,
+    time: float | None,
+    trial_id: int | None,
+    data: str,
+    crc: int | None = None,
+) -> Event:
+    """An Event from one row of the events table, checked (see :mod:`._payloads`).
+
+    Args:
+        seq, kind, time, trial_id, data: The row's columns.
+        crc: The row's checksum, checked if given (rows written since schema version 3).
 
     Raises:
-        StoreError: the row's kind is unknown (written by a newer rung).
+        ValueError: the row is not what rung writes: its checksum does not match, its kind
+            is unknown, its payload is not JSON or lacks a field or holds a wrong type.
     """
-    try:
-        event_kind = KINDS[kind]
-    except KeyError:
-        raise StoreError(
-            f"Event {seq} has kind {kind!r}, which this rung does not know: the experiment "
-            "was written by a newer rung; upgrade rung (pip install -U rung)."
-        ) from None
-    time = math.nan if time is None else time  # SQLite stores NaN as NULL
-    return Event(seq, event_kind, time, trial_id, MappingProxyType(loads(data)))
+    if crc is not None and crc != row_crc(seq, kind, time, trial_id, data):
+        raise ValueError("its checksum does not match its contents")
+    event_kind = KINDS.get(kind) if type(kind) is str else None
+    if event_kind is None:
+        raise ValueError(f"its kind {kind!r} is not one this rung knows (or a newer rung's)")
+    if type(data) is not str:
+        raise ValueError(f"its payload is {type(data).__name__}, not JSON text")
+    payload = loads(data)
+    problem = check_payload(kind, trial_id, time, payload)
+    if problem is not None:
+        raise ValueError(problem)
+    time = math.nan if time is None else float(time)  # SQLite stores NaN as NULL
+    return Event(seq, event_kind, time, trial_id, MappingProxyType(payload))
 
 
 def record_data(record: JobRecord, checkpoint: str | None) -> dict[str, Any]:

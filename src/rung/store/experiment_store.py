@@ -13,8 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from rung.codec import Blob, CheckpointError, decode
-from rung.errors import StoreError
+from rung.codec import Blob, CheckpointError, check_format, decode
+from rung.errors import CheckpointLost, StoreError
 from rung.store import _schema
 from rung.store._directory import (
     clear_stillborn,
@@ -22,13 +22,16 @@ from rung.store._directory import (
     refuse_existing,
     require_experiment,
 )
-from rung.store._files import CheckpointDir
+from rung.store._files import CheckpointDir, is_checkpoint_name
+from rung.store._payloads import row_crc
 from rung.store._recording import CheckpointRef, Recorder
-from rung.store.events import Event, EventKind, dumps, loads, make_event
+from rung.store.events import Event, EventKind, dumps, make_event
 
 __all__ = ["ExperimentStore"]
 
-_INSERT_EVENT = "INSERT INTO events (kind, time, trial_id, data) VALUES (?, ?, ?, ?)"
+_INSERT_EVENT = (
+    "INSERT INTO events (seq, kind, time, trial_id, data, crc) VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 class ExperimentStore(Recorder):
@@ -60,6 +63,8 @@ class ExperimentStore(Recorder):
         self._trials: set[int] = set()
         self._checkpoints: dict[int, CheckpointRef] = {}
         self._last_time = self._pending_time = 0.0
+        self._crc_from = 1  # rows from this seq on carry a checksum (schema version 3)
+        self._crc_column = "crc"  # "NULL" in a version 2 store opened read-only
 
     @classmethod
     def create(
@@ -113,9 +118,12 @@ class ExperimentStore(Recorder):
                 "rung_version": _rung_version(),
                 "keep_checkpoints": int(keep_checkpoints),
                 "durable": int(durable),
+                _schema.CRC_FROM_KEY: 1,
             }
             db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
-            db.execute(_INSERT_EVENT, (EventKind.RUN_STARTED.name, 0.0, None, payload))
+            started = EventKind.RUN_STARTED.name
+            row = (1, started, 0.0, None, payload, row_crc(1, started, 0.0, None, payload))
+            db.execute(_INSERT_EVENT, row)
             db.execute("COMMIT")
         except BaseException as err:
             if db is not None:
@@ -170,7 +178,13 @@ class ExperimentStore(Recorder):
         try:
             _schema.check(db, path)
             if not readonly:
-                _schema.upgrade(db)
+                try:
+                    _schema.upgrade(db)
+                except sqlite3.Error as err:
+                    raise StoreError(
+                        f"Cannot upgrade {str(path)!r} to this rung's store format ({err}): "
+                        "check the disk and its permissions; `rung show` reads it as it is."
+                    ) from None
             store = cls(root, db, files, readonly=readonly)
             store._load(durable)
         except BaseException:
@@ -184,26 +198,37 @@ class ExperimentStore(Recorder):
     def _load(self, durable: bool | None) -> None:
         """Reads the run's start, known trials and checkpoint references from one snapshot."""
         db = self._db
+        path = self.directory / self.DB_NAME
         try:
             db.execute("BEGIN")
             meta = dict(db.execute("SELECT key, value FROM meta"))
-            row = db.execute(
-                "SELECT data FROM events WHERE kind = ? ORDER BY seq LIMIT 1",
+            columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+            self._crc_column = "crc" if "crc" in columns else "NULL"
+            crc_from = int(meta.get(_schema.CRC_FROM_KEY, 2**62)) if "crc" in columns else 2**62
+            first = db.execute(
+                f"SELECT seq, kind, time, trial_id, data, {self._crc_column} FROM events "
+                "WHERE kind = ? ORDER BY seq LIMIT 1",
                 (EventKind.RUN_STARTED.name,),
             ).fetchone()
-            started = loads(row[0]) if row is not None else {}
             trials = db.execute(
                 "SELECT DISTINCT trial_id FROM events WHERE kind = ?", (EventKind.JOB_STARTED.name,)
             )
             self._trials = {row[0] for row in trials}
             refs = db.execute("SELECT trial_id, file, size, crc32 FROM checkpoints")
-            self._checkpoints = {row[0]: CheckpointRef(*row[1:]) for row in refs}
+            self._checkpoints = {row[0]: _checkpoint_ref(row, path) for row in refs}
             last = db.execute("SELECT time FROM events ORDER BY seq DESC LIMIT 1").fetchone()
             db.execute("COMMIT")
-        except (sqlite3.Error, KeyError, ValueError, TypeError) as err:
-            raise _schema.damaged(self.directory / self.DB_NAME, err) from None
-        if not isinstance(started, dict):
-            raise _schema.damaged(self.directory / self.DB_NAME, "RUN_STARTED is not an object")
+        except (sqlite3.Error, ValueError) as err:
+            raise _schema.damaged(path, err) from None
+        self._crc_from = crc_from
+        started: dict[str, Any] = {}
+        if first is not None:
+            try:
+                started = dict(_decode(first, type(first[0]) is int and first[0] >= crc_from).data)
+            except Exception as err:  # any decoding error is damage, reported once
+                raise _schema.damaged_event(path, first[0], err) from None
+        if last and not (last[0] is None or type(last[0]) in (int, float)):
+            raise _schema.damaged_event(path, "(the last)", f"its time is {last[0]!r}")
         self._started = started
         self._last_time = last[0] if last and last[0] is not None else 0.0
         self.keep_checkpoints = meta.get("keep_checkpoints") == "1"
@@ -226,41 +251,68 @@ class ExperimentStore(Recorder):
         Raises:
             StoreError: the database cannot be read.
         """
-        sql = "SELECT seq, kind, time, trial_id, data FROM events WHERE seq > ? ORDER BY seq"
+        sql = (
+            f"SELECT seq, kind, time, trial_id, data, {self._crc_column} FROM events "
+            "WHERE seq > ? ORDER BY seq"
+        )
+        path = self.directory / self.DB_NAME
         try:
             rows = self._db.execute(sql, (after,)).fetchall()
         except sqlite3.Error as err:
-            raise _schema.damaged(self.directory / self.DB_NAME, err) from None
+            raise _schema.damaged(path, err) from None
+        expected = after + 1
         for row in rows:
-            yield make_event(*row)
+            seq = row[0]
+            try:
+                checked = type(seq) is int and seq >= self._crc_from
+                if checked and seq != expected:
+                    raise ValueError(f"the events before it, from {expected}, are missing")
+                event = _decode(row, checked)
+            except Exception as err:  # any decoding error is damage, reported once
+                raise _schema.damaged_event(path, seq, err) from None
+            expected = seq + 1
+            yield event
 
     def checkpoint(self, trial_id: int) -> Blob | None:
         """The trial's newest committed checkpoint, read from its file (None if none).
 
         Raises:
-            StoreError: the checkpoint file is missing or damaged.
+            CheckpointLost: the checkpoint file is missing, unreadable or damaged (the
+                message names the file, and the sizes and CRC-32s found and recorded), or
+                in a format this rung does not read (an older rung's).
         """
         ref = self._checkpoints.get(trial_id)
         if self.readonly:  # a writer elsewhere may have moved on
             sql = "SELECT file, size, crc32 FROM checkpoints WHERE trial_id = ?"
             row = self._db.execute(sql, (trial_id,)).fetchone()
-            ref = None if row is None else CheckpointRef(*row)
+            db_path = self.directory / self.DB_NAME
+            ref = None if row is None else _checkpoint_ref((trial_id, *row), db_path)
         if ref is None:
             return None
-        return Blob(self._files.read(ref.file, ref.size, ref.crc32, trial_id))
+        data = self._files.read(ref.file, ref.size, ref.crc32, trial_id)
+        try:  # a format this rung does not read is lost too, found here rather than by a worker
+            check_format(data)
+        except CheckpointError as err:
+            path = str(self._files.path / ref.file)
+            raise CheckpointLost(f"{err} ({path!r})", trial_id, path) from None
+        return Blob(data)
 
     def load_checkpoint(self, trial_id: int) -> Any:
         """The trial's newest checkpoint, decoded safely (containers, arrays, tensors only).
 
         Raises:
-            StoreError: the file is missing or damaged, or names types rung does not load.
+            CheckpointLost: the file is missing or damaged, or names types rung does not load.
         """
         blob = self.checkpoint(trial_id)
         try:
             return None if blob is None else decode(blob)
         except CheckpointError as err:
-            raise StoreError(
-                f"The checkpoint of trial {trial_id} cannot be loaded: {err}"
+            ref = self._checkpoints.get(trial_id)
+            path = self._files.path / (ref.file if ref else "")
+            raise CheckpointLost(
+                f"The checkpoint of trial {trial_id} ({str(path)!r}) cannot be loaded: {err}",
+                trial_id,
+                str(path),
             ) from None
 
     def wait_for_removals(self) -> None:
@@ -299,3 +351,19 @@ def _rung_version() -> str:
         return version("rung")
     except Exception:
         return "unknown"
+
+
+def _checkpoint_ref(row: tuple[Any, ...], path: Path) -> CheckpointRef:
+    """A row of the checkpoints table, checked: its file must be a name rung writes inside
+    ``DIR/checkpoints`` (a path there would make rung read, or remove, another file)."""
+    _trial, file, size, crc = row
+    if not (is_checkpoint_name(file) and type(size) is int and type(crc) is int):
+        raise _schema.damaged_event(path, "(checkpoints table)", f"a row holds {row!r}")
+    return CheckpointRef(file, size, crc)
+
+
+def _decode(row: tuple[Any, ...], checked: bool) -> Event:
+    """The event of an events row; ``checked``: the row must carry a matching checksum."""
+    if checked and row[5] is None:
+        raise ValueError("it has no checksum")
+    return make_event(*row[:5], row[5] if checked else None)

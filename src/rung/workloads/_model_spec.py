@@ -2,15 +2,14 @@
 
 :mod:`rung.workloads.models` fills the table of models with these records and re-exports
 :class:`ModelSpec`; :meth:`ModelSpec.resolve` checks every config value by the rule for its
-key (:data:`_CHECKS`), and names the key, the rule and the value when one breaks it.
+key (:data:`rung.workloads._config_rules.CHECKS`), and names the key, the rule and the
+value when one breaks it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import field
-from numbers import Integral, Real
 from typing import Any
 
 from torch import Tensor, nn
@@ -18,40 +17,9 @@ from torch import Tensor, nn
 from rung._frozen import frozen
 from rung.errors import ConfigError
 from rung.space import Domain
+from rung.workloads._config_rules import CHECKS as _CHECKS
 
 __all__ = ["ModelSpec"]
-
-
-# --- Config values --------------------------------------------------------------------
-
-
-def _real(name: str, value: Any, low: float, high: float = math.inf, open_low: bool = True):
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ConfigError(f"The {name!r} config value must be a finite number; got {value!r}.")
-    if not ((value > low if open_low else value >= low) and value <= high):
-        bracket = "(" if open_low else "["
-        upper = "inf)" if math.isinf(high) else f"{high:g}]"
-        raise ConfigError(
-            f"The {name!r} config value must be in {bracket}{low:g}, {upper}; got {value!r}."
-        )
-    return float(value)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ConfigError(f"The {name!r} config value must be an int >= 1; got {value!r}.")
-    return int(value)
-
-
-_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "learning_rate": lambda n, v: _real(n, v, 0.0),
-    "batch_size": _positive_int,
-    "alpha": lambda n, v: _real(n, v, 0.0, open_low=False),
-    "l1_ratio": lambda n, v: _real(n, v, 0.0, 1.0, open_low=False),
-    "C": lambda n, v: _real(n, v, 0.0),
-    "gamma": lambda n, v: _real(n, v, 0.0),
-    "n_components": _positive_int,
-}
 
 
 # --- Model records --------------------------------------------------------------------

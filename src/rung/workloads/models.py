@@ -40,6 +40,7 @@ from torch import Tensor, nn
 
 from rung.errors import ConfigError
 from rung.space import loguniform, randint, uniform
+from rung.workloads._config_rules import DEFAULTS
 from rung.workloads._lenet import LeNet
 from rung.workloads._model_spec import ModelSpec
 from rung.workloads._svm import l2_weight
@@ -217,26 +218,25 @@ def _build_lenet(config: Mapping[str, Any], seed: int) -> nn.Module:
 
 # --- The table ----------------------------------------------------------------------------
 
-_OPTIMIZER_DEFAULTS = {"learning_rate": 0.1, "batch_size": 256}
 #: The seed's ranges: learning rate 1e-4..1 on a log scale, batch size 32..511.
 _OPTIMIZER_SPACE = {"learning_rate": loguniform(1e-4, 1.0), "batch_size": randint(32, 512)}
 
 MODELS: dict[str, ModelSpec] = {
     "softmax": ModelSpec(
-        "softmax", _build_softmax, _cross_entropy, {**_OPTIMIZER_DEFAULTS}, {**_OPTIMIZER_SPACE}
+        "softmax", _build_softmax, _cross_entropy, dict(DEFAULTS["softmax"]), {**_OPTIMIZER_SPACE}
     ),
     "lenet": ModelSpec(
         "lenet",
         _build_lenet,
         _cross_entropy,
-        {**_OPTIMIZER_DEFAULTS, "learning_rate": 0.9},
+        dict(DEFAULTS["lenet"]),
         {**_OPTIMIZER_SPACE},
     ),
     "sgd": ModelSpec(
         "sgd",
         _build_sgd,
         _elastic_net_hinge,
-        {**_OPTIMIZER_DEFAULTS, "alpha": 1e-4, "l1_ratio": 0.15},
+        dict(DEFAULTS["sgd"]),
         # alpha around SGDClassifier's 1e-4, five decades; any mix of L1 and L2.
         {**_OPTIMIZER_SPACE, "alpha": loguniform(1e-6, 1e-1), "l1_ratio": uniform(0.0, 1.0)},
     ),
@@ -244,7 +244,7 @@ MODELS: dict[str, ModelSpec] = {
         "svm",
         _build_svm,
         _svm_hinge,
-        {**_OPTIMIZER_DEFAULTS, "C": 1.0, "gamma": 1e-3, "n_components": 2000},
+        dict(DEFAULTS["svm"]),
         # C two decades either side of 1; gamma from 1e-4 (nearly linear) to 1e-1 (a
         # kernel width under the typical image distance), around 1 / (784 Var x) ~ 1e-2.
         {**_OPTIMIZER_SPACE, "C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-4, 1e-1)},
