@@ -88,7 +88,7 @@ def test_an_infeasible_result_is_never_the_incumbent(scheduler):
 
     result = rung.tune(
         cheating, {"x": rung.uniform(0, 1)}, metric="loss", constraints={"latency": ("<=", 5)},
-        scheduler="asha", max_resource=9, max_trials=30,
+        scheduler=scheduler, max_resource=9, max_trials=30,
     )  # fmt: skip
     assert result.best_config["x"] >= 0.5
     assert result.best_at_any_resource.config["x"] >= 0.5
