@@ -78,7 +78,7 @@ def volumes(trace: Trace, reference: tuple[float, ...], budget: float) -> list[f
 def run_rung(
     scheduler: str, searcher: str, objective: Callable[..., Any], space: Any,
     objectives: dict[str, str], max_resource: int, budget: float, seed: int,
-    min_resource: int = 1,
+    min_resource: int = 1, **options: Any,
 ) -> Trace:  # fmt: skip
     result = rung.tune(
         objective,
@@ -90,6 +90,7 @@ def run_rung(
         objectives=objectives,
         resource_budget=budget,
         seed=seed,
+        **options,
     )
     return rung_trace(result, list(objectives))
 
@@ -138,6 +139,8 @@ def run_optuna(
 
 METHODS = {
     "rung ASHA + ParEGO-GP": ("rung", "asha", "bo", 1),
+    "rung ASHA-stopping + ParEGO-GP": ("rung", "asha", "bo", 1, {"variant": "stopping"}),
+    "rung ASHA-stopping + random": ("rung", "asha", "random", 1, {"variant": "stopping"}),
     "rung ASHA(3) + ParEGO-GP": ("rung", "asha", "bo", 3),
     "rung async HB + ParEGO-GP": ("rung", "async_hyperband", "bo", 1),
     "rung Hyperband + ParEGO-GP": ("rung", "hyperband", "bo", 1),
@@ -155,7 +158,7 @@ def run_problem(
 ) -> dict[str, np.ndarray]:
     budget = args.full * task["max_resource"]
     table: dict[str, np.ndarray] = {}
-    for method, (library, kind, searcher, min_resource) in METHODS.items():
+    for method, (library, kind, searcher, min_resource, *options) in METHODS.items():
         if method not in args.methods:
             continue
         rows, seconds = [], 0.0
@@ -164,7 +167,7 @@ def run_problem(
             if library == "rung":
                 trace = run_rung(
                     kind, searcher, task["objective"], task["space"], task["objectives"],
-                    task["max_resource"], budget, seed, min_resource,
+                    task["max_resource"], budget, seed, min_resource, **(options or [{}])[0],
                 )  # fmt: skip
             else:
                 trace = run_optuna(
