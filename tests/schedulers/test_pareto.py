@@ -27,6 +27,7 @@ scores = st.one_of(
         st.sampled_from([-1.0, -1.0, 0.0, 0.5, 2.0]),
     ),
     st.just(Score.failed(2, 1)),
+    st.builds(lambda a: Score((float(a), 0.0), (float("nan"),)), st.integers(0, 5)),
 )
 
 
@@ -142,6 +143,10 @@ def run_scored(name, seed, workers, n_trials, draw):
 def random_score(rng):
     if rng.random() < 0.1:
         return Score.failed(2, 1)
+    if rng.random() < 0.05:  # a constrained metric that is not finite: infeasible
+        return Score((float(rng.integers(0, 6)), 0.0), (float("nan"),))
+    if rng.random() < 0.05:  # a constrained metric that is not finite: infeasible
+        return Score((float(rng.integers(0, 6)), 0.0), (float("nan"),))
     slack = rng.choice([-1.0, -0.5, 0.0, 0.3, 1.0])
     return Score(tuple(float(v) for v in rng.integers(0, 6, size=2)), (float(slack),))
 

@@ -16,6 +16,7 @@ ParetoRungs once told to (:meth:`rung.schedulers.base.Scheduler.use_scores`).
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -51,8 +52,12 @@ def rank_scores(scores: list[Score]) -> list[int]:
 class ParetoRung:
     """The results recorded at one rung, ranked as Scores (see the module docstring).
 
-    The ranking is rebuilt (``O(n^2 m)``) on the first question after a new result, not on
-    every question: ASHA asks for a promotion on every ``next_job``.
+    The ranking is rebuilt (non-dominated sorting, ``O(n log n)`` for two objectives and
+    ``O(n^2 m)`` for more) on the first question after a new feasible result, not on
+    every question (ASHA asks for a promotion on every ``next_job``); an infeasible or
+    failed result is filed in place. Only the front that the top ``floor(n / eta)``
+    cuts through is put in its spread order: fronts wholly inside go on whatever their
+    order, fronts wholly outside never do.
 
     Args:
         level: The rung's resource.
@@ -69,7 +74,10 @@ class ParetoRung:
         self.eta = eta
         self.values: dict[int, Score] = {}
         self.promoted: set[int] = set()
-        self._order: list[int] | None = None  # trial ids, best first
+        self._feasible: list[int] | None = None  # feasible trial ids, best first
+        self._spread_upto = 0  # the feasible ones up to here are in their final order
+        # infeasible and failed: sorted (violation, failed, arrival, id)
+        self._others: list[tuple[float, bool, int, int]] = []
         self._fronts: dict[int, int] = {}  # feasible trial -> its front index
 
     def __repr__(self) -> str:
@@ -94,8 +102,17 @@ class ParetoRung:
             )
         if trial_id in self.values:
             raise ValueError(f"Trial {trial_id} already reported a value at rung {self.level}.")
+        arrival = len(self.values)
         self.values[trial_id] = value
-        self._order = None
+        if value.feasible:
+            self._feasible = None
+        else:  # infeasible (by violation) or failed (last), in place
+            failed = not value.finite
+            key = math.inf if failed else value.violation
+            bisect.insort(self._others, (key, failed, arrival, trial_id))
+            n_feasible = len(self.values) - len(self._others)
+            if self.quota > self._spread_upto and self.quota < n_feasible:
+                self._feasible = None  # the cut moved into a front not in spread order
 
     def mark_promoted(self, trial_id: int) -> None:
         """Records that ``trial_id`` went on past this rung."""
@@ -111,19 +128,31 @@ class ParetoRung:
         """How many of the rung's results may be promoted: ``floor(n / eta)``."""
         return math.floor(len(self.values) / self.eta)
 
+    def _rank_feasible(self) -> list[int]:
+        if self._feasible is None:
+            ids = [tid for tid, score in self.values.items() if score.feasible]
+            order: list[int] = []
+            self._fronts, self._spread_upto = {}, 0
+            if ids:
+                Y = np.array([self.values[tid].objectives for tid in ids])
+                ranks = non_dominated_ranks(Y)
+                self._fronts = dict(zip(ids, ranks.tolist(), strict=True))
+                members_of = np.argsort(ranks, kind="stable")  # by front, then arrival
+                bounds = np.searchsorted(ranks[members_of], np.arange(ranks.max() + 2))
+                quota = self.quota
+                for front in range(int(ranks.max()) + 1):
+                    members = members_of[bounds[front] : bounds[front + 1]]
+                    if len(order) < quota < len(order) + len(members):
+                        members = members[spread_order(Y[members])]
+                        self._spread_upto = len(order) + len(members)
+                    order.extend(ids[k] for k in members)
+                self._spread_upto = max(self._spread_upto, min(quota, len(order)))
+            self._feasible = order
+        return self._feasible
+
     def ranked(self) -> list[int]:
-        """Trial ids from best to worst."""
-        if self._order is None:
-            ids = list(self.values)
-            scores = [self.values[tid] for tid in ids]
-            self._order = [ids[i] for i in rank_scores(scores)]
-            feasible = [tid for tid in ids if self.values[tid].feasible]
-            if feasible:
-                Y = np.array([self.values[tid].objectives for tid in feasible])
-                self._fronts = dict(zip(feasible, non_dominated_ranks(Y).tolist(), strict=True))
-            else:
-                self._fronts = {}
-        return list(self._order)
+        """Trial ids from best to worst (the front the quota cuts in its spread order)."""
+        return self._rank_feasible() + [tid for *_, tid in self._others]
 
     def top(self, n: int | None = None) -> list[int]:
         """The best ``n`` trials with finite objectives (default ``floor(len / eta)``)."""
@@ -132,7 +161,10 @@ class ParetoRung:
 
     def promotable(self) -> int | None:
         """The best trial in the top ``floor(n / eta)`` not promoted yet, if any."""
-        for trial_id in self.top():
+        quota = self.quota
+        if len(self.promoted) >= quota:  # nothing more may go on
+            return None
+        for trial_id in self.top(quota):
             if trial_id not in self.promoted:
                 return trial_id
         return None
@@ -144,13 +176,12 @@ class ParetoRung:
         the latest front among those that dominate it), then each level of violation;
         results in ``value``'s own class are ties, not better. Non-finite is worst.
         """
-        self.ranked()
-        scores = self.values.values()
+        n_feasible = len(self.values) - len(self._others)
         if not value.finite:
-            return sum(s.finite for s in scores)
+            return n_feasible + sum(not failed for _, failed, _, _ in self._others)
         if not value.feasible:
-            violation = value.violation
-            return sum(s.feasible or (s.finite and s.violation < violation) for s in scores)
+            return n_feasible + bisect.bisect_left(self._others, (value.violation, False, -1, -1))
+        self._rank_feasible()
         front = 0
         for tid, other_front in self._fronts.items():
             if other_front >= front and dominates(self.values[tid].objectives, value.objectives):
