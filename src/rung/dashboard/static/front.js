@@ -73,10 +73,10 @@
             draw(ctx, p) {
               const index = new R.PointIndex(p);
               p.index = index;
-              ctx.globalAlpha = 0.35;
+              ctx.globalAlpha = 0.5;
               ctx.fillStyle = "#9ca3af";
               for (const r of feasible) {
-                ctx.fillRect(p.sx(r.values[i]) - 2, p.sy(r.values[j]) - 2, 4, 4);
+                ctx.fillRect(p.sx(r.values[i]) - 2.5, p.sy(r.values[j]) - 2.5, 5, 5);
                 index.add(r.values[i], r.values[j], r);
               }
               ctx.strokeStyle = "#dc2626";
