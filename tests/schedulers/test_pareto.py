@@ -84,6 +84,35 @@ def test_n_better_counts_strictly_better_classes():
     assert rung_.can_rank_in_top(1, 2) and not rung_.can_rank_in_top(1, 1)
 
 
+def test_a_result_in_the_top_quota_goes_on_even_when_as_many_went_on_before():
+    """ASHA's rule: the top floor(n / eta) minus those promoted, however many those are."""
+    rung_ = ParetoRung(1, eta=3)
+    for trial_id, y in enumerate([(1.0, 1.0), (5.0, 5.0), (6.0, 6.0)]):
+        rung_.add(trial_id, Score(y))
+    assert rung_.promotable() == 0
+    rung_.mark_promoted(0)
+    for trial_id, y in enumerate([(0.0, 0.0), (-1.0, -1.0), (7.0, 7.0)], start=3):
+        rung_.add(trial_id, Score(y))
+    assert rung_.quota == 2 and rung_.top() == [4, 3]
+    assert rung_.promotable() == 4
+    rung_.mark_promoted(4)
+    assert rung_.promotable() == 3  # in the top 2 though two went on already
+
+
+def test_an_eager_rung_promotes_each_new_front_member_before_it_holds_eta_results():
+    rung_ = ParetoRung(1, eta=3, eager=True)
+    rung_.add(0, Score((1.0, 1.0)))
+    assert rung_.promotable() == 0
+    rung_.mark_promoted(0)
+    rung_.add(1, Score((2.0, 2.0)))  # dominated by the promoted one
+    assert rung_.promotable() is None
+    rung_.add(2, Score((0.0, 3.0)))  # a new front member, and three results: the plain
+    assert rung_.quota == 1 and rung_.promotable() == 2  # rule, which ranks it first
+    lazy = ParetoRung(1, eta=3)
+    lazy.add(0, Score((1.0, 1.0)))
+    assert lazy.promotable() is None
+
+
 SCHEDULERS = {
     "asha": lambda s, seed: ASHA(s, 1, 9, eta=3),
     "sh": lambda s, seed: SuccessiveHalving(s, 1, 9, eta=3),

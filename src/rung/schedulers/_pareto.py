@@ -62,6 +62,10 @@ class ParetoRung:
     Args:
         level: The rung's resource.
         eta: The reduction factor: the top ``floor(n / eta)`` of ``n`` results may go on.
+        eager: While the rung holds fewer than ``eta`` results (its quota is 0), its best
+            result may go on when no result already promoted beats it (a new member of
+            the front): the first results reach the full resource early, as the scalar
+            rung's eager promotion does.
 
     Attributes:
         values: Trial id -> Score, in arrival order.
@@ -69,9 +73,10 @@ class ParetoRung:
             :meth:`mark_promoted`.
     """
 
-    def __init__(self, level: int, eta: float) -> None:
+    def __init__(self, level: int, eta: float, eager: bool = False) -> None:
         self.level = level
         self.eta = eta
+        self.eager = eager
         self.values: dict[int, Score] = {}
         self.promoted: set[int] = set()
         self._feasible: list[int] | None = None  # feasible trial ids, best first
@@ -162,12 +167,27 @@ class ParetoRung:
     def promotable(self) -> int | None:
         """The best trial in the top ``floor(n / eta)`` not promoted yet, if any."""
         quota = self.quota
-        if len(self.promoted) >= quota:  # nothing more may go on
-            return None
+        if not quota and self.eager and self.values:
+            return self._eager_candidate()
         for trial_id in self.top(quota):
             if trial_id not in self.promoted:
                 return trial_id
         return None
+
+    def _eager_candidate(self) -> int | None:
+        best = self.ranked()[0]
+        value = self.values[best]
+        if best in self.promoted or not value.finite:
+            return None
+        for trial_id in self.promoted:
+            other = self.values[trial_id]
+            if (other.feasible and not value.feasible) or (
+                other.feasible and dominates(other.objectives, value.objectives)
+            ):
+                return None
+            if not other.feasible and not value.feasible and other.violation <= value.violation:
+                return None
+        return best
 
     def n_better(self, value: Score) -> int:
         """How many recorded results rank in a strictly better class than ``value``.
