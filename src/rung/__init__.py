@@ -48,14 +48,10 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     # Imported on first use: scipy.optimize alone takes most of a second to import.
-    if name == "GPSearcher":
-        from rung.searchers.gp import GPSearcher
+    if name in ("GPSearcher", "ParEGOSearcher", "ConstrainedGPSearcher"):
+        import rung.searchers
 
-        return GPSearcher
-    if name == "MultiFidelityGPSearcher":
-        from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
-
-        return MultiFidelityGPSearcher
+        return getattr(rung.searchers, name)
     if name == "DaskExecutor":  # dask.distributed takes seconds to import
         from rung.executors.dask import DaskExecutor
 
@@ -71,6 +67,7 @@ __all__ = [
     "Budget",
     "Callback",
     "CheckpointLost",
+    "ConstrainedGPSearcher",
     "ConfigError",
     "ConfigTypeError",
     "DaskExecutor",
@@ -88,6 +85,7 @@ __all__ = [
     "JobRecord",
     "JobStatus",
     "OpenJob",
+    "ParEGOSearcher",
     "ProcessExecutor",
     "RandomSearcher",
     "Report",

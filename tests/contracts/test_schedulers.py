@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rung
+from rung.objectives import Score
 from rung.schedulers.asha import ASHA
 from rung.schedulers.async_hyperband import AsyncHyperband
 from rung.schedulers.fifo import FIFO
@@ -47,12 +48,29 @@ def value_of(config, resource, nan_rate, rng):
     return base + 1.0 / resource
 
 
+def score_of(config, resource, nan_rate, rng):
+    """Two objectives and a constraint (infeasible about a third of the time)."""
+    value = value_of(config, resource, nan_rate, rng)
+    if math.isnan(value):
+        return Score.failed(2, 1)
+    return Score((value, 2.0 - value + 0.5 / resource), (rng.random() - 0.7,))
+
+
 def simulate(
-    name, seed=0, workers=1, n_trials=20, nan_rate=0.1, space=SPACE, max_steps=5000, model=False
+    name,
+    seed=0,
+    workers=1,
+    n_trials=20,
+    nan_rate=0.1,
+    space=SPACE,
+    max_steps=5000,
+    model=False,
+    scored=False,
 ):
     """Runs the scheduler under a trial budget until it ends, checking invariants.
 
-    ``model``: the multi-fidelity GP searcher instead of random search.
+    ``model``: the multi-fidelity GP searcher instead of random search. ``scored``: the
+    results are Scores (several objectives and a constraint).
     """
     rng = np.random.default_rng(seed)
     if model:
@@ -62,6 +80,8 @@ def simulate(
     else:
         searcher = rung.RandomSearcher(space, seed=seed)
     scheduler = FACTORIES[name](searcher, seed)
+    if scored:
+        scheduler.use_scores()
     levels = scheduler.levels
     top = levels[-1]
     reached: dict[int, int] = {}  # trial -> resource reached
@@ -85,7 +105,7 @@ def simulate(
         if not running:
             break
         job = running.pop(int(rng.integers(len(running))))
-        value = value_of(job.config, job.resource_to, nan_rate, rng)
+        value = (score_of if scored else value_of)(job.config, job.resource_to, nan_rate, rng)
         decision = scheduler.on_result(job, value, seconds=float(job.resource_to))
         n_results += 1
         assert isinstance(decision, Decision)
@@ -94,7 +114,8 @@ def simulate(
             assert decision is Decision.COMPLETE
         else:
             assert decision is not Decision.COMPLETE
-        if decision in (Decision.STOP, Decision.COMPLETE) or math.isnan(value):
+        failed = not value.finite if scored else math.isnan(value)
+        if decision in (Decision.STOP, Decision.COMPLETE) or failed:
             finished.add(job.trial_id)
         log.append((job.trial_id, job.resource_from, job.resource_to, decision))
     else:
@@ -116,6 +137,35 @@ def test_the_model_based_searcher_keeps_the_contract_in_every_scheduler(name):
     log = simulate(name, seed=3, workers=3, n_trials=15, model=True)
     assert len({tid for tid, *_ in log}) == 15
     assert simulate(name, seed=3, workers=3, n_trials=15, model=True) == log
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+@pytest.mark.parametrize("workers", [1, 4])
+def test_schedule_of_scores_obeys_the_contract(name, workers):
+    log = simulate(name, seed=3, workers=workers, n_trials=30, scored=True)
+    assert log, "no job ran"
+    if name != "fifo":
+        assert any(start > 0 for _, start, _, _ in log), "nothing was promoted"
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+def test_all_failed_scores_never_promote(name):
+    log = simulate(name, seed=0, workers=2, n_trials=15, nan_rate=1.0, scored=True)
+    assert all(start == 0 for _, start, _, _ in log)
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+def test_a_scheduler_refuses_the_other_kind_of_value(name):
+    scheduler = FACTORIES[name](rung.RandomSearcher(SPACE, seed=0), 0)
+    job = scheduler.next_job()
+    with pytest.raises(TypeError, match="use_scores"):
+        scheduler.on_result(job, Score((1.0, 2.0)))
+    scored = FACTORIES[name](rung.RandomSearcher(SPACE, seed=0), 0)
+    scored.use_scores()
+    with pytest.raises(TypeError, match="ranks Scores"):
+        scored.on_result(scored.next_job(), 1.0)
+    with pytest.raises(rung.ConfigError, match="before the first trial"):
+        scored.use_scores()
 
 
 @pytest.mark.parametrize("name", FACTORIES)
@@ -161,6 +211,7 @@ def test_results_for_unknown_trials_are_refused(name):
     seed=st.integers(0, 10_000),
     workers=st.integers(1, 6),
     nan_rate=st.sampled_from([0.0, 0.2]),
+    scored=st.booleans(),
 )
-def test_contract_holds_for_random_streams(name, seed, workers, nan_rate):
-    simulate(name, seed=seed, workers=workers, n_trials=25, nan_rate=nan_rate)
+def test_contract_holds_for_random_streams(name, seed, workers, nan_rate, scored):
+    simulate(name, seed=seed, workers=workers, n_trials=25, nan_rate=nan_rate, scored=scored)

@@ -34,7 +34,29 @@ def multi_fidelity_searcher(space, **kwargs):
     return MultiFidelityGPSearcher(space, n_init=3, **kwargs)
 
 
-FACTORIES = [random_searcher, gp_searcher, multi_fidelity_searcher]
+def parego_searcher(space, **kwargs):
+    from rung.searchers.gp import GPSearcher
+    from rung.searchers.multi_objective import ParEGOSearcher
+
+    seed = kwargs.pop("seed", None)
+    return ParEGOSearcher(GPSearcher(space, n_init=3, seed=seed, **kwargs), seed=seed)
+
+
+def constrained_searcher(space, **kwargs):
+    from rung.searchers.constrained import ConstrainedGPSearcher
+
+    return ConstrainedGPSearcher(space, n_init=3, **kwargs)
+
+
+# The searchers for several objectives and constraints also take single values (one
+# objective), so they honour the whole contract too.
+FACTORIES = [
+    random_searcher,
+    gp_searcher,
+    multi_fidelity_searcher,
+    parego_searcher,
+    constrained_searcher,
+]
 
 
 def value_of(config):

@@ -81,3 +81,28 @@ def live_run(directory: Path, trials: int = 80, delay: float = 0.05) -> rung.Res
         seed=1,
         directory=directory,
     )
+
+
+def front_run(directory: Path, trials: int = 60, seed: int = 0) -> rung.Result:
+    """A finished ASHA run of ZDT2 (two objectives) under a constraint on ``x0 + x1``."""
+    from rung.workloads.multi_objective import zdt2
+
+    problem = zdt2(n_variables=4, max_resource=9)
+
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            cost = config["x0"] + config["x1"]
+            trial.report(epoch, {**problem.evaluate(config, epoch), "cost": cost})
+
+    return rung.tune(
+        objective,
+        problem.space,
+        scheduler="asha",
+        min_resource=1,
+        max_resource=9,
+        objectives=problem.objectives,
+        constraints=["cost<=1.2"],
+        max_trials=trials,
+        seed=seed,
+        directory=directory,
+    )

@@ -251,3 +251,24 @@ def test_other_schedulers_render_too(browser, tmp_path, scheduler):
             show(browser, dashboard.url, view)
         show(browser, dashboard.url, "trial/0/0")
     assert console_errors(browser) == []
+
+
+def test_the_pareto_front_view_draws_every_full_resource_result(browser, tmp_path, served):
+    from tests.dashboard.runs import front_run
+
+    result = front_run(tmp_path / "front", trials=80)
+    full = [j for j in result.jobs if not j.failed and j.reached == 9]
+    browser.get_log("browser")
+    with Dashboard([tmp_path / "front"], port=0, interval=0.3) as dashboard:
+        show(browser, dashboard.url, "front")
+        assert points(browser, "front") == len(full)
+        on_front = js(
+            browser, "return document.querySelector('canvas[data-chart=front]').dataset.front"
+        )
+        assert int(on_front) == len(result.pareto_front) > 1
+        counts = js(browser, "return document.querySelector('[data-front=counts]').textContent")
+        assert counts.startswith(f"{len(result.pareto_front)} on the front")
+        browser.save_screenshot(str(SCREENSHOTS / "front.png"))
+    show(browser, served.url, "front")  # a run of one objective says it has no front
+    assert js(browser, "return document.querySelector('[data-empty]') !== null")
+    assert console_errors(browser) == []

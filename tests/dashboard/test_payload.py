@@ -16,7 +16,9 @@ from rung.dashboard.payload import (
 )
 from rung.results.summary import read_result
 
-BEST, BEST_ANY, SPENT = (JOB_COLUMNS.index(n) for n in ("best", "best_any", "spent"))
+BEST, BEST_ANY, SPENT, SCORES = (
+    JOB_COLUMNS.index(n) for n in ("best", "best_any", "spent", "scores")
+)
 
 
 def _same(a: float | None, b: float) -> bool:
@@ -54,6 +56,18 @@ def _runs(tmp_path):
         seed=4,
     )
     yield rung.tune(lambda c: c["x"], space, max_trials=12, directory=tmp_path / "fifo", seed=5)
+    # several objectives and a constraint: infeasible results are never the best
+    yield rung.tune(
+        lambda c: {"a": c["x"], "b": 1 - c["x"] ** 2, "cost": (1 - c["x"]) * c["epochs"]},
+        space,
+        scheduler="asha",
+        max_resource=9,
+        objectives="a:min,b:min",
+        constraints=["cost<=3"],
+        max_trials=40,
+        directory=tmp_path / "front",
+        seed=6,
+    )
 
 
 def test_the_fold_is_the_recorded_trajectory(tmp_path):
@@ -67,6 +81,20 @@ def test_the_fold_is_the_recorded_trajectory(tmp_path):
             assert _same(row[BEST], point.best_value)
             assert _same(row[BEST_ANY], point.best_any_value)
         assert _same(rows[-1][BEST], result.best_value)
+
+
+def test_rows_carry_the_scores_of_a_run_with_several_objectives(tmp_path):
+    runs = list(_runs(tmp_path))
+    front = read_result(runs[-1].directory)
+    fold = TrajectoryFold(front.spec)
+    rows = [fold.row(job) for job in front.jobs]
+    for row, job in zip(rows, front.jobs, strict=True):
+        metrics = job.reports[-1].metrics
+        feasible = metrics["cost"] <= 3
+        assert row[SCORES] == [metrics["a"], metrics["b"], 1 if feasible else 0]
+    assert any(row[SCORES][-1] == 0 for row in rows)  # some infeasible
+    plain = read_result(runs[0].directory)
+    assert all(TrajectoryFold(plain.spec).row(job)[SCORES] is None for job in plain.jobs)
 
 
 def test_rows_are_strict_json_data():

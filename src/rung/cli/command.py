@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rung.cli._args import UsageError
+from rung.cli.goals import goal_arguments, goals_of
 
 __all__ = [
     "command_tuner",
@@ -74,10 +75,13 @@ def _check_args(args: argparse.Namespace) -> None:
     for flag, name, unset in _MODEL_ONLY:
         if getattr(args, name, unset) != unset:
             raise UsageError(f"argument {flag}: only with --model (Fashion-MNIST)")
-    if not args.metric:
+    if not args.metric and not args.objectives:
         raise UsageError(
-            "--command needs --metric NAME: the metric of the program's report lines to tune"
+            "--command needs --metric NAME (or --objectives): the metric of the program's "
+            "report lines to tune"
         )
+    if args.metric and args.objectives:
+        raise UsageError("give --metric (one objective) or --objectives (several), not both")
     if args.trials is None and args.time_budget is None:
         raise UsageError("give a budget: --trials N or --time-budget SECONDS")
     if args.min_epochs > args.max_epochs:
@@ -121,6 +125,7 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     from rung.store._directory import clear_stillborn, refuse_existing
 
     _check_args(args)
+    goals = goals_of(args.objectives, args.constraint, args.metric)
     space = space_argument(args.space)
     rung.Space(space)  # validates before anything is written
     out = Path(args.out or f"runs/program-{args.scheduler}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -128,8 +133,11 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
         "command": args.program,
         "shell": args.shell,
         "grace_s": _GRACE_S if args.grace is None else args.grace,
-        "metric": args.metric,
+        # the program's report lines are read for the tuned (first) objective's name
+        "metric": args.metric if goals is None else goals.primary.name,
         "direction": args.direction or "min",
+        "objectives": args.objectives,
+        "constraints": args.constraint,
         "cwd": os.getcwd(),
         "searcher": args.searcher,
         "scheduler": args.scheduler,
@@ -211,8 +219,8 @@ def command_tuner(settings: Mapping[str, Any], directory: Path, callbacks: list[
         min_resource=None if fifo else settings["min_epochs"],
         max_resource=settings["max_epochs"],
         eta=None if fifo else settings["eta"],
-        direction=settings["direction"],
-        metric=settings["metric"],
+        direction="min" if settings.get("objectives") else settings["direction"],
+        **goal_arguments(settings, settings["metric"]),
         seed=settings["seed"],
         callbacks=callbacks,
         executor=executor,

@@ -13,9 +13,14 @@ or ``min-epochs`` for ``--min-epochs``), so a run is reproducible from a file::
     trials = 100
     out = "runs/mine"
     space = { learning_rate = { loguniform = [1e-4, 1e-1] }, batch_size = 64 }
+    # several objectives and constraints (instead of metric and direction):
+    # objectives = { val_loss = "min", latency_ms = "min" }
+    # constraints = ["memory_mb<=512"]
 
 ``space`` is a space file's path or its table inline; ``gpus`` a string (``"all"``,
-``"0,1"``) or a list. Paths are read from the current directory, as on the command line.
+``"0,1"``) or a list; ``objectives`` a string (``"val_error:min,latency_ms:min"``) or a
+table; ``constraints`` (or ``constraint``) a string or a list of them. Paths are read
+from the current directory, as on the command line.
 Flags given on the command line override the file. Each value is checked as its flag
 is: an unknown key or a bad value is one line naming the key (and the closest valid one).
 """
@@ -80,6 +85,13 @@ def _value(key: str, value: Any, action: argparse.Action, source: str) -> Any:
         return value
     if key == "space" and isinstance(value, Mapping):
         return dict(value)  # an inline space table
+    if key == "objectives" and isinstance(value, Mapping):  # {val_error = "min", ...}
+        value = ",".join(f"{name}:{direction}" for name, direction in value.items())
+    if isinstance(action, argparse._AppendAction):  # a list, or one value
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(v, str) for v in items):
+            raise ConfigError(f"{where} takes a string or a list of strings; got {value!r}.")
+        return items
     if key == "gpus" and isinstance(value, list):
         value = ",".join(str(v) for v in value)
     if key == "command" and isinstance(value, list) and all(isinstance(v, str) for v in value):

@@ -3,6 +3,7 @@
     rung tune --model lenet --scheduler asha --time-budget 300 --out runs/lenet
     rung tune --command 'python train.py --lr {lr} --epochs {epochs}' --space space.toml \
               --metric val_loss --trials 50 --out runs/mine
+    rung tune --model svm --objectives val_error:min,latency_ms:min --trials 60
     rung tune --config experiment.toml
     rung resume runs/lenet [--time-budget 600]
     rung show runs/lenet
@@ -112,6 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
         "and {epochs} by the job's target; it prints '[rung] epoch=N METRIC=VALUE' lines",
     )
     tune.add_argument("--metric", help="with --command: the reported metric to tune")
+    tune.add_argument(
+        "--objectives",
+        metavar="NAME:min,NAME:max",
+        help="several objectives, e.g. 'val_error:min,latency_ms:min' (a --model run "
+        "reports val_error, latency_ms and params): the result is the Pareto front",
+    )
+    tune.add_argument(
+        "--constraint",
+        "--constraints",
+        dest="constraint",
+        action="append",
+        metavar="'NAME<=BOUND'",
+        help="a bound every result must respect, e.g. 'latency_ms<=0.05' (repeatable); "
+        "infeasible trials rank last and are never the best",
+    )
     tune.add_argument(
         "--direction", choices=("min", "max"), help="with --command: minimize (default) or maximize"
     )

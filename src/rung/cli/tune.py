@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rung.cli._args import UsageError, check_local_workers
+from rung.cli.goals import check_model_goals, goal_arguments, model_metrics
 
 __all__ = ["resume", "show", "plot", "tune"]
 
@@ -51,6 +52,8 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
         "max_retries": args.max_retries,
         "job_timeout_s": args.job_timeout,
         "space_spec": space_to_spec(space),
+        "objectives": args.objectives,
+        "constraints": args.constraint,
         "metric": "validation error",
         "title": f"{args.model}: {args.searcher} search + {args.scheduler}",
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -84,6 +87,7 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         device=settings["device"],
         threads=settings["threads"],
         subset=QUICK_SUBSET if settings["quick"] else None,
+        metrics=model_metrics(settings),
     )
     fifo = settings["scheduler"] == "fifo"  # FIFO trains every trial to the max: no rungs
     tuner = build_tuner(
@@ -97,6 +101,7 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         max_resource=settings["max_epochs"],
         eta=None if fifo else settings["eta"],
         seed=settings["seed"],
+        **goal_arguments(settings),
         callbacks=callbacks,
         executor=_executor(
             settings["workers"], settings["dask_address"], settings["threads"], settings.get("gpus")
@@ -177,7 +182,17 @@ def _finish(
     result = read_result(directory)
     best = result.best_config
     wants_final = not (settings["no_final"] or args.no_final or interrupted)
-    if best is not None and wants_final and result.final is None:
+    several = result.spec.goals is not None and len(result.spec.goals.objectives) > 1
+    if several and result.pareto_front and wants_final and result.final is None:
+        from rung.cli.front_final import train_front
+
+        from rung.store import ExperimentStore
+
+        final = train_front(settings, result, args.quiet)
+        with ExperimentStore.open(directory) as store:
+            store.set_final(final)
+        result = read_result(directory)
+    elif best is not None and wants_final and result.final is None:
         from rung.cli import final_model
 
         try:
@@ -271,6 +286,7 @@ def tune(args: argparse.Namespace) -> int:
     from rung.store._directory import clear_stillborn, refuse_existing
 
     rung.Space(space)  # validates before anything is written
+    check_model_goals(args)
     out = Path(args.out or f"runs/{args.model}-{args.scheduler}-{time.strftime('%Y%m%d-%H%M%S')}")
     clear_stillborn(out)  # left by a run killed while it created its database
     refuse_existing(out)

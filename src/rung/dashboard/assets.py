@@ -12,7 +12,7 @@ from importlib import resources
 __all__ = ["CONTENT_TYPES", "SCRIPTS", "STYLES", "asset", "asset_names"]
 
 #: The page's scripts, in the order they load (each uses the ones before it).
-SCRIPTS = ("core.js", "plot.js", "views.js", "params.js", "tables.js", "app.js")
+SCRIPTS = ("core.js", "plot.js", "views.js", "params.js", "front.js", "tables.js", "app.js")
 STYLES = ("dashboard.css",)
 _OTHERS = ("index.html", "favicon.svg")
 

@@ -6,7 +6,11 @@ that ended since the page last asked. Each row carries the trajectory point the 
 ends (the resource charged so far and the incumbents), folded job by job by
 :class:`TrajectoryFold` with the rule of :class:`~rung.results.recorder.RunRecorder`,
 so a page that holds the first ``n`` rows has the first ``n`` points: an update costs
-what is new. The tests check the fold against :attr:`rung.results.result.Result.trajectory`.
+what is new. In a run with several objectives or constraints a row also carries the
+objectives' values of its last report and whether they were feasible (``scores``), from
+which the page draws the front; which results are on the front comes with the summary,
+as the run's :attr:`~rung.results.result.Result.pareto_front` has it. The tests check
+the fold against :attr:`rung.results.result.Result.trajectory`.
 
 Values are JSON: NaN and infinities become null; strings are sent as they were recorded
 (the page shows them as text, never as markup).
@@ -37,7 +41,9 @@ __all__ = [
 #: The fields of a job row, in order. ``reports`` is flat: resource, value, resource,
 #: value, ... (a report's time is left out: the page does not show it, and it would make
 #: a large run's first JSON half as large again).
-#: ``spent``, ``best`` and ``best_any`` are the trajectory point after the job.
+#: ``spent``, ``best`` and ``best_any`` are the trajectory point after the job;
+#: ``scores`` is ``[objective values..., 1 if feasible else 0]`` of its last report in a
+#: run with several objectives or constraints, else null.
 JOB_COLUMNS = (
     "index",
     "trial_id",
@@ -54,6 +60,7 @@ JOB_COLUMNS = (
     "spent",
     "best",
     "best_any",
+    "scores",
 )
 
 #: The fields of a running job's row; ``last_*`` are null before its first report.
@@ -141,6 +148,8 @@ def run_meta(spec: RunSpec, run_id: int, name: str, directory: str) -> dict[str,
             for name, domain in spec.space.items()
         ],
         "extra": {k: v for k, v in extra.items() if k != "space_spec"},
+        "objectives": [] if spec.goals is None else spec.goals.objectives_dicts(),
+        "constraints": [] if spec.goals is None else [str(c) for c in spec.goals.constraints],
         "job_columns": list(JOB_COLUMNS),
         "open_columns": list(OPEN_COLUMNS),
     }
@@ -151,11 +160,13 @@ class TrajectoryFold:
 
     The rule of :class:`~rung.results.recorder.RunRecorder`: a job charges the resource
     it reached beyond where it started (an ``f(config)`` objective retrains from scratch,
-    so it pays all it reached); a completed job with a finite value is a candidate for
-    the best at any resource, and for the incumbent when it reached the full resource.
+    so it pays all it reached); a completed job with a finite (and, under constraints,
+    feasible) value is a candidate for the best at any resource, and for the incumbent
+    when it reached the full resource.
     """
 
     def __init__(self, spec: RunSpec) -> None:
+        self._goals = spec.goals
         self._sign = spec.direction.sign()
         self._scratch = spec.objective_form is ObjectiveForm.FUNCTION
         self._full = spec.max_resource
@@ -172,13 +183,28 @@ class TrajectoryFold:
         spent = reached - (0 if self._scratch else job.resource_from)
         if spent > 0:
             self.spent += spent
-        if job.status is JobStatus.COMPLETED and math.isfinite(job.value):
+        feasible = self._goals is None or self._scores(job)[-1:] == [1]
+        if job.status is JobStatus.COMPLETED and math.isfinite(job.value) and feasible:
             if self._better(job.value, self.best_any):
                 self.best_any = job.value
             at_full = self._full is None or reached >= self._full
             if at_full and self._better(job.value, self.best):
                 self.best = job.value
         return self.spent, self.best, self.best_any
+
+    def _scores(self, job: JobRecord) -> list[Any] | None:
+        """``[objective values..., 1 | 0]`` of a completed job's last report, or None."""
+        from rung.results.front import score_of_record
+
+        goals = self._goals
+        if goals is None or job.status is not JobStatus.COMPLETED:
+            return None
+        score = score_of_record(job, goals)
+        if score is None:
+            return None
+        metrics = job.reports[-1].metrics or {}
+        values = [_number(float(metrics[o.name])) for o in goals.objectives]
+        return [*values, 1 if score.feasible else 0]
 
     def row(self, job: JobRecord) -> list[Any]:
         """Folds ``job``; returns its row (see :data:`JOB_COLUMNS`)."""
@@ -203,6 +229,7 @@ class TrajectoryFold:
             spent,
             _number(best),
             _number(best_any),
+            self._scores(job),
         ]
 
 
@@ -255,4 +282,6 @@ def summary(result: Result, seq: int) -> dict[str, Any]:
         "best_at_any_resource": _incumbent(result, "best_at_any_resource"),
         "final": None if result.final is None else jsonable(dict(result.final)),
         "open": [open_job_row(job) for job in result.open_jobs],
+        "front": [[point.job, point.trial_id] for point in result.pareto_front],
+        "infeasible": result.infeasible,
     }

@@ -1,5 +1,6 @@
-"""Figures of a run: best value against trials and time, learning curves, and (in
-:mod:`rung.results.param_plots`) each hyperparameter against the value.
+"""Figures of a run: best value against trials and time, learning curves, the Pareto
+front of a run with several objectives, and (in :mod:`rung.results.param_plots`) each
+hyperparameter against the value.
 
 Needs matplotlib (``pip install 'rung[plot]'``). Figures are built as
 ``matplotlib.figure.Figure`` objects without pyplot, so drawing them never changes the
@@ -15,10 +16,11 @@ from typing import Any
 
 from rung.results.result import Result
 
-__all__ = ["plot_all", "plot_learning_curves", "plot_progress"]
+__all__ = ["plot_all", "plot_front", "plot_learning_curves", "plot_progress"]
 
 PROGRESS_FILE = "progress.png"
 CURVES_FILE = "curves.png"
+FRONT_FILE = "front.png"
 
 
 _INLINE_FIGURE: Any = None
@@ -185,9 +187,86 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     return fig
 
 
+def plot_front(result: Result, path: str | Path | None = None) -> Any:
+    """The Pareto front among every result at the full resource, objective against objective.
+
+    Front members are drawn bold and joined by the front's staircase (two objectives);
+    dominated feasible results faintly; infeasible ones as faint crosses. With three or
+    more objectives, each pair of the first three gets a panel.
+
+    Raises:
+        ValueError: the run has one objective and no constraint.
+
+    Returns:
+        The figure (saved to ``path`` when given).
+    """
+    from rung.results.front import score_of_record
+
+    goals = result.spec.goals
+    if goals is None:
+        raise ValueError("plot_front() draws runs with several objectives or constraints.")
+    names = [o.name for o in goals.objectives]
+    if len(names) == 1:  # one objective under constraints: against the first constrained metric
+        names.append(goals.constraints[0].metric)
+    full = result.spec.max_resource
+    on_front = {point.job for point in result.pareto_front}
+    feasible: list[list[float]] = []
+    infeasible: list[list[float]] = []
+    for job in result.jobs:
+        score = None if job.failed else score_of_record(job, goals)
+        if score is None or not score.finite or (full is not None and job.reached < full):
+            continue
+        if job.index in on_front:
+            continue
+        metrics = job.reports[-1].metrics or {}
+        (feasible if score.feasible else infeasible).append([metrics[n] for n in names])
+    front = [[point.metrics[n] for n in names] for point in result.pareto_front]
+    pairs = [(0, 1)] if len(names) == 2 else [(0, 1), (0, 2), (1, 2)]
+    fig = _figure(figsize=(5.5 * len(pairs), 4.5), layout="constrained")
+    axes = fig.subplots(1, len(pairs), squeeze=False)[0]
+    for axis, (i, j) in zip(axes, pairs, strict=True):
+        if feasible:
+            axis.scatter(
+                [p[i] for p in feasible], [p[j] for p in feasible], s=12, color="0.6",
+                alpha=0.35, label="dominated",
+            )  # fmt: skip
+        if infeasible:
+            axis.scatter(
+                [p[i] for p in infeasible], [p[j] for p in infeasible], s=14, marker="x",
+                color="tab:red", alpha=0.3, label="infeasible",
+            )  # fmt: skip
+        if front:
+            ordered = sorted(front, key=lambda p: (p[i], p[j]))
+            if len(goals.objectives) == 2:
+                axis.step(
+                    [p[i] for p in ordered], [p[j] for p in ordered], where="post",
+                    color="tab:blue", lw=1, alpha=0.6,
+                )  # fmt: skip
+            axis.scatter(
+                [p[i] for p in ordered], [p[j] for p in ordered], s=30, color="tab:blue",
+                zorder=3, label=f"Pareto front ({len(front)})",
+            )  # fmt: skip
+        axis.set_xlabel(names[i])
+        axis.set_ylabel(names[j])
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+    if not front:
+        axes[0].text(
+            0.5, 0.5, "no feasible trial at the full resource yet", ha="center",
+            transform=axes[0].transAxes,
+        )  # fmt: skip
+    fig.suptitle(f"{goals.describe()}\n{_title(result)}", fontsize=10)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
 def plot_all(result: Result, directory: str | Path | None = None) -> list[Path]:
-    """Draws the progress, learning curves and hyperparameter figures into ``directory``
-    (default: the run's); returns their paths."""
+    """Draws the figures into ``directory`` (default: the run's); returns their paths.
+
+    The progress, learning-curve and hyperparameter figures always; the front with several
+    objectives or constraints.
+    """
     from rung.results.param_plots import PARAMS_FILE, plot_parameters
 
     root = Path(directory) if directory is not None else result.directory
@@ -197,4 +276,7 @@ def plot_all(result: Result, directory: str | Path | None = None) -> list[Path]:
     plot_progress(result, paths[0])
     plot_learning_curves(result, paths[1])
     plot_parameters(result, paths[2])
+    if result.spec.goals is not None:
+        paths.append(root / FRONT_FILE)
+        plot_front(result, paths[-1])
     return paths

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from rung.results.front import ParetoFront
 from rung.results.result import Incumbent, OpenJob, Result, TrajectoryPoint, TrialRecord
 from rung.results.spec import ObjectiveForm, RunSpec
 from rung.types import Decision, JobRecord, JobStatus, Report, TrialStatus
@@ -34,7 +35,9 @@ class RunRecorder:
         spec: The run's spec: its direction (recorded values keep the user's sign, the
             incumbent is chosen on the minimized value), objective form (``f(config)``
             retrains from scratch, so a promoted job costs ``resource_to``, not
-            ``resource_to - resource_from``) and full resource.
+            ``resource_to - resource_from``) and full resource; with several objectives
+            or constraints, its goals: infeasible results are never the incumbent, and
+            the feasible ones at the full resource make the Pareto front.
     """
 
     def __init__(self, spec: RunSpec) -> None:
@@ -52,6 +55,8 @@ class RunRecorder:
         self._best: int | None = None  # index of the incumbent's job (full resource)
         self._best_any: int | None = None  # index of the best job at any resource
         self.n_failed_trials = 0
+        goals = spec.goals
+        self._front = None if goals is None else ParetoFront(goals, spec.max_resource)
 
     # -- folding ---------------------------------------------------------------------------
 
@@ -93,13 +98,23 @@ class RunRecorder:
             self.resource_spent += spent
         self.jobs.append(record)
         if record.status is JobStatus.COMPLETED and math.isfinite(record.value):
-            minimized = self._sign * record.value
-            index = len(self.jobs) - 1
-            if self._best_any is None or minimized < self._minimized(self._best_any):
-                self._best_any = index
             at_full = self._full is None or reached >= self._full
-            if at_full and (self._best is None or minimized < self._minimized(self._best)):
-                self._best = index
+            # with constraints, only feasible results can be the incumbent
+            if self._front is None or self._front.add(record, at_full):
+                minimized = self._sign * record.value
+                index = len(self.jobs) - 1
+                if self._best_any is None or minimized < self._minimized(self._best_any):
+                    self._best_any = index
+                if not at_full:
+                    pass
+                elif self._front is not None:  # the front's member best in the first objective
+                    self._best = best = self._front.best_job
+                    if best is not None and self._minimized(best) <= self._minimized(
+                        self._best_any
+                    ):
+                        self._best_any = best  # of equals, the one on the front
+                elif self._best is None or minimized < self._minimized(self._best):
+                    self._best = index
         self._trajectory.append((record.end, self.resource_spent, self._best, self._best_any))
 
     def trial_stopped(self, trial_id: int) -> None:
@@ -128,6 +143,11 @@ class RunRecorder:
     def best_trial_id(self) -> int | None:
         """The incumbent's trial, or None."""
         return None if self._best is None else self.jobs[self._best].trial_id
+
+    @property
+    def front_trials(self) -> frozenset[int]:
+        """The trials on the Pareto front (empty for a run of one objective)."""
+        return frozenset() if self._front is None else self._front.trials
 
     @property
     def best_config(self) -> Mapping[str, Any] | None:
@@ -161,6 +181,7 @@ class RunRecorder:
         errors = dict(self._errors)
         points = list(self._trajectory)
         jobs = tuple(self.jobs)
+        front = self._front
 
         def build_trials() -> tuple[TrialRecord, ...]:
             return tuple(
@@ -190,6 +211,8 @@ class RunRecorder:
             open_jobs=open_jobs,
             final=final,
             directory=directory,
+            pareto_front=() if front is None else front.points(jobs),
+            infeasible=0 if front is None else front.n_infeasible,
             build_trials=build_trials,
             build_trajectory=build_trajectory,
         )

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rung.results.front_report import front_dict, front_lines
 from rung.results.result import Incumbent, OpenJob, Result
 from rung.types import JobRecord
 
@@ -99,6 +100,7 @@ def summary_dict(result: Result) -> dict[str, Any]:
         "utilization": None if math.isnan(utilization) else utilization,
         "finished": result.finished,
         "stop_reason": result.stop_reason,
+        **front_dict(result),
     }
 
 
@@ -192,7 +194,8 @@ def _headline(result: Result) -> str:
         parts.append(f"{spec.resource_name} {low}..{spec.max_resource}")
     if spec.eta is not None and spec.multi_fidelity:
         parts.append(f"eta {spec.eta:g}")
-    parts.append(f"{spec.direction.name.lower()}imize")
+    if spec.goals is None:  # several objectives have a line of their own
+        parts.append(f"{spec.direction.name.lower()}imize")
     parts.append(f"seed {spec.seed}")
     return "  " + ", ".join(parts)
 
@@ -205,7 +208,7 @@ def format_summary(result: Result) -> str:
     state = "finished" if result.finished else "running or interrupted"
     if result.stop_reason:
         state = f"stopped early: {result.stop_reason}"
-    lines = [f"experiment {where} ({state})", _headline(result)]
+    lines = [f"experiment {where} ({state})", _headline(result), *front_lines(result)]
     if result.incumbent is not None:
         best = result.incumbent
         at = "" if best.resource is None else f" at {spec.resource_name} {best.resource}"
@@ -247,7 +250,7 @@ def format_summary(result: Result) -> str:
             f"  started, not ended (running now, or cut short if the run stopped): {jobs}"
             + (f" and {more} more" if more else "")
         )
-    if result.final:
+    if result.final and "train_accuracy" in result.final:
         f = result.final
         lines.append(
             f"  final model ({f['epochs']} epochs): train accuracy {f['train_accuracy']:.4f}, "

@@ -8,6 +8,11 @@ The incumbent (``best_value``, ``best_config``) is the best value **measured at 
 resource**: under a multi-fidelity scheduler, a value reached after one epoch by a trial
 never trained further is not the winner, however good it looks. The best value at any
 resource is kept apart, as :attr:`Result.best_at_any_resource`.
+
+A run with several objectives has no single winner: its result is the Pareto front
+(:attr:`Result.pareto_front`), the feasible results at the full resource that no other
+beats in every objective. Its incumbent is the feasible result best in the first
+objective; a result that violates a constraint is never the incumbent nor on the front.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from rung._frozen import frozen
 from rung.results.spec import RunSpec
 from rung.types import Direction, JobRecord, Report, TrialStatus
 
-__all__ = ["Incumbent", "OpenJob", "Result", "TrajectoryPoint", "TrialRecord"]
+__all__ = ["Incumbent", "OpenJob", "ParetoPoint", "Result", "TrajectoryPoint", "TrialRecord"]
 
 
 @frozen
@@ -57,6 +62,27 @@ class Incumbent:
     trial_id: int
     config: Mapping[str, Any]
     value: float
+    resource: int | None
+    job: int
+
+
+@frozen
+class ParetoPoint:
+    """A result on the Pareto front of a run with several objectives (or constraints).
+
+    Attributes:
+        trial_id: Its trial.
+        config: Its configuration, without the resource.
+        values: Each objective's value by name, in the user's sign.
+        metrics: Every metric of the report that measured it.
+        resource: The resource it was measured at (None for single-fidelity runs).
+        job: The index of the job that measured it.
+    """
+
+    trial_id: int
+    config: Mapping[str, Any]
+    values: Mapping[str, float]
+    metrics: Mapping[str, float]
     resource: int | None
     job: int
 
@@ -120,6 +146,9 @@ class Result:
         open_jobs: Jobs started and not ended (read from a store).
         final: The final model's figures recorded with the run (the command line's), or None.
         directory: The experiment directory, or None.
+        pareto_front: With several objectives or constraints: the non-dominated feasible
+            results at the full resource, ordered by the first objective; else empty.
+        infeasible: How many results at the full resource violated a constraint.
     """
 
     spec: RunSpec
@@ -134,6 +163,8 @@ class Result:
     open_jobs: tuple[OpenJob, ...] = ()
     final: Mapping[str, Any] | None = None
     directory: Path | None = None
+    pareto_front: tuple[ParetoPoint, ...] = ()
+    infeasible: int = 0
     build_trials: Callable[[], tuple[TrialRecord, ...]] = field(
         default=tuple, repr=False, compare=False
     )

@@ -24,6 +24,7 @@ from typing import Any
 
 from rung._checks import Integer, Real, check
 from rung.errors import ConfigError, StoreError
+from rung.objectives import Constraint, Goals, Objective
 from rung.types import Direction
 
 __all__ = ["Budget", "ObjectiveForm", "RunSpec", "SPEC_VERSION"]
@@ -107,6 +108,8 @@ _REPLAYED = (
     "eta",
     "scheduler_options",
     "seed",
+    "objectives",
+    "constraints",
 )
 
 
@@ -142,6 +145,9 @@ class RunSpec:
         keep_checkpoints: Whether finished trials keep their last checkpoint.
         extra: What the caller recorded beside (the command line's model and data
             settings, the metric's name); JSON-ready, not interpreted by the library.
+        objectives: In a run with several objectives or constraints, every objective
+            (the first is ``metric``, in ``direction``); empty otherwise.
+        constraints: The bounds results must respect to be feasible.
     """
 
     direction: Direction
@@ -163,8 +169,12 @@ class RunSpec:
     job_timeout_s: float | None = None
     keep_checkpoints: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    objectives: tuple[Objective, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "objectives", tuple(self.objectives))
+        object.__setattr__(self, "constraints", tuple(self.constraints))
         object.__setattr__(self, "space", _frozen_mapping(self.space))
         # JSON-ready from the start, so a spec equals the one read back from its record
         object.__setattr__(
@@ -177,6 +187,14 @@ class RunSpec:
     def multi_fidelity(self) -> bool:
         """True when trials are trained to several levels of the resource."""
         return self.max_resource is not None and len(self.levels) > 1
+
+    @property
+    def goals(self) -> Goals | None:
+        """The objectives and constraints of a run that has several or any constraint
+        (its results are :class:`~rung.objectives.Score` s), else None."""
+        if not self.objectives:
+            return None
+        return Goals(self.objectives, self.constraints)
 
     @property
     def value_name(self) -> str:
@@ -220,6 +238,8 @@ class RunSpec:
             "job_timeout_s": self.job_timeout_s,
             "keep_checkpoints": self.keep_checkpoints,
             "extra": _jsonable(self.extra),
+            "objectives": [] if self.goals is None else self.goals.objectives_dicts(),
+            "constraints": [] if self.goals is None else self.goals.constraints_dicts(),
         }
 
     @classmethod
@@ -252,12 +272,21 @@ class RunSpec:
                 job_timeout_s=data["job_timeout_s"],
                 keep_checkpoints=bool(data["keep_checkpoints"]),
                 extra=dict(data["extra"]),
+                **_goals_fields(data),
             )
         except (KeyError, TypeError, ValueError, AttributeError, ConfigError) as err:
             raise StoreError(
                 f"The recorded run spec cannot be read ({type(err).__name__}: {err}); the "
                 "experiment was written by another rung, or its database is damaged."
             ) from None
+
+
+def _goals_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The objectives and constraints of a recorded spec (records before them have none)."""
+    goals = Goals.from_dicts(data.get("objectives") or [], data.get("constraints") or [])
+    if goals is None:
+        return {}
+    return {"objectives": goals.objectives, "constraints": goals.constraints}
 
 
 def _optional_int(value: Any) -> int | None:

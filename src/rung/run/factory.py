@@ -19,6 +19,7 @@ from rung._checks import known_keywords
 from rung.callbacks import Callback
 from rung.errors import ConfigError
 from rung.executors.base import Executor
+from rung.objectives import Goals
 from rung.results.result import Result
 from rung.run.tuner import Resume, Tuner
 from rung.schedulers.base import Scheduler
@@ -88,11 +89,15 @@ def make_searcher(
     initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     n_init: int = 5,
     multi_fidelity: bool = False,
+    goals: Goals | None = None,
 ) -> Searcher:
     """Builds a searcher by name (``"random"`` or ``"bo"``); without a seed it takes the
     tuner's. A :class:`~rung.Searcher` given as ``name`` is used as it is.
 
-    ``"bo"`` for a multi-fidelity scheduler (``multi_fidelity=True``) is
+    ``"bo"`` is the model-based searcher for the run: with ``goals`` of several objectives
+    or constraints, constrained EI (:class:`~rung.searchers.constrained.
+    ConstrainedGPSearcher`) when there are constraints, else ParEGO over the GP searcher;
+    for a multi-fidelity scheduler (``multi_fidelity=True``),
     :class:`~rung.searchers.multi_fidelity.MultiFidelityGPSearcher`, which models every
     resource level; for FIFO, :class:`~rung.searchers.gp.GPSearcher`.
     """
@@ -103,7 +108,11 @@ def make_searcher(
         from rung.searchers.random import RandomSearcher
 
         return RandomSearcher(space, seed=seed, initial_config=initial_config)
-    if multi_fidelity:
+    if goals is not None and goals.constraints:
+        from rung.searchers.constrained import ConstrainedGPSearcher
+
+        return ConstrainedGPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
+    if multi_fidelity and (goals is None or not goals.scored):
         from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
 
         return MultiFidelityGPSearcher(
@@ -111,7 +120,12 @@ def make_searcher(
         )
     from rung.searchers.gp import GPSearcher
 
-    return GPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
+    searcher = GPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
+    if goals is not None and goals.scored:
+        from rung.searchers.multi_objective import ParEGOSearcher
+
+        return ParEGOSearcher(searcher, seed=seed)
+    return searcher
 
 
 @known_keywords
@@ -242,6 +256,8 @@ def build_tuner(
     n_init: int = 5,
     resource_name: str = "epochs",
     metric: str | None = None,
+    objectives: Any = None,
+    constraints: Any = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
     gpus: str | Sequence[int | str] | None = None,
@@ -260,6 +276,7 @@ def build_tuner(
     """
     objective, space = _define_by_run(objective, space)
     scheduler = default_scheduler(max_resource) if scheduler is None else scheduler
+    goals = Goals.build(objectives, constraints, metric, direction)
     multi_fidelity = _parse(SchedulerName, scheduler, "scheduler").multi_fidelity
     built_searcher = make_searcher(
         searcher,
@@ -267,6 +284,7 @@ def build_tuner(
         initial_config=initial_config,
         n_init=n_init,
         multi_fidelity=multi_fidelity,
+        goals=goals,
     )
     built_scheduler = make_scheduler(
         scheduler,
@@ -285,6 +303,8 @@ def build_tuner(
         seed=seed,
         resource_name=resource_name,
         metric=metric,
+        objectives=objectives,
+        constraints=constraints,
         callbacks=callbacks,
         executor=executor,
         workers=workers,
@@ -326,6 +346,8 @@ def tune(
     n_init: int = 5,
     resource_name: str = "epochs",
     metric: str | None = None,
+    objectives: Any = None,
+    constraints: Any = None,
     callbacks: Sequence[Callback] = (),
     workers: int | None = None,
     gpus: str | Sequence[int | str] | None = None,
@@ -345,8 +367,8 @@ def tune(
             or constant; None for an Optuna-style objective.
         searcher: ``"bo"`` (the default: Gaussian process with Expected Improvement;
             under a multi-fidelity scheduler one GP over configuration and resource,
-            :class:`~rung.searchers.multi_fidelity.MultiFidelityGPSearcher`) or
-            ``"random"``.
+            :class:`~rung.searchers.multi_fidelity.MultiFidelityGPSearcher`; with several
+            objectives ParEGO, with constraints constrained EI) or ``"random"``.
         scheduler: ``"fifo"``, ``"sh"``, ``"hyperband"``, ``"asha"`` or ``"async_hyperband"``;
             by default ``"async_hyperband"`` when ``max_resource`` is given, else ``"fifo"``
             (:func:`default_scheduler`).
@@ -369,6 +391,11 @@ def tune(
         n_init: Random configurations before BO starts modelling.
         resource_name: Config key carrying the resource for ``f(config)`` objectives.
         metric: The metric to tune when the objective reports a mapping of several.
+        objectives: Several metrics to optimize, ``{"val_error": "min", "latency_ms":
+            "min"}``, instead of ``metric`` and ``direction``: the result's
+            ``pareto_front`` lists the non-dominated trials (see :class:`~rung.Tuner`).
+        constraints: Bounds on reported metrics, ``{"latency_ms": ("<=", 100)}``:
+            infeasible trials rank last and are never the incumbent.
         callbacks: :class:`rung.Callback` instances.
         workers: How many jobs run at once (default 1).
         gpus: One GPU per worker process: device ids, or ``"all"`` (see :class:`~rung.Tuner`).
@@ -411,6 +438,8 @@ def tune(
         n_init=n_init,
         resource_name=resource_name,
         metric=metric,
+        objectives=objectives,
+        constraints=constraints,
         callbacks=callbacks,
         workers=workers,
         gpus=gpus,

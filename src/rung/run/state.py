@@ -29,6 +29,7 @@ from rung.errors import CheckpointLost
 from rung.executors.base import Outcome, Task
 from rung.results.recorder import RunRecorder
 from rung.results.spec import ObjectiveForm, RunSpec
+from rung.run.scoring import missing_metrics, score_of
 from rung.schedulers.base import Scheduler
 from rung.types import Decision, Job, JobRecord, JobStatus, Report
 
@@ -60,6 +61,7 @@ class RunLoop:
         self.max_retries = spec.max_retries
         self.timeout = spec.job_timeout_s
         self.metric = spec.metric
+        self.goals = spec.goals  # several objectives or constraints: the scheduler gets Scores
         self.store = store
         self.recorder = RunRecorder(spec)
         self.seeds: dict[int, int] = {}
@@ -184,6 +186,9 @@ class RunLoop:
     def finish(self, outcome: Outcome, record: bool = True) -> JobRecord:
         """Hands a finished job to the scheduler (unless it runs again) and records it."""
         # Hot path (every job): enums are compared with `is`, as hashing them runs Python code.
+        goals = self.goals
+        if goals is not None:  # a job that lacks a needed metric fails
+            outcome = missing_metrics(outcome, goals)
         tid = outcome.job.trial_id
         status = outcome.status
         again = False
@@ -205,9 +210,12 @@ class RunLoop:
         if again:
             decision = None
         else:
-            value = self.sign * outcome.value
-            if not math.isfinite(value):
-                value = self._nonfinite(outcome)
+            if goals is not None:
+                value = score_of(outcome, goals)
+            else:
+                value = self.sign * outcome.value
+                if not math.isfinite(value):
+                    value = self._nonfinite(outcome)
             decision = self.scheduler.on_result(
                 self.issued.pop(tid), value, seconds=outcome.end - outcome.start
             )
@@ -227,8 +235,10 @@ class RunLoop:
             outcome.reports,
         )
         former_best = self.recorder.best_trial_id
+        former_front = self.recorder.front_trials
         self.recorder.job_ended(job_record, again)
         best = self.recorder.best_trial_id
+        front = self.recorder.front_trials
         stopped = self.scheduler.stopped_trials() if decision is not None else ()
         for stopped_id in stopped:
             self.recorder.trial_stopped(stopped_id)
@@ -254,6 +264,8 @@ class RunLoop:
                     stopped=stopped,
                     best=best,
                     former_best=former_best if former_best != best else None,
+                    keep=front,
+                    release=former_front - front,
                 )
         elif checkpoint is not None or stopped or (done and self._checkpoints):
             self._keep_checkpoint(tid, checkpoint, done, stopped)

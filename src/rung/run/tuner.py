@@ -14,6 +14,7 @@ from rung.callbacks import Callback
 from rung.errors import ConfigError, ConfigTypeError
 from rung.executors.base import Executor
 from rung.executors.factory import make_executor
+from rung.objectives import Goals
 from rung.results.result import Result
 from rung.results.spec import Budget, ObjectiveForm, RunSpec
 from rung.run.budget import recorded_budget
@@ -57,6 +58,18 @@ class Tuner:
             objectives under a multi-fidelity scheduler.
         metric: The metric to tune when the objective reports (or returns) a mapping of
             several metrics by name; all are recorded.
+        objectives: Several metrics to optimize at once, each with its direction:
+            ``{"val_error": "min", "latency_ms": "min"}`` (or ``"val_error:min,
+            latency_ms:min"``), instead of ``metric`` and ``direction``. The result is
+            the Pareto front (:attr:`~rung.results.result.Result.pareto_front`); the
+            first objective is the one records call ``value``, and the incumbent is the
+            feasible result best in it. The searcher must take scores
+            (:class:`~rung.searchers.random.RandomSearcher`, ParEGOSearcher,
+            ConstrainedGPSearcher).
+        constraints: Bounds results must respect: ``{"latency_ms": ("<=", 100)}`` or
+            ``["latency_ms<=100"]``. Infeasible results rank after feasible ones and
+            never become the incumbent or join the front. With ``metric`` or
+            ``objectives``.
         callbacks: :class:`rung.Callback` instances: hooks on the run's start and end,
             each job's end and each report of a running job.
         executor: Where jobs run: an :class:`~rung.executors.base.Executor`, or
@@ -98,6 +111,8 @@ class Tuner:
         seed: int = 0,
         resource_name: str = "epochs",
         metric: str | None = None,
+        objectives: Any = None,
+        constraints: Any = None,
         callbacks: Sequence[Callback] = (),
         executor: str | Executor | None = None,
         workers: int | None = None,
@@ -129,6 +144,10 @@ class Tuner:
         self.objective = objective
         self.scheduler = scheduler
         self.direction = Direction.parse(direction)
+        self.goals = Goals.build(objectives, constraints, metric, direction)
+        if self.goals is not None:  # the first objective is the tuned metric
+            metric, self.direction = self.goals.primary.name, self.goals.primary.direction
+        _check_scores(self.goals, scheduler)
         self.seed = int(seed)
         self.resource_name = resource_name
         self.metric = metric
@@ -153,6 +172,7 @@ class Tuner:
             if getattr(scheduler, name, None) is not None
         }
         levels = tuple(getattr(scheduler, "levels", ()) or ())
+        scored = self.goals is not None and self.goals.scored
         return RunSpec(
             direction=self.direction,
             objective_form=ObjectiveForm.ITERATIVE if self.iterative else ObjectiveForm.FUNCTION,
@@ -173,6 +193,8 @@ class Tuner:
             job_timeout_s=self.job_timeout_s,
             keep_checkpoints=self.keep_checkpoints,
             extra=self.extra,
+            objectives=self.goals.objectives if scored else (),
+            constraints=self.goals.constraints if scored else (),
         )
 
     @known_keywords
@@ -348,6 +370,43 @@ class Tuner:
         self._loop = loop
         driver = Driver(loop, self.executor, self.objective, self.callbacks, self._clock)
         try:
-            return driver.run(budget, elapsed, self.directory)
+            result = driver.run(budget, elapsed, self.directory)
         finally:
             self._elapsed = driver.elapsed
+        if result.infeasible and result.incumbent is None:
+            logger.warning(
+                "No feasible trial was found: all %d results at the full resource violate "
+                "the constraints (%s).",
+                result.infeasible,
+                ", ".join(str(c) for c in result.spec.constraints),
+            )
+        return result
+
+
+def _check_scores(goals: Goals | None, scheduler: Scheduler) -> None:
+    """Tells the scheduler that results are Scores when they are, after checking that its
+    searcher can learn from them.
+
+    Raises:
+        ConfigError: the searcher models one value, or the scheduler was told to take
+            Scores in a run of single values.
+    """
+    scored = goals is not None and goals.scored
+    if not scored:
+        if scheduler.scores:
+            raise ConfigError(
+                "The scheduler takes Scores (use_scores() was called), but the run has one "
+                "objective and no constraint: give objectives= or constraints=, or build "
+                "the scheduler again."
+            )
+        return
+    searcher = scheduler.searcher
+    if not searcher.takes_scores:
+        name = type(searcher).__name__
+        raise ConfigError(
+            f"{name} models one value, but this run has several objectives or constraints: "
+            f"use ParEGOSearcher({name}(...)) for several objectives, ConstrainedGPSearcher "
+            "for constraints, or RandomSearcher."
+        )
+    if not scheduler.scores:
+        scheduler.use_scores()

@@ -9,7 +9,6 @@ trial may be promoted now, and (in the stopping variant) whether a trial goes on
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from rung.errors import ConfigError
@@ -51,6 +50,17 @@ class AshaBracket:
     def start_level(self) -> int:
         """The resource new trials of the bracket train to first."""
         return self.levels[0]
+
+    def rank_by(self, rung_type: type) -> None:
+        """Files results in rungs of ``rung_type`` (a :class:`~rung.schedulers._pareto.
+        ParetoRung` for Scores); only before any result.
+
+        Raises:
+            ValueError: a rung already holds a result.
+        """
+        if any(len(rung) for rung in self.rungs):
+            raise ValueError("An AshaBracket changes its rungs' type only while they are empty.")
+        self.rungs = [rung_type(level, self.eta) for level in self.levels]
 
     def rung_at(self, level: int) -> Rung:
         """The rung whose resource is ``level``.
@@ -101,11 +111,11 @@ class AshaBracket:
         self.rungs[k].mark_promoted(trial_id)
         return self.levels[k + 1]
 
-    def continues(self, level: int, value: float) -> bool:
+    def continues(self, level: int, value: float) -> bool:  # or a Score, in ParetoRungs
         """The stopping rule, for a value already recorded at rung ``level``.
 
         The trial goes on iff at most ``n / eta`` of the rung's ``n`` values (its own
         included) are strictly better than its own; a non-finite value never goes on.
         """
         rung = self.rung_at(level)
-        return math.isfinite(value) and rung.n_better(value) <= len(rung) / self.eta
+        return rung.finite(value) and rung.n_better(value) <= len(rung) / self.eta

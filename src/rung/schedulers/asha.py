@@ -14,7 +14,6 @@ several.
 from __future__ import annotations
 
 import enum
-import math
 from collections import deque
 
 from rung.errors import ConfigError
@@ -109,6 +108,10 @@ class AsyncBracketScheduler(Scheduler):
         """The bracket a new trial joins."""
         raise NotImplementedError
 
+    def _rank_by(self, rung_type: type) -> None:
+        for bracket in self.brackets:
+            bracket.rank_by(rung_type)
+
     def next_job(self, allow_new_trials: bool = True) -> Job | None:
         """Queued continuations first, then the highest promotion, else a new trial.
 
@@ -162,14 +165,14 @@ class AsyncBracketScheduler(Scheduler):
         """
         self._check_job(job)
         bracket = self.brackets[self._trial_bracket[job.trial_id]]
-        value = float(value)
+        value = self._value(value)
         bracket.record(job.trial_id, job.resource_to, value)
         self._last_job[job.trial_id] = job
         self._observe(job, value, seconds)
         next_level = bracket.next_level(job.resource_to)
         if next_level is None:
             return Decision.COMPLETE
-        if not math.isfinite(value):
+        if not bracket.rung_at(job.resource_to).finite(value):
             return Decision.STOP
         if self.variant is ASHAVariant.PROMOTION:
             return Decision.PAUSE

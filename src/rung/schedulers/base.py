@@ -10,7 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
-from rung.errors import SpaceExhausted
+from rung.errors import ConfigError, SpaceExhausted
+from rung.objectives import Score
+from rung.schedulers.rungs import Rung
 from rung.searchers.base import Searcher
 from rung.types import Decision, Job
 
@@ -24,10 +26,14 @@ class Scheduler(ABC):
         searcher: The searcher proposing configurations.
         levels: The resources jobs end at, lowest first.
         max_resource: The full resource, or None for single-fidelity runs.
+        scores: True once results are :class:`~rung.objectives.Score` s (several
+            objectives or constraints, see :meth:`use_scores`); False while they are
+            single values.
     """
 
     levels: list[int]
     max_resource: int | None
+    scores: bool = False
 
     def __init__(self, searcher: Searcher) -> None:
         if not isinstance(searcher, Searcher):
@@ -54,11 +60,60 @@ class Scheduler(ABC):
 
     @abstractmethod
     def on_result(self, job: Job, value: float, seconds: float | None = None) -> Decision:
-        """Records the value ``job`` reached at ``job.resource_to`` (minimized; NaN: failed).
+        """Records the value ``job`` reached at ``job.resource_to`` (minimized; NaN: failed),
+        or its :class:`~rung.objectives.Score` after :meth:`use_scores`.
 
         ``seconds`` is the job's measured duration (None when unknown); it is passed on
         to the searcher, whose cost model may learn from it.
         """
+
+    def use_scores(self) -> None:
+        """Takes :class:`~rung.objectives.Score` s as results from now on: rungs rank them
+        by Pareto dominance and feasibility (:mod:`rung.schedulers._pareto`), and the
+        searcher hears them as they are. :class:`rung.Tuner` calls it for runs with several
+        objectives or constraints, before the first job.
+
+        Raises:
+            ConfigError: the scheduler has started trials already.
+        """
+        if self.configs:
+            raise ConfigError(
+                f"{type(self).__name__}.use_scores() must come before the first trial; "
+                f"{len(self.configs)} were started."
+            )
+        self.scores = True
+        self._rank_by(self._rung_type)
+
+    @property
+    def _rung_type(self) -> type:
+        """The class of the rungs results are filed in."""
+        if self.scores:
+            from rung.schedulers._pareto import ParetoRung
+
+            return ParetoRung
+        return Rung
+
+    def _rank_by(self, rung_type: type) -> None:  # noqa: B027 - schedulers without rungs
+        """Rebuilds the scheduler's (empty) rungs as ``rung_type``."""
+
+    def _value(self, value: float | Score) -> float | Score:
+        """``value`` as the rungs take it: a float, or a Score after :meth:`use_scores`.
+
+        Raises:
+            TypeError: a Score for a scheduler of single values, or the other way round.
+        """
+        if self.scores:
+            if not isinstance(value, Score):
+                raise TypeError(
+                    f"{type(self).__name__} ranks Scores (use_scores() was called); got {value!r}."
+                )
+            return value
+        if isinstance(value, Score):
+            raise TypeError(
+                f"{type(self).__name__} ranks single values: call use_scores() before the "
+                f"first job to give it Scores; got {value!r}."
+            )
+        return float(value)
 
     def adopt_seed(self, seed: int) -> None:  # noqa: B027 - only random schedulers draw
         """Takes the tuner's ``seed`` if the scheduler draws at random and was built without

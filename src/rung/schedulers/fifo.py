@@ -49,5 +49,5 @@ class FIFO(Scheduler):
 
     def on_result(self, job: Job, value: float, seconds: float | None = None) -> Decision:
         self._check_job(job)
-        self._observe(job, value, seconds)
+        self._observe(job, self._value(value), seconds)
         return Decision.COMPLETE

@@ -144,6 +144,19 @@ class Rung:
     def __len__(self) -> int:
         return len(self.values)
 
+    @staticmethod
+    def finite(value: float) -> bool:
+        """True when ``value`` may ever be promoted (NaN and infinities never are)."""
+        return math.isfinite(value)
+
+    def can_rank_in_top(self, trial_id: int, n: int) -> bool:
+        """False once ``trial_id`` can never be among the best ``n`` of this rung, however
+        the rung fills: its value is not finite, or ``n`` results already rank ahead of it
+        (later results only push it down)."""
+        if not math.isfinite(self.values[trial_id]):
+            return False
+        return self.ranked().index(trial_id) < n
+
     @property
     def quota(self) -> int:
         """How many of the rung's results may be promoted: ``floor(n / eta)``."""

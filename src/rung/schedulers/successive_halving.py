@@ -114,7 +114,7 @@ class BracketScheduler(Scheduler):
             return None
         if self.max_brackets is not None and len(self._running) >= self.max_brackets:
             return None
-        bracket = SyncBracket(self._next_plan(), self.eta, self.max_resource)
+        bracket = SyncBracket(self._next_plan(), self.eta, self.max_resource, self._rung_type)
         self._running.append(bracket)
         job = bracket.next_job(new_trial)  # None only when the search space is exhausted
         self._collect(bracket)
@@ -130,8 +130,9 @@ class BracketScheduler(Scheduler):
         if bracket is None or not bracket.is_running(job):
             raise ValueError(f"{type(self).__name__} has no running job {job!r}.")
         del self._bracket_of[job.trial_id]
+        value = self._value(value)
         self._observe(job, value, seconds)
-        decision = bracket.on_result(job, float(value))
+        decision = bracket.on_result(job, value)
         self._collect(bracket)
         return decision
 

@@ -86,13 +86,17 @@ class SyncBracket:
         plan: The bracket's resources and starting size.
         eta: The reduction factor.
         max_resource: The full resource; results there are ``COMPLETE``.
+        rung_type: The rungs' class: :class:`~rung.schedulers.rungs.Rung` for values,
+            :class:`~rung.schedulers._pareto.ParetoRung` for Scores.
     """
 
-    def __init__(self, plan: BracketPlan, eta: float, max_resource: int) -> None:
+    def __init__(
+        self, plan: BracketPlan, eta: float, max_resource: int, rung_type: type = Rung
+    ) -> None:
         self.plan = plan
         self.eta = eta
         self.max_resource = max_resource
-        self.rungs = [Rung(level, eta) for level in plan.resources]
+        self.rungs = [rung_type(level, eta) for level in plan.resources]
         self.step = 0  # index of the rung whose jobs run now
         self.finished = False
         self._capacity = (
@@ -166,9 +170,7 @@ class SyncBracket:
 
     def _may_be_promoted(self, rung: Rung, trial_id: int) -> bool:
         # The rung will hold at most _capacity trials, so at most floor(_capacity / eta) go on.
-        if not math.isfinite(rung.values[trial_id]):
-            return False
-        return rung.ranked().index(trial_id) < math.floor(self._capacity / self.eta)
+        return rung.can_rank_in_top(trial_id, math.floor(self._capacity / self.eta))
 
     def _advance(self) -> None:
         """Algorithm 1, line 8: ``T = top_k(T, L, floor(n_i / eta))``, then the next step."""

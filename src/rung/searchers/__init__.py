@@ -1,5 +1,6 @@
 """Searchers propose configurations: random search, Gaussian-process BO, multi-fidelity
-BO over configuration and resource, and a fixed list."""
+BO over configuration and resource, ParEGO and constrained EI for several objectives or
+constraints, and a fixed list."""
 
 from typing import Any
 
@@ -8,17 +9,20 @@ from rung.searchers.fixed import FixedConfigs
 from rung.searchers.random import RandomSearcher
 
 __all__ = [
+    "ConstrainedGPSearcher",
     "FixedConfigs",
     "GPSearcher",
     "MultiFidelityGPSearcher",
     "Observation",
+    "ParEGOSearcher",
     "RandomSearcher",
     "Searcher",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # GPSearcher needs scipy.optimize, whose import takes most of a second: only on use.
+    # The model-based searchers need scipy.optimize, whose import takes most of a second:
+    # only on use.
     if name == "GPSearcher":
         from rung.searchers.gp import GPSearcher
 
@@ -27,4 +31,12 @@ def __getattr__(name: str) -> Any:
         from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
 
         return MultiFidelityGPSearcher
+    if name == "ParEGOSearcher":
+        from rung.searchers.multi_objective import ParEGOSearcher
+
+        return ParEGOSearcher
+    if name == "ConstrainedGPSearcher":
+        from rung.searchers.constrained import ConstrainedGPSearcher
+
+        return ConstrainedGPSearcher
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,6 +22,7 @@ from rung._checks import Integer, check
 from rung._frozen import frozen
 from rung._random import SeedLike, make_rng
 from rung.errors import SpaceExhausted
+from rung.objectives import Score
 from rung.space import Space
 
 __all__ = ["Observation", "Searcher", "check_int"]
@@ -39,10 +40,12 @@ class Observation:
 
     ``seconds`` is how long the job that reached it took (None when unknown): the data of
     cost-aware searchers.
+    ``value`` is a :class:`~rung.objectives.Score` in runs with several objectives or
+    constraints (only searchers that take scores see one).
     """
 
     config: Mapping[str, Any]
-    value: float
+    value: float | Score
     resource: int | None = None
     seconds: float | None = None
 
@@ -52,6 +55,11 @@ class Searcher:
 
     Subclasses implement :meth:`_propose` (and may extend :meth:`_on_observe`).
 
+    Attributes:
+        takes_scores: Whether the searcher learns from :class:`~rung.objectives.Score` s
+            (runs with several objectives or constraints); those that model one value
+            refuse them.
+
     Args:
         space: The search space, a dict of name -> domain or constant (or a Space).
         seed: Seed of the searcher's random generator; same seed, same suggestions.
@@ -59,6 +67,8 @@ class Searcher:
             list of them, suggested in order. Missing constants are filled in; values must
             lie in their domains.
     """
+
+    takes_scores: bool = False
 
     def __init__(
         self,
@@ -135,22 +145,35 @@ class Searcher:
         """Records that ``config`` reached ``value`` (to minimize) at ``resource``.
 
         A non-finite value (a failed or diverged trial) is kept; model-based searchers
-        treat it as worse than every finite value.
+        treat it as worse than every finite value. ``value`` is a
+        :class:`~rung.objectives.Score` in runs with several objectives or constraints.
 
         Args:
             config: The configuration.
-            value: The value reached, to minimize (NaN: the job failed).
+            value: The value reached, to minimize (NaN: the job failed), or a Score.
             resource: The resource it was reached at; None for single-fidelity runs.
             seconds: How long the job that reached it took (from the resource the trial
                 had before), None when unknown; cost-aware searchers learn from it.
+
+        Raises:
+            TypeError: a Score for a searcher that does not take scores.
         """
+        if isinstance(value, Score):
+            if not self.takes_scores:
+                raise TypeError(
+                    f"{type(self).__name__} models one value; a run with several objectives "
+                    "or constraints needs a searcher that takes scores (RandomSearcher, "
+                    f"ParEGOSearcher, ConstrainedGPSearcher); got {value!r}."
+                )
+        else:
+            value = float(value)
         key = self.space.key(config)
         if self._pending.pop(key, None) is None:
             self._suggested.add(key)  # configs observed without suggest() are not re-proposed
         # Configs handed between components are never mutated: keep the caller's.
         if seconds is not None:
             seconds = float(seconds)
-        observation = Observation(config, float(value), resource, seconds)
+        observation = Observation(config, value, resource, seconds)
         self.observations.append(observation)
         self._on_observe(observation)
 

@@ -16,7 +16,9 @@ _BLOCK = 128  # configurations' worth of uniform draws taken from the generator 
 class RandomSearcher(Searcher):
     """Samples each configuration independently from the search space.
 
-    The ``initial_config``, when given, comes first.
+    The ``initial_config``, when given, comes first. It takes values of any kind (it
+    learns nothing from them): single values, and the scores of runs with several
+    objectives or constraints.
 
     Args:
         space: The search space.
@@ -29,6 +31,8 @@ class RandomSearcher(Searcher):
         >>> config = searcher.suggest()
         >>> searcher.observe(config, (config["x"] - 2) ** 2)
     """
+
+    takes_scores = True
 
     def __init__(
         self,

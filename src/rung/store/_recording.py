@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -158,14 +158,16 @@ class Recorder:
         stopped: Sequence[int] = (),
         best: int | None = None,
         former_best: int | None = None,
+        keep: Collection[int] = (),
+        release: Collection[int] = (),
     ) -> None:
         """Records a finished job, its checkpoint and the trials it stopped, in one transaction.
 
         The checkpoint file is written (and flushed) before the commit; the files it
         replaces, and those of finished trials (unless ``keep_checkpoints``), are removed
-        after it, but for the best trial's: the incumbent's trained state stays, so the
-        best model can be loaded after the run. A failure leaves everything recorded
-        before it as it was.
+        after it, but for the best trial's and those in ``keep``: the incumbent's (and the
+        Pareto front's) trained state stays, so the best models can be loaded after the
+        run. A failure leaves everything recorded before it as it was.
 
         Args:
             record: The job.
@@ -174,6 +176,8 @@ class Recorder:
             stopped: Other trials a synchronous barrier left out (TRIAL_STOPPED each).
             best: The incumbent trial after this job, whose checkpoint is kept.
             former_best: The incumbent this job replaced, whose checkpoint may go now.
+            keep: Other trials whose checkpoints are kept (the Pareto front's members).
+            release: Trials formerly kept (no longer on the front), whose checkpoints may go.
 
         Raises:
             StoreError: the job is already recorded, the disk is full, or a write failed.
@@ -181,20 +185,21 @@ class Recorder:
         """
         action = f"recording job {record.index}"
         self._require_writable(action)
-        trial, keep = record.trial_id, self.keep_checkpoints
+        trial, kept = record.trial_id, {best, *keep}
+        keep_all = self.keep_checkpoints
         done = trial_done or trial in stopped
         name, blob = None, b""
-        if checkpoint is not None and (keep or not done or trial == best):
+        if checkpoint is not None and (keep_all or not done or trial in kept):
             name, blob = checkpoint_name(trial, record.index), checkpoint.data
         payload = dumps(record_data(record, name), "record")
         # trials whose checkpoint row goes: stopped ones and a finished one (unless kept,
         # or the best), the best it replaced, and this trial's older checkpoint when a new
         # one replaces it
         dropped = []
-        if not keep:
-            dropped = [t for t in {*stopped, trial} if (t != trial or done) and t != best]
-            if former_best is not None and former_best != best:
-                dropped.append(former_best)
+        if not keep_all:
+            dropped = [t for t in {*stopped, trial} if (t != trial or done) and t not in kept]
+            released = [former_best, *release]
+            dropped.extend(t for t in released if t is not None and t not in kept)
         if name is not None:
             dropped.append(trial)
         dropped = [t for t in dict.fromkeys(dropped) if t in self._checkpoints]

@@ -11,7 +11,9 @@ SGD steps whose gradients are taken in closed form (:mod:`rung.workloads._svm`).
 
 * :class:`FashionMNISTObjective`: ``f(config, trial)`` for :func:`rung.tune`; trains epoch
   by epoch from ``trial.resource_from`` to ``trial.resource_to`` and reports the
-  validation error (1 - accuracy) after every epoch, with a checkpoint to resume from.
+  validation error (1 - accuracy) after every epoch, with a checkpoint to resume from;
+  on request also the model's inference latency and size (:mod:`._latency`), the
+  objectives and constraints of the seed's "accuracy vs inference speed".
 * :func:`train_final`: trains one configuration for a number of epochs (from scratch, or
   on from a trial's checkpoint) and measures train, validation and test accuracy, as the
   seed did after every search.
@@ -23,7 +25,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from numbers import Integral
 from typing import Any
@@ -34,6 +36,7 @@ from torch import nn
 from rung._frozen import frozen
 from rung.errors import ConfigError
 from rung.workloads import fashion_mnist
+from rung.workloads._latency import MODEL_METRICS, inference_latency_ms, parameter_count
 from rung.workloads._run import EVAL_BATCH_SIZE, _Run
 from rung.workloads._trainer_args import (
     _check_eval_batch_size,
@@ -92,11 +95,16 @@ class FashionMNISTObjective:
             images of each split only (quick runs, tests).
         eval_batch_size: Images per batch when evaluating (and computing the SVM's
             features); by default :data:`EVAL_BATCH_SIZE` of the device.
+        metrics: Metrics to report beside the validation error, for runs with several
+            objectives or constraints: ``"latency_ms"`` (inference milliseconds per image
+            on the worker's device, the median of a few timed batches, measured once per
+            job) and ``"params"`` (the model's parameters and buffers). With any, each
+            report is ``{"val_error": ..., "latency_ms": ..., "params": ...}``.
 
     Raises:
-        ConfigError: at construction, for an unknown model or a bad argument (such as
-            ``device="cuda"`` without CUDA); in a job (which then fails, the run going
-            on), for a bad config value such as ``batch_size=0``.
+        ConfigError: at construction, for an unknown model, metric or a bad argument
+            (such as ``device="cuda"`` without CUDA); in a job (which then fails, the run
+            going on), for a bad config value such as ``batch_size=0``.
 
     Example:
         >>> import rung
@@ -114,6 +122,7 @@ class FashionMNISTObjective:
         threads: int | None = None,
         subset: int | tuple[int, int] | None = None,
         eval_batch_size: int | None = None,
+        metrics: Sequence[str] = (),
     ) -> None:
         self.model = get_model(model).name
         self.data_dir = data_dir
@@ -122,6 +131,12 @@ class FashionMNISTObjective:
         self.threads = _check_threads(threads)
         self.subset = _check_subset(subset)
         self.eval_batch_size = _check_eval_batch_size(eval_batch_size)
+        unknown = [m for m in metrics if m not in MODEL_METRICS]
+        if isinstance(metrics, str) or unknown:
+            raise ConfigError(
+                f"The 'metrics' parameter takes names among {list(MODEL_METRICS)}; got {metrics!r}."
+            )
+        self.metrics = tuple(metrics)
 
     def __repr__(self) -> str:
         return f"FashionMNISTObjective({self.model!r}, device={self.device!r})"
@@ -134,11 +149,16 @@ class FashionMNISTObjective:
             torch.set_num_threads(self.threads)
         splits = _splits(self.data_dir, device, self.subset)
         run = _Run(spec, resolved, trial.seed, splits, device, self.eval_batch_size)
+        extra = self._costs(run.model, splits.x_val)
+
+        def value(error: float) -> float | dict[str, float]:
+            return {"val_error": error, **extra} if extra else error
+
         start = trial.resource_from
         if trial.checkpoint is not None:
             run.restore(trial.checkpoint)
             if run.diverged:  # a promoted diverged trial: nothing left to train
-                trial.report(max(start, run.epoch) + 1, 1.0, checkpoint=trial.checkpoint)
+                trial.report(max(start, run.epoch) + 1, value(1.0), checkpoint=trial.checkpoint)
                 return None
             if run.epoch > start:
                 raise RuntimeError(
@@ -152,14 +172,24 @@ class FashionMNISTObjective:
             )
         while run.epoch < start:  # no checkpoint (or an older one): retrain, same result
             if not run.train_epoch():
-                trial.report(start + 1, 1.0, checkpoint=run.checkpoint())
+                trial.report(start + 1, value(1.0), checkpoint=run.checkpoint())
                 return None
         for epoch in range(start + 1, trial.resource_to + 1):
             if not run.train_epoch():
-                trial.report(epoch, 1.0, checkpoint=run.checkpoint())
+                trial.report(epoch, value(1.0), checkpoint=run.checkpoint())
                 return None
-            trial.report(epoch, 1.0 - run.accuracy("val"), checkpoint=run.checkpoint())
+            error = 1.0 - run.accuracy("val")
+            trial.report(epoch, value(error), checkpoint=run.checkpoint())
         return None
+
+    def _costs(self, model: nn.Module, images: torch.Tensor) -> dict[str, float]:
+        """The requested latency and size of ``model`` (its weights do not change them)."""
+        costs: dict[str, float] = {}
+        if "latency_ms" in self.metrics:
+            costs["latency_ms"] = inference_latency_ms(model, images)
+        if "params" in self.metrics:
+            costs["params"] = float(parameter_count(model))
+        return costs
 
 
 # --- The final run -------------------------------------------------------------------------
@@ -180,6 +210,9 @@ class FinalResult:
         diverged: Whether the loss became NaN or infinite (training stopped there).
         module: The trained ``nn.Module`` (left out of ``==`` and ``repr``).
         from_epoch: The epoch of the checkpoint training started from (0: from scratch).
+        latency_ms: Its inference milliseconds per image on the device it trained on
+            (the median of a few timed batches).
+        n_params: Its parameters and buffers.
     """
 
     model: str
@@ -192,6 +225,8 @@ class FinalResult:
     diverged: bool = False
     module: nn.Module | None = field(default=None, compare=False, repr=False)
     from_epoch: int = 0
+    latency_ms: float = field(default=math.nan, compare=False)
+    n_params: int = 0
 
 
 #: ``on_epoch(epoch, epochs, val_error)``: called by :func:`train_final` after each epoch.
@@ -278,4 +313,6 @@ def train_final(
         diverged=run.diverged,
         module=run.model,
         from_epoch=from_epoch,
+        latency_ms=inference_latency_ms(run.model, splits.x_val),
+        n_params=parameter_count(run.model),
     )

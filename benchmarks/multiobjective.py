@@ -1,0 +1,292 @@
+"""Several objectives: hypervolume of the Pareto front against the budget spent.
+
+rung's multi-fidelity multi-objective methods (Pareto-ranked ASHA and Hyperband with
+ParEGO over the GP searcher, or random search) beside Optuna's multi-objective samplers
+(NSGA-II, multi-objective TPE, and the GP sampler), which cannot prune a multi-objective
+study (optuna/optuna#3450): each of their trials trains to the full resource.
+
+Problems: ZDT1, ZDT2, ZDT3 (2 objectives, 8 variables) and DTLZ2 (3 objectives, 7
+variables) with a fidelity (:mod:`rung.workloads.multi_objective`: the distance function
+truncated to a share of its terms, or noise that fades with the resource), and, with
+``--fmnist``, the Fashion-MNIST validation error against the model's parameter count
+(the random-features SVM, whose width ``n_components`` is searched, trained live on a
+subset).
+
+The budget is ``--full`` full-resource trainings' worth of resource (epochs): Optuna's
+samplers get that many trials; rung's schedulers spend the same resource on many more,
+mostly partial, trainings. At each budget fraction (10, 25, 50, 100 %) the hypervolume is
+that of the front of the results measured **at the full resource** within that much
+resource (the front a run would report if stopped there), against the problem's
+reference point; mean (and standard error) over ``--seeds`` seeds. Larger is better.
+
+    python benchmarks/multiobjective.py                     # ZDT1-3, DTLZ2; 5 seeds
+    python benchmarks/multiobjective.py --problems zdt1 --seeds 2 --full 30   # quick
+    python benchmarks/multiobjective.py --fmnist --problems none             # Fashion-MNIST
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import rung  # noqa: E402
+from rung.domains import Choice, LogUniform, RandInt  # noqa: E402
+from rung.pareto import hypervolume  # noqa: E402
+from rung.workloads.multi_objective import PROBLEMS, MultiObjectiveProblem  # noqa: E402
+
+FRACTIONS = (0.10, 0.25, 0.50, 1.00)
+
+# (resource charged when the result was measured, objective vector) of each full-resource result
+Trace = list[tuple[float, tuple[float, ...]]]
+
+
+def rung_trace(result: rung.Result, names: list[str]) -> Trace:
+    """The full-resource results of a rung run, with the resource spent when each ended."""
+    full = result.spec.max_resource
+    spent = {point.job: point.resource for point in result.trajectory}
+    trace = []
+    for job in result.jobs:
+        if job.failed or not job.reports or (full is not None and job.reached < full):
+            continue
+        metrics = job.reports[-1].metrics or {}
+        trace.append((spent[job.index], tuple(metrics[n] for n in names)))
+    return trace
+
+
+def volumes(trace: Trace, reference: tuple[float, ...], budget: float) -> list[float]:
+    """The hypervolume of the front within each budget fraction."""
+    out = []
+    for fraction in FRACTIONS:
+        Y = np.array([y for spent, y in trace if spent <= fraction * budget + 1e-9])
+        out.append(hypervolume(Y, reference) if len(Y) else 0.0)
+    return out
+
+
+# --- rung ---------------------------------------------------------------------------------
+
+
+def run_rung(
+    scheduler: str, searcher: str, objective: Callable[..., Any], space: Any,
+    objectives: dict[str, str], max_resource: int, budget: float, seed: int,
+    min_resource: int = 1, **options: Any,
+) -> Trace:  # fmt: skip
+    result = rung.tune(
+        objective,
+        space,
+        searcher=searcher,
+        scheduler=scheduler,
+        min_resource=None if scheduler == "fifo" else min_resource,
+        max_resource=max_resource,
+        objectives=objectives,
+        resource_budget=budget,
+        seed=seed,
+        **options,
+    )
+    return rung_trace(result, list(objectives))
+
+
+# --- Optuna ---------------------------------------------------------------------------------
+
+
+def run_optuna(
+    sampler_name: str, evaluate: Callable[[dict[str, Any]], dict[str, float]], space: Any,
+    objectives: dict[str, str], max_resource: int, budget: float, seed: int,
+) -> Trace:  # fmt: skip
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    samplers = {
+        "nsga2": lambda: optuna.samplers.NSGAIISampler(seed=seed),
+        "motpe": lambda: optuna.samplers.TPESampler(seed=seed, multivariate=True),
+        "gp": lambda: optuna.samplers.GPSampler(seed=seed),
+    }
+    names = list(objectives)
+    study = optuna.create_study(
+        directions=["minimize" if objectives[n] == "min" else "maximize" for n in names],
+        sampler=samplers[sampler_name](),
+    )
+    trace: Trace = []
+
+    def objective(trial: Any) -> tuple[float, ...]:
+        config = {}
+        for name, domain in space.items():
+            if isinstance(domain, Choice):
+                config[name] = trial.suggest_categorical(name, list(domain.values))
+            elif isinstance(domain, RandInt):
+                config[name] = trial.suggest_int(name, domain.low, domain.high - 1)
+            else:
+                log = isinstance(domain, LogUniform)
+                config[name] = trial.suggest_float(name, domain.low, domain.high, log=log)
+        values = evaluate(config)
+        trace.append(((len(trace) + 1) * max_resource, tuple(values[n] for n in names)))
+        return tuple(values[n] for n in names)
+
+    study.optimize(objective, n_trials=int(budget // max_resource))
+    return trace
+
+
+# --- the table ----------------------------------------------------------------------------
+
+METHODS = {
+    "rung ASHA + ParEGO-GP": ("rung", "asha", "bo", 1),
+    "rung ASHA-stopping + ParEGO-GP": ("rung", "asha", "bo", 1, {"variant": "stopping"}),
+    "rung ASHA-stopping + random": ("rung", "asha", "random", 1, {"variant": "stopping"}),
+    "rung ASHA(3) + ParEGO-GP": ("rung", "asha", "bo", 3),
+    "rung async HB + ParEGO-GP": ("rung", "async_hyperband", "bo", 1),
+    "rung Hyperband + ParEGO-GP": ("rung", "hyperband", "bo", 1),
+    "rung Hyperband(3) + ParEGO-GP": ("rung", "hyperband", "bo", 3),
+    "rung ASHA + random": ("rung", "asha", "random", 1),
+    "rung FIFO + ParEGO-GP": ("rung", "fifo", "bo", 1),
+    "Optuna NSGA-II": ("optuna", "nsga2", None, None),
+    "Optuna MOTPE": ("optuna", "motpe", None, None),
+    "Optuna GP": ("optuna", "gp", None, None),
+}
+
+
+def run_problem(
+    label: str, problem: MultiObjectiveProblem | None, task: dict[str, Any], args: Any
+) -> dict[str, np.ndarray]:
+    budget = args.full * task["max_resource"]
+    table: dict[str, np.ndarray] = {}
+    for method, (library, kind, searcher, min_resource, *options) in METHODS.items():
+        if method not in args.methods:
+            continue
+        rows, seconds = [], 0.0
+        for seed in range(args.seeds):
+            started = time.perf_counter()
+            if library == "rung":
+                trace = run_rung(
+                    kind, searcher, task["objective"], task["space"], task["objectives"],
+                    task["max_resource"], budget, seed, min_resource, **(options or [{}])[0],
+                )  # fmt: skip
+            else:
+                trace = run_optuna(
+                    kind, task["evaluate"], task["space"], task["objectives"],
+                    task["max_resource"], budget, seed,
+                )  # fmt: skip
+            seconds += time.perf_counter() - started
+            rows.append(volumes(task["reduce"](trace), task["reference"], budget))
+        table[method] = np.array(rows)
+        mean = table[method].mean(axis=0)
+        print(
+            f"  {method:<28} " + " ".join(f"{v:9.4f}" for v in mean) + f"   ({seconds:6.1f} s)",
+            flush=True,
+        )
+    return table
+
+
+def markdown(label: str, table: dict[str, np.ndarray], best_possible: float | None) -> str:
+    header = " | ".join(f"{int(f * 100)} %" for f in FRACTIONS)
+    lines = [f"**{label}**" + (f" (true front: {best_possible:.4f})" if best_possible else ""), ""]
+    lines.append(f"| method | {header} |")
+    lines.append("|---" * (len(FRACTIONS) + 1) + "|")
+    best = np.max([rows.mean(axis=0) for rows in table.values()], axis=0)
+    for method, rows in table.items():
+        mean = rows.mean(axis=0)
+        sem = rows.std(axis=0, ddof=1) / math.sqrt(len(rows)) if len(rows) > 1 else 0 * mean
+        cells = [
+            (f"**{m:.4f}**" if m >= b - 1e-12 else f"{m:.4f}") + f" ± {s:.4f}"
+            for m, s, b in zip(mean, sem, best, strict=True)
+        ]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def synthetic_task(problem: MultiObjectiveProblem) -> dict[str, Any]:
+    return {
+        "objective": problem,
+        "evaluate": problem.evaluate,
+        "space": problem.space,
+        "objectives": problem.objectives,
+        "max_resource": problem.max_resource,
+        "reference": problem.reference,
+        "reduce": lambda trace: trace,
+    }
+
+
+def _svm_size(n_components: int) -> int:
+    from rung.workloads._latency import parameter_count
+    from rung.workloads.models import get_model
+
+    return parameter_count(get_model("svm").build({"n_components": n_components}, 0))
+
+
+def fmnist_task(args: Any) -> dict[str, Any]:
+    """Validation error against log10(parameters) of the random-features SVM, trained live
+    on a subset; its width is searched."""
+    from rung.workloads.trainer import FashionMNISTObjective, train_final
+
+    subset = (args.fmnist_train, 1000)
+    objective = FashionMNISTObjective("svm", subset=subset, threads=1, metrics=("params",))
+    space = {
+        "learning_rate": rung.loguniform(1e-3, 1.0),
+        "batch_size": rung.randint(32, 512),
+        "C": rung.loguniform(1e-2, 1e2),
+        "gamma": rung.loguniform(1e-4, 1e-1),
+        "n_components": rung.choice([64, 128, 256, 512, 1024, 2048, 4096]),
+    }
+    max_resource = 9
+
+    def evaluate(config: dict[str, Any]) -> dict[str, float]:
+        final = train_final("svm", config, max_resource, subset=subset, threads=1, seed=0)
+        return {"val_error": 1 - final.val_accuracy, "params": float(final.n_params)}
+
+    return {
+        "objective": objective,
+        "evaluate": evaluate,
+        "space": space,
+        "objectives": {"val_error": "min", "params": "min"},
+        "max_resource": max_resource,
+        "min_resource": 1,
+        "reference": (1.0, math.log10(_svm_size(4096)) + 0.1),
+        # the hypervolume is taken over log10(parameters)
+        "reduce": lambda trace: [(s, (y[0], math.log10(y[1]))) for s, y in trace],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--problems", default="zdt1,zdt2,zdt3,dtlz2")
+    parser.add_argument("--fidelity", default="truncated", choices=("truncated", "noise"))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--full", type=int, default=50, help="full trainings' worth of budget")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--fmnist", action="store_true", help="also the Fashion-MNIST task")
+    parser.add_argument("--fmnist-train", type=int, default=5000, help="training images")
+    args = parser.parse_args(argv)
+    args.methods = [m.strip() for m in args.methods.split(",")]
+    logging.basicConfig(level=logging.ERROR)
+    print(
+        f"budget {args.full} full trainings, {args.seeds} seeds, fidelity {args.fidelity}; "
+        f"hypervolume at {', '.join(f'{int(f * 100)} %' for f in FRACTIONS)} of the budget"
+    )
+    tables = []
+    for name in [p for p in args.problems.split(",") if p and p != "none"]:
+        problem = PROBLEMS[name](fidelity=args.fidelity)
+        print(f"{name} ({problem.n_objectives} objectives, {problem.n_variables} variables)")
+        table = run_problem(name, problem, synthetic_task(problem), args)
+        best = hypervolume(problem.front(2000), problem.reference)
+        tables.append(markdown(f"{name}, fidelity {args.fidelity}", table, best))
+    if args.fmnist:
+        print("Fashion-MNIST: validation error vs log10(parameters), SVM on a subset")
+        table = run_problem("fmnist", None, fmnist_task(args), args)
+        tables.append(
+            markdown("Fashion-MNIST SVM: validation error vs log10(parameters)", table, None)
+        )
+    print()
+    print("\n\n".join(tables))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

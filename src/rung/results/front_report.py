@@ -1,0 +1,89 @@
+"""The Pareto front of a run as text (``rung show``) and as JSON (``results.json``).
+
+Only runs with several objectives or constraints have one; for the others both functions
+add nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rung.results.result import Result
+
+__all__ = ["FRONT_SHOWN", "front_dict", "front_lines"]
+
+#: Front members ``rung show`` lists (the rest are counted).
+FRONT_SHOWN = 12
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def front_dict(result: Result) -> dict[str, Any]:
+    """The goals and the front for ``results.json`` (empty for a run of one objective)."""
+    goals = result.spec.goals
+    if goals is None:
+        return {}
+    return {
+        "objectives": goals.objectives_dicts(),
+        "constraints": goals.constraints_dicts(),
+        "feasible_found": bool(result.pareto_front) or result.incumbent is not None,
+        "infeasible_results": result.infeasible,
+        "pareto_front": [
+            {
+                "trial_id": point.trial_id,
+                "config": {k: _json(v) for k, v in point.config.items()},
+                "values": {k: _json(v) for k, v in point.values.items()},
+                "metrics": {k: _json(v) for k, v in point.metrics.items()},
+                "resource": point.resource,
+            }
+            for point in result.pareto_front
+        ],
+    }
+
+
+def front_lines(result: Result) -> list[str]:
+    """The lines ``rung show`` prints about the goals, the front and its final models."""
+    goals = result.spec.goals
+    if goals is None:
+        return []
+    lines = [f"  objectives: {goals.describe()}"]
+    front = result.pareto_front
+    if front:
+        names = [objective.name for objective in goals.objectives]
+        lines.append(
+            f"  Pareto front: {len(front)} trial{'s' if len(front) != 1 else ''} at the full "
+            f"resource ({', '.join(names)}):"
+        )
+        for point in front[:FRONT_SHOWN]:
+            values = ", ".join(f"{name} {_fmt(point.values[name])}" for name in names)
+            config = ", ".join(f"{k}={_fmt(v)}" for k, v in point.config.items())
+            lines.append(f"    trial {point.trial_id}: {values}  ({config})")
+        if len(front) > FRONT_SHOWN:
+            lines.append(f"    and {len(front) - FRONT_SHOWN} more (results.json lists all)")
+    if goals.constraints:
+        if not front and result.infeasible:
+            lines.append(
+                f"  no feasible trial found: all {result.infeasible} results at the full "
+                "resource violate the constraints"
+            )
+        elif result.infeasible:
+            lines.append(f"  {result.infeasible} results at the full resource were infeasible")
+    final = result.final or {}
+    for model in final.get("front", []):
+        latency = model.get("latency_ms")
+        lines.append(
+            f"  final model of trial {model['trial_id']} ({model['epochs']} epochs): train "
+            f"accuracy {_fmt(model['train_accuracy'])}, validation "
+            f"{_fmt(model['val_accuracy'])}, test {_fmt(model['test_accuracy'])}"
+            + ("" if latency is None else f", latency {_fmt(latency)} ms/image")
+        )
+    return lines

@@ -1,0 +1,215 @@
+"""Multi-objective test problems with a fidelity: ZDT1-3 and DTLZ2.
+
+ZDT1, ZDT2 and ZDT3 (Zitzler, Deb & Thiele, *Comparison of Multiobjective Evolutionary
+Algorithms: Empirical Results*, Evolutionary Computation 8(2), 2000, §4, T1-T3) have two
+objectives ``f1 = x_1`` and ``f2 = g(x) h(f1, g)`` with the distance function
+``g = 1 + 9 / (n - 1) Σ_{i >= 2} x_i``; DTLZ2 (Deb, Thiele, Laumanns & Zitzler, *Scalable
+Test Problems for Evolutionary Multiobjective Optimization*, 2005, §6.2) has ``M``
+objectives on a sphere scaled by ``1 + g`` with ``g = Σ_{i >= M} (x_i - 0.5)^2``. On every
+one the Pareto front is where ``g`` is smallest (``x_i = 0``, resp. ``0.5``, for the
+distance variables).
+
+A fidelity makes them multi-fidelity problems, as an iterative evaluation truncated early
+or a measurement that gets less noisy with the resource (``r`` of ``R``):
+
+* ``"truncated"``: ``g`` is summed over the first ``ceil(k r / R)`` of its ``k`` terms and
+  rescaled to all ``k`` (an estimate from fewer terms, exact at ``R``), as a learning curve
+  that has seen part of the data;
+* ``"noise"``: every objective gets deterministic Gaussian noise of standard deviation
+  ``noise (1 - r / R)`` (the same config at the same resource always gets the same value),
+  0 at ``R``.
+
+Each problem is an iterative objective ``f(config, trial)`` reporting ``{"f1": ...,
+"f2": ...}`` at every resource, and :meth:`MultiObjectiveProblem.evaluate` gives the
+values directly. Costs are nothing: they suit benchmarks of the search itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from rung.errors import ConfigError
+from rung.space import Space, uniform
+
+__all__ = ["FIDELITIES", "PROBLEMS", "MultiObjectiveProblem", "dtlz2", "zdt1", "zdt2", "zdt3"]
+
+FIDELITIES = ("truncated", "noise")
+_NORMAL = NormalDist()
+
+
+def _zdt_g(x: np.ndarray, k_used: int) -> float:
+    terms = x[1 : 1 + k_used]
+    k = len(x) - 1
+    return 1.0 + 9.0 * float(terms.sum()) * (k / k_used) / k
+
+
+def _zdt(kind: int, x: np.ndarray, k_used: int) -> tuple[float, ...]:
+    f1 = float(x[0])
+    g = _zdt_g(x, k_used)
+    ratio = f1 / g
+    if kind == 1:
+        h = 1.0 - math.sqrt(ratio)
+    elif kind == 2:
+        h = 1.0 - ratio**2
+    else:
+        h = 1.0 - math.sqrt(ratio) - ratio * math.sin(10.0 * math.pi * f1)
+    return f1, g * h
+
+
+def _dtlz2(m: int, x: np.ndarray, k_used: int) -> tuple[float, ...]:
+    distance = x[m - 1 :]
+    k = len(distance)
+    g = float(np.sum((distance[:k_used] - 0.5) ** 2)) * k / k_used
+    angles = x[: m - 1] * math.pi / 2
+    values = []
+    for i in range(m):
+        value = 1.0 + g
+        value *= float(np.prod(np.cos(angles[: m - 1 - i])))
+        if i > 0:
+            value *= math.sin(float(angles[m - 1 - i]))
+        values.append(value)
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class MultiObjectiveProblem:
+    """One multi-objective test problem with a fidelity (module docstring).
+
+    Attributes:
+        name: ``"zdt1"``, ``"zdt2"``, ``"zdt3"`` or ``"dtlz2"``.
+        n_variables: Its variables ``x0 .. x{n-1}``, each in [0, 1].
+        n_objectives: Its objectives ``f1 .. f{m}``, all minimized.
+        reference: The hypervolume's reference point (beyond the objectives' range).
+        max_resource: The full resource ``R``.
+        fidelity: ``"truncated"`` or ``"noise"``.
+        noise: The noise's standard deviation at resource 0 (``"noise"`` only).
+        seed: Seeds the noise.
+    """
+
+    name: str
+    n_variables: int
+    n_objectives: int
+    reference: tuple[float, ...]
+    max_resource: int = 27
+    fidelity: str = "truncated"
+    noise: float = 0.2
+    seed: int = 0
+    space: Space = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.name not in PROBLEMS:
+            raise ConfigError(
+                f"The 'name' parameter must be one of {sorted(PROBLEMS)}; got {self.name!r}."
+            )
+        if self.fidelity not in FIDELITIES:
+            raise ConfigError(
+                f"The 'fidelity' parameter must be one of {FIDELITIES}; got {self.fidelity!r}."
+            )
+        if self.n_variables <= self.n_objectives:
+            raise ConfigError(
+                f"The problem needs more variables than objectives; got n_variables="
+                f"{self.n_variables}, n_objectives={self.n_objectives}."
+            )
+        space = Space({f"x{i}": uniform(0.0, 1.0) for i in range(self.n_variables)})
+        object.__setattr__(self, "space", space)
+
+    @property
+    def objectives(self) -> dict[str, str]:
+        """``{"f1": "min", ...}``, as ``rung.tune(objectives=...)`` takes it."""
+        return {f"f{i + 1}": "min" for i in range(self.n_objectives)}
+
+    def _vector(self, config: Mapping[str, Any]) -> np.ndarray:
+        return np.array([float(config[f"x{i}"]) for i in range(self.n_variables)])
+
+    def _distance_terms(self) -> int:
+        return self.n_variables - (1 if self.name.startswith("zdt") else self.n_objectives - 1)
+
+    def evaluate(self, config: Mapping[str, Any], resource: int | None = None) -> dict[str, float]:
+        """The objectives at ``resource`` (default: the full resource), by name."""
+        resource = self.max_resource if resource is None else int(resource)
+        share = min(resource, self.max_resource) / self.max_resource
+        x = self._vector(config)
+        k = self._distance_terms()
+        k_used = k if self.fidelity == "noise" else max(1, math.ceil(k * share))
+        if self.name == "dtlz2":
+            values = _dtlz2(self.n_objectives, x, k_used)
+        else:
+            values = _zdt(int(self.name[-1]), x, k_used)
+        if self.fidelity == "noise" and share < 1:
+            scale = self.noise * (1.0 - share)
+            values = tuple(v + scale * self._normal(x, resource, i) for i, v in enumerate(values))
+        return {f"f{i + 1}": float(v) for i, v in enumerate(values)}
+
+    def _normal(self, x: np.ndarray, resource: int, i: int) -> float:
+        digest = hashlib.blake2b(
+            struct.pack(f"<3q{len(x)}d", self.seed, resource, i, *x), digest_size=8
+        ).digest()
+        u = (int.from_bytes(digest, "little") + 0.5) / 2.0**64
+        return _NORMAL.inv_cdf(u)
+
+    def __call__(self, config: Mapping[str, Any], trial: Any) -> None:
+        """The iterative objective: reports the objectives at every resource of the job."""
+        for resource in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(resource, self.evaluate(config, resource))
+
+    def front(self, n: int = 200) -> np.ndarray:
+        """Points of the true Pareto front, shape ``(≈n, n_objectives)`` (for plots and the
+        hypervolume the front reaches)."""
+        if self.name == "dtlz2":
+            side = max(2, int(round(math.sqrt(n))))
+            grid = np.linspace(0, 1, side)
+            points = []
+            for a in grid:
+                for b in grid:
+                    x = np.full(self.n_variables, 0.5)
+                    x[0], x[1] = a, b
+                    points.append(_dtlz2(self.n_objectives, x, self._distance_terms()))
+            return np.array(points)
+        f1 = np.linspace(0, 1, n)
+        points = np.array(
+            [_zdt(int(self.name[-1]), np.r_[v, np.zeros(self.n_variables - 1)], 1) for v in f1]
+        )
+        if self.name == "zdt3":  # the front is the non-dominated part of the curve
+            from rung.pareto import non_dominated
+
+            points = points[non_dominated(points)]
+        return points
+
+
+def zdt1(**kwargs: Any) -> MultiObjectiveProblem:
+    """ZDT1 (convex front), 8 variables unless told otherwise."""
+    return MultiObjectiveProblem(
+        "zdt1", **{"n_variables": 8, "n_objectives": 2, "reference": (1.1, 11.0), **kwargs}
+    )
+
+
+def zdt2(**kwargs: Any) -> MultiObjectiveProblem:
+    """ZDT2 (concave front), 8 variables unless told otherwise."""
+    return MultiObjectiveProblem(
+        "zdt2", **{"n_variables": 8, "n_objectives": 2, "reference": (1.1, 11.0), **kwargs}
+    )
+
+
+def zdt3(**kwargs: Any) -> MultiObjectiveProblem:
+    """ZDT3 (a front in five pieces), 8 variables unless told otherwise."""
+    return MultiObjectiveProblem(
+        "zdt3", **{"n_variables": 8, "n_objectives": 2, "reference": (1.1, 11.0), **kwargs}
+    )
+
+
+def dtlz2(**kwargs: Any) -> MultiObjectiveProblem:
+    """DTLZ2 with 3 objectives (a sphere's octant), 7 variables unless told otherwise."""
+    return MultiObjectiveProblem(
+        "dtlz2", **{"n_variables": 7, "n_objectives": 3, "reference": (2.5, 2.5, 2.5), **kwargs}
+    )
+
+
+PROBLEMS = {"zdt1": zdt1, "zdt2": zdt2, "zdt3": zdt3, "dtlz2": dtlz2}
