@@ -185,7 +185,6 @@ def _finish(
     several = result.spec.goals is not None and len(result.spec.goals.objectives) > 1
     if several and result.pareto_front and wants_final and result.final is None:
         from rung.cli.front_final import train_front
-
         from rung.store import ExperimentStore
 
         final = train_front(settings, result, args.quiet)
