@@ -123,8 +123,10 @@ class AsyncHyperband(AsyncBracketScheduler):
 
     def _update_probabilities(self) -> None:
         n_full = sum(len(bracket.rungs[-1]) for bracket in self.brackets)
-        if not self.adaptive or n_full == self._n_full:
-            return  # the reliabilities change only with new full-resource results
+        if not self.adaptive or self.scores or n_full == self._n_full:
+            # The reliabilities change only with new full-resource results; Scores
+            # (several objectives) have no one ranking to correlate: Hyperband's weights.
+            return
         self._n_full = n_full
         rho = level_reliability(self.brackets, self.levels)
         starts = [bracket.start_level for bracket in self.brackets]

@@ -33,11 +33,12 @@ import numpy as np
 from rung._random import SeedLike
 from rung.objectives import Score
 from rung.searchers._acquisition import log_expected_improvement
+from rung.searchers._blas import single_threaded_blas
 from rung.searchers._feasibility import log_probability_feasible, maximize_acquisition
+from rung.searchers._features import FeatureMap
 from rung.searchers._gp_model import GaussianProcess, fit_gaussian_process
 from rung.searchers._scalarize import RHO, chebyshev, draw_weights
 from rung.searchers.base import Observation, Searcher
-from rung.searchers.gp import FeatureMap, _single_threaded_blas
 
 __all__ = ["ConstrainedGPSearcher"]
 
@@ -139,7 +140,7 @@ class ConstrainedGPSearcher(Searcher):
         if not any(score.finite for score in scores):
             return self._random_config()
         try:
-            with _single_threaded_blas():
+            with single_threaded_blas():
                 return self._maximize(X, scores, level)
         except _NUMERICAL_ERRORS as err:
             logger.warning(
