@@ -46,7 +46,7 @@ def existing_run(directory):
     [
         (["--out", "taken"], "already holds an experiment"),
         (["--space", "bad.toml"], "bad.toml"),
-        (["--n-init", "3"], "--n-init: only with --searcher bo"),
+        (["--searcher", "random", "--n-init", "3"], "--n-init: only with --searcher bo"),
         (["--initial-config", "learning_rate=7"], "--initial-config"),
         (["--fixed-configs", "configs.toml", "--searcher", "bo"], "--searcher: not with"),
         (["--fixed-configs", "zero.toml"], "'batch_size'"),
@@ -95,7 +95,9 @@ def test_every_option_has_help_and_its_default_is_shown():
             if action.option_strings and worth_saying and default != argparse.SUPPRESS:
                 helped = parser._get_formatter()._expand_help(action)
                 assert "default" in helped, f"{prog} {name}: default {default!r} not shown"
-        assert "--searcher" not in text or "(default: random)" in text
+        searcher = next((a for a in parser._actions if "--searcher" in a.option_strings), None)
+        if searcher is not None:  # tune: None, settled later (bo); simulate: random
+            assert f"(default: {searcher.default or 'bo'}" in text
 
 
 def test_fixed_configs_settle_the_scheduler_searcher_and_budget(tmp_path):
@@ -110,7 +112,7 @@ def test_fixed_configs_settle_the_scheduler_searcher_and_budget(tmp_path):
     assert settings["fixed_configs"] == [{"C": 1.0}, {"C": 10.0}]
     args = build_parser().parse_args(["tune", "--model", "svm", "--trials", "3"])
     assert tune_options.check(args, space)["fixed_configs"] is None
-    assert (args.scheduler, args.searcher) == ("asha", "random")
+    assert (args.scheduler, args.searcher) == ("async-hyperband", "bo")
 
 
 @pytest.mark.parametrize(

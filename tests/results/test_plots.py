@@ -43,6 +43,7 @@ def recorded(tmp_path, objective, scheduler, space=None, **extra):
     tuner = build_tuner(
         objective,
         space or {"learning_rate": rung.loguniform(1e-4, 1.0), "batch_size": rung.randint(8, 64)},
+        searcher="random",
         scheduler=scheduler,
         min_resource=None if scheduler == "fifo" else 1,
         max_resource=8,
