@@ -1,9 +1,11 @@
 """The benchmarks of ``quality.py``, by name.
 
-* ``mfh3_good``, ``mfh3_bad``, ``mfh6_good``, ``mfh6_bad`` (and the plain ``mfh3``,
-  ``mfh6``): mf-prior-bench's MF-Hartmann with its presets of well- and badly-correlated
-  low fidelities (:mod:`rung.workloads.mf_hartmann`), fidelities 3..100, and its cost
-  model (one full evaluation: 100 simulated seconds, fidelity 3: 5.1 s).
+* ``mfh3``, ``mfh6`` (well-correlated low fidelities: Spearman's rho between fidelity 3
+  and 100 is 0.99 and 0.89 over random configurations), ``mfh3_bad``, ``mfh6_bad``
+  (badly: -0.04 at fidelity 3, 0.22 and 0.15 at 11), and ``mfh3_good``, ``mfh6_good``
+  (in between, despite the name: 0.19 and 0.07 at 3): mf-prior-bench's MF-Hartmann
+  presets (:mod:`rung.workloads.mf_hartmann`), fidelities 3..100, with its cost model
+  (one full evaluation: 100 simulated seconds, fidelity 3: 5.1 s).
 * ``branin``, ``hartmann6``: the single-fidelity functions, which multi-fidelity methods
   run through :class:`rung.workloads.synthetic.MultiFidelity` (biased, noisy values below
   27 epochs, the function itself at 27; one simulated second per epoch after a start-up

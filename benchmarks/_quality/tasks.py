@@ -52,9 +52,11 @@ class Setting:
     Attributes:
         name: As in the tables (``"1 worker"``).
         workers: Simulated workers.
-        full_trainings: The budget as a number of full trainings: ``full_trainings x
-            max_resource`` epochs with one worker; with more, ``full_trainings x
-            full_seconds / workers`` simulated seconds (the same compute in expectation).
+        full_trainings: The budget in full trainings: with one worker, ``full_trainings x
+            max_resource`` epochs; with more, a wall-clock budget of ``full_trainings x
+            full_seconds`` simulated seconds (the time one worker takes to train that many
+            configurations of mean cost to the full resource), the same for any number
+            of workers.
     """
 
     name: str
@@ -69,7 +71,7 @@ class Setting:
         """The budget on this setting's clock: epochs, or simulated seconds."""
         if self.counts_epochs:
             return self.full_trainings * problem.max_resource
-        return self.full_trainings * problem.full_seconds / self.workers
+        return self.full_trainings * problem.full_seconds
 
 
 def _one_per_epoch(objective: SimulatedObjective) -> SimulatedObjective:

@@ -67,8 +67,8 @@ def test_one_worker_counts_epochs_and_peers_pay_every_epoch_again():
 
 
 def test_workers_run_side_by_side_on_the_benchmarks_seconds():
-    task = Task(line_problem(seconds=1.0), Setting("2", 2, full_trainings=2), seed=0)
-    assert task.budget == 4.0  # 2 full trainings x 4 s / 2 workers
+    task = Task(line_problem(seconds=1.0), Setting("2", 2, full_trainings=1), seed=0)
+    assert task.budget == 4.0  # the wall-clock time of 1 full training, 4 epochs of 1 s
     trace = simulate(task, Scripted([(0.9, 4), (0.3, 4), (0.1, 4)]))
     assert trace.times == (4.0,) and trace.best == (0.3,)  # both ended at 4; third never started
 
@@ -125,7 +125,7 @@ def test_quality_smoke_run(tmp_path, capsys):
     assert quality.main(args) == 0
     out = capsys.readouterr().out
     assert "### Mean rank, 1 worker, 30 trainings" in out
-    assert "| rung random asha |" in out and "### Mean regret, 4 workers" in out
+    assert "| rung random asha |" in out and "### Mean regret, 4 workers, 5 trainings" in out
     lines = results.read_text().splitlines()
     assert len(lines) == 2 * 2 * 2  # settings x methods x seeds
     # A second run reuses every stored run.
