@@ -8,7 +8,7 @@ TORCH_VERSION ?= 2.13.0
 SHARED_DATA := $(abspath ../shared/data)
 export RUNG_DATA_DIR ?= $(if $(wildcard $(SHARED_DATA)),$(SHARED_DATA),)
 
-.PHONY: venv test demo lint bench clean
+.PHONY: venv test test-slow demo lint bench clean browser
 
 venv: $(STAMP)
 
@@ -20,8 +20,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,torch,plot,dask]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# Chromium and its driver, for the dashboard's browser tests (Debian's packages).
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "No Chromium, and no root apt-get to install it: the browser tests will skip."; fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# The heavy end-to-end tests (whole CLI runs on Fashion-MNIST, the examples); CI runs them too.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
@@ -32,11 +43,13 @@ lint: $(STAMP)
 # Two one-thread workers train 1.9x the epochs of one, and 1.2x one two-thread worker.
 DEMO_BUDGET ?= 180
 DEMO_WORKERS ?= 2
+DEMO_OUT ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
 demo: $(STAMP)
 	$(BIN)/rung tune --model lenet --searcher random --scheduler asha \
 		--space examples/spaces/lenet.toml --time-budget $(DEMO_BUDGET) \
 		--min-epochs 1 --max-epochs 9 --eta 3 --workers $(DEMO_WORKERS) --threads 1 \
-		--out runs/demo-$$(date +%Y%m%d-%H%M%S)
+		--out $(DEMO_OUT)
+	@echo "See it live or afterwards: $(BIN)/rung dashboard $(DEMO_OUT)"
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

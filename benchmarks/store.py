@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from rung.codec import encode
-from rung.results.result import JobRecord
+from rung.types import JobRecord
 from rung.store import ExperimentStore
 from rung.types import Decision, JobStatus, Report
 

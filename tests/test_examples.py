@@ -22,6 +22,7 @@ def test_there_are_five_examples():
     assert len(EXAMPLES) == 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs_quick(script):
     env = {**os.environ, "RUNG_DATA_DIR": str(DATA)}

@@ -118,23 +118,28 @@ def test_a_job_past_its_timeout_fails_with_a_clear_message():
 
 
 def test_reports_are_heard_as_they_come_but_the_last_is_left_to_the_outcome():
-    heard = []
+    heard, states = [], []
+
+    def hear(report, checkpoint):
+        heard.append(report)
+        states.append(checkpoint)
 
     def objective(config, trial):
         for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
-            trial.report(epoch, 1.0 / epoch)
+            trial.report(epoch, 1.0 / epoch, checkpoint={"epoch": epoch})
 
     job = Job(0, {}, 1, 4)
-    outcome = execute(Task(job, seed=0, iterative=True), objective, lambda: 0.5, 0, heard.append)
+    outcome = execute(Task(job, seed=0, iterative=True), objective, lambda: 0.5, 0, hear)
     assert [(r.resource, r.value) for r in heard] == [(2, 0.5), (3, 1 / 3)]
+    assert states == [{"epoch": 2}, {"epoch": 3}]  # the checkpoint passed with each
     assert [r.resource for r in outcome.reports] == [2, 3, 4]
     # A report past the deadline ends the job, so it is not heard either.
     heard.clear()
     late = Task(job, seed=0, iterative=True, deadline=0.0)
-    assert execute(late, objective, lambda: 0.5, 0, heard.append).status is JobStatus.INTERRUPTED
+    assert execute(late, objective, lambda: 0.5, 0, hear).status is JobStatus.INTERRUPTED
     assert heard == []
     # A function of the config reports once, at its end.
-    execute(Task(job, seed=0), lambda config: 1.0, lambda: 0.5, 0, heard.append)
+    execute(Task(job, seed=0), lambda config: 1.0, lambda: 0.5, 0, hear)
     assert heard == []
 
 
@@ -143,7 +148,7 @@ def test_a_listener_that_raises_fails_the_job():
         trial.report(1, 0.5)
         trial.report(2, 0.25)
 
-    def broken(report):
+    def broken(report, checkpoint):
         raise OSError("the pipe is gone")
 
     outcome = execute(

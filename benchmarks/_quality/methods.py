@@ -5,11 +5,11 @@ To add a method, add an entry to :data:`METHODS` (or to it from another module b
 ``quality.py`` runs). A rung scheduler is one line::
 
     METHODS["rung mybo asha"] = rung_method(lambda spec: ASHA(
-        MySearcher(spec.space, seed=spec.searcher_seed), spec.min_resource,
-        spec.max_resource, eta=spec.eta))
+        MySearcher(spec.space), spec.min_resource, spec.max_resource, eta=spec.eta))
 
 ``spec`` (:class:`_quality.rung_methods.SchedulerSpec`) has the space, resources, eta,
-seeds and the number of workers; the run itself (tuner, simulated executor, budget,
+the number of workers and the seed (searchers and schedulers built without one take the
+tuner's, as in :func:`rung.tune`); the run itself (tuner, simulated executor, budget,
 trace) is the same for every rung method. Any other method receives the
 :class:`_quality.tasks.Task` and returns a :class:`_quality.tasks.Trace`.
 """

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from _quality.tasks import Task, Trace
-from rung._random import derive_seed
 from rung.executors.simulated import SimulatedExecutor
 from rung.results.result import Result
 from rung.run.factory import make_scheduler, make_searcher
@@ -30,15 +29,18 @@ ETA = 3  # every multi-fidelity method here, rung's and the peers', uses eta = 3
 
 @dataclass(frozen=True)
 class SchedulerSpec:
-    """What a scheduler builder is given: the space, the resources and seeds for a run."""
+    """What a scheduler builder is given: the space, the resources of a run, and more.
+
+    Build the searcher and the scheduler without a seed: the tuner gives them the run's
+    seed (``adopt_seed``), as :func:`rung.tune` does. ``seed`` is there for anything else.
+    """
 
     space: Space
     min_resource: int
     max_resource: int
     eta: int
-    searcher_seed: int
-    scheduler_seed: int
     workers: int
+    seed: int
 
 
 SchedulerBuilder = Callable[[SchedulerSpec], Scheduler]
@@ -65,9 +67,8 @@ def run_rung(task: Task, build: SchedulerBuilder) -> Trace:
         min_resource=task.min_resource,
         max_resource=task.max_resource,
         eta=ETA,
-        searcher_seed=derive_seed(task.seed, 1),
-        scheduler_seed=derive_seed(task.seed, 2),
         workers=task.workers,
+        seed=task.seed,
     )
     executor = SimulatedExecutor(task.workers, decision_time=False)
     tuner = Tuner(task.objective, build(spec), seed=task.seed, executor=executor)
@@ -78,12 +79,12 @@ def by_name(searcher: str, scheduler: str) -> SchedulerBuilder:
     """A builder of rung's searcher and scheduler by their :func:`rung.tune` names."""
 
     def build(spec: SchedulerSpec) -> Scheduler:
-        built = make_searcher(searcher, spec.space, spec.searcher_seed)
+        built = make_searcher(searcher, spec.space)
         if scheduler == "fifo":
             return make_scheduler("fifo", built, max_resource=spec.max_resource)
         return make_scheduler(
-            scheduler, built, spec.min_resource, spec.max_resource, spec.eta,
-            seed=spec.scheduler_seed,
+            scheduler, built, min_resource=spec.min_resource, max_resource=spec.max_resource,
+            eta=spec.eta,
         )  # fmt: skip
 
     return build

@@ -10,8 +10,11 @@ Example:
 
 from typing import Any
 
+from rung.callbacks import Callback, RunState
 from rung.errors import (
+    CheckpointLost,
     ConfigError,
+    ConfigTypeError,
     DataError,
     RungError,
     SpaceExhausted,
@@ -19,7 +22,10 @@ from rung.errors import (
     TrialFailed,
 )
 from rung.executors import Executor, InlineExecutor, ProcessExecutor, SimulatedExecutor
-from rung.results.result import JobRecord, Result, TrajectoryPoint, TrialRecord
+from rung.reporting import report
+from rung.results.result import Incumbent, OpenJob, Result, TrajectoryPoint, TrialRecord
+from rung.results.spec import Budget, RunSpec
+from rung.results.summary import load_checkpoint, read_result
 from rung.run.factory import tune
 from rung.run.tuner import Tuner
 from rung.schedulers import (
@@ -34,7 +40,7 @@ from rung.schedulers import (
 from rung.searchers import RandomSearcher, Searcher
 from rung.space import Space, choice, loguniform, randint, uniform
 from rung.trial import Trial
-from rung.types import Decision, Direction, Job, JobStatus, Report, TrialStatus
+from rung.types import Decision, Direction, Job, JobRecord, JobStatus, Report, TrialStatus
 
 __version__ = "0.1.0"
 
@@ -57,7 +63,11 @@ __all__ = [
     "FIFO",
     "ASHAVariant",
     "AsyncHyperband",
+    "Budget",
+    "Callback",
+    "CheckpointLost",
     "ConfigError",
+    "ConfigTypeError",
     "DaskExecutor",
     "DataError",
     "Decision",
@@ -65,14 +75,18 @@ __all__ = [
     "Executor",
     "GPSearcher",
     "Hyperband",
+    "Incumbent",
     "InlineExecutor",
     "Job",
     "JobRecord",
     "JobStatus",
+    "OpenJob",
     "ProcessExecutor",
     "RandomSearcher",
     "Report",
     "Result",
+    "RunSpec",
+    "RunState",
     "RungError",
     "Scheduler",
     "Searcher",
@@ -88,8 +102,11 @@ __all__ = [
     "TrialStatus",
     "Tuner",
     "choice",
+    "load_checkpoint",
     "loguniform",
     "randint",
+    "read_result",
+    "report",
     "tune",
     "uniform",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from rung.errors import ConfigError, ConfigTypeError
+
 __all__ = ["SeedDeriver", "SeedLike", "derive_seed", "make_rng"]
 
 SeedLike = int | np.random.Generator | np.random.SeedSequence | None
@@ -13,19 +15,19 @@ def make_rng(seed: SeedLike, name: str = "seed") -> np.random.Generator:
     """A Generator from an int, a SeedSequence, an existing Generator (used as is) or None.
 
     Raises:
-        TypeError: ``seed`` is none of these.
-        ValueError: ``seed`` is a negative integer.
+        ConfigTypeError: ``seed`` is none of these (a TypeError).
+        ConfigError: ``seed`` is a negative integer (a ValueError).
     """
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or isinstance(seed, np.random.SeedSequence):
         return np.random.default_rng(seed)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
+        raise ConfigTypeError(
             f"The {name!r} parameter must be an int, a Generator or None; got {seed!r}."
         )
     if seed < 0:
-        raise ValueError(f"The {name!r} parameter must be >= 0; got {seed!r}.")
+        raise ConfigError(f"The {name!r} parameter must be an int >= 0; got {seed!r}.")
     return np.random.default_rng(int(seed))
 
 

@@ -29,7 +29,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["load_space", "parse_space", "space_from_spec", "space_to_spec"]
+__all__ = ["load_space", "parse_space", "space_from_spec", "space_from_table", "space_to_spec"]
 
 _KINDS = {"uniform": uniform, "loguniform": loguniform, "randint": randint, "choice": choice}
 
@@ -74,8 +74,18 @@ def parse_space(text: str, source: str = "<string>") -> dict[str, Any]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{source}: not valid TOML: {err}") from None
+    return space_from_table(document, source)
+
+
+def space_from_table(table: Mapping[str, Any], source: str = "<table>") -> dict[str, Any]:
+    """The search space a parsed TOML table describes (a space file, or an experiment
+    file's ``space = { ... }``).
+
+    Raises:
+        ConfigError: as :func:`parse_space`.
+    """
     space: dict[str, Any] = {}
-    for name, value in document.items():
+    for name, value in table.items():
         try:
             space[name] = _domain(name, value) if isinstance(value, Mapping) else value
         except (ValueError, TypeError) as err:

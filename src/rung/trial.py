@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import math
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
@@ -68,7 +68,8 @@ class Trial:
         clock: Callable[[], float] | None = None,
         deadline: float | None = None,
         expires: float | None = None,
-        on_report: Callable[[Report], None] | None = None,
+        on_report: Callable[[Report, Any], None] | None = None,
+        metric: str | None = None,
     ) -> None:
         self.trial_id = trial_id
         self.seed = seed
@@ -81,24 +82,41 @@ class Trial:
         self._deadline = deadline
         self._expires = expires  # clock time past which the job fails (its timeout)
         self._on_report = on_report  # hears each report after which the job goes on
+        self._metric = metric
 
     @property
     def checkpoint(self) -> Any:
         """The state passed with the trial's last report before it paused, or None."""
         return self._checkpoint_in
 
-    def report(self, resource: int, value: float, checkpoint: Any = None) -> None:
+    @property
+    def metric(self) -> str | None:
+        """The metric the tuner tunes when reports carry several (None: one value each)."""
+        return self._metric
+
+    def seconds_left(self) -> float | None:
+        """Seconds before the job's timeout fails it (None: no timeout), for objectives
+        that wait on something else between reports (a program's output)."""
+        if self._expires is None or self._clock is None:
+            return None
+        return self._expires - self._clock()
+
+    def report(
+        self, resource: int, value: float | Mapping[str, float], checkpoint: Any = None
+    ) -> None:
         """Records the metric ``value`` reached at ``resource``.
 
         Args:
             resource: The resource trained so far (e.g. epochs); increases with every call.
-            value: The metric at that resource.
+            value: The metric at that resource, or a mapping of several metrics by name
+                (the tuner's ``metric`` names the one tuned; all are recorded).
             checkpoint: State to resume from if the trial is paused here (e.g. model and
                 optimizer state dicts). Only the newest is kept.
 
         Raises:
-            ValueError: resource is not an integer above the previous one.
-            TypeError: value is not a real number.
+            ValueError: resource is not an integer above the previous one, or the tuned
+                metric is missing from a mapping.
+            TypeError: value is not a real number (or a mapping of them).
         """
         last = self.reports[-1].resource if self.reports else self.resource_from
         if type(resource) is not int and (
@@ -109,10 +127,17 @@ class Trial:
             raise ValueError(
                 f"trial.report: 'resource' must increase, above {last}; got {resource!r}."
             )
-        if type(value) is not float and (isinstance(value, bool) or not isinstance(value, Real)):
-            raise TypeError(f"trial.report: 'value' must be a real number; got {value!r}.")
+        metrics = None
+        if type(value) is not float:
+            if isinstance(value, Mapping):
+                value, metrics = measure(value, self._metric, "trial.report")
+            elif isinstance(value, bool) or not isinstance(value, Real):
+                raise TypeError(
+                    "trial.report: 'value' must be a real number or a mapping of metric "
+                    f"names to numbers; got {value!r}."
+                )
         now = self._clock() if self._clock is not None else 0.0
-        report = Report(int(resource), float(value), now)
+        report = Report(int(resource), float(value), now, metrics)
         self.reports.append(report)
         if checkpoint is not None:
             self.checkpoint_out = checkpoint
@@ -123,7 +148,7 @@ class Trial:
         if self._expires is not None and now > self._expires:
             raise _TimedOut
         if self._on_report is not None:  # the job's outcome carries its last report
-            self._on_report(report)
+            self._on_report(report, checkpoint)
 
 
 def is_iterative(objective: Callable[..., Any]) -> bool:
@@ -154,12 +179,46 @@ def is_iterative(objective: Callable[..., Any]) -> bool:
     )
 
 
-def _as_value(value: Any) -> float:
+def measure(
+    metrics: Mapping[str, Any], metric: str | None, where: str
+) -> tuple[float, dict[str, float]]:
+    """The tuned value of a mapping of metrics, and the mapping as floats.
+
+    Raises:
+        TypeError: a metric is not a real number.
+        ValueError: the tuned metric is missing, or several are given and none is named.
+    """
+    values: dict[str, float] = {}
+    for name, number in metrics.items():
+        if isinstance(number, bool) or not isinstance(number, Real):
+            raise TypeError(f"{where}: metric {name!r} must be a real number; got {number!r}.")
+        values[str(name)] = float(number)
+    if metric is None:
+        if len(values) != 1:
+            raise ValueError(
+                f"{where}: the objective reported several metrics {sorted(values)}; tell the "
+                "tuner which one to tune with metric=NAME (rung.tune(..., metric=...))."
+            )
+        return next(iter(values.values())), values
+    if metric not in values:
+        raise ValueError(
+            f"{where}: the tuned metric {metric!r} is not among the metrics reported "
+            f"{sorted(values)}."
+        )
+    return values[metric], values
+
+
+def _as_value(value: Any, metric: str | None = None) -> tuple[float, dict[str, float] | None]:
     if type(value) is float:  # the common case, without the costly ABC check below
-        return value
+        return value, None
+    if isinstance(value, Mapping):
+        return measure(value, metric, "The objective's return value")
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"The objective must return a real number; got {value!r}.")
-    return float(value)
+        raise TypeError(
+            "The objective must return a real number or a mapping of metric names to "
+            f"numbers; got {value!r}."
+        )
+    return float(value), None
 
 
 def _config_for(task: Task) -> dict[str, Any]:
@@ -174,7 +233,7 @@ def execute(
     objective: Callable[..., Any],
     clock: Callable[[], float],
     worker: int = 0,
-    on_report: Callable[[Report], None] | None = None,
+    on_report: Callable[[Report, Any], None] | None = None,
 ) -> Outcome:
     """Runs one job of ``objective`` and says how it ended; never raises for the objective.
 
@@ -183,20 +242,20 @@ def execute(
         objective: The user's function.
         clock: Seconds since the run started.
         worker: The id of the worker running it.
-        on_report: Hears each report of an iterative job as it is made, but the last (the
-            outcome carries that one); an exception it raises fails the job.
+        on_report: Hears each report of an iterative job as it is made, with the
+            checkpoint passed along (or None), but the last (the outcome carries that one).
     """
     job = task.job
     start = clock()
     if not task.iterative:  # the common, cheapest path: one call, one value
         try:
-            value = _as_value(objective(_config_for(task)))
+            value, metrics = _as_value(objective(_config_for(task)), task.metric)
         except Exception:  # the objective's own failure is recorded, the run goes on
             return Outcome.failed(job, traceback.format_exc(), start, clock(), worker)
         end = clock()
         if task.timeout is not None and end - start > task.timeout:
             return Outcome.failed(job, timeout_message(task.timeout), start, end, worker)
-        report = Report(job.resource_to, value, end)
+        report = Report(job.resource_to, value, end, metrics)
         return Outcome(
             job,
             JobStatus.COMPLETED,
@@ -220,6 +279,7 @@ def execute(
         task.deadline,
         None if task.timeout is None else start + task.timeout,
         on_report,
+        task.metric,
     )
     status, error = JobStatus.COMPLETED, None
     try:
@@ -229,7 +289,8 @@ def execute(
                 raise RuntimeError(
                     "The objective returned without calling trial.report(resource, value)."
                 )
-            trial.reports.append(Report(job.resource_to, _as_value(returned), clock()))
+            value, metrics = _as_value(returned, task.metric)
+            trial.reports.append(Report(job.resource_to, value, clock(), metrics))
     except _DeadlineReached:
         status = JobStatus.INTERRUPTED
     except _ResourceReached:

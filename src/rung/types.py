@@ -14,7 +14,7 @@ from typing import Any
 
 from rung._frozen import frozen
 
-__all__ = ["Decision", "Direction", "Job", "JobStatus", "Report", "TrialStatus"]
+__all__ = ["Decision", "Direction", "Job", "JobRecord", "JobStatus", "Report", "TrialStatus"]
 
 
 class Direction(enum.Enum):
@@ -28,20 +28,31 @@ class Direction(enum.Enum):
         """Turns ``"min"``/``"max"`` (or a Direction) into a Direction.
 
         Raises:
-            ValueError: ``value`` is neither.
+            ConfigError: ``value`` is neither (a ValueError).
         """
         if isinstance(value, Direction):
             return value
-        try:
-            return cls(str(value).lower())
-        except ValueError:
-            raise ValueError(
-                f"The 'direction' parameter must be 'min' or 'max'; got {value!r}."
-            ) from None
+        direction = _DIRECTIONS.get(value.lower()) if isinstance(value, str) else None
+        if direction is None:
+            from rung.errors import ConfigError
+
+            raise ConfigError(
+                "The 'direction' parameter must be 'min' or 'max' (or 'minimize', "
+                f"'maximize'); got {value!r}."
+            )
+        return direction
 
     def sign(self) -> float:
         """+1 for minimization, -1 for maximization: internal values are always minimized."""
         return 1.0 if self is Direction.MIN else -1.0
+
+
+_DIRECTIONS = {
+    "min": Direction.MIN,
+    "minimize": Direction.MIN,
+    "max": Direction.MAX,
+    "maximize": Direction.MAX,
+}
 
 
 class TrialStatus(enum.Enum):
@@ -119,12 +130,65 @@ class Job:
 
 @frozen
 class Report:
-    """One value an objective reported: the metric at ``resource``, ``time`` seconds in."""
+    """One value an objective reported: the metric at ``resource``, ``time`` seconds in.
+
+    Attributes:
+        resource: The resource trained so far.
+        value: The tuned metric's value there.
+        time: Seconds since the run began.
+        metrics: Every metric of the report by name (the tuned one included), when the
+            objective reported a mapping; None when it reported one number.
+    """
 
     resource: int
     value: float
     time: float = field(default=0.0, compare=False)
+    metrics: Mapping[str, float] | None = None
 
     @property
     def is_finite(self) -> bool:
         return math.isfinite(self.value)
+
+
+@frozen
+class JobRecord:
+    """One job as it ran. Values are in the user's direction (not negated).
+
+    Attributes:
+        index: The job's position in completion order (0, 1, ...).
+        trial_id: Its trial.
+        config: The trial's configuration (without the resource).
+        resource_from: The resource the trial had when the job started.
+        resource_to: The resource the job was scheduled to reach.
+        value: The metric at the end of the job (NaN if it failed).
+        status: How it ended.
+        start: Seconds since the run began.
+        end: Seconds since the run began.
+        worker: The worker that ran it.
+        decision: What the scheduler decided for the trial afterwards (None if interrupted).
+        error: The traceback of a failed job.
+        reports: Every value the job reported (its learning curve), in order.
+    """
+
+    index: int
+    trial_id: int
+    config: Mapping[str, Any]
+    resource_from: int
+    resource_to: int
+    value: float
+    status: JobStatus
+    start: float
+    end: float
+    worker: int = 0
+    decision: Decision | None = None
+    error: str | None = field(default=None, repr=False)
+    reports: tuple[Report, ...] = field(default=(), repr=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.status is JobStatus.FAILED
+
+    @property
+    def reached(self) -> int:
+        """The resource the job's last report reached (``resource_from`` if none)."""
+        return self.reports[-1].resource if self.reports else self.resource_from

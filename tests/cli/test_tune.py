@@ -18,6 +18,7 @@ needs_data = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 @needs_data
 def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
     out = tmp_path / "exp"
@@ -90,6 +91,7 @@ def test_tune_writes_results_plots_and_the_final_model(tmp_path, capsys):
     assert (out / "experiment.db").read_bytes() == before
 
 
+@pytest.mark.slow
 @needs_data
 def test_tune_runs_on_two_worker_processes(tmp_path, capsys):
     out = tmp_path / "exp"
@@ -137,6 +139,7 @@ def test_corrupt_data_is_one_clear_error(tmp_path, monkeypatch, capsys):
     assert "Traceback" not in err and "idx" in err.lower()
 
 
+@pytest.mark.slow
 @needs_data
 def test_fifo_with_bo_and_a_space_file(tmp_path, capsys):
     space = tmp_path / "space.toml"
@@ -175,10 +178,14 @@ def test_fifo_with_bo_and_a_space_file(tmp_path, capsys):
     assert len(jobs) == 4 and all(j["config"]["batch_size"] == 128 for j in jobs)
     assert all(j["resource_to"] == 1 for j in jobs)
     assert results["final"] is None
-    assert results["settings"]["searcher"] == "bo" and results["settings"]["eta"] == 3
+    extra = results["spec"]["extra"]
+    assert (
+        extra["searcher"] == "bo" and extra["eta"] == 3 and results["spec"]["scheduler"] == "FIFO"
+    )
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 @needs_data
 def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsys):
     import signal
@@ -221,13 +228,15 @@ def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsy
     assert "resum" not in capsys.readouterr().err  # --quiet
 
 
+@pytest.mark.slow
 @needs_data
 def test_a_full_disk_stops_the_run_with_one_message_and_keeps_what_was_recorded(
     tmp_path, monkeypatch, capsys
 ):
     import errno
 
-    from rung.store import _files, read_experiment
+    from rung.results.summary import read_result
+    from rung.store import _files
 
     writes = {"n": 0}
     original = _files.CheckpointDir.write
@@ -246,8 +255,8 @@ def test_a_full_disk_stops_the_run_with_one_message_and_keeps_what_was_recorded(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "disk full" in err[0] and "rung resume" in err[0]
     assert "Traceback" not in err[0]
-    recorded = read_experiment(out).summary["jobs"]
+    recorded = read_result(out).n_jobs
     assert recorded >= 3  # the jobs recorded before it stayed
     monkeypatch.setattr(_files.CheckpointDir, "write", original)  # space freed
     assert main(["resume", str(out), "--quiet"]) == 0
-    assert read_experiment(out).summary["trials"] == 9
+    assert read_result(out).n_trials == 9

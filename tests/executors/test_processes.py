@@ -92,10 +92,8 @@ def test_closing_ends_busy_workers() -> None:
     executor.start(time.sleep, time.perf_counter)
     process = executor._pool[0].process
     executor.submit(rung.executors.Task(rung.Job(0, 60, 0, 1), 0))
-    begin = time.perf_counter()
-    executor.close()
-    assert time.perf_counter() - begin < 10
-    assert not process.is_alive()
+    executor.close()  # returns although the job would sleep for a minute...
+    assert not process.is_alive()  # ...because it ended the worker
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_scheduler_options_reach_the_scheduler():
         ({"searcher": "grid"}, "'searcher'.*'random', 'bo'.*'grid'"),
         ({"scheduler": "pbt"}, "'scheduler'.*'pbt'"),
         ({"scheduler": "asha"}, "needs 'max_resource'"),
-        ({"scheduler": "fifo", "eta": 3}, "takes no eta"),
+        ({"scheduler": "fifo", "eta": 3}, "'fifo' scheduler takes no 'eta' parameter; got eta=3"),
         ({"scheduler": "asha", "max_resource": 9, "eta": 1}, "'eta'.*>= 2; got 1"),
         ({"scheduler": "sh", "min_resource": 10, "max_resource": 9}, "'max_resource'.*got 9"),
     ],
@@ -88,3 +88,94 @@ def test_bad_arguments_get_errors_naming_them(kwargs, message):
 def test_maximization():
     result = rung.tune(lambda c: -((c["x"] - 2) ** 2), TOY.space, direction="max", max_trials=40)
     assert result.best_value > -0.5
+
+
+# -- one rule for seeds, one default for eta, no catch-all keywords (issue: entry points) --
+
+
+def configs(result):
+    return [dict(j.config) for j in result.jobs]
+
+
+def test_tune_and_a_hand_built_tuner_run_the_same_trials_for_the_same_seed():
+    space = {"x": rung.uniform(-10, 10), "k": rung.randint(1, 9)}
+    objective = lambda c: (c["x"] - 2) ** 2 + c["k"]  # noqa: E731
+    by_name = rung.tune(objective, space, max_trials=8, seed=5)
+    seeded = rung.Tuner(objective, rung.FIFO(rung.RandomSearcher(space, seed=5)), seed=5)
+    unseeded = rung.Tuner(objective, rung.FIFO(rung.RandomSearcher(space)), seed=5)
+    assert configs(seeded.run(max_trials=8)) == configs(by_name)
+    assert configs(unseeded.run(max_trials=8)) == configs(by_name)
+    other = rung.tune(objective, space, max_trials=8, seed=6)
+    assert configs(other) != configs(by_name)
+
+
+def test_a_searchers_own_seed_wins_over_the_tuners():
+    space = {"x": rung.uniform(-10, 10)}
+    own = rung.Tuner(lambda c: c["x"], rung.FIFO(rung.RandomSearcher(space, seed=1)), seed=5)
+    assert configs(own.run(max_trials=4)) == configs(
+        rung.tune(lambda c: c["x"], space, max_trials=4, seed=1)
+    )
+
+
+def test_async_hyperband_built_without_a_seed_takes_the_tuners():
+    def hand_built(seed):
+        searcher = rung.RandomSearcher(MF.space, seed=seed)
+        scheduler = rung.AsyncHyperband(searcher, 1, 9, seed=seed)
+        return rung.Tuner(MF.iterative, scheduler, seed=seed).run(max_trials=15)
+
+    by_name = rung.tune(
+        MF.iterative, MF.space, scheduler="async_hyperband", max_resource=9, max_trials=15, seed=2
+    )
+    assert [(j.trial_id, j.resource_to) for j in hand_built(2).jobs] == [
+        (j.trial_id, j.resource_to) for j in by_name.jobs
+    ]
+
+
+@pytest.mark.parametrize("name", ["sh", "hyperband", "asha", "async_hyperband"])
+def test_one_eta_default_everywhere(name):
+    from rung.cli.main import build_parser
+    from rung.schedulers.rungs import DEFAULT_ETA
+    from rung.simulation.compare import compare, run_simulated
+
+    assert DEFAULT_ETA == 3
+    built = rung.run.factory.make_scheduler(name, rung.RandomSearcher(MF.space), max_resource=27)
+    classes = {
+        "sh": rung.SuccessiveHalving,
+        "hyperband": rung.Hyperband,
+        "asha": rung.ASHA,
+        "async_hyperband": rung.AsyncHyperband,
+    }
+    by_class = classes[name](rung.RandomSearcher(MF.space), 1, 27)
+    assert built.eta == by_class.eta == DEFAULT_ETA
+    tune_args = build_parser().parse_args(["tune", "--model", "softmax", "--trials", "1"])
+    assert tune_args.eta == DEFAULT_ETA
+    import inspect
+
+    for function in (run_simulated, compare):
+        assert inspect.signature(function).parameters["eta"].default == DEFAULT_ETA
+    simulate_args = build_parser().parse_args(["simulate", "--benchmark", "mfh3"])
+    assert simulate_args.eta == DEFAULT_ETA
+
+
+def test_a_keyword_typo_names_the_closest_valid_keyword():
+    with pytest.raises(
+        TypeError, match="unexpected keyword argument 'time_budget'; did you mean 'time_budget_s'"
+    ):
+        rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, time_budget=3)
+    with pytest.raises(TypeError, match="'max_trial'; did you mean 'max_trials'"):
+        rung.Tuner(lambda c: 0.0, rung.FIFO(rung.RandomSearcher({"x": rung.uniform(0, 1)}))).run(
+            max_trial=3
+        )
+
+
+def test_the_entry_points_are_keyword_only():
+    with pytest.raises(TypeError):
+        rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, "random")  # type: ignore[misc]
+    tuner = rung.Tuner(lambda c: 0.0, rung.FIFO(rung.RandomSearcher({"x": rung.uniform(0, 1)})))
+    with pytest.raises(TypeError):
+        tuner.run(10)  # type: ignore[misc]
+
+
+def test_an_option_of_another_scheduler_names_the_scheduler_that_takes_it():
+    with pytest.raises(ConfigError, match="'asha' scheduler takes no 'max_brackets' parameter "):
+        rung.tune(MF, MF.space, scheduler="asha", max_resource=9, max_brackets=2, max_trials=3)

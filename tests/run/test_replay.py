@@ -17,9 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rung
-import rung.run.replay
 from rung.errors import StoreError
-from rung.store import EventKind, ExperimentStore, read_experiment
+from rung.results.summary import read_result
+from rung.store import EventKind, ExperimentStore
+from rung.store._directory import holds_experiment
 from rung.types import JobStatus, TrialStatus
 from tests import crash_driver
 from tests.crash_driver import MAX_TRIALS, tuner
@@ -141,9 +142,32 @@ def test_a_database_left_empty_by_a_kill_during_creation_does_not_block_a_new_ru
 
     (tmp_path / "run").mkdir()
     sqlite3.connect(tmp_path / "run" / "experiment.db").close()  # created, nothing recorded
-    with pytest.raises(StoreError, match="holds no experiment"):
-        tuner(tmp_path / "run").resume()
     assert tuner(tmp_path / "run").run(max_trials=3).n_trials == 3
+
+
+def test_resuming_a_database_left_empty_by_a_kill_starts_the_run_afresh(tmp_path: Path) -> None:
+    import sqlite3
+
+    (tmp_path / "run").mkdir()
+    sqlite3.connect(tmp_path / "run" / "experiment.db").close()  # created, nothing recorded
+    with pytest.raises(rung.ConfigError, match="give Tuner.resume.. a budget"):
+        tuner(tmp_path / "run").resume()  # nothing recorded and no budget given
+    assert tuner(tmp_path / "run").resume(max_trials=3).n_trials == 3
+    assert read_result(tmp_path / "run").n_trials == 3
+
+
+@pytest.mark.parametrize("state", ["missing", "stillborn", "recorded"])
+def test_one_call_runs_or_resumes(tmp_path: Path, state: str) -> None:
+    import sqlite3
+
+    directory = tmp_path / "run"
+    if state == "stillborn":
+        directory.mkdir()
+        sqlite3.connect(directory / "experiment.db").close()
+    elif state == "recorded":
+        tuner(directory).run(max_trials=4)
+    result = tuner(directory).run(max_trials=MAX_TRIALS, resume="auto")
+    assert sequence(result) == uninterrupted("asha", max_trials=MAX_TRIALS)
 
 
 def test_resuming_needs_a_fresh_scheduler(tmp_path: Path) -> None:
@@ -164,7 +188,7 @@ def test_a_second_run_into_a_recorded_directory_is_refused(tmp_path: Path) -> No
 
 def _ended_jobs(directory: Path) -> dict[int, tuple[Any, ...]]:
     """Job index -> (trial, from, to, value) of every JOB_ENDED committed."""
-    if not (directory / "experiment.db").exists():
+    if not holds_experiment(directory):  # killed before (or while) creating its store
         return {}
     with ExperimentStore.open(directory, readonly=True) as store:
         return {
@@ -179,7 +203,7 @@ def _crash(directory: Path, mode: str, n: int, kill_after: float | None) -> None
         [sys.executable, "-m", "tests.crash_driver", str(directory), mode, str(n)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == b"ready"
@@ -211,11 +235,8 @@ def test_a_killed_driver_resumes_without_losing_or_repeating_a_job(
     directory = tmp_path / "run"
     _crash(directory, mode, n, kill_after)
     before = _ended_jobs(directory)
-    try:
-        result = tuner(directory).resume()
-    except StoreError as error:  # killed before the run recorded anything: start again
-        assert "holds no experiment" in str(error) and not before
-        result = tuner(directory).run(max_trials=MAX_TRIALS)
+    # The one call that runs or resumes: a kill before anything was recorded starts afresh.
+    result = tuner(directory).run(max_trials=MAX_TRIALS, resume="auto")
     after = _ended_jobs(directory)
     assert all(after[index] == job for index, job in before.items())  # nothing lost or moved
     assert len(after) == result.n_jobs  # each job recorded once
@@ -226,8 +247,8 @@ def test_a_killed_driver_resumes_without_losing_or_repeating_a_job(
     assert all(t.status is not TrialStatus.FAILED for t in result.trials)
     leftovers = list((directory / "checkpoints").glob("*.tmp"))
     assert leftovers == []
-    experiment = read_experiment(directory)
-    assert experiment.finished and experiment.summary["jobs"] == result.n_jobs
+    recorded = read_result(directory)
+    assert recorded.finished and recorded.n_jobs == result.n_jobs
 
 
 class Opaque:
@@ -244,8 +265,8 @@ def test_a_checkpoint_the_store_cannot_hold_fails_its_job_with_the_reason(tmp_pa
     )
     with pytest.raises(rung.TrialFailed, match="(?s)CheckpointError.*Opaque"):
         tuner_.run(max_trials=10)
-    experiment = read_experiment(tmp_path / "run")
-    assert experiment.jobs and all(j["status"] == "FAILED" for j in experiment.jobs)
+    recorded = read_result(tmp_path / "run")
+    assert recorded.jobs and all(j.status is JobStatus.FAILED for j in recorded.jobs)
 
 
 def _varied_epochs(config: dict[str, Any], resource: int) -> tuple[float, float]:
@@ -286,13 +307,17 @@ def test_a_record_from_before_brackets_ran_side_by_side_still_resumes(
     """Replay makes only the recorded calls, and one bracket at a time answers them as
     brackets side by side do; the run then goes on with brackets side by side."""
     path = tmp_path / "run"
-    current = rung.run.replay.fingerprint
+    current = rung.Tuner.spec
+
+    def without_max_brackets(self: rung.Tuner, budget: Any = None) -> rung.RunSpec:
+        import dataclasses
+
+        spec = current(self, budget)
+        options = {k: v for k, v in spec.scheduler_options.items() if k != "max_brackets"}
+        return dataclasses.replace(spec, scheduler_options=options)
+
     with monkeypatch.context() as patch:  # such records have no max_brackets
-        patch.setattr(
-            rung.run.replay,
-            "fingerprint",
-            lambda t: {k: v for k, v in current(t).items() if k != "max_brackets"},
-        )
+        patch.setattr(rung.Tuner, "spec", without_max_brackets)
         _side_by_side_tuner(path, "sh", max_brackets=1).run(max_jobs=20)
     reference = _side_by_side_tuner(tmp_path / "reference", "sh", max_brackets=1).run(max_jobs=60)
     tuner = _side_by_side_tuner(path, "sh")
@@ -326,3 +351,127 @@ def test_a_running_jobs_reports_are_recorded_as_they_come(tmp_path: Path) -> Non
     ]
     assert len(reported) == 4
     assert sequence(make().resume()) == sequence(result)  # the record still replays
+
+
+# -- a lost or damaged checkpoint never stops the run --------------------------------------
+
+
+def _paused_checkpoints(directory: Path) -> list[Path]:
+    return sorted((directory / "checkpoints").glob("*.ckpt"))
+
+
+@pytest.mark.parametrize("damage", ["delete", "truncate", "flip", "empty"])
+def test_a_lost_checkpoint_restarts_its_trial_from_zero_on_resume(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = tmp_path / "run"
+    tuner(directory).run(max_jobs=15)
+    # damage the checkpoint of a trial the rest of the run promotes
+    promoted = [
+        tid for tid, start, *_ in uninterrupted("asha", max_trials=MAX_TRIALS)[15:] if start
+    ]
+    files = {int(f.name.split("-")[1]): f for f in _paused_checkpoints(directory)}
+    victim = files[next(tid for tid in promoted if tid in files)]
+    data = victim.read_bytes()
+    if damage == "delete":
+        victim.unlink()
+    elif damage == "truncate":
+        victim.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        victim.write_bytes(data[:-3] + bytes([data[-3] ^ 0xFF]) + data[-2:])
+    else:
+        victim.write_bytes(b"")
+    trial = int(victim.name.split("-")[1])
+    result = tuner(directory).resume(max_trials=MAX_TRIALS, max_jobs=1000)  # the run goes on
+    assert result.n_trials == MAX_TRIALS
+    restarted = [j for j in result.jobs[15:] if j.trial_id == trial and j.resource_from == 0]
+    # the trial (the oldest paused one) was promoted after the damage: it trained from 0
+    assert restarted and restarted[0].reports[0].resource == 1
+    assert victim.name in caplog.text and "trains again from 0" in caplog.text
+    with ExperimentStore.open(directory, readonly=True) as store:
+        scratch = [
+            e
+            for e in store.events()
+            if e.kind is EventKind.JOB_STARTED and e.data.get("from_scratch")
+        ]
+    assert len(scratch) == len(restarted)
+    # and the record still replays, the restart included
+    assert sequence(tuner(directory).resume()) == sequence(result)
+
+
+def test_a_checkpoint_lost_during_a_live_run_restarts_its_trial(tmp_path: Path) -> None:
+    from rung.store import _files
+
+    directory = tmp_path / "run"
+    original = _files.CheckpointDir.read
+    lost: list[int] = []
+
+    def read(self: Any, name: str, size: int, crc: int, trial_id: int) -> bytes:
+        if not lost:  # the first checkpoint read back is gone
+            lost.append(trial_id)
+            (self.path / name).unlink()
+        return original(self, name, size, crc, trial_id)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_files.CheckpointDir, "read", read)
+        result = tuner(directory).run(max_trials=MAX_TRIALS)
+    assert lost and result.n_trials == MAX_TRIALS
+    (restart,) = [
+        j for j in result.jobs if j.trial_id == lost[0] and j.resource_from == 0 and j.index > 0
+    ][-1:]
+    assert restart.status is JobStatus.COMPLETED
+    assert sequence(tuner(directory).resume()) == sequence(result)
+
+
+def test_max_retries_may_change_on_resume(tmp_path: Path) -> None:
+    directory = tmp_path / "run"
+    tuner(directory).run(max_trials=4)
+    searcher = rung.RandomSearcher(crash_driver.FUNCTION.space)
+    again = rung.Tuner(crash_driver.objective, rung.ASHA(searcher, 1, 9, 3), seed=11, max_retries=3)
+    assert again.resume(directory, max_trials=6).n_trials == 6
+
+
+# -- a job cut by Ctrl-C or a crash continues from its newest checkpoint -------------------
+
+
+def test_a_job_cut_by_ctrl_c_continues_from_the_checkpoint_of_its_last_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rung.run.state
+
+    monkeypatch.setattr(rung.run.state, "CHECKPOINT_EVERY_S", 0.0)  # every report's
+    seen: list[tuple[int, Any]] = []
+    interrupt = {"at": 5}
+
+    def train(config: dict[str, Any], trial: Any) -> None:
+        state = trial.checkpoint or {"epoch": 0}
+        seen.append((trial.resource_from, dict(state)))
+        assert state["epoch"] == trial.resource_from
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            if epoch == interrupt["at"]:
+                interrupt["at"] = None
+                raise KeyboardInterrupt  # the user pressed Ctrl-C during epoch 5
+            state = {"epoch": epoch}
+            trial.report(epoch, config["x"] / epoch, checkpoint=state)
+
+    def make() -> rung.Tuner:
+        space = {"x": rung.uniform(0, 1)}
+        scheduler = rung.FIFO(rung.RandomSearcher(space), max_resource=9)
+        return rung.Tuner(train, scheduler, seed=0, directory=tmp_path / "run")
+
+    with pytest.raises(KeyboardInterrupt):
+        make().run(max_trials=2)
+    result = make().resume()
+    assert seen[:2] == [(0, {"epoch": 0}), (4, {"epoch": 4})]  # not from 0 again
+    assert result.n_trials == 2 and result.trials[0].status is TrialStatus.COMPLETED
+    assert result.jobs[0].resource_from == 4 and result.jobs[0].reached == 9
+
+
+def test_the_best_trials_checkpoint_is_kept_and_loads(tmp_path: Path) -> None:
+    result = tuner(tmp_path / "run").run(max_trials=MAX_TRIALS)
+    best = rung.load_checkpoint(tmp_path / "run")
+    assert best["epoch"] == 9  # the incumbent's trained state, at the full resource
+    kept = {int(p.name.split("-")[1]) for p in (tmp_path / "run" / "checkpoints").glob("*.ckpt")}
+    assert result.best_trial_id in kept
+    completed = {t.trial_id for t in result.trials if t.status is TrialStatus.COMPLETED}
+    assert kept & completed == {result.best_trial_id}  # other finished trials' are gone

@@ -153,7 +153,9 @@ def test_non_finite_values_rank_last_and_are_warned_about_once(caplog):
 def test_objective_returning_a_non_number_fails_with_a_clear_message():
     result = Tuner(lambda c: "low", fifo()).run(max_jobs=1)
     assert result.jobs[0].status is JobStatus.FAILED
-    assert "must return a real number; got 'low'" in result.jobs[0].error
+    assert "must return a real number or a mapping of metric names to numbers; got 'low'" in (
+        result.jobs[0].error
+    )
 
 
 def test_iterative_objective_that_never_reports_fails():
@@ -216,7 +218,7 @@ def test_trial_seed_is_stable_across_a_trials_jobs_and_differs_between_trials():
     ("limits", "message"),
     [
         ({}, "needs a budget"),
-        ({"max_trials": 0}, "'max_trials'.*> 0; got 0"),
+        ({"max_trials": 0}, "'max_trials'.*>= 1 or None; got 0"),
         ({"max_jobs": -1}, "'max_jobs'.*got -1"),
         ({"time_budget_s": math.nan}, "'time_budget_s'"),
     ],
@@ -255,14 +257,50 @@ def test_time_budget_stops_dispatch_and_interrupts_iterative_jobs_at_a_report():
     assert result.best_value == pytest.approx(0.2)
 
 
-def test_callbacks_see_every_job_and_the_best_value():
-    seen = []
-    Tuner(quadratic, fifo(), callbacks=[lambda job, best: seen.append((job.index, best))]).run(
-        max_jobs=5
-    )
-    assert [i for i, _ in seen] == [0, 1, 2, 3, 4]
-    bests = [b for _, b in seen]
-    assert bests == sorted(bests, reverse=True)
+class Recorder(rung.Callback):
+    """Writes down every hook it hears."""
+
+    def __init__(self):
+        self.heard = []
+
+    def on_run_start(self, run):
+        self.heard.append(("start", run.n_trials, run.n_jobs))
+
+    def on_job_end(self, job, run):
+        self.heard.append(("job", job.index, run.best_value, run.n_jobs))
+
+    def on_run_end(self, result):
+        self.heard.append(("end", result.n_jobs))
+
+
+def test_callbacks_hear_the_start_every_job_with_the_best_value_and_the_end():
+    recorder = Recorder()
+    result = Tuner(quadratic, fifo(), callbacks=[recorder]).run(max_jobs=5)
+    assert recorder.heard[0] == ("start", 0, 0) and recorder.heard[-1] == ("end", 5)
+    jobs = recorder.heard[1:-1]
+    assert [h[1] for h in jobs] == [0, 1, 2, 3, 4] and [h[3] for h in jobs] == [1, 2, 3, 4, 5]
+    bests = [h[2] for h in jobs]
+    assert bests == sorted(bests, reverse=True) and bests[-1] == result.best_value
+
+
+def test_a_plain_function_is_not_a_callback():
+    with pytest.raises(TypeError, match="rung.Callback instances"):
+        Tuner(quadratic, fifo(), callbacks=[lambda job, best: None])
+
+
+def test_a_callback_stops_the_run_and_everything_is_kept(tmp_path):
+    class StopAtThree(rung.Callback):
+        def on_job_end(self, job, run):
+            if run.n_jobs == 3:
+                run.stop("three jobs are enough")
+
+    tuner = Tuner(quadratic, fifo(), callbacks=[StopAtThree()], directory=tmp_path)
+    result = tuner.run(max_trials=50)
+    assert result.n_jobs == 3 and result.stop_reason == "three jobs are enough"
+    recorded = rung.read_result(tmp_path)
+    assert recorded.n_jobs == 3 and recorded.finished
+    assert recorded.stop_reason == "three jobs are enough"
+    assert recorded.best_value == result.best_value
 
 
 def test_trajectory_is_monotone_and_matches_jobs():
@@ -317,11 +355,11 @@ def test_asynchronous_trials_may_stay_paused():
 
 
 def test_a_callback_with_on_report_hears_running_jobs_without_a_store():
-    class Listener:
+    class Listener(rung.Callback):
         def __init__(self):
             self.heard, self.finished = [], []
 
-        def __call__(self, record, best):
+        def on_job_end(self, record, run):
             self.finished.append(record.trial_id)
 
         def on_report(self, job, report):
@@ -337,3 +375,85 @@ def test_a_callback_with_on_report_hears_running_jobs_without_a_store():
     rung.Tuner(epochs, scheduler, callbacks=[listener]).run(max_trials=2)
     assert listener.heard == [(0, 1), (0, 2), (1, 1), (1, 2)]
     assert listener.finished == [0, 1]
+
+
+def test_a_second_run_continues_the_run_to_its_new_limits(tmp_path):
+    """The bug: a second Tuner.run() silently returned an empty Result."""
+    for directory in (None, tmp_path / "run"):
+        tuner = Tuner(quadratic, fifo(), directory=directory)
+        first = tuner.run(max_trials=5)
+        second = tuner.run(max_trials=12)
+        assert first.n_trials == 5 and second.n_trials == 12
+        assert [j.trial_id for j in second.jobs[:5]] == [j.trial_id for j in first.jobs]
+        assert second.best_value <= first.best_value
+        same = tuner.run(max_trials=12)  # nothing more to run: the whole run, not an empty one
+        assert same.n_trials == 12 and same.n_jobs == second.n_jobs
+        if directory is not None:
+            assert rung.read_result(directory).n_jobs == 12
+
+
+def test_a_resource_budget_stops_starting_jobs_once_spent():
+    from rung.workloads.synthetic import TOY, MultiFidelity
+
+    mf = MultiFidelity(TOY, max_resource=9)
+    result = rung.tune(mf.iterative, mf.space, scheduler="asha", max_resource=9, resource_budget=60)
+    assert 60 <= result.total_resource < 60 + 9  # the last job started before it was spent
+    before_last = result.trajectory[-2].resource
+    assert before_last < 60
+
+
+class Counter(rung.Callback):
+    def __init__(self):
+        self.ends = 0
+
+    def on_run_end(self, result):
+        self.ends += 1
+
+
+def test_several_metrics_are_recorded_and_one_is_tuned(tmp_path):
+    def train(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            loss = (config["x"] - 0.3) ** 2 + 1 / epoch
+            trial.report(epoch, {"val_loss": loss, "accuracy": 1 - loss, "epoch_time": 0.1})
+
+    result = rung.tune(
+        train,
+        {"x": rung.uniform(0, 1)},
+        scheduler="asha",
+        max_resource=9,
+        metric="val_loss",
+        max_trials=15,
+        directory=tmp_path,
+    )
+    full = [j for j in result.jobs if j.reached == 9]
+    assert result.best_value == min(j.value for j in full)
+    report = result.trials[result.best_trial_id].reports[-1]
+    assert report.metrics["val_loss"] == report.value
+    assert report.metrics["accuracy"] == pytest.approx(1 - report.value)
+    recorded = rung.read_result(tmp_path)
+    assert recorded.trials[result.best_trial_id].reports[-1].metrics == report.metrics
+    from rung.results.report import format_summary, summary_dict
+
+    text = format_summary(recorded)
+    assert "its metrics: val_loss=" in text and "accuracy=" in text
+    assert summary_dict(recorded)["best"]["metrics"]["epoch_time"] == 0.1
+
+
+def test_a_function_may_return_several_metrics():
+    result = rung.tune(
+        lambda c: {"loss": (c["x"] - 2) ** 2, "size": c["x"]},
+        {"x": rung.uniform(-5, 5)},
+        metric="loss",
+        max_trials=10,
+    )
+    job = result.jobs[0]
+    assert job.reports[0].metrics == {"loss": job.value, "size": job.config["x"]}
+
+
+def test_several_metrics_without_a_metric_name_fail_with_a_clear_reason():
+    with pytest.raises(rung.TrialFailed, match=r"several metrics \['a', 'b'\]; tell the tuner"):
+        rung.tune(lambda c: {"a": 1.0, "b": 2.0}, {"x": rung.uniform(0, 1)}, max_trials=10)
+    with pytest.raises(rung.TrialFailed, match="'loss' is not among the metrics reported"):
+        rung.tune(lambda c: {"a": 1.0}, {"x": rung.uniform(0, 1)}, metric="loss", max_trials=9)
+    one = rung.tune(lambda c: {"a": c["x"]}, {"x": rung.uniform(0, 1)}, max_trials=3)
+    assert one.best_value == min(j.value for j in one.jobs)  # one metric needs no name

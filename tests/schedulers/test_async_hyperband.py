@@ -109,7 +109,8 @@ def draw_brackets(seed, n: int, eta: int = 3) -> list[int]:
 
 def test_same_seed_same_brackets_and_other_seeds_differ():
     assert draw_brackets(7, 300) == draw_brackets(7, 300)
-    assert draw_brackets(7, 300) == draw_brackets(np.random.default_rng(7), 300)
+    generator = draw_brackets(np.random.default_rng(7), 300)  # a Generator is used as is
+    assert generator == draw_brackets(np.random.default_rng(7), 300)
     assert draw_brackets(7, 300) != draw_brackets(8, 300)
 
 

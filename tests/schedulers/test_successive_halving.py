@@ -387,7 +387,8 @@ def test_trial_budget_mid_round_with_workers() -> None:
 
 
 def test_space_exhaustion_ends_cleanly() -> None:
-    sh = SuccessiveHalving(RandomSearcher({"c": rung.choice([1, 2, 3, 4, 5])}, seed=1), 1, 4)
+    space = {"c": rung.choice([1, 2, 3, 4, 5])}
+    sh = SuccessiveHalving(RandomSearcher(space, seed=1), 1, 4, eta=2)
     log = drive(sh, by_trial({}), workers=2)
     assert sh.space_exhausted and sh.n_trials == 5
     plans = check_log(sh, log)

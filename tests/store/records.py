@@ -6,18 +6,21 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import rung
 from rung.codec import Blob, encode
-from rung.results.result import JobRecord
 from rung.store import ExperimentStore
-from rung.types import Decision, JobStatus, Report
+from rung.types import Decision, JobRecord, JobStatus, Report
 
-SETTINGS: dict[str, Any] = {
-    "model": "mlp",
-    "direction": "min",
-    "space": {"lr": "loguniform(1e-4, 1e-1)"},
-    "seed": 3,
-    "workers": 1,
-}
+
+def _spec() -> dict[str, Any]:
+    """What a real tuner records as its spec (the producer makes the fixture)."""
+    space = {"lr": rung.loguniform(1e-4, 1e-1), "layers": rung.randint(0, 3)}
+    scheduler = rung.ASHA(rung.RandomSearcher(space), min_resource=1, max_resource=9)
+    tuner = rung.Tuner(lambda c, trial: 0.0, scheduler, seed=3, extra={"model": "mlp"})
+    return tuner.spec(rung.Budget(max_trials=20)).to_dict()
+
+
+SPEC = _spec()
 
 
 def make_job(

@@ -12,11 +12,11 @@ from rung.codec import Blob
 from rung.errors import StoreError
 from rung.store import ExperimentStore
 from rung.types import Decision
-from tests.store.records import SETTINGS, blob, files, make_job, record
+from tests.store.records import SPEC, blob, files, make_job, record
 
 
 def test_only_the_newest_checkpoint_of_a_trial_is_kept(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0), checkpoint=blob(0, 0))
         record(store, make_job(1, 1), checkpoint=blob(1, 1))
         record(store, make_job(2, 0, resource_from=1, resource_to=3), checkpoint=blob(0, 2))
@@ -35,7 +35,7 @@ def test_only_the_newest_checkpoint_of_a_trial_is_kept(tmp_path):
 
 
 def test_finished_and_stopped_trials_lose_their_checkpoints(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         for trial in range(4):
             record(store, make_job(trial, trial), checkpoint=blob(trial, trial))
         # trial 0 completes (its final checkpoint is not even written); a barrier stops 1 and 2
@@ -48,7 +48,7 @@ def test_finished_and_stopped_trials_lose_their_checkpoints(tmp_path):
 
 
 def test_keep_checkpoints_keeps_the_last_one_of_finished_trials(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS, keep_checkpoints=True) as store:
+    with ExperimentStore.create(tmp_path, SPEC, keep_checkpoints=True) as store:
         for trial in range(3):
             record(store, make_job(trial, trial), checkpoint=blob(trial, trial))
         done = make_job(3, 0, resource_from=1, resource_to=3, decision=Decision.COMPLETE)
@@ -62,7 +62,7 @@ def test_keep_checkpoints_keeps_the_last_one_of_finished_trials(tmp_path):
 
 
 def test_open_sweeps_orphans_and_temporary_files_but_nothing_else(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0), checkpoint=blob(0, 0))
     folder = tmp_path / "checkpoints"
     (folder / "trial-0-job-9.ckpt").write_bytes(b"written, never committed")
@@ -76,7 +76,7 @@ def test_open_sweeps_orphans_and_temporary_files_but_nothing_else(tmp_path):
 
 
 def test_a_missing_checkpoint_file_is_reported(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0), checkpoint=blob(0, 0))
         (tmp_path / "checkpoints" / "trial-0-job-0.ckpt").unlink()
         with pytest.raises(
@@ -87,7 +87,7 @@ def test_a_missing_checkpoint_file_is_reported(tmp_path):
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 def test_a_damaged_checkpoint_file_is_reported(tmp_path, damage):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0), checkpoint=blob(0, 0, size=1000))
         path = tmp_path / "checkpoints" / "trial-0-job-0.ckpt"
         data = bytearray(path.read_bytes())
@@ -107,7 +107,7 @@ class Boom:
 
 def test_loading_a_checkpoint_never_unpickles_arbitrary_objects(tmp_path):
     evil = Blob(b"P" + pickle.dumps(Boom()))
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0), checkpoint=evil)
         assert store.checkpoint(0) == evil  # the bytes are handed over as they are
         with pytest.raises(StoreError, match="cannot be loaded: .*builtins.print, which rung"):
@@ -130,7 +130,7 @@ outcomes = st.lists(
 def test_files_on_disk_are_exactly_the_checkpoints_the_rules_keep(tmp_path_factory, jobs, keep):
     directory = tmp_path_factory.mktemp("exp")
     expected: dict[int, int] = {}  # trial -> job index of its kept checkpoint
-    with ExperimentStore.create(directory, SETTINGS, keep_checkpoints=keep) as store:
+    with ExperimentStore.create(directory, SPEC, keep_checkpoints=keep) as store:
         for index, (trial, leaves, done, stopped) in enumerate(jobs):
             checkpoint = blob(trial, index) if leaves else None
             record(

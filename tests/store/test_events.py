@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rung.results.result import JobRecord
 from rung.store import Event, EventKind, ExperimentStore, job_record
 from rung.types import Decision, JobStatus, Report
-from tests.store.records import SETTINGS, blob, make_job
+from tests.store.records import SPEC, blob, make_job
 
 floats = st.floats(allow_nan=True, allow_infinity=True)
 times = st.floats(min_value=0, max_value=1e6, allow_nan=False)
@@ -76,7 +76,7 @@ def assert_same_record(got: JobRecord, want: JobRecord) -> None:
 @given(record=job_records())
 def test_job_records_round_trip_with_nan_inf_errors_and_reports(tmp_path_factory, record):
     directory = tmp_path_factory.mktemp("exp")
-    with ExperimentStore.create(directory, SETTINGS) as store:
+    with ExperimentStore.create(directory, SPEC) as store:
         store.job_finished(record, None, trial_done=False)
     with ExperimentStore.open(directory, readonly=True) as store:
         (event,) = [e for e in store.events() if e.kind is EventKind.JOB_ENDED]
@@ -90,7 +90,7 @@ def test_failed_job_keeps_its_whole_traceback(tmp_path):
     except RuntimeError:
         text = traceback.format_exc()
     failed = make_job(0, 0, value=math.nan, status=JobStatus.FAILED, decision=None, error=text)
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         store.job_finished(failed, None, trial_done=True)
         (event,) = [e for e in store.events() if e.kind is EventKind.JOB_ENDED]
     got = job_record(event)
@@ -98,7 +98,7 @@ def test_failed_job_keeps_its_whole_traceback(tmp_path):
 
 
 def test_every_event_kind_round_trips_in_order(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         store.job_started(0, {"lr": 0.1}, 0, 1, seed=11, time=0.5)
         store.job_started(1, {"lr": 0.2}, 0, 1, seed=12, time=0.6)
         store.job_finished(make_job(0, 0), blob(0, 0), trial_done=False, stopped=[1])
@@ -106,8 +106,7 @@ def test_every_event_kind_round_trips_in_order(tmp_path):
         store.job_reported(0, 2, 0.25, time=2.5)
         store.run_finished(time=4.0)
     with ExperimentStore.open(tmp_path) as store:
-        store.update_settings({"max_jobs": 50})
-        store.run_resumed(time=4.0, data={"reason": "larger budget"})
+        store.run_resumed(time=4.0, data={"budget": {"max_jobs": 50}})
         store.set_final({"epochs": 3, "test_accuracy": 0.9})
         events = list(store.events())
     kinds = [e.kind for e in events]
@@ -120,14 +119,13 @@ def test_every_event_kind_round_trips_in_order(tmp_path):
         EventKind.JOB_STARTED,
         EventKind.JOB_REPORTED,
         EventKind.RUN_FINISHED,
-        EventKind.SETTINGS_UPDATED,
         EventKind.RUN_RESUMED,
         EventKind.FINAL,
     ]
-    assert set(kinds) == set(EventKind)
-    assert [e.seq for e in events] == list(range(1, 12))
+    assert set(kinds) == set(EventKind) - {EventKind.SETTINGS_UPDATED}  # 0.1.0's, not written
+    assert [e.seq for e in events] == list(range(1, 11))
     started, first, second, ended, stopped, resumed_job = events[:6]
-    assert started.data["settings"] == SETTINGS and started.time == 0.0
+    assert started.data["spec"] == SPEC and started.time == 0.0
     assert first.data == {"resource_from": 0, "resource_to": 1, "seed": 11, "config": {"lr": 0.1}}
     assert second.trial_id == 1 and second.data["config"] == {"lr": 0.2}
     assert ended.trial_id == 0 and ended.data["checkpoint"] == "trial-0-job-0.ckpt"
@@ -136,32 +134,31 @@ def test_every_event_kind_round_trips_in_order(tmp_path):
     report = events[6]
     assert (report.trial_id, report.time, report.data) == (0, 2.5, {"resource": 2, "value": 0.25})
     assert events[7].time == 4.0
-    assert events[8].data == {"max_jobs": 50} and events[8].time == 4.0
-    assert events[9].data == {"reason": "larger budget"}
-    assert events[10].data == {"epochs": 3, "test_accuracy": 0.9}
+    assert events[8].data == {"budget": {"max_jobs": 50}} and events[8].time == 4.0
+    assert events[9].data == {"epochs": 3, "test_accuracy": 0.9}
     assert isinstance(events[0], Event)
 
 
 def test_event_data_is_read_only(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         event = next(store.events())
     with pytest.raises(TypeError):
-        event.data["settings"] = {}  # type: ignore[index]
+        event.data["spec"] = {}  # type: ignore[index]
 
 
-def test_settings_must_be_json_and_numpy_scalars_are_converted(tmp_path):
-    with pytest.raises(TypeError, match="'settings' parameter must hold only numbers.*object"):
+def test_the_spec_must_be_json_and_numpy_scalars_are_converted(tmp_path):
+    with pytest.raises(TypeError, match="'spec' parameter must hold only numbers.*object"):
         ExperimentStore.create(tmp_path / "a", {"model": object()})
     assert not (tmp_path / "a").exists()  # refused before anything was created
     with ExperimentStore.create(tmp_path / "b", {"lr": np.float32(0.5), "n": np.int64(3)}) as s:
-        assert s.settings == {"lr": 0.5, "n": 3}
+        assert s.started["spec"] == {"lr": 0.5, "n": 3}
         s.job_started(0, {"units": np.int64(64), "act": ("relu",)}, 0, 1, seed=0, time=0.0)
         event = list(s.events())[-1]
     assert event.data["config"] == {"units": 64, "act": ["relu"]}
 
 
 def test_job_record_refuses_other_events(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         event = next(store.events())
     with pytest.raises(ValueError, match="needs a JOB_ENDED event; got RUN_STARTED"):
         job_record(event)

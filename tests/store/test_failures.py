@@ -10,13 +10,13 @@ import pytest
 
 from rung.errors import StoreError
 from rung.store import EventKind, ExperimentStore
-from tests.store.records import SETTINGS, blob, files, make_job, record, snapshot
+from tests.store.records import SPEC, blob, files, make_job, record, snapshot
 
 
 @pytest.fixture
 def store_with_history(tmp_path):
     """A store with two recorded jobs, each with a checkpoint (trials 0 and 1)."""
-    store = ExperimentStore.create(tmp_path, SETTINGS)
+    store = ExperimentStore.create(tmp_path, SPEC)
     record(store, make_job(0, 0), checkpoint=blob(0, 0))
     record(store, make_job(1, 1), checkpoint=blob(1, 1))
     store.job_started(0, {"lr": 0.01}, 1, 3, seed=7, time=2.0)
@@ -138,7 +138,7 @@ def test_disk_full_while_creating_leaves_nothing_behind(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sqlite3, "connect", tiny)
     with pytest.raises(StoreError, match="^disk full while creating the experiment in .*start"):
-        ExperimentStore.create(tmp_path, SETTINGS)
+        ExperimentStore.create(tmp_path, SPEC)
     monkeypatch.undo()
     assert not (tmp_path / "experiment.db").exists()
-    ExperimentStore.create(tmp_path, SETTINGS).close()  # and a retry works
+    ExperimentStore.create(tmp_path, SPEC).close()  # and a retry works

@@ -8,25 +8,22 @@ import pytest
 
 from rung.errors import StoreError
 from rung.store import ExperimentStore
-from tests.legacy import LegacyWriter
-from tests.store.records import SETTINGS, blob, make_job, record, snapshot
+from tests.store.records import SPEC, blob, make_job, record, snapshot
 
 
-def test_create_then_open_gives_back_the_settings(tmp_path):
+def test_create_then_open_gives_back_the_spec(tmp_path):
     directory = tmp_path / "new" / "run"
-    with ExperimentStore.create(directory, SETTINGS, keep_checkpoints=True) as store:
-        assert store.directory == directory and store.settings == SETTINGS
+    with ExperimentStore.create(directory, SPEC, keep_checkpoints=True) as store:
+        assert store.directory == directory and store.started["spec"] == SPEC
         assert (directory / "experiment.db").is_file() and (directory / "checkpoints").is_dir()
     with ExperimentStore.open(directory) as store:
-        assert store.settings == SETTINGS and store.keep_checkpoints and not store.durable
-        store.update_settings({"max_jobs": 100, "seed": 4})
-        assert store.settings == {**SETTINGS, "max_jobs": 100, "seed": 4}
+        assert store.started["spec"] == SPEC and store.keep_checkpoints and not store.durable
     with ExperimentStore.open(directory, readonly=True) as store:
-        assert store.settings == {**SETTINGS, "max_jobs": 100, "seed": 4}
+        assert store.started["spec"] == SPEC
 
 
 def test_database_is_marked_as_rungs_and_uses_wal(tmp_path):
-    ExperimentStore.create(tmp_path, SETTINGS).close()
+    ExperimentStore.create(tmp_path, SPEC).close()
     db = sqlite3.connect(tmp_path / "experiment.db")
     assert db.execute("PRAGMA application_id").fetchone()[0] == 0x52554E47
     assert db.execute("PRAGMA user_version").fetchone()[0] == 2
@@ -38,34 +35,25 @@ def test_database_is_marked_as_rungs_and_uses_wal(tmp_path):
     db.close()
 
 
-@pytest.mark.parametrize("existing", ["experiment.db", "experiment.json", "jobs.jsonl"])
-def test_create_refuses_a_directory_holding_an_experiment(tmp_path, existing):
-    if existing == "experiment.db":
-        ExperimentStore.create(tmp_path, SETTINGS).close()
-    else:
-        (tmp_path / existing).write_text("{}\n")
+def test_create_refuses_a_directory_holding_an_experiment(tmp_path):
+    existing = "experiment.db"
+    ExperimentStore.create(tmp_path, SPEC).close()
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     with pytest.raises(StoreError, match=rf"already holds an experiment \({existing}\); choose "):
-        ExperimentStore.create(tmp_path, SETTINGS)
+        ExperimentStore.create(tmp_path, SPEC)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
 
 
 def test_create_refuses_a_file_as_directory(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(StoreError, match="is a file, not a directory; choose another --out"):
-        ExperimentStore.create(tmp_path / "f", SETTINGS)
+        ExperimentStore.create(tmp_path / "f", SPEC)
 
 
 def test_open_refuses_a_missing_or_empty_directory(tmp_path):
     with pytest.raises(StoreError, match="holds no experiment \\(it does not exist\\)"):
         ExperimentStore.open(tmp_path / "nowhere")
     with pytest.raises(StoreError, match="holds no experiment \\(it has no experiment.db\\)"):
-        ExperimentStore.open(tmp_path)
-
-
-def test_open_refuses_an_older_rungs_json_directory(tmp_path):
-    LegacyWriter(tmp_path, SETTINGS).close()
-    with pytest.raises(StoreError, match="written by an older rung .* cannot be resumed; `rung"):
         ExperimentStore.open(tmp_path)
 
 
@@ -78,7 +66,7 @@ def test_open_refuses_a_corrupt_database(tmp_path):
 
 
 def test_open_refuses_a_truncated_database(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         for i in range(50):
             record(store, make_job(i, i))
     path = tmp_path / "experiment.db"
@@ -96,7 +84,7 @@ def test_open_refuses_another_applications_database(tmp_path):
     with pytest.raises(StoreError, match="of another application \\(application_id 0x000004d2\\)"):
         ExperimentStore.open(tmp_path)
     with pytest.raises(StoreError, match="already holds an experiment"):
-        ExperimentStore.create(tmp_path, SETTINGS)
+        ExperimentStore.create(tmp_path, SPEC)
 
 
 def test_open_refuses_a_database_without_application_id(tmp_path):
@@ -115,7 +103,7 @@ def test_open_refuses_an_empty_database(tmp_path):
 
 
 def test_open_refuses_a_newer_schema_and_changes_nothing(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0))
     db = sqlite3.connect(tmp_path / "experiment.db")
     db.execute("PRAGMA user_version = 7")
@@ -128,7 +116,7 @@ def test_open_refuses_a_newer_schema_and_changes_nothing(tmp_path):
 
 
 def test_a_version_1_store_is_read_as_it_is_and_upgraded_when_written(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0))
     db = sqlite3.connect(tmp_path / "experiment.db")
     db.execute("PRAGMA user_version = 1")  # what rung wrote before JOB_REPORTED existed
@@ -151,17 +139,17 @@ def test_a_version_1_store_is_read_as_it_is_and_upgraded_when_written(tmp_path):
 
 
 def test_a_second_writer_is_refused_but_readers_are_not(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         with pytest.raises(StoreError, match="being written by another rung process"):
             ExperimentStore.open(tmp_path)
         with ExperimentStore.open(tmp_path, readonly=True) as reader:
-            assert reader.settings == SETTINGS
+            assert reader.started["spec"] == SPEC
         record(store, make_job(0, 0))
     ExperimentStore.open(tmp_path).close()  # the lock went with the writer
 
 
 def test_a_readonly_store_refuses_writes(tmp_path):
-    ExperimentStore.create(tmp_path, SETTINGS).close()
+    ExperimentStore.create(tmp_path, SPEC).close()
     with ExperimentStore.open(tmp_path, readonly=True) as store:
         with pytest.raises(StoreError, match="opened read-only; recording job 0 needs"):
             store.job_finished(make_job(0, 0), None, trial_done=False)
@@ -170,7 +158,7 @@ def test_a_readonly_store_refuses_writes(tmp_path):
 
 
 def test_a_job_is_recorded_once(tmp_path):
-    with ExperimentStore.create(tmp_path, SETTINGS) as store:
+    with ExperimentStore.create(tmp_path, SPEC) as store:
         record(store, make_job(0, 0))
         before = snapshot(tmp_path)
         with pytest.raises(StoreError, match="already recorded .*Nothing was changed"):
@@ -182,7 +170,7 @@ def test_a_job_is_recorded_once(tmp_path):
 
 
 def test_durable_is_remembered_and_can_be_overridden(tmp_path):
-    ExperimentStore.create(tmp_path, SETTINGS, durable=True).close()
+    ExperimentStore.create(tmp_path, SPEC, durable=True).close()
     with ExperimentStore.open(tmp_path) as store:
         assert store.durable
         assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL

@@ -13,7 +13,6 @@ import io
 import logging
 import os
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -146,10 +145,8 @@ def test_real_label_distribution(real_splits):
 
 def test_real_load_is_cached_per_key_and_seed_changes_the_split(real_dir, real_splits):
     first = fm.load_tensors(real_dir, seed=7, download=False)
-    start = time.perf_counter()
     again = fm.load_tensors(str(real_dir), seed=7)
-    assert again is first
-    assert time.perf_counter() - start < 0.05
+    assert again is first  # the same tensors: nothing was read or split again
     assert not torch.equal(first.x_train, real_splits.x_train)
     assert torch.equal(first.x_test, real_splits.x_test)
     assert sorted(first.y_train.tolist() + first.y_val.tolist()) == sorted(

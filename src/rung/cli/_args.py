@@ -7,7 +7,14 @@ from typing import Any, NoReturn
 
 from rung.errors import ConfigError
 
-__all__ = ["UsageError", "eta_number", "non_negative_int", "positive_float", "positive_int"]
+__all__ = [
+    "UsageError",
+    "eta_number",
+    "non_negative_float",
+    "non_negative_int",
+    "positive_float",
+    "positive_int",
+]
 
 
 class UsageError(ConfigError):
@@ -35,6 +42,7 @@ def _number(kind: type, minimum: float, rule: str):
 positive_int = _number(int, 1, "an integer >= 1")
 non_negative_int = _number(int, 0, "an integer >= 0")
 positive_float = _number(float, 1e-12, "a number > 0")
+non_negative_float = _number(float, 0, "a number >= 0")
 _eta_float = _number(float, 2, "a number >= 2")
 
 

@@ -1,9 +1,13 @@
 """The ``rung`` command: a thin layer over the library.
 
     rung tune --model lenet --scheduler asha --time-budget 300 --out runs/lenet
+    rung tune --command 'python train.py --lr {lr} --epochs {epochs}' --space space.toml \
+              --metric val_loss --trials 50 --out runs/mine
+    rung tune --config experiment.toml
     rung resume runs/lenet [--time-budget 600]
     rung show runs/lenet
     rung plot runs/lenet
+    rung dashboard runs/lenet [--export report.html]
     rung demo
 
 Usage errors (bad arguments, a bad space file, a directory that holds another run or
@@ -24,11 +28,13 @@ from rung.cli._args import (
     UsageError,
     _Parser,
     eta_number,
+    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
 )
 from rung.errors import ConfigError, StoreError
+from rung.schedulers.rungs import DEFAULT_ETA
 
 __all__ = ["main"]
 
@@ -90,8 +96,39 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    tune = commands.add_parser("tune", help="tune a model on Fashion-MNIST")
-    tune.add_argument("--model", choices=MODELS, required=True, help="the model to tune")
+    tune = commands.add_parser("tune", help="tune a program, or a model on Fashion-MNIST")
+    tune.add_argument("--model", choices=MODELS, help="a Fashion-MNIST model to tune")
+    tune.add_argument(
+        "--command",
+        dest="program",
+        metavar="'PROGRAM ARGS'",
+        help="tune a program: run per job, {name} replaced by the configuration's values "
+        "and {epochs} by the job's target; it prints '[rung] epoch=N METRIC=VALUE' lines",
+    )
+    tune.add_argument("--metric", help="with --command: the reported metric to tune")
+    tune.add_argument(
+        "--direction", choices=("min", "max"), help="with --command: minimize (default) or maximize"
+    )
+    tune.add_argument(
+        "--shell", action="store_true", help="with --command: run it with /bin/sh (values quoted)"
+    )
+    tune.add_argument(
+        "--grace",
+        type=non_negative_float,
+        metavar="SECONDS",
+        help="with --command: time a program gets to exit after SIGTERM, or after its last "
+        "report, before SIGKILL (default 10)",
+    )
+    tune.add_argument(
+        "--config",
+        metavar="FILE",
+        help="an experiment file (TOML) whose keys are these flags; flags given here override it",
+    )
+    tune.add_argument(
+        "--gpus",
+        metavar="IDS",
+        help="one GPU per worker process: '0,1' or 'all' (workers share them round-robin)",
+    )
     tune.add_argument("--searcher", choices=SEARCHERS, default="random")
     tune.add_argument("--scheduler", choices=SCHEDULERS, default="asha")
     tune.add_argument("--trials", type=positive_int, help="trial budget")
@@ -100,7 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument("--min-epochs", type=positive_int, default=1, help="lowest rung (default 1)")
     tune.add_argument("--max-epochs", type=positive_int, default=9, help="full budget (default 9)")
-    tune.add_argument("--eta", type=eta_number, default=3, help="reduction factor (default 3)")
+    tune.add_argument(
+        "--eta",
+        type=eta_number,
+        default=DEFAULT_ETA,
+        help=f"reduction factor (default {DEFAULT_ETA})",
+    )
     tune.add_argument("--seed", type=non_negative_int, default=0)
     tune.add_argument("--space", metavar="FILE", help="search space in TOML (default: the model's)")
     tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")
@@ -148,7 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
     )
     resume.add_argument("--workers", type=positive_int, help="jobs at once (default: as recorded)")
-    resume.add_argument("--dask-address", metavar="ADDRESS", help="run on a Dask cluster")
+    resume.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="run on this Dask cluster (never read from the record)",
+    )
+    resume.add_argument(
+        "--max-retries",
+        type=non_negative_int,
+        help="runs of a failed job before its trial fails (default: as recorded)",
+    )
+    resume.add_argument("--gpus", metavar="IDS", help="one GPU per worker: '0,1' or 'all'")
     resume.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is now")
     resume.add_argument("--no-final", action="store_true", help="skip the final model")
     resume.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
@@ -166,11 +218,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_simulate_parser(commands)
 
+    from rung.cli.dashboard import add_parser as add_dashboard_parser
+
+    add_dashboard_parser(commands)
+
     demo = commands.add_parser("demo", help="tune synthetic functions (quadratic, Branin)")
     demo.add_argument("--trials", type=positive_int, default=40, help="trials per run (default 40)")
     demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     demo.set_defaults(handler=_demo)
     return parser
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:  # argparse has no public way to reach a subparser
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    raise KeyError(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,6 +248,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if getattr(args, "config", None) is not None:  # the file's settings, then the flags
+            from rung.cli.config_file import apply_config_file
+
+            apply_config_file(_subparser(parser, "tune"), args.config)
+            args = parser.parse_args(argv)
         return int(args.handler(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -29,6 +29,7 @@ TABLE_FRACTIONS = (0.125, 0.25, 0.5, 0.75, 1.0)
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Adds the ``simulate`` subcommand to ``commands`` (an argparse subparsers object)."""
     from rung.cli._args import eta_number, positive_float, positive_int
+    from rung.schedulers.rungs import DEFAULT_ETA
     from rung.simulation.compare import DEFAULT_SCHEDULERS
     from rung.workloads.registry import BENCHMARKS
 
@@ -61,7 +62,12 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-epochs", type=positive_int, help="full resource (default: the benchmark's)"
     )
-    parser.add_argument("--eta", type=eta_number, default=3, help="reduction factor (default 3)")
+    parser.add_argument(
+        "--eta",
+        type=eta_number,
+        default=DEFAULT_ETA,
+        help=f"reduction factor (default {DEFAULT_ETA})",
+    )
     parser.add_argument(
         "--regret",
         type=positive_float,

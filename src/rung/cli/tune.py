@@ -1,8 +1,11 @@
 """``rung tune``, ``rung resume``, ``rung show`` and ``rung plot``: Fashion-MNIST runs.
 
-``rung tune`` records everything it needs to rebuild the run (model, space, scheduler,
-seed, budgets, where the data is) in the experiment store, so ``rung resume DIR`` rebuilds
-the same objective, searcher and scheduler and continues the run after any crash.
+``rung tune`` records everything it needs to rebuild the run in the experiment store: the
+run's spec (scheduler, seed, budgets, workers, retries), and in the spec's ``extra`` the
+command line's own settings (model, searcher and scheduler names, space, where the data
+is); so ``rung resume DIR`` rebuilds the same objective, searcher and scheduler and
+continues the run after any crash. Connection settings are never read back from a
+record: a resume runs where its own command line says (``--dask-address``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ __all__ = ["resume", "show", "plot", "tune"]
 QUICK_SUBSET = (5000, 1000)  # training and validation images for --quick
 
 
+#: Settings of the run itself (recorded in the spec's own fields, not in ``extra``).
+_RUN_SETTINGS = ("seed", "workers", "keep_checkpoints", "max_retries", "job_timeout_s")
+
+
 def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]:
     from rung.space_file import space_to_spec
 
@@ -36,7 +43,8 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
         "data_dir": None if args.data_dir is None else str(Path(args.data_dir).resolve()),
         "quick": args.quick,
         "workers": args.workers,
-        "dask_address": args.dask_address,
+        "dask_address": args.dask_address,  # used, never recorded
+        "gpus": args.gpus,
         "final_epochs": args.final_epochs,
         "no_final": args.no_final,
         "keep_checkpoints": args.keep_checkpoints,
@@ -49,16 +57,22 @@ def _settings(args: argparse.Namespace, space: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _executor(workers: int, dask_address: str | None, threads: int | None) -> Any:
+def _executor(
+    workers: int, dask_address: str | None, threads: int | None, gpus: str | None = None
+) -> Any:
     from rung.executors.factory import make_executor
 
     if dask_address is not None:  # one worker (the default) means: the cluster's threads
         return make_executor("dask", workers if workers > 1 else None, dask_address)
-    return make_executor(None, workers, threads_per_worker=threads)
+    return make_executor(None, workers, threads_per_worker=threads, gpus=gpus)
 
 
 def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> Any:
     """The tuner ``settings`` describe (the same for a run and for its resumption)."""
+    if "command" in settings:  # a program run: rung.cli.command
+        from rung.cli.command import command_tuner
+
+        return command_tuner(settings, directory, callbacks)
     from rung.run.factory import build_tuner
     from rung.space_file import space_from_spec
     from rung.workloads.trainer import FashionMNISTObjective
@@ -81,13 +95,15 @@ def _tuner(settings: dict[str, Any], directory: Path, callbacks: list[Any]) -> A
         eta=None if fifo else settings["eta"],
         seed=settings["seed"],
         callbacks=callbacks,
-        executor=_executor(settings["workers"], settings["dask_address"], settings["threads"]),
+        executor=_executor(
+            settings["workers"], settings["dask_address"], settings["threads"], settings.get("gpus")
+        ),
         directory=directory,
         keep_checkpoints=settings["keep_checkpoints"],
         max_retries=settings.get("max_retries", 1),
         job_timeout_s=settings.get("job_timeout_s"),
+        extra={k: v for k, v in settings.items() if k not in _RUN_SETTINGS and k != "dask_address"},
     )
-    tuner.settings = settings
     return tuner
 
 
@@ -101,22 +117,29 @@ def _prepare_data(settings: dict[str, Any]) -> None:
     fashion_mnist.load_tensors(settings["data_dir"], device=str(device))
 
 
-def _progress(args: argparse.Namespace, trials: int | None, budget: float | None) -> Any:
+def _progress(
+    args: argparse.Namespace, trials: int | None, budget: float | None, metric: str
+) -> Any:
     if args.quiet:
         return None
     from rung.results.progress import ProgressPrinter
 
-    return ProgressPrinter(trials, budget, metric="validation error")
+    return ProgressPrinter(trials, budget, metric=metric)
 
 
 def _run(
-    args: argparse.Namespace, settings: dict[str, Any], directory: Path, resuming: bool
+    args: argparse.Namespace,
+    settings: dict[str, Any],
+    directory: Path,
+    resuming: bool,
+    recorded: Any = None,
 ) -> int:
     budget = {"max_trials": args.trials, "time_budget_s": args.time_budget}
     printer = _progress(
         args,
-        args.trials or settings.get("max_trials"),
-        args.time_budget or settings.get("time_budget_s"),
+        args.trials or (recorded.max_trials if recorded else None),
+        args.time_budget or (recorded.time_budget_s if recorded else None),
+        settings.get("metric", "validation error"),
     )
     tuner = _tuner(settings, directory, [printer] if printer is not None else [])
     interrupted = False
@@ -139,13 +162,14 @@ def _finish(
 ) -> None:
     """The final model, the results files, the plots and the summary."""
     from rung.results.plots import plot_all
-    from rung.results.report import format_summary, write_results
-    from rung.store import ExperimentStore, read_experiment
+    from rung.results.report import write_results
+    from rung.results.summary import read_result
+    from rung.store import ExperimentStore
 
-    experiment = read_experiment(directory)
-    best = experiment.summary["best_config"]
+    result = read_result(directory)
+    best = result.best_config
     wants_final = not (settings["no_final"] or args.no_final or interrupted)
-    if best is not None and wants_final and experiment.final is None:
+    if best is not None and wants_final and result.final is None:
         from rung.workloads.trainer import train_final
 
         epochs = settings["final_epochs"] or settings["max_epochs"]
@@ -172,21 +196,41 @@ def _finish(
                     "seconds": final.seconds,
                 }
             )
-        experiment = read_experiment(directory)
+        result = read_result(directory)
     if not interrupted:
-        write_results(experiment)
+        write_results(result, directory)
     try:
-        plot_all(experiment)
+        plot_all(result, directory)
     except ImportError as err:
         logging.getLogger(__name__).warning("%s", err)
-    print(format_summary(experiment))
+    print(_summary(result, directory))
+
+
+def _summary(result: Any, directory: Path) -> str:
+    from rung.results.report import format_summary
+
+    text = format_summary(result)
+    if "command" in result.spec.extra:  # a program run: its logs and checkpoints
+        from rung.cli.command import summary_lines
+
+        text = "\n".join([text, *summary_lines(result, directory)])
+    return text
 
 
 def tune(args: argparse.Namespace) -> int:
     """``rung tune``: a new run recorded in ``--out``."""
     import rung
-    from rung.space_file import load_space
 
+    if args.program is not None or args.model is None:  # a program run: rung.cli.command
+        from rung.cli import command
+
+        if args.program is None:
+            raise UsageError("give what to tune: --command 'PROGRAM ARGS' or --model NAME")
+        settings, out = command.prepare(args)
+        return _run(args, settings, out, resuming=False)
+    from rung.cli.command import refuse_program_options, space_argument
+
+    refuse_program_options(args)
     # Usage errors first, before torch is imported or anything is written.
     if args.trials is None and args.time_budget is None:
         raise UsageError("give a budget: --trials N or --time-budget SECONDS")
@@ -197,7 +241,7 @@ def tune(args: argparse.Namespace) -> int:
         )
     if args.dask_address is not None and not args.dask_address.strip():
         raise UsageError("argument --dask-address: must be an address like tcp://host:8786")
-    space = load_space(args.space) if args.space else None
+    space = space_argument(args.space)
     from rung.store._directory import clear_stillborn, refuse_existing
     from rung.workloads.models import get_model
 
@@ -216,40 +260,53 @@ def tune(args: argparse.Namespace) -> int:
 
 def resume(args: argparse.Namespace) -> int:
     """``rung resume DIR``: continues a recorded run (after a crash, or with more budget)."""
+    from rung.results.summary import spec_of
     from rung.store import ExperimentStore
 
     directory = Path(args.directory)
     with ExperimentStore.open(directory, readonly=True) as store:
-        settings = dict(store.settings)
+        spec = spec_of(store.started)
+    settings = dict(spec.extra)
+    if "command" in settings:  # a program run: rung.cli.command
+        from rung.cli.command import prepare_resume
+
+        prepare_resume(settings, spec, args, directory)
+        return _run(args, settings, directory, resuming=True, recorded=spec.budget)
     if "model" not in settings or "space_spec" not in settings:
         raise UsageError(
             f"{str(directory)!r} was not recorded by `rung tune`; resume it from Python "
             "with Tuner.resume(directory)."
         )
-    if args.workers is not None:
-        settings["workers"] = args.workers
-    if args.dask_address is not None:
-        settings["dask_address"] = args.dask_address
+    settings.update(
+        seed=spec.seed,
+        workers=spec.workers if args.workers is None else args.workers,
+        keep_checkpoints=spec.keep_checkpoints,
+        max_retries=spec.max_retries if args.max_retries is None else args.max_retries,
+        job_timeout_s=spec.job_timeout_s,
+        dask_address=args.dask_address,  # only where this command line says
+    )
+    if args.gpus is not None:
+        settings["gpus"] = args.gpus
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
     _prepare_data(settings)
     if not args.quiet:
         print(f"resuming {settings['model']} in {directory}", file=sys.stderr)
-    return _run(args, settings, directory, resuming=True)
+    return _run(args, settings, directory, resuming=True, recorded=spec.budget)
 
 
 def show(args: argparse.Namespace) -> int:
-    from rung.results.report import format_summary
-    from rung.store import read_experiment
+    from rung.results.summary import read_result
 
-    print(format_summary(read_experiment(args.directory)))
+    print(_summary(read_result(args.directory), Path(args.directory)))
     return 0
 
 
 def plot(args: argparse.Namespace) -> int:
     from rung.results.plots import plot_all
-    from rung.store import read_experiment
+    from rung.results.summary import read_result
 
-    for path in plot_all(read_experiment(args.directory)):
+    result = read_result(args.directory)
+    for path in plot_all(result, args.directory):
         print(path)
     return 0

@@ -96,7 +96,9 @@ def run_on_worker(
     on_report = None
     if topic is not None:
 
-        def on_report(report: Report) -> None:
-            worker.log_event(topic, (key, report.resource, report.value, report.time))
+        def on_report(report: Report, checkpoint: Any) -> None:
+            # A running job's checkpoint stays on the worker: Dask's events are small.
+            metrics = None if report.metrics is None else dict(report.metrics)
+            worker.log_event(topic, (key, report.resource, report.value, report.time, metrics))
 
     return worker.address, run_task(task, objective, clock, 0, on_report)

@@ -17,6 +17,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from rung.codec import Blob
 from rung.executors._remote import run_task
 from rung.executors.base import Task
 from rung.types import Report
@@ -37,9 +38,13 @@ _READY, _FAILED_START, _OUTCOME, _REPORT = b"R", b"E", b"O", b"P"
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
-def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) -> None:
-    """A worker's life: set its thread count, load the objective, run tasks until told."""
+def _worker_main(
+    slot: int, conn: Connection, objective: bytes, threads: int, device: str | None = None
+) -> None:
+    """A worker's life: set its thread count (and GPU), load the objective, run tasks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    if device is not None:  # before anything initializes CUDA; programs inherit it
+        os.environ["CUDA_VISIBLE_DEVICES"] = device
     for variable in _THREAD_VARIABLES:  # before numpy or torch load their thread pools
         os.environ[variable] = str(threads)
     try:
@@ -52,8 +57,9 @@ def _worker_main(slot: int, conn: Connection, objective: bytes, threads: int) ->
         return
     conn.send_bytes(_READY)
 
-    def send_report(report: Report) -> None:
-        message = (report.resource, report.value, report.time)
+    def send_report(report: Report, checkpoint: Blob | None) -> None:
+        data = None if checkpoint is None else checkpoint.data
+        message = (report.resource, report.value, report.time, report.metrics, data)
         conn.send_bytes(_REPORT + pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
     while True:

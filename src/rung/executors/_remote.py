@@ -1,4 +1,9 @@
-"""The worker side of remote executors: run a task whose checkpoints travel as bytes."""
+"""The worker side of every executor: run a task whose checkpoints travel as bytes.
+
+Outside the objective's own call a checkpoint has one form, the bytes of :mod:`rung.codec`
+(a :class:`~rung.codec.Blob`): the executors hand them back, the tuner keeps them (in its
+store, or in memory), and the next job of the trial decodes them here.
+"""
 
 from __future__ import annotations
 
@@ -19,18 +24,44 @@ def failed_outcome(task: Task, error: str, start: float, end: float, worker: int
     return Outcome.failed(task.job, error, start, end, worker)
 
 
+def _reporter(
+    task: Task, start: float, on_report: Callable[[Report, Blob | None], None] | None
+) -> Callable[[Report, Any], None] | None:
+    """Hands each report on, with the checkpoint encoded at most every
+    ``task.checkpoint_every_s`` seconds (encoding a large state at every epoch of a fast
+    loop would cost more than the work it saves)."""
+    if on_report is None:
+        return None
+    every = task.checkpoint_every_s
+    last = [start]
+
+    def hear(report: Report, checkpoint: Any) -> None:
+        blob = None
+        if checkpoint is not None and every is not None and report.time - last[0] >= every:
+            try:
+                blob = encode(checkpoint)
+            except CheckpointError:  # the job's outcome fails it with the reason
+                blob = None
+            last[0] = report.time
+        on_report(report, blob)
+
+    return hear
+
+
 def run_task(
     task: Task,
     objective: Callable[..., Any],
     clock: Callable[[], float],
     worker: int,
-    on_report: Callable[[Report], None] | None = None,
+    on_report: Callable[[Report, Blob | None], None] | None = None,
 ) -> Outcome:
     """Decodes the task's checkpoint, runs the job and encodes the checkpoint it passed.
 
     Never raises for the objective or its checkpoints: a checkpoint that cannot be decoded
-    or stored safely fails the job with the reason. ``on_report``: as for
-    :func:`rung.trial.execute`.
+    or stored safely fails the job with the reason. ``on_report`` hears each report of a
+    running job but the last, with the job's checkpoint encoded when it is due (see
+    :attr:`~rung.executors.base.Task.checkpoint_every_s`), else None; an exception it
+    raises fails the job.
     """
     start = clock()
     if isinstance(task.checkpoint, Blob):
@@ -38,7 +69,7 @@ def run_task(
             task = dataclasses.replace(task, checkpoint=decode(task.checkpoint))
         except Exception:
             return failed_outcome(task, traceback.format_exc(), start, clock(), worker)
-    outcome = execute(task, objective, clock, worker, on_report)
+    outcome = execute(task, objective, clock, worker, _reporter(task, start, on_report))
     if outcome.checkpoint is None or isinstance(outcome.checkpoint, Blob):
         return outcome
     try:

@@ -15,7 +15,10 @@ from typing import Any
 from rung._frozen import frozen
 from rung.types import Job, JobStatus, Report
 
-__all__ = ["Executor", "Outcome", "Task"]
+__all__ = ["Executor", "Outcome", "ReportListener", "Task"]
+
+#: Hears a running job's report (and the checkpoint that travelled with it, or None).
+ReportListener = Callable[[Job, Report, Any], None]
 
 
 @frozen
@@ -33,6 +36,11 @@ class Task:
         timeout: Seconds a job may run before it fails (None: no limit). Iterative jobs
             fail at their first report past it; executors that can (processes) end a job
             that does not report in time.
+        metric: The metric tuned when the objective reports a mapping of metrics (None:
+            it reports one number, or a mapping of one).
+        checkpoint_every_s: A running job's checkpoint travels with its report (so a
+            crash or Ctrl-C loses at most this much of its work) at most this often, in
+            seconds; None: only with the job's outcome.
     """
 
     job: Job
@@ -42,6 +50,8 @@ class Task:
     resource_name: str | None = None
     deadline: float | None = None
     timeout: float | None = None
+    metric: str | None = None
+    checkpoint_every_s: float | None = None
 
 
 @frozen
@@ -87,21 +97,33 @@ class Executor(ABC):
         workers: How many tasks may run at once.
         clock: The executor's own clock (seconds), for executors that keep their own time
             (simulation); the tuner then measures the run with it. None: real time.
-        reports: Set by the tuner before :meth:`start` (None: nobody listens). Executors
-            that can (inline, processes, Dask) call ``reports(job, report)`` with each
-            report of a running job that goes on after it, in the tuner's thread, during
-            :meth:`wait` and before the job's outcome; the outcome still carries every
-            report. Dask drops a report that arrives after its job's outcome; the
-            simulated executor hands reports over with the outcome only.
     """
 
     workers: int = 1
     clock: Callable[[], float] | None = None
-    reports: Callable[[Job, Report], None] | None = None
 
     @abstractmethod
-    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
-        """Prepares the workers to run ``objective``; ``clock`` gives seconds since the start."""
+    def start(
+        self,
+        objective: Callable[..., Any],
+        clock: Callable[[], float],
+        reports: ReportListener | None = None,
+    ) -> None:
+        """Prepares the workers to run ``objective``.
+
+        Args:
+            objective: The user's function.
+            clock: Seconds since the run started.
+            reports: Hears the reports of running jobs (None: nobody listens). Executors
+                that can (inline, processes, Dask) call ``reports(job, report, checkpoint)``
+                (the job's checkpoint as a :class:`~rung.codec.Blob` when it travelled with
+                the report, see :attr:`Task.checkpoint_every_s`; else None) with each
+                report of a running job that goes on after it, in the tuner's thread,
+                during :meth:`wait` and before the job's outcome; the outcome still
+                carries every report. Dask drops a report that arrives after its job's
+                outcome; the simulated executor hands reports over with the outcome only.
+                An exception it raises is raised from :meth:`wait`.
+        """
 
     @abstractmethod
     def submit(self, task: Task) -> None:

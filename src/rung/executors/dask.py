@@ -55,7 +55,7 @@ except ImportError as error:  # pragma: no cover - only without the extra
 from rung.errors import ConfigError
 from rung.executors._dask_worker import ObjectivePlugin, run_on_worker
 from rung.executors._remote import failed_outcome
-from rung.executors.base import Executor, Outcome, Task
+from rung.executors.base import Executor, Outcome, ReportListener, Task
 from rung.types import Report
 
 __all__ = ["DaskExecutor"]
@@ -100,6 +100,7 @@ class DaskExecutor(Executor):
         *,
         workers: int | None = None,
     ) -> None:
+        self._reports: ReportListener | None = None
         target = client_or_address
         if target is not None and not isinstance(target, (str, distributed.Client)):
             raise TypeError(
@@ -138,7 +139,12 @@ class DaskExecutor(Executor):
         target = "LocalCluster" if self._target is None else repr(self._target)
         return f"DaskExecutor({target}, workers={self.workers})"
 
-    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+    def start(
+        self,
+        objective: Callable[..., Any],
+        clock: Callable[[], float],
+        reports: ReportListener | None = None,
+    ) -> None:
         """Connects to the cluster (or starts one) and hands the objective to its workers.
 
         Raises:
@@ -146,6 +152,7 @@ class DaskExecutor(Executor):
             TimeoutError: no worker joined the cluster within :data:`WORKER_TIMEOUT_S`.
             RuntimeError: the executor was already started.
         """
+        self._reports = reports
         if self._client is not None:
             raise RuntimeError("DaskExecutor.start() was already called; close() it first.")
         try:
@@ -206,7 +213,7 @@ class DaskExecutor(Executor):
         base = time.time() - now  # the workers' clock: same origin as ours, in wall time
         job = task.job
         key = f"rung-trial{job.trial_id}-{job.resource_from}-{job.resource_to}-{uuid.uuid4().hex}"
-        topic = f"{self._plugin}-reports" if self.reports is not None else None
+        topic = f"{self._plugin}-reports" if self._reports is not None else None
         future = self._client.submit(run_on_worker, self._plugin, task, base, topic, key, key=key)
         self._pending[future.key] = (future, task, now)
         future.add_done_callback(self._done.put)  # runs in Dask's callback thread
@@ -222,10 +229,10 @@ class DaskExecutor(Executor):
                     break
             for item in items:
                 if isinstance(item, tuple):  # (scheduler time, a worker's report)
-                    key, resource, value, at = item[1]
+                    key, resource, value, at, metrics = item[1]
                     entry = self._pending.get(key)  # a report after its outcome is dropped
-                    if entry is not None and self.reports is not None:
-                        self.reports(entry[1].job, Report(resource, value, at))
+                    if entry is not None and self._reports is not None:
+                        self._reports(entry[1].job, Report(resource, value, at, metrics), None)
                     continue
                 entry = self._pending.pop(item.key, None)
                 if entry is not None:  # else a stale callback of a future cancelled by close()

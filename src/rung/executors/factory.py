@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any
 
 from rung.errors import ConfigError
+from rung.executors._gpus import parse_gpus
 from rung.executors.base import Executor
 
 __all__ = ["ExecutorName", "make_executor"]
@@ -44,6 +46,7 @@ def make_executor(
     workers: int | None = None,
     dask_address: str | None = None,
     threads_per_worker: int | None = None,
+    gpus: str | Sequence[int | str] | None = None,
 ) -> Executor:
     """Builds the executor a tuner runs on.
 
@@ -54,12 +57,22 @@ def make_executor(
         dask_address: The scheduler address for ``"dask"`` (default: a ``LocalCluster``).
         threads_per_worker: Threads of each ``"processes"`` worker (default: the CPUs
             split across workers).
+        gpus: One GPU per worker (``[0, 1]``, ``"0,1"`` or ``"all"``): needs worker
+            processes, so None as ``executor`` means ``"processes"`` even for one worker;
+            ``workers`` defaults to one per GPU.
 
     Raises:
         ConfigError: an unknown name, ``workers`` below 1, ``"inline"`` with more than one
-            worker, or ``workers`` that contradicts the given executor's.
+            worker, ``workers`` that contradicts the given executor's, or ``gpus`` with
+            an executor other than ``"processes"``.
     """
     workers = _check_workers(workers)
+    if gpus is not None and (executor is not None and executor != ExecutorName.PROCESSES):
+        raise ConfigError(
+            f"The 'gpus' parameter gives each worker process of executor='processes' its "
+            f"own GPU; got executor={executor!r}. Give a ProcessExecutor its gpus itself, "
+            "or start each Dask worker with its CUDA_VISIBLE_DEVICES."
+        )
     if isinstance(executor, Executor):
         # A Dask executor given no count learns it from its cluster at start().
         unfixed = getattr(executor, "_requested", 0) is None
@@ -70,7 +83,8 @@ def make_executor(
             )
         return executor
     if executor is None:
-        name = ExecutorName.PROCESSES if (workers or 1) > 1 else ExecutorName.INLINE
+        parallel = (workers or 1) > 1 or gpus is not None
+        name = ExecutorName.PROCESSES if parallel else ExecutorName.INLINE
     elif isinstance(executor, (str, ExecutorName)):
         name = ExecutorName.parse(executor)
     else:
@@ -93,7 +107,12 @@ def make_executor(
     if name is ExecutorName.PROCESSES:
         from rung.executors.processes import ProcessExecutor
 
-        return ProcessExecutor(workers=workers or 2, threads_per_worker=threads_per_worker)
+        devices = parse_gpus(gpus)
+        return ProcessExecutor(
+            workers=workers or (len(devices) if devices else 2),  # by default, one per GPU
+            threads_per_worker=threads_per_worker,
+            gpus=devices,
+        )
     from rung.executors.dask import DaskExecutor
 
     return DaskExecutor(dask_address, workers=workers)

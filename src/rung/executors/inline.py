@@ -8,8 +8,7 @@ from typing import Any
 
 from rung.codec import Blob
 from rung.executors._remote import run_task
-from rung.executors.base import Executor, Outcome, Task
-from rung.trial import execute
+from rung.executors.base import Executor, Outcome, ReportListener, Task
 from rung.types import Report
 
 __all__ = ["InlineExecutor"]
@@ -21,11 +20,18 @@ class InlineExecutor(Executor):
     workers = 1
 
     def __init__(self) -> None:
+        self._reports: ReportListener | None = None
         self._queue: deque[Task] = deque()
         self._objective: Callable[..., Any] | None = None
         self._clock: Callable[[], float] | None = None
 
-    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+    def start(
+        self,
+        objective: Callable[..., Any],
+        clock: Callable[[], float],
+        reports: ReportListener | None = None,
+    ) -> None:
+        self._reports = reports
         self._objective, self._clock = objective, clock
 
     def submit(self, task: Task) -> None:
@@ -41,22 +47,20 @@ class InlineExecutor(Executor):
         task = self._queue.popleft()
         listener_error: list[BaseException] = []
         on_report = None
-        if self.reports is not None:
-            reports, job = self.reports, task.job
+        if self._reports is not None:
+            reports, job = self._reports, task.job
 
-            def on_report(report: Report) -> None:
+            def on_report(report: Report, checkpoint: Blob | None) -> None:
                 # The listener's failure (the store's disk is full) is the run's, raised
                 # from wait() as other executors do, not the objective's.
                 if not listener_error:
                     try:
-                        reports(job, report)
+                        reports(job, report, checkpoint)
                     except BaseException as error:
                         listener_error.append(error)
 
-        if isinstance(task.checkpoint, Blob):  # from a store: decoded (and encoded) safely
-            outcome = run_task(task, self._objective, self._clock, 0, on_report)
-        else:
-            outcome = execute(task, self._objective, self._clock, 0, on_report)
+        # Checkpoints have one form outside the objective's call: the codec's bytes.
+        outcome = run_task(task, self._objective, self._clock, 0, on_report)
         if listener_error:
             raise listener_error[0]
         return [outcome]

@@ -17,11 +17,13 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from typing import Any
 
+from rung.codec import Blob
 from rung.errors import ConfigError
+from rung.executors._gpus import device_of, parse_gpus
 from rung.executors._process_worker import (
     _FAILED_START,
     _OUTCOME,
@@ -30,7 +32,7 @@ from rung.executors._process_worker import (
     _Worker,
     _worker_main,
 )
-from rung.executors.base import Executor, Outcome, Task
+from rung.executors.base import Executor, Outcome, ReportListener, Task
 from rung.trial import timeout_message
 from rung.types import Report
 
@@ -48,6 +50,10 @@ class ProcessExecutor(Executor):
             count split evenly across workers (at least one), so workers do not oversubscribe.
         start_method: The multiprocessing start method; ``"spawn"`` (default) is safe with
             torch and threads, ``"forkserver"`` and ``"fork"`` start faster where available.
+        gpus: Give each worker its own GPU through ``CUDA_VISIBLE_DEVICES``: device
+            indices or UUIDs (``[0, 1]``, ``"0,1"``), or ``"all"`` (every visible GPU);
+            with more workers than GPUs they share them round-robin (see
+            :mod:`rung.executors._gpus`). None (default): workers inherit this process's.
 
     The objective must be picklable: a module-level function or an instance of a
     module-level class, not a lambda or a closure. A script that uses this executor must
@@ -64,7 +70,9 @@ class ProcessExecutor(Executor):
         workers: int = 2,
         threads_per_worker: int | None = None,
         start_method: str = "spawn",
+        gpus: str | Sequence[int | str] | None = None,
     ) -> None:
+        self._reports: ReportListener | None = None
         if isinstance(workers, bool) or not isinstance(workers, int):
             raise TypeError(f"The 'workers' parameter must be an int; got {workers!r}.")
         if workers < 1:
@@ -88,6 +96,7 @@ class ProcessExecutor(Executor):
         self.workers = workers
         self.threads_per_worker = threads_per_worker
         self.start_method = start_method
+        self.gpus = parse_gpus(gpus)
         self._context = multiprocessing.get_context(start_method)
         self._pool: list[_Worker] = []
         self._objective = b""
@@ -96,16 +105,23 @@ class ProcessExecutor(Executor):
     def __repr__(self) -> str:
         return (
             f"ProcessExecutor(workers={self.workers}, "
-            f"threads_per_worker={self.threads_per_worker}, start_method={self.start_method!r})"
+            f"threads_per_worker={self.threads_per_worker}, start_method={self.start_method!r}"
+            + (f", gpus={list(self.gpus)!r})" if self.gpus else ")")
         )
 
-    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+    def start(
+        self,
+        objective: Callable[..., Any],
+        clock: Callable[[], float],
+        reports: ReportListener | None = None,
+    ) -> None:
         """Spawns the workers and waits until each has loaded the objective.
 
         Raises:
             TypeError: the objective cannot be pickled.
             RuntimeError: a worker could not load the objective (its traceback is included).
         """
+        self._reports = reports
         try:
             self._objective = pickle.dumps(objective, pickle.HIGHEST_PROTOCOL)
         except Exception as error:
@@ -126,7 +142,13 @@ class ProcessExecutor(Executor):
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
             target=_worker_main,
-            args=(slot, child, self._objective, self.threads_per_worker),
+            args=(
+                slot,
+                child,
+                self._objective,
+                self.threads_per_worker,
+                device_of(self.gpus, slot),
+            ),
             name=f"rung-worker-{slot}",
             daemon=True,
         )
@@ -217,14 +239,16 @@ class ProcessExecutor(Executor):
         a listener's failure (a full disk) is raised, not taken for a dead worker.
         """
         job = worker.task.job if worker.task is not None else None
-        reports: list[Report] = []
+        reports: list[tuple[Report, Blob | None]] = []
         outcome: Outcome | None = None
         try:
             while outcome is None and worker.conn.poll():
                 message = worker.conn.recv_bytes()
                 tag = message[:1]
                 if tag == _REPORT:
-                    reports.append(Report(*pickle.loads(message[1:])))
+                    resource, value, at, metrics, data = pickle.loads(message[1:])
+                    blob = None if data is None else Blob(data)
+                    reports.append((Report(resource, value, at, metrics), blob))
                 elif tag == _OUTCOME:
                     outcome = pickle.loads(message[1:])
                     worker.task = None
@@ -235,9 +259,9 @@ class ProcessExecutor(Executor):
                     )
         except (EOFError, OSError):
             pass
-        if self.reports is not None and job is not None:
-            for report in reports:
-                self.reports(job, report)
+        if self._reports is not None and job is not None:
+            for report, blob in reports:
+                self._reports(job, report, blob)
         if outcome is not None:
             return outcome
         if worker.process.is_alive():

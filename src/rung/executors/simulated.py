@@ -36,7 +36,7 @@ from numbers import Real
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.executors.base import Executor, Outcome, Task
+from rung.executors.base import Executor, Outcome, ReportListener, Task
 from rung.trial import timeout_message
 from rung.types import JobStatus, Report
 
@@ -108,6 +108,7 @@ class SimulatedExecutor(Executor):
         decision_time: bool = True,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
+        self._reports: ReportListener | None = None
         if isinstance(workers, bool) or not isinstance(workers, int):
             raise TypeError(
                 f"The 'workers' parameter of SimulatedExecutor must be an int; got {workers!r}."
@@ -151,12 +152,18 @@ class SimulatedExecutor(Executor):
             self._now += mark - self._mark
             self._mark = mark
 
-    def start(self, objective: Callable[..., Any], clock: Callable[[], float]) -> None:
+    def start(
+        self,
+        objective: Callable[..., Any],
+        clock: Callable[[], float],
+        reports: ReportListener | None = None,
+    ) -> None:
         """Prepares to run ``objective``, a simulated objective ``f(config, resource)``.
 
         ``clock`` is the tuner's view of :attr:`clock` (seconds since the run began); the
         outcomes' times are given on it.
         """
+        self._reports = reports
         if not callable(objective):
             raise TypeError(f"The 'objective' must be callable; got {objective!r}.")
         self.close()

@@ -1,14 +1,18 @@
-"""Figures of an experiment: best value against trials and time, and learning curves.
+"""Figures of a run: best value against trials and time, and learning curves.
 
-Needs matplotlib (``pip install 'rung[plot]'``); drawn off-screen (Agg), saved as PNG.
+Needs matplotlib (``pip install 'rung[plot]'``). Figures are built as
+``matplotlib.figure.Figure`` objects without pyplot, so drawing them never changes the
+caller's backend (a notebook's inline display keeps working); each function returns its
+figure, and saves it as PNG when given a path.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
-from rung.results.report import Experiment
+from rung.results.result import Result
 
 __all__ = ["plot_all", "plot_learning_curves", "plot_progress"]
 
@@ -16,87 +20,106 @@ PROGRESS_FILE = "progress.png"
 CURVES_FILE = "curves.png"
 
 
-def _pyplot() -> Any:
+def _figure(**kwargs: Any) -> Any:
     try:
-        import matplotlib
+        from matplotlib.figure import Figure
     except ImportError as err:
         raise ImportError("Plots need matplotlib: pip install 'rung[plot]'") from err
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(**kwargs)
 
 
-def _incumbent(experiment: Experiment) -> tuple[list[int], list[float], list[float]]:
-    """After each job: trials started so far, wall time, best value so far."""
-    sign = -1.0 if experiment.settings.get("direction") == "max" else 1.0
+def _title(result: Result) -> str:
+    extra = result.spec.extra
+    if "title" in extra:
+        return str(extra["title"])
+    return f"{result.spec.searcher} + {result.spec.scheduler}" + (
+        f" ({result.directory})" if result.directory is not None else ""
+    )
+
+
+def _integer_ticks(axis: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def plot_progress(result: Result, path: str | Path | None = None) -> Any:
+    """Best value so far (at the full resource) against trials, time and resource spent.
+
+    Returns:
+        The figure (saved to ``path`` when given).
+    """
+    spec = result.spec
+    points = [p for p in result.trajectory if not math.isnan(p.best_value)]
     seen: set[int] = set()
-    trials, times, best = [], [], []
-    current = None
-    for job in sorted(experiment.jobs, key=lambda j: j["end"]):
-        seen.add(job["trial_id"])
-        value = job["value"] if job["status"] == "COMPLETED" else None
-        if value is not None and (current is None or sign * value < sign * current):
-            current = value
-        if current is not None:
-            trials.append(len(seen))
-            times.append(job["end"])
-            best.append(current)
-    return trials, times, best
-
-
-def plot_progress(experiment: Experiment, path: Path) -> Path:
-    """Best value so far against trials and against wall time (the seed's plot_hpo_progress)."""
-    plt = _pyplot()
-    trials, times, best = _incumbent(experiment)
-    metric = experiment.settings.get("metric", "value")
-    fig, (by_trial, by_time) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
-    by_trial.step(trials, best, where="post")
-    by_trial.set_xlabel("trials")
-    by_time.step(times, best, where="post", color="tab:orange")
-    by_time.set_xlabel("wall time (s)")
-    for axis in (by_trial, by_time):
-        axis.set_ylabel(f"best {metric}")
+    trials_at = []
+    for job in result.jobs:
+        seen.add(job.trial_id)
+        trials_at.append(len(seen))
+    fig = _figure(figsize=(12, 3.8), layout="constrained")
+    axes = fig.subplots(1, 3)
+    xs = {
+        "trials": [trials_at[p.job] for p in points],
+        "wall time (s)": [p.time for p in points],
+        f"{spec.resource_name} spent": [p.resource for p in points],
+    }
+    ys = [p.best_value for p in points]
+    for axis, (label, x) in zip(axes, xs.items(), strict=True):
+        axis.step(x, ys, where="post", color="tab:blue")
+        axis.set_xlabel(label)
+        axis.set_ylabel(f"best {spec.value_name}")
         axis.grid(alpha=0.3)
-    title = experiment.settings.get("title") or str(experiment.directory)
-    fig.suptitle(title)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    _integer_ticks(axes[0])
+    if not points:
+        axes[0].text(
+            0.5, 0.5, "no trial at the full resource yet", ha="center", transform=axes[0].transAxes
+        )
+    fig.suptitle(_title(result))
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
 
 
-def plot_learning_curves(experiment: Experiment, path: Path) -> Path:
-    """Every trial's reported values against the resource, coloured by the rung it reached."""
-    plt = _pyplot()
-    curves: dict[int, list[tuple[float, float]]] = {}
-    for job in experiment.jobs:
-        points = curves.setdefault(job["trial_id"], [])
-        points.extend((r, v) for r, v, _ in job["reports"] if v is not None)
-    reached = {tid: max((r for r, _ in pts), default=0) for tid, pts in curves.items()}
-    levels = sorted(set(reached.values()))
-    cmap = plt.get_cmap("viridis", max(len(levels), 2))
-    colour = {level: cmap(i) for i, level in enumerate(levels)}
-    fig, axis = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
-    for tid, points in sorted(curves.items(), key=lambda item: reached[item[0]]):
-        if points:
-            xs, ys = zip(*sorted(points), strict=True)
-            axis.plot(xs, ys, color=colour[reached[tid]], alpha=0.6, lw=1, marker=".", ms=3)
+def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
+    """Every trial's reported values against the resource, coloured by the level it reached.
+
+    Returns:
+        The figure (saved to ``path`` when given).
+    """
+    from matplotlib import colormaps
+
+    spec = result.spec
+    trials = [t for t in result.trials if t.reports]
+    levels = sorted({t.resource for t in trials})
+    cmap = colormaps["plasma"]
+    # Dark to light-but-visible: the top of the colour map is too pale on white.
+    colour = {level: cmap(0.85 * i / max(len(levels) - 1, 1)) for i, level in enumerate(levels)}
+    fig = _figure(figsize=(7.5, 4.5), layout="constrained")
+    axis = fig.subplots()
+    for trial in sorted(trials, key=lambda t: t.resource):
+        xs = [r.resource for r in trial.reports if math.isfinite(r.value)]
+        ys = [r.value for r in trial.reports if math.isfinite(r.value)]
+        axis.plot(xs, ys, color=colour[trial.resource], alpha=0.7, lw=1, marker=".", ms=3)
     for level in levels:
         axis.plot([], [], color=colour[level], label=f"reached {level}")
-    axis.set_xlabel(experiment.settings.get("resource_name", "resource"))
-    axis.set_ylabel(experiment.settings.get("metric", "value"))
+    axis.set_xlabel(spec.resource_name)
+    axis.set_ylabel(spec.value_name)
+    _integer_ticks(axis)
     axis.grid(alpha=0.3)
-    if levels:
+    if 1 < len(levels) <= 12:
         axis.legend(title="trials that", fontsize=8)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    axis.set_title(f"learning curves: {_title(result)}", fontsize=10)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
 
 
-def plot_all(experiment: Experiment) -> list[Path]:
-    """Draws both figures into the experiment directory; returns their paths."""
-    root = experiment.directory
-    return [
-        plot_progress(experiment, root / PROGRESS_FILE),
-        plot_learning_curves(experiment, root / CURVES_FILE),
-    ]
+def plot_all(result: Result, directory: str | Path | None = None) -> list[Path]:
+    """Draws both figures into ``directory`` (default: the run's); returns their paths."""
+    root = Path(directory) if directory is not None else result.directory
+    if root is None:
+        raise ValueError("plot_all() needs a directory: the run was not recorded in one.")
+    paths = [root / PROGRESS_FILE, root / CURVES_FILE]
+    plot_progress(result, paths[0])
+    plot_learning_curves(result, paths[1])
+    return paths

@@ -13,15 +13,15 @@ import sys
 import time
 from typing import TextIO
 
-from rung.results.result import JobRecord
-from rung.types import Job, JobStatus, Report
+from rung.callbacks import Callback, RunState
+from rung.types import Job, JobRecord, JobStatus, Report
 
 __all__ = ["ProgressPrinter"]
 
 _RUNNING_SHOWN = 3  # running jobs the bar names
 
 
-class ProgressPrinter:
+class ProgressPrinter(Callback):
     """A tuner callback that shows progress.
 
     Args:
@@ -52,7 +52,7 @@ class ProgressPrinter:
         self._last_line = -math.inf
         self._last_bar = -math.inf
         self._skipped = 0
-        self._trials: set[int] = set()
+        self._n_trials = 0
         self._running: dict[int, tuple[int, int]] = {}  # trial -> (resource reached, to)
         self._best = math.nan
         self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
@@ -60,7 +60,7 @@ class ProgressPrinter:
     def _fraction(self) -> float | None:
         fractions = []
         if self.max_trials:
-            fractions.append(len(self._trials) / self.max_trials)
+            fractions.append(self._n_trials / self.max_trials)
         if self.time_budget_s:
             fractions.append((self._clock() - self._start) / self.time_budget_s)
         return min(max(fractions), 1.0) if fractions else None
@@ -69,7 +69,7 @@ class ProgressPrinter:
         fraction = self._fraction()
         elapsed = self._clock() - self._start
         best = "-" if math.isnan(self._best) else f"{self._best:.4f}"
-        head = f"{len(self._trials)} trials, best {self.metric} {best}, {elapsed:.0f} s"
+        head = f"{self._n_trials} trials, best {self.metric} {best}, {elapsed:.0f} s"
         if self._running:
             shown = list(self._running.items())[:_RUNNING_SHOWN]
             running = ", ".join(f"trial {t} at {r}/{to}" for t, (r, to) in shown)
@@ -92,8 +92,14 @@ class ProgressPrinter:
             self.stream.flush()
             self._last_bar = now
 
-    def __call__(self, job: JobRecord, best_value: float) -> None:
-        self._trials.add(job.trial_id)
+    def on_run_start(self, run: RunState) -> None:
+        """A resumed run's bar counts what the record already holds."""
+        self._n_trials = run.n_trials
+        self._best = run.best_value
+
+    def on_job_end(self, job: JobRecord, run: RunState) -> None:
+        best_value = run.best_value
+        self._n_trials = run.n_trials
         self._running.pop(job.trial_id, None)
         improved = math.isfinite(best_value) and best_value != self._best
         self._best = best_value

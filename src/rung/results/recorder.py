@@ -1,179 +1,193 @@
-"""In-memory bookkeeping of a run: trials, jobs, checkpoints, the incumbent.
+"""The one path from a run's jobs to its :class:`~rung.results.result.Result`.
 
-The tuner hands every outcome to a :class:`RunRecorder`; :meth:`RunRecorder.result`
-freezes what it holds into a :class:`~rung.results.result.Result`.
+A :class:`RunRecorder` folds jobs as they end (and trials a barrier stopped) into trials,
+incumbents and the trajectory. A live run feeds it each job it records; reading a store
+(:mod:`rung.results.summary`) feeds it each recorded job, in the same order: one
+computation, so a run and its record cannot disagree.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from rung.executors.base import Outcome
-from rung.results.result import JobRecord, Result, TrajectoryPoint, TrialRecord
-from rung.types import Decision, Direction, JobStatus, Report, TrialStatus
+from rung.results.result import Incumbent, OpenJob, Result, TrajectoryPoint, TrialRecord
+from rung.results.spec import ObjectiveForm, RunSpec
+from rung.types import Decision, JobRecord, JobStatus, Report, TrialStatus
 
 __all__ = ["RunRecorder"]
 
-
-def _status_after(decision: Decision) -> TrialStatus:
-    """The status a scheduler's decision leaves its trial in."""
-    if decision is Decision.PAUSE:
-        return TrialStatus.PAUSED
-    if decision is Decision.COMPLETE:
-        return TrialStatus.COMPLETED
-    if decision is Decision.STOP:
-        return TrialStatus.STOPPED
-    return TrialStatus.RUNNING  # CONTINUE
+_AFTER = {
+    Decision.PAUSE: TrialStatus.PAUSED,
+    Decision.COMPLETE: TrialStatus.COMPLETED,
+    Decision.STOP: TrialStatus.STOPPED,
+    Decision.CONTINUE: TrialStatus.RUNNING,
+}
 
 
 class RunRecorder:
-    """Collects a run's records as jobs finish.
+    """Collects a run's records as its jobs end.
 
     Args:
-        direction: The user's direction; recorded values stay in the user's sign, the
-            incumbent is chosen on the minimized (sign-flipped) value.
-        retrains_from_scratch: True for ``f(config)`` objectives, whose promoted jobs train
-            from zero again: they cost ``resource_to``, not ``resource_to - resource_from``.
+        spec: The run's spec: its direction (recorded values keep the user's sign, the
+            incumbent is chosen on the minimized value), objective form (``f(config)``
+            retrains from scratch, so a promoted job costs ``resource_to``, not
+            ``resource_to - resource_from``) and full resource.
     """
 
-    def __init__(self, direction: Direction, retrains_from_scratch: bool) -> None:
-        self.direction = direction
-        self._sign = direction.sign()
-        self._scratch = retrains_from_scratch
+    def __init__(self, spec: RunSpec) -> None:
+        self.spec = spec
+        self._sign = spec.direction.sign()
+        self._scratch = spec.objective_form is ObjectiveForm.FUNCTION
+        self._full = spec.max_resource
         self._configs: dict[int, Mapping[str, Any]] = {}
         self._status: dict[int, TrialStatus] = {}
         self._reports: dict[int, list[Report]] = {}
         self._errors: dict[int, str] = {}
-        self._checkpoint_at: dict[int, int] = {}  # trial -> resource of its newest checkpoint
         self.jobs: list[JobRecord] = []
-        self._trajectory: list[tuple[float, int, tuple[float, int] | None]] = []
-        self._resource = 0
-        self._best: tuple[float, int] | None = None  # (minimized value, trial id)
+        self._trajectory: list[tuple[float, float, int | None, int | None]] = []
+        self.resource_spent: float = 0
+        self._best: int | None = None  # index of the incumbent's job (full resource)
+        self._best_any: int | None = None  # index of the best job at any resource
+        self.n_failed_trials = 0
+
+    # -- folding ---------------------------------------------------------------------------
 
     def job_started(self, trial_id: int, config: Mapping[str, Any]) -> None:
+        """A job of ``trial_id`` started (its first one brings the configuration)."""
         if trial_id not in self._configs:
-            self._configs[trial_id] = dict(config)
+            self._configs[trial_id] = config
             self._reports[trial_id] = []
         self._status[trial_id] = TrialStatus.RUNNING
 
-    def job_finished(
-        self, outcome: Outcome, decision: Decision | None, again: bool = False
-    ) -> JobRecord:
-        """Records a finished job and the scheduler's decision for its trial.
+    def job_ended(self, record: JobRecord, again: bool = False) -> None:
+        """Records a job that ended, with the scheduler's decision for its trial.
 
         ``again``: the job runs again (interrupted by the time budget, or failed and
-        retried), so the scheduler made no decision and the trial waits, resumable.
+        retried), so no decision was made and the trial waits, resumable.
         """
         # Hot path (every job): enums are compared with `is`, as hashing them runs Python code.
-        job = outcome.job
-        tid = job.trial_id
-        failed = outcome.status is JobStatus.FAILED
+        tid = record.trial_id
+        if tid not in self._configs:  # read from a record whose start was not seen
+            self.job_started(tid, record.config)
+        failed = record.status is JobStatus.FAILED
         if failed:
-            self._errors[tid] = outcome.error or ""
+            self._errors[tid] = record.error or ""
         else:  # a retried failure's reports are redone from the checkpoint: not the trial's
-            self._reports[tid].extend(outcome.reports)
-        if again:  # resumable from its checkpoint
+            self._reports[tid].extend(record.reports)
+        if again:
             status = TrialStatus.PAUSED
         elif failed:
             status = TrialStatus.FAILED
+            self.n_failed_trials += 1
         else:
-            status = _status_after(decision)  # type: ignore[arg-type]
+            status = _AFTER[record.decision] if record.decision is not None else TrialStatus.PAUSED
         self._status[tid] = status
-        if status is TrialStatus.PAUSED or status is TrialStatus.RUNNING:
-            if outcome.checkpoint is not None and not failed:
-                self._checkpoint_at[tid] = outcome.resource
-        elif self._checkpoint_at:
-            self._checkpoint_at.pop(tid, None)
-
-        spent_from = 0 if self._scratch else job.resource_from
-        spent = outcome.resource - spent_from
+        reached = record.reports[-1].resource if record.reports else record.resource_from
+        spent = reached - (0 if self._scratch else record.resource_from)
         if spent > 0:
-            self._resource += spent
-        minimized = self._sign * outcome.value
-        if (
-            outcome.status is JobStatus.COMPLETED
-            and (self._best is None or minimized < self._best[0])
-            and math.isfinite(minimized)
-        ):
-            self._best = (minimized, tid)
-        record = JobRecord(
-            len(self.jobs),
-            tid,
-            job.config,
-            job.resource_from,
-            job.resource_to,
-            outcome.value,
-            outcome.status,
-            outcome.start,
-            outcome.end,
-            outcome.worker,
-            decision,
-            outcome.error,
-            outcome.reports,
-        )
+            self.resource_spent += spent
         self.jobs.append(record)
-        self._trajectory.append((outcome.end, self._resource, self._best))
-        return record
+        if record.status is JobStatus.COMPLETED and math.isfinite(record.value):
+            minimized = self._sign * record.value
+            index = len(self.jobs) - 1
+            if self._best_any is None or minimized < self._minimized(self._best_any):
+                self._best_any = index
+            at_full = self._full is None or reached >= self._full
+            if at_full and (self._best is None or minimized < self._minimized(self._best)):
+                self._best = index
+        self._trajectory.append((record.end, self.resource_spent, self._best, self._best_any))
 
     def trial_stopped(self, trial_id: int) -> None:
         """A paused trial that the scheduler has ended for good (left out at a barrier)."""
         if self._status.get(trial_id) is TrialStatus.PAUSED:
             self._status[trial_id] = TrialStatus.STOPPED
-            self._checkpoint_at.pop(trial_id, None)
 
-    def trial_finished(self, trial_id: int) -> bool:
-        """True once the trial completed, stopped or failed: its checkpoint can go."""
-        status = self._status.get(trial_id)
-        return status is not None and status.is_finished()
+    # -- reading -------------------------------------------------------------------------
 
-    def checkpoint_resource(self, trial_id: int) -> int | None:
-        """The resource of the trial's newest checkpoint, or None."""
-        return self._checkpoint_at.get(trial_id)
+    def _minimized(self, index: int) -> float:
+        return self._sign * self.jobs[index].value
+
+    def _incumbent(self, index: int | None) -> Incumbent | None:
+        if index is None:
+            return None
+        job = self.jobs[index]
+        resource = job.reached if self._full is not None else None
+        return Incumbent(job.trial_id, job.config, job.value, resource, job.index)
 
     @property
     def best_value(self) -> float:
-        """The incumbent's value in the user's sign (NaN before any job completed)."""
-        return self._user_value(self._best)
-
-    def _user_value(self, best: tuple[float, int] | None) -> float:
-        return math.nan if best is None else self._sign * best[0]
+        """The incumbent's value in the user's sign (NaN before one at the full resource)."""
+        return math.nan if self._best is None else self.jobs[self._best].value
 
     @property
-    def n_failed_trials(self) -> int:
-        return sum(s is TrialStatus.FAILED for s in self._status.values())
+    def best_trial_id(self) -> int | None:
+        """The incumbent's trial, or None."""
+        return None if self._best is None else self.jobs[self._best].trial_id
 
-    def result(self, wall_time: float, workers: int = 1) -> Result:
-        """The run's Result, built once the run is over (trials and trajectory on demand)."""
-        best_tid = None if self._best is None else self._best[1]
+    @property
+    def best_config(self) -> Mapping[str, Any] | None:
+        return None if self._best is None else self.jobs[self._best].config
+
+    @property
+    def n_trials(self) -> int:
+        return len(self._configs)
+
+    @property
+    def n_jobs(self) -> int:
+        return len(self.jobs)
+
+    def status(self, trial_id: int) -> TrialStatus | None:
+        return self._status.get(trial_id)
+
+    def result(
+        self,
+        wall_time: float,
+        workers: int = 1,
+        *,
+        finished: bool = True,
+        stop_reason: str | None = None,
+        open_jobs: tuple[OpenJob, ...] = (),
+        final: Mapping[str, Any] | None = None,
+        directory: Path | None = None,
+    ) -> Result:
+        """The run's Result as it stands (trials and trajectory built on demand)."""
+        configs, status = dict(self._configs), dict(self._status)
+        reports = {tid: tuple(r) for tid, r in self._reports.items()}
+        errors = dict(self._errors)
+        points = list(self._trajectory)
+        jobs = tuple(self.jobs)
 
         def build_trials() -> tuple[TrialRecord, ...]:
             return tuple(
-                TrialRecord(
-                    tid,
-                    self._configs[tid],
-                    self._status[tid],
-                    tuple(self._reports[tid]),
-                    self._errors.get(tid),
-                )
-                for tid in sorted(self._configs)
+                TrialRecord(tid, configs[tid], status[tid], reports[tid], errors.get(tid))
+                for tid in sorted(configs)
             )
+
+        def value(index: int | None) -> float:
+            return math.nan if index is None else jobs[index].value
 
         def build_trajectory() -> tuple[TrajectoryPoint, ...]:
             return tuple(
-                TrajectoryPoint(i, time, resource, self._user_value(best))
-                for i, (time, resource, best) in enumerate(self._trajectory)
+                TrajectoryPoint(i, time, resource, value(best), value(best_any))
+                for i, (time, resource, best, best_any) in enumerate(points)
             )
 
         return Result(
-            best_value=self.best_value,
-            best_config=None if best_tid is None else dict(self._configs[best_tid]),
-            best_trial_id=best_tid,
-            jobs=tuple(self.jobs),
-            direction=self.direction,
+            spec=self.spec,
+            jobs=jobs,
+            incumbent=self._incumbent(self._best),
+            best_at_any_resource=self._incumbent(self._best_any),
+            total_resource=self.resource_spent,
             wall_time=wall_time,
             workers=workers,
+            finished=finished,
+            stop_reason=stop_reason,
+            open_jobs=open_jobs,
+            final=final,
+            directory=directory,
             build_trials=build_trials,
             build_trajectory=build_trajectory,
         )

@@ -1,11 +1,7 @@
-"""Summaries of an experiment, and the files written at its end.
+"""A run's summary as text, and the files written at its end (``results.json``, ``jobs.csv``).
 
-An experiment is read from its store (:func:`rung.store.read_experiment`) as an
-:class:`Experiment`: settings, one dict per job (:func:`job_to_dict`), the final model.
-:func:`summarize` and :func:`format_summary` give what ``rung tune`` prints at the end
-and ``rung show`` prints at any time; :func:`write_results` writes ``results.json`` and
-``jobs.csv``. Directories written by rung before its store (``experiment.json`` and
-``jobs.jsonl``) are still read, by :func:`load_experiment`.
+Everything here reads a :class:`~rung.results.result.Result`, the one shape of a run
+(live, or read back from its store by :func:`rung.results.summary.read_result`).
 """
 
 from __future__ import annotations
@@ -14,20 +10,17 @@ import csv
 import json
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rung.errors import StoreError
-from rung.results.result import JobRecord
+from rung.results.result import Incumbent, OpenJob, Result
+from rung.types import JobRecord
 
-__all__ = ["Experiment", "format_summary", "load_experiment", "summarize", "write_results"]
+__all__ = ["format_summary", "job_to_dict", "summary_dict", "write_results"]
 
-SETTINGS_FILE = "experiment.json"
-JOBS_FILE = "jobs.jsonl"
 RESULTS_FILE = "results.json"
 CSV_FILE = "jobs.csv"
-FINAL_FILE = "final.json"
+_OPEN_JOBS_SHOWN = 8
 
 
 def _json_value(value: Any) -> Any:
@@ -51,8 +44,60 @@ def job_to_dict(job: JobRecord) -> dict[str, Any]:
         "start": round(job.start, 6),
         "end": round(job.end, 6),
         "worker": job.worker,
-        "reports": [[r.resource, _json_value(r.value), round(r.time, 6)] for r in job.reports],
+        "reports": [_report_row(r) for r in job.reports],
         "error": job.error.strip().splitlines()[-1] if job.error else None,
+    }
+
+
+def _report_row(report: Any) -> list[Any]:
+    row = [report.resource, _json_value(report.value), round(report.time, 6)]
+    if report.metrics is not None:
+        row.append({k: _json_value(v) for k, v in report.metrics.items()})
+    return row
+
+
+def _metrics_of(result: Result, incumbent: Incumbent) -> dict[str, float] | None:
+    """Every metric of the report that made ``incumbent`` (None for one value)."""
+    job = result.jobs[incumbent.job]
+    return (
+        None
+        if not job.reports or job.reports[-1].metrics is None
+        else dict(job.reports[-1].metrics)
+    )
+
+
+def _incumbent_dict(incumbent: Incumbent | None) -> dict[str, Any] | None:
+    if incumbent is None:
+        return None
+    return {
+        "trial_id": incumbent.trial_id,
+        "config": {k: _json_value(v) for k, v in incumbent.config.items()},
+        "value": _json_value(incumbent.value),
+        "resource": incumbent.resource,
+    }
+
+
+def summary_dict(result: Result) -> dict[str, Any]:
+    """The summary ``results.json`` holds: incumbents, counts, resource and time."""
+    utilization = result.utilization
+    best = _incumbent_dict(result.incumbent)
+    if best is not None and result.incumbent is not None:
+        metrics = _metrics_of(result, result.incumbent)
+        if metrics is not None:
+            best["metrics"] = {k: _json_value(v) for k, v in metrics.items()}
+    return {
+        "best": best,
+        "best_at_any_resource": _incumbent_dict(result.best_at_any_resource),
+        "trials": result.n_trials,
+        "jobs": result.n_jobs,
+        "failed_jobs": result.n_failed_jobs,
+        "resource": result.total_resource,
+        "wall_time": result.wall_time,
+        "jobs_per_rung": result.rung_counts(),
+        "workers": result.workers,
+        "utilization": None if math.isnan(utilization) else utilization,
+        "finished": result.finished,
+        "stop_reason": result.stop_reason,
     }
 
 
@@ -62,98 +107,17 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-@dataclass
-class Experiment:
-    """An experiment read back from its directory (finished or still running)."""
-
-    directory: Path
-    settings: dict[str, Any]
-    jobs: list[dict[str, Any]]
-    final: dict[str, Any] | None = None
-    finished: bool = False
-    summary: dict[str, Any] = field(default_factory=dict)
-    #: Jobs started and not ended since the last start or resume: running now, or cut
-    #: short if the run stopped (``trial_id``, ``resource_from``, ``resource_to``, ``start``,
-    #: and ``last_report``, [resource, value], once the job has reported).
-    open_jobs: list[dict[str, Any]] = field(default_factory=list)
-
-
-def load_experiment(directory: str | os.PathLike[str]) -> Experiment:
-    """Reads an experiment directory without disturbing a run that writes to it.
-
-    Raises:
-        StoreError: it is not an experiment directory, or its files are unreadable.
-    """
+def write_results(result: Result, directory: str | os.PathLike[str]) -> None:
+    """Writes ``results.json`` and ``jobs.csv`` into ``directory``."""
     root = Path(directory)
-    try:
-        settings = json.loads((root / SETTINGS_FILE).read_text())
-    except FileNotFoundError:
-        raise StoreError(
-            f"{str(root)!r} is not an experiment directory (no {SETTINGS_FILE})."
-        ) from None
-    except (OSError, json.JSONDecodeError) as err:
-        raise StoreError(f"Cannot read {str(root / SETTINGS_FILE)!r}: {err}") from err
-    jobs: list[dict[str, Any]] = []
-    try:
-        with open(root / JOBS_FILE) as handle:
-            for line in handle:
-                try:
-                    jobs.append(json.loads(line))
-                except json.JSONDecodeError:
-                    break  # a line being written right now, or cut by a crash
-    except FileNotFoundError:
-        pass
-    final = None
-    if (root / FINAL_FILE).exists():
-        final = json.loads((root / FINAL_FILE).read_text())
-    experiment = Experiment(root, settings, jobs, final, (root / RESULTS_FILE).exists())
-    experiment.summary = summarize(experiment)
-    return experiment
-
-
-def summarize(experiment: Experiment) -> dict[str, Any]:
-    """Best configuration and value, counts, epochs, wall time and jobs per rung."""
-    jobs = experiment.jobs
-    sign = -1.0 if experiment.settings.get("direction") == "max" else 1.0
-    completed = [j for j in jobs if j["status"] == "COMPLETED" and j["value"] is not None]
-    best = min(completed, key=lambda j: sign * j["value"], default=None)
-    retrains = experiment.settings.get("objective_form") == "function"
-    epochs = 0
-    for job in jobs:
-        reached = job["reports"][-1][0] if job["reports"] else job["resource_from"]
-        epochs += max(reached - (0 if retrains else job["resource_from"]), 0)
-    per_rung: dict[int, int] = {}
-    for job in jobs:
-        per_rung[job["resource_to"]] = per_rung.get(job["resource_to"], 0) + 1
-    wall_time = max((j["end"] for j in jobs), default=0.0)
-    workers = int(experiment.settings.get("workers") or 1)
-    busy = sum(max(j["end"] - j["start"], 0.0) for j in jobs)
-    return {
-        "best_value": None if best is None else best["value"],
-        "best_config": None if best is None else best["config"],
-        "best_trial_id": None if best is None else best["trial_id"],
-        "jobs": len(jobs),
-        "trials": len({j["trial_id"] for j in jobs}),
-        "failed_jobs": sum(j["status"] == "FAILED" for j in jobs),
-        "epochs": epochs,
-        "wall_time": wall_time,
-        "jobs_per_rung": dict(sorted(per_rung.items())),
-        "workers": workers,
-        "utilization": busy / (workers * wall_time) if wall_time > 0 else None,
-    }
-
-
-def write_results(experiment: Experiment) -> None:
-    """Writes ``results.json`` and ``jobs.csv`` for a finished run."""
-    root = experiment.directory
     payload = {
-        "settings": experiment.settings,
-        "summary": experiment.summary,
-        "final": experiment.final,
-        "jobs": experiment.jobs,
+        "spec": result.spec.to_dict(),
+        "summary": summary_dict(result),
+        "final": None if result.final is None else dict(result.final),
+        "jobs": [job_to_dict(job) for job in result.jobs],
     }
     _write_atomic(root / RESULTS_FILE, json.dumps(payload, indent=1))
-    params = sorted({k for job in experiment.jobs for k in job["config"]})
+    params = sorted({k for job in result.jobs for k in job.config})
     columns = [
         "job",
         "trial_id",
@@ -171,20 +135,20 @@ def write_results(experiment: Experiment) -> None:
     with open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        for job in experiment.jobs:
+        for job in result.jobs:
             writer.writerow(
                 [
-                    job["job"],
-                    job["trial_id"],
-                    *(job["config"].get(p) for p in params),
-                    job["resource_from"],
-                    job["resource_to"],
-                    job["value"],
-                    job["status"],
-                    job["decision"],
-                    job["start"],
-                    job["end"],
-                    job["worker"],
+                    job.index,
+                    job.trial_id,
+                    *(job.config.get(p) for p in params),
+                    job.resource_from,
+                    job.resource_to,
+                    _json_value(job.value),
+                    job.status.name,
+                    job.decision.name if job.decision is not None else None,
+                    round(job.start, 6),
+                    round(job.end, 6),
+                    job.worker,
                 ]
             )
     os.replace(tmp, root / CSV_FILE)
@@ -196,59 +160,90 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-_OPEN_JOBS_SHOWN = 8
+def _config_text(config: Any) -> str:
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in config.items())
 
 
-def _open_job(job: dict[str, Any]) -> str:
+def _open_job(job: OpenJob, resource_name: str) -> str:
     reached = ""
-    if "last_report" in job:
-        resource, value = job["last_report"]
-        reached = f", at {resource}: {_fmt(value)}"
+    if job.last_report is not None:
+        reached = f", at {job.last_report.resource}: {_fmt(job.last_report.value)}"
     return (
-        f"trial {job['trial_id']} (epochs {job['resource_from']} -> {job['resource_to']}, "
-        f"started at {job['start']:.1f} s{reached})"
+        f"trial {job.trial_id} ({resource_name} {job.resource_from} -> {job.resource_to}, "
+        f"started at {job.start:.1f} s{reached})"
     )
 
 
-def format_summary(experiment: Experiment) -> str:
-    """The summary table ``rung tune`` prints at the end and ``rung show`` prints any time."""
-    s, settings = experiment.summary, experiment.settings
-    state = "finished" if experiment.finished else "running or interrupted"
-    lines = [
-        f"experiment {experiment.directory} ({state})",
-        f"  model {settings.get('model', '?')}, searcher {settings.get('searcher')}, "
-        f"scheduler {settings.get('scheduler')}, epochs {settings.get('min_epochs')}.."
-        f"{settings.get('max_epochs')}, eta {settings.get('eta')}, seed {settings.get('seed')}",
-    ]
-    metric = settings.get("metric", "value")
-    if s["best_config"] is None:
+def _headline(result: Result) -> str:
+    spec = result.spec
+    extra = spec.extra
+    parts = []
+    if "model" in extra:
+        parts.append(f"model {extra['model']}")
+    parts.append(f"searcher {extra.get('searcher', spec.searcher)}")
+    parts.append(f"scheduler {extra.get('scheduler', spec.scheduler)}")
+    if spec.max_resource is not None:
+        low = spec.min_resource if spec.min_resource is not None else spec.max_resource
+        parts.append(f"{spec.resource_name} {low}..{spec.max_resource}")
+    if spec.eta is not None and spec.multi_fidelity:
+        parts.append(f"eta {spec.eta:g}")
+    parts.append(f"{spec.direction.name.lower()}imize")
+    parts.append(f"seed {spec.seed}")
+    return "  " + ", ".join(parts)
+
+
+def format_summary(result: Result) -> str:
+    """The summary ``rung tune`` prints at the end and ``rung show`` prints any time."""
+    spec = result.spec
+    metric = spec.value_name
+    where = result.directory if result.directory is not None else "(in memory)"
+    state = "finished" if result.finished else "running or interrupted"
+    if result.stop_reason:
+        state = f"stopped early: {result.stop_reason}"
+    lines = [f"experiment {where} ({state})", _headline(result)]
+    if result.incumbent is not None:
+        best = result.incumbent
+        at = "" if best.resource is None else f" at {spec.resource_name} {best.resource}"
+        lines.append(f"  best {metric}: {_fmt(best.value)} (trial {best.trial_id}{at})")
+        lines.append(f"  best config: {_config_text(best.config)}")
+        metrics = _metrics_of(result, best)
+        if metrics is not None and len(metrics) > 1:
+            lines.append(f"  its metrics: {_config_text(metrics)}")
+    elif result.n_jobs == 0:
         lines.append("  no job completed yet")
     else:
-        config = ", ".join(f"{k}={_fmt(v)}" for k, v in s["best_config"].items())
-        lines.append(f"  best {metric}: {_fmt(s['best_value'])} (trial {s['best_trial_id']})")
-        lines.append(f"  best config: {config}")
-    lines.append(
-        f"  trials {s['trials']}, jobs {s['jobs']} ({s['failed_jobs']} failed), "
-        f"epochs {s['epochs']}, wall time {s['wall_time']:.1f} s"
-    )
-    if s.get("workers", 1) > 1 and s.get("utilization") is not None:
+        lines.append(f"  no trial reached the full resource ({spec.max_resource}) yet")
+    any_best = result.best_at_any_resource
+    if any_best is not None and (result.incumbent is None or any_best.job != result.incumbent.job):
         lines.append(
-            f"  workers {s['workers']}, utilization {100 * s['utilization']:.1f}% "
+            f"  best {metric} at any {spec.resource_name}: {_fmt(any_best.value)} (trial "
+            f"{any_best.trial_id} at {spec.resource_name} {any_best.resource}, not trained "
+            "to the full resource, or worse there)"
+        )
+    lines.append(
+        f"  trials {result.n_trials}, jobs {result.n_jobs} ({result.n_failed_jobs} failed), "
+        f"{spec.resource_name} {_fmt(result.total_resource)}, "
+        f"wall time {result.wall_time:.1f} s"
+    )
+    if result.workers > 1 and not math.isnan(result.utilization):
+        lines.append(
+            f"  workers {result.workers}, utilization {100 * result.utilization:.1f}% "
             "(busy time / (workers x wall time))"
         )
-    if len(s["jobs_per_rung"]) > 1:
-        rungs = ", ".join(f"{r}: {n}" for r, n in s["jobs_per_rung"].items())
-        lines.append(f"  jobs per rung (epochs: jobs): {rungs}")
-    if experiment.open_jobs and not experiment.finished:
-        shown = experiment.open_jobs[:_OPEN_JOBS_SHOWN]
-        jobs = ", ".join(_open_job(j) for j in shown)
-        more = len(experiment.open_jobs) - len(shown)
+    counts = result.rung_counts()
+    if len(counts) > 1:
+        rungs = ", ".join(f"{r}: {n}" for r, n in counts.items())
+        lines.append(f"  jobs per rung ({spec.resource_name}: jobs): {rungs}")
+    if result.open_jobs and not result.finished:
+        shown = result.open_jobs[:_OPEN_JOBS_SHOWN]
+        jobs = ", ".join(_open_job(j, spec.resource_name) for j in shown)
+        more = len(result.open_jobs) - len(shown)
         lines.append(
             f"  started, not ended (running now, or cut short if the run stopped): {jobs}"
             + (f" and {more} more" if more else "")
         )
-    if experiment.final:
-        f = experiment.final
+    if result.final:
+        f = result.final
         lines.append(
             f"  final model ({f['epochs']} epochs): train accuracy {f['train_accuracy']:.4f}, "
             f"validation {f['val_accuracy']:.4f}, test {f['test_accuracy']:.4f}"

@@ -1,4 +1,14 @@
-"""What a tuning run produced: trials, jobs, the incumbent and its trajectory."""
+"""What a tuning run produced: trials, jobs, the incumbent and its trajectory.
+
+A :class:`Result` is the one shape of a run's outcome: :meth:`rung.Tuner.run` returns it,
+and :func:`rung.results.summary.read_result` rebuilds the same from a store, through the
+same code (:class:`rung.results.recorder.RunRecorder`).
+
+The incumbent (``best_value``, ``best_config``) is the best value **measured at the full
+resource**: under a multi-fidelity scheduler, a value reached after one epoch by a trial
+never trained further is not the winner, however good it looks. The best value at any
+resource is kept apart, as :attr:`Result.best_at_any_resource`.
+"""
 
 from __future__ import annotations
 
@@ -6,47 +16,14 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from rung._frozen import frozen
-from rung.types import Decision, Direction, JobStatus, Report, TrialStatus
+from rung.results.spec import RunSpec
+from rung.types import Direction, JobRecord, Report, TrialStatus
 
-__all__ = ["JobRecord", "Result", "TrajectoryPoint", "TrialRecord"]
-
-
-@frozen
-class JobRecord:
-    """One job as it ran. Values are in the user's direction (not negated).
-
-    Attributes:
-        index: The job's position in completion order (0, 1, ...).
-        trial_id: Its trial.
-        config: The trial's configuration (without the resource).
-        resource_from: The resource the trial had when the job started.
-        resource_to: The resource the job was scheduled to reach.
-        value: The metric at the end of the job (NaN if it failed).
-        status: How it ended.
-        start: Seconds since the run began.
-        end: Seconds since the run began.
-        worker: The worker that ran it.
-        decision: What the scheduler decided for the trial afterwards (None if interrupted).
-        error: The traceback of a failed job.
-        reports: Every value the job reported (its learning curve), in order.
-    """
-
-    index: int
-    trial_id: int
-    config: Mapping[str, Any]
-    resource_from: int
-    resource_to: int
-    value: float
-    status: JobStatus
-    start: float
-    end: float
-    worker: int = 0
-    decision: Decision | None = None
-    error: str | None = field(default=None, repr=False)
-    reports: tuple[Report, ...] = field(default=(), repr=False)
+__all__ = ["Incumbent", "OpenJob", "Result", "TrajectoryPoint", "TrialRecord"]
 
 
 @frozen
@@ -66,48 +43,122 @@ class TrialRecord:
 
 
 @frozen
+class Incumbent:
+    """The best value of a run, where and when it was measured (values in the user's sign).
+
+    Attributes:
+        trial_id: Its trial.
+        config: Its configuration, without the resource.
+        value: The value.
+        resource: The resource it was measured at (None for single-fidelity runs).
+        job: The index of the job that measured it.
+    """
+
+    trial_id: int
+    config: Mapping[str, Any]
+    value: float
+    resource: int | None
+    job: int
+
+
+@frozen
 class TrajectoryPoint:
-    """The incumbent after a job: its value, the time and the resource spent so far."""
+    """The incumbents after a job, with the time and the resource spent so far.
+
+    Attributes:
+        job: The job's index.
+        time: When it ended, seconds since the run began.
+        resource: Resource charged by all jobs so far.
+        best_value: The best value at the full resource so far (NaN before one).
+        best_any_value: The best value at any resource so far (NaN before one).
+    """
 
     job: int
     time: float
-    resource: int
+    resource: float
     best_value: float
+    best_any_value: float = math.nan
+
+
+@frozen
+class OpenJob:
+    """A job started and not ended: running now, or cut short if its run stopped.
+
+    Attributes:
+        trial_id: Its trial.
+        resource_from: Where it started.
+        resource_to: Where it ends.
+        start: When it started, seconds since the run began.
+        last_report: Its latest report, once it has reported.
+    """
+
+    trial_id: int
+    resource_from: int
+    resource_to: int
+    start: float
+    last_report: Report | None = None
 
 
 @dataclass(frozen=True)
 class Result:
-    """The outcome of :meth:`rung.Tuner.run`.
+    """The outcome of a run: what :meth:`rung.Tuner.run` returns and a store reads back as.
 
     ``trials`` and ``trajectory`` are built on first access, so a run pays for them only
     when they are read.
 
     Attributes:
-        best_value: The best value reported at the end of any job (the incumbent rule of
-            the seed notebook), NaN when no job completed.
-        best_config: Its configuration, without the resource.
-        best_trial_id: Its trial, or None.
+        spec: What the run was asked to do.
         jobs: Every job, in completion order.
-        direction: Whether values were minimized or maximized.
-        wall_time: Seconds the run took.
+        incumbent: The best value measured at the full resource, or None.
+        best_at_any_resource: The best value measured at any resource, or None.
+        total_resource: Resource charged by all jobs (see :class:`rung.Budget`).
+        wall_time: Seconds the run took (across resumes).
         workers: How many jobs could run at once.
-        trials: Every trial, by id.
-        trajectory: The best value after each job.
+        finished: False for a run read while it goes on, or cut short by a crash.
+        stop_reason: Why the run stopped early (a callback's :meth:`~rung.RunState.stop`),
+            or None.
+        open_jobs: Jobs started and not ended (read from a store).
+        final: The final model's figures recorded with the run (the command line's), or None.
+        directory: The experiment directory, or None.
     """
 
-    best_value: float
-    best_config: Mapping[str, Any] | None
-    best_trial_id: int | None
+    spec: RunSpec
     jobs: tuple[JobRecord, ...]
-    direction: Direction = Direction.MIN
+    incumbent: Incumbent | None
+    best_at_any_resource: Incumbent | None
+    total_resource: float = 0
     wall_time: float = 0.0
     workers: int = 1
+    finished: bool = True
+    stop_reason: str | None = None
+    open_jobs: tuple[OpenJob, ...] = ()
+    final: Mapping[str, Any] | None = None
+    directory: Path | None = None
     build_trials: Callable[[], tuple[TrialRecord, ...]] = field(
         default=tuple, repr=False, compare=False
     )
     build_trajectory: Callable[[], tuple[TrajectoryPoint, ...]] = field(
         default=tuple, repr=False, compare=False
     )
+
+    @property
+    def best_value(self) -> float:
+        """The incumbent's value (NaN when no trial was measured at the full resource)."""
+        return math.nan if self.incumbent is None else self.incumbent.value
+
+    @property
+    def best_config(self) -> Mapping[str, Any] | None:
+        """The incumbent's configuration, or None."""
+        return None if self.incumbent is None else dict(self.incumbent.config)
+
+    @property
+    def best_trial_id(self) -> int | None:
+        """The incumbent's trial, or None."""
+        return None if self.incumbent is None else self.incumbent.trial_id
+
+    @property
+    def direction(self) -> Direction:
+        return self.spec.direction
 
     @cached_property
     def trials(self) -> tuple[TrialRecord, ...]:
@@ -116,7 +167,7 @@ class Result:
 
     @cached_property
     def trajectory(self) -> tuple[TrajectoryPoint, ...]:
-        """The incumbent after each job, with the time and resource spent so far."""
+        """The incumbents after each job, with the time and resource spent so far."""
         return self.build_trajectory()
 
     @property
@@ -128,9 +179,8 @@ class Result:
         return len(self.jobs)
 
     @property
-    def total_resource(self) -> int:
-        """The resource spent by all jobs (the trajectory's last cumulative resource)."""
-        return self.trajectory[-1].resource if self.trajectory else 0
+    def n_failed_jobs(self) -> int:
+        return sum(job.failed for job in self.jobs)
 
     def busy_time(self) -> dict[int, float]:
         """Seconds each worker spent running jobs, by worker id."""
@@ -158,8 +208,11 @@ class Result:
 
         Raises:
             ImportError: pandas is not installed.
-            ValueError: unknown ``kind``.
+            ConfigError: unknown ``kind``.
         """
+        from rung._checks import OneOf, check
+
+        check("Result.to_dataframe()", "kind", kind, OneOf(("jobs", "trials")))
         try:
             import pandas as pd
         except ImportError as err:
@@ -181,7 +234,7 @@ class Result:
                 }
                 for j in self.jobs
             ]
-        elif kind == "trials":
+        else:
             rows = [
                 {
                     "trial_id": t.trial_id,
@@ -194,8 +247,6 @@ class Result:
                 for t in self.trials
                 for r in t.reports
             ]
-        else:
-            raise ValueError(f"The 'kind' parameter must be 'jobs' or 'trials'; got {kind!r}.")
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:

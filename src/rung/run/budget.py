@@ -1,57 +1,74 @@
-"""A run's limits: ``max_trials``, ``max_jobs`` and ``time_budget_s``, checked and recorded.
+"""A run's budget while it runs: when the loop may start a job, and what a resume inherits.
 
-:class:`_Budget` holds them for :class:`~rung.run.tuner.Tuner`, which checks them when a run
-starts, records them with the run (:meth:`_Budget.as_settings`) and reads them back when
-it resumes (:meth:`_Budget.from_settings`). :func:`_check_limit` is the rule for each.
+The limits themselves are a :class:`~rung.results.spec.Budget` (recorded with the run's
+spec, and with each resume); :class:`BudgetGate` is the loop's check before each job,
+:func:`recorded_budget` the budget a resumed run inherits, and :func:`limits_reached`
+what a continued run has already used up.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from typing import Any
 
-from rung.errors import ConfigError
+from rung.results.recorder import RunRecorder
+from rung.results.spec import Budget
 
-__all__ = ["_Budget", "_check_limit"]
-
-
-def _check_limit(name: str, value: Any, integral: bool) -> None:
-    if value is None:
-        return
-    kinds = (int,) if integral else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        kind = "an int" if integral else "a number"
-        raise TypeError(f"The {name!r} parameter must be {kind} or None; got {value!r}.")
-    if not (value > 0 and math.isfinite(value)):
-        raise ConfigError(f"The {name!r} parameter must be > 0; got {value!r}.")
+__all__ = ["BudgetGate", "limits_reached", "recorded_budget"]
 
 
-class _Budget:
-    """A run's limits, checked."""
+class BudgetGate:
+    """Says whether the loop may start another job under ``budget``.
 
-    def __init__(self, max_trials: Any, max_jobs: Any, time_budget_s: Any) -> None:
-        self.max_trials, self.max_jobs, self.time_budget_s = max_trials, max_jobs, time_budget_s
+    Args:
+        budget: The run's limits (each counts the whole run).
+        recorder: The run's records (trials, resource charged).
+        clock: Seconds since the run began.
+    """
 
-    @classmethod
-    def check(cls, max_trials: Any, max_jobs: Any, time_budget_s: Any) -> _Budget:
-        _check_limit("max_trials", max_trials, integral=True)
-        _check_limit("max_jobs", max_jobs, integral=True)
-        _check_limit("time_budget_s", time_budget_s, integral=False)
-        if max_trials is None and max_jobs is None and time_budget_s is None:
-            raise ConfigError(
-                "Tuner.run() needs a budget: give max_trials, max_jobs or time_budget_s."
-            )
-        return cls(max_trials, max_jobs, time_budget_s)
+    def __init__(self, budget: Budget, recorder: RunRecorder, clock: Callable[[], float]) -> None:
+        self.budget = budget
+        self._recorder = recorder
+        self._clock = clock
 
-    @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> _Budget:
-        return cls(
-            settings.get("max_trials"), settings.get("max_jobs"), settings.get("time_budget_s")
-        )
+    def allows_job(self, submitted: int) -> bool:
+        """True while no limit on jobs, time or resource is reached."""
+        budget = self.budget
+        if budget.max_jobs is not None and submitted >= budget.max_jobs:
+            return False
+        if budget.time_budget_s is not None and self._clock() >= budget.time_budget_s:
+            return False
+        limit = budget.resource_budget
+        return limit is None or self._recorder.resource_spent < limit
 
-    def as_settings(self) -> dict[str, Any]:
-        return {
-            "max_trials": self.max_trials,
-            "max_jobs": self.max_jobs,
-            "time_budget_s": self.time_budget_s,
-        }
+    def allows_new_trials(self, n_trials: int) -> bool:
+        """True while the trial limit allows another trial (promotions may go on)."""
+        return self.budget.max_trials is None or n_trials < self.budget.max_trials
+
+
+def recorded_budget(store: Any, started: Budget) -> Budget:
+    """The budget of the run's latest start or resume, as its store recorded it."""
+    from rung.store import EventKind
+
+    budget = started
+    for event in store.events():
+        if event.kind is EventKind.RUN_RESUMED and "budget" in event.data:
+            budget = Budget.from_dict(event.data["budget"])
+    return budget
+
+
+def limits_reached(
+    budget: Budget, recorder: RunRecorder, submitted: int, elapsed: float
+) -> list[str]:
+    """The limits a run has already reached, as ``name=limit (the run has N)``."""
+    used = (
+        ("max_trials", budget.max_trials, recorder.n_trials),
+        ("max_jobs", budget.max_jobs, submitted),
+        ("time_budget_s", budget.time_budget_s, round(elapsed, 3)),
+        ("resource_budget", budget.resource_budget, recorder.resource_spent),
+    )
+    return [
+        f"{name}={limit} (the run has {have})"
+        for name, limit, have in used
+        if limit is not None and have >= limit
+    ]

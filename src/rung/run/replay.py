@@ -15,61 +15,31 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rung.errors import StoreError
 from rung.executors.base import Outcome
-from rung.results.result import JobRecord
+from rung.results.spec import RunSpec
 from rung.run.state import RunLoop
-from rung.types import Job
+from rung.store import EventKind, ExperimentStore, job_record
+from rung.types import Job, JobRecord
 
-if TYPE_CHECKING:
-    from rung.run.tuner import Tuner
-
-__all__ = ["fingerprint", "replay"]
+__all__ = ["check_spec", "replay"]
 
 
-def fingerprint(tuner: Tuner) -> dict[str, Any]:
-    """What must not change between a run and its resumption, as JSON-ready values."""
-    scheduler, searcher = tuner.scheduler, tuner.scheduler.searcher
-    return {
-        "space": {name: repr(domain) for name, domain in searcher.space.items()},
-        "searcher": type(searcher).__name__,
-        "scheduler": type(scheduler).__name__,
-        "levels": list(getattr(scheduler, "levels", []) or []),
-        "max_resource": scheduler.max_resource,
-        "eta": getattr(scheduler, "eta", None),
-        "max_brackets": getattr(scheduler, "max_brackets", None),
-        "direction": tuner.direction.name.lower(),
-        "seed": tuner.seed,
-        "objective_form": "iterative" if tuner.iterative else "function",
-        "resource_name": tuner.resource_name,
-    }
+def check_spec(ours: RunSpec, recorded: RunSpec, directory: Any) -> None:
+    """Refuses to replay a record made with another space, searcher, scheduler or seed.
 
-
-def _check_fingerprint(tuner: Tuner, settings: Mapping[str, Any], directory: Any) -> None:
-    ours = fingerprint(tuner)
-    recorded = settings.get("fingerprint") or {}
-    differing = [
-        f"{key}: recorded {recorded.get(key)!r}, now {value!r}"
-        for key, value in ours.items()
-        if key in recorded and _jsonish(recorded[key]) != _jsonish(value)
-    ]
+    Raises:
+        StoreError: the specs differ in a field the replay depends on.
+    """
+    differing = ours.differences(recorded)
     if differing:
         raise StoreError(
             f"The experiment in {str(directory)!r} was recorded with other settings, so it "
             f"cannot be resumed with these ({'; '.join(differing)}). Resume with the "
             "recorded settings, or start a new run in another directory."
         )
-
-
-def _jsonish(value: Any) -> Any:
-    """``value`` as it reads back from JSON (tuples become lists, keys strings)."""
-    if isinstance(value, (tuple, list)):
-        return [_jsonish(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _jsonish(v) for k, v in value.items()}
-    return value
 
 
 def _mismatch(directory: Any, what: str) -> StoreError:
@@ -96,7 +66,11 @@ def _same_config(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 def _next_recorded_job(
     loop: RunLoop, trial_id: int, data: Mapping[str, Any], allow_new: bool, directory: Any
 ) -> Job:
-    """Asks the scheduler for its next job, as the original run did, and checks it."""
+    """Asks the scheduler for its next job, as the original run did, and checks it.
+
+    A job recorded ``from_scratch`` (its trial's checkpoint was lost) trained from 0: the
+    scheduler issued it from where the trial had paused, and the record has the job run.
+    """
     scheduler = loop.scheduler
     searcher = scheduler.searcher
     new_trial = trial_id not in scheduler.configs
@@ -109,17 +83,20 @@ def _next_recorded_job(
         job = loop.next_job(allow_new)
     finally:
         searcher.replay_next(None)
+    from_scratch = bool(data.get("from_scratch"))
     expected = (trial_id, data["resource_from"], data["resource_to"])
-    if job is None or (job.trial_id, job.resource_from, job.resource_to) != expected:
-        got = None if job is None else (job.trial_id, job.resource_from, job.resource_to)
+    got = None if job is None else (job.trial_id, job.resource_from, job.resource_to)
+    if got is not None and from_scratch:
+        got = (job.trial_id, 0, job.resource_to)
+    if got != expected:
         raise _mismatch(directory, f"recorded job (trial, from, to) {expected}, now {got}")
     if not _same_config(job.config, recorded_config):
         raise _mismatch(directory, f"trial {trial_id} has another configuration")
-    return job
+    return Job(trial_id, job.config, 0, job.resource_to) if from_scratch else job
 
 
-def _outcome(record: JobRecord, checkpoint: str | None) -> Outcome:
-    """The outcome a recorded job had; its checkpoint stays in the store (its file name)."""
+def _outcome(record: JobRecord) -> Outcome:
+    """The outcome a recorded job had; its checkpoint stays in the store."""
     job = Job(record.trial_id, record.config, record.resource_from, record.resource_to)
     reports = record.reports
     resource = reports[-1].resource if reports else job.resource_from
@@ -129,7 +106,7 @@ def _outcome(record: JobRecord, checkpoint: str | None) -> Outcome:
         reports,
         record.value,
         resource,
-        checkpoint,
+        None,
         record.error,
         record.start,
         record.end,
@@ -137,27 +114,28 @@ def _outcome(record: JobRecord, checkpoint: str | None) -> Outcome:
     )
 
 
-def replay(tuner: Tuner, loop: RunLoop, store: Any) -> float:
+def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> float:
     """Replays ``store``'s events into ``loop``; returns the run's elapsed seconds.
 
-    Raises:
-        StoreError: the recorded run does not match ``tuner`` (settings or replay).
-    """
-    from rung.store import EventKind, job_record
+    Args:
+        loop: A fresh run state, its scheduler freshly built (its spec checked against
+            the record by :func:`check_spec`).
+        store: The experiment's store.
+        budget_trials: The trial budget the run started with.
 
+    Raises:
+        StoreError: the recorded run does not replay with this scheduler.
+    """
     directory = store.directory
-    _check_fingerprint(tuner, store.settings, directory)
     scheduler = loop.scheduler
-    max_trials = None
+    max_trials = budget_trials
     elapsed = 0.0
     for event in store.events():
         elapsed = max(elapsed, event.time)
         data = event.data
         kind = event.kind
-        if kind is EventKind.RUN_STARTED:
-            max_trials = data["settings"].get("max_trials")
-        elif kind is EventKind.RUN_RESUMED:
-            max_trials = data.get("max_trials", max_trials)
+        if kind is EventKind.RUN_RESUMED:
+            max_trials = data.get("budget", {}).get("max_trials", max_trials)
             loop.again.clear()  # as the resumption did: rerun what had not ended
             loop.requeue_unfinished()
         elif kind is EventKind.JOB_STARTED:
@@ -169,10 +147,15 @@ def replay(tuner: Tuner, loop: RunLoop, store: Any) -> float:
                 job = _next_recorded_job(loop, trial_id, data, allow_new, directory)
             loop.seeds[trial_id] = int(data["seed"])
             loop.started(job, event.time, record=False)
+        elif kind is EventKind.JOB_REPORTED and data.get("checkpoint") is not None:
+            loop.checkpointed(event.trial_id, int(data["resource"]))
         elif kind is EventKind.JOB_ENDED:
-            outcome = _outcome(job_record(event), data.get("checkpoint"))
+            record = job_record(event)
+            outcome = _outcome(record)
             elapsed = max(elapsed, outcome.end)
             replayed = loop.finish(outcome, record=False)
+            if data.get("checkpoint") is not None:
+                loop.checkpointed(record.trial_id, outcome.resource)
             recorded = data.get("decision")
             ours = None if replayed.decision is None else replayed.decision.name
             if recorded != ours:

@@ -8,27 +8,35 @@ A job can be run again without asking the scheduler: after a failure that is ret
 (``max_retries``), after the time budget interrupted it, and after a crash that killed
 it. Such a job continues from the trial's newest checkpoint, but the scheduler is told of
 its result as of the job it issued (:attr:`RunLoop.issued`).
+
+Checkpoints have one form here: the bytes of :mod:`rung.codec` (a
+:class:`~rung.codec.Blob`), as the executors return them and the store keeps them. A
+checkpoint that is lost or damaged (its file deleted, truncated or changed) does not end
+the run: the trial trains again from resource 0, and the job's start says so.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
-import traceback
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 from rung._random import SeedDeriver
-from rung.codec import Blob, CheckpointError, encode
+from rung.codec import Blob
+from rung.errors import CheckpointLost
 from rung.executors.base import Outcome, Task
 from rung.results.recorder import RunRecorder
-from rung.results.result import JobRecord
+from rung.results.spec import ObjectiveForm, RunSpec
 from rung.schedulers.base import Scheduler
-from rung.types import Decision, Direction, Job, JobStatus, Report
+from rung.types import Decision, Job, JobRecord, JobStatus, Report
 
-__all__ = ["RunLoop"]
+__all__ = ["CHECKPOINT_EVERY_S", "RunLoop"]
+
+#: How often (seconds) a running job's checkpoint travels with its report to the store:
+#: a crash or Ctrl-C then loses at most this much of the job's work (see Task).
+CHECKPOINT_EVERY_S = 2.0
 
 logger = logging.getLogger(__name__)
 
@@ -38,43 +46,32 @@ class RunLoop:
 
     Args:
         scheduler: Decides what runs.
-        direction: The user's direction (the scheduler always minimizes).
-        seed: The tuner's seed, from which every trial's seed derives.
-        iterative: True for ``f(config, trial)`` objectives.
-        resource_name: Config key for the resource of ``f(config)`` objectives, or None.
-        max_retries: How often a failed job is run again before its trial fails.
+        spec: The run's spec (direction, objective form, resource name, seed, retries,
+            timeout).
         store: Where the run is recorded (an ``ExperimentStore``), or None.
-        timeout: Seconds a job may run before it fails, or None.
     """
 
-    def __init__(
-        self,
-        scheduler: Scheduler,
-        direction: Direction,
-        seed: int,
-        iterative: bool,
-        resource_name: str | None,
-        max_retries: int,
-        store: Any = None,
-        timeout: float | None = None,
-    ) -> None:
+    def __init__(self, scheduler: Scheduler, spec: RunSpec, store: Any = None) -> None:
         self.scheduler = scheduler
-        self.sign = direction.sign()
-        self.iterative = iterative
-        self.resource_name = resource_name
-        self.max_retries = max_retries
+        self.spec = spec
+        self.sign = spec.direction.sign()
+        self.iterative = spec.objective_form is ObjectiveForm.ITERATIVE
+        self.resource_name = spec.resource_name if scheduler.max_resource is not None else None
+        self.max_retries = spec.max_retries
+        self.timeout = spec.job_timeout_s
+        self.metric = spec.metric
         self.store = store
-        self.timeout = timeout
-        self.recorder = RunRecorder(direction, retrains_from_scratch=not iterative)
+        self.recorder = RunRecorder(spec)
         self.seeds: dict[int, int] = {}
-        self._seed_of = SeedDeriver(seed)
+        self._seed_of = SeedDeriver(spec.seed)
         self.issued: dict[int, Job] = {}  # trial -> the scheduler's job it has not heard of
         self.again: deque[Job] = deque()  # jobs to run again before asking the scheduler
         self.retries: dict[int, int] = {}
         self.submitted = 0
         self.completed = 0
         self.first_error: tuple[int, str] | None = None  # (trial, traceback)
-        self._checkpoints: dict[int, Any] = {}  # without a store: trial -> newest checkpoint
+        self._checkpoint_at: dict[int, int] = {}  # trial -> resource of its newest checkpoint
+        self._checkpoints: dict[int, Blob] = {}  # without a store: trial -> newest checkpoint
         self._warned_nonfinite = False
 
     # -- starting jobs -------------------------------------------------------------------
@@ -88,31 +85,24 @@ class RunLoop:
             self.issued[job.trial_id] = job
         return job
 
-    def started(self, job: Job, time: float, record: bool = True) -> None:
-        """Books a job as started (and records it, unless it is being replayed)."""
-        tid = job.trial_id
-        seed = self.seeds.get(tid)
-        if seed is None:
-            seed = self.seeds[tid] = self._seed_of(tid)
-        self.recorder.job_started(tid, job.config)
-        self.submitted += 1
-        if record and self.store is not None:
-            again = job is not self.issued.get(tid)
-            self.store.job_started(
-                tid, job.config, job.resource_from, job.resource_to, seed, time, again=again
-            )
+    def start(self, job: Job, time: float, deadline: float | None) -> Task:
+        """Books ``job`` as started, records it, and returns the task to submit.
 
-    def reported(self, job: Job, report: Report) -> None:
-        """Records a report of a running job as it comes (the executor's ``reports``)."""
-        if self.store is not None:
-            self.store.job_reported(job.trial_id, report.resource, report.value, report.time)
-
-    def task(self, job: Job, deadline: float | None) -> Task:
+        The task carries the trial's newest checkpoint; if that is lost or damaged, the
+        job trains from resource 0 instead (recorded as ``from_scratch``), with a warning.
+        """
         tid = job.trial_id
-        if self.store is not None:
-            checkpoint = self.store.checkpoint(tid)
-        else:
-            checkpoint = self._checkpoints.get(tid) if self._checkpoints else None
+        checkpoint = None
+        from_scratch = False
+        again = job is not self.issued.get(tid)
+        if job.resource_from > 0:
+            try:
+                checkpoint = self._checkpoint(tid)
+            except CheckpointLost as err:
+                logger.warning("%s The trial trains again from 0.", err)
+                self._checkpoint_at.pop(tid, None)
+                job, from_scratch = Job(tid, job.config, 0, job.resource_to), True
+        self.started(job, time, again=again, from_scratch=from_scratch)
         return Task(
             job,
             self.seeds[tid],
@@ -121,12 +111,67 @@ class RunLoop:
             self.resource_name,
             deadline,
             self.timeout,
+            self.metric,
+            # A recorded run keeps a running job's checkpoint, so a crash loses little.
+            CHECKPOINT_EVERY_S if self.store is not None else None,
         )
+
+    def started(
+        self,
+        job: Job,
+        time: float,
+        record: bool = True,
+        again: bool | None = None,
+        from_scratch: bool = False,
+    ) -> None:
+        """Books a job as started (and records it, unless it is being replayed).
+
+        ``again``: the job is not the scheduler's (a retry, a rerun after an interruption
+        or a crash); by default, when it is not the issued job itself. ``from_scratch``:
+        it trains from 0 because the trial's checkpoint was lost.
+        """
+        tid = job.trial_id
+        seed = self.seeds.get(tid)
+        if seed is None:
+            seed = self.seeds[tid] = self._seed_of(tid)
+        self.recorder.job_started(tid, job.config)
+        self.submitted += 1
+        if record and self.store is not None:
+            if again is None:
+                again = job is not self.issued.get(tid)
+            self.store.job_started(
+                tid,
+                job.config,
+                job.resource_from,
+                job.resource_to,
+                seed,
+                time,
+                again=again,
+                from_scratch=from_scratch,
+            )
+
+    def _checkpoint(self, trial_id: int) -> Blob | None:
+        if self.store is not None:
+            return self.store.checkpoint(trial_id)
+        return self._checkpoints.get(trial_id)
+
+    def reported(self, job: Job, report: Report, checkpoint: Blob | None = None) -> None:
+        """Records a report of a running job as it comes (the executors' listener), and
+        the checkpoint that travelled with it as the trial's newest."""
+        tid = job.trial_id
+        if self.store is not None:
+            self.store.job_reported(
+                tid, report.resource, report.value, report.time, report.metrics, checkpoint
+            )
+        elif checkpoint is not None:
+            self._checkpoints[tid] = checkpoint
+        if checkpoint is not None:
+            self._checkpoint_at[tid] = report.resource
 
     def rerun(self, trial_id: int) -> None:
         """Queues the issued job of ``trial_id`` to run again from the newest checkpoint."""
         job = self.issued[trial_id]
-        reached = self.recorder.checkpoint_resource(trial_id)
+        reached = self._checkpoint_at.get(trial_id)
         if reached is not None and job.resource_from < reached < job.resource_to:
             job = Job(trial_id, job.config, reached, job.resource_to)
         self.again.append(job)
@@ -136,8 +181,6 @@ class RunLoop:
     def finish(self, outcome: Outcome, record: bool = True) -> JobRecord:
         """Hands a finished job to the scheduler (unless it runs again) and records it."""
         # Hot path (every job): enums are compared with `is`, as hashing them runs Python code.
-        if record and self.store is not None and outcome.checkpoint is not None:
-            outcome = self._encoded(outcome)
         tid = outcome.job.trial_id
         status = outcome.status
         again = False
@@ -158,7 +201,25 @@ class RunLoop:
             if not math.isfinite(value):
                 value = self._nonfinite(outcome)
             decision = self.scheduler.on_result(self.issued.pop(tid), value)
-        job_record = self.recorder.job_finished(outcome, decision, again)
+        job = outcome.job
+        job_record = JobRecord(
+            self.recorder.n_jobs,
+            tid,
+            job.config,
+            job.resource_from,
+            job.resource_to,
+            outcome.value,
+            status,
+            outcome.start,
+            outcome.end,
+            outcome.worker,
+            decision,
+            outcome.error,
+            outcome.reports,
+        )
+        former_best = self.recorder.best_trial_id
+        self.recorder.job_ended(job_record, again)
+        best = self.recorder.best_trial_id
         stopped = self.scheduler.stopped_trials() if decision is not None else ()
         for stopped_id in stopped:
             self.recorder.trial_stopped(stopped_id)
@@ -166,30 +227,38 @@ class RunLoop:
         done = not again and (
             status is JobStatus.FAILED or decision is Decision.COMPLETE or decision is Decision.STOP
         )
+        self._track_checkpoint(tid, outcome.resource if checkpoint is not None else None, done)
+        for stopped_id in stopped:
+            self._checkpoint_at.pop(stopped_id, None)
         if self.store is not None:
             if record:
-                self.store.job_finished(job_record, checkpoint, trial_done=done, stopped=stopped)
+                self.store.job_finished(
+                    job_record,
+                    checkpoint,
+                    trial_done=done,
+                    stopped=stopped,
+                    best=best,
+                    former_best=former_best if former_best != best else None,
+                )
         elif checkpoint is not None or stopped or (done and self._checkpoints):
             self._keep_checkpoint(tid, checkpoint, done, stopped)
         if again and status is not JobStatus.INTERRUPTED:
             self.rerun(tid)
         return job_record
 
-    @staticmethod
-    def _encoded(outcome: Outcome) -> Outcome:
-        """The outcome with its checkpoint as bytes for the store; failed if it cannot be
-        stored safely (as a remote worker fails such a job)."""
-        if isinstance(outcome.checkpoint, Blob):
-            return outcome
-        try:
-            return dataclasses.replace(outcome, checkpoint=encode(outcome.checkpoint))
-        except CheckpointError:
-            return Outcome.failed(
-                outcome.job, traceback.format_exc(), outcome.start, outcome.end, outcome.worker
-            )
+    def _track_checkpoint(self, tid: int, resource: int | None, done: bool) -> None:
+        """Where the trial's newest checkpoint is (a rerun continues from there)."""
+        if done:
+            self._checkpoint_at.pop(tid, None)
+        elif resource is not None:
+            self._checkpoint_at[tid] = resource
+
+    def checkpointed(self, trial_id: int, resource: int) -> None:
+        """A replayed job left a checkpoint at ``resource`` (the store holds it)."""
+        self._track_checkpoint(trial_id, resource, done=False)
 
     def _keep_checkpoint(
-        self, tid: int, checkpoint: Any, done: bool, stopped: Sequence[int]
+        self, tid: int, checkpoint: Blob | None, done: bool, stopped: Sequence[int]
     ) -> None:
         if done:
             self._checkpoints.pop(tid, None)

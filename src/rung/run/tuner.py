@@ -7,23 +7,37 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from rung.errors import ConfigError, TrialFailed
+from rung._checks import InstanceOf, Integer, OneOf, Real, Text, check, known_keywords
+from rung.callbacks import Callback
+from rung.errors import ConfigError, ConfigTypeError
 from rung.executors.base import Executor
 from rung.executors.factory import make_executor
-from rung.results.result import JobRecord, Result
-from rung.run.budget import _Budget, _check_limit
+from rung.results.result import Result
+from rung.results.spec import Budget, ObjectiveForm, RunSpec
+from rung.run.budget import recorded_budget
+from rung.run.drive import Driver
+from rung.run.replay import check_spec, replay
 from rung.run.state import RunLoop
 from rung.schedulers.base import Scheduler
 from rung.trial import is_iterative
-from rung.types import Direction, Job, Report
+from rung.types import Direction
 
 __all__ = ["Tuner"]
 
 logger = logging.getLogger(__name__)
 
-Callback = Callable[[JobRecord, float], None]
+Resume = bool | Literal["auto"]
+
+_RULES = {
+    "seed": Integer(low=0, high=2**64 - 1),
+    "max_retries": Integer(low=0, high=1000),
+    "job_timeout_s": Real(low=0, low_open=True, nullable=True),
+    "keep_checkpoints": InstanceOf((bool,), "a bool"),
+    "resource_name": Text(),
+    "metric": Text(nullable=True),
+}
 
 
 class Tuner:
@@ -32,95 +46,149 @@ class Tuner:
     Args:
         objective: ``f(config) -> float`` or ``f(config, trial)`` (see :mod:`rung.trial`).
         scheduler: Decides what runs; owns the searcher.
-        direction: ``"min"`` or ``"max"``: the scheduler always minimizes, so values of a
-            maximized objective are negated on their way to it (records keep the user's sign).
-        seed: Gives every trial a reproducible ``trial.seed``.
+        direction: ``"min"``/``"minimize"`` or ``"max"``/``"maximize"``: the scheduler
+            always minimizes, so values of a maximized objective are negated on their way
+            to it (records keep the user's sign).
+        seed: Seeds the run. A searcher or scheduler built without a seed takes it (the
+            searcher draws from ``seed`` itself, so ``RandomSearcher(space)`` and
+            ``RandomSearcher(space, seed=seed)`` run the same trials); trial ``i`` gets
+            ``trial.seed`` derived from ``seed`` and ``i``.
         resource_name: The config key that carries the resource for ``f(config)``
             objectives under a multi-fidelity scheduler.
-        callbacks: Called after every job with its record and the best value so far. One
-            with an ``on_report(job, report)`` method also hears the reports of running
-            jobs as they come (from executors that send them: inline, processes, Dask).
+        metric: The metric to tune when the objective reports (or returns) a mapping of
+            several metrics by name; all are recorded.
+        callbacks: :class:`rung.Callback` instances: hooks on the run's start and end,
+            each job's end and each report of a running job.
         executor: Where jobs run: an :class:`~rung.executors.base.Executor`, or
             ``"inline"`` (in this process), ``"processes"`` (local worker processes) or
             ``"dask"`` (a Dask ``LocalCluster``; pass a ``DaskExecutor`` for a real
             cluster). Default: inline for one worker, processes for more.
         workers: How many jobs run at once (default 1, or the executor's own).
+        gpus: Give each worker process its own GPU through ``CUDA_VISIBLE_DEVICES``: device
+            ids (``[0, 1]``), or ``"all"`` visible ones; workers share them round-robin
+            when there are more workers than GPUs (processes executor).
         directory: Record the run in this experiment directory (an SQLite store and
             checkpoint files), so that :meth:`resume` can continue it after any crash.
         keep_checkpoints: Keep finished trials' checkpoints in ``directory``.
-        max_retries: How often a failed job runs again before its trial is failed.
+        max_retries: How often a failed job runs again before its trial is failed (may
+            change when the run is resumed).
         job_timeout_s: Seconds a job may run before it fails (and is retried like any
             failure). Iterative jobs fail at their first report past it; the processes
             executor also ends a job that does not report in time, by replacing its worker.
+        extra: JSON-ready settings recorded with the run's spec and not interpreted
+            (the command line records its model and data settings here).
         clock: Seconds, monotonic; injectable for tests.
 
     Example:
         >>> import rung
-        >>> searcher = rung.RandomSearcher({"x": rung.uniform(-10, 10)}, seed=0)
-        >>> tuner = rung.Tuner(lambda c: (c["x"] - 2) ** 2, rung.FIFO(searcher))
+        >>> searcher = rung.RandomSearcher({"x": rung.uniform(-10, 10)})
+        >>> tuner = rung.Tuner(lambda c: (c["x"] - 2) ** 2, rung.FIFO(searcher), seed=0)
         >>> result = tuner.run(max_trials=20)
         >>> result.best_value < 1
         True
     """
 
+    @known_keywords
     def __init__(
         self,
         objective: Callable[..., Any],
         scheduler: Scheduler,
+        *,
         direction: str | Direction = "min",
         seed: int = 0,
         resource_name: str = "epochs",
+        metric: str | None = None,
         callbacks: Sequence[Callback] = (),
         executor: str | Executor | None = None,
         workers: int | None = None,
+        gpus: str | Sequence[int | str] | None = None,
         directory: str | os.PathLike[str] | None = None,
         keep_checkpoints: bool = False,
         max_retries: int = 1,
         job_timeout_s: float | None = None,
+        extra: dict[str, Any] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.iterative = is_iterative(objective)
-        if not isinstance(scheduler, Scheduler):
-            raise TypeError(
-                f"The 'scheduler' parameter must be a rung Scheduler; got {scheduler!r}."
-            )
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ConfigError(f"The 'seed' parameter must be an int >= 0; got {seed!r}.")
-        if not isinstance(resource_name, str) or not resource_name:
-            raise ConfigError(
-                f"The 'resource_name' parameter must be a non-empty string; got {resource_name!r}."
-            )
+        check("Tuner", "scheduler", scheduler, InstanceOf((Scheduler,), "a rung Scheduler"))
+        values = locals()
+        for name, rule in _RULES.items():
+            check("Tuner", name, values[name], rule)
         if resource_name in scheduler.searcher.space:
             raise ConfigError(
                 f"The 'resource_name' {resource_name!r} is also a search space parameter; "
                 "rename one of them."
             )
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            if not isinstance(callback, Callback):
+                raise ConfigTypeError(
+                    "The 'callbacks' parameter of Tuner must hold rung.Callback instances "
+                    f"(subclass rung.Callback and override its hooks); got {callback!r}."
+                )
         self.objective = objective
         self.scheduler = scheduler
         self.direction = Direction.parse(direction)
-        self.seed = seed
+        self.seed = int(seed)
         self.resource_name = resource_name
-        self.callbacks = list(callbacks)
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigError(
-                f"The 'max_retries' parameter must be an int >= 0; got {max_retries!r}."
-            )
-        _check_limit("job_timeout_s", job_timeout_s, integral=False)
+        self.metric = metric
         self.job_timeout_s = job_timeout_s
-        self.executor = make_executor(executor, workers)
+        self.executor = make_executor(executor, workers, gpus=gpus)
         self.directory = None if directory is None else Path(directory)
-        self.keep_checkpoints = bool(keep_checkpoints)
+        self.keep_checkpoints = keep_checkpoints
         self.max_retries = max_retries
-        self.settings: dict[str, Any] = {}  # extra settings recorded with the run (the CLI's)
+        self.extra = dict(extra or {})
         self._clock = clock
+        self._loop: RunLoop | None = None  # kept once run: a second run() continues it
+        self._elapsed = 0.0
+        scheduler.searcher.adopt_seed(self.seed)
+        scheduler.adopt_seed(self.seed)
 
+    def spec(self, budget: Budget | None = None) -> RunSpec:
+        """What this tuner runs, as it is recorded (see :class:`rung.results.spec.RunSpec`)."""
+        scheduler = self.scheduler
+        options = {
+            name: getattr(scheduler, name)
+            for name in ("max_brackets", "variant", "n_configs")
+            if getattr(scheduler, name, None) is not None
+        }
+        levels = tuple(getattr(scheduler, "levels", ()) or ())
+        return RunSpec(
+            direction=self.direction,
+            objective_form=ObjectiveForm.ITERATIVE if self.iterative else ObjectiveForm.FUNCTION,
+            resource_name=self.resource_name,
+            metric=self.metric,
+            space={name: repr(domain) for name, domain in scheduler.searcher.space.items()},
+            searcher=type(scheduler.searcher).__name__,
+            scheduler=type(scheduler).__name__,
+            levels=levels,
+            min_resource=levels[0] if levels else None,
+            max_resource=scheduler.max_resource,
+            eta=getattr(scheduler, "eta", None),
+            scheduler_options=options,
+            seed=self.seed,
+            workers=self.executor.workers,
+            budget=budget or Budget(),
+            max_retries=self.max_retries,
+            job_timeout_s=self.job_timeout_s,
+            keep_checkpoints=self.keep_checkpoints,
+            extra=self.extra,
+        )
+
+    @known_keywords
     def run(
         self,
+        *,
         max_trials: int | None = None,
         max_jobs: int | None = None,
         time_budget_s: float | None = None,
+        resource_budget: float | None = None,
+        resume: Resume = False,
     ) -> Result:
         """Runs trials until a limit is reached or the schedule is exhausted.
+
+        A second call continues the same run to the new limits (every limit counts the
+        whole run, as for :meth:`resume`).
 
         Args:
             max_trials: Start no more than this many trials (failed ones count).
@@ -128,165 +196,158 @@ class Tuner:
             time_budget_s: Start no job after this many seconds; iterative objectives
                 running then stop at their next report, resumable from their checkpoint.
                 Counted from when the workers are ready (their start-up is not included).
+            resource_budget: Start no job once this much resource (epochs) is charged;
+                see :class:`rung.results.spec.Budget`.
+            resume: With a ``directory``: ``False`` refuses one that holds an experiment,
+                ``True`` resumes it (:meth:`resume`), ``"auto"`` resumes it if there is
+                one and starts a new run otherwise: one call that runs or resumes.
 
         Returns:
             The run's :class:`~rung.results.result.Result`.
 
         Raises:
-            ConfigError: no limit is given, or a limit is not positive.
-            StoreError: ``directory`` already holds an experiment, or cannot be written.
+            ConfigError: no limit is given, a limit is not positive, or a continued run
+                has already reached it.
+            StoreError: ``directory`` already holds an experiment (``resume=False``), or
+                cannot be written.
             TrialFailed: every trial failed: the first failure's traceback is included.
         """
-        budget = _Budget.check(max_trials, max_jobs, time_budget_s)
-        loop = self._new_loop(None)
+        check("Tuner.run()", "resume", resume, OneOf((False, True, "auto")))
+        limits = dict(
+            max_trials=max_trials,
+            max_jobs=max_jobs,
+            time_budget_s=time_budget_s,
+            resource_budget=resource_budget,
+        )
+        budget = Budget(**limits)
+        if self._loop is not None:
+            return self._continue(budget)
+        if self.directory is not None and resume is not False:
+            from rung.store._directory import holds_experiment
+
+            if resume is True or holds_experiment(self.directory):
+                return self.resume(self.directory, **limits)
+        return self._start(budget)
+
+    def _start(self, budget: Budget) -> Result:
+        if not budget.is_set:
+            raise ConfigError(
+                "Tuner.run() needs a budget: give max_trials, max_jobs, time_budget_s or "
+                "resource_budget."
+            )
+        spec = self.spec(budget)
+        loop = RunLoop(self.scheduler, spec)
         if self.directory is not None:
-            from rung.run.replay import fingerprint
             from rung.store import ExperimentStore
 
-            settings = {**self.settings, **budget.as_settings(), "fingerprint": fingerprint(self)}
             loop.store = ExperimentStore.create(
-                self.directory, settings, keep_checkpoints=self.keep_checkpoints
+                self.directory, spec.to_dict(), keep_checkpoints=self.keep_checkpoints
             )
         return self._drive(loop, budget, elapsed=0.0)
 
+    def _continue(self, budget: Budget) -> Result:
+        """A second run(): the same run goes on, to the new limits."""
+        loop = self._loop
+        assert loop is not None  # noqa: S101 - called only once a run exists
+        if not budget.is_set:
+            raise ConfigError("Tuner.run() needs a budget to continue the run.")
+        if self.directory is not None:
+            from rung.store import ExperimentStore
+
+            loop.store = ExperimentStore.open(self.directory)
+            loop.again.clear()
+            loop.requeue_unfinished()
+            loop.store.run_resumed(self._elapsed, self._resumed_data(budget))
+        return self._drive(loop, budget, self._elapsed)
+
+    def _resumed_data(self, budget: Budget) -> dict[str, Any]:
+        return {"budget": budget.to_dict(), "workers": self.executor.workers}
+
+    @known_keywords
     def resume(
         self,
         directory: str | os.PathLike[str] | None = None,
+        *,
         max_trials: int | None = None,
         max_jobs: int | None = None,
         time_budget_s: float | None = None,
+        resource_budget: float | None = None,
     ) -> Result:
         """Continues a recorded run after a crash, a kill or its end, to its budget.
 
         The scheduler and searcher are rebuilt by replaying the recorded events through
         this tuner's (freshly built, identical) scheduler: rungs, promotions and
         observations come out as they were. Jobs that were running restart from their
-        trial's newest checkpoint; no finished job runs again. Budgets left out are the
-        recorded ones; larger ones extend the run (all count from the run's start).
+        trial's newest checkpoint; no finished job runs again. Limits left out are the
+        recorded ones; larger ones extend the run (all count from the run's start). A
+        directory whose store holds no experiment (its run was killed while creating it)
+        starts the run afresh.
 
         Args:
             directory: The experiment directory (default: this tuner's ``directory``).
             max_trials: The trial budget of the whole run.
             max_jobs: The job budget of the whole run.
             time_budget_s: The time budget of the whole run, in seconds.
+            resource_budget: The resource budget of the whole run.
 
         Raises:
             StoreError: no experiment there, or it was recorded with another search
                 space, scheduler, searcher, seed or direction.
             TrialFailed: every trial failed.
         """
-        from rung.run.replay import replay
+        from rung.results.summary import spec_of
         from rung.store import ExperimentStore
+        from rung.store._directory import clear_stillborn, holds_experiment
 
         directory = directory if directory is not None else self.directory
         if directory is None:
             raise ConfigError("Tuner.resume() needs the experiment directory.")
-        if self.scheduler.n_trials:
+        if self._loop is not None or self.scheduler.n_trials:
             raise ConfigError(
                 "Tuner.resume() replays the record into a freshly built scheduler, but this "
                 f"one has {self.scheduler.n_trials} trials already: build the tuner again."
             )
-        store = ExperimentStore.open(directory)
-        try:
-            recorded = _Budget.from_settings(store.settings)
-            budget = _Budget.check(
-                max_trials if max_trials is not None else recorded.max_trials,
-                max_jobs if max_jobs is not None else recorded.max_jobs,
-                time_budget_s if time_budget_s is not None else recorded.time_budget_s,
+        limits = dict(
+            max_trials=max_trials,
+            max_jobs=max_jobs,
+            time_budget_s=time_budget_s,
+            resource_budget=resource_budget,
+        )
+        self.directory = Path(directory)
+        if (self.directory / ExperimentStore.DB_NAME).is_file() and not holds_experiment(
+            self.directory
+        ):
+            budget = Budget(**limits)
+            if not budget.is_set:
+                raise ConfigError(
+                    f"{str(self.directory)!r} holds no experiment (its run stopped while "
+                    "creating it), so there is nothing to resume: give Tuner.resume() a "
+                    "budget to start the run afresh."
+                )
+            clear_stillborn(self.directory)
+            logger.warning(
+                "%s held no experiment (its run stopped while creating it): starting afresh.",
+                self.directory,
             )
-            loop = self._new_loop(store)
-            elapsed = replay(self, loop, store)
+            return self._start(budget)
+        store = ExperimentStore.open(self.directory)
+        try:
+            recorded = spec_of(store.started)
+            check_spec(self.spec(), recorded, self.directory)
+            budget = recorded_budget(store, recorded.budget).extended(**limits)
+            loop = RunLoop(self.scheduler, self.spec(budget), store)
+            elapsed = replay(loop, store, recorded.budget.max_trials)
+            store.run_resumed(elapsed, self._resumed_data(budget))
         except BaseException:
             store.close()
             raise
-        store.run_resumed(elapsed, budget.as_settings())
         return self._drive(loop, budget, elapsed)
 
-    def _new_loop(self, store: Any) -> RunLoop:
-        resource_name = self.resource_name if self.scheduler.max_resource is not None else None
-        return RunLoop(
-            self.scheduler,
-            self.direction,
-            self.seed,
-            self.iterative,
-            resource_name,
-            self.max_retries,
-            store,
-            self.job_timeout_s,
-        )
-
-    def _report_listener(self, loop: RunLoop) -> Callable[[Job, Report], None] | None:
-        """What hears a running job's reports: the store and the callbacks that listen."""
-        listeners = [c.on_report for c in self.callbacks if callable(getattr(c, "on_report", None))]
-        if loop.store is not None:
-            listeners.insert(0, loop.reported)
-        if len(listeners) <= 1:
-            return listeners[0] if listeners else None
-
-        def hear(job: Job, report: Report) -> None:
-            for listener in listeners:
-                listener(job, report)
-
-        return hear
-
-    def _drive(self, loop: RunLoop, budget: _Budget, elapsed: float) -> Result:
-        """The loop: submit while workers are free and the budget allows, then wait."""
-        executor = self.executor
-        now = executor.clock if executor.clock is not None else self._clock
-        origin = now()
-
-        def clock() -> float:
-            return now() - origin + elapsed
-
-        max_trials, max_jobs, deadline = budget.max_trials, budget.max_jobs, budget.time_budget_s
-        scheduler, recorder, store = self.scheduler, loop.recorder, loop.store
-        running = 0
-        give_up_after = 3 + executor.workers  # failed trials, none completed: a broken objective
-        # Hot path: bound methods and locals, as the loop costs microseconds per job.
-        next_job, started, make_task, finish = loop.next_job, loop.started, loop.task, loop.finish
-        submit, wait, workers, callbacks = (
-            executor.submit,
-            executor.wait,
-            executor.workers,
-            self.callbacks,
-        )
-        configs = scheduler.configs
-        executor.reports = self._report_listener(loop)
+    def _drive(self, loop: RunLoop, budget: Budget, elapsed: float) -> Result:
+        """Runs the loop to ``budget``; keeps the state so that a second run() continues."""
+        self._loop = loop
+        driver = Driver(loop, self.executor, self.objective, self.callbacks, self._clock)
         try:
-            executor.start(self.objective, clock)
-            origin = now()  # the run's time starts once the workers are ready
-            while True:
-                while running < workers:
-                    if max_jobs is not None and loop.submitted >= max_jobs:
-                        break
-                    if deadline is not None and clock() >= deadline:
-                        break
-                    job = next_job(max_trials is None or len(configs) < max_trials)
-                    if job is None:
-                        break
-                    started(job, clock() if store is not None else 0.0)
-                    submit(make_task(job, deadline))
-                    running += 1
-                if running == 0:
-                    break
-                for outcome in wait():
-                    running -= 1
-                    record = finish(outcome)
-                    for callback in callbacks:
-                        callback(record, recorder.best_value)
-                if loop.completed == 0 and recorder.n_failed_trials >= give_up_after:
-                    trial_id, error = loop.first_error or (0, "")
-                    raise TrialFailed(
-                        trial_id,
-                        error,
-                        f"The first {recorder.n_failed_trials} trials all failed, so the run "
-                        "stopped early: fix the objective and resume or rerun.",
-                    )
-            if store is not None:
-                store.run_finished(clock())
+            return driver.run(budget, elapsed, self.directory)
         finally:
-            executor.close()
-            executor.reports = None
-            if store is not None:
-                store.close()
-        return recorder.result(wall_time=clock(), workers=executor.workers)
+            self._elapsed = driver.elapsed

@@ -20,7 +20,7 @@ from collections import deque
 from rung.errors import ConfigError
 from rung.schedulers._asha_bracket import AshaBracket
 from rung.schedulers.base import Scheduler
-from rung.schedulers.rungs import Rung, check_fidelity, rung_levels
+from rung.schedulers.rungs import DEFAULT_ETA, Rung, check_fidelity, rung_levels
 from rung.searchers.base import Searcher
 from rung.types import Decision, Job
 
@@ -180,7 +180,7 @@ class ASHA(AsyncBracketScheduler):
         searcher: Proposes the configurations.
         min_resource: The bottom rung's resource (``r``), >= 1.
         max_resource: The full resource (``R``), >= min_resource.
-        eta: The reduction factor (``η``), >= 2.
+        eta: The reduction factor (``η``), >= 2 (default 3).
         variant: ``"promotion"`` (Algorithm 2) or ``"stopping"`` (a trial continues at once
             if at most ``n / eta`` of the ``n`` values at its rung beat it, else stops), as a
             string or an :class:`ASHAVariant`.
@@ -208,7 +208,7 @@ class ASHA(AsyncBracketScheduler):
         searcher: Searcher,
         min_resource: int,
         max_resource: int,
-        eta: float = 2,
+        eta: float = DEFAULT_ETA,
         variant: str | ASHAVariant = ASHAVariant.PROMOTION,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta)

@@ -18,6 +18,7 @@ import numpy as np
 
 from rung._random import SeedLike, make_rng
 from rung.schedulers.asha import AshaBracket, ASHAVariant, AsyncBracketScheduler
+from rung.schedulers.rungs import DEFAULT_ETA
 from rung.searchers.base import Searcher
 
 __all__ = ["AsyncHyperband"]
@@ -67,12 +68,13 @@ class AsyncHyperband(AsyncBracketScheduler):
         searcher: Searcher,
         min_resource: int,
         max_resource: int,
-        eta: float = 3,
+        eta: float = DEFAULT_ETA,
         seed: SeedLike = None,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta)
         self.variant = ASHAVariant.PROMOTION
-        self.rng: np.random.Generator = make_rng(seed, "seed")
+        self.rng: np.random.Generator = _bracket_rng(seed)
+        self._seeded = seed is not None
         top = len(self.levels) - 1
         self.brackets = [AshaBracket(self.levels[top - s :], self.eta) for s in range(top + 1)]
         # Exact arithmetic: (K + 1) / (s + 1) * eta**s in floats can land just above an
@@ -83,6 +85,12 @@ class AsyncHyperband(AsyncBracketScheduler):
         sizes = np.asarray(self.bracket_sizes, dtype=float)
         self._bracket_probabilities = sizes / sizes.sum()
 
+    def adopt_seed(self, seed: int) -> None:
+        """Takes the tuner's ``seed`` if built without one and no trial was drawn yet."""
+        if not self._seeded and not self.configs:
+            self.rng = _bracket_rng(seed)
+            self._seeded = True
+
     @property
     def bracket_probabilities(self) -> list[float]:
         """The probability that a new trial joins bracket ``s``, ``n_s / sum(n)``."""
@@ -90,3 +98,16 @@ class AsyncHyperband(AsyncBracketScheduler):
 
     def _draw_bracket(self) -> int:
         return int(self.rng.choice(len(self.brackets), p=self._bracket_probabilities))
+
+
+_BRACKET_STREAM = 2  # the brackets' stream of a seed; the searcher draws from the seed itself
+
+
+def _bracket_rng(seed: SeedLike) -> np.random.Generator:
+    """The bracket draws' generator: for an int seed, a stream of its own, independent of
+    the searcher's (which draws from the same seed) yet the same for the same seed."""
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.default_rng(
+            np.random.SeedSequence(int(seed), spawn_key=(_BRACKET_STREAM,))
+        )
+    return make_rng(seed, "seed")

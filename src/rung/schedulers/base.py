@@ -56,6 +56,10 @@ class Scheduler(ABC):
     def on_result(self, job: Job, value: float) -> Decision:
         """Records the value ``job`` reached at ``job.resource_to`` (minimized; NaN: failed)."""
 
+    def adopt_seed(self, seed: int) -> None:  # noqa: B027 - only random schedulers draw
+        """Takes the tuner's ``seed`` if the scheduler draws at random and was built without
+        one (see :meth:`rung.searchers.base.Searcher.adopt_seed`)."""
+
     def stopped_trials(self) -> list[int]:
         """Trials told PAUSE earlier that the scheduler has since ended for good.
 

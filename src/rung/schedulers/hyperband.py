@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from rung.schedulers.rungs import DEFAULT_ETA
 from rung.schedulers.successive_halving import BracketPlan, BracketScheduler
 from rung.searchers.base import Searcher
 
@@ -67,7 +68,7 @@ class Hyperband(BracketScheduler):
         searcher: Searcher,
         min_resource: int,
         max_resource: int,
-        eta: float = 3,
+        eta: float = DEFAULT_ETA,
         max_brackets: int | None = None,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, max_brackets)

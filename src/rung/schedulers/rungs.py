@@ -14,7 +14,11 @@ from numbers import Real
 
 from rung.errors import ConfigError
 
-__all__ = ["Rung", "check_fidelity", "rank_key", "rung_levels"]
+__all__ = ["DEFAULT_ETA", "Rung", "check_fidelity", "rank_key", "rung_levels"]
+
+#: The reduction factor every successive-halving scheduler, ``rung.tune``, the command line
+#: and ``rung simulate`` use unless told otherwise (Li et al. 2018 and 2020 use 3).
+DEFAULT_ETA = 3
 
 
 def check_fidelity(

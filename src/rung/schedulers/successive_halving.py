@@ -19,7 +19,7 @@ from abc import abstractmethod
 
 from rung.errors import ConfigError
 from rung.schedulers.base import Scheduler
-from rung.schedulers.rungs import check_fidelity, rung_levels
+from rung.schedulers.rungs import DEFAULT_ETA, check_fidelity, rung_levels
 from rung.schedulers.sync_bracket import BracketPlan, SyncBracket
 from rung.searchers.base import Searcher
 from rung.types import Decision, Job
@@ -56,7 +56,7 @@ class BracketScheduler(Scheduler):
         searcher: Proposes the configurations.
         min_resource: The resource of the lowest rung.
         max_resource: The full resource (Hyperband's ``R``).
-        eta: The reduction factor, >= 2.
+        eta: The reduction factor, >= 2 (default 3).
         max_brackets: How many brackets may run at once; None (the default) for as many as
             keep the workers busy, 1 for one bracket after another. With one worker it
             makes no difference: a lone worker never waits at a barrier.
@@ -148,7 +148,7 @@ class SuccessiveHalving(BracketScheduler):
         searcher: Proposes the configurations.
         min_resource: The resource of the lowest rung.
         max_resource: The full resource.
-        eta: The reduction factor, >= 2.
+        eta: The reduction factor, >= 2 (default 3).
         n_configs: New configurations per round; default ``round(eta**K)`` with ``K`` the
             number of rungs minus one, so that one trial reaches ``max_resource``.
         max_brackets: How many rounds may run at once: None (default) starts the next
@@ -161,7 +161,8 @@ class SuccessiveHalving(BracketScheduler):
 
     Example:
         >>> import rung
-        >>> sh = SuccessiveHalving(rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0), 5, 20)
+        >>> searcher = rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0)
+        >>> sh = SuccessiveHalving(searcher, 5, 20, eta=2)
         >>> sh.levels, sh.n_configs, sh.plan.configs_per_step
         ([5, 10, 20], 4, (4, 2, 1))
     """
@@ -171,7 +172,7 @@ class SuccessiveHalving(BracketScheduler):
         searcher: Searcher,
         min_resource: int,
         max_resource: int,
-        eta: float = 2,
+        eta: float = DEFAULT_ETA,
         n_configs: int | None = None,
         max_brackets: int | None = None,
     ) -> None:

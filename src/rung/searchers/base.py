@@ -60,6 +60,7 @@ class Searcher:
     ) -> None:
         self.space = space if isinstance(space, Space) else Space(space)
         self.rng = make_rng(seed)
+        self._seeded = seed is not None
         self._initial = (
             None
             if initial_config is None
@@ -69,6 +70,16 @@ class Searcher:
         self._pending: dict[tuple, dict[str, Any]] = {}
         self.observations: list[Observation] = []
         self._replayed: dict[str, Any] | None = None
+
+    def adopt_seed(self, seed: int) -> None:
+        """Takes ``seed`` if the searcher was built without one and has not suggested yet.
+
+        :class:`rung.Tuner` calls it with its own seed, so a searcher built without a seed
+        draws the same configurations as one built with the tuner's seed.
+        """
+        if not self._seeded and not self._suggested and not self.observations:
+            self.rng = make_rng(seed)
+            self._seeded = True
 
     @property
     def pending(self) -> list[dict[str, Any]]:

@@ -25,12 +25,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from rung._random import derive_seed
 from rung.errors import ConfigError
 from rung.executors.simulated import SimulatedExecutor
 from rung.results.result import Result
 from rung.run.factory import SchedulerName, make_scheduler, make_searcher
 from rung.run.tuner import Tuner
+from rung.schedulers.rungs import DEFAULT_ETA
 from rung.simulation.runs import Comparison, SimulatedRun, idle_time
 from rung.workloads.registry import benchmark_by_name
 from rung.workloads.simulated import SimulatedBenchmark
@@ -72,7 +72,7 @@ def run_simulated(
     time_budget_s: float = 3600.0,
     searcher: str = "random",
     min_resource: int | None = None,
-    eta: float = 3,
+    eta: float = DEFAULT_ETA,
     decision_time: bool = True,
     **scheduler_options: Any,
 ) -> Result:
@@ -96,15 +96,14 @@ def run_simulated(
         The run's :class:`~rung.results.result.Result`, its times in simulated seconds.
     """
     kind = scheduler_name(scheduler)
-    built_searcher = make_searcher(searcher, benchmark.space, derive_seed(seed, 1))
+    built_searcher = make_searcher(searcher, benchmark.space)
     fifo = kind is SchedulerName.FIFO
     built = make_scheduler(
         kind,
         built_searcher,
-        None if fifo else (min_resource or benchmark.min_resource),
-        benchmark.max_resource,
-        None if fifo else eta,
-        seed=derive_seed(seed, 2),
+        min_resource=None if fifo else (min_resource or benchmark.min_resource),
+        max_resource=benchmark.max_resource,
+        eta=None if fifo else eta,
         **scheduler_options,
     )
     executor = SimulatedExecutor(workers, decision_time=decision_time)
@@ -120,7 +119,7 @@ def compare(
     time_budget_s: float = 3600.0,
     searcher: str = "random",
     min_resource: int | None = None,
-    eta: float = 3,
+    eta: float = DEFAULT_ETA,
     decision_time: bool = True,
     scheduler_options: Mapping[str, Mapping[str, Any]] | None = None,
     on_run: Callable[[SimulatedRun], None] | None = None,

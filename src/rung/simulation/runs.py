@@ -16,8 +16,8 @@ import numpy as np
 
 from rung._frozen import frozen
 from rung.errors import ConfigError
-from rung.results.result import JobRecord, Result
-from rung.types import JobStatus
+from rung.results.result import Result
+from rung.types import JobRecord
 
 __all__ = ["Comparison", "SimulatedRun", "idle_time"]
 
@@ -63,15 +63,20 @@ class SimulatedRun:
     def from_result(
         cls, result: Result, scheduler: str, seed: int, max_resource: int, time_budget_s: float
     ) -> SimulatedRun:
-        """The curve of ``result``, counting completed jobs that reached ``max_resource``."""
+        """The curve of ``result``: its trajectory's incumbent at the full resource (the
+        Result's own, for the runs' ``max_resource``), where it improved."""
+        if result.spec.max_resource != max_resource:
+            raise ValueError(
+                f"The run's full resource is {result.spec.max_resource}, not {max_resource}."
+            )
         times: list[float] = []
         best: list[float] = []
+        for point in result.trajectory:  # in the order jobs ended, which is time order
+            value = point.best_value
+            if math.isfinite(value) and (not best or value != best[-1]):
+                times.append(point.time)
+                best.append(value)
         jobs = sorted(result.jobs, key=lambda j: j.end)
-        for job in jobs:
-            full = job.status is JobStatus.COMPLETED and job.resource_to == max_resource
-            if full and math.isfinite(job.value) and (not best or job.value < best[-1]):
-                times.append(job.end)
-                best.append(job.value)
         idle = idle_time(jobs, result.workers, time_budget_s)
         utilization = 1.0 - sum(idle) / (result.workers * time_budget_s)
         return cls(

@@ -9,11 +9,12 @@ Layout of an experiment directory (``--out DIR``)::
 
 The database holds a versioned schema (``PRAGMA user_version``, with ``PRAGMA
 application_id`` marking it as rung's) and an append-only log of events
-(:class:`EventKind`): the run's settings, each job's start, its reports as they come
-(for readers following the run) and its end (every field of its
-:class:`~rung.results.result.JobRecord`, reports included), trials a barrier stopped, resumes,
+(:class:`EventKind`): what the run was asked to do (its spec), each job's start, its
+reports as they come (for readers following the run) and its end (every field of its
+:class:`~rung.types.JobRecord`, reports included), trials a barrier stopped, resumes,
 the end of the run and the final model. A resumed run replays :meth:`ExperimentStore.events`;
-``rung show`` and ``rung plot`` read it with :func:`read_experiment`, from another process,
+``rung show`` and ``rung plot`` read it with :func:`rung.results.summary.read_result`, from
+another process,
 without blocking the run or being blocked by it (WAL readers).
 
 Every write is one transaction. A job's checkpoint is written to a temporary file,
@@ -40,17 +41,16 @@ leaves a 500 KB checkpoint also pays for the file's own flushes (~2-3 ms there).
 
 Example::
 
-    store = ExperimentStore.create("runs/a", {"model": "mlp", "seed": 0})
+    store = ExperimentStore.create("runs/a", spec.to_dict())  # a rung.results.spec.RunSpec
     store.job_started(trial_id=0, config={"lr": 0.1}, resource_from=0, resource_to=1,
                       seed=7, time=0.0)
     store.job_finished(record, checkpoint=blob, trial_done=False)  # a JobRecord, a Blob
     store.run_finished(time=12.5)
     store.close()
-    read_experiment("runs/a").summary["best_value"]
+    rung.results.summary.read_result("runs/a").best_value   # reading it back
 """
 
 from rung.store.events import Event, EventKind, job_record
 from rung.store.experiment_store import ExperimentStore
-from rung.store.read import read_experiment
 
-__all__ = ["Event", "EventKind", "ExperimentStore", "job_record", "read_experiment"]
+__all__ = ["Event", "EventKind", "ExperimentStore", "job_record"]

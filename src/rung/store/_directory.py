@@ -8,34 +8,50 @@ import sqlite3
 from pathlib import Path
 
 from rung.errors import StoreError
-from rung.results.report import JOBS_FILE, SETTINGS_FILE
 from rung.store._schema import DB_NAME
 
-__all__ = ["clear_stillborn", "disk_full", "refuse_existing", "require_experiment"]
+__all__ = [
+    "clear_stillborn",
+    "disk_full",
+    "holds_experiment",
+    "refuse_existing",
+    "require_experiment",
+]
 
 _SQLITE_FULL = 13
 
 
-def clear_stillborn(root: Path) -> bool:
-    """Removes a database that a run killed while creating it left empty; True if it did.
-
-    Such a file (no application id, no table, so nothing recorded) would otherwise make
-    every later run refuse the directory as holding an experiment.
-    """
-    path = root / DB_NAME
-    if not path.is_file():
-        return False
+def _stillborn(path: Path) -> bool:
+    """True for a database a run killed while creating it left empty (no application id,
+    no table: nothing recorded)."""
     try:
         with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.Error:
         return False  # damaged or foreign: refused, and left alone
-    if app_id != 0 or tables != 0:
+    return app_id == 0 and tables == 0
+
+
+def holds_experiment(root: Path) -> bool:
+    """True when ``root`` holds a database that is not stillborn (a damaged or foreign one
+    counts: opening it gives the clear error, and nothing overwrites it)."""
+    path = Path(root) / DB_NAME
+    return path.is_file() and not _stillborn(path)
+
+
+def clear_stillborn(root: Path) -> bool:
+    """Removes a database that a run killed while creating it left empty; True if it did.
+
+    Such a file (nothing recorded) would otherwise make every later run refuse the
+    directory as holding an experiment.
+    """
+    path = Path(root) / DB_NAME
+    if not path.is_file() or not _stillborn(path):
         return False
     for suffix in ("", "-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
-            (root / (DB_NAME + suffix)).unlink()
+            path.with_name(DB_NAME + suffix).unlink()
     return True
 
 
@@ -43,36 +59,28 @@ def refuse_existing(root: Path) -> None:
     """Raises unless ``root`` can hold a new experiment.
 
     Raises:
-        StoreError: ``root`` is a file, or holds a store or an older rung's JSON files.
+        StoreError: ``root`` is a file, or holds a store.
     """
     if root.exists() and not root.is_dir():
         raise StoreError(
             f"The output directory {str(root)!r} is a file, not a directory; choose another --out."
         )
-    for name in (DB_NAME, SETTINGS_FILE, JOBS_FILE):
-        if (root / name).exists():
-            resume = f" (or continue it: rung resume {root})" if name == DB_NAME else ""
-            raise StoreError(
-                f"The output directory {str(root)!r} already holds an experiment ({name}); "
-                f"choose another --out or remove it{resume}."
-            )
+    if (root / DB_NAME).exists():
+        raise StoreError(
+            f"The output directory {str(root)!r} already holds an experiment ({DB_NAME}); "
+            f"choose another --out or remove it (or continue it: rung resume {root})."
+        )
 
 
 def require_experiment(root: Path) -> Path:
     """The database of the experiment in ``root``.
 
     Raises:
-        StoreError: ``root`` holds no store (nothing, or an older rung's JSON files).
+        StoreError: ``root`` holds no store.
     """
     path = root / DB_NAME
     if path.is_file():
         return path
-    if (root / SETTINGS_FILE).exists():
-        raise StoreError(
-            f"{str(root)!r} holds an experiment written by an older rung ({SETTINGS_FILE} "
-            f"and {JOBS_FILE}, no {DB_NAME}), which cannot be resumed; `rung show {root}` "
-            "still reads it. Start a new run with another --out."
-        )
     what = "does not exist" if not root.exists() else f"has no {DB_NAME}"
     raise StoreError(
         f"{str(root)!r} holds no experiment (it {what}): check the path, or start a run "

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from rung.errors import StoreError
+from rung.errors import CheckpointLost, StoreError
 
 try:
     import fcntl
@@ -29,12 +29,14 @@ __all__ = ["CHECKPOINT_DIR", "CheckpointDir", "checkpoint_name"]
 
 CHECKPOINT_DIR = "checkpoints"
 TMP_SUFFIX = ".tmp"
-_OURS = re.compile(r"trial-\d+-job-\d+\.ckpt(\.tmp)?")
+_OURS = re.compile(r"trial-\d+-job-\d+(-at-\d+)?\.ckpt(\.tmp)?")
 
 
-def checkpoint_name(trial_id: int, job_index: int) -> str:
-    """The file name of the checkpoint job ``job_index`` of trial ``trial_id`` left."""
-    return f"trial-{trial_id}-job-{job_index}.ckpt"
+def checkpoint_name(trial_id: int, job_index: int, at: int | None = None) -> str:
+    """The file name of the checkpoint job ``job_index`` of trial ``trial_id`` left (at its
+    end, or ``at`` a resource while it ran)."""
+    middle = "" if at is None else f"-at-{at}"
+    return f"trial-{trial_id}-job-{job_index}{middle}.ckpt"
 
 
 def crc32(data: bytes) -> int:
@@ -109,7 +111,7 @@ class CheckpointDir:
         """The bytes of checkpoint ``name``, checked against the size and CRC recorded.
 
         Raises:
-            StoreError: the file is missing, unreadable or not what was written.
+            CheckpointLost: the file is missing, unreadable or not what was written.
         """
         path = self.path / name
         advice = (
@@ -119,14 +121,14 @@ class CheckpointDir:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise StoreError(
+            raise CheckpointLost(
                 f"The checkpoint of trial {trial_id} ({str(path)!r}) is missing, so the trial "
                 f"cannot resume from it: {advice}"
             ) from None
         except OSError as err:
-            raise StoreError(f"Cannot read {str(path)!r} ({err}): {advice}") from None
+            raise CheckpointLost(f"Cannot read {str(path)!r} ({err}): {advice}") from None
         if len(data) != size or crc32(data) != crc:
-            raise StoreError(
+            raise CheckpointLost(
                 f"The checkpoint of trial {trial_id} ({str(path)!r}) is damaged: {len(data)} "
                 f"bytes with CRC-32 {crc32(data):#010x} where {size} bytes with CRC-32 "
                 f"{crc:#010x} were written; {advice}"

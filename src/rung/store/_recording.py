@@ -15,10 +15,10 @@ from typing import Any, NamedTuple, TypeVar
 
 from rung.codec import Blob
 from rung.errors import StoreError
-from rung.results.result import JobRecord
 from rung.store._directory import disk_full
 from rung.store._files import CheckpointDir, checkpoint_name
-from rung.store.events import EventKind, dumps, loads, record_data
+from rung.store.events import EventKind, dumps, record_data
+from rung.types import JobRecord
 
 __all__ = ["CheckpointRef", "Recorder"]
 
@@ -43,20 +43,11 @@ class Recorder:
     durable: bool
     _db: sqlite3.Connection
     _files: CheckpointDir
-    _settings: dict[str, Any]
+    _started: dict[str, Any]
     _trials: set[int]
     _checkpoints: dict[int, CheckpointRef]
     _last_time: float
     _pending_time: float
-
-    def update_settings(self, changes: Mapping[str, Any]) -> None:
-        """Records changed settings (e.g. a larger budget on resume): SETTINGS_UPDATED."""
-        data = dumps(dict(changes), "changes")
-        self._transaction(
-            "updating the settings",
-            lambda db: self._insert(db, EventKind.SETTINGS_UPDATED, None, None, data),
-        )
-        self._settings.update(loads(data))
 
     def run_resumed(self, time: float, data: Mapping[str, Any]) -> None:
         """Records that the run goes on (RUN_RESUMED), ``time`` on the driver's clock."""
@@ -75,11 +66,14 @@ class Recorder:
         seed: int,
         time: float,
         again: bool = False,
+        from_scratch: bool = False,
     ) -> None:
         """Records JOB_STARTED, with the configuration on the trial's first job.
 
         ``again``: the job runs again (a retry, or after an interruption or a crash) rather
         than being newly issued by the scheduler; a replay must not ask the scheduler for it.
+        ``from_scratch``: the job trains from 0 instead of the resource the scheduler gave
+        it, because the trial's checkpoint was lost.
         """
         data: dict[str, Any] = {
             "resource_from": resource_from,
@@ -88,6 +82,8 @@ class Recorder:
         }
         if again:
             data["again"] = True
+        if from_scratch:
+            data["from_scratch"] = True
         new = trial_id not in self._trials
         if new:
             data["config"] = dict(config)
@@ -98,15 +94,57 @@ class Recorder:
         )
         self._trials.add(trial_id)
 
-    def job_reported(self, trial_id: int, resource: int, value: float, time: float) -> None:
+    def job_reported(
+        self,
+        trial_id: int,
+        resource: int,
+        value: float,
+        time: float,
+        metrics: Mapping[str, float] | None = None,
+        checkpoint: Blob | None = None,
+    ) -> None:
         """Records a report of ``trial_id``'s running job (JOB_REPORTED), for readers that
-        follow the run (``rung show``). Replay and the job's end do not need it, so its
-        commit is flushed to disk only when the store is durable."""
-        payload = dumps({"resource": resource, "value": value}, "value")
-        self._transaction(
-            f"recording a report of trial {trial_id}",
-            lambda db: self._insert(db, EventKind.JOB_REPORTED, time, trial_id, payload),
-        )
+        follow the run (``rung show``), with the checkpoint the job passed when it travelled
+        along: it becomes the trial's newest, so a job cut by a crash or Ctrl-C continues
+        from there. Replay and the job's end do not need the report itself, so its commit
+        is flushed to disk only when the store is durable."""
+        data: dict[str, Any] = {"resource": resource, "value": value}
+        if metrics is not None:
+            data["metrics"] = dict(metrics)
+        action = f"recording a report of trial {trial_id}"
+        name = None
+        if checkpoint is not None:
+            # Named after the job about to end, which no finished job can have taken.
+            name = checkpoint_name(trial_id, self._next_job_index(), resource)
+            data["checkpoint"] = name
+            try:
+                crc = self._files.write(name, checkpoint.data)
+            except OSError as err:
+                raise self._write_error(action, err) from None
+        payload = dumps(data, "value")
+
+        def body(db: sqlite3.Connection) -> None:
+            seq = self._insert(db, EventKind.JOB_REPORTED, time, trial_id, payload)
+            if name is not None:
+                db.execute("DELETE FROM checkpoints WHERE trial_id = ?", (trial_id,))
+                row = (trial_id, name, len(checkpoint.data), crc, seq)
+                db.execute("INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)", row)
+
+        try:
+            self._transaction(action, body)
+        except BaseException:
+            if name is not None:
+                self._files.remove([name])
+            raise
+        if name is not None:
+            old = self._checkpoints.get(trial_id)
+            self._checkpoints[trial_id] = CheckpointRef(name, len(checkpoint.data), crc)
+            if old is not None:
+                self._files.remove_later([old.file])
+
+    def _next_job_index(self) -> int:
+        row = self._db.execute("SELECT coalesce(max(job_index), -1) FROM jobs").fetchone()
+        return int(row[0]) + 1
 
     def job_finished(
         self,
@@ -114,18 +152,24 @@ class Recorder:
         checkpoint: Blob | None,
         trial_done: bool,
         stopped: Sequence[int] = (),
+        best: int | None = None,
+        former_best: int | None = None,
     ) -> None:
         """Records a finished job, its checkpoint and the trials it stopped, in one transaction.
 
         The checkpoint file is written (and flushed) before the commit; the files it
         replaces, and those of finished trials (unless ``keep_checkpoints``), are removed
-        after it. A failure leaves everything recorded before it as it was.
+        after it, but for the best trial's: the incumbent's trained state stays, so the
+        best model can be loaded after the run. A failure leaves everything recorded
+        before it as it was.
 
         Args:
             record: The job.
             checkpoint: The checkpoint the job left, or None (the trial keeps its older one).
             trial_done: The trial completed, stopped or failed: it needs no checkpoint.
             stopped: Other trials a synchronous barrier left out (TRIAL_STOPPED each).
+            best: The incumbent trial after this job, whose checkpoint is kept.
+            former_best: The incumbent this job replaced, whose checkpoint may go now.
 
         Raises:
             StoreError: the job is already recorded, the disk is full, or a write failed.
@@ -136,12 +180,17 @@ class Recorder:
         trial, keep = record.trial_id, self.keep_checkpoints
         done = trial_done or trial in stopped
         name, blob = None, b""
-        if checkpoint is not None and (keep or not done):
+        if checkpoint is not None and (keep or not done or trial == best):
             name, blob = checkpoint_name(trial, record.index), checkpoint.data
         payload = dumps(record_data(record, name), "record")
-        # trials whose checkpoint row goes: stopped ones and a finished one (unless kept),
-        # and this trial's older checkpoint when a new one replaces it
-        dropped = [] if keep else [t for t in {*stopped, trial} if t != trial or done]
+        # trials whose checkpoint row goes: stopped ones and a finished one (unless kept,
+        # or the best), the best it replaced, and this trial's older checkpoint when a new
+        # one replaces it
+        dropped = []
+        if not keep:
+            dropped = [t for t in {*stopped, trial} if (t != trial or done) and t != best]
+            if former_best is not None and former_best != best:
+                dropped.append(former_best)
         if name is not None:
             dropped.append(trial)
         dropped = [t for t in dict.fromkeys(dropped) if t in self._checkpoints]
@@ -184,11 +233,12 @@ class Recorder:
             self._checkpoints[trial] = CheckpointRef(name, len(blob), crc)
         self._files.remove_later(removed)
 
-    def run_finished(self, time: float) -> None:
-        """Records RUN_FINISHED."""
+    def run_finished(self, time: float, stop_reason: str | None = None) -> None:
+        """Records RUN_FINISHED (with the reason, when the run was stopped early)."""
+        payload = dumps({} if stop_reason is None else {"stop_reason": stop_reason}, "reason")
         self._transaction(
             "recording the end of the run",
-            lambda db: self._insert(db, EventKind.RUN_FINISHED, time, None, "{}"),
+            lambda db: self._insert(db, EventKind.RUN_FINISHED, time, None, payload),
         )
 
     def set_final(self, final: Mapping[str, Any]) -> None:

@@ -17,8 +17,7 @@ from typing import Any
 
 from rung._frozen import frozen
 from rung.errors import StoreError
-from rung.results.result import JobRecord
-from rung.types import Decision, JobStatus, Report
+from rung.types import Decision, JobRecord, JobStatus, Report
 
 __all__ = ["Event", "EventKind", "job_record", "record_data"]
 
@@ -26,11 +25,13 @@ __all__ = ["Event", "EventKind", "job_record", "record_data"]
 class EventKind(enum.Enum):
     """What an event records. The payload (:attr:`Event.data`) of each kind is listed."""
 
-    RUN_STARTED = enum.auto()  # {"settings": {...}, "created": unix time, "keep_checkpoints"}
-    SETTINGS_UPDATED = enum.auto()  # the changed settings, applied over the earlier ones
-    RUN_RESUMED = enum.auto()  # whatever the driver passed to run_resumed
-    JOB_STARTED = enum.auto()  # {"resource_from", "resource_to", "seed"} (+ "config" if new)
-    JOB_REPORTED = enum.auto()  # {"resource", "value"}: a running job's report (since v2)
+    RUN_STARTED = enum.auto()  # {"spec": {...}, "created": unix time, "keep_checkpoints"}
+    SETTINGS_UPDATED = enum.auto()  # written by rung 0.1.0 only (read, and ignored)
+    RUN_RESUMED = enum.auto()  # {"budget": {...}, "workers"}: the resumed run's
+    JOB_STARTED = enum.auto()  # {"resource_from", "resource_to", "seed"} (+ "config" if new,
+    #                            "again" for a rerun, "from_scratch" after a lost checkpoint)
+    JOB_REPORTED = enum.auto()  # {"resource", "value"} (+ "metrics", + "checkpoint": the
+    #                             running job's checkpoint file): a running job's report
     JOB_ENDED = enum.auto()  # every JobRecord field but trial_id (see record_data)
     TRIAL_STOPPED = enum.auto()  # {} : a synchronous barrier left the trial out
     RUN_FINISHED = enum.auto()  # {}
@@ -131,7 +132,7 @@ def record_data(record: JobRecord, checkpoint: str | None) -> dict[str, Any]:
         "worker": record.worker,
         "decision": None if record.decision is None else record.decision.name,
         "error": record.error,
-        "reports": [[r.resource, r.value, r.time] for r in record.reports],
+        "reports": [_report_row(r) for r in record.reports],
         "checkpoint": checkpoint,
     }
 
@@ -158,8 +159,23 @@ def job_record(event: Event) -> JobRecord:
         worker=d["worker"],
         decision=None if d["decision"] is None else Decision[d["decision"]],
         error=d["error"],
-        reports=tuple(Report(r, _float(v), t) for r, v, t in d["reports"]),
+        reports=tuple(_report(row) for row in d["reports"]),
     )
+
+
+def _report_row(report: Report) -> list[Any]:
+    """A report as JSON: [resource, value, time], and its metrics when it has several."""
+    row: list[Any] = [report.resource, report.value, report.time]
+    if report.metrics is not None:
+        row.append(dict(report.metrics))
+    return row
+
+
+def _report(row: Any) -> Report:
+    """The Report :func:`_report_row` wrote."""
+    resource, value, time, *rest = row
+    metrics = None if not rest else {str(k): _float(v) for k, v in rest[0].items()}
+    return Report(int(resource), _float(value), float(time), metrics)
 
 
 def _float(value: Any) -> float:

@@ -56,7 +56,7 @@ class ExperimentStore(Recorder):
         self.durable = False
         self._db = db
         self._files = files
-        self._settings: dict[str, Any] = {}
+        self._started: dict[str, Any] = {}
         self._trials: set[int] = set()
         self._checkpoints: dict[int, CheckpointRef] = {}
         self._last_time = self._pending_time = 0.0
@@ -65,7 +65,7 @@ class ExperimentStore(Recorder):
     def create(
         cls,
         directory: str | os.PathLike[str],
-        settings: Mapping[str, Any],
+        spec: Mapping[str, Any],
         *,
         keep_checkpoints: bool = False,
         durable: bool = False,
@@ -74,20 +74,20 @@ class ExperimentStore(Recorder):
 
         Args:
             directory: The experiment directory (``--out DIR``).
-            settings: What the run was asked to do (JSON-able: model, space, scheduler
-                settings, seed, budgets...).
+            spec: What the run was asked to do, JSON-ready (a
+                :meth:`rung.results.spec.RunSpec.to_dict`).
             keep_checkpoints: Keep the last checkpoint of finished and stopped trials.
             durable: Flush every commit to disk (survives a power cut, not only a crash).
 
         Raises:
             StoreError: ``directory`` already holds an experiment, or cannot be written.
-            TypeError: ``settings`` holds something JSON cannot hold.
+            TypeError: ``spec`` holds something JSON cannot hold.
         """
         root = Path(directory)
         created = _time.time()
         payload = dumps(
-            {"settings": dict(settings), "created": created, "keep_checkpoints": keep_checkpoints},
-            "settings",
+            {"spec": dict(spec), "created": created, "keep_checkpoints": keep_checkpoints},
+            "spec",
         )
         clear_stillborn(root)
         refuse_existing(root)
@@ -182,17 +182,16 @@ class ExperimentStore(Recorder):
         return store
 
     def _load(self, durable: bool | None) -> None:
-        """Reads settings, known trials and checkpoint references from one snapshot."""
+        """Reads the run's start, known trials and checkpoint references from one snapshot."""
         db = self._db
         try:
             db.execute("BEGIN")
             meta = dict(db.execute("SELECT key, value FROM meta"))
-            settings: dict[str, Any] = {}
-            for kind, data in db.execute(
-                "SELECT kind, data FROM events WHERE kind IN (?, ?) ORDER BY seq",
-                (EventKind.RUN_STARTED.name, EventKind.SETTINGS_UPDATED.name),
-            ):
-                settings.update(loads(data)["settings"] if kind == "RUN_STARTED" else loads(data))
+            row = db.execute(
+                "SELECT data FROM events WHERE kind = ? ORDER BY seq LIMIT 1",
+                (EventKind.RUN_STARTED.name,),
+            ).fetchone()
+            started = loads(row[0]) if row is not None else {}
             trials = db.execute(
                 "SELECT DISTINCT trial_id FROM events WHERE kind = ?", (EventKind.JOB_STARTED.name,)
             )
@@ -201,9 +200,11 @@ class ExperimentStore(Recorder):
             self._checkpoints = {row[0]: CheckpointRef(*row[1:]) for row in refs}
             last = db.execute("SELECT time FROM events ORDER BY seq DESC LIMIT 1").fetchone()
             db.execute("COMMIT")
-        except (sqlite3.Error, KeyError, ValueError) as err:
+        except (sqlite3.Error, KeyError, ValueError, TypeError) as err:
             raise _schema.damaged(self.directory / self.DB_NAME, err) from None
-        self._settings = settings
+        if not isinstance(started, dict):
+            raise _schema.damaged(self.directory / self.DB_NAME, "RUN_STARTED is not an object")
+        self._started = started
         self._last_time = last[0] if last and last[0] is not None else 0.0
         self.keep_checkpoints = meta.get("keep_checkpoints") == "1"
         self.durable = (meta.get("durable") == "1") if durable is None else durable
@@ -213,19 +214,21 @@ class ExperimentStore(Recorder):
     # -- reading --------------------------------------------------------------------------
 
     @property
-    def settings(self) -> dict[str, Any]:
-        """The run's settings: RUN_STARTED's, with every later update applied (a copy)."""
-        return dict(self._settings)
+    def started(self) -> dict[str, Any]:
+        """The payload of RUN_STARTED: ``spec`` (what the run was asked to do; ``settings``
+        in stores written by rung 0.1.0 before the spec), ``created``, ``keep_checkpoints``
+        (a copy)."""
+        return dict(self._started)
 
-    def events(self) -> Iterator[Event]:
-        """Every event in order (for replaying the run on resume).
+    def events(self, after: int = 0) -> Iterator[Event]:
+        """The events after sequence number ``after`` (all by default), in order.
 
         Raises:
             StoreError: the database cannot be read.
         """
-        sql = "SELECT seq, kind, time, trial_id, data FROM events ORDER BY seq"
+        sql = "SELECT seq, kind, time, trial_id, data FROM events WHERE seq > ? ORDER BY seq"
         try:
-            rows = self._db.execute(sql).fetchall()
+            rows = self._db.execute(sql, (after,)).fetchall()
         except sqlite3.Error as err:
             raise _schema.damaged(self.directory / self.DB_NAME, err) from None
         for row in rows:

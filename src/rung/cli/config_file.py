@@ -1,0 +1,131 @@
+"""``rung tune --config experiment.toml``: a run's settings in one file.
+
+The file is a TOML table whose keys are the long flags of ``rung tune`` (``min_epochs``
+or ``min-epochs`` for ``--min-epochs``), so a run is reproducible from a file::
+
+    command = "python train.py --lr {learning_rate} --epochs {epochs}"
+    metric = "val_loss"
+    direction = "min"
+    scheduler = "asha"
+    min_epochs = 1
+    max_epochs = 27
+    workers = 4
+    trials = 100
+    out = "runs/mine"
+    space = { learning_rate = { loguniform = [1e-4, 1e-1] }, batch_size = 64 }
+
+``space`` is a space file's path or its table inline; ``gpus`` a string (``"all"``,
+``"0,1"``) or a list. Paths are read from the current directory, as on the command line.
+Flags given on the command line override the file. Each value is checked as its flag
+is: an unknown key or a bad value is one line naming the key (and the closest valid one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import shlex
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rung.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["apply_config_file", "read_config_file"]
+
+_NOT_IN_FILES = frozenset({"config", "help"})
+
+
+def _options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    """Each long flag of ``parser`` as a file key (``min_epochs``), with its action."""
+    options = {}
+    for action in parser._actions:  # argparse has no public list of its actions
+        for flag in action.option_strings:
+            if flag.startswith("--"):
+                key = flag[2:].replace("-", "_")
+                if key not in _NOT_IN_FILES:
+                    options[key] = action
+    return options
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """The TOML table in ``path``.
+
+    Raises:
+        ConfigError: the file is missing, unreadable or not TOML.
+    """
+    file = Path(path)
+    try:
+        return tomllib.loads(file.read_text())
+    except OSError as err:
+        raise ConfigError(
+            f"cannot read the experiment file {str(file)!r}: {err.strerror}"
+        ) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{file}: not valid TOML: {err}") from None
+
+
+def _value(key: str, value: Any, action: argparse.Action, source: str) -> Any:
+    """``value`` checked and converted as the flag's own argument would be."""
+    where = f"{source}: {key!r}"
+    if isinstance(action, argparse._StoreTrueAction):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} is a switch: write true or false; got {value!r}.")
+        return value
+    if key == "space" and isinstance(value, Mapping):
+        return dict(value)  # an inline space table
+    if key == "gpus" and isinstance(value, list):
+        value = ",".join(str(v) for v in value)
+    if key == "command" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = shlex.join(value)
+    if isinstance(value, (bool, list, Mapping)) or value is None:
+        raise ConfigError(
+            f"{where} takes one value like its flag --{key.replace('_', '-')}; got {value!r}."
+        )
+    text = str(value)
+    if action.type is not None:
+        try:
+            converted = action.type(text)
+        except (argparse.ArgumentTypeError, ValueError, TypeError) as err:
+            raise ConfigError(f"{where}: {err}") from None
+    else:
+        converted = text
+    if action.choices is not None and converted not in action.choices:
+        choices = ", ".join(map(repr, action.choices))
+        raise ConfigError(f"{where} must be one of {choices}; got {value!r}.")
+    return converted
+
+
+def apply_config_file(parser: argparse.ArgumentParser, path: str | Path) -> dict[str, Any]:
+    """Makes the file's settings ``parser``'s defaults, so that flags override them.
+
+    Args:
+        parser: The ``rung tune`` parser.
+        path: The experiment file.
+
+    Returns:
+        The defaults set, by argument name.
+
+    Raises:
+        ConfigError: the file cannot be read, or a key is unknown or its value invalid;
+            one line naming the file and the key.
+    """
+    table = read_config_file(path)
+    options = _options(parser)
+    defaults: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = raw_key.replace("-", "_")
+        action = options.get(key)
+        if action is None:
+            close = difflib.get_close_matches(key, options, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"{path}: unknown key {raw_key!r}{hint} (keys are rung tune's flags)")
+        defaults[action.dest] = _value(key, value, action, str(path))
+    parser.set_defaults(**defaults)
+    return defaults

@@ -1,0 +1,63 @@
+"""scikit-learn parameter distributions as a rung search space, and back.
+
+Each parameter may be a rung domain (``rung.loguniform(1e-3, 1e2)``), a frozen
+``scipy.stats`` uniform, loguniform or randint distribution, a list (one of its values,
+each equally likely, as ``RandomizedSearchCV`` samples lists), or a constant. A list
+becomes a choice among its positions, so its values may be anything a scikit-learn
+parameter may be (unhashable lists, estimators, None) and repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rung.domains import Domain
+from rung.space import choice
+
+__all__ = ["ParamSpace"]
+
+
+class ParamSpace:
+    """The rung space of ``param_distributions``, and the way back to parameter values.
+
+    Args:
+        distributions: Parameter name -> distribution, list or constant.
+
+    Raises:
+        TypeError: ``distributions`` is not a mapping of names.
+        ValueError: an empty list.
+    """
+
+    def __init__(self, distributions: Mapping[str, Any]) -> None:
+        if not isinstance(distributions, Mapping) or not all(
+            isinstance(k, str) for k in distributions
+        ):
+            raise TypeError(
+                "The 'param_distributions' parameter must be a dict of parameter names to "
+                f"rung domains, scipy.stats distributions or lists; got {distributions!r}."
+            )
+        self.space: dict[str, Any] = {}
+        self._lists: dict[str, list[Any]] = {}
+        for name, value in distributions.items():
+            if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+                values = list(value)
+                if not values:
+                    raise ValueError(f"The list of parameter {name!r} is empty.")
+                self._lists[name] = values
+                self.space[name] = choice(list(range(len(values))))
+            else:
+                self.space[name] = value  # a domain, a scipy.stats distribution or a constant
+        self.names = list(distributions)
+
+    def is_searched(self) -> bool:
+        from rung.space import Space
+
+        return any(isinstance(d, Domain) for d in Space(self.space).domains.values())
+
+    def params(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The estimator's parameters for a rung configuration."""
+        return {
+            name: self._lists[name][config[name]] if name in self._lists else config[name]
+            for name in self.names
+        }

@@ -1,0 +1,373 @@
+"""Any program as an objective: run a command per job, read its report lines.
+
+:class:`CommandObjective` is an iterative objective ``f(config, trial)`` that runs a
+command line for each job, with ``{name}`` replaced by the configuration's values and
+``{epochs}`` (the resource name) by the job's target resource. The program reports on
+its standard output, one line per report (see :mod:`rung.reporting`)::
+
+    [rung] epoch=3 val_loss=0.21 acc=0.93
+
+and each such line becomes ``trial.report(3, val_loss)`` (with every metric of the line,
+``trial.report(3, {"val_loss": ..., "acc": ...})``, when the tuner's ``metric`` is the
+same as the objective's, as ``rung tune --command`` sets it). Everything the program prints
+goes to the job's log, ``DIR/logs/trial-<id>-job-<from>-<to>.log``. Each job's program
+finds in its environment:
+
+* ``RUNG_TRIAL_ID``: the trial's id; ``RUNG_SEED``: a seed for the trial;
+* ``RUNG_CHECKPOINT_DIR``: the trial's own directory, ``DIR/program-checkpoints/trial-<id>``,
+  kept from job to job: a program that saves its state there resumes a promoted trial;
+* ``RUNG_RESOURCE_FROM``: the resource the trial has (0: start from scratch). It is 0
+  whenever the checkpoint directory is empty, so a program that saves nothing is rerun
+  from the start, and its reports up to the trial's resource are skipped;
+* ``RUNG_RESOURCE_TO``: the resource at which the job ends (also ``{epochs}``).
+
+A job ends when the program reports its target (the program then gets ``grace_s`` to
+exit by itself, to finish saving its checkpoint) or when rung stops it (time budget,
+timeout, driver gone): its process group gets SIGTERM, and SIGKILL ``grace_s`` later.
+A program that exits with an error, hangs past the job timeout, prints no report or a
+bad one fails its job (:class:`~rung.errors.ProgramFailed`, with the end of its
+standard error); the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rung.errors import ConfigError, ProgramFailed
+from rung.reporting import ReportLineError, parse_report_line
+from rung.trial import Trial
+from rung.workloads._command_template import CommandTemplate
+from rung.workloads._program import Program, ProgramGone
+
+__all__ = [
+    "LOG_DIR",
+    "PROGRAM_CHECKPOINT_DIR",
+    "CommandObjective",
+    "check_program",
+    "checkpoint_dir",
+    "log_path",
+]
+
+LOG_DIR = "logs"
+PROGRAM_CHECKPOINT_DIR = "program-checkpoints"
+_ATTEMPT = "=== rung attempt "  # heads each attempt of a job in its log
+_TIMEOUT_GRACE_S = 0.25  # a hung program gets no long grace: the job has run out of time
+# Shell keywords and builtins: a first word that is one of them is not a program to check.
+_SHELL_WORDS = frozenset(
+    "! . : [ [[ { ( alias case cd command eval exec export for function if set source "  # noqa: SIM905
+    "time trap ulimit umask unset until while".split()
+)
+
+
+def checkpoint_dir(directory: str | os.PathLike[str], trial_id: int) -> Path:
+    """The directory the program of trial ``trial_id`` may save its state in."""
+    return Path(directory) / PROGRAM_CHECKPOINT_DIR / f"trial-{trial_id}"
+
+
+def log_path(
+    directory: str | os.PathLike[str], trial_id: int, resource_from: int, resource_to: int
+) -> Path:
+    """The log of the job that takes trial ``trial_id`` from one resource to another."""
+    return Path(directory) / LOG_DIR / f"trial-{trial_id}-job-{resource_from}-{resource_to}.log"
+
+
+def check_program(
+    template: CommandTemplate, cwd: str | None = None, env: Mapping[str, str] | None = None
+) -> None:
+    """Raises unless the command's program can be started: found, and executable.
+
+    A program decided by a placeholder is not checked; with a shell, the first word is
+    checked when it is a plain program name.
+
+    Raises:
+        ConfigError: one line naming the program and why it cannot start.
+    """
+    program = template.program
+    if program is None and template.shell:
+        import shlex
+
+        try:
+            words = shlex.split(template.line)
+        except ValueError:
+            return
+        first = words[0] if words else ""
+        if not first or first in _SHELL_WORDS or any(c in first for c in "=$`{}()<>|&;*?"):
+            return
+        program = first
+    if program is None:
+        return
+    path = (env or os.environ).get("PATH", os.defpath)
+    if os.sep in program:
+        target = Path(cwd or ".") / program
+        if not target.exists():
+            raise ConfigError(f"the command's program {program!r} does not exist.")
+        if target.is_dir() or not os.access(target, os.X_OK):
+            raise ConfigError(
+                f"the command's program {program!r} is not executable: chmod +x it, or run it "
+                "through its interpreter (python script.py)."
+            )
+    elif shutil.which(program, path=path) is None:
+        raise ConfigError(f"the command's program {program!r} is not found on the PATH.")
+
+
+class CommandObjective:
+    """Runs a program per job and turns its report lines into ``trial.report`` calls.
+
+    Args:
+        command: The command line, with ``{name}`` placeholders for configuration values
+            and ``{<resource_name>}`` for the job's target resource; or its arguments as
+            a list. Without ``shell``, it is split like a shell would (``shlex``) and run
+            directly: values are never read by a shell.
+        metric: The metric of the report lines to tune.
+        directory: Where the jobs' logs and the programs' checkpoint directories go (the
+            experiment directory; default: a new temporary directory).
+        resource_name: The placeholder for the job's target resource (``"epochs"``).
+        shell: Run the line with ``/bin/sh -c`` (pipes, ``&&``, variables); values are
+            quoted with ``shlex.quote``.
+        env: Variables added to the program's environment (which is this process's, with
+            the ``RUNG_*`` variables and ``PYTHONUNBUFFERED=1``).
+        cwd: The program's working directory (default: this process's).
+        grace_s: Seconds a program gets to exit after SIGTERM (and after reporting its
+            target) before SIGKILL.
+        check: Check now that the program exists and is executable.
+
+    Raises:
+        ConfigError: an empty or malformed command, an empty metric, a negative grace,
+            or (with ``check``) a program that cannot be started.
+
+    Example:
+        >>> import rung
+        >>> from rung.workloads.command import CommandObjective
+        >>> objective = CommandObjective(
+        ...     "python train.py --lr {lr} --epochs {epochs}", metric="val_loss",
+        ...     directory="runs/mine")  # doctest: +SKIP
+        >>> rung.tune(objective, {"lr": rung.loguniform(1e-4, 1e-1)}, scheduler="asha",
+        ...           max_resource=27, max_trials=50, workers=4)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        command: str | Sequence[str],
+        *,
+        metric: str,
+        directory: str | os.PathLike[str] | None = None,
+        resource_name: str = "epochs",
+        shell: bool = False,
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        grace_s: float = 10.0,
+        check: bool = True,
+    ) -> None:
+        self.template = CommandTemplate(command, shell=shell)
+        if not isinstance(metric, str) or not metric.strip():
+            raise ConfigError(f"The 'metric' parameter must be a metric's name; got {metric!r}.")
+        if not isinstance(resource_name, str) or not resource_name.isidentifier():
+            raise ConfigError(
+                f"The 'resource_name' parameter must be a name; got {resource_name!r}."
+            )
+        if isinstance(grace_s, bool) or not isinstance(grace_s, (int, float)) or grace_s < 0:
+            raise ConfigError(f"The 'grace_s' parameter must be a number >= 0; got {grace_s!r}.")
+        self.metric = metric
+        self.resource_name = resource_name
+        self.env = {str(k): str(v) for k, v in (env or {}).items()}
+        self.cwd = None if cwd is None else str(Path(cwd).resolve())
+        self.grace_s = float(grace_s)
+        if directory is None:
+            directory = tempfile.mkdtemp(prefix="rung-programs-")
+        self.directory = str(Path(directory).resolve())
+        if check:
+            check_program(self.template, self.cwd, {**os.environ, **self.env})
+
+    def __repr__(self) -> str:
+        return (
+            f"CommandObjective({self.template.line!r}, metric={self.metric!r}, "
+            f"directory={self.directory!r})"
+        )
+
+    def check_placeholders(self, names: Sequence[str]) -> None:
+        """Raises unless every placeholder is one of ``names`` or the resource name.
+
+        Raises:
+            ConfigError: names the unknown placeholder and the ones the command may use.
+        """
+        self.template.check({*names, self.resource_name})
+
+    def __call__(self, config: Mapping[str, Any], trial: Trial) -> None:
+        arguments = self.template.render({**config, self.resource_name: trial.resource_to})
+        own = checkpoint_dir(self.directory, trial.trial_id)
+        own.mkdir(parents=True, exist_ok=True)
+        saved = any(own.iterdir())
+        start_from = trial.resource_from if saved else 0
+        log = log_path(self.directory, trial.trial_id, trial.resource_from, trial.resource_to)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            **self.env,
+            "PYTHONUNBUFFERED": "1",  # report lines reach rung as they are printed
+            "RUNG_TRIAL_ID": str(trial.trial_id),
+            "RUNG_SEED": str(trial.seed),
+            "RUNG_RESOURCE_FROM": str(start_from),
+            "RUNG_RESOURCE_TO": str(trial.resource_to),
+            "RUNG_CHECKPOINT_DIR": str(own),
+        }
+        # A job cut short (a killed driver) runs again with the same log: what its last
+        # attempt reported fills the epochs its program's checkpoint now skips.
+        earlier = self._earlier_reports(log, trial.resource_from) if saved else {}
+        with open(log, "ab") as handle:
+            handle.write(_header(trial, start_from, own, arguments).encode())
+            handle.flush()
+            self._run(arguments, env, handle, trial, log, earlier)
+
+    def _earlier_reports(self, log: Path, resource_from: int) -> dict[int, float]:
+        """The tuned metric by resource, as the last attempt of this job reported it."""
+        reports: dict[int, float] = {}
+        if not log.is_file():
+            return reports
+        with open(log, "rb") as handle:
+            for raw in handle:
+                line = raw.decode("utf-8", errors="replace")
+                if line.startswith(_ATTEMPT):
+                    reports = {}
+                    continue
+                try:
+                    parsed = parse_report_line(line)
+                except ReportLineError:
+                    continue
+                if parsed is not None and parsed.resource > resource_from:
+                    value = parsed.metrics.get(self.metric)
+                    if value is not None:
+                        reports[parsed.resource] = value
+        return reports
+
+    def _run(
+        self,
+        arguments: list[str],
+        env: dict[str, str],
+        handle: Any,
+        trial: Trial,
+        log: Path,
+        earlier: dict[int, float],
+    ) -> None:
+        failure = _Failure(trial, log)
+
+        def fill(below: float) -> None:  # the earlier attempt's reports the program skips
+            last = trial.reports[-1].resource if trial.reports else trial.resource_from
+            for resource in sorted(r for r in earlier if last < r < below):
+                trial.report(resource, earlier[resource])
+
+        try:
+            program = Program(arguments, env, self.cwd, handle)
+        except ProgramGone as err:
+            raise failure(str(err), None) from None
+        try:
+            for line in program.lines(trial.seconds_left):
+                try:
+                    parsed = parse_report_line(line)
+                except ReportLineError as err:
+                    raise failure(
+                        f"the program printed a bad report line: {err}", program
+                    ) from None
+                if parsed is None:
+                    continue
+                value = parsed.metrics.get(self.metric)
+                if value is None:
+                    seen = ", ".join(parsed.metrics)
+                    raise failure(
+                        f"the report line {line.strip()!r} has no metric {self.metric!r} "
+                        f"(it has: {seen}); report it, or tune one of those with --metric",
+                        program,
+                    )
+                if parsed.resource <= trial.resource_from:
+                    continue  # retrained from scratch: the trial has these already
+                # Every metric of the line is recorded when the tuner tunes ours by name.
+                reported = parsed.metrics if trial.metric == self.metric else value
+                try:
+                    fill(parsed.resource)
+                    trial.report(parsed.resource, reported)
+                except (ValueError, TypeError) as err:
+                    raise failure(
+                        f"the program's report {line.strip()!r}: {err}", program
+                    ) from None
+            code = program.process.wait()
+            if code != 0:
+                raise failure(f"the program {_status(code)}", program, last_error=True)
+            fill(trial.resource_to + 1)
+            if not trial.reports:
+                raise failure(
+                    f"the program exited (status 0) without a report line after "
+                    f"{self.resource_name} {trial.resource_from}, such as "
+                    f"'[rung] epoch={trial.resource_from + 1} {self.metric}=VALUE'",
+                    program,
+                    last_error=True,
+                )
+        except TimeoutError:
+            program.end(min(self.grace_s, _TIMEOUT_GRACE_S))
+            raise failure(
+                "JobTimeout: the program ran past the job's timeout and was ended",
+                program,
+                last_error=True,
+            ) from None
+        except ProgramGone as err:
+            raise failure(str(err), program) from None
+        finally:
+            reached = bool(trial.reports) and trial.reports[-1].resource >= trial.resource_to
+            program.end(self.grace_s, wait_first=reached)
+
+
+def _status(code: int) -> str:
+    if code < 0:
+        import signal
+
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+def _header(trial: Trial, start_from: int, own: Path, arguments: list[str]) -> str:
+    import shlex
+
+    if trial.resource_from == 0:
+        start = "a new trial"
+    elif start_from:
+        start = f"resumes from {start_from} (its checkpoint directory holds a checkpoint)"
+    else:
+        start = (
+            f"reruns from 0 to pass {trial.resource_from}: nothing was saved in "
+            f"RUNG_CHECKPOINT_DIR ({own})"
+        )
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        f"{_ATTEMPT}{stamp}: trial {trial.trial_id}, {trial.resource_from} -> "
+        f"{trial.resource_to}, {start}\n=== {shlex.join(arguments)}\n"
+    )
+
+
+class _Failure:
+    """Builds the error of a failed job: the end of the program's standard error, then the
+    reason (the last line, which summaries show) with the job's log."""
+
+    def __init__(self, trial: Trial, log: Path) -> None:
+        self.trial, self.log = trial, log
+
+    def __call__(
+        self, reason: str, program: Program | None, last_error: bool = False
+    ) -> ProgramFailed:
+        tail = list(program.stderr_tail) if program is not None else []
+        if last_error and tail:
+            reason += f" ({tail[-1].strip()})"
+        trial = self.trial
+        where = f"trial {trial.trial_id}, {trial.resource_from} -> {trial.resource_to}"
+        message = f"{reason}; {where}; log: {self.log}"
+        if tail:
+            message = "the end of its standard error:\n" + "\n".join(tail) + "\n" + message
+        if program is not None:
+            program.log.write(f"=== rung: the job failed: {reason}\n".encode())
+        return ProgramFailed(message)

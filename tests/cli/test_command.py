@@ -1,0 +1,210 @@
+"""``rung tune --command``: a program tuned from the shell, shown, killed and resumed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rung.cli.main import main
+from tests.workloads import programs
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process groups")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A directory with the training script and a space file, as the working directory."""
+    programs.write(tmp_path, "train.py", programs.TRAIN)
+    (tmp_path / "space.toml").write_text("lr = { uniform = [0.05, 0.5] }\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JOURNAL", str(tmp_path / "journal.jsonl"))
+    return tmp_path
+
+
+def tune_argv(*extra: str) -> list[str]:
+    return [
+        "tune",
+        "--command",
+        f"{sys.executable} train.py {{lr}} {{epochs}}",
+        "--space",
+        "space.toml",
+        "--metric",
+        "loss",
+        "--scheduler",
+        "asha",
+        "--min-epochs",
+        "1",
+        "--max-epochs",
+        "9",
+        "--trials",
+        "9",
+        "--quiet",
+        *extra,
+    ]
+
+
+def results(out: Path) -> dict:
+    return json.loads((out / "results.json").read_text())
+
+
+def test_tune_show_and_resume_a_program(project, capsys):
+    out = project / "runs" / "mine"
+    assert main(tune_argv("--workers", "2", "--out", str(out))) == 0
+    printed = capsys.readouterr().out
+    assert "best loss" in printed and f"job logs: {out / 'logs'}" in printed
+    assert "the program saved some for 9 of 9 trials" in printed
+    record = results(out)
+    assert record["summary"]["trials"] == 9 and record["spec"]["extra"]["metric"] == "loss"
+    assert all(job["status"] == "COMPLETED" for job in record["jobs"])
+    assert "acc" in json.dumps(record["jobs"][0]["reports"])  # every metric of the lines
+    assert main(["show", str(out)]) == 0
+    assert "command: " in capsys.readouterr().out
+    # More budget: the run goes on from its record.
+    assert main(["resume", str(out), "--trials", "12", "--quiet"]) == 0
+    assert results(out)["summary"]["trials"] == 12
+
+
+def test_a_program_that_saves_nothing_is_shown_as_rerun(project, capsys):
+    out = project / "exp"
+    argv = tune_argv("--out", str(out))
+    argv[2] += " --no-save"
+    assert main(argv) == 0
+    assert "saved nothing in RUNG_CHECKPOINT_DIR" in capsys.readouterr().out
+
+
+def test_maximize_a_metric_with_one_gpu_per_worker(project):
+    programs.write(project, "gpu.py", programs.SHOWS_GPU)
+    out = project / "exp"
+    argv = tune_argv("--workers", "2", "--gpus", "4,7", "--direction", "max", "--out", str(out))
+    argv += ["--scheduler", "fifo", "--max-epochs", "1"]  # it reports one epoch
+    argv[2] = f"{sys.executable} gpu.py {{lr}}"
+    argv[6] = "gpu"
+    assert main(argv) == 0
+    record = results(out)
+    for job in record["jobs"]:
+        assert job["value"] == (4.0, 7.0)[job["worker"]]
+    assert record["summary"]["best"]["value"] == 7.0
+
+
+def test_a_run_from_an_experiment_file_with_flags_overriding_it(project, capsys):
+    (project / "experiment.toml").write_text(
+        f"command = [{json.dumps(sys.executable)}, 'train.py', '{{lr}}', '{{epochs}}']\n"
+        "metric = 'loss'\nscheduler = 'asha'\nmin-epochs = 1\nmax_epochs = 9\n"
+        "trials = 100\nquiet = true\nout = 'runs/from-file'\n"
+        "space = { lr = { loguniform = [0.05, 0.5] }, unused = 3 }\n"
+    )
+    assert main(["tune", "--config", "experiment.toml", "--trials", "4"]) == 0
+    record = results(project / "runs" / "from-file")
+    assert record["summary"]["trials"] == 4
+    assert record["spec"]["extra"]["space_spec"] == {
+        "lr": {"loguniform": [0.05, 0.5]},
+        "unused": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"metric": None}, "needs --metric"),
+        ({"command": "no-such-program-rung {lr}"}, "'no-such-program-rung' is not found"),
+        ({"command": "./space.toml {lr}"}, "is not executable"),
+        ({"command": "python train.py {lr} {momentum}"}, "placeholder {momentum}"),
+        ({"extra": ["--model", "softmax"]}, "not both"),
+        ({"extra": ["--quick"]}, "--quick: only with --model"),
+        ({"extra": ["--gpus", "0,-1"]}, "device indices >= 0"),
+    ],
+)
+def test_usage_errors_are_one_line_and_write_nothing(project, capsys, change, message):
+    argv = tune_argv("--out", "exp", *change.get("extra", []))
+    if "command" in change:
+        argv[2] = change["command"]
+    if "metric" in change:
+        del argv[5:7]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (project / "exp").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("metrik = 'loss'\n", "unknown key 'metrik'; did you mean 'metric'?"),
+        ("workers = 0\n", "'workers': must be an integer >= 1"),
+        ("scheduler = 'fast'\n", "'scheduler' must be one of"),
+        ("quiet = 'yes'\n", "'quiet' is a switch"),
+        ("trials = [1, 2]\n", "'trials' takes one value"),
+        ("metric = \n", "not valid TOML"),
+    ],
+)
+def test_a_bad_experiment_file_is_one_line_naming_the_key(project, capsys, text, message):
+    (project / "experiment.toml").write_text(text)
+    assert main(["tune", "--config", "experiment.toml"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.mark.parametrize("workers", ["2", pytest.param("1", marks=pytest.mark.slow)])
+def test_kill_the_driver_then_resume(project, workers):
+    """SIGKILL to ``rung tune`` mid-run: no program outlives it (run by a worker process,
+    or by the driver itself), and ``rung resume`` finishes the run without running a
+    finished job again."""
+    out = project / "exp"
+    journal = project / "journal.jsonl"
+    argv = tune_argv("--workers", workers, "--trials", "12", "--out", str(out))
+    argv[2] += " --sleep 0.1"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    driver = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from rung.cli import main; sys.exit(main())", *argv],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_for(lambda: len(programs.journal(journal)) >= 8, 120), "no progress"
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+    started = programs.journal(journal)
+    assert _wait_for(lambda: not any(programs.alive(s["pid"]) for s in started), 10), (
+        "a program outlived its driver"
+    )
+    before = {(j["trial_id"], j["resource_to"]) for j in _ended_jobs(out)}
+    assert main(["resume", str(out), "--quiet"]) == 0
+    record = results(out)
+    assert record["summary"]["trials"] == 12
+    ended = [
+        (j["trial_id"], j["resource_to"]) for j in record["jobs"] if j["status"] == "COMPLETED"
+    ]
+    assert len(ended) == len(set(ended))  # no finished job ran again
+    assert before <= set(ended)
+    lrs = {t: j["config"]["lr"] for j in record["jobs"] for t in [j["trial_id"]]}
+    for job in record["jobs"]:  # resumed from the programs' checkpoints: the same curve
+        expected = 10 * (1 - lrs[job["trial_id"]]) ** job["resource_to"]
+        assert job["value"] == pytest.approx(expected)
+    assert all(s["loaded"] is None or s["loaded"] >= s["from"] for s in programs.journal(journal))
+
+
+def _ended_jobs(out: Path) -> list[dict]:
+    from rung.results.report import job_to_dict
+    from rung.results.summary import read_result
+
+    return [job_to_dict(job) for job in read_result(out).jobs]

@@ -1,0 +1,83 @@
+"""Experiments for the dashboard's tests, made by rung's own tuner (never by hand)."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import rung
+
+#: A choice value and an error message that are markup: the page must show them as text.
+HOSTILE_CHOICE = '<img src=x onerror="window.__pwned=1">'
+HOSTILE_ERROR = "<script>window.__pwned=2</script><b>bold</b>"
+HOSTILE_LOG = "<script>window.__pwned=3</script> epoch 1 done\n"
+
+SPACE = {
+    "lr": rung.loguniform(1e-3, 1.0),
+    "width": rung.randint(8, 128),
+    "act": rung.choice(["relu", "tanh", HOSTILE_CHOICE]),
+}
+
+
+def _curve(config, epoch: int) -> float:
+    """A loss that falls with the epochs, fastest near lr = 0.1."""
+    gap = abs(math.log10(config["lr"]) + 1.0)
+    floor = 0.1 + 0.3 * gap + (0.05 if config["act"] == "tanh" else 0.0)
+    return floor + (1.0 - floor) * math.exp(-epoch / (2.0 + config["width"] / 64))
+
+
+def simulated(config, epoch: int) -> tuple[float, float]:
+    """``f(config, epoch) -> (value, seconds)`` for the simulated executor; the hostile
+    choice fails at small learning rates, with markup in its message."""
+    if config["act"] == HOSTILE_CHOICE and config["lr"] < 0.01:
+        raise ValueError(HOSTILE_ERROR)
+    return _curve(config, epoch), 1.0 + config["width"] / 64
+
+
+def finished_run(directory: Path, trials: int = 60, seed: int = 0) -> Path:
+    """A finished ASHA run (levels 1, 3, 9) on 4 simulated workers, with failed trials and
+    a log file for trial 0."""
+    rung.tune(
+        simulated,
+        SPACE,
+        scheduler="asha",
+        min_resource=1,
+        max_resource=9,
+        eta=3,
+        max_trials=trials,
+        seed=seed,
+        executor=rung.SimulatedExecutor(workers=4, decision_time=False),
+        directory=directory,
+    )
+    logs = directory / "logs"
+    logs.mkdir(exist_ok=True)
+    (logs / "trial-0-job-0-1.log").write_text(HOSTILE_LOG * 3)
+    return directory
+
+
+def slow_objective(delay: float):
+    """An iterative objective that takes ``delay`` seconds per epoch (for a live run)."""
+
+    def train(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            time.sleep(delay)
+            trial.report(epoch, _curve(config, epoch))
+
+    return train
+
+
+def live_run(directory: Path, trials: int = 80, delay: float = 0.05) -> rung.Result:
+    """A run that takes a while: ``trials`` ASHA trials at ``delay`` seconds an epoch."""
+    space = {k: v for k, v in SPACE.items() if k != "act"} | {"act": rung.choice(["relu", "tanh"])}
+    return rung.tune(
+        slow_objective(delay),
+        space,
+        scheduler="asha",
+        min_resource=1,
+        max_resource=9,
+        eta=3,
+        max_trials=trials,
+        seed=1,
+        directory=directory,
+    )

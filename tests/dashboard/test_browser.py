@@ -1,0 +1,253 @@
+"""The dashboard in a real headless Chromium: every view renders with data, without a
+JavaScript error; strings from records show as text; a live run's new jobs appear
+without a reload; the exported file works offline. Screenshots go to build/screenshots."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import rung
+from rung.dashboard import Dashboard, export_html
+from rung.results.summary import read_result
+from tests.dashboard.conftest import SCREENSHOTS
+from tests.dashboard.runs import HOSTILE_CHOICE, HOSTILE_ERROR, HOSTILE_LOG, live_run
+
+VIEWS = ("progress", "curves", "ladder", "workers", "params", "trials")
+
+
+def wait_for(driver, script, timeout=30.0, what=""):
+    """Runs ``script`` until it returns something true; returns that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or script}")
+        time.sleep(0.1)
+
+
+def show(driver, url, route):
+    """Opens ``url#route`` and waits until the view has drawn its data."""
+    driver.get(f"{url}#{route}")
+    name = route.split("/")[0]
+    wait_for(
+        driver,
+        f"const m = document.getElementById('view');"
+        f"return m.dataset.view === '{name}' && m.dataset.ready === '1';",
+        what=f"the {route} view",
+    )
+
+
+def js(driver, script):
+    return driver.execute_script(script)
+
+
+def console_errors(driver):
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def points(driver, chart):
+    return int(
+        js(driver, f"return document.querySelector('canvas[data-chart={chart}]').dataset.points")
+        or 0
+    )
+
+
+@pytest.fixture(scope="module")
+def served(finished_dir):
+    with Dashboard([finished_dir], port=0, interval=0.3) as dashboard:
+        yield dashboard
+
+
+def test_every_view_renders_with_data(browser, served, finished_dir):
+    result = read_result(finished_dir)
+    url = served.url
+    browser.get_log("browser")
+    show(browser, url, "progress")
+    assert js(browser, "return document.querySelectorAll('.run-card').length") == 1
+    assert js(browser, "return document.querySelector('.pill').dataset.state") == "finished"
+    for chart in ("best-time", "best-trials", "best-resource"):
+        assert points(browser, chart) > 0, chart
+    browser.save_screenshot(str(SCREENSHOTS / "progress.png"))
+
+    show(browser, url, "curves")
+    drawn = points(browser, "curves")
+    assert 0 < drawn <= result.n_trials
+    browser.save_screenshot(str(SCREENSHOTS / "curves.png"))
+
+    show(browser, url, "ladder")
+    levels = js(browser, "return [...document.querySelectorAll('.rung')].map(r => r.dataset.level)")
+    assert levels == ["9", "3", "1"]
+    promoted = js(
+        browser,
+        "return [...document.querySelectorAll('.arrow')].map(a => Number(a.dataset.promotions))",
+    )
+    reached_9 = sum(1 for t in result.trials if t.resource >= 9)
+    assert promoted[0] == reached_9 > 0
+    browser.save_screenshot(str(SCREENSHOTS / "ladder.png"))
+
+    show(browser, url, "workers")
+    assert points(browser, "timeline") == result.n_jobs
+    browser.save_screenshot(str(SCREENSHOTS / "workers.png"))
+
+    show(browser, url, "params")
+    assert points(browser, "parallel") > 0
+    names = js(
+        browser,
+        "return [...document.querySelectorAll('#importance .imp')]"
+        ".map(e => e.dataset.param).sort()",
+    )
+    assert names == ["act", "lr", "width"]
+    browser.save_screenshot(str(SCREENSHOTS / "params.png"))
+
+    show(browser, url, "trials")
+    rows = js(browser, "return document.querySelectorAll('#trials-table tbody tr').length")
+    assert rows == result.n_trials
+    js(browser, "document.querySelector('th[data-key=id]').click()")
+    first = js(browser, "return document.querySelector('#trials-table tbody tr').dataset.trial")
+    assert first == "0"
+    browser.save_screenshot(str(SCREENSHOTS / "trials.png"))
+
+    js(browser, "document.querySelector('#trials-table tbody tr').click()")
+    wait_for(browser, "return document.querySelector('#trial-jobs tbody tr')", what="trial page")
+    wait_for(browser, "return document.querySelector('pre.log')", what="the log")
+    jobs = js(browser, "return document.querySelectorAll('#trial-jobs tbody tr').length")
+    assert jobs == sum(1 for job in result.jobs if job.trial_id == 0)
+    browser.save_screenshot(str(SCREENSHOTS / "trial.png"))
+    assert console_errors(browser) == []
+
+
+def test_strings_from_records_show_as_text(browser, served, finished_dir):
+    result = read_result(finished_dir)
+    browser.get_log("browser")
+    show(browser, served.url, "trials")
+    filter_box = browser.find_element("id", "trials-filter")
+    filter_box.send_keys("onerror")
+    cells = js(
+        browser,
+        "return [...document.querySelectorAll('#trials-table tbody td')].map(td => td.textContent)",
+    )
+    assert HOSTILE_CHOICE in cells
+    failed = next(t for t in result.trials if t.error)
+    show(browser, served.url, f"trial/0/{failed.trial_id}")
+    text = wait_for(
+        browser,
+        "const e = document.querySelector('pre.error');return e && e.textContent",
+        what="the error",
+    )
+    assert HOSTILE_ERROR in text
+    js(browser, "document.querySelector('pre.error').scrollIntoView()")
+    browser.save_screenshot(str(SCREENSHOTS / "escaped-error.png"))
+    show(browser, served.url, "trial/0/0")
+    log = wait_for(
+        browser,
+        "const e = document.querySelector('pre.log');return e && e.textContent",
+        what="the log",
+    )
+    assert log == HOSTILE_LOG * 3
+    show(browser, served.url, "params")
+    # Had any of them been parsed as markup, an <img>, <b> or <script> would be in the page
+    # and window.__pwned set.
+    assert (
+        js(browser, "return document.querySelectorAll('main img, main b, main script').length") == 0
+    )
+    assert js(browser, "return window.__pwned === undefined")
+    assert console_errors(browser) == []
+
+
+def test_a_live_runs_new_jobs_appear_without_a_reload(browser, tmp_path):
+    directory = tmp_path / "live"
+    done = threading.Event()
+    failure = []
+
+    def run():
+        try:
+            live_run(directory, trials=50, delay=0.04)
+        except BaseException as err:  # noqa: BLE001 - reported by the test
+            failure.append(err)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not (directory / "experiment.db").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    browser.get_log("browser")
+    with Dashboard([directory], port=0, interval=0.2) as dashboard:
+        show(browser, dashboard.url, "curves")
+        js(browser, "window.__samePage = 'yes'")
+        first = int(js(browser, "return document.getElementById('view').dataset.jobs"))
+        assert not done.is_set(), "the run ended before the page opened: make it longer"
+        wait_for(
+            browser,
+            f"return Number(document.getElementById('view').dataset.jobs) > {first}",
+            what="new jobs",
+        )
+        browser.save_screenshot(str(SCREENSHOTS / "live-curves.png"))
+        show_now = js(browser, "return document.getElementById('live').textContent")
+        assert show_now.startswith("live") or done.is_set()
+        thread.join(timeout=120)
+        assert not failure, failure
+        result = read_result(directory)
+        wait_for(
+            browser,
+            f"return Number(document.getElementById('view').dataset.jobs) === {result.n_jobs}",
+            what="every job",
+        )
+        assert js(browser, "return window.__samePage") == "yes"  # never reloaded
+        js(browser, "location.hash = 'progress'")
+        wait_for(
+            browser,
+            "const p = document.querySelector('.pill');return p && p.dataset.state === 'finished'",
+            what="the finished state",
+        )
+    assert console_errors(browser) == []
+
+
+def test_the_export_opens_offline(browser, finished_dir, tmp_path):
+    path = export_html([finished_dir, finished_dir], tmp_path / "report.html")
+    browser.get_log("browser")
+    url = path.as_uri()
+    for view in VIEWS:
+        show(browser, url, view)
+    assert js(browser, "return document.getElementById('live').textContent").startswith("exported")
+    show(browser, url, "progress")
+    assert js(browser, "return document.querySelectorAll('.run-card').length") == 2
+    show(browser, url, "trial/1/0")
+    log = wait_for(
+        browser,
+        "const e = document.querySelector('pre.log');return e && e.textContent",
+        what="the log",
+    )
+    assert log == HOSTILE_LOG * 3
+    browser.save_screenshot(str(SCREENSHOTS / "export-trial.png"))
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("scheduler", ["fifo", "sh", "hyperband"])
+def test_other_schedulers_render_too(browser, tmp_path, scheduler):
+    """Single fidelity (no levels), and synchronous brackets (trials stopped at a barrier)."""
+    directory = tmp_path / scheduler
+    space = {"x": rung.uniform(0, 1), "kind": rung.choice(["a", "b"])}
+    fidelity = {} if scheduler == "fifo" else {"max_resource": 9}
+    rung.tune(
+        lambda c: c["x"] + (c.get("epochs") or 9) ** -1,
+        space,
+        scheduler=scheduler,
+        max_trials=30,
+        directory=directory,
+        seed=0,
+        **fidelity,
+    )
+    browser.get_log("browser")
+    with Dashboard([directory], port=0) as dashboard:
+        for view in VIEWS:
+            show(browser, dashboard.url, view)
+        show(browser, dashboard.url, "trial/0/0")
+    assert console_errors(browser) == []

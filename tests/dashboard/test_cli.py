@@ -1,0 +1,19 @@
+"""``rung dashboard`` on the command line."""
+
+from __future__ import annotations
+
+from rung.cli.main import main
+
+
+def test_a_directory_without_a_run_is_the_error_rung_show_gives(tmp_path, capsys):
+    assert main(["show", str(tmp_path)]) == 2
+    shown = capsys.readouterr().err.replace("rung show:", "")
+    assert main(["dashboard", str(tmp_path), "--port", "0"]) == 2
+    assert capsys.readouterr().err.replace("rung dashboard:", "") == shown
+
+
+def test_export_writes_one_file(finished_dir, tmp_path, capsys):
+    target = tmp_path / "report.html"
+    assert main(["dashboard", str(finished_dir), "--export", str(target)]) == 0
+    assert str(target) in capsys.readouterr().out
+    assert target.read_text().startswith("<!doctype html>")

@@ -1,0 +1,116 @@
+"""Following a run: snapshots, updates that carry only what is new, damaged stores."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+import rung
+from rung.dashboard.feed import RunFeed
+from rung.dashboard.logs import FILE_CAP, trial_logs
+from rung.errors import StoreError
+from rung.results.summary import read_result
+from tests.dashboard.runs import HOSTILE_LOG
+
+
+def _wait(feed: RunFeed, jobs: int) -> dict:
+    """Pokes the feed until it has read ``jobs`` job rows (it reads in its own thread)."""
+    for _ in range(200):
+        feed.poke()
+        snapshot = feed.snapshot()
+        if len(snapshot["jobs"]) >= jobs:
+            return snapshot
+        time.sleep(0.05)
+    raise AssertionError(f"the feed never read {jobs} jobs")
+
+
+def test_a_snapshot_holds_the_recorded_run(finished_dir):
+    result = read_result(finished_dir)
+    with_feed = RunFeed(finished_dir).start()
+    try:
+        snapshot = with_feed.snapshot()
+    finally:
+        with_feed.close()
+    assert len(snapshot["jobs"]) == result.n_jobs
+    assert [row[0] for row in snapshot["jobs"]] == [job.index for job in result.jobs]
+    assert dict(snapshot["status"]) == {t.trial_id: t.status.name for t in result.trials}
+    assert {tid: config for tid, config in snapshot["trials"]} == {
+        t.trial_id: dict(t.config) for t in result.trials
+    }
+    summary = snapshot["summary"]
+    assert summary["finished"] and summary["n_jobs"] == result.n_jobs
+    assert summary["incumbent"]["value"] == result.best_value
+    assert snapshot["meta"]["levels"] == [1, 3, 9]
+    assert snapshot["cursor"] == {
+        "jobs": result.n_jobs,
+        "trials": result.n_trials,
+        "changes": len(snapshot["status"]),
+    }
+
+
+def test_an_update_carries_only_what_is_new(tmp_path):
+    directory = tmp_path / "grows"
+    space = {"x": rung.uniform(0, 1)}
+
+    def run(trials: int, resume: bool) -> rung.Result:
+        return rung.tune(
+            lambda c, t: t.report(t.resource_to, c["x"] / t.resource_to),
+            space,
+            scheduler="asha",
+            max_resource=9,
+            max_trials=trials,
+            seed=0,
+            directory=directory,
+            resume=resume,
+        )
+
+    first = run(10, False)
+    feed = RunFeed(directory, interval=30).start()  # reads when poked
+    try:
+        cursor = feed.snapshot()["cursor"]
+        assert feed.updates(**cursor)["jobs"] == []
+        second = run(25, True)
+        assert second.n_jobs > first.n_jobs
+        _wait(feed, second.n_jobs)
+        update = feed.updates(**cursor)
+        assert [row[0] for row in update["jobs"]] == [
+            job.index for job in second.jobs[first.n_jobs :]
+        ]
+        assert {tid for tid, _ in update["trials"]} == set(range(first.n_trials, second.n_trials))
+        assert not update["reset"]
+        assert update["cursor"]["jobs"] == second.n_jobs
+        stale = feed.updates(jobs=10**6, trials=0, changes=0)  # a page from an older server
+        assert stale["reset"] and len(stale["jobs"]) == second.n_jobs
+    finally:
+        feed.close()
+
+
+def test_a_missing_damaged_or_foreign_store_is_the_error_rung_show_gives(tmp_path):
+    (tmp_path / "damaged").mkdir()
+    (tmp_path / "damaged" / "experiment.db").write_bytes(b"not a database" * 100)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    sqlite3.connect(foreign / "experiment.db").execute("CREATE TABLE t (x)").connection.close()
+    for directory in (tmp_path / "missing", tmp_path / "damaged", foreign):
+        with pytest.raises(StoreError) as expected:
+            read_result(directory)
+        with pytest.raises(StoreError) as got:
+            RunFeed(directory).start()
+        assert str(got.value) == str(expected.value)
+
+
+def test_a_trials_logs_are_read_capped_and_only_from_its_own_files(finished_dir, tmp_path):
+    logs = trial_logs(finished_dir, 0)
+    assert [log["name"] for log in logs] == ["trial-0-job-0-1.log"]
+    assert logs[0]["text"] == HOSTILE_LOG * 3 and not logs[0]["truncated"]
+    assert trial_logs(finished_dir, 1) == []
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "trial-3-job-0-1.log").write_bytes(b"x" * (FILE_CAP + 10))
+    (tmp_path / "secret").write_text("secret")
+    (folder / "trial-3-job-1-3.log").symlink_to(tmp_path / "secret")
+    (logs,) = [trial_logs(tmp_path, 3)]
+    assert [log["name"] for log in logs] == ["trial-3-job-0-1.log"]
+    assert logs[0]["truncated"] and len(logs[0]["text"]) == FILE_CAP

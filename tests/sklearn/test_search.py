@@ -1,0 +1,234 @@
+"""RungSearchCV: what a scikit-learn user relies on, on scikit-learn's built-in data sets."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from scipy import stats  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris  # noqa: E402
+from sklearn.exceptions import FitFailedWarning  # noqa: E402
+from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier  # noqa: E402
+from sklearn.model_selection import KFold, cross_val_score  # noqa: E402
+from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+import rung  # noqa: E402
+from rung.sklearn import RungSearchCV  # noqa: E402
+from rung.sklearn._subsample import SubsampledCV  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def ridge_search(**options):
+    options = {"max_trials": 9, "cv": 3, "random_state": 0, **options}
+    return RungSearchCV(Ridge(), {"alpha": rung.loguniform(1e-3, 1e3)}, **options)
+
+
+def test_a_search_under_asha_fills_cv_results_and_refits_the_best(cancer):
+    X, y = cancer
+    search = RungSearchCV(
+        LogisticRegression(max_iter=500),
+        {"C": stats.loguniform(1e-3, 1e2), "class_weight": [None, "balanced", {0: 2, 1: 1}]},
+        max_trials=12,
+        cv=3,
+        random_state=1,
+        return_train_score=True,
+    ).fit(X, y)
+    results = search.cv_results_
+    n_rows = len(results["params"])
+    assert n_rows == search.rung_result_.n_jobs > 12  # promotions are rows too
+    for key in (
+        "mean_test_score",
+        "std_test_score",
+        "rank_test_score",
+        "split2_test_score",
+        "mean_train_score",
+        "param_C",
+        "param_class_weight",
+        "n_resources",
+        "trial_id",
+    ):
+        assert len(results[key]) == n_rows, key
+    levels = sorted(set(results["n_resources"]))
+    assert levels[0] == 2 * 3 * 2  # 'smallest': 2 x n_splits x n_classes samples
+    assert len(levels) > 1
+    top = results["n_resources"] == max(levels)
+    best = search.best_index_
+    assert top[best] and results["mean_test_score"][best] == results["mean_test_score"][top].max()
+    assert search.best_params_ == results["params"][best]
+    assert search.best_score_ == results["mean_test_score"][best]
+    assert search.n_splits_ == 3 and search.refit_time_ > 0 and not search.multimetric_
+    # Refit on all the data: the same model as fitting the best parameters by hand.
+    by_hand = LogisticRegression(max_iter=500, **search.best_params_).fit(X, y)
+    np.testing.assert_allclose(search.predict_proba(X), by_hand.predict_proba(X))
+    assert search.score(X, y) == by_hand.score(X, y)
+    np.testing.assert_array_equal(search.classes_, [0, 1])
+
+
+def test_the_same_random_state_gives_the_same_search(cancer):
+    X, y = cancer
+    first, second = ridge_search().fit(X, y), ridge_search().fit(X, y)
+    assert first.cv_results_["params"] == second.cv_results_["params"]
+    np.testing.assert_array_equal(
+        first.cv_results_["mean_test_score"], second.cv_results_["mean_test_score"]
+    )
+    other = ridge_search(random_state=2).fit(X, y)
+    assert other.cv_results_["params"] != first.cv_results_["params"]
+
+
+def test_an_iteration_parameter_as_the_resource():
+    X, y = load_iris(return_X_y=True)
+    search = RungSearchCV(
+        SGDClassifier(tol=None, random_state=0),
+        {"alpha": rung.loguniform(1e-5, 1e-1)},
+        resource="max_iter",
+        min_resources=1,
+        max_resources=27,
+        max_trials=9,
+        cv=3,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few iterations do not converge: that is the point
+        search.fit(X, y)
+    results = search.cv_results_
+    assert [p["max_iter"] for p in results["params"]] == list(results["n_resources"])
+    assert set(results["n_resources"]) <= {1, 3, 9, 27}
+    assert search.best_params_["max_iter"] == max(results["n_resources"])
+    assert search.best_estimator_.max_iter == search.best_params_["max_iter"]
+    with pytest.raises(ValueError, match="also in 'param_distributions'"):
+        RungSearchCV(
+            SGDClassifier(), {"max_iter": [5, 10]}, resource="max_iter", max_resources=10
+        ).fit(X, y)
+    with pytest.raises(ValueError, match="'resource' parameter must be 'n_samples' or a param"):
+        RungSearchCV(SGDClassifier(), {"alpha": [1e-3]}, resource="epochs").fit(X, y)
+    with pytest.raises(ValueError, match="'max_resources' parameter must be an int"):
+        RungSearchCV(SGDClassifier(), {"alpha": [1e-3]}, resource="max_iter").fit(X, y)
+
+
+def test_in_a_pipeline_cloned_and_nested_in_cross_validation():
+    X, y = load_diabetes(return_X_y=True)
+    search = RungSearchCV(
+        make_pipeline(StandardScaler(), Ridge()),
+        {"ridge__alpha": rung.loguniform(1e-3, 1e3)},
+        max_trials=6,
+        cv=3,
+        random_state=0,
+    )
+    copy = clone(search)
+    assert repr(copy) == repr(search) and copy.estimator is not search.estimator
+    outer = Pipeline([("scale", StandardScaler()), ("search", search)])
+    scores = cross_val_score(outer, X, y, cv=KFold(3))
+    assert scores.shape == (3,) and np.all(np.isfinite(scores))
+    fitted = pickle.loads(pickle.dumps(search.fit(X, y)))
+    assert fitted.best_params_ == search.best_params_
+    assert fitted.rung_result_.n_trials == 6
+
+
+@pytest.mark.parametrize(
+    ("searcher", "scheduler"),
+    [("bo", "asha"), ("random", "hyperband"), ("random", "fifo"), ("bo", "sh")],
+)
+def test_rungs_searchers_and_schedulers(cancer, searcher, scheduler):
+    X, y = cancer
+    search = ridge_search(searcher=searcher, scheduler=scheduler, max_trials=8).fit(X, y)
+    assert search.rung_result_.n_trials == 8
+    if scheduler == "fifo":  # every candidate on all the samples
+        assert set(search.cv_results_["n_resources"]) == {len(X)}
+
+
+def test_several_metrics_tune_the_one_refit_names(cancer):
+    X, y = cancer
+    search = RungSearchCV(
+        LogisticRegression(max_iter=300),
+        {"C": rung.loguniform(1e-3, 1e2)},
+        scoring={"acc": "accuracy", "auc": "roc_auc"},
+        refit="auc",
+        max_trials=6,
+        cv=3,
+        random_state=0,
+    ).fit(X, y)
+    assert search.multimetric_ and "mean_test_auc" in search.cv_results_
+    assert search.best_score_ == search.cv_results_["mean_test_auc"][search.best_index_]
+    with pytest.raises(ValueError, match="refit"):
+        clone(search).set_params(refit=True).fit(X, y)
+
+
+class Fragile(Ridge):
+    """Ridge that cannot be fit with a large alpha."""
+
+    def fit(self, X, y, sample_weight=None):
+        if self.alpha > 1:
+            raise RuntimeError("alpha too large for me")
+        return super().fit(X, y, sample_weight)
+
+
+def test_failed_fits_follow_error_score(cancer):
+    X, y = cancer
+    space = {"alpha": rung.loguniform(1e-2, 1e2)}
+    options = {"max_trials": 8, "cv": 3, "random_state": 0, "scheduler": "fifo"}
+    with pytest.raises(RuntimeError, match="alpha too large"):
+        RungSearchCV(Fragile(), space, error_score="raise", **options).fit(X, y)
+    with pytest.warns(FitFailedWarning, match="not in cv_results_"):
+        search = RungSearchCV(Fragile(), space, **options).fit(X, y)
+    assert all(p["alpha"] <= 1 for p in search.cv_results_["params"])
+    assert search.best_params_["alpha"] <= 1
+    with pytest.raises(ValueError, match="Every candidate failed"):
+        RungSearchCV(Fragile(), {"alpha": rung.uniform(2, 3)}, **options).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"searcher": "grid"}, "'searcher'"),
+        ({"scheduler": "pbt"}, "'scheduler'"),
+        ({"max_trials": 0}, "'max_trials'"),
+        ({"eta": 1}, "'eta'"),
+        ({"min_resources": 10**6}, "'min_resources'"),
+        ({"param_distributions": [{"alpha": [1]}]}, "param_distributions"),
+        ({"param_distributions": {"alpha": stats.norm(0, 1)}}, "scipy.stats"),
+    ],
+)
+def test_bad_settings_are_refused_at_fit(cancer, options, message):
+    X, y = cancer
+    search = ridge_search()
+    search.set_params(**options)  # never checked before fit, as scikit-learn asks
+    with pytest.raises((ValueError, TypeError), match=message):
+        search.fit(X, y)
+
+
+@given(
+    n=st.integers(min_value=12, max_value=80),
+    fractions=st.lists(st.floats(min_value=0.05, max_value=1.0), min_size=2, max_size=4),
+    seed=st.integers(min_value=0, max_value=2**20),
+)
+def test_subsamples_are_nested_and_keep_the_class_proportions(n, fractions, seed):
+    y = np.arange(n) % 3
+    X = np.zeros((n, 1))
+    base = KFold(3, shuffle=True, random_state=seed)
+    previous = None
+    for fraction in sorted(fractions):
+        cv = SubsampledCV(base, fraction, y, seed)
+        folds = [(set(train), set(test)) for train, test in cv.split(X, y)]
+        for (train, test), (full_train, full_test) in zip(folds, base.split(X, y), strict=True):
+            assert test == set(full_test) and train <= set(full_train)
+            assert len(train) == max(1, round(fraction * len(full_train)))
+            counts = np.bincount(y[list(train)], minlength=3)
+            expected = np.bincount(y[full_train], minlength=3) * len(train) / len(full_train)
+            assert np.all(np.abs(counts - expected) <= 1.0 + 1e-9)
+        if previous is not None:
+            assert all(a <= b for (a, _), (b, _) in zip(previous, folds, strict=True))
+        previous = folds
