@@ -19,7 +19,7 @@ from rung.simulation.compare import (
 )
 from rung.simulation.plots import save_comparison
 from rung.types import JobStatus
-from rung.workloads.simulated import benchmark_by_name
+from rung.workloads.registry import benchmark_by_name
 
 SMALL = dict(workers=8, time_budget_s=300.0, decision_time=False)
 

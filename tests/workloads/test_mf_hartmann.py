@@ -8,14 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rung.errors import ConfigError
-from rung.workloads.mf_hartmann import MFHartmann, mfh3, mfh6
-from rung.workloads.simulated import (
-    BENCHMARKS,
-    FidelityCost,
-    SimulatedBenchmark,
-    benchmark_by_name,
-    with_cost,
-)
+from rung.workloads.mf_hartmann import Correlation, MFHartmann, mfh3, mfh6
+from rung.workloads.registry import BENCHMARKS, benchmark_by_name
+from rung.workloads.simulated import FidelityCost, SimulatedBenchmark, with_cost
 from rung.workloads.synthetic import BRANIN, HARTMANN6, MultiFidelity
 
 MINIMA = {3: -3.86278, 6: -3.32237}  # Surjanovic & Bingham
@@ -156,3 +151,34 @@ def test_benchmarks_by_name():
         benchmark_by_name("mfh6", max_resource=50)
     with pytest.raises(ConfigError, match="must be one of .*; got 'mfh9'"):
         benchmark_by_name("mfh9")
+
+
+@pytest.mark.parametrize(
+    ("name", "bias", "noise"),
+    [("mfh3", 0.5, 0.1), ("mfh6_good", 2.5, 2.0), ("mfh3_bad", 3.5, 4.0), ("mfh6_terrible", 4, 5)],
+)
+def test_correlation_presets_are_mf_prior_benchs(name, bias, noise):
+    bench = benchmark_by_name(name)
+    assert bench.name == name
+    assert (bench.value.bias, bench.value.noise) == (bias, noise)
+    full = mfh6() if name.startswith("mfh6") else mfh3()
+    assert bench.optimum == full.optimum
+    x = {f"X_{i}": 0.3 for i in range(len(bench.space))}
+    assert bench(x, 100) == full(x, 100)  # the variants differ below the full fidelity only
+
+
+def test_worse_presets_rank_low_fidelities_worse():
+    """Spearman correlation between fidelity 9 and 100 over random configurations falls
+    from the plain benchmark to 'bad': the variants are what their names say."""
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    xs = [{f"X_{i}": v for i, v in enumerate(rng.random(6))} for _ in range(400)]
+    rho = {}
+    for preset in ("default", "good", "bad"):
+        bench = mfh6(correlation=preset)
+        rho[preset] = spearmanr([bench(x, 9)[0] for x in xs], [bench(x, 100)[0] for x in xs])[0]
+    assert rho["default"] > rho["good"] > rho["bad"]
+    with pytest.raises(ConfigError, match="'correlation' parameter must be one of .*; got 'meh'"):
+        mfh3(correlation="meh")
+    assert Correlation.parse("bad") is Correlation.BAD

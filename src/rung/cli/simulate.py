@@ -31,7 +31,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     from rung.cli._args import eta_number, positive_float, positive_int
     from rung.schedulers.rungs import DEFAULT_ETA
     from rung.simulation.compare import DEFAULT_SCHEDULERS
-    from rung.workloads.simulated import BENCHMARKS
+    from rung.workloads.registry import BENCHMARKS
 
     defaults = ",".join(name.replace("_", "-") for name in DEFAULT_SCHEDULERS)
     parser = commands.add_parser(
@@ -113,7 +113,7 @@ def _schedulers(values: list[str] | None) -> list[str]:
 
 def _benchmark(args: argparse.Namespace) -> Any:
     from rung.cli._args import UsageError
-    from rung.workloads.simulated import benchmark_by_name
+    from rung.workloads.registry import benchmark_by_name
 
     try:
         bench = benchmark_by_name(args.benchmark, max_resource=args.max_epochs)

@@ -32,7 +32,8 @@ from rung.run.factory import SchedulerName, make_scheduler, make_searcher
 from rung.run.tuner import Tuner
 from rung.schedulers.rungs import DEFAULT_ETA
 from rung.simulation.runs import Comparison, SimulatedRun, idle_time
-from rung.workloads.simulated import SimulatedBenchmark, benchmark_by_name
+from rung.workloads.registry import benchmark_by_name
+from rung.workloads.simulated import SimulatedBenchmark
 
 __all__ = [
     "DEFAULT_SCHEDULERS",

@@ -11,7 +11,9 @@ fidelity, both fading with the log-scaled fidelity
 At ``z = 100`` this is the Hartmann function itself (Surjanovic & Bingham's Virtual
 Library of Simulation Experiments), minimum -3.86278 (3-D) and -3.32237 (6-D). ``mfh3`` and
 ``mfh6`` use ``bias=0.5``, ``noise=0.1``; the benchmark's fidelities are ``z = 3..100``
-(below 3 the formula still holds and is allowed here). Evaluating at fidelity ``z`` costs
+(below 3 the formula still holds and is allowed here). mf-prior-bench's variants with
+worse-correlated low fidelities (``mfh6_good``, ``mfh6_bad``...) only change ``bias`` and
+``noise`` (:class:`Correlation`). Evaluating at fidelity ``z`` costs
 ``λ(z) = 0.05 + 0.95 (z / 100)**2`` (Kandasamy et al., ICML 2017, p. 18; see
 :class:`~rung.workloads.simulated.FidelityCost`), scaled here to simulated seconds.
 
@@ -24,6 +26,7 @@ equally deterministic: the same config at the same fidelity always gets the same
 
 from __future__ import annotations
 
+import enum
 import functools
 import hashlib
 import math
@@ -38,7 +41,7 @@ from rung.errors import ConfigError
 from rung.space import Space, uniform
 from rung.workloads.simulated import FidelityCost, SimulatedBenchmark
 
-__all__ = ["MFHartmann", "mfh3", "mfh6"]
+__all__ = ["Correlation", "MFHartmann", "mfh3", "mfh6"]
 
 _ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 _A = {
@@ -150,10 +153,67 @@ class MFHartmann:
         return _STANDARD_NORMAL.inv_cdf(0.5 + 0.5 * u)
 
 
-def _benchmark(dims: int, full_seconds: float, seed: int) -> SimulatedBenchmark:
-    function = MFHartmann(dims, bias=0.5, noise=0.1, seed=seed)
+class Correlation(enum.Enum):
+    """mf-prior-bench's presets of ``(bias, noise)``: how well low fidelities rank configurations.
+
+    The plain benchmarks ``mfh3``/``mfh6`` (:attr:`DEFAULT`, bias 0.5, noise 0.1) have the
+    best-correlated low fidelities; ``mfh3_good`` ... ``mfh3_terrible`` flatten and blur
+    them more and more (``mfpbench/synthetic/hartmann/benchmark.py``: ``mfh_bias_noise``
+    of ``MFHartmann3BenchmarkGood`` etc.).
+    """
+
+    DEFAULT = ""
+    GOOD = "good"
+    MODERATE = "moderate"
+    BAD = "bad"
+    TERRIBLE = "terrible"
+
+    @property
+    def bias_noise(self) -> tuple[float, float]:
+        """The preset's ``(bias, noise)``."""
+        return _BIAS_NOISE[self]
+
+    def benchmark_name(self, dims: int) -> str:
+        """mf-prior-bench's name of the benchmark: ``mfh6``, ``mfh6_bad``..."""
+        return f"mfh{dims}" if self is Correlation.DEFAULT else f"mfh{dims}_{self.value}"
+
+    @classmethod
+    def parse(cls, value: Correlation | str) -> Correlation:
+        """A preset from itself or its name (``""`` or ``"default"``, ``"good"``, ...).
+
+        Raises:
+            ConfigError: an unknown name.
+        """
+        if isinstance(value, Correlation):
+            return value
+        if value == "default":
+            return Correlation.DEFAULT
+        try:
+            return cls(value)
+        except ValueError:
+            names = ["default", *(c.value for c in cls if c.value)]
+            raise ConfigError(
+                f"The 'correlation' parameter must be one of {names}; got {value!r}."
+            ) from None
+
+
+_BIAS_NOISE = {
+    Correlation.DEFAULT: (0.5, 0.1),
+    Correlation.GOOD: (2.5, 2.0),
+    Correlation.MODERATE: (3.0, 3.0),
+    Correlation.BAD: (3.5, 4.0),
+    Correlation.TERRIBLE: (4.0, 5.0),
+}
+
+
+def _benchmark(
+    dims: int, full_seconds: float, seed: int, correlation: Correlation | str
+) -> SimulatedBenchmark:
+    preset = Correlation.parse(correlation)
+    bias, noise = preset.bias_noise
+    function = MFHartmann(dims, bias=bias, noise=noise, seed=seed)
     return SimulatedBenchmark(
-        name=f"mfh{dims}",
+        name=preset.benchmark_name(dims),
         space=Space({name: uniform(0.0, 1.0) for name in function.names}),
         min_resource=3,
         max_resource=_MAX_FIDELITY,
@@ -163,31 +223,47 @@ def _benchmark(dims: int, full_seconds: float, seed: int) -> SimulatedBenchmark:
     )
 
 
-def mfh3(full_seconds: float = 100.0, seed: int = 1337) -> SimulatedBenchmark:
-    """mf-prior-bench's ``mfh3``: MF-Hartmann 3 with bias 0.5 and noise 0.1.
+def mfh3(
+    full_seconds: float = 100.0, seed: int = 1337, correlation: Correlation | str = ""
+) -> SimulatedBenchmark:
+    """mf-prior-bench's ``mfh3``: MF-Hartmann 3 with bias 0.5 and noise 0.1, or a variant.
 
     Args:
         full_seconds: Simulated seconds to evaluate one configuration at fidelity 100
             from scratch (mf-prior-bench's cost 1.0); fidelity ``z`` costs
             ``full_seconds * (0.05 + 0.95 (z / 100)**2)``.
         seed: Seed of the noise.
+        correlation: A :class:`Correlation` preset or its name: ``"good"`` gives
+            mf-prior-bench's ``mfh3_good`` (bias 2.5, noise 2.0), ``"bad"`` its
+            ``mfh3_bad`` (bias 3.5, noise 4.0)...
+
+    Raises:
+        ConfigError: an unknown correlation preset.
 
     Example:
         >>> bench = mfh3()
         >>> value, seconds = bench({"X_0": 0.114614, "X_1": 0.555649, "X_2": 0.852547}, 100)
         >>> round(value, 4), round(bench.optimum, 4)
         (-3.8628, -3.8628)
+        >>> mfh3(correlation="bad").name
+        'mfh3_bad'
     """
-    return _benchmark(3, full_seconds, seed)
+    return _benchmark(3, full_seconds, seed, correlation)
 
 
-def mfh6(full_seconds: float = 100.0, seed: int = 1337) -> SimulatedBenchmark:
-    """mf-prior-bench's ``mfh6``: MF-Hartmann 6 with bias 0.5 and noise 0.1.
+def mfh6(
+    full_seconds: float = 100.0, seed: int = 1337, correlation: Correlation | str = ""
+) -> SimulatedBenchmark:
+    """mf-prior-bench's ``mfh6``: MF-Hartmann 6 with bias 0.5 and noise 0.1, or a variant.
 
     Args:
         full_seconds: Simulated seconds to evaluate one configuration at fidelity 100
             from scratch; fidelity ``z`` costs ``full_seconds * (0.05 + 0.95 (z / 100)**2)``.
         seed: Seed of the noise.
+        correlation: A :class:`Correlation` preset or its name (see :func:`mfh3`).
+
+    Raises:
+        ConfigError: an unknown correlation preset.
 
     Example:
         >>> bench = mfh6()
@@ -196,4 +272,4 @@ def mfh6(full_seconds: float = 100.0, seed: int = 1337) -> SimulatedBenchmark:
         >>> round(bench.seconds_to(3), 3), round(bench.seconds_to(100), 3)
         (5.086, 100.0)
     """
-    return _benchmark(6, full_seconds, seed)
+    return _benchmark(6, full_seconds, seed, correlation)

@@ -6,7 +6,7 @@ resource)`` it returns the value after epoch ``resource`` and the seconds that e
 takes. Its seconds come from a :class:`FidelityCost`, the cost of training from scratch to
 a resource; :func:`with_cost` turns any :class:`rung.workloads.synthetic.MultiFidelity`
 function into such a benchmark. MF-Hartmann 3 and 6 (:mod:`rung.workloads.mf_hartmann`)
-are built the same way.
+are built the same way; :mod:`rung.workloads.registry` finds them all by name.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from typing import Any
 
 from rung.errors import ConfigError
 from rung.space import Space
-from rung.workloads.synthetic import MultiFidelity, by_name
+from rung.workloads.synthetic import MultiFidelity
 
-__all__ = ["BENCHMARKS", "FidelityCost", "SimulatedBenchmark", "benchmark_by_name", "with_cost"]
-
-BENCHMARKS = ("mfh3", "mfh6", "mf-toy", "mf-branin", "mf-hartmann6")
+__all__ = ["FidelityCost", "SimulatedBenchmark", "with_cost"]
 
 
 @dataclass(frozen=True)
@@ -184,34 +182,3 @@ def with_cost(
         value=function.at,
         cost=cost,
     )
-
-
-def benchmark_by_name(name: str, max_resource: int | None = None) -> SimulatedBenchmark:
-    """A simulated benchmark by name.
-
-    ``mfh3`` and ``mfh6`` are mf-prior-bench's MF-Hartmann (:mod:`rung.workloads.mf_hartmann`,
-    fidelities up to 100); ``mf-toy``, ``mf-branin`` and ``mf-hartmann6`` are the
-    :class:`~rung.workloads.synthetic.MultiFidelity` functions with :func:`with_cost`'s
-    cost model (one simulated second per epoch after a start-up; 81 epochs by default).
-
-    Args:
-        name: One of :data:`BENCHMARKS`.
-        max_resource: The full resource of an ``mf-*`` benchmark (default 81); MF-Hartmann
-            is defined up to fidelity 100 only.
-
-    Raises:
-        ConfigError: unknown name, or a max_resource the benchmark cannot have.
-    """
-    from rung.workloads import mf_hartmann  # it builds on this module
-
-    if name in ("mfh3", "mfh6"):
-        if max_resource not in (None, 100):
-            raise ConfigError(
-                f"The {name!r} benchmark's full resource is fidelity 100; got "
-                f"max_resource={max_resource!r}."
-            )
-        return mf_hartmann.mfh3() if name == "mfh3" else mf_hartmann.mfh6()
-    if name.startswith("mf-") and name in BENCHMARKS:
-        top = 81 if max_resource is None else max_resource
-        return with_cost(MultiFidelity(by_name(name[3:]), max_resource=top))
-    raise ConfigError(f"The 'benchmark' must be one of {list(BENCHMARKS)}; got {name!r}.")

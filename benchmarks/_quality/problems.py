@@ -1,0 +1,81 @@
+"""The benchmarks of ``quality.py``, by name.
+
+* ``mfh3``, ``mfh6`` (well-correlated low fidelities: Spearman's rho between fidelity 3
+  and 100 is 0.99 and 0.89 over random configurations), ``mfh3_bad``, ``mfh6_bad``
+  (badly: -0.04 at fidelity 3, 0.22 and 0.15 at 11), and ``mfh3_good``, ``mfh6_good``
+  (in between, despite the name: 0.19 and 0.07 at 3): mf-prior-bench's MF-Hartmann
+  presets (:mod:`rung.workloads.mf_hartmann`), fidelities 3..100, with its cost model
+  (one full evaluation: 100 simulated seconds, fidelity 3: 5.1 s).
+* ``branin``, ``hartmann6``: the single-fidelity functions, which multi-fidelity methods
+  run through :class:`rung.workloads.synthetic.MultiFidelity` (biased, noisy values below
+  27 epochs, the function itself at 27; one simulated second per epoch after a start-up
+  of 5 %).
+* ``fmnist-softmax``, ``fmnist-sgd``, ``fmnist-svm``, ``fmnist-lenet``: learning curves
+  of rung's own Fashion-MNIST models, recorded by ``benchmarks/record_curves.py`` into
+  ``benchmarks/data/`` and replayed with their measured seconds
+  (:mod:`rung.workloads.tabular`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from _quality.tasks import Problem
+from rung.workloads.registry import benchmark_by_name
+from rung.workloads.simulated import with_cost
+from rung.workloads.synthetic import BRANIN, HARTMANN6, MultiFidelity
+from rung.workloads.tabular import TabularBenchmark, read_table
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SYNTHETIC_EPOCHS = 27
+
+
+def _mf_hartmann(name: str) -> Problem:
+    bench = benchmark_by_name(name)
+    return Problem(
+        name, bench, bench.space, bench.min_resource, bench.max_resource, bench.optimum,
+        bench.seconds_to(bench.max_resource),
+    )  # fmt: skip
+
+
+def _synthetic(name: str) -> Problem:
+    function = {"branin": BRANIN, "hartmann6": HARTMANN6}[name]
+    bench = with_cost(MultiFidelity(function, max_resource=SYNTHETIC_EPOCHS))
+    return Problem(
+        name, bench, bench.space, 1, bench.max_resource, bench.optimum,
+        bench.seconds_to(bench.max_resource),
+    )  # fmt: skip
+
+
+def tabular(name: str, data: Path = DATA) -> Problem:
+    """A recorded table ``data/<name>.csv.gz`` as a problem."""
+    bench = TabularBenchmark(read_table(data / f"{name}.csv.gz"))
+    return Problem(
+        name, bench, bench.space, 1, bench.max_resource, bench.optimum, bench.mean_full_seconds
+    )
+
+
+PROBLEMS: dict[str, Callable[[], Problem]] = {
+    **{
+        name: (lambda name=name: _mf_hartmann(name))
+        for name in ("mfh3", "mfh6", "mfh3_good", "mfh3_bad", "mfh6_good", "mfh6_bad")
+    },
+    "branin": lambda: _synthetic("branin"),
+    "hartmann6": lambda: _synthetic("hartmann6"),
+    **{
+        f"fmnist-{model}": (lambda model=model: tabular(f"fmnist-{model}"))
+        for model in ("softmax", "sgd", "svm", "lenet")
+    },
+}
+
+
+def problem(name: str) -> Problem:
+    """The problem called ``name``.
+
+    Raises:
+        KeyError: an unknown name (the message lists the known ones).
+    """
+    if name not in PROBLEMS:
+        raise KeyError(f"Unknown benchmark {name!r}; choose from {sorted(PROBLEMS)}.")
+    return PROBLEMS[name]()
