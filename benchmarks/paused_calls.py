@@ -117,7 +117,7 @@ def paused_memory(n: int) -> float:
     import torch  # noqa: F401 - imported first, so its own memory is not counted
 
     calls = PausedCalls(max_calls=n + 1, max_memory_mb=1e6)
-    from rung.executors.base import Task
+    from rung.task import Task
     from rung.types import Job
 
     for tid in range(n):

@@ -1,7 +1,7 @@
 import pytest
 
 from rung.errors import ConfigError
-from rung.executors.base import Task
+from rung.task import Task
 from rung.trial import Trial, execute, is_iterative
 from rung.types import Job, JobStatus
 
@@ -106,7 +106,7 @@ def test_seed_deriver_matches_derive_seed():
 def test_a_job_past_its_timeout_fails_with_a_clear_message():
     import time
 
-    from rung.executors.base import Task
+    from rung.task import Task
     from rung.trial import execute
     from rung.types import Job, JobStatus
 

@@ -33,7 +33,7 @@ from numbers import Integral, Real
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.executors.base import Outcome, Task
+from rung.task import Outcome, Task
 from rung.types import JobStatus, Report
 
 __all__ = [

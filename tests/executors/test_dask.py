@@ -24,8 +24,8 @@ import rung  # noqa: E402
 import rung.executors.dask  # noqa: E402
 from rung.codec import Blob, decode  # noqa: E402
 from rung.errors import ConfigError  # noqa: E402
-from rung.executors.base import Outcome  # noqa: E402
 from rung.executors.dask import DaskExecutor  # noqa: E402
+from rung.task import Outcome  # noqa: E402
 from rung.types import JobStatus  # noqa: E402
 from tests.executors.jobs import run_all, task  # noqa: E402
 

@@ -8,9 +8,9 @@ import pytest
 
 import rung
 from rung.errors import ConfigError
-from rung.executors.base import Task
 from rung.executors.simulated import SimulatedExecutor
 from rung.simulation.compare import idle_time
+from rung.task import Task
 from rung.types import Job, JobStatus
 from tests.fakes import FakeClock
 

@@ -244,7 +244,7 @@ def test_a_job_run_again_after_its_program_saved_its_target_takes_the_earlier_re
     stand in for the epochs it skips."""
     import time as clock
 
-    from rung.executors.base import Task
+    from rung.task import Task
     from rung.trial import execute
     from rung.types import Job
 

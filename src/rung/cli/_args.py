@@ -41,6 +41,8 @@ MAX_SECONDS = 1e9  # about 30 years
 MAX_WORKERS = 1024  # jobs at once on a cluster
 MAX_RETRIES = 100
 
+QUICK_SUBSET = (5000, 1000)  # training and validation images for --quick
+
 
 class UsageError(ConfigError):
     """Arguments that parse but do not make sense together (exit status 2)."""

@@ -40,7 +40,7 @@ def train_front(settings: dict[str, Any], result: Any, quiet: bool) -> dict[str,
     """Trains the front's members for good; returns the run's FINAL record, ``{"epochs":
     ..., "front": [{"trial_id", "config", "train_accuracy", "val_accuracy",
     "test_accuracy", "latency_ms", "params", "seconds"}, ...]}``."""
-    from rung.cli.tune import QUICK_SUBSET
+    from rung.cli._args import QUICK_SUBSET
     from rung.workloads.trainer import train_final
 
     epochs = settings["final_epochs"] or settings["max_epochs"]

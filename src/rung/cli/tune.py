@@ -17,12 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rung.cli._args import UsageError, check_local_workers
+from rung.cli._args import QUICK_SUBSET, UsageError, check_local_workers
 from rung.cli.goals import check_model_goals, goal_arguments, model_metrics
 
 __all__ = ["resume", "show", "plot", "tune"]
-
-QUICK_SUBSET = (5000, 1000)  # training and validation images for --quick
 
 
 #: Settings of the run itself (recorded in the spec's own fields, not in ``extra``).

@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from rung.executors.base import Executor, Outcome, Task
+from rung.executors.base import Executor
 from rung.executors.factory import ExecutorName, make_executor
 from rung.executors.inline import InlineExecutor
 from rung.executors.processes import ProcessExecutor
 from rung.executors.simulated import SimulatedExecutor, SimulatedObjective
+from rung.task import Outcome, Task
 
 __all__ = [
     "DaskExecutor",

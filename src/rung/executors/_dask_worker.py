@@ -17,7 +17,7 @@ import distributed
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from rung.executors._remote import failed_outcome, run_task
-from rung.executors.base import Outcome, Task
+from rung.task import Outcome, Task
 from rung.types import Report
 
 __all__ = ["ObjectivePlugin", "run_on_worker"]

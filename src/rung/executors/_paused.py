@@ -48,7 +48,7 @@ from typing import Any
 
 from rung.codec import Blob, decode
 from rung.errors import ConfigError
-from rung.executors.base import Outcome, Task
+from rung.task import Outcome, Task
 from rung.trial import Trial, _Released, call_objective, execute, new_trial, outcome_of
 from rung.types import JobStatus, Report
 

@@ -21,7 +21,7 @@ from typing import Any
 from rung.codec import Blob
 from rung.executors._paused import PausedCalls
 from rung.executors._remote import run_task
-from rung.executors.base import Task
+from rung.task import Task
 from rung.types import Report
 
 __all__ = [

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rung.codec import Blob, CheckpointError, decode, encode
-from rung.executors.base import Outcome, Task
+from rung.task import Outcome, Task
 from rung.trial import execute
 from rung.types import Report
 

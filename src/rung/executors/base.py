@@ -7,103 +7,17 @@ dataclass, so it can travel between processes.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
-from rung._frozen import frozen
-from rung.types import Job, JobStatus, Report
+from rung.task import Outcome, Task
+from rung.types import Job, Report
 
 __all__ = ["Executor", "Outcome", "ReportListener", "Task"]
 
 #: Hears a running job's report (and the checkpoint that travelled with it, or None).
 ReportListener = Callable[[Job, Report, Any], None]
-
-
-@frozen
-class Task:
-    """A job with everything a worker needs to run it.
-
-    Attributes:
-        job: What to run.
-        seed: The trial's seed.
-        checkpoint: State the trial paused with, or None.
-        iterative: True for ``f(config, trial)`` objectives.
-        resource_name: Config key carrying the resource for ``f(config)`` objectives, or
-            None for single-fidelity runs.
-        deadline: Clock time after which an iterative job stops at its next report.
-        timeout: Seconds a job may run before it fails (None: no limit). Iterative jobs
-            fail at their first report past it; executors that can (processes) end a job
-            that does not report in time.
-        metric: The metric tuned when the objective reports a mapping of metrics (None:
-            it reports one number, or a mapping of one).
-        checkpoint_every_s: A running job's checkpoint travels with its report (so a
-            crash or Ctrl-C loses at most this much of its work) at most this often, in
-            seconds; None: only with the job's outcome.
-        max_resource: The scheduler's full resource (None: single fidelity). A job that
-            ends below it may be continued later, so executors that keep paused calls
-            pause its call there instead of ending it.
-    """
-
-    job: Job
-    seed: int
-    checkpoint: Any = None
-    iterative: bool = False
-    resource_name: str | None = None
-    deadline: float | None = None
-    timeout: float | None = None
-    metric: str | None = None
-    checkpoint_every_s: float | None = None
-    max_resource: int | None = None
-
-
-@frozen
-class Outcome:
-    """How a job ended.
-
-    Attributes:
-        job: The job.
-        status: COMPLETED, FAILED or INTERRUPTED.
-        reports: Every value the job reported, in order (times in seconds since the run began).
-        value: The last reported value (NaN if the job failed).
-        resource: The resource the job reached.
-        checkpoint: The newest checkpoint the job passed, or None.
-        error: The traceback of a failed job.
-        start: When the job started, seconds since the run began.
-        end: When it ended.
-        worker: The worker that ran it.
-        paused_call: The objective's call is paused in the worker that ran the job, so
-            that the trial's next job can continue it (see :mod:`rung.executors._paused`).
-        retrained: The highest resource the objective reported at or below the job's
-            ``resource_from`` (a loop from the start called again): training it did
-            again. 0 when none.
-        config: The configuration the objective used, when it is not the job's (a
-            define-by-run objective: the parameters it asked for); None otherwise.
-        space: The domains a define-by-run objective declared, by name; None otherwise.
-    """
-
-    job: Job
-    status: JobStatus
-    reports: tuple[Report, ...]
-    value: float
-    resource: int
-    checkpoint: Any
-    error: str | None
-    start: float
-    end: float
-    worker: int = 0
-    paused_call: bool = False
-    retrained: int = 0
-    config: Mapping[str, Any] | None = None
-    space: Mapping[str, Any] | None = None
-
-    @classmethod
-    def failed(cls, job: Job, error: str, start: float, end: float, worker: int = 0) -> Outcome:
-        """A job that failed before reporting anything (``error``: its traceback or reason)."""
-        return cls(
-            job, JobStatus.FAILED, (), math.nan, job.resource_from, None, error, start, end, worker
-        )
 
 
 class Executor(ABC):

@@ -57,7 +57,8 @@ except ImportError as error:  # pragma: no cover - only without the extra
 from rung.errors import ConfigError
 from rung.executors._dask_worker import ObjectivePlugin, run_on_worker
 from rung.executors._remote import failed_outcome
-from rung.executors.base import Executor, Outcome, ReportListener, Task
+from rung.executors.base import Executor, ReportListener
+from rung.task import Outcome, Task
 from rung.types import Report
 
 __all__ = ["DaskExecutor"]

@@ -14,7 +14,8 @@ from rung.executors._paused import (
     check_limits,
 )
 from rung.executors._remote import run_task
-from rung.executors.base import Executor, Outcome, ReportListener, Task
+from rung.executors.base import Executor, ReportListener
+from rung.task import Outcome, Task
 from rung.types import Report
 
 __all__ = ["InlineExecutor"]

@@ -50,7 +50,8 @@ from rung.executors._process_worker import (
     _Worker,
     _worker_main,
 )
-from rung.executors.base import Executor, Outcome, ReportListener, Task
+from rung.executors.base import Executor, ReportListener
+from rung.task import Outcome, Task
 from rung.trial import timeout_message
 from rung.types import Report
 

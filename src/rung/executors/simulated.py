@@ -36,7 +36,8 @@ from numbers import Real
 from typing import Any
 
 from rung.errors import ConfigError
-from rung.executors.base import Executor, Outcome, ReportListener, Task
+from rung.executors.base import Executor, ReportListener
+from rung.task import Outcome, Task
 from rung.trial import timeout_message
 from rung.types import JobStatus, Report
 

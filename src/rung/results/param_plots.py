@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from rung.results._figures import figure, title_of, value_limits
 from rung.results.result import Result
 
 __all__ = ["PARAMS_FILE", "plot_parameters"]
@@ -43,15 +44,13 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
     Returns:
         The figure (saved to ``path`` when given).
     """
-    from rung.results.plots import _figure, _title, _value_limits
-
     spec = result.spec
     trials = [t for t in result.trials if t.reports]
     names = [n for n in (trials[0].config if trials else {}) if n != spec.resource_name]
     searched = [n for n in names if len({repr(t.config.get(n)) for t in trials}) > 1] or names
     columns = min(max(len(searched), 1), 3)
     rows = max(math.ceil(len(searched) / columns), 1)
-    fig = _figure(figsize=(4.2 * columns, 3.6 * rows), layout="constrained")
+    fig = figure(figsize=(4.2 * columns, 3.6 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
     top = spec.max_resource
     full = [t for t in trials if top is None or t.resource >= top]
@@ -87,7 +86,7 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
             axis.set_xscale("log")
         axis.set_xlabel(name)
         axis.set_ylabel(f"{spec.value_name} (last reported)")
-        _value_limits(result, axis, [t.reports[-1].value for t in trials])
+        value_limits(result, axis, [t.reports[-1].value for t in trials])
         axis.grid(alpha=0.3)
     for axis in axes[len(searched) :]:
         axis.set_visible(False)
@@ -95,7 +94,7 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
         axes[0].legend(fontsize=7)
     else:
         axes[0].text(0.5, 0.5, "no trial reported yet", ha="center", transform=axes[0].transAxes)
-    fig.suptitle(f"hyperparameters: {_title(result)}", fontsize=10)
+    fig.suptitle(f"hyperparameters: {title_of(result)}", fontsize=10)
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig

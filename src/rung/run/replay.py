@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from rung.errors import StoreError
-from rung.executors.base import Outcome
 from rung.results.spec import RunSpec
 from rung.run.state import RunLoop
 from rung.store import EventKind, ExperimentStore, job_record
+from rung.task import Outcome
 from rung.types import Job, JobRecord
 
 __all__ = ["check_spec", "replay"]

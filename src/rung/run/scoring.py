@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from rung.executors.base import Outcome
 from rung.objectives import Goals, Score
+from rung.task import Outcome
 from rung.types import JobStatus
 
 __all__ = ["missing_metrics", "score_of"]

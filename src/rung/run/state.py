@@ -26,11 +26,11 @@ from typing import Any
 from rung._random import SeedDeriver
 from rung.codec import Blob
 from rung.errors import CheckpointLost
-from rung.executors.base import Outcome, Task
 from rung.results.recorder import RunRecorder
 from rung.results.spec import ObjectiveForm, RunSpec
 from rung.run.scoring import missing_metrics, score_of
 from rung.schedulers.base import Scheduler
+from rung.task import Outcome, Task
 from rung.types import Decision, Job, JobRecord, JobStatus, Report
 
 __all__ = ["CHECKPOINT_EVERY_S", "RunLoop"]

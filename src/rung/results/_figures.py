@@ -1,0 +1,73 @@
+"""What every figure of a run shares: a figure a notebook shows inline, the title, integer
+ticks, and the limits (and chance line) of an error axis."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rung.results.result import Result
+
+__all__ = ["figure", "integer_ticks", "rung_levels", "title_of", "value_limits"]
+
+_INLINE_FIGURE: Any = None
+
+
+def figure(**kwargs: Any) -> Any:
+    global _INLINE_FIGURE
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        raise ImportError("Plots need matplotlib: pip install 'rung[plot]'") from err
+    if _INLINE_FIGURE is None:
+
+        class InlineFigure(Figure):
+            """A figure a notebook shows inline when a cell returns it, whether or not
+            pyplot (and its inline backend) was ever imported."""
+
+            def _repr_png_(self) -> bytes:
+                import io
+
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png", bbox_inches="tight")
+                return buffer.getvalue()
+
+        _INLINE_FIGURE = InlineFigure
+    return _INLINE_FIGURE(**kwargs)
+
+
+def title_of(result: Result) -> str:
+    extra = result.spec.extra
+    if "title" in extra:
+        return str(extra["title"])
+    return f"{result.spec.searcher} + {result.spec.scheduler}" + (
+        f" ({result.directory})" if result.directory is not None else ""
+    )
+
+
+def integer_ticks(axis: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def rung_levels(result: Result) -> list[int]:
+    """The resources jobs paused or ended at (the rungs of a multi-fidelity run)."""
+    if not result.spec.multi_fidelity:
+        return []
+    return sorted({job.resource_to for job in result.jobs})
+
+
+def value_limits(result: Result, axis: Any, values: list[float]) -> None:
+    """An error in [0, 1] is drawn from 0, so that noise at chance level stays flat; runs
+    of ``rung tune`` (10 classes) get a dashed line at chance, 0.9, when in view."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite or "error" not in result.spec.value_name or min(finite) < 0 or max(finite) > 1:
+        return
+    top = min(1.0, max(finite) + 0.05) if max(finite) < 0.95 else 1.0
+    axis.set_ylim(0, top)
+    chance = 0.9 if "model" in result.spec.extra else None
+    if chance is not None and chance <= top:
+        axis.axhline(chance, color="0.5", ls="--", lw=0.8)
+        axis.text(0.99, chance, "chance", transform=axis.get_yaxis_transform(), ha="right",
+                  va="bottom", fontsize=7, color="0.4")  # fmt: skip
