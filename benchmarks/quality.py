@@ -41,6 +41,7 @@ if __name__ == "__main__":  # before numpy loads: one core per run (runs are tim
         os.environ.setdefault(_var, "1")
 
 import argparse
+import contextlib
 import gzip
 import json
 import logging
@@ -49,7 +50,7 @@ import multiprocessing
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -102,20 +103,29 @@ def _problem(name: str):
     return problem(name)
 
 
-def _quiet() -> None:
-    warnings.simplefilter("ignore")
-    logging.disable(logging.WARNING)
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """The peers' warnings and logs off, and one torch thread, while the runs go on."""
     try:
         import torch  # Optuna's GPSampler computes with torch: one thread, as every run
 
+        threads = torch.get_num_threads()
         torch.set_num_threads(1)
     except ImportError:
-        pass
+        torch, threads = None, 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)
+        try:
+            yield
+        finally:
+            logging.disable(logging.NOTSET)
+            if torch is not None:
+                torch.set_num_threads(threads)
 
 
 def run_one(key: Key, setting: Setting) -> dict:
     """Runs one method on one task and returns its record (a JSON-ready dict)."""
-    _quiet()
     setting_name, problem_name, method, seed = key
     task = Task(_problem(problem_name), setting, seed)
     started = time.process_time()
@@ -247,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         results.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         jobs = [(k, settings[k[0]]) for k in todo]
-        with open(results, "a") as out:
+        with _quiet(), open(results, "a") as out:  # forked workers inherit the quiet
             if args.processes > 1:
                 with multiprocessing.get_context("fork").Pool(args.processes) as pool:
                     finished = pool.imap_unordered(_run_star, jobs)
