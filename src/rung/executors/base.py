@@ -14,7 +14,7 @@ from typing import Any
 from rung.task import Outcome, Task
 from rung.types import Job, Report
 
-__all__ = ["Executor", "Outcome", "ReportListener", "Task"]
+__all__ = ["Executor", "ReportListener"]
 
 #: Hears a running job's report (and the checkpoint that travelled with it, or None).
 ReportListener = Callable[[Job, Report, Any], None]
