@@ -208,7 +208,8 @@ class Member(Rule):
 
     def describe(self) -> str:
         names = ", ".join(repr(member.value) for member in self.kind)
-        return f"one of {names} or a {self.kind.__name__}"
+        article = "an" if self.kind.__name__[:1] in "AEIOU" else "a"
+        return f"one of {names} or {article} {self.kind.__name__}"
 
 
 @frozen
