@@ -31,14 +31,16 @@ def test_bad_arguments_exit_2_with_a_message_naming_them(argv, capsys):
     assert "Traceback" not in err
 
 
-def test_console_script_is_installed():
+@pytest.mark.parametrize("module", ["rung", "rung.cli.main"])
+def test_the_command_line_runs_as_a_module_without_warnings(module):
     out = subprocess.run(
-        [sys.executable, "-m", "rung.cli.main", "--version"],
+        [sys.executable, "-W", "error", "-m", module, "--version"],
         capture_output=True,
         text=True,
         check=True,
     )
     assert out.stdout.startswith("rung ")
+    assert out.stderr == ""  # runpy warns when the package imported the module first
 
 
 def _error_line(capsys):

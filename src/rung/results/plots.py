@@ -120,7 +120,7 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     integer_ticks(axis)
     value_limits(result, axis, all_values)
     axis.grid(alpha=0.3)
-    axis.settitle_of(f"learning curves: {title_of(result)}", fontsize=10)
+    axis.set_title(f"learning curves: {title_of(result)}", fontsize=10)
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig

@@ -1,0 +1,7 @@
+"""``python -m rung``: the ``rung`` command line."""
+
+import sys
+
+from rung.cli import main
+
+sys.exit(main())
