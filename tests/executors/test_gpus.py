@@ -29,8 +29,8 @@ def test_devices_are_parsed_and_handed_out_round_robin():
     assert parse_gpus([2, "3", "GPU-8f2e4c1a"]) == ("2", "3", "GPU-8f2e4c1a")
     assert [device_of(("4", "7"), slot) for slot in range(5)] == ["4", "7", "4", "7", "4"]
     assert device_of(None, 3) is None
-    for bad in ([], "", "0,,1", [-1], [True], "a b"):
-        with pytest.raises(ConfigError, match="'gpus'"):
+    for bad in ([], "", "0,,1", [-1], [True], "a b", ["0", 2.0]):
+        with pytest.raises(ConfigError, match=r"'gpus(\[\d\])?' parameter"):
             parse_gpus(bad)
 
 

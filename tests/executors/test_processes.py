@@ -113,10 +113,22 @@ def test_closing_ends_busy_workers() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"workers": 0}, ConfigError, "'workers' parameter must be >= 1; got 0"),
-        ({"workers": 2.0}, TypeError, "'workers' parameter must be an int"),
-        ({"threads_per_worker": 0}, ConfigError, "'threads_per_worker' parameter must be >= 1"),
-        ({"start_method": "teleport"}, ConfigError, "'start_method' parameter must be one of"),
+        (
+            {"workers": 0},
+            ConfigError,
+            "'workers' parameter of ProcessExecutor must be an int >= 1; got 0",
+        ),
+        ({"workers": 2.0}, TypeError, "'workers' parameter of ProcessExecutor must be an int"),
+        (
+            {"threads_per_worker": 0},
+            ConfigError,
+            "'threads_per_worker' parameter of ProcessExecutor must be an int >= 1 or None",
+        ),
+        (
+            {"start_method": "teleport"},
+            ConfigError,
+            "'start_method' parameter of ProcessExecutor must be one of .*'spawn'.*got 'teleport'",
+        ),
     ],
 )
 def test_bad_arguments_are_named(kwargs: dict[str, Any], error: type, match: str) -> None:
@@ -136,6 +148,12 @@ def test_executors_by_name() -> None:
         make_executor(processes, 2)
     with pytest.raises(ConfigError, match="'executor' parameter must be one of"):
         make_executor("threads")
+    with pytest.raises(
+        TypeError, match="'executor' parameter must be .* or an Executor or None; got 3"
+    ):
+        make_executor(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="'workers' parameter must be an int >= 1 or None; got 2.0"):
+        make_executor("processes", 2.0)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="'dask_address' parameter needs executor='dask'"):
         make_executor("processes", 2, dask_address="tcp://localhost:8786")
 
@@ -144,7 +162,7 @@ def test_the_tuner_takes_workers_and_an_executor_name() -> None:
     scheduler = rung.FIFO(rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0))
     tuner = rung.Tuner(thread_setting, scheduler, workers=2)
     assert isinstance(tuner.executor, ProcessExecutor) and tuner.executor.workers == 2
-    with pytest.raises(ConfigError, match="'workers' parameter must be >= 1"):
+    with pytest.raises(ConfigError, match="'workers' parameter must be an int >= 1 or None; got 0"):
         rung.Tuner(thread_setting, scheduler, workers=0)
 
 

@@ -34,9 +34,13 @@ def started(objective=one_second_epochs, workers=4, **kwargs):
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
-        ({"workers": 0}, ConfigError, "'workers' parameter of SimulatedExecutor must be >= 1"),
-        ({"workers": 2.0}, TypeError, "must be an int; got 2.0"),
-        ({"workers": True}, TypeError, "must be an int; got True"),
+        (
+            {"workers": 0},
+            ConfigError,
+            "'workers' parameter of SimulatedExecutor must be an int >= 1; got 0",
+        ),
+        ({"workers": 2.0}, TypeError, "must be an int >= 1; got 2.0"),
+        ({"workers": True}, TypeError, "must be an int >= 1; got True"),
         ({"workers": 2, "decision_time": "yes"}, TypeError, "must be a bool; got 'yes'"),
         ({"workers": 2, "timer": 3}, TypeError, "'timer' parameter"),
     ],
@@ -44,6 +48,12 @@ def started(objective=one_second_epochs, workers=4, **kwargs):
 def test_bad_arguments_name_the_parameter_and_value(kwargs, error, words):
     with pytest.raises(error, match=words):
         SimulatedExecutor(**kwargs)
+
+
+def test_start_needs_a_callable_objective():
+    executor = SimulatedExecutor(workers=1, decision_time=False)
+    with pytest.raises(TypeError, match=r"'objective' parameter of SimulatedExecutor.start\(\)"):
+        executor.start("not callable", executor.clock)  # type: ignore[arg-type]
 
 
 def test_clock_moves_to_each_job_end_and_epochs_are_reported():

@@ -173,11 +173,27 @@ def test_rejects_jobs_it_did_not_hand_out() -> None:
 @pytest.mark.parametrize(
     ("args", "error", "message"),
     [
-        ((1, 81, 1), ConfigError, "'eta' parameter of Hyperband must be >= 2; got 1"),
-        ((1, 81, 1.5), ConfigError, "'eta' parameter of Hyperband must be >= 2; got 1.5"),
-        ((1, 81, "3"), TypeError, "'eta' parameter of Hyperband must be a number"),
-        ((9, 3, 3), ConfigError, "'max_resource' parameter of Hyperband must be >= min_resource=9"),
-        ((0, 3, 3), ConfigError, "'min_resource' parameter of Hyperband must be >= 1"),
+        (
+            (1, 81, 1),
+            ConfigError,
+            "'eta' parameter of Hyperband must be a finite number >= 2; got 1",
+        ),
+        (
+            (1, 81, 1.5),
+            ConfigError,
+            "'eta' parameter of Hyperband must be a finite number >= 2; got 1.5",
+        ),
+        ((1, 81, "3"), TypeError, "'eta' parameter of Hyperband must be a finite number"),
+        (
+            (9, 3, 3),
+            ConfigError,
+            "'max_resource' parameter of Hyperband must be an int >= min_resource=9; got 3",
+        ),
+        (
+            (0, 3, 3),
+            ConfigError,
+            "'min_resource' parameter of Hyperband must be an int >= 1; got 0",
+        ),
         ((1.0, 3, 3), TypeError, "'min_resource' parameter of Hyperband must be an int"),
     ],
 )

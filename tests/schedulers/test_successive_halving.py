@@ -419,16 +419,20 @@ def test_observes_every_result() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"eta": 1}, ConfigError, "'eta' parameter of SuccessiveHalving must be >= 2; got 1"),
+        (
+            {"eta": 1},
+            ConfigError,
+            "'eta' parameter of SuccessiveHalving must be a finite number >= 2; got 1",
+        ),
         (
             {"max_brackets": 0},
             ConfigError,
-            "'max_brackets' parameter of SuccessiveHalving must be >= 1 or None; got 0",
+            "'max_brackets' parameter of SuccessiveHalving must be an int >= 1 or None; got 0",
         ),
         (
             {"max_brackets": 2.0},
             TypeError,
-            "'max_brackets' parameter of SuccessiveHalving must be an int or None; got 2.0",
+            "'max_brackets' parameter of SuccessiveHalving must be an int >= 1 or None; got 2.0",
         ),
         ({"min_resource": 30}, ConfigError, "'max_resource' parameter of SuccessiveHalving"),
         ({"min_resource": 0}, ConfigError, "'min_resource' parameter of SuccessiveHalving"),
@@ -436,7 +440,7 @@ def test_observes_every_result() -> None:
         (
             {"n_configs": 0},
             ConfigError,
-            "'n_configs' parameter of SuccessiveHalving must be >= 1; got 0",
+            "'n_configs' parameter of SuccessiveHalving must be an int >= 1 or None; got 0",
         ),
         (
             {"n_configs": 2.5},

@@ -51,6 +51,8 @@ def test_a_recorded_run_resumes_to_the_same_list(tmp_path):
         ([{"C": 1.0}, {"C": 1.0}], r"configs\[1\] repeats configs\[0\]"),
         ([{"C": rung.uniform(0, 1)}], "holds a domain"),
         ([{}], "non-empty mapping"),
+        ([{"C": 1.0}, 3], r"'configs\[1\]' parameter of FixedConfigs must be a mapping"),
+        ("C=1", "'configs' parameter of FixedConfigs must be a non-empty list"),
     ],
 )
 def test_bad_lists_are_refused_naming_the_config(configs, message):

@@ -263,3 +263,20 @@ def test_a_job_run_again_after_its_program_saved_its_target_takes_the_earlier_re
         (r.resource, r.value) for r in first.reports
     ]
     assert programs.journal(tmp_path / "journal.jsonl")[-1]["loaded"] == 3
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"metric": ""}, ConfigError, "'metric' parameter of CommandObjective must be a non-empty"),
+        ({"metric": None}, TypeError, "'metric' parameter of CommandObjective .*; got None"),
+        ({"resource_name": "n epochs"}, ConfigError, "'resource_name' .* a name like 'epochs'"),
+        ({"resource_name": 3}, TypeError, "'resource_name' .* non-empty string; got 3"),
+        ({"grace_s": -1}, ConfigError, "'grace_s' .* must be a finite number >= 0; got -1"),
+        ({"shell": "yes"}, TypeError, "'shell' .* must be a bool; got 'yes'"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(tmp_path, options, error, message):
+    arguments = {"metric": "loss", "directory": tmp_path, "check": False, **options}
+    with pytest.raises(error, match=message):
+        CommandObjective("echo {lr}", **arguments)

@@ -118,11 +118,15 @@ def test_with_cost_wraps_a_multi_fidelity_function_with_growing_cost():
         (
             {"full_seconds": 0.0},
             ConfigError,
-            "'full_seconds' parameter of FidelityCost must be > 0",
+            "'full_seconds' parameter of FidelityCost must be a finite number > 0; got 0.0",
         ),
-        ({"full_seconds": 1.0, "floor": 1.0}, ConfigError, r"'floor' .* in \[0, 1\); got 1.0"),
+        (
+            {"full_seconds": 1.0, "floor": 1.0},
+            ConfigError,
+            r"'floor' .* must be a finite number >= 0 and < 1; got 1.0",
+        ),
         ({"full_seconds": 1.0, "power": -1}, ConfigError, "'power' .* > 0; got -1"),
-        ({"full_seconds": "1"}, TypeError, "must be a number; got '1'"),
+        ({"full_seconds": "1"}, TypeError, "must be a finite number > 0; got '1'"),
     ],
 )
 def test_cost_model_arguments_are_checked(kwargs, error, words):
@@ -133,7 +137,7 @@ def test_cost_model_arguments_are_checked(kwargs, error, words):
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
-        ({"dims": 4}, ConfigError, "'dims' parameter of MFHartmann must be 3 or 6; got 4"),
+        ({"dims": 4}, ConfigError, "'dims' parameter of MFHartmann must be one of 3, 6; got 4"),
         ({"dims": 3, "bias": -1.0}, ConfigError, "'bias' .* >= 0; got -1.0"),
         ({"dims": 3, "seed": 1.5}, TypeError, "'seed' .* int; got 1.5"),
     ],

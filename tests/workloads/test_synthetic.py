@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 
+from rung.errors import ConfigError
 from rung.trial import Trial
 from rung.workloads.synthetic import BRANIN, HARTMANN6, TOY, MultiFidelity, by_name
 
@@ -72,3 +73,23 @@ def test_by_name():
     assert by_name("branin") is BRANIN
     with pytest.raises(ValueError, match="'rosenbrock'"):
         by_name("rosenbrock")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"max_resource": 0}, ConfigError, "'max_resource' parameter of MultiFidelity .*>= 1"),
+        ({"noise": -0.1}, ConfigError, "'noise' parameter of MultiFidelity .*>= 0; got -0.1"),
+        ({"bias": "1"}, TypeError, "'bias' parameter of MultiFidelity .*; got '1'"),
+        ({"base": "toy"}, TypeError, "'base' .* a SyntheticFunction; got 'toy'"),
+    ],
+)
+def test_multi_fidelity_arguments_are_checked(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        MultiFidelity(**{"base": TOY, **kwargs})
+
+
+def test_an_unknown_name_lists_the_known_ones():
+    assert by_name("branin") is BRANIN
+    with pytest.raises(ValueError, match="must be one of 'branin', 'hartmann6', 'toy'; got 'x'"):
+        by_name("x")

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from rung._checks import AnyOf, InstanceOf, Integer, SequenceOf, Text, check
 from rung.errors import ConfigError
 
 __all__ = ["device_of", "parse_gpus", "visible_gpus"]
@@ -69,6 +70,14 @@ def visible_gpus() -> tuple[str, ...]:
     return devices
 
 
+_GPUS = AnyOf(
+    (
+        InstanceOf((str,), "'all' or a string like '0,1'"),
+        SequenceOf(AnyOf((Integer(low=0), Text())), min_length=1),
+    )
+)
+
+
 def parse_gpus(gpus: str | Sequence[int | str] | None) -> tuple[str, ...] | None:
     """The devices workers get, as ``CUDA_VISIBLE_DEVICES`` values, or None (leave it be).
 
@@ -81,20 +90,15 @@ def parse_gpus(gpus: str | Sequence[int | str] | None) -> tuple[str, ...] | None
     """
     if gpus is None:
         return None
+    check(None, "gpus", gpus, _GPUS)
     if isinstance(gpus, str):
         if gpus.strip().lower() == "all":
             return visible_gpus()
         entries: list[int | str] = [g.strip() for g in gpus.split(",")]
-    elif isinstance(gpus, Sequence):
-        entries = list(gpus)
     else:
-        raise TypeError(
-            f"The 'gpus' parameter must be 'all', a string like '0,1' or a list; got {gpus!r}."
-        )
+        entries = list(gpus)
     devices = []
-    for entry in entries:
-        if isinstance(entry, bool):
-            raise ConfigError(f"The 'gpus' parameter lists devices; got {entry!r} in {gpus!r}.")
+    for entry in entries:  # the text of CUDA_VISIBLE_DEVICES: indices or UUIDs
         text = str(entry).strip()
         if isinstance(entry, int) or text.isdigit() or text.startswith("-"):
             if not text.lstrip("-").isdigit() or int(text) < 0:
@@ -106,8 +110,6 @@ def parse_gpus(gpus: str | Sequence[int | str] | None) -> tuple[str, ...] | None
                 f"The 'gpus' parameter needs device indices or UUIDs; got {entry!r} in {gpus!r}."
             )
         devices.append(text)
-    if not devices:
-        raise ConfigError(f"The 'gpus' parameter lists no device; got {gpus!r}.")
     return tuple(devices)
 
 

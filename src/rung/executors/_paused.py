@@ -46,8 +46,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from rung._checks import Integer, Real, check_all
 from rung.codec import Blob, decode
-from rung.errors import ConfigError
 from rung.task import Outcome, Task
 from rung.trial import Trial, _Released, call_objective, execute, new_trial, outcome_of
 from rung.types import JobStatus, Report
@@ -65,22 +65,17 @@ _REPORTED, _PAUSED, _ENDED = range(3)
 _CONTINUE, _RELEASE = range(2)
 
 
+_LIMITS = {
+    "max_paused_calls": Integer(low=0),  # 0 keeps none
+    "max_paused_memory_mb": Real(low=0, low_open=True, finite=False),
+}
+
+
 def check_limits(owner: str, max_calls: Any, max_memory_mb: Any) -> tuple[int, float]:
     """Validates the paused-call limits of an executor named ``owner``."""
-    if isinstance(max_calls, bool) or not isinstance(max_calls, int) or max_calls < 0:
-        raise ConfigError(
-            f"The 'max_paused_calls' parameter of {owner} must be an int >= 0 "
-            f"(0 keeps none); got {max_calls!r}."
-        )
-    if isinstance(max_memory_mb, bool) or not isinstance(max_memory_mb, (int, float)):
-        raise ConfigError(
-            f"The 'max_paused_memory_mb' parameter of {owner} must be a number; "
-            f"got {max_memory_mb!r}."
-        )
-    if not max_memory_mb > 0:
-        raise ConfigError(
-            f"The 'max_paused_memory_mb' parameter of {owner} must be > 0; got {max_memory_mb!r}."
-        )
+    check_all(
+        owner, _LIMITS, {"max_paused_calls": max_calls, "max_paused_memory_mb": max_memory_mb}
+    )
     return max_calls, float(max_memory_mb)
 
 

@@ -54,7 +54,7 @@ except ImportError as error:  # pragma: no cover - only without the extra
         f"DaskExecutor needs dask.distributed ({error}); install it with: pip install 'rung[dask]'"
     ) from error
 
-from rung.errors import ConfigError
+from rung._checks import AnyOf, InstanceOf, Integer, Text, check_all
 from rung.executors._dask_worker import ObjectivePlugin, run_on_worker
 from rung.executors._remote import failed_outcome
 from rung.executors.base import Executor, ReportListener
@@ -89,6 +89,15 @@ def _temporary_security() -> Any:
         ) from None
 
 
+_RULES = {
+    # A scheduler address such as "tcp://host:8786", or a client.
+    "client_or_address": AnyOf(
+        (Text(), InstanceOf((distributed.Client,), "a distributed.Client")), nullable=True
+    ),
+    "workers": Integer(low=1, nullable=True),
+}
+
+
 class DaskExecutor(Executor):
     """Runs jobs as tasks on a Dask cluster.
 
@@ -121,22 +130,8 @@ class DaskExecutor(Executor):
         workers: int | None = None,
     ) -> None:
         self._reports: ReportListener | None = None
+        check_all("DaskExecutor", _RULES, locals())
         target = client_or_address
-        if target is not None and not isinstance(target, (str, distributed.Client)):
-            raise TypeError(
-                "The 'client_or_address' parameter must be a distributed.Client, a scheduler "
-                f"address such as 'tcp://host:8786', or None; got {target!r}."
-            )
-        if isinstance(target, str) and not target.strip():
-            raise ConfigError(
-                "The 'client_or_address' parameter must be a non-empty scheduler address; "
-                f"got {target!r}."
-            )
-        if workers is not None:
-            if isinstance(workers, bool) or not isinstance(workers, int):
-                raise TypeError(f"The 'workers' parameter must be an int or None; got {workers!r}.")
-            if workers < 1:
-                raise ConfigError(f"The 'workers' parameter must be >= 1; got {workers!r}.")
         self._target = target
         self._requested = workers
         if workers is not None:

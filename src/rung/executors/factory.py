@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from typing import Any
 
+from rung._checks import AnyOf, InstanceOf, Integer, Member, check, check_all
 from rung.errors import ConfigError
 from rung.executors._gpus import parse_gpus
 from rung.executors.base import Executor
@@ -22,23 +22,22 @@ class ExecutorName(str, enum.Enum):
 
     @classmethod
     def parse(cls, value: str | ExecutorName) -> ExecutorName:
-        try:
-            return cls(value)
-        except ValueError:
-            names = [e.value for e in cls]
-            raise ConfigError(
-                f"The 'executor' parameter must be one of {names} or an Executor; got {value!r}."
-            ) from None
+        """The name ``value`` is, or names.
+
+        Raises:
+            ConfigTypeError: ``value`` is not a string.
+            ConfigError: ``value`` names no executor.
+        """
+        rule = Member(cls)
+        return rule.parse(check(None, "executor", value, rule))
 
 
-def _check_workers(workers: Any) -> int | None:
-    if workers is None:
-        return None
-    if isinstance(workers, bool) or not isinstance(workers, int):
-        raise TypeError(f"The 'workers' parameter must be an int or None; got {workers!r}.")
-    if workers < 1:
-        raise ConfigError(f"The 'workers' parameter must be >= 1; got {workers!r}.")
-    return workers
+_RULES = {
+    "executor": AnyOf(
+        (Member(ExecutorName), InstanceOf((Executor,), "an Executor")), nullable=True
+    ),
+    "workers": Integer(low=1, nullable=True),
+}
 
 
 def make_executor(
@@ -66,7 +65,7 @@ def make_executor(
             worker, ``workers`` that contradicts the given executor's, or ``gpus`` with
             an executor other than ``"processes"``.
     """
-    workers = _check_workers(workers)
+    check_all(None, _RULES, locals())
     if gpus is not None and (executor is not None and executor != ExecutorName.PROCESSES):
         raise ConfigError(
             f"The 'gpus' parameter gives each worker process of executor='processes' its "
@@ -85,12 +84,8 @@ def make_executor(
     if executor is None:
         parallel = (workers or 1) > 1 or gpus is not None
         name = ExecutorName.PROCESSES if parallel else ExecutorName.INLINE
-    elif isinstance(executor, (str, ExecutorName)):
-        name = ExecutorName.parse(executor)
     else:
-        raise TypeError(
-            f"The 'executor' parameter must be a name or an Executor; got {executor!r}."
-        )
+        name = ExecutorName.parse(executor)
     if dask_address is not None and name is not ExecutorName.DASK:
         raise ConfigError(
             f"The 'dask_address' parameter needs executor='dask'; got executor={name.value!r}."

@@ -36,8 +36,8 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from typing import Any
 
+from rung._checks import Integer, OneOf, check_all
 from rung.codec import Blob
-from rung.errors import ConfigError
 from rung.executors._gpus import device_of, parse_gpus
 from rung.executors._paused import DEFAULT_MAX_CALLS, DEFAULT_MAX_MEMORY_MB, check_limits
 from rung.executors._process_worker import (
@@ -97,6 +97,12 @@ def _dump_objective(objective: Callable[..., Any]) -> bytes:
         ) from None
 
 
+_RULES = {
+    "workers": Integer(low=1),
+    "threads_per_worker": Integer(low=1, nullable=True),
+}
+
+
 class ProcessExecutor(Executor):
     """Runs jobs on ``workers`` long-lived local processes.
 
@@ -137,26 +143,13 @@ class ProcessExecutor(Executor):
         self._paused = check_limits("ProcessExecutor", max_paused_calls, max_paused_memory_mb)
         self._holder: dict[int, int] = {}  # trial -> the slot that holds its paused call
         self._reports: ReportListener | None = None
-        if isinstance(workers, bool) or not isinstance(workers, int):
-            raise TypeError(f"The 'workers' parameter must be an int; got {workers!r}.")
-        if workers < 1:
-            raise ConfigError(f"The 'workers' parameter must be >= 1; got {workers!r}.")
+        rules = {
+            **_RULES,
+            "start_method": OneOf(tuple(multiprocessing.get_all_start_methods())),
+        }
+        check_all("ProcessExecutor", rules, locals())
         if threads_per_worker is None:
             threads_per_worker = max(1, (os.cpu_count() or 1) // workers)
-        elif isinstance(threads_per_worker, bool) or not isinstance(threads_per_worker, int):
-            raise TypeError(
-                f"The 'threads_per_worker' parameter must be an int or None; "
-                f"got {threads_per_worker!r}."
-            )
-        elif threads_per_worker < 1:
-            raise ConfigError(
-                f"The 'threads_per_worker' parameter must be >= 1; got {threads_per_worker!r}."
-            )
-        methods = multiprocessing.get_all_start_methods()
-        if start_method not in methods:
-            raise ConfigError(
-                f"The 'start_method' parameter must be one of {methods}; got {start_method!r}."
-            )
         self.workers = self._requested = workers
         self.threads_per_worker = threads_per_worker
         self.start_method = start_method

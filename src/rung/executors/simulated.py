@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from numbers import Real
 from typing import Any
 
-from rung.errors import ConfigError
+from rung._checks import Boolean, Function, Integer, check, check_all
 from rung.executors.base import Executor, ReportListener
 from rung.task import Outcome, Task
 from rung.trial import timeout_message
@@ -68,6 +68,9 @@ def _epoch(objective: SimulatedObjective, config: Mapping[str, Any], resource: i
             f"at resource {resource}."
         )
     return value, seconds
+
+
+_RULES = {"workers": Integer(low=1), "decision_time": Boolean(), "timer": Function()}
 
 
 class SimulatedExecutor(Executor):
@@ -110,23 +113,7 @@ class SimulatedExecutor(Executor):
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._reports: ReportListener | None = None
-        if isinstance(workers, bool) or not isinstance(workers, int):
-            raise TypeError(
-                f"The 'workers' parameter of SimulatedExecutor must be an int; got {workers!r}."
-            )
-        if workers < 1:
-            raise ConfigError(
-                f"The 'workers' parameter of SimulatedExecutor must be >= 1; got {workers!r}."
-            )
-        if not isinstance(decision_time, bool):
-            raise TypeError(
-                "The 'decision_time' parameter of SimulatedExecutor must be a bool; "
-                f"got {decision_time!r}."
-            )
-        if not callable(timer):
-            raise TypeError(
-                f"The 'timer' parameter of SimulatedExecutor must be callable; got {timer!r}."
-            )
+        check_all("SimulatedExecutor", _RULES, locals())
         self.workers = workers
         self.decision_time = decision_time
         self._timer = timer
@@ -165,8 +152,7 @@ class SimulatedExecutor(Executor):
         outcomes' times are given on it.
         """
         self._reports = reports
-        if not callable(objective):
-            raise TypeError(f"The 'objective' must be callable; got {objective!r}.")
+        check("SimulatedExecutor.start()", "objective", objective, Function())
         self.close()
         self._objective, self._run_clock = objective, clock
         self._deciding, self._mark = self.decision_time, self._timer()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 
-from rung.errors import ConfigError
+from rung._checks import Boolean, Member, check
 from rung.schedulers._asha_bracket import AshaBracket
 from rung.schedulers.base import Scheduler
 from rung.schedulers.rungs import DEFAULT_ETA, Rung, check_fidelity, rung_levels
@@ -43,23 +43,11 @@ class ASHAVariant(enum.Enum):
         """Turns ``"promotion"``/``"stopping"`` (any case) or an ASHAVariant into an ASHAVariant.
 
         Raises:
-            TypeError: ``value`` is neither a string nor an ASHAVariant.
+            ConfigTypeError: ``value`` is neither a string nor an ASHAVariant.
             ConfigError: ``value`` names no variant.
         """
-        if isinstance(value, ASHAVariant):
-            return value
-        if not isinstance(value, str):
-            raise TypeError(
-                f"The 'variant' parameter of {owner} must be a str or an ASHAVariant; "
-                f"got {value!r}."
-            )
-        try:
-            return cls(value.lower())
-        except ValueError:
-            raise ConfigError(
-                f"The 'variant' parameter of {owner} must be 'promotion' or 'stopping'; "
-                f"got {value!r}."
-            ) from None
+        rule = Member(cls, ignore_case=True)
+        return rule.parse(check(owner, "variant", value, rule))
 
 
 class AsyncBracketScheduler(Scheduler):
@@ -80,13 +68,9 @@ class AsyncBracketScheduler(Scheduler):
         eager_promotion: bool = True,
     ) -> None:
         super().__init__(searcher)
-        if not isinstance(eager_promotion, bool):
-            raise TypeError(
-                f"The 'eager_promotion' parameter of {type(self).__name__} must be a bool; "
-                f"got {eager_promotion!r}."
-            )
-        self.eager_promotion = eager_promotion
         owner = type(self).__name__
+        check(owner, "eager_promotion", eager_promotion, Boolean())
+        self.eager_promotion = eager_promotion
         self.min_resource, self.max_resource, self.eta = check_fidelity(
             owner, min_resource, max_resource, eta
         )

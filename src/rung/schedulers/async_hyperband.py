@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from rung._checks import Boolean, check
 from rung._random import SeedLike, make_rng
 from rung.schedulers._bracket_weights import level_reliability
 from rung.schedulers.asha import AshaBracket, ASHAVariant, AsyncBracketScheduler
@@ -87,10 +88,7 @@ class AsyncHyperband(AsyncBracketScheduler):
         adaptive: bool = False,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)
-        if not isinstance(adaptive, bool):
-            raise TypeError(
-                f"The 'adaptive' parameter of AsyncHyperband must be a bool; got {adaptive!r}."
-            )
+        check("AsyncHyperband", "adaptive", adaptive, Boolean())
         self.adaptive = adaptive
         self.variant = ASHAVariant.PROMOTION
         self.rng: np.random.Generator = _bracket_rng(seed)

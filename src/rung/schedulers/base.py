@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+from rung._checks import InstanceOf, check
 from rung.errors import ConfigError, SpaceExhausted
 from rung.objectives import Score
 from rung.schedulers.rungs import Rung
@@ -36,11 +37,7 @@ class Scheduler(ABC):
     scores: bool = False
 
     def __init__(self, searcher: Searcher) -> None:
-        if not isinstance(searcher, Searcher):
-            raise TypeError(
-                f"The 'searcher' parameter of {type(self).__name__} must be a rung Searcher; "
-                f"got {searcher!r}."
-            )
+        check(type(self).__name__, "searcher", searcher, InstanceOf((Searcher,), "a rung Searcher"))
         self.searcher = searcher
         self.configs: dict[int, dict[str, Any]] = {}
         self.space_exhausted = False

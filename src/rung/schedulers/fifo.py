@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rung.errors import ConfigError
+from rung._checks import Integer, check
 from rung.schedulers.base import Scheduler
 from rung.searchers.base import Searcher
 from rung.types import Decision, Job
@@ -19,22 +19,13 @@ class FIFO(Scheduler):
             objective takes no resource: its config then carries no resource key.
 
     Raises:
-        TypeError: max_resource is not an int.
+        ConfigTypeError: max_resource is not an int.
         ConfigError: max_resource < 1.
     """
 
     def __init__(self, searcher: Searcher, max_resource: int | None = None) -> None:
         super().__init__(searcher)
-        if max_resource is not None:
-            if isinstance(max_resource, bool) or not isinstance(max_resource, int):
-                raise TypeError(
-                    "The 'max_resource' parameter of FIFO must be an int or None; "
-                    f"got {max_resource!r}."
-                )
-            if max_resource < 1:
-                raise ConfigError(
-                    f"The 'max_resource' parameter of FIFO must be >= 1; got {max_resource!r}."
-                )
+        check("FIFO", "max_resource", max_resource, Integer(low=1, nullable=True))
         self.max_resource = max_resource
         self.levels = [max_resource or 1]
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from numbers import Real
 
-from rung.errors import ConfigError
+from rung._checks import Integer, Real, check
 
 __all__ = ["DEFAULT_ETA", "Rung", "check_fidelity", "rank_key", "rung_levels"]
 
@@ -27,25 +26,17 @@ def check_fidelity(
     """Validates a (min_resource, max_resource, eta) triple and returns it normalized.
 
     Raises:
-        TypeError: a resource is not an integer or eta not a number.
+        ConfigTypeError: a resource is not an int or eta not a number.
         ConfigError: min_resource < 1, max_resource < min_resource, or eta < 2.
     """
-    for name, value in (("min_resource", min_resource), ("max_resource", max_resource)):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"The {name!r} parameter of {owner} must be an int; got {value!r}.")
-    if min_resource < 1:
-        raise ConfigError(
-            f"The 'min_resource' parameter of {owner} must be >= 1; got {min_resource!r}."
-        )
-    if max_resource < min_resource:
-        raise ConfigError(
-            f"The 'max_resource' parameter of {owner} must be >= min_resource={min_resource}; "
-            f"got {max_resource!r}."
-        )
-    if isinstance(eta, bool) or not isinstance(eta, Real):
-        raise TypeError(f"The 'eta' parameter of {owner} must be a number; got {eta!r}.")
-    if not (math.isfinite(eta) and eta >= 2):
-        raise ConfigError(f"The 'eta' parameter of {owner} must be >= 2; got {eta!r}.")
+    check(owner, "min_resource", min_resource, Integer(low=1))
+    check(
+        owner,
+        "max_resource",
+        max_resource,
+        Integer(low=min_resource, low_label="min_resource"),
+    )
+    check(owner, "eta", eta, Real(low=2))
     return min_resource, max_resource, float(eta) if not float(eta).is_integer() else int(eta)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
-from rung.errors import ConfigError
+from rung._checks import Integer, check
 from rung.schedulers.base import Scheduler
 from rung.schedulers.rungs import DEFAULT_ETA, check_fidelity, rung_levels
 from rung.schedulers.sync_bracket import BracketPlan, SyncBracket
@@ -29,17 +29,7 @@ __all__ = ["BracketPlan", "BracketScheduler", "SuccessiveHalving", "SyncBracket"
 
 def check_max_brackets(owner: str, max_brackets: int | None) -> int | None:
     """``max_brackets`` when it is None or an int >= 1; raises naming ``owner`` otherwise."""
-    if max_brackets is None:
-        return None
-    if isinstance(max_brackets, bool) or not isinstance(max_brackets, int):
-        raise TypeError(
-            f"The 'max_brackets' parameter of {owner} must be an int or None; got {max_brackets!r}."
-        )
-    if max_brackets < 1:
-        raise ConfigError(
-            f"The 'max_brackets' parameter of {owner} must be >= 1 or None; got {max_brackets!r}."
-        )
-    return max_brackets
+    return check(owner, "max_brackets", max_brackets, Integer(low=1, nullable=True))
 
 
 class BracketScheduler(Scheduler):
@@ -157,7 +147,8 @@ class SuccessiveHalving(BracketScheduler):
             round on workers that would wait at a barrier, 1 runs one round after another.
 
     Raises:
-        TypeError: a resource, n_configs or max_brackets is not an int, or eta not a number.
+        ConfigTypeError: a resource, n_configs or max_brackets is not an int, or eta not a
+            number.
         ConfigError: min_resource < 1, max_resource < min_resource, eta < 2, n_configs < 1
             or max_brackets < 1.
 
@@ -179,17 +170,9 @@ class SuccessiveHalving(BracketScheduler):
         max_brackets: int | None = None,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, max_brackets)
+        check("SuccessiveHalving", "n_configs", n_configs, Integer(low=1, nullable=True))
         if n_configs is None:
             n_configs = max(1, round(self.eta ** (len(self.levels) - 1)))
-        elif isinstance(n_configs, bool) or not isinstance(n_configs, int):
-            raise TypeError(
-                f"The 'n_configs' parameter of SuccessiveHalving must be an int or None; "
-                f"got {n_configs!r}."
-            )
-        elif n_configs < 1:
-            raise ConfigError(
-                f"The 'n_configs' parameter of SuccessiveHalving must be >= 1; got {n_configs!r}."
-            )
         self.n_configs = n_configs
         self._plan = BracketPlan.halving(n_configs, self.levels, self.eta)
 

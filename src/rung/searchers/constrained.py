@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import Integer, Real, check_all
 from rung._random import SeedLike
 from rung.objectives import Score
 from rung.searchers._acquisition import log_expected_improvement
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 _NUMERICAL_ERRORS = (np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError)
 _FIT_MAXITER_COLD = 100
 _FIT_MAXITER_WARM = 5
+_RULES = {"n_init": Integer(low=1), "rho": Real(low=0)}
 
 
 def _level_order(resource: int | None) -> float:
@@ -94,10 +96,7 @@ class ConstrainedGPSearcher(Searcher):
         n_init: int = 5,
         rho: float = RHO,
     ) -> None:
-        from rung._checks import Integer, Real, check
-
-        check("ConstrainedGPSearcher", "n_init", n_init, Integer(low=1))
-        check("ConstrainedGPSearcher", "rho", rho, Real(low=0))
+        check_all("ConstrainedGPSearcher", _RULES, locals())
         super().__init__(space, seed=seed, initial_config=initial_config)
         self.n_init = int(n_init)
         self.rho = float(rho)

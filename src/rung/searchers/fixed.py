@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rung._checks import InstanceOf, SequenceOf, check
 from rung._random import SeedLike
 from rung.domains import Domain
 from rung.errors import ConfigError, SpaceExhausted
@@ -24,6 +25,9 @@ def space_of(configs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 values.append(config[name])
         space[name] = choice(values)
     return space
+
+
+_CONFIGS = SequenceOf(InstanceOf((Mapping,), "a mapping of names to values"), min_length=1)
 
 
 class FixedConfigs(Searcher):
@@ -58,13 +62,10 @@ class FixedConfigs(Searcher):
         space: Mapping[str, Any] | None = None,
         seed: SeedLike = None,
     ) -> None:
-        if isinstance(configs, Mapping) or not isinstance(configs, Sequence) or not configs:
-            raise ConfigError(
-                f"The 'configs' parameter must be a non-empty list of mappings; got {configs!r}."
-            )
+        check("FixedConfigs", "configs", configs, _CONFIGS)
         listed = []
         for index, config in enumerate(configs):
-            if not isinstance(config, Mapping) or not config:
+            if not config:
                 raise ConfigError(
                     f"configs[{index}] must be a non-empty mapping of names to values; "
                     f"got {config!r}."

@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import Integer, check_all
 from rung._random import SeedLike
 from rung.searchers._acquisition import maximize_log_ei
 from rung.searchers._blas import single_threaded_blas
 from rung.searchers._features import FeatureMap
 from rung.searchers._gp_model import GaussianProcess, fit_gaussian_process
 from rung.searchers._subset import stable_key, subset_rows
-from rung.searchers.base import Observation, Searcher, check_int
+from rung.searchers.base import Observation, Searcher
 
 __all__ = ["FeatureMap", "GPSearcher"]
 
@@ -37,6 +38,7 @@ _NUMERICAL_ERRORS = (np.linalg.LinAlgError, ArithmeticError, ValueError, Runtime
 _FIT_MAXITER_COLD = 100
 _FIT_MAXITER_WARM = 5
 _ACQ_MAXITER = 30
+_RULES = {"n_init": Integer(low=1), "max_points": Integer(low=10)}
 
 # The most observations the GP is fitted on: suggestions stay near 50 ms on 10 dimensions.
 DEFAULT_MAX_POINTS = 256
@@ -96,9 +98,8 @@ class GPSearcher(Searcher):
         n_init: int = 5,
         max_points: int = DEFAULT_MAX_POINTS,
     ) -> None:
-        owner = type(self).__name__
-        self.n_init = check_int(owner, "n_init", n_init, 1)
-        self.max_points = check_int(owner, "max_points", max_points, 10)
+        check_all(type(self).__name__, _RULES, locals())
+        self.n_init, self.max_points = int(n_init), int(max_points)
         super().__init__(space, seed=seed, initial_config=initial_config)
         self.features = FeatureMap(self.space)
         self._theta: dict[int | None, np.ndarray] = {}

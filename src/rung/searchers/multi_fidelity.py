@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import Integer, Real, check_all
 from rung._random import SeedLike
 from rung.searchers._acquisition import maximize_log_ei
 from rung.searchers._blas import single_threaded_blas
@@ -57,7 +58,7 @@ from rung.searchers._gp_model import (
 from rung.searchers._level_trust import trusted_levels
 from rung.searchers._observations import ObservationTable
 from rung.searchers._subset import subset_rows
-from rung.searchers.base import Observation, Searcher, check_int
+from rung.searchers.base import Observation, Searcher
 from rung.searchers.gp import DEFAULT_MAX_POINTS
 
 __all__ = ["MultiFidelityGPSearcher"]
@@ -98,16 +99,11 @@ class _AtLevel:
         return mean, var, d_mean[:, :-1], d_var[:, :-1]
 
 
-def _check_exponent(owner: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(
-            f"The 'cost_exponent' parameter of {owner} must be a number; got {value!r}."
-        )
-    if not 0 <= value <= 2:
-        raise ValueError(
-            f"The 'cost_exponent' parameter of {owner} must be in [0, 2]; got {value!r}."
-        )
-    return float(value)
+_RULES = {
+    "n_init": Integer(low=1),
+    "max_points": Integer(low=10),
+    "cost_exponent": Real(low=0, high=2),
+}
 
 
 class MultiFidelityGPSearcher(Searcher):
@@ -149,10 +145,9 @@ class MultiFidelityGPSearcher(Searcher):
         max_points: int = DEFAULT_MAX_POINTS,
         cost_exponent: float = 1.0,
     ) -> None:
-        owner = type(self).__name__
-        self.n_init = check_int(owner, "n_init", n_init, 1)
-        self.max_points = check_int(owner, "max_points", max_points, 10)
-        self.cost_exponent = _check_exponent(owner, cost_exponent)
+        check_all(type(self).__name__, _RULES, locals())
+        self.n_init, self.max_points = int(n_init), int(max_points)
+        self.cost_exponent = float(cost_exponent)
         super().__init__(space, seed=seed, initial_config=initial_config)
         self.features = FeatureMap(self.space)
         self.table = ObservationTable(self.features.n_features)

@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import InstanceOf, Real, check_all
 from rung._random import SeedLike, make_rng
+from rung.errors import ConfigError
 from rung.objectives import Score
 from rung.searchers._scalarize import RHO, chebyshev, draw_weights
 from rung.searchers.base import Observation, Searcher
@@ -66,6 +68,9 @@ def penalized(scalars: np.ndarray, scores: Sequence[Score]) -> np.ndarray:
     return out
 
 
+_RULES = {"inner": InstanceOf((Searcher,), "a rung Searcher"), "rho": Real(low=0)}
+
+
 class ParEGOSearcher(Searcher):
     """Several objectives through random scalarisations of an inner searcher (ParEGO).
 
@@ -94,11 +99,7 @@ class ParEGOSearcher(Searcher):
     takes_scores = True
 
     def __init__(self, inner: Searcher, seed: SeedLike = None, rho: float = RHO) -> None:
-        from rung._checks import InstanceOf, Real, check
-        from rung.errors import ConfigError
-
-        check("ParEGOSearcher", "inner", inner, InstanceOf((Searcher,), "a rung Searcher"))
-        check("ParEGOSearcher", "rho", rho, Real(low=0))
+        check_all("ParEGOSearcher", _RULES, locals())
         if inner.observations or inner.pending or inner.takes_scores:
             raise ConfigError(
                 "The 'inner' parameter of ParEGOSearcher must be a fresh single-objective "

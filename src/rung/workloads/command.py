@@ -39,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rung._checks import Boolean, Real, Text, check_all
 from rung.errors import ConfigError, ProgramFailed
 from rung.reporting import ReportLineError, parse_report_line
 from rung.trial import Trial
@@ -116,6 +117,15 @@ def check_program(
         raise ConfigError(f"the command's program {program!r} is not found on the PATH.")
 
 
+_RULES = {
+    "metric": Text(),
+    "resource_name": Text(),
+    "shell": Boolean(),
+    "grace_s": Real(low=0),
+    "check": Boolean(),
+}
+
+
 class CommandObjective:
     """Runs a program per job and turns its report lines into ``trial.report`` calls.
 
@@ -167,15 +177,13 @@ class CommandObjective:
         grace_s: float = 10.0,
         check: bool = True,
     ) -> None:
+        check_all("CommandObjective", _RULES, locals())
         self.template = CommandTemplate(command, shell=shell)
-        if not isinstance(metric, str) or not metric.strip():
-            raise ConfigError(f"The 'metric' parameter must be a metric's name; got {metric!r}.")
-        if not isinstance(resource_name, str) or not resource_name.isidentifier():
+        if not resource_name.isidentifier():  # it is a {placeholder} of the command
             raise ConfigError(
-                f"The 'resource_name' parameter must be a name; got {resource_name!r}."
+                f"The 'resource_name' parameter of CommandObjective must be a name like "
+                f"'epochs'; got {resource_name!r}."
             )
-        if isinstance(grace_s, bool) or not isinstance(grace_s, (int, float)) or grace_s < 0:
-            raise ConfigError(f"The 'grace_s' parameter must be a number >= 0; got {grace_s!r}.")
         self.metric = metric
         self.resource_name = resource_name
         self.env = {str(k): str(v) for k, v in (env or {}).items()}

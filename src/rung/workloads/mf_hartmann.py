@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from rung.errors import ConfigError
+from rung._checks import AnyOf, InstanceOf, Integer, OneOf, Real, check, check_all
 from rung.space import Space, uniform
 from rung.workloads.simulated import FidelityCost, SimulatedBenchmark
 
@@ -86,6 +86,14 @@ def _terms(dims: int, x: tuple[float, ...]) -> tuple[float, float]:
     return float(_ALPHA @ e), float(e.sum())
 
 
+_RULES = {
+    "dims": OneOf((3, 6)),
+    "bias": Real(low=0),
+    "noise": Real(low=0),
+    "seed": Integer(),
+}
+
+
 class MFHartmann:
     """The multi-fidelity Hartmann function of mf-prior-bench, ``f(x, z)`` (module docstring).
 
@@ -101,22 +109,14 @@ class MFHartmann:
         minimizer: Where it is reached.
 
     Raises:
-        TypeError: seed is not an int.
-        ConfigError: dims is not 3 or 6, or bias or noise is not a number >= 0.
+        ConfigTypeError: bias or noise is not a number, or seed not an int.
+        ConfigError: dims is not 3 or 6, or bias or noise is below 0.
     """
 
     max_fidelity = _MAX_FIDELITY
 
     def __init__(self, dims: int, bias: float = 0.5, noise: float = 0.1, seed: int = 1337) -> None:
-        if dims not in _A:
-            raise ConfigError(f"The 'dims' parameter of MFHartmann must be 3 or 6; got {dims!r}.")
-        for name, value in (("bias", bias), ("noise", noise)):
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ConfigError(
-                    f"The {name!r} parameter of MFHartmann must be a number >= 0; got {value!r}."
-                )
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"The 'seed' parameter of MFHartmann must be an int; got {seed!r}.")
+        check_all("MFHartmann", _RULES, locals())
         self.dims, self.bias, self.noise, self.seed = dims, float(bias), float(noise), int(seed)
         self.names = tuple(f"X_{i}" for i in range(dims))
         self.optimum, minimizer = _OPTIMUM[dims]
@@ -182,19 +182,15 @@ class Correlation(enum.Enum):
         """A preset from itself or its name (``""`` or ``"default"``, ``"good"``, ...).
 
         Raises:
+            ConfigTypeError: neither a Correlation nor a string.
             ConfigError: an unknown name.
         """
+        names = ("default", *(c.value for c in cls))  # "" is the default's value
+        rule = AnyOf((OneOf(names), InstanceOf((cls,), "a Correlation")))
+        check(None, "correlation", value, rule)
         if isinstance(value, Correlation):
             return value
-        if value == "default":
-            return Correlation.DEFAULT
-        try:
-            return cls(value)
-        except ValueError:
-            names = ["default", *(c.value for c in cls if c.value)]
-            raise ConfigError(
-                f"The 'correlation' parameter must be one of {names}; got {value!r}."
-            ) from None
+        return Correlation.DEFAULT if value == "default" else cls(value)
 
 
 _BIAS_NOISE = {

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import Integer, OneOf, Real, check
 from rung.errors import ConfigError
 from rung.space import Space, uniform
 
@@ -105,14 +106,17 @@ class MultiObjectiveProblem:
     space: Space = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.name not in PROBLEMS:
-            raise ConfigError(
-                f"The 'name' parameter must be one of {sorted(PROBLEMS)}; got {self.name!r}."
-            )
-        if self.fidelity not in FIDELITIES:
-            raise ConfigError(
-                f"The 'fidelity' parameter must be one of {FIDELITIES}; got {self.fidelity!r}."
-            )
+        rules = {
+            "name": OneOf(tuple(PROBLEMS)),
+            "n_variables": Integer(low=1),
+            "n_objectives": Integer(low=1),
+            "max_resource": Integer(low=1),
+            "fidelity": OneOf(FIDELITIES),
+            "noise": Real(low=0),
+            "seed": Integer(),
+        }
+        for name, rule in rules.items():
+            check("MultiObjectiveProblem", name, getattr(self, name), rule)
         if self.n_variables <= self.n_objectives:
             raise ConfigError(
                 f"The problem needs more variables than objectives; got n_variables="

@@ -11,18 +11,23 @@ are built the same way; :mod:`rung.workloads.registry` finds them all by name.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from numbers import Real
 from typing import Any
 
-from rung.errors import ConfigError
+from rung._checks import InstanceOf, Integer, Real, check
 from rung.space import Space
 from rung.workloads.synthetic import MultiFidelity
 
 __all__ = ["FidelityCost", "SimulatedBenchmark", "with_cost"]
+
+
+_COST_RULES = {
+    "full_seconds": Real(low=0, low_open=True),
+    "floor": Real(low=0, high=1, high_open=True),
+    "power": Real(low=0, low_open=True),
+}
 
 
 @dataclass(frozen=True)
@@ -58,25 +63,8 @@ class FidelityCost:
     power: float = 2.0
 
     def __post_init__(self) -> None:
-        for name in ("full_seconds", "floor", "power"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, Real):
-                raise TypeError(
-                    f"The {name!r} parameter of FidelityCost must be a number; got {value!r}."
-                )
-        if not (math.isfinite(self.full_seconds) and self.full_seconds > 0):
-            raise ConfigError(
-                f"The 'full_seconds' parameter of FidelityCost must be > 0; "
-                f"got {self.full_seconds!r}."
-            )
-        if not 0 <= self.floor < 1:
-            raise ConfigError(
-                f"The 'floor' parameter of FidelityCost must be in [0, 1); got {self.floor!r}."
-            )
-        if not (math.isfinite(self.power) and self.power > 0):
-            raise ConfigError(
-                f"The 'power' parameter of FidelityCost must be > 0; got {self.power!r}."
-            )
+        for name, rule in _COST_RULES.items():
+            check("FidelityCost", name, getattr(self, name), rule)
 
     def cumulative(self, resource: int, max_resource: int) -> float:
         """Seconds to train from scratch to ``resource`` (0 at resource 0)."""
@@ -113,11 +101,10 @@ class SimulatedBenchmark:
     cost: FidelityCost = field(repr=False)
 
     def __post_init__(self) -> None:
-        if not 1 <= self.min_resource <= self.max_resource:
-            raise ConfigError(
-                f"SimulatedBenchmark {self.name!r} needs 1 <= min_resource <= max_resource; "
-                f"got min_resource={self.min_resource}, max_resource={self.max_resource}."
-            )
+        owner = f"SimulatedBenchmark {self.name!r}"
+        check(owner, "min_resource", self.min_resource, Integer(low=1))
+        rule = Integer(low=self.min_resource, low_label="min_resource")
+        check(owner, "max_resource", self.max_resource, rule)
 
     def __call__(self, config: Mapping[str, Any], resource: int) -> tuple[float, float]:
         """The value after epoch ``resource`` and the simulated seconds of that epoch.
@@ -167,10 +154,7 @@ def with_cost(
         >>> [round(branin.seconds_to(r), 2) for r in (1, 2, 81)]
         [5.26, 6.26, 85.26]
     """
-    if not isinstance(function, MultiFidelity):
-        raise TypeError(
-            f"The 'function' parameter of with_cost must be a MultiFidelity; got {function!r}."
-        )
+    check("with_cost()", "function", function, InstanceOf((MultiFidelity,), "a MultiFidelity"))
     if cost is None:
         cost = FidelityCost(function.max_resource / 0.95, floor=0.05, power=1.0)
     return SimulatedBenchmark(

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import InstanceOf, Integer, OneOf, Real, Text, check
 from rung.space import Space, uniform
 
 __all__ = ["BRANIN", "HARTMANN6", "TOY", "MultiFidelity", "SyntheticFunction", "by_name"]
@@ -119,6 +120,18 @@ class MultiFidelity:
     noise: float = 0.1
     resource_name: str = "epochs"
 
+    def __post_init__(self) -> None:
+        rules = {
+            "base": InstanceOf((SyntheticFunction,), "a SyntheticFunction"),
+            "max_resource": Integer(low=1),
+            "bias": Real(),
+            "offset": Real(),
+            "noise": Real(low=0),
+            "resource_name": Text(),
+        }
+        for name, rule in rules.items():
+            check("MultiFidelity", name, getattr(self, name), rule)
+
     @property
     def space(self) -> Space:
         return self.base.space
@@ -162,11 +175,7 @@ def by_name(name: str) -> SyntheticFunction:
     """A synthetic function by its name (``toy``, ``branin``, ``hartmann6``).
 
     Raises:
-        ValueError: unknown name.
+        ConfigError: unknown name (a ValueError).
     """
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise ValueError(
-            f"Unknown synthetic function {name!r}; choose from {sorted(_BY_NAME)}."
-        ) from None
+    check("by_name()", "name", name, OneOf(tuple(sorted(_BY_NAME))))
+    return _BY_NAME[name]

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import InstanceOf, Integer, check
 from rung.errors import ConfigError, DataError
 from rung.space import Space
 from rung.space_file import space_from_spec, space_to_spec
@@ -253,13 +254,9 @@ class TabularBenchmark:
     """
 
     def __init__(self, table: LearningCurveTable, min_resource: int = 1) -> None:
-        if isinstance(min_resource, bool) or not isinstance(min_resource, int):
-            raise ConfigError(f"The 'min_resource' parameter must be an int; got {min_resource!r}.")
-        if not 1 <= min_resource <= table.max_epochs:
-            raise ConfigError(
-                f"The 'min_resource' parameter must be in [1, {table.max_epochs}]; "
-                f"got {min_resource!r}."
-            )
+        check("TabularBenchmark", "table", table, InstanceOf((LearningCurveTable,), "a table"))
+        rule = Integer(low=1, high=table.max_epochs, high_label="max_epochs")
+        check("TabularBenchmark", "min_resource", min_resource, rule)
         self.table = table
         self.name = table.name
         self.space = table.space
