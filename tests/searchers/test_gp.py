@@ -64,6 +64,35 @@ def test_log_marginal_likelihood_gradient_matches_finite_differences(seed):
     np.testing.assert_allclose(grad(theta), numeric, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_gradient_with_a_fidelity_noise_matches_finite_differences(seed):
+    X, y = _data(seed=seed)  # the last column is the level s
+    rng = np.random.default_rng(seed)
+    theta = np.concatenate(
+        [np.log(rng.uniform(0.1, 2.0, 3)), [0.3, math.log(1e-3), math.log(rng.uniform(0.01, 1))]]
+    )
+    value = lambda t: log_marginal_likelihood(t, X, y, fidelity=True)[0]  # noqa: E731
+    grad = lambda t: log_marginal_likelihood(t, X, y, fidelity=True)[1]  # noqa: E731
+    numeric = scipy.optimize.approx_fprime(theta, value, 1e-6)
+    np.testing.assert_allclose(grad(theta), numeric, rtol=1e-4, atol=1e-4)
+
+
+def test_a_fidelity_noise_is_fitted_where_low_levels_are_noisy():
+    rng = np.random.default_rng(0)
+    u = rng.random(120)
+    s = rng.choice([0.0, 0.5, 1.0], 120)
+    f = np.sin(6 * u)
+    y = f + rng.normal(0, 0.3, 120) * (1 - s) ** 1  # exact at s = 1, noisy below
+    X = np.column_stack([u, s])
+    shared = fit_gaussian_process(X, y)
+    levelled = fit_gaussian_process(X, y, fidelity=True)
+    assert len(levelled.theta) == len(shared.theta) + 1
+    top = np.column_stack([np.linspace(0.05, 0.95, 19), np.ones(19)])
+    errors = [np.abs(gp.predict(top)[0] - np.sin(6 * top[:, 0])).max() for gp in (shared, levelled)]
+    assert errors[1] < errors[0] / 2  # the exact top level is modelled more precisely
+    assert math.exp(levelled.theta[-1]) > 100 * math.exp(levelled.theta[-2])  # σ_f² >> σ_n²
+
+
 def test_posterior_gradients_match_finite_differences():
     gp = _fixed_gp()
     x = np.random.default_rng(5).random((4, 3))
@@ -292,7 +321,7 @@ def test_numerical_failure_falls_back_to_random_with_a_warning(monkeypatch, capl
 def test_non_finite_likelihood_falls_back_too(monkeypatch, caplog):
     from rung.searchers import _gp_model
 
-    def nan_likelihood(theta, X, y):
+    def nan_likelihood(theta, X, y, fidelity=False):
         return math.nan, np.full(len(theta), math.nan), np.eye(len(y))
 
     searcher = GPSearcher({"x": uniform(0, 1)}, seed=0, n_init=2)

@@ -7,6 +7,14 @@ space with the analytic gradient of Rasmussen & Williams, *Gaussian Processes fo
 Machine Learning* (2006), eq. 5.8-5.9. The kernel matrices and their inverse come from
 :mod:`rung.searchers._matern`.
 
+With ``fidelity=True`` the last input is a resource level ``s`` in [0, 1] (1: the full
+resource) and the noise is heteroscedastic, ``σ_n² + σ_f² (1 - s)²``, with one more
+hyperparameter ``σ_f²``: values measured after a few epochs are noisier than final ones
+(a learning curve's early points jump, a low fidelity adds noise that fades with the
+resource), and a noise shared by all levels would blur the full-resource values the
+search is about (the input-dependent noise of FABOLAS, Klein et al., AISTATS 2017, §3.1,
+in its simplest form).
+
 Shapes: ``X`` is ``(n, d)``, ``y`` is ``(n,)``, query points ``x`` are ``(q, d)``.
 """
 
@@ -31,19 +39,43 @@ __all__ = [
 _LOG_LENGTHSCALE_BOUNDS = (math.log(0.01), math.log(20.0))
 _LOG_SIGNAL_BOUNDS = (math.log(0.05), math.log(20.0))
 _LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(1.0))
+_LOG_LOW_NOISE_BOUNDS = (math.log(1e-6), math.log(4.0))
 
 # Weak log-normal priors, (mean, sd) of log lengthscale, log signal and log noise variance:
 # they keep the likelihood from running to a bound when there are few observations.
 _PRIOR_MEAN = (math.log(0.5), 0.0, math.log(1e-4))
 _PRIOR_SD = (1.0, 1.0, 3.0)
+_LOW_NOISE_PRIOR = (math.log(1e-2), 3.0)  # of log σ_f², the extra noise at s = 0
 
 
-def _unpack(theta: np.ndarray) -> tuple[np.ndarray, float, float]:
-    return np.exp(theta[:-2]), float(np.exp(theta[-2])), float(np.exp(theta[-1]))
+def _unpack(theta: np.ndarray, fidelity: bool = False) -> tuple[np.ndarray, float, float, float]:
+    """``(lengthscales, σ², σ_n², σ_f²)``; ``σ_f² = 0`` without a fidelity input."""
+    extra = 1 if fidelity else 0
+    last = len(theta) - extra
+    low = float(np.exp(theta[-1])) if fidelity else 0.0
+    return (
+        np.exp(theta[: last - 2]),
+        float(np.exp(theta[last - 2])),
+        float(np.exp(theta[last - 1])),
+        low,
+    )
+
+
+def _low_weights(X: np.ndarray) -> np.ndarray:
+    """``(1 - s)²`` of each row, ``s`` its last input: where the extra noise applies."""
+    return (1.0 - X[:, -1]) ** 2
+
+
+def _add_noise(K: np.ndarray, X: np.ndarray, noise: float, low: float, fidelity: bool) -> None:
+    """Adds the noise variance of each row of ``X`` to the diagonal of ``K``."""
+    if fidelity:
+        K.flat[:: len(K) + 1] += noise + low * _low_weights(X)
+    else:
+        K.flat[:: len(K) + 1] += noise
 
 
 def log_marginal_likelihood(
-    theta: np.ndarray, X: np.ndarray, y: np.ndarray
+    theta: np.ndarray, X: np.ndarray, y: np.ndarray, fidelity: bool = False
 ) -> tuple[float, np.ndarray]:
     """The log marginal likelihood of a zero-mean GP and its gradient.
 
@@ -52,9 +84,11 @@ def log_marginal_likelihood(
     summed over pairs in ``O(n² d)`` (no ``(n, n, d)`` tensor).
 
     Args:
-        theta: Log hyperparameters ``[log ℓ_1..log ℓ_d, log σ², log σ_n²]``, shape ``(d + 2,)``.
+        theta: Log hyperparameters ``[log ℓ_1..log ℓ_d, log σ², log σ_n²]``, shape ``(d + 2,)``
+            (``fidelity``: and ``log σ_f²``, shape ``(d + 3,)``).
         X: Inputs, shape ``(n, d)``.
         y: Standardized outputs, shape ``(n,)``.
+        fidelity: The last input is a resource level, with its own noise (module docstring).
 
     Returns:
         The log marginal likelihood and its gradient with respect to ``theta``.
@@ -62,16 +96,18 @@ def log_marginal_likelihood(
     Raises:
         numpy.linalg.LinAlgError: the kernel matrix cannot be factorized.
     """
-    return _lml(theta, X, y)[:2]
+    return _lml(theta, X, y, fidelity)[:2]
 
 
-def _lml(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _lml(
+    theta: np.ndarray, X: np.ndarray, y: np.ndarray, fidelity: bool = False
+) -> tuple[float, np.ndarray, np.ndarray]:
     """:func:`log_marginal_likelihood`, and the ``K⁻¹`` it computed on the way."""
-    lengthscales, signal, noise = _unpack(theta)
+    lengthscales, signal, noise, low = _unpack(theta, fidelity)
     scale = _SQRT5 / lengthscales
     M, G = _matern(_augment(X, scale, False), _augment(X, scale, True))
     K = signal * M
-    K.flat[:: len(K) + 1] += noise
+    _add_noise(K, X, noise, low, fidelity)
     K_inv, logdet = _factorize(K)
     alpha = K_inv @ y
     value = -0.5 * (y @ alpha) - 0.5 * logdet - 0.5 * len(y) * math.log(2 * math.pi)
@@ -84,24 +120,32 @@ def _lml(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[float, np.nda
     A *= signal
     Z = X / lengthscales
     grad_lengthscales = A.sum(axis=1) @ Z**2 - np.einsum("ij,ij->j", Z, A @ Z)
-    grad_noise = 0.5 * noise * np.trace(W)
-    return float(value), np.concatenate([grad_lengthscales, [grad_signal, grad_noise]]), K_inv
+    diag_W = np.diagonal(W)
+    grads = [grad_lengthscales, [grad_signal, 0.5 * noise * diag_W.sum()]]
+    if fidelity:  # ∂K/∂log σ_f² = σ_f² diag((1 - s)²)
+        grads.append([0.5 * low * (diag_W @ _low_weights(X))])
+    return float(value), np.concatenate(grads), K_inv
 
 
-def _prior(d: int) -> tuple[np.ndarray, np.ndarray]:
-    means = np.array([_PRIOR_MEAN[0]] * d + list(_PRIOR_MEAN[1:]))
-    return means, np.array([_PRIOR_SD[0]] * d + list(_PRIOR_SD[1:]))
+def _prior(d: int, fidelity: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    means = [_PRIOR_MEAN[0]] * d + list(_PRIOR_MEAN[1:])
+    sds = [_PRIOR_SD[0]] * d + list(_PRIOR_SD[1:])
+    if fidelity:
+        means.append(_LOW_NOISE_PRIOR[0])
+        sds.append(_LOW_NOISE_PRIOR[1])
+    return np.array(means), np.array(sds)
 
 
-def _log_prior(theta: np.ndarray) -> tuple[float, np.ndarray]:
-    means, sds = _prior(len(theta) - 2)
+def _log_prior(theta: np.ndarray, fidelity: bool = False) -> tuple[float, np.ndarray]:
+    means, sds = _prior(len(theta) - 2 - fidelity, fidelity)
     u = (theta - means) / sds
     return float(-0.5 * np.sum(u**2)), -u / sds
 
 
-def default_theta(d: int) -> np.ndarray:
-    """Where a fit without a warm start begins: the prior means, shape ``(d + 2,)``."""
-    return _prior(d)[0]
+def default_theta(d: int, fidelity: bool = False) -> np.ndarray:
+    """Where a fit without a warm start begins: the prior means, shape ``(d + 2,)``
+    (``(d + 3,)`` with ``fidelity``)."""
+    return _prior(d, fidelity)[0]
 
 
 class GaussianProcess:
@@ -117,6 +161,7 @@ class GaussianProcess:
         y_mean: Mean used to standardize ``y``.
         y_std: Standard deviation used to standardize ``y``.
         K_inv: ``(K + σ_n² I)⁻¹`` at ``theta`` if already known, shape ``(n, n)``.
+        fidelity: The last input is a resource level, with its own noise (module docstring).
 
     Raises:
         numpy.linalg.LinAlgError: the kernel matrix cannot be factorized.
@@ -130,16 +175,17 @@ class GaussianProcess:
         y_mean: float,
         y_std: float,
         K_inv: np.ndarray | None = None,
+        fidelity: bool = False,
     ) -> None:
-        self.X, self.y, self.theta = X, y, theta
+        self.X, self.y, self.theta, self.fidelity = X, y, theta, fidelity
         self.y_mean, self.y_std = y_mean, y_std
-        self.lengthscales, signal, noise = _unpack(theta)
+        self.lengthscales, signal, noise, low = _unpack(theta, fidelity)
         self._scale = _SQRT5 / self.lengthscales
         self._right = _augment(X, self._scale, True)
         if K_inv is None:  # R&W Alg. 2.1 lines 2-3, with K⁻¹ kept for batched variances
             K = _matern(_augment(X, self._scale, False), self._right, with_g=False)[0]
             K *= signal
-            K.flat[:: len(K) + 1] += noise
+            _add_noise(K, X, noise, low, fidelity)
             K_inv = _factorize(K)[0]
         # predict() works with the correlation M = k / σ², in standardized units.
         self._prior_var = signal
@@ -150,7 +196,7 @@ class GaussianProcess:
     def with_data(self, X_extra: np.ndarray, y_extra: np.ndarray) -> GaussianProcess:
         """The posterior given extra observations, with the same hyperparameters and scaling."""
         X, y = np.vstack([self.X, X_extra]), np.concatenate([self.y, y_extra])
-        return GaussianProcess(X, y, self.theta, self.y_mean, self.y_std)
+        return GaussianProcess(X, y, self.theta, self.y_mean, self.y_std, fidelity=self.fidelity)
 
     def predict(self, x: np.ndarray, return_grad: bool = False, standardized: bool = False):
         """The posterior mean and variance of the latent function (R&W Alg. 2.1 lines 4-6).
@@ -205,7 +251,9 @@ def _standardization(y: np.ndarray) -> tuple[float, float]:
     return y_mean, magnitude * y_std if y_std > 0 else 1.0
 
 
-def condition_gaussian_process(X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> GaussianProcess:
+def condition_gaussian_process(
+    X: np.ndarray, y: np.ndarray, theta: np.ndarray, fidelity: bool = False
+) -> GaussianProcess:
     """The posterior on ``(X, y)`` at given hyperparameters, without fitting them.
 
     Searchers refit the hyperparameters now and then and condition on new data in
@@ -214,7 +262,8 @@ def condition_gaussian_process(X: np.ndarray, y: np.ndarray, theta: np.ndarray) 
     Args:
         X: Inputs in the unit cube, shape ``(n, d)``.
         y: Finite outputs, shape ``(n,)``; standardized internally.
-        theta: Log hyperparameters, shape ``(d + 2,)``.
+        theta: Log hyperparameters, shape ``(d + 2,)`` (``(d + 3,)`` with ``fidelity``).
+        fidelity: The last input is a resource level, with its own noise (module docstring).
 
     Raises:
         numpy.linalg.LinAlgError: the kernel matrix cannot be factorized.
@@ -222,11 +271,16 @@ def condition_gaussian_process(X: np.ndarray, y: np.ndarray, theta: np.ndarray) 
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     y_mean, y_std = _standardization(y)
-    return GaussianProcess(X, y, np.asarray(theta, dtype=float), y_mean, y_std)
+    theta = np.asarray(theta, dtype=float)
+    return GaussianProcess(X, y, theta, y_mean, y_std, fidelity=fidelity)
 
 
 def fit_gaussian_process(
-    X: np.ndarray, y: np.ndarray, theta0: np.ndarray | None = None, maxiter: int = 100
+    X: np.ndarray,
+    y: np.ndarray,
+    theta0: np.ndarray | None = None,
+    maxiter: int = 100,
+    fidelity: bool = False,
 ) -> GaussianProcess:
     """Fits the hyperparameters by maximizing log marginal likelihood + log prior.
 
@@ -236,6 +290,7 @@ def fit_gaussian_process(
         theta0: Warm start (e.g. the previous fit's ``theta``), shape ``(d + 2,)``;
             :func:`default_theta` when None.
         maxiter: Cap on L-BFGS-B iterations.
+        fidelity: The last input is a resource level, with its own noise (module docstring).
 
     Returns:
         The fitted posterior.
@@ -250,19 +305,21 @@ def fit_gaussian_process(
     z = (y - y_mean) / y_std
     d = X.shape[1]
     bounds = [_LOG_LENGTHSCALE_BOUNDS] * d + [_LOG_SIGNAL_BOUNDS, _LOG_NOISE_BOUNDS]
-    start = default_theta(d) if theta0 is None else np.asarray(theta0, dtype=float)
+    if fidelity:
+        bounds.append(_LOG_LOW_NOISE_BOUNDS)
+    start = default_theta(d, fidelity) if theta0 is None else np.asarray(theta0, dtype=float)
     start = np.clip(start, *np.array(bounds).T)
     last: dict[str, np.ndarray] = {}  # the latest factorization, reused for the posterior
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         try:
-            lml, grad, K_inv = _lml(theta, X, z)
+            lml, grad, K_inv = _lml(theta, X, z, fidelity)
         except np.linalg.LinAlgError:
             return 1e10, np.zeros_like(theta)  # makes the line search step back
         if not (math.isfinite(lml) and np.all(np.isfinite(grad))):
             return 1e10, np.zeros_like(theta)
         last["theta"], last["K_inv"] = theta.copy(), K_inv
-        lp, lp_grad = _log_prior(theta)
+        lp, lp_grad = _log_prior(theta, fidelity)
         return -(lml + lp), -(grad + lp_grad)
 
     result = scipy.optimize.minimize(
@@ -280,4 +337,4 @@ def fit_gaussian_process(
         )
     theta = result.x
     K_inv = last["K_inv"] if np.array_equal(last.get("theta"), theta) else None
-    return GaussianProcess(X, y, theta, y_mean, y_std, K_inv=K_inv)
+    return GaussianProcess(X, y, theta, y_mean, y_std, K_inv=K_inv, fidelity=fidelity)
