@@ -11,7 +11,9 @@ configuration *and* the resource, so that every observation informs it. Its piec
   (:class:`~rung.searchers._features.FeatureMap`) and the log-scaled resource
   ``s = log(r / r_min) / log(r_max / r_min)`` in [0, 1]; a Matérn 5/2 ARD kernel over both
   (MOBSTER §3.1), whose lengthscale in ``s`` is fitted: how far one level's values carry
-  to another is learned from the data;
+  to another is learned from the data; the noise grows toward low resources,
+  ``σ_n² + σ_f² (1 - s)²`` (``level_noise``), so that noisy early values do not blur the
+  full-resource ones;
 * the acquisition level (MOBSTER §3.2, after BOHB): log Expected Improvement at the
   highest level ``s*`` with at least ``max(n_init, 3)`` observations, below the lowest
   posterior mean at ``s*`` among the observed configurations (the plug-in incumbent);
