@@ -48,7 +48,13 @@ def _clear() -> None:
 @pytest.mark.parametrize("variant", ["promotion", "stopping"])
 def test_a_loop_from_the_start_is_promoted_without_training_again(variant: str) -> None:
     result = rung.tune(
-        from_the_start, SPACE, scheduler="asha", max_resource=27, max_trials=30, variant=variant
+        from_the_start,
+        SPACE,
+        scheduler="asha",
+        max_resource=27,
+        max_trials=30,
+        seed=0,
+        variant=variant,
     )
     assert not result.n_failed_jobs
     assert TRAINED["epochs"] == result.total_resource  # not one epoch trained twice
@@ -59,7 +65,13 @@ def test_a_loop_from_the_start_is_promoted_without_training_again(variant: str) 
 
 def test_a_stopped_trial_ends_its_call_and_says_so() -> None:
     rung.tune(
-        from_the_start, SPACE, scheduler="asha", max_resource=27, max_trials=20, variant="stopping"
+        from_the_start,
+        SPACE,
+        scheduler="asha",
+        max_resource=27,
+        max_trials=20,
+        seed=0,
+        variant="stopping",
     )
     stopped = [tid for tid, says in ENDINGS if says]
     completed = [tid for tid, says in ENDINGS if not says]
@@ -68,7 +80,7 @@ def test_a_stopped_trial_ends_its_call_and_says_so() -> None:
 
 
 def test_a_barrier_stops_the_calls_it_leaves_out() -> None:
-    result = rung.tune(from_the_start, SPACE, scheduler="sh", max_resource=9, max_trials=9)
+    result = rung.tune(from_the_start, SPACE, scheduler="sh", max_resource=9, max_trials=9, seed=0)
     assert TRAINED["epochs"] == result.total_resource
     assert len(ENDINGS) == 9
     assert sum(says for _, says in ENDINGS) == 8  # all but the one that completed
@@ -80,9 +92,11 @@ def test_an_evicted_call_starts_over_and_the_run_says_so(caplog: Any) -> None:
         result = rung.tune(
             from_the_start,
             SPACE,
+            searcher="random",  # spreads promotions over many trials, so evicted ones come back
             scheduler="asha",
             max_resource=27,
             max_trials=30,
+            seed=0,
             executor=executor,
         )
     assert not result.n_failed_jobs
@@ -104,7 +118,7 @@ def test_a_memory_cap_evicts_paused_calls() -> None:
 
     executor = InlineExecutor(max_paused_memory_mb=4)
     result = rung.tune(
-        hungry, SPACE, scheduler="asha", max_resource=9, max_trials=9, executor=executor
+        hungry, SPACE, scheduler="asha", max_resource=9, max_trials=9, seed=0, executor=executor
     )
     if rung.executors._paused.resident_bytes() is None:
         pytest.skip("no resident memory reading on this system")
@@ -118,6 +132,7 @@ def test_without_paused_calls_a_loop_from_the_start_trains_again() -> None:
         scheduler="asha",
         max_resource=27,
         max_trials=12,
+        seed=0,
         executor=InlineExecutor(max_paused_calls=0),
     )
     assert not result.n_failed_jobs  # no 'resource must increase' failures
@@ -129,7 +144,7 @@ def test_worker_processes_continue_the_call_they_hold(tmp_path: Path, monkeypatc
     monkeypatch.setenv("RUNG_TEST_EPOCHS", str(log))
     executor = ProcessExecutor(workers=2, threads_per_worker=1)
     result = rung.tune(
-        logged, SPACE, scheduler="asha", max_resource=9, max_trials=12, executor=executor
+        logged, SPACE, scheduler="asha", max_resource=9, max_trials=12, seed=0, executor=executor
     )
     lines = [line.split() for line in log.read_text().splitlines()]
     assert len(lines) == result.total_resource
@@ -160,6 +175,8 @@ def checked_range(config: dict[str, Any], trial: Any) -> None:
 
 
 def test_a_loop_over_its_range_is_called_again_even_if_it_fails_when_continued() -> None:
-    result = rung.tune(checked_range, SPACE, scheduler="asha", max_resource=9, max_trials=12)
+    result = rung.tune(
+        checked_range, SPACE, scheduler="asha", max_resource=9, max_trials=12, seed=0
+    )
     assert not result.n_failed_jobs
     assert TRAINED["epochs"] == result.total_resource
