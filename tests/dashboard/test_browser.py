@@ -272,3 +272,32 @@ def test_the_pareto_front_view_draws_every_full_resource_result(browser, tmp_pat
     show(browser, served.url, "front")  # a run of one objective says it has no front
     assert js(browser, "return document.querySelector('[data-empty]') !== null")
     assert console_errors(browser) == []
+
+
+def test_a_large_run_draws_a_view_as_soon_as_it_is_opened(browser, tmp_path):
+    """Runs over 5,000 jobs redraw for new data at most every 2 s, but opening the page or
+    choosing a tab draws at once (the throttle once held the first view back ~2 s)."""
+    directory = tmp_path / "large"
+    rung.tune(
+        lambda config, epoch: (config["x"] / epoch, 1.0),
+        {"x": rung.uniform(0, 1)},
+        searcher="random",
+        scheduler="fifo",
+        max_resource=1,
+        max_trials=5_050,
+        seed=0,
+        executor=rung.SimulatedExecutor(workers=8, decision_time=False),
+        directory=directory,
+    )
+    with Dashboard([directory], port=0) as dashboard:
+        show(browser, dashboard.url, "ladder")
+        # A tab chosen right after a draw: the new view is drawn in the same turn as the
+        # hash change, before the throttle's 2 s are up.
+        ready = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "window.addEventListener('hashchange', () => setTimeout(() =>"
+            "  done(document.getElementById('view').dataset.ready), 0), {once: true});"
+            "window.rungApp.view.update(); location.hash = '#workers';"
+        )
+    assert ready == "1"
+    assert console_errors(browser) == []

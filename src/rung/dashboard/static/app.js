@@ -52,7 +52,8 @@
     const key = `${route.name}|${app.run ? app.run.id : ""}|${route.params.trial || ""}`;
     for (const a of document.querySelectorAll("#tabs a")) a.classList.toggle("on", a.dataset.tab === route.name || (route.name === "trial" && a.dataset.tab === "trials"));
     runSelect.value = app.run ? String(app.run.id) : "";
-    if (force || key !== app.route) {
+    const mount = force || key !== app.route;
+    if (mount) {
       app.route = key;
       app.params = route.params;
       R.clear(main);
@@ -62,16 +63,17 @@
       app.view = R.views[route.name].mount(main, app);
       document.title = `${route.name === "trial" ? `trial ${route.params.trial}` : R.views[route.name].title} · ${app.run.meta.title} · rung`;
     }
-    update();
+    update(mount);
   }
 
   let pending = false;
   let lastPaint = 0;
-  // Redraws the view with the data as it stands; a large run redraws at most every 2 s.
-  function update() {
+  // Redraws the view with the data as it stands. New data redraws a large run at most
+  // every 2 s; a view just mounted (the page opened, a tab chosen) draws at once.
+  function update(now) {
     if (!app.view) return;
     const heavy = app.runs.reduce((n, r) => n + r.jobs.length, 0) > 5000;
-    const wait = heavy ? 2000 - (performance.now() - lastPaint) : 0;
+    const wait = heavy && !now ? 2000 - (performance.now() - lastPaint) : 0;
     if (wait > 0) {
       if (!pending) { pending = true; setTimeout(() => { pending = false; update(); }, wait); }
       return;
