@@ -19,8 +19,9 @@ Every method runs on every benchmark of a setting with the same seeds, in simula
   the full resource; ranks per benchmark and seed, averaged (``_quality/scoring.py``).
 
 Results are appended to a JSON-lines file as runs finish (``--results``), so that a run
-can stop and go on, and tables can be printed again (``--tables-only``). The committed
-baseline (``benchmarks/data/quality-baseline.jsonl.gz``) is read too: adding a method to
+can stop and go on, and tables can be printed again (``--tables-only``). A local
+baseline (``benchmarks/data/quality-baseline.jsonl.gz``, not committed) is read too when
+present: adding a method to
 ``METHODS`` and running this script again runs only the new method's runs and ranks it
 beside the recorded ones (a run is reused only if its setting, benchmark, budget, method
 and seed match).
