@@ -9,6 +9,8 @@ test splits, and trained on from there with the trial's own seed when ``--final-
 asks for more epochs than the trial reached. Only when that checkpoint is gone (or
 ``--final-epochs`` asks for fewer epochs) is the configuration retrained from scratch,
 and the summary says so; ``--final-model retrain`` always retrains, from the run's seed.
+:func:`train_trial` is that one path for one trial: :func:`train` runs it for the best
+trial, :func:`rung.cli.front_final.train_front` for each member of a Pareto front.
 
 While it trains, the final model prints one line per epoch (``final model: epoch 3/20,
 validation error 0.1432``), at most one a second (the last always), overwritten in place
@@ -25,10 +27,25 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["BEST_TRIAL", "RETRAIN", "EpochPrinter", "FinalChoice", "choose", "train"]
+__all__ = [
+    "BEST_TRIAL",
+    "FROM_CHECKPOINT",
+    "RETRAIN",
+    "RETRAINED",
+    "EpochPrinter",
+    "FinalChoice",
+    "choose",
+    "train",
+    "train_trial",
+]
 
 BEST_TRIAL = "best-trial"
 RETRAIN = "retrain"
+
+#: A final record's ``source``: the trial's own weights (its checkpoint), trained on if
+#: asked, or a retraining from scratch.
+FROM_CHECKPOINT = "best trial"
+RETRAINED = "retrained"
 
 
 class EpochPrinter:
@@ -38,6 +55,7 @@ class EpochPrinter:
         stream: Where to write (standard error by default).
         min_interval: Seconds between lines, but the last epoch's.
         clock: Seconds, monotonic.
+        label: What each line starts with (which final model).
     """
 
     def __init__(
@@ -45,8 +63,10 @@ class EpochPrinter:
         stream: TextIO | None = None,
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        label: str = "final model",
     ) -> None:
         self.stream = stream if stream is not None else sys.stderr
+        self.label = label
         self.min_interval = min_interval
         self._clock = clock
         self._last = -math.inf
@@ -60,7 +80,7 @@ class EpochPrinter:
             return
         self._last = now
         line = (
-            f"final model: epoch {epoch}/{epochs}, validation error {val_error:.4f}, "
+            f"{self.label}: epoch {epoch}/{epochs}, validation error {val_error:.4f}, "
             f"{now - self._started:.0f} s"
         )
         if self._tty:
@@ -110,11 +130,13 @@ def _trial_seed(store: Any, trial_id: int) -> int | None:
 
 
 def choose(directory: Path, trial_id: int, epochs: int, mode: str, run_seed: int) -> FinalChoice:
-    """The final model's start for ``trial_id``, the best trial of the run in ``directory``.
+    """The final model's start for ``trial_id`` (the best trial, or a Pareto front's member)
+    of the run in ``directory``.
 
     ``mode`` is :data:`BEST_TRIAL` or :data:`RETRAIN`; a best-trial start needs the
-    trial's checkpoint (kept by the store for the incumbent, or by ``--keep-checkpoints``)
-    at no more than ``epochs``, else the note says why it retrains.
+    trial's checkpoint (kept by the store for the incumbent and the front's members, or by
+    ``--keep-checkpoints``) at no more than ``epochs``, else the note says why it retrains.
+    The checkpoint is decoded by the store's safe codec: nothing in it runs.
     """
     from rung.errors import StoreError
     from rung.store import ExperimentStore
@@ -126,20 +148,89 @@ def choose(directory: Path, trial_id: int, epochs: int, mode: str, run_seed: int
             checkpoint = store.load_checkpoint(trial_id)
             seed = _trial_seed(store, trial_id)
     except StoreError as err:  # a missing or damaged file: retrain, and say why
-        return FinalChoice(None, run_seed, 0, f"the best trial's checkpoint is unusable ({err})")
+        return FinalChoice(None, run_seed, 0, f"trial {trial_id}'s checkpoint is unusable ({err})")
     if checkpoint is None or seed is None or not isinstance(checkpoint, Mapping):
-        return FinalChoice(
-            None, run_seed, 0, f"the store kept no checkpoint of the best trial ({trial_id})"
-        )
+        return FinalChoice(None, run_seed, 0, f"the store kept no checkpoint of trial {trial_id}")
     epoch = int(checkpoint.get("epoch", 0))
     if epoch > epochs:
         return FinalChoice(
             None,
             run_seed,
             0,
-            f"--final-epochs {epochs} is below the {epoch} epochs the best trial trained",
+            f"--final-epochs {epochs} is below the {epoch} epochs trial {trial_id} trained",
         )
     return FinalChoice(checkpoint, seed, epoch)
+
+
+def final_epochs(settings: Mapping[str, Any]) -> int:
+    """The epochs a final model reaches: ``--final-epochs``, else ``--max-epochs``."""
+    return int(settings.get("final_epochs") or settings["max_epochs"])
+
+
+def train_trial(
+    settings: Mapping[str, Any],
+    directory: Path,
+    trial_id: int,
+    config: Mapping[str, Any],
+    *,
+    quiet: bool,
+    subset: Any,
+    label: str = "final model",
+    who: str = "the best trial",
+) -> tuple[Any, dict[str, Any]]:
+    """Trains trial ``trial_id``'s configuration for good: on from its checkpoint (with the
+    trial's seed) when :func:`choose` finds a usable one, else from scratch.
+
+    Args:
+        settings: The run's recorded settings (``model``, ``max_epochs``,
+            ``final_epochs``, ``final_model``, ``seed``, ``data_dir``, ``device``,
+            ``threads``).
+        directory: The run's experiment directory.
+        trial_id: The trial whose weights are the start.
+        config: Its configuration.
+        quiet: No announcement and no epoch lines on standard error.
+        subset: As for :func:`rung.workloads.trainer.train_final`.
+        label: What the lines printed start with (which final model this is).
+        who: The trial, as the announcement names it.
+
+    Returns:
+        The :class:`~rung.workloads.trainer.FinalResult`, and where it came from for the
+        record: ``source`` (:data:`FROM_CHECKPOINT` or :data:`RETRAINED`), ``trial_id``,
+        ``from_epoch``, ``seed``, and ``note`` when a checkpoint start was not possible.
+    """
+    from rung.workloads.trainer import train_final
+
+    epochs = final_epochs(settings)
+    mode = settings.get("final_model") or BEST_TRIAL
+    choice = choose(directory, trial_id, epochs, mode, settings["seed"])
+    if not quiet:
+        print(_announce(choice, trial_id, epochs, label, who), file=sys.stderr)
+    printer = None if quiet else EpochPrinter(label=label)
+    try:
+        final = train_final(
+            settings["model"],
+            config,
+            epochs,
+            data_dir=settings["data_dir"],
+            device=settings["device"],
+            seed=choice.seed,
+            threads=settings["threads"],
+            subset=subset,
+            checkpoint=choice.checkpoint,
+            on_epoch=printer,
+        )
+    finally:
+        if printer is not None:
+            printer.close()
+    origin: dict[str, Any] = {
+        "source": FROM_CHECKPOINT if choice.checkpoint is not None else RETRAINED,
+        "trial_id": trial_id,
+        "from_epoch": choice.from_epoch,
+        "seed": choice.seed,
+    }
+    if choice.note is not None:
+        origin["note"] = choice.note
+    return final, origin
 
 
 def train(
@@ -154,35 +245,15 @@ def train(
     Returns:
         What was recorded: the configuration, epochs, accuracies, seconds, and where the
         model came from (``source``: ``"best trial"`` or ``"retrained"``, ``trial_id``,
-        ``from_epoch``, ``search_value``, and ``note`` when a best-trial start was not
-        possible).
+        ``from_epoch``, ``seed``, ``search_value``, and ``note`` when a best-trial start
+        was not possible).
     """
     from rung.store import ExperimentStore
-    from rung.workloads.trainer import train_final
 
     incumbent = result.incumbent
-    epochs = settings.get("final_epochs") or settings["max_epochs"]
-    mode = settings.get("final_model") or BEST_TRIAL
-    choice = choose(directory, incumbent.trial_id, epochs, mode, settings["seed"])
-    if not quiet:
-        print(_announce(choice, incumbent.trial_id, epochs), file=sys.stderr)
-    printer = None if quiet else EpochPrinter()
-    try:
-        final = train_final(
-            settings["model"],
-            incumbent.config,
-            epochs,
-            data_dir=settings["data_dir"],
-            device=settings["device"],
-            seed=choice.seed,
-            threads=settings["threads"],
-            subset=subset,
-            checkpoint=choice.checkpoint,
-            on_epoch=printer,
-        )
-    finally:
-        if printer is not None:
-            printer.close()
+    final, origin = train_trial(
+        settings, directory, incumbent.trial_id, incumbent.config, quiet=quiet, subset=subset
+    )
     record = {
         "config": dict(incumbent.config),
         "epochs": final.epochs,
@@ -190,34 +261,35 @@ def train(
         "val_accuracy": final.val_accuracy,
         "test_accuracy": final.test_accuracy,
         "seconds": final.seconds,
-        "source": "best trial" if choice.checkpoint is not None else "retrained",
-        "trial_id": incumbent.trial_id,
-        "from_epoch": choice.from_epoch,
-        "seed": choice.seed,
+        **origin,
         "search_value": incumbent.value,
     }
-    if choice.note is not None:
-        record["note"] = choice.note
     with ExperimentStore.open(directory) as store:
         store.set_final(record)
     return record
 
 
-def _announce(choice: FinalChoice, trial_id: int, epochs: int) -> str:
+def _announce(
+    choice: FinalChoice,
+    trial_id: int,
+    epochs: int,
+    label: str = "final model",
+    who: str = "the best trial",
+) -> str:
     if choice.checkpoint is None:
         why = f" ({choice.note})" if choice.note else ""
         return (
-            f"final model: retraining the best configuration (trial {trial_id}) from "
-            f"scratch for {epochs} epochs, seed {choice.seed}{why}"
+            f"{label}: retraining {who}'s configuration (trial {trial_id}) from scratch for "
+            f"{epochs} epochs, seed {choice.seed}{why}"
         )
     if choice.from_epoch >= epochs:
         trained = f"{choice.from_epoch} epoch{'s' if choice.from_epoch != 1 else ''}"
         return (
-            f"final model: the best trial's own weights (trial {trial_id}, {trained}), "
-            "evaluated on the train, validation and test splits"
+            f"{label}: {who}'s own weights (trial {trial_id}, {trained}, from its "
+            "checkpoint), evaluated on the train, validation and test splits"
         )
     return (
-        f"final model: the best trial's weights (trial {trial_id}) trained on from epoch "
+        f"{label}: {who}'s weights (trial {trial_id}) trained on from its checkpoint at epoch "
         f"{choice.from_epoch} to {epochs}"
     )
 
@@ -227,7 +299,7 @@ def describe(final: Mapping[str, Any]) -> str | None:
     source = final.get("source")
     if source is None:
         return None
-    if source == "best trial":
+    if source == FROM_CHECKPOINT:
         start, trial = int(final.get("from_epoch", 0)), final.get("trial_id")
         if start >= int(final["epochs"]):
             return f"  final model = the best trial's own weights (trial {trial})"
