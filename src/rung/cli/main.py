@@ -238,8 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--final-model",
         choices=("best-trial", "retrain"),
         help="best-trial: the best trial's own weights (its checkpoint), trained on to "
-        "--final-epochs if more; retrain: the best configuration from scratch (default: "
-        "best-trial)",
+        "--final-epochs if more (with --objectives, each Pareto front member's); retrain: "
+        "the configuration from scratch (default: best-trial)",
     )
     tune.add_argument("--no-final", action="store_true", help="skip the final model")
     tune.add_argument(

@@ -185,7 +185,7 @@ def _finish(
         from rung.cli.front_final import train_front
         from rung.store import ExperimentStore
 
-        final = train_front(settings, result, args.quiet)
+        final = train_front(settings, directory, result, args.quiet)
         with ExperimentStore.open(directory) as store:
             store.set_final(final)
         result = read_result(directory)

@@ -81,9 +81,24 @@ def front_lines(result: Result) -> list[str]:
     for model in final.get("front", []):
         latency = model.get("latency_ms")
         lines.append(
-            f"  final model of trial {model['trial_id']} ({model['epochs']} epochs): train "
-            f"accuracy {_fmt(model['train_accuracy'])}, validation "
+            f"  final model of trial {model['trial_id']} ({model['epochs']} epochs"
+            f"{_origin(model)}): train accuracy {_fmt(model['train_accuracy'])}, validation "
             f"{_fmt(model['val_accuracy'])}, test {_fmt(model['test_accuracy'])}"
             + ("" if latency is None else f", latency {_fmt(latency)} ms/image")
         )
+        if model.get("note"):
+            lines.append(f"    retrained because {model['note']}")
     return lines
+
+
+def _origin(model: dict[str, Any]) -> str:
+    """Where a front member's final model came from (nothing for records without it)."""
+    source = model.get("source")
+    if source == "retrained":
+        return f", retrained from scratch with seed {model.get('seed')}"
+    if source is None:
+        return ""
+    start = int(model.get("from_epoch", 0))
+    if start >= int(model["epochs"]):
+        return ", the trial's own weights"
+    return f", the trial's weights trained on from epoch {start}"
