@@ -48,7 +48,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str) -> Any:
     # Imported on first use: scipy.optimize alone takes most of a second to import.
-    if name in ("GPSearcher", "ParEGOSearcher", "ConstrainedGPSearcher"):
+    if name in ("GPSearcher", "MultiFidelityGPSearcher", "ParEGOSearcher", "EHVISearcher"):
         import rung.searchers
 
         return getattr(rung.searchers, name)
@@ -67,13 +67,13 @@ __all__ = [
     "Budget",
     "Callback",
     "CheckpointLost",
-    "ConstrainedGPSearcher",
     "ConfigError",
     "ConfigTypeError",
     "DaskExecutor",
     "DataError",
     "Decision",
     "Direction",
+    "EHVISearcher",
     "Executor",
     "FixedConfigs",
     "GPSearcher",

@@ -42,10 +42,10 @@ def parego_searcher(space, **kwargs):
     return ParEGOSearcher(GPSearcher(space, n_init=3, seed=seed, **kwargs), seed=seed)
 
 
-def constrained_searcher(space, **kwargs):
-    from rung.searchers.constrained import ConstrainedGPSearcher
+def ehvi_searcher(space, **kwargs):
+    from rung.searchers.ehvi import EHVISearcher
 
-    return ConstrainedGPSearcher(space, n_init=3, **kwargs)
+    return EHVISearcher(space, n_init=3, **kwargs)
 
 
 # The searchers for several objectives and constraints also take single values (one
@@ -55,7 +55,7 @@ FACTORIES = [
     gp_searcher,
     multi_fidelity_searcher,
     parego_searcher,
-    constrained_searcher,
+    ehvi_searcher,
 ]
 
 

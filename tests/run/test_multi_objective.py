@@ -155,12 +155,19 @@ def test_bad_goals_are_refused_when_the_tuner_is_built():
 
 def test_a_single_objective_model_is_refused_and_bo_builds_the_right_searcher():
     space = {"x": rung.uniform(0, 1)}
-    with pytest.raises(ConfigError, match=r"GPSearcher models one value.*ParEGOSearcher\("):
+    with pytest.raises(
+        ConfigError, match=r"GPSearcher models one value.*EHVISearcher.*ParEGOSearcher\("
+    ):
         rung.Tuner(lambda c: {}, rung.FIFO(rung.GPSearcher(space)), objectives="a:min,b:min")
     several = build_tuner(lambda c: {}, space, searcher="bo", objectives="a:min,b:min")
-    assert type(several.scheduler.searcher).__name__ == "ParEGOSearcher"
+    assert type(several.scheduler.searcher).__name__ == "EHVISearcher"
     bounded = build_tuner(lambda c: {}, space, searcher="bo", metric="a", constraints=["b<=1"])
-    assert type(bounded.scheduler.searcher).__name__ == "ConstrainedGPSearcher"
+    assert type(bounded.scheduler.searcher).__name__ == "EHVISearcher"
+    staged = build_tuner(
+        lambda c: {}, space, searcher="bo", objectives="a:min,b:min", max_resource=9
+    )
+    assert type(staged.scheduler.searcher).__name__ == "EHVISearcher"
+    assert staged.scheduler.searcher.levels == (1, 3, 9)  # it models every level
     one = build_tuner(lambda c: {}, space, searcher="bo", objectives={"a": "max"})
     assert type(one.scheduler.searcher).__name__ == "GPSearcher"  # one objective: plain BO
     assert one.direction is rung.Direction.MAX and one.metric == "a"

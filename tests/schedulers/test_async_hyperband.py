@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from rung.errors import ConfigError
+from rung.objectives import Score
 from rung.schedulers.async_hyperband import AsyncHyperband
 from rung.searchers import RandomSearcher
 from rung.space import choice
@@ -228,6 +229,29 @@ def test_adaptive_brackets_turn_to_full_training_when_low_rungs_rank_at_random()
     faithful = _adaptive_run(agreement=1.0).bracket_probabilities
     assert misleading[0] > 0.5  # bracket 0 trains every trial fully
     assert misleading[-1] < 0.15  # the floor: 0.02 * 27 against 4
+    assert faithful == pytest.approx(np.array([4, 6, 12, 27]) / 49, abs=0.03)
+
+
+def _scored_run(faithful_second: bool, n_jobs: int = 1500) -> AsyncHyperband:
+    """Two objectives: the first ranks trials faithfully at every rung, the second only
+    when ``faithful_second``; otherwise its low rungs are noise."""
+    hyperband = AsyncHyperband(searcher(), 1, 27, eta=3, seed=0, adaptive=True)
+    hyperband.use_scores()
+    rng = np.random.default_rng(0)
+    quality: dict[int, tuple[float, float]] = {}
+    for _ in range(n_jobs):
+        job = hyperband.next_job()
+        q1, q2 = quality.setdefault(job.trial_id, tuple(rng.normal(size=2)))
+        top = job.resource_to == 27
+        second = q2 if top or faithful_second else float(rng.normal())
+        hyperband.on_result(job, Score((q1, second)))
+    return hyperband
+
+
+def test_adaptive_brackets_with_several_objectives_trust_a_level_by_its_worst_objective():
+    misleading = _scored_run(faithful_second=False).bracket_probabilities
+    faithful = _scored_run(faithful_second=True).bracket_probabilities
+    assert misleading[0] > 0.5  # the second objective's noise turns the run to full training
     assert faithful == pytest.approx(np.array([4, 6, 12, 27]) / 49, abs=0.03)
 
 

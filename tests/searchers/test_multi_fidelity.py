@@ -77,7 +77,7 @@ def test_the_gp_is_fitted_on_at_most_max_points_and_keeps_the_top_level():
     assert len(X) == 60 and len(y) == 60
     assert np.sum(X[:, -1] == 1.0) >= min(top, 30)  # full-resource rows first, up to half
     searcher.suggest()
-    assert len(searcher._fitted.X) == 60
+    assert len(searcher._fitted[0].X) == 60
 
 
 def test_pending_configurations_keep_parallel_suggestions_apart():

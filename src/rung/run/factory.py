@@ -95,9 +95,9 @@ def make_searcher(
     tuner's. A :class:`~rung.Searcher` given as ``name`` is used as it is.
 
     ``"bo"`` is the model-based searcher for the run: with ``goals`` of several objectives
-    or constraints, constrained EI (:class:`~rung.searchers.constrained.
-    ConstrainedGPSearcher`) when there are constraints, else ParEGO over the GP searcher;
-    for a multi-fidelity scheduler (``multi_fidelity=True``),
+    or constraints, :class:`~rung.searchers.ehvi.EHVISearcher` (expected hypervolume
+    improvement times the probability of feasibility, over every resource level); for a
+    multi-fidelity scheduler (``multi_fidelity=True``),
     :class:`~rung.searchers.multi_fidelity.MultiFidelityGPSearcher`, which models every
     resource level; for FIFO, :class:`~rung.searchers.gp.GPSearcher`.
     """
@@ -108,11 +108,11 @@ def make_searcher(
         from rung.searchers.random import RandomSearcher
 
         return RandomSearcher(space, seed=seed, initial_config=initial_config)
-    if goals is not None and goals.constraints:
-        from rung.searchers.constrained import ConstrainedGPSearcher
+    if goals is not None and goals.scored:
+        from rung.searchers.ehvi import EHVISearcher
 
-        return ConstrainedGPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
-    if multi_fidelity and (goals is None or not goals.scored):
+        return EHVISearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
+    if multi_fidelity:
         from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
 
         return MultiFidelityGPSearcher(
@@ -120,12 +120,7 @@ def make_searcher(
         )
     from rung.searchers.gp import GPSearcher
 
-    searcher = GPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
-    if goals is not None and goals.scored:
-        from rung.searchers.multi_objective import ParEGOSearcher
-
-        return ParEGOSearcher(searcher, seed=seed)
-    return searcher
+    return GPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
 
 
 @known_keywords
@@ -368,7 +363,8 @@ def tune(
         searcher: ``"bo"`` (the default: Gaussian process with Expected Improvement;
             under a multi-fidelity scheduler one GP over configuration and resource,
             :class:`~rung.searchers.multi_fidelity.MultiFidelityGPSearcher`; with several
-            objectives ParEGO, with constraints constrained EI) or ``"random"``.
+            objectives or constraints expected hypervolume improvement,
+            :class:`~rung.searchers.ehvi.EHVISearcher`) or ``"random"``.
         scheduler: ``"fifo"``, ``"sh"``, ``"hyperband"``, ``"asha"`` or ``"async_hyperband"``;
             by default ``"async_hyperband"`` when ``max_resource`` is given, else ``"fifo"``
             (:func:`default_scheduler`).

@@ -64,8 +64,8 @@ class Tuner:
             the Pareto front (:attr:`~rung.results.result.Result.pareto_front`); the
             first objective is the one records call ``value``, and the incumbent is the
             feasible result best in it. The searcher must take scores
-            (:class:`~rung.searchers.random.RandomSearcher`, ParEGOSearcher,
-            ConstrainedGPSearcher).
+            (:class:`~rung.searchers.random.RandomSearcher`, EHVISearcher,
+            ParEGOSearcher).
         constraints: Bounds results must respect: ``{"latency_ms": ("<=", 100)}`` or
             ``["latency_ms<=100"]``. Infeasible results rank after feasible ones and
             never become the incumbent or join the front. With ``metric`` or
@@ -405,8 +405,8 @@ def _check_scores(goals: Goals | None, scheduler: Scheduler) -> None:
         name = type(searcher).__name__
         raise ConfigError(
             f"{name} models one value, but this run has several objectives or constraints: "
-            f"use ParEGOSearcher({name}(...)) for several objectives, ConstrainedGPSearcher "
-            "for constraints, or RandomSearcher."
+            "use EHVISearcher (several objectives and constraints), "
+            f"ParEGOSearcher({name}(...)) or RandomSearcher."
         )
     if not scheduler.scores:
         scheduler.use_scores()

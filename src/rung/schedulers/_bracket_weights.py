@@ -22,7 +22,8 @@ trials in every bracket, so the measure goes on being updated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -47,12 +48,18 @@ def _agreement(low: dict[int, float], high: dict[int, float]) -> float:
     return (n * tau + _PRIOR_PAIRS) / (n + _PRIOR_PAIRS)
 
 
-def level_reliability(brackets: Sequence[AshaBracket], levels: Sequence[int]) -> dict[int, float]:
+def level_reliability(
+    brackets: Sequence[AshaBracket],
+    levels: Sequence[int],
+    value_of: Callable[[Any], float] | None = None,
+) -> dict[int, float]:
     """``rho`` of each level (module docstring), from the brackets' rungs.
 
     Args:
         brackets: The brackets; trials are matched by id across their rungs.
         levels: The scheduler's levels, lowest first; the last is the full resource.
+        value_of: What of a rung's value is ranked (e.g. one objective of a Score);
+            None: the value itself.
 
     Returns:
         Level -> its reliability in ``[floor, 1]``.
@@ -60,7 +67,10 @@ def level_reliability(brackets: Sequence[AshaBracket], levels: Sequence[int]) ->
     at_level: dict[int, dict[int, float]] = {level: {} for level in levels}
     for bracket in brackets:
         for rung in bracket.rungs:
-            at_level[rung.level].update(rung.values)
+            if value_of is None:
+                at_level[rung.level].update(rung.values)
+            else:
+                at_level[rung.level].update((t, value_of(v)) for t, v in rung.values.items())
     finite = {
         level: {tid: v for tid, v in values.items() if np.isfinite(v)}
         for level, values in at_level.items()

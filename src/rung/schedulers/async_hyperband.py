@@ -121,15 +121,28 @@ class AsyncHyperband(AsyncBracketScheduler):
 
     def _update_probabilities(self) -> None:
         n_full = sum(len(bracket.rungs[-1]) for bracket in self.brackets)
-        if not self.adaptive or self.scores or n_full == self._n_full:
-            # The reliabilities change only with new full-resource results; Scores
-            # (several objectives) have no one ranking to correlate: Hyperband's weights.
-            return
+        if not self.adaptive or n_full == self._n_full:
+            return  # the reliabilities change only with new full-resource results
         self._n_full = n_full
-        rho = level_reliability(self.brackets, self.levels)
+        rho = self._reliability()
         starts = [bracket.start_level for bracket in self.brackets]
         weights = np.array(self.bracket_sizes, dtype=float) * [rho[level] for level in starts]
         self._bracket_probabilities = weights / weights.sum()
+
+    def _reliability(self) -> dict[int, float]:
+        """Each level's reliability; with several objectives, the least over them: a
+        level is trusted only as far as it ranks every objective as the full resource."""
+        if not self.scores:
+            return level_reliability(self.brackets, self.levels)
+        top = [score for bracket in self.brackets for score in bracket.rungs[-1].values.values()]
+        m = len(top[0].objectives) if top else 0
+        per_objective = [
+            level_reliability(self.brackets, self.levels, lambda score, j=j: score.objectives[j])
+            for j in range(m)
+        ]
+        return {
+            level: min((rho[level] for rho in per_objective), default=1.0) for level in self.levels
+        }
 
     def _draw_bracket(self) -> int:
         self._update_probabilities()

@@ -1,6 +1,6 @@
 """Searchers propose configurations: random search, Gaussian-process BO, multi-fidelity
-BO over configuration and resource, ParEGO and constrained EI for several objectives or
-constraints, and a fixed list."""
+BO over configuration and resource, expected hypervolume improvement (with constraints)
+and ParEGO for several objectives or constraints, and a fixed list."""
 
 from typing import Any
 
@@ -9,7 +9,7 @@ from rung.searchers.fixed import FixedConfigs
 from rung.searchers.random import RandomSearcher
 
 __all__ = [
-    "ConstrainedGPSearcher",
+    "EHVISearcher",
     "FixedConfigs",
     "GPSearcher",
     "MultiFidelityGPSearcher",
@@ -35,8 +35,8 @@ def __getattr__(name: str) -> Any:
         from rung.searchers.multi_objective import ParEGOSearcher
 
         return ParEGOSearcher
-    if name == "ConstrainedGPSearcher":
-        from rung.searchers.constrained import ConstrainedGPSearcher
+    if name == "EHVISearcher":
+        from rung.searchers.ehvi import EHVISearcher
 
-        return ConstrainedGPSearcher
+        return EHVISearcher
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,13 +1,15 @@
 """The observations of a multi-fidelity searcher: one row per (configuration, resource).
 
 Rows live in arrays that double when full, so that building a model's training data
-costs no Python loop over thousands of observations and memory stays linear in them.
+costs no Python loop over thousands of observations and memory stays linear in them. A
+row holds one value, or a vector of them (several objectives and constraints): the
+table takes the width of the first value added.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 
 import numpy as np
 
@@ -17,7 +19,7 @@ __all__ = ["ObservationTable"]
 
 
 class ObservationTable:
-    """Features, latest value, resource and subset key of each (configuration, resource).
+    """Features, latest value(s), resource and subset key of each (configuration, resource).
 
     Args:
         n_features: Width of the configurations' features.
@@ -29,15 +31,30 @@ class ObservationTable:
     def __init__(self, n_features: int) -> None:
         self.n_rows = 0
         self._features = np.empty((16, n_features))
-        self._values = np.empty(16)
+        self._values = np.empty((16, 0))  # its width is set by the first value added
         self._resources = np.empty(16)  # NaN: no resource (single fidelity)
         self._keys = np.empty(16)
         self._row: dict[tuple[Hashable, int | None], int] = {}
         self._rows_of_config: dict[Hashable, list[int]] = {}
 
-    def add(self, key: Hashable, resource: int | None, features: np.ndarray, value: float) -> None:
+    def add(
+        self,
+        key: Hashable,
+        resource: int | None,
+        features: np.ndarray,
+        value: float | Sequence[float] | np.ndarray,
+    ) -> None:
         """Records ``value`` for configuration ``key`` at ``resource``; a value observed
-        again at the same resource replaces the earlier one."""
+        again at the same resource replaces the earlier one.
+
+        Raises:
+            ValueError: ``value`` has another width than the values added before.
+        """
+        value = np.atleast_1d(np.asarray(value, dtype=float))
+        if self.n_rows == 0 and self._values.shape[1] != len(value):
+            self._values = np.empty((len(self._values), len(value)))
+        if len(value) != self._values.shape[1]:
+            raise ValueError(f"Expected {self._values.shape[1]} values per row; got {len(value)}.")
         row = self._row.get((key, resource))
         if row is not None:
             self._values[row] = value
@@ -64,8 +81,19 @@ class ObservationTable:
 
     @property
     def values(self) -> np.ndarray:
-        """Latest values, shape ``(n_rows,)`` (a copy)."""
-        return self._values[: self.n_rows].copy()
+        """Latest values (the first of each row's), shape ``(n_rows,)`` (a copy)."""
+        return self.column(0)
+
+    @property
+    def width(self) -> int:
+        """Values per row (0 before the first row)."""
+        return int(self._values.shape[1])
+
+    def column(self, j: int) -> np.ndarray:
+        """The latest ``j``-th value of each row, shape ``(n_rows,)`` (a copy)."""
+        if self.n_rows == 0:
+            return np.empty(0)
+        return self._values[: self.n_rows, j].copy()
 
     @property
     def resources(self) -> np.ndarray:

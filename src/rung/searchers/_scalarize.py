@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["chebyshev", "draw_weights"]
+__all__ = ["chebyshev", "draw_weights", "penalized"]
 
 #: ParEGO's ρ: the small linear term that makes weakly dominated points worse.
 RHO = 0.05
@@ -56,4 +56,33 @@ def chebyshev(Y: np.ndarray, weights: np.ndarray, rho: float = RHO) -> np.ndarra
     span = np.where(high > low, high - low, 1.0)
     Z = (Y[finite] - low) / span * weights
     out[finite] = Z.max(axis=1) + rho * Z.sum(axis=1)
+    return out
+
+
+def penalized(scalars: np.ndarray, violations: np.ndarray) -> np.ndarray:
+    """Scalars with infeasible results made worse than every feasible one.
+
+    An infeasible result's scalar becomes the worst scalar seen plus its violation (capped
+    at 1, the span of a normalized objective), so a model learns that region is bad
+    without one huge violation flattening everything else. Non-finite scalars (failed
+    results) stay as they are, for the model to impute.
+
+    Args:
+        scalars: Shape ``(n,)``.
+        violations: Each result's total constraint violation, 0 when feasible, infinite
+            when a constrained metric is unknown (:attr:`rung.objectives.Score.violation`).
+
+    Returns:
+        Shape ``(n,)``.
+
+    Example:
+        >>> penalized(np.array([0.2, 0.5, 0.1]), np.array([0.0, 0.0, 3.0])).tolist()
+        [0.2, 0.5, 1.5]
+    """
+    out = np.array(scalars, dtype=float)
+    finite = np.isfinite(out)
+    if not finite.any():
+        return out
+    bad = finite & (np.asarray(violations) > 0)
+    out[bad] = out[finite].max() + np.minimum(violations[bad], 1.0)
     return out

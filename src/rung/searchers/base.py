@@ -163,7 +163,7 @@ class Searcher:
                 raise TypeError(
                     f"{type(self).__name__} models one value; a run with several objectives "
                     "or constraints needs a searcher that takes scores (RandomSearcher, "
-                    f"ParEGOSearcher, ConstrainedGPSearcher); got {value!r}."
+                    f"EHVISearcher, ParEGOSearcher); got {value!r}."
                 )
         else:
             value = float(value)

@@ -164,9 +164,11 @@ class MultiFidelityGPSearcher(Searcher):
         self.cost_model = CostModel(self.features.n_features, min_observations=self.n_init)
         self.levels: tuple[int, ...] | None = None
         self._reached: dict[tuple, int] = {}  # configuration -> the resource it last reported
-        self._theta: np.ndarray | None = None
-        self._refit_at = 0
-        self._fitted: GaussianProcess | None = None
+        # Per modelled output (one value; or each objective and constraint of a score):
+        # its GP hyperparameters, when to refit them, and the latest posterior.
+        self._theta: dict[int, np.ndarray] = {}
+        self._refit_at: dict[int, int] = {}
+        self._fitted: dict[int, GaussianProcess] = {}
         self.level_noise = bool(level_noise)
 
     @property
@@ -204,7 +206,7 @@ class MultiFidelityGPSearcher(Searcher):
         self.features = FeatureMap(self.space)
         self.table = ObservationTable(self.features.n_features)
         self.cost_model = CostModel(self.features.n_features, min_observations=self.n_init)
-        self._reached, self._theta, self._fitted, self._refit_at = {}, None, None, 0
+        self._reached, self._theta, self._fitted, self._refit_at = {}, {}, {}, {}
         for observation in self.observations:
             self._on_observe(observation)
 
@@ -212,7 +214,7 @@ class MultiFidelityGPSearcher(Searcher):
         key = self.space.key(observation.config)
         resource = observation.resource
         features = self.features.encode(observation.config)
-        self.table.add(key, resource, features, observation.value)
+        self.table.add(key, resource, features, self._outputs(observation.value))
         if observation.seconds is not None:
             before = self._reached.get(key, 0) if resource is not None else 0
             units = resource - before if resource is not None and resource > before else 1
@@ -221,12 +223,22 @@ class MultiFidelityGPSearcher(Searcher):
         if resource is not None:
             self._reached[key] = resource
 
-    def training_data(self) -> tuple[np.ndarray, np.ndarray, float]:
+    def _outputs(self, value: Any) -> float | np.ndarray:
+        """What the table keeps of an observed value: the value itself."""
+        return float(value)
+
+    def training_data(
+        self, output: int = 0, values: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
         """The inputs ``(u, s)`` and values the GP is fitted on, and the acquisition level.
 
         A non-finite value is imputed as the worst finite value of its level (or of all
         levels); untrusted levels are left out; at most ``max_points`` rows remain (see
         the module docstring).
+
+        Args:
+            output: Which of the table's values (0: the only one of a single objective).
+            values: Values of the table's rows to model instead, shape ``(n_rows,)``.
 
         Returns:
             ``(X, y, s_acq)`` with ``X`` of shape ``(m, n_features + 1)``, ``y`` ``(m,)``.
@@ -234,7 +246,7 @@ class MultiFidelityGPSearcher(Searcher):
         Raises:
             LookupError: no finite value was observed.
         """
-        y = self.table.values
+        y = self.table.column(output) if values is None else np.array(values, dtype=float)
         finite = np.isfinite(y)
         if not finite.any():
             raise LookupError("No finite value observed yet.")
@@ -268,13 +280,11 @@ class MultiFidelityGPSearcher(Searcher):
         if self.features.n_features == 0:
             return self._random_config()
         try:
-            X, y, level = self.training_data()
+            with single_threaded_blas():
+                return self._model_suggestion()
         except LookupError as err:
             logger.debug("random suggestion: %s", err)
             return self._random_config()
-        try:
-            with single_threaded_blas():
-                return self._maximize_ei(X, y, level)
         except _NUMERICAL_ERRORS as err:
             logger.warning(
                 "%s fell back to a random configuration after a numerical failure "
@@ -282,30 +292,40 @@ class MultiFidelityGPSearcher(Searcher):
                 type(self).__name__,
                 type(err).__name__,
                 err,
-                len(y),
+                self.table.n_rows,
             )
-            self._theta, self._fitted = None, None  # do not warm-start from what failed
+            self._theta, self._fitted = {}, {}  # do not warm-start from what failed
             return self._random_config()
 
-    def _posterior(self, X: np.ndarray, y: np.ndarray) -> GaussianProcess:
-        gp = self._fitted
+    def _model_suggestion(self) -> dict[str, Any]:
+        """The maximizer of the acquisition (LookupError: no model can be fitted yet)."""
+        X, y, level = self.training_data()
+        return self._maximize_ei(X, y, level)
+
+    def _posterior(self, X: np.ndarray, y: np.ndarray, output: int = 0) -> GaussianProcess:
+        """The GP of one output on ``(X, y)``: refitted when the observations grew by a
+        tenth, else conditioned with the last hyperparameters."""
+        gp = self._fitted.get(output)
         if gp is not None and np.array_equal(gp.X, X) and np.array_equal(gp.y, y):
             return gp  # no new value since the last suggestion (parallel workers)
         n = self.table.n_rows
-        if self._theta is None or n >= self._refit_at:
-            maxiter = _FIT_MAXITER_COLD if self._theta is None else _FIT_MAXITER_WARM
+        theta = self._theta.get(output)
+        if theta is None or n >= self._refit_at.get(output, 0):
+            maxiter = _FIT_MAXITER_COLD if theta is None else _FIT_MAXITER_WARM
             gp = fit_gaussian_process(
-                X, y, theta0=self._theta, maxiter=maxiter, fidelity=self.level_noise
+                X, y, theta0=theta, maxiter=maxiter, fidelity=self.level_noise
             )
-            self._theta = gp.theta
-            self._refit_at = max(n + 1, math.ceil(_REFIT_GROWTH * n))
+            self._theta[output] = gp.theta
+            self._refit_at[output] = max(n + 1, math.ceil(_REFIT_GROWTH * n))
         else:
-            gp = condition_gaussian_process(X, y, self._theta, fidelity=self.level_noise)
-        self._fitted = gp
+            gp = condition_gaussian_process(X, y, theta, fidelity=self.level_noise)
+        self._fitted[output] = gp
         return gp
 
-    def _maximize_ei(self, X: np.ndarray, y: np.ndarray, level: float) -> dict[str, Any]:
-        gp = self._posterior(X, y)
+    def _maximize_ei(
+        self, X: np.ndarray, y: np.ndarray, level: float, output: int = 0
+    ) -> dict[str, Any]:
+        gp = self._posterior(X, y, output)
         observed = np.unique(X[:, :-1], axis=0)
         view = _AtLevel(gp, level)
         means = view.predict(observed)[0]

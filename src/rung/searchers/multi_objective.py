@@ -27,7 +27,7 @@ from rung._checks import InstanceOf, Real, check_all
 from rung._random import SeedLike, make_rng
 from rung.errors import ConfigError
 from rung.objectives import Score
-from rung.searchers._scalarize import RHO, chebyshev, draw_weights
+from rung.searchers._scalarize import RHO, chebyshev, draw_weights, penalized
 from rung.searchers.base import Observation, Searcher
 
 __all__ = ["ParEGOSearcher"]
@@ -40,32 +40,6 @@ def _weights_rng(seed: SeedLike) -> np.random.Generator:
         sequence = np.random.SeedSequence(int(seed), spawn_key=(_WEIGHTS_STREAM,))
         return np.random.default_rng(sequence)
     return make_rng(seed)
-
-
-def penalized(scalars: np.ndarray, scores: Sequence[Score]) -> np.ndarray:
-    """Scalars with infeasible results made worse than every feasible one.
-
-    An infeasible result's scalar becomes the worst scalar seen plus its violation (capped
-    at 1, the span of a normalized objective), so the model learns that region is bad
-    without one huge violation flattening everything else. Failed results stay NaN (the
-    inner searcher imputes them).
-
-    Args:
-        scalars: Shape ``(n,)``.
-        scores: The ``n`` scores.
-
-    Returns:
-        Shape ``(n,)``.
-    """
-    out = scalars.copy()
-    finite = np.isfinite(out)
-    if not finite.any():
-        return out
-    worst = float(out[finite].max())
-    for i, score in enumerate(scores):
-        if finite[i] and not score.feasible:
-            out[i] = worst + min(score.violation, 1.0)
-    return out
 
 
 _RULES = {"inner": InstanceOf((Searcher,), "a rung Searcher"), "rho": Real(low=0)}
@@ -134,7 +108,8 @@ class ParEGOSearcher(Searcher):
     def _scalars(self, weights: np.ndarray) -> np.ndarray:
         scores = [obs.value for obs in self._table]
         Y = np.array([s.objectives for s in scores], dtype=float)  # type: ignore[union-attr]
-        return penalized(chebyshev(Y, weights, self.rho), scores)  # type: ignore[arg-type]
+        violations = np.array([s.violation for s in scores])  # type: ignore[union-attr]
+        return penalized(chebyshev(Y, weights, self.rho), violations)
 
     def _on_observe(self, observation: Observation) -> None:
         score = observation.value
