@@ -86,7 +86,7 @@ class CheckpointLost(StoreError):
 
     Only that trial's progress is lost: its recorded jobs stand, and it trains again from
     0. The message names the file and what happened (missing, or the sizes and CRC-32s
-    found and recorded, or a format this rung does not read).
+    found and recorded, or a format this rung does not read, or bytes that do not decode).
 
     Attributes:
         trial_id: The trial whose checkpoint is lost (None if not known).
@@ -97,3 +97,15 @@ class CheckpointLost(StoreError):
         super().__init__(message)
         self.trial_id = trial_id
         self.path = path
+
+    @classmethod
+    def undecodable(cls, trial_id: int, path: str | None, reason: object) -> CheckpointLost:
+        """A checkpoint whose file passed the store's checks (size, CRC-32, format) but
+        whose bytes the safe decoder refused (``reason``): hand-made, or damaged in a way
+        the checksum could not see. Lost all the same: nothing it holds is run."""
+        where = f" ({path!r})" if path is not None else ""
+        why = str(reason).rstrip()
+        why += "" if why.endswith(".") else "."  # a sentence, whatever the decoder said
+        return cls(
+            f"The checkpoint of trial {trial_id}{where} cannot be loaded: {why}", trial_id, path
+        )

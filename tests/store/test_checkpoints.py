@@ -126,6 +126,13 @@ def test_loading_a_checkpoint_never_unpickles_arbitrary_objects(tmp_path):
         assert store.checkpoint(0) == evil  # the bytes are handed over as they are
         with pytest.raises(CheckpointLost, match="cannot be loaded: .*builtins.print, which rung"):
             store.load_checkpoint(0)
+        path = str(tmp_path / "checkpoints" / "trial-0-job-0.ckpt")
+        assert store.checkpoint_path(0) == path and store.checkpoint_path(1) is None
+    with ExperimentStore.open(tmp_path, readonly=True) as store:
+        with pytest.raises(CheckpointLost, match="trial-0-job-0.ckpt.*cannot be loaded") as lost:
+            store.load_checkpoint(0)
+        assert lost.value.trial_id == 0 and lost.value.path == path
+        assert store.checkpoint_path(0) == path
 
 
 outcomes = st.lists(

@@ -281,12 +281,7 @@ class ExperimentStore(Recorder):
                 message names the file, and the sizes and CRC-32s found and recorded), or
                 in a format this rung does not read (an older rung's).
         """
-        ref = self._checkpoints.get(trial_id)
-        if self.readonly:  # a writer elsewhere may have moved on
-            sql = "SELECT file, size, crc32 FROM checkpoints WHERE trial_id = ?"
-            row = self._db.execute(sql, (trial_id,)).fetchone()
-            db_path = self.directory / self.DB_NAME
-            ref = None if row is None else _checkpoint_ref((trial_id, *row), db_path)
+        ref = self._checkpoint_ref(trial_id)
         if ref is None:
             return None
         data = self._files.read(ref.file, ref.size, ref.crc32, trial_id)
@@ -296,6 +291,20 @@ class ExperimentStore(Recorder):
             path = str(self._files.path / ref.file)
             raise CheckpointLost(f"{err} ({path!r})", trial_id, path) from None
         return Blob(data)
+
+    def checkpoint_path(self, trial_id: int) -> str | None:
+        """The file of the trial's newest committed checkpoint (None if none)."""
+        ref = self._checkpoint_ref(trial_id)
+        return None if ref is None else str(self._files.path / ref.file)
+
+    def _checkpoint_ref(self, trial_id: int) -> CheckpointRef | None:
+        if not self.readonly:
+            return self._checkpoints.get(trial_id)
+        # a writer elsewhere may have moved on
+        sql = "SELECT file, size, crc32 FROM checkpoints WHERE trial_id = ?"
+        row = self._db.execute(sql, (trial_id,)).fetchone()
+        db_path = self.directory / self.DB_NAME
+        return None if row is None else _checkpoint_ref((trial_id, *row), db_path)
 
     def load_checkpoint(self, trial_id: int) -> Any:
         """The trial's newest checkpoint, decoded safely (containers, arrays, tensors only).
@@ -307,13 +316,8 @@ class ExperimentStore(Recorder):
         try:
             return None if blob is None else decode(blob)
         except CheckpointError as err:
-            ref = self._checkpoints.get(trial_id)
-            path = self._files.path / (ref.file if ref else "")
-            raise CheckpointLost(
-                f"The checkpoint of trial {trial_id} ({str(path)!r}) cannot be loaded: {err}",
-                trial_id,
-                str(path),
-            ) from None
+            path = self.checkpoint_path(trial_id)
+            raise CheckpointLost.undecodable(trial_id, path, err) from None
 
     def wait_for_removals(self) -> None:
         """Returns once the checkpoint files dropped so far are gone from the disk.
