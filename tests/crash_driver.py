@@ -44,8 +44,9 @@ def objective(config: dict[str, Any], trial: Any) -> None:
         trial.report(epoch, FUNCTION.at(config, epoch), checkpoint=state)
 
 
-def tuner(directory: Path | None, scheduler: str = "asha") -> Any:
-    """The run every test builds the same way, so that it can be resumed."""
+def tuner(directory: Path | None, scheduler: str = "asha", **options: Any) -> Any:
+    """The run every test builds the same way, so that it can be resumed; ``options``:
+    more arguments of :func:`~rung.run.factory.build_tuner` (an executor)."""
     fidelity = {} if scheduler == "fifo" else {"min_resource": 1, "eta": 3}
     return build_tuner(
         objective,
@@ -56,6 +57,7 @@ def tuner(directory: Path | None, scheduler: str = "asha") -> Any:
         seed=11,
         directory=directory,
         **fidelity,
+        **options,
     )
 
 

@@ -77,6 +77,9 @@ class Outcome:
         config: The configuration the objective used, when it is not the job's (a
             define-by-run objective: the parameters it asked for); None otherwise.
         space: The domains a define-by-run objective declared, by name; None otherwise.
+        checkpoint_lost: The job did not run: the task's checkpoint passed the store's
+            checks but did not decode (``error`` says why). Such a checkpoint is lost, as
+            a missing one is: the job is INTERRUPTED and the trial trains again from 0.
     """
 
     job: Job
@@ -93,10 +96,30 @@ class Outcome:
     retrained: int = 0
     config: Mapping[str, Any] | None = None
     space: Mapping[str, Any] | None = None
+    checkpoint_lost: bool = False
 
     @classmethod
     def failed(cls, job: Job, error: str, start: float, end: float, worker: int = 0) -> Outcome:
         """A job that failed before reporting anything (``error``: its traceback or reason)."""
         return cls(
             job, JobStatus.FAILED, (), math.nan, job.resource_from, None, error, start, end, worker
+        )
+
+    @classmethod
+    def lost_checkpoint(
+        cls, job: Job, reason: str, start: float, end: float, worker: int = 0
+    ) -> Outcome:
+        """A job that did not run because its checkpoint does not decode (``reason``)."""
+        return cls(
+            job,
+            JobStatus.INTERRUPTED,
+            (),
+            math.nan,
+            job.resource_from,
+            None,
+            reason,
+            start,
+            end,
+            worker,
+            checkpoint_lost=True,
         )

@@ -77,7 +77,8 @@ class JobStatus(enum.Enum):
 
     COMPLETED = enum.auto()  # it reported a value at (or up to) its resource_to
     FAILED = enum.auto()  # the objective raised or reported nothing
-    INTERRUPTED = enum.auto()  # the tuner's time budget ran out while it ran
+    INTERRUPTED = enum.auto()  # the time budget ran out while it ran, or its checkpoint
+    # did not decode so it never ran (error says why): either way it runs again
 
 
 class Decision(enum.Enum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 
@@ -143,3 +144,15 @@ def test_a_job_cut_by_the_time_budget_says_where_it_stopped():
     )
     printer.on_job_end(record, state(0.7))
     assert "time budget: stopped at 3" in stream.getvalue()
+
+
+def test_a_job_whose_checkpoint_did_not_decode_says_so():
+    stream = io.StringIO()
+    printer = ProgressPrinter(stream=stream, clock=lambda: 0.0)
+    reason = "The checkpoint is damaged: pickle data was truncated"
+    record = JobRecord(
+        0, 3, {"x": 0.1}, 3, 9, math.nan, JobStatus.INTERRUPTED, 0.0, 0.0, 0, None, reason, ()
+    )
+    printer.on_job_end(record, state(0.7))
+    line = stream.getvalue()
+    assert "not run, runs again from 0: " + reason in line and "time budget" not in line

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 import rung
 from rung.errors import StoreError
 from rung.results.summary import read_result
-from rung.store import EventKind, ExperimentStore
+from rung.store import EventKind, ExperimentStore, _files
 from rung.store._directory import holds_experiment
 from rung.types import JobStatus, TrialStatus
 from tests import crash_driver
@@ -32,9 +34,13 @@ SCHEDULERS = ["fifo", "sh", "hyperband", "asha", "async-hyperband"]
 def sequence(result: rung.Result) -> list[tuple[Any, ...]]:
     """What a run did, without its timing: every job, its value and the decision after it."""
     return [
-        (j.trial_id, j.resource_from, j.resource_to, j.value, j.status, j.decision)
+        (j.trial_id, j.resource_from, j.resource_to, _same_nan(j.value), j.status, j.decision)
         for j in result.jobs
     ]
+
+
+def _same_nan(value: float) -> float | str:
+    return "nan" if value != value else value  # a job that reported nothing: equal to another
 
 
 def uninterrupted(scheduler: str, **budget: Any) -> list[tuple[Any, ...]]:
@@ -421,6 +427,110 @@ def test_a_checkpoint_lost_during_a_live_run_restarts_its_trial(tmp_path: Path) 
     ][-1:]
     assert restart.status is JobStatus.COMPLETED
     assert sequence(tuner(directory).resume()) == sequence(result)
+
+
+class _System:
+    """Pickles as a call of ``os.system``: what a hand-crafted checkpoint may ask for."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (self.command,))
+
+
+def _undecodable(kind: str, marker: Path) -> bytes:
+    """Bytes in rung's checkpoint format (its format byte) that do not decode."""
+    if kind == "code":  # a global the safe codec refuses; loading it would create `marker`
+        return b"R" + pickle.dumps(_System(f"touch {marker}"), protocol=5)
+    return b"R" + pickle.dumps({"epoch": 3, "trace": [1.0] * 8}, protocol=5)[:-7]  # cut short
+
+
+def _rewrite_checkpoint(directory: Path, victim: Path, data: bytes) -> None:
+    """Replaces a checkpoint file's bytes and records their size and CRC-32 as the store
+    does, so that the file passes the store's checks and only decoding can refuse it."""
+    victim.write_bytes(data)
+    with sqlite3.connect(directory / ExperimentStore.DB_NAME) as db:
+        sql = "UPDATE checkpoints SET size = ?, crc32 = ? WHERE file = ?"
+        assert db.execute(sql, (len(data), _files.crc32(data), victim.name)).rowcount == 1
+    db.close()
+
+
+@pytest.mark.parametrize("kind", ["code", "truncated"])
+@pytest.mark.parametrize("executor", ["inline", "processes"])
+def test_a_checkpoint_that_passes_its_checks_but_does_not_decode_restarts_its_trial(
+    tmp_path: Path, executor: str, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = tmp_path / "run"
+    before = sequence(tuner(directory).run(max_jobs=18))
+    marker = tmp_path / "code-ran"
+    # every paused trial's checkpoint, so that whichever the run promotes finds one
+    files = {int(f.name.split("-")[1]): f for f in _paused_checkpoints(directory)}
+    for victim in files.values():
+        _rewrite_checkpoint(directory, victim, _undecodable(kind, marker))
+    with ExperimentStore.open(directory, readonly=True) as store:
+        for trial in files:
+            store.checkpoint(trial)  # the store's own checks pass: only decoding fails
+    options = {"executor": "processes", "workers": 2} if executor == "processes" else {}
+    with caplog.at_level("WARNING", logger="rung.run.state"):
+        result = tuner(directory, **options).resume(max_trials=MAX_TRIALS, max_jobs=1000)
+    assert not marker.exists()  # nothing the store held ran
+    assert result.n_trials == MAX_TRIALS and read_result(directory).finished
+    assert all(t.status is not TrialStatus.FAILED for t in result.trials)
+    assert sequence(result)[:18] == before  # nothing recorded before is lost
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    resumed = [trial for trial in files if any(j.trial_id == trial for j in result.jobs[18:])]
+    assert resumed  # the run promoted paused trials
+    for trial in resumed:
+        later = [j for j in result.jobs[18:] if j.trial_id == trial]
+        # the job that found the checkpoint undecodable ran nothing; it runs again, from 0
+        assert later[0].status is JobStatus.INTERRUPTED and not later[0].reports
+        assert later[1].resource_from == 0 and later[1].reports[0].resource == 1
+        named = [w for w in warnings if f"checkpoint of trial {trial} " in w]
+        assert len(named) == 1 and files[trial].name in named[0] and "from 0" in named[0]
+    with ExperimentStore.open(directory, readonly=True) as store:
+        scratch = {
+            e.trial_id
+            for e in store.events()
+            if e.kind is EventKind.JOB_STARTED and e.data.get("from_scratch")
+        }
+    assert scratch == set(resumed)
+    # and the record, the restarts included, replays
+    assert sequence(tuner(directory).resume()) == sequence(result)
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["store", "memory"])
+def test_a_checkpoint_a_worker_cannot_decode_during_a_live_run_restarts_its_trial(
+    tmp_path: Path, recorded: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    from rung.codec import CheckpointError
+    from rung.executors import _checkpoints
+
+    original = _checkpoints.decode
+    lost: list[int] = []
+
+    def decode(blob: Any) -> Any:
+        if not lost:  # the first checkpoint a worker decodes
+            lost.append(original(blob)["epoch"])
+            raise CheckpointError("The checkpoint is damaged: made so by the test")
+        return original(blob)
+
+    directory = tmp_path / "run" if recorded else None
+    with pytest.MonkeyPatch.context() as patch, caplog.at_level("WARNING"):
+        patch.setattr(_checkpoints, "decode", decode)
+        result = tuner(directory).run(max_trials=MAX_TRIALS)
+    assert lost and result.n_trials == MAX_TRIALS
+    unrun = [j for j in result.jobs if j.status is JobStatus.INTERRUPTED]
+    assert len(unrun) == 1 and unrun[0].resource_from == lost[0] and not unrun[0].reports
+    trial = unrun[0].trial_id
+    restart = result.jobs[unrun[0].index + 1 :]
+    restart = next(j for j in restart if j.trial_id == trial)
+    assert restart.resource_from == 0 and restart.status is JobStatus.COMPLETED
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"checkpoint of trial {trial} " in warning and "made so by the test" in warning
+    assert (".ckpt" in warning) is recorded  # the file, when the store holds one
+    if recorded:
+        assert sequence(tuner(directory).resume()) == sequence(result)
 
 
 def test_max_retries_may_change_on_resume(tmp_path: Path) -> None:

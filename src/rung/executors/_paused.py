@@ -35,19 +35,18 @@ The rule, as measured (``benchmarks/paused_calls.py``, ``docs/objectives.md``):
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 import queue
 import sys
 import threading
-import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from rung._checks import Integer, Real, check_all
-from rung.codec import Blob, decode
+from rung.codec import Blob
+from rung.executors._checkpoints import decode_checkpoint
 from rung.task import Outcome, Task
 from rung.trial import Trial, _Released, call_objective, execute, new_trial, outcome_of
 from rung.types import JobStatus, Report
@@ -214,10 +213,10 @@ class PausedCalls:
         if outcome is None:  # a rung-style loop, done with its range: call it again
             self.bounded = True
             if isinstance(task.checkpoint, Blob):
-                try:
-                    task = dataclasses.replace(task, checkpoint=decode(task.checkpoint))
-                except Exception:
-                    return Outcome.failed(task.job, traceback.format_exc(), start, clock(), worker)
+                decoded = decode_checkpoint(task, start, clock, worker)
+                if isinstance(decoded, Outcome):
+                    return decoded
+                task = decoded
             return execute(task, objective, clock, worker, hear)
         if outcome.paused_call:
             after = resident_bytes()

@@ -12,7 +12,8 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rung.codec import Blob, CheckpointError, decode, encode
+from rung.codec import Blob, CheckpointError, encode
+from rung.executors._checkpoints import decode_checkpoint
 from rung.task import Outcome, Task
 from rung.trial import execute
 from rung.types import Report
@@ -72,7 +73,8 @@ def run_task(
     """Decodes the task's checkpoint, runs the job and encodes the checkpoint it passed.
 
     Never raises for the objective or its checkpoints: a checkpoint that cannot be decoded
-    or stored safely fails the job with the reason. ``on_report`` hears each report of a
+    is lost (see :func:`decode_checkpoint`), one that cannot be stored safely fails the
+    job with the reason. ``on_report`` hears each report of a
     running job but the last, with the job's checkpoint encoded when it is due (see
     :attr:`~rung.executors.base.Task.checkpoint_every_s`), else None; an exception it
     raises fails the job. ``calls``: the worker's
@@ -82,10 +84,10 @@ def run_task(
     start = clock()
     # A paused call continues from memory: its checkpoint needs no decoding (yet).
     if isinstance(task.checkpoint, Blob) and not (calls is not None and calls.holds(task)):
-        try:
-            task = dataclasses.replace(task, checkpoint=decode(task.checkpoint))
-        except Exception:
-            return failed_outcome(task, traceback.format_exc(), start, clock(), worker)
+        decoded = decode_checkpoint(task, start, clock, worker)
+        if isinstance(decoded, Outcome):
+            return decoded
+        task = decoded
     if calls is not None:
         due = checkpoint_encoder(task, start)
         outcome = calls.run(task, objective, clock, worker, on_report, due)

@@ -175,6 +175,9 @@ class ProgressPrinter(Callback):
         if job.status is JobStatus.FAILED:
             reason = (job.error or "").strip().splitlines()[-1:] or ["unknown error"]
             outcome = f"FAILED: {reason[0]}"
+        elif job.status is JobStatus.INTERRUPTED and job.error:  # its checkpoint did not decode
+            reason = job.error.strip().splitlines()[-1:] or ["unknown error"]
+            outcome = f"not run, runs again from 0: {reason[0]}"
         elif job.status is JobStatus.INTERRUPTED:
             reached = job.reports[-1].resource if job.reports else job.resource_from
             outcome = f"{self.metric} {job.value:.4f} (time budget: stopped at {reached})"

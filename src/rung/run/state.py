@@ -12,7 +12,10 @@ its result as of the job it issued (:attr:`RunLoop.issued`).
 Checkpoints have one form here: the bytes of :mod:`rung.codec` (a
 :class:`~rung.codec.Blob`), as the executors return them and the store keeps them. A
 checkpoint that is lost or damaged (its file deleted, truncated or changed) does not end
-the run: the trial trains again from resource 0, and the job's start says so.
+the run: the trial trains again from resource 0, and the job's start says so. So does one
+whose bytes pass the store's checks but do not decode: the worker finds it and ends the
+job unrun (:attr:`~rung.task.Outcome.checkpoint_lost`, recorded INTERRUPTED), and the job
+starts again down the same path.
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ class RunLoop:
         self.first_error: tuple[int, str] | None = None  # (trial, traceback)
         self._checkpoint_at: dict[int, int] = {}  # trial -> resource of its newest checkpoint
         self._checkpoints: dict[int, Blob] = {}  # without a store: trial -> newest checkpoint
+        self._undecodable: dict[int, str] = {}  # trial -> why a worker could not decode it
         self._warned_nonfinite = False
         self._warned_retrained = False
         self.ended: list[int] = []  # trials ended since the executor was last told
@@ -92,13 +96,16 @@ class RunLoop:
     def start(self, job: Job, time: float, deadline: float | None) -> Task:
         """Books ``job`` as started, records it, and returns the task to submit.
 
-        The task carries the trial's newest checkpoint; if that is lost or damaged, the
-        job trains from resource 0 instead (recorded as ``from_scratch``), with a warning.
+        The task carries the trial's newest checkpoint; if that is lost or damaged (or a
+        worker found that it does not decode), the job trains from resource 0 instead
+        (recorded as ``from_scratch``), with a warning.
         """
         tid = job.trial_id
         checkpoint = None
         from_scratch = False
-        again = job is not self.issued.get(tid)
+        # a restart after a worker found the checkpoint undecodable is the issued job run
+        # again: the replay must not ask the scheduler for it
+        again = job is not self.issued.get(tid) or tid in self._undecodable
         if job.resource_from > 0:
             try:
                 checkpoint = self._checkpoint(tid)
@@ -156,6 +163,15 @@ class RunLoop:
             )
 
     def _checkpoint(self, trial_id: int) -> Blob | None:
+        """The trial's newest checkpoint.
+
+        Raises:
+            CheckpointLost: it is lost or damaged, or a worker found it does not decode.
+        """
+        reason = self._undecodable.pop(trial_id, None)
+        if reason is not None:
+            path = self.store.checkpoint_path(trial_id) if self.store is not None else None
+            raise CheckpointLost.undecodable(trial_id, path, reason)
         if self.store is not None:
             return self.store.checkpoint(trial_id)
         return self._checkpoints.get(trial_id)
@@ -196,6 +212,8 @@ class RunLoop:
             self.completed += 1
         elif status is JobStatus.INTERRUPTED:
             again = True
+            if outcome.checkpoint_lost:  # it did not run: start() restarts it from 0
+                self._undecodable[tid] = outcome.error or "it does not decode"
         elif self.retries.get(tid, 0) < self.max_retries:  # FAILED, and runs again
             self.retries[tid] = self.retries.get(tid, 0) + 1
             self._note_failure(outcome, retried=True)
@@ -269,7 +287,7 @@ class RunLoop:
                 )
         elif checkpoint is not None or stopped or (done and self._checkpoints):
             self._keep_checkpoint(tid, checkpoint, done, stopped)
-        if again and status is not JobStatus.INTERRUPTED:
+        if again and (status is not JobStatus.INTERRUPTED or outcome.checkpoint_lost):
             self.rerun(tid)
         return job_record
 
