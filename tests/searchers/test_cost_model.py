@@ -46,6 +46,17 @@ def test_timer_noise_is_not_modelled():
         model.log_cost(np.zeros((1, 4)))
 
 
+def test_durations_too_short_to_matter_are_not_modelled():
+    """Milliseconds that follow the configuration perfectly: still not worth a model (no
+    choice saves the time of a suggestion), so the search stays reproducible."""
+    model = CostModel(2)
+    _fill(model, 80, lambda u, s, rng: 1e-4 * 10.0 ** u[0])
+    assert model.r_squared() > 0.9 and not model.ready
+    slow = CostModel(2)
+    _fill(slow, 80, lambda u, s, rng: 0.1 * 10.0 ** u[0])
+    assert slow.ready
+
+
 def test_needs_twice_as_many_durations_as_weights():
     model = CostModel(4)  # 2 * 4 + 3 = 11 weights
     _fill(model, 21, lambda u, s, rng: 10.0 ** u[0])

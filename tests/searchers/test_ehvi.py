@@ -161,3 +161,19 @@ def test_the_default_run_with_several_objectives_finds_a_front():
                        seed=3, max_trials=30, n_init=4)  # fmt: skip
     assert result.spec.searcher == "EHVISearcher" and result.spec.scheduler == "AsyncHyperband"
     assert len(result.pareto_front) >= 3
+
+
+@pytest.mark.parametrize(("m", "scalarised"), [(2, False), (3, True)])
+def test_three_objectives_alternate_with_a_scalarisation_two_do_not(m, scalarised):
+    """With three objectives or more, two suggestions in three maximize EI of a random
+    Chebyshev scalarisation, whose GP is kept beside the objectives' (module docstring)."""
+    from rung.searchers.ehvi import _SCALAR
+
+    space = {f"x{i}": rung.uniform(0, 1) for i in range(3)}
+    searcher = EHVISearcher(space, seed=0, n_init=3)
+    for _ in range(9):
+        config = searcher.suggest()
+        x = np.array(list(config.values()))
+        searcher.observe(config, Score(tuple(np.roll(x, k)[0] + x.sum() for k in range(m))))
+    assert (_SCALAR in searcher._fitted) is scalarised
+    assert set(range(m)) <= set(searcher._fitted)

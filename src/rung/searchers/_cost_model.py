@@ -21,9 +21,13 @@ of the observed log costs, so a quadratic cannot extrapolate to absurd costs in 
 The model is only used once the *configuration* explains the durations: at least twice
 as many observations as weights, and the configuration terms remove at least half of the
 variance the level terms leave (an adjusted partial R² of 0.5), and the partial F-test
-of those terms rejects "no effect" at ``p < 1e-4``. Durations that differ by timer noise
-alone, or only from one level to the next, thus leave the search alone, and such runs
-stay reproducible from their seed (a run whose configurations do take different times
+of those terms rejects "no effect" at ``p < 1e-4``; and only when a resource unit takes
+5 ms or more (geometric mean): below, no choice saves the time of one suggestion, and
+the durations follow the machine's load, which drifts during a run in step with where
+the search is (the F-test took that drift for cost on a 1-ms objective under load).
+Durations that differ by timer noise alone, or only from one level to the next, or that
+are that short, thus leave the search alone, and such runs stay reproducible from their
+seed (a run whose configurations do take different times
 depends on the durations measured; resuming it replays the recorded ones).
 """
 
@@ -39,6 +43,10 @@ __all__ = ["CostModel"]
 _RIDGE = 1e-2  # on standardized-scale features in [0, 1]: a weak pull of weights to 0
 _MIN_R2 = 0.5  # the adjusted partial R² below which the model is not trusted
 _MAX_P = 1e-4  # the partial F-test's p-value above which it is not trusted either
+# Below this geometric mean of seconds per resource unit, cost is not modelled at all: no
+# choice among such jobs saves as much time as one suggestion takes, and the durations
+# are the machine's load (which drifts during a run, in step with where the search is).
+_MIN_SECONDS = 0.005
 
 
 class CostModel:
@@ -87,6 +95,8 @@ class CostModel:
         """True once the configuration explains the durations (see the module docstring)."""
         n, p = self.n_observations, len(self._moment)
         if n < max(self.min_observations, 2 * p) or self._high - self._low < 1e-9:
+            return False
+        if self._moment[0] / n < math.log(_MIN_SECONDS):  # the mean log cost
             return False
         return self.r_squared() >= _MIN_R2 and self.p_value() < _MAX_P
 
