@@ -239,3 +239,25 @@ def test_results_json_and_the_summary_show_the_front(tmp_path):
     assert "objectives: minimize f1, f2; subject to cost<=1" in text
     n = len(result.pareto_front)
     assert f"Pareto front: {n} trial{'s' if n != 1 else ''} at the full resource" in text
+
+
+@pytest.mark.parametrize(
+    ("n_infeasible", "line"),
+    [(1, "1 result at the full resource was"), (2, "2 results at the full resource were")],
+)
+def test_the_summary_counts_infeasible_results_in_words(n_infeasible, line):
+    def objective(config):
+        return {"loss": config["x"], "latency": 10.0 if config["i"] < n_infeasible else 0.0}
+
+    space = {"x": rung.uniform(0, 1), "i": rung.choice([0, 1, 2, 3])}
+    result = rung.tune(
+        objective,
+        space,
+        metric="loss",
+        constraints=["latency<=1"],
+        searcher="random",
+        initial_config=[{"x": 0.5, "i": i} for i in range(4)],
+        max_trials=4,
+    )
+    assert result.infeasible == n_infeasible
+    assert f"{line} infeasible" in format_summary(result)

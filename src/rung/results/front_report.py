@@ -76,7 +76,11 @@ def front_lines(result: Result) -> list[str]:
                 "resource violate the constraints"
             )
         elif result.infeasible:
-            lines.append(f"  {result.infeasible} results at the full resource were infeasible")
+            n = result.infeasible
+            lines.append(
+                f"  {n} result{'s' if n != 1 else ''} at the full resource "
+                f"{'were' if n != 1 else 'was'} infeasible"
+            )
     final = result.final or {}
     for model in final.get("front", []):
         latency = model.get("latency_ms")
