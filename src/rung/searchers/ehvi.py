@@ -55,7 +55,7 @@ _SCALAR = -1  # the model of the scalarised objectives, among the outputs' model
 # of a random scalarisation. In asynchronous Hyperband (benchmarks/multiobjective.py,
 # 5 seeds) EHVI alone reached 13.34 on DTLZ2 at the end, one in two 13.45, one in three
 # 14.00; on ZDT1-3 (two objectives) EHVI alone led at 25 % of the budget on all three
-# (10.78, 10.19, 9.99 against 9.78, 8.78, 9.39 with one in three).
+# (10.73, 10.37, 10.16 against 9.78, 8.97, 9.39 with one in three).
 _EHVI_EVERY = 3
 
 
