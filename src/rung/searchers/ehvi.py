@@ -41,6 +41,7 @@ from rung._random import SeedLike
 from rung.objectives import Score
 from rung.pareto import non_dominated, spread_order
 from rung.searchers._ehvi import box_decomposition, expected_hypervolume_improvement, front_cap
+from rung.searchers._fallback import NoModelYet
 from rung.searchers._feasibility import log_probability_feasible, maximize_acquisition
 from rung.searchers._scalarize import chebyshev, draw_weights, penalized
 from rung.searchers.gp import DEFAULT_MAX_POINTS
@@ -176,7 +177,7 @@ class EHVISearcher(MultiFidelityGPSearcher):
             y = self.table.column(j)
             y = y[np.isfinite(y)]
             if not len(y):
-                raise LookupError("No finite value observed yet.")
+                raise NoModelYet("No finite value observed yet.")
             span = float(y.max() - y.min()) or max(abs(float(y.max())), 1.0)
             reference[j] = float(y.max()) + _REFERENCE_MARGIN * span
         return reference

@@ -19,7 +19,7 @@ import numpy as np
 from rung._checks import Integer, check_all
 from rung._random import SeedLike
 from rung.searchers._acquisition import maximize_log_ei
-from rung.searchers._blas import single_threaded_blas
+from rung.searchers._fallback import NoModelYet, model_or_random
 from rung.searchers._features import FeatureMap
 from rung.searchers._gp_model import GaussianProcess, fit_gaussian_process
 from rung.searchers._subset import stable_key, subset_rows
@@ -28,10 +28,6 @@ from rung.searchers.base import Observation, Searcher
 __all__ = ["FeatureMap", "GPSearcher"]
 
 logger = logging.getLogger(__name__)
-
-# Failures of the numerics (factorization, optimizers, non-finite values) that make a
-# suggestion fall back to random search instead of stopping the run.
-_NUMERICAL_ERRORS = (np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError)
 
 # L-BFGS-B iteration caps: hyperparameter fits from the prior and from the last fit, and
 # the batched acquisition maximization.
@@ -116,10 +112,10 @@ class GPSearcher(Searcher):
         """The resource level the GP models now (see the class docstring).
 
         Raises:
-            LookupError: nothing was observed yet.
+            NoModelYet: nothing was observed yet (a LookupError).
         """
         if not self._levels:
-            raise LookupError("No observations yet.")
+            raise NoModelYet("No observations yet.")
         levels = sorted(self._levels, key=_level_order, reverse=True)
         enough = [lv for lv in levels if len(self._levels[lv]) >= self.min_points]
         return enough[0] if enough else max(levels, key=lambda lv: len(self._levels[lv]))
@@ -133,14 +129,15 @@ class GPSearcher(Searcher):
             ``(X, y, level)`` with ``X`` of shape ``(n, n_features)`` and ``y`` ``(n,)``.
 
         Raises:
-            LookupError: nothing was observed yet, or no value at the level is finite.
+            NoModelYet: nothing was observed yet, or no value at the level is finite (a
+                LookupError).
         """
         level = self.modeled_level()
         rows = list(self._levels[level].values())
         y = np.array([value for _, value, _ in rows])
         finite = np.isfinite(y)
         if not finite.any():
-            raise LookupError(f"No finite value observed at resource {level!r}.")
+            raise NoModelYet(f"No finite value observed at resource {level!r}.")
         y[~finite] = y[finite].max()
         keep = subset_rows(y, np.array([key for _, _, key in rows]), self.max_points)
         return np.array([rows[i][0] for i in keep]), y[keep], level
@@ -161,25 +158,14 @@ class GPSearcher(Searcher):
     def _propose(self) -> dict[str, Any]:
         if len(self._suggested) < self.n_init or self.features.n_features == 0:
             return self._random_config()
-        try:
-            X, y, level = self.training_data()
-        except LookupError as err:
-            logger.debug("random suggestion: %s", err)
-            return self._random_config()
-        try:
-            with single_threaded_blas():
-                return self._maximize_ei(X, y, level)
-        except _NUMERICAL_ERRORS as err:
-            logger.warning(
-                "GPSearcher fell back to a random configuration after a numerical failure "
-                "(%s: %s) with %d observations.",
-                type(err).__name__,
-                err,
-                len(y),
-            )
-            self._theta.pop(level, None)  # do not warm-start from what failed
-            self._fitted = None
-            return self._random_config()
+        return model_or_random(self, self._model_suggestion, self._forget)
+
+    def _model_suggestion(self) -> dict[str, Any]:
+        X, y, level = self.training_data()
+        return self._maximize_ei(X, y, level)
+
+    def _forget(self) -> None:
+        self._theta, self._fitted = {}, None
 
     def _maximize_ei(self, X: np.ndarray, y: np.ndarray, level: int | None) -> dict[str, Any]:
         gp = self._fitted

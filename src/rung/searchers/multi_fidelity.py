@@ -49,8 +49,8 @@ import numpy as np
 from rung._checks import Boolean, Integer, Real, check_all
 from rung._random import SeedLike
 from rung.searchers._acquisition import maximize_log_ei
-from rung.searchers._blas import single_threaded_blas
 from rung.searchers._cost_model import CostModel
+from rung.searchers._fallback import NoModelYet, model_or_random
 from rung.searchers._features import FeatureMap
 from rung.searchers._gp_model import (
     GaussianProcess,
@@ -67,7 +67,6 @@ __all__ = ["MultiFidelityGPSearcher"]
 
 logger = logging.getLogger(__name__)
 
-_NUMERICAL_ERRORS = (np.linalg.LinAlgError, ArithmeticError, ValueError, RuntimeError)
 _FIT_MAXITER_COLD = 100
 _FIT_MAXITER_WARM = 10
 _REFIT_GROWTH = 1.1  # refit the hyperparameters when the observations grew by a tenth
@@ -244,12 +243,12 @@ class MultiFidelityGPSearcher(Searcher):
             ``(X, y, s_acq)`` with ``X`` of shape ``(m, n_features + 1)``, ``y`` ``(m,)``.
 
         Raises:
-            LookupError: no finite value was observed.
+            NoModelYet: no finite value was observed (a LookupError).
         """
         y = self.table.column(output) if values is None else np.array(values, dtype=float)
         finite = np.isfinite(y)
         if not finite.any():
-            raise LookupError("No finite value observed yet.")
+            raise NoModelYet("No finite value observed yet.")
         s = self.fidelity(self.table.resources)
         if not finite.all():
             worst = y[finite].max()
@@ -279,26 +278,13 @@ class MultiFidelityGPSearcher(Searcher):
             return self._random_config()
         if self.features.n_features == 0:
             return self._random_config()
-        try:
-            with single_threaded_blas():
-                return self._model_suggestion()
-        except LookupError as err:
-            logger.debug("random suggestion: %s", err)
-            return self._random_config()
-        except _NUMERICAL_ERRORS as err:
-            logger.warning(
-                "%s fell back to a random configuration after a numerical failure "
-                "(%s: %s) with %d observations.",
-                type(self).__name__,
-                type(err).__name__,
-                err,
-                self.table.n_rows,
-            )
-            self._theta, self._fitted = {}, {}  # do not warm-start from what failed
-            return self._random_config()
+        return model_or_random(self, self._model_suggestion, self._forget)
+
+    def _forget(self) -> None:
+        self._theta, self._fitted = {}, {}
 
     def _model_suggestion(self) -> dict[str, Any]:
-        """The maximizer of the acquisition (LookupError: no model can be fitted yet)."""
+        """The maximizer of the acquisition (NoModelYet: no model can be fitted yet)."""
         X, y, level = self.training_data()
         return self._maximize_ei(X, y, level)
 
