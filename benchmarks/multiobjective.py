@@ -83,11 +83,12 @@ def run_rung(
 ) -> Trace:  # fmt: skip
     if callable(searcher):  # a builder: the searcher by class, not by name
         searcher = searcher(space, seed)
-    if options.pop("adaptive", False):  # brackets drawn by measured level reliability
+    adaptive = options.pop("adaptive", None)
+    if adaptive is not None:  # asynchronous Hyperband's bracket weights, named
         if searcher == "bo":  # what rung.tune builds for several objectives
             searcher = rung.EHVISearcher(space, seed=seed)
         built = rung.AsyncHyperband(
-            searcher, min_resource, max_resource, seed=seed, adaptive=True
+            searcher, min_resource, max_resource, seed=seed, adaptive=adaptive
         )  # fmt: skip
         tuner = rung.Tuner(objective, built, objectives=objectives, seed=seed)
         return rung_trace(tuner.run(resource_budget=budget), list(objectives))
@@ -155,13 +156,15 @@ def _parego(space: Any, seed: int) -> rung.Searcher:
 
 # "bo" is what rung.tune picks for several objectives: EHVISearcher.
 METHODS = {
-    "rung async HB + EHVI": ("rung", "async_hyperband", "bo", 1),
-    "rung adaptive async HB + EHVI": ("rung", "async_hyperband", "bo", 1, {"adaptive": True}),
+    # rung.tune's default with several objectives: adaptive brackets; the next row has
+    # Hyperband's bracket weights.
+    "rung adaptive async HB + EHVI": ("rung", "async_hyperband", "bo", 1),
+    "rung async HB + EHVI": ("rung", "async_hyperband", "bo", 1, {"adaptive": False}),
     "rung ASHA + EHVI": ("rung", "asha", "bo", 1),
     "rung ASHA-stopping + EHVI": ("rung", "asha", "bo", 1, {"variant": "stopping"}),
     "rung Hyperband + EHVI": ("rung", "hyperband", "bo", 1),
     "rung FIFO + EHVI": ("rung", "fifo", "bo", 1),
-    "rung async HB + ParEGO-GP": ("rung", "async_hyperband", _parego, 1),
+    "rung async HB + ParEGO-GP": ("rung", "async_hyperband", _parego, 1, {"adaptive": False}),
     "rung ASHA-stopping + random": ("rung", "asha", "random", 1, {"variant": "stopping"}),
     "Optuna NSGA-II": ("optuna", "nsga2", None, None),
     "Optuna MOTPE": ("optuna", "motpe", None, None),

@@ -32,19 +32,16 @@ Pareto front:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from rung._random import SeedLike
 from rung.objectives import Score
 from rung.pareto import non_dominated, spread_order
 from rung.searchers._ehvi import box_decomposition, expected_hypervolume_improvement, front_cap
 from rung.searchers._fallback import NoModelYet
 from rung.searchers._feasibility import log_probability_feasible, maximize_acquisition
 from rung.searchers._scalarize import chebyshev, draw_weights, penalized
-from rung.searchers.gp import DEFAULT_MAX_POINTS
 from rung.searchers.multi_fidelity import _ACQUISITION, MultiFidelityGPSearcher, _AtLevel
 
 __all__ = ["EHVISearcher"]
@@ -91,27 +88,7 @@ class EHVISearcher(MultiFidelityGPSearcher):
     """
 
     takes_scores = True
-
-    def __init__(
-        self,
-        space: Mapping[str, Any],
-        seed: SeedLike = None,
-        initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-        n_init: int = 5,
-        max_points: int = DEFAULT_MAX_POINTS,
-        cost_exponent: float = 1.0,
-        level_noise: bool = True,
-    ) -> None:
-        super().__init__(
-            space,
-            seed=seed,
-            initial_config=initial_config,
-            n_init=n_init,
-            max_points=max_points,
-            cost_exponent=cost_exponent,
-            level_noise=level_noise,
-        )
-        self.n_objectives: int | None = None  # known from the first observation
+    n_objectives: int | None = None  # known from the first observation
 
     def _outputs(self, value: Any) -> np.ndarray:
         score = value if isinstance(value, Score) else Score((float(value),))
