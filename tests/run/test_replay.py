@@ -585,3 +585,20 @@ def test_the_best_trials_checkpoint_is_kept_and_loads(tmp_path: Path) -> None:
     assert result.best_trial_id in kept
     completed = {t.trial_id for t in result.trials if t.status is TrialStatus.COMPLETED}
     assert kept & completed == {result.best_trial_id}  # other finished trials' are gone
+
+
+def test_resuming_with_other_bracket_weights_is_refused(tmp_path: Path) -> None:
+    """Adaptive brackets draw other brackets once full-resource results come: the spec
+    says which weights a run used, so a resume with the others stops before replaying."""
+
+    def make(adaptive: bool) -> rung.Tuner:
+        space = crash_driver.FUNCTION.space.domains
+        scheduler = rung.AsyncHyperband(
+            rung.RandomSearcher(space, seed=0), 1, 9, 3, adaptive=adaptive
+        )
+        return rung.Tuner(crash_driver.objective, scheduler, seed=11, directory=tmp_path / "run")
+
+    make(adaptive=True).run(max_trials=4)
+    with pytest.raises(StoreError, match="'adaptive': True}, now {'variant'"):
+        make(adaptive=False).resume()
+    assert len(make(adaptive=True).resume(max_trials=6).trials) == 6

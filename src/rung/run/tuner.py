@@ -171,6 +171,8 @@ class Tuner:
             for name in ("max_brackets", "variant", "n_configs")
             if getattr(scheduler, name, None) is not None
         }
+        if getattr(scheduler, "adaptive", False):  # recorded only when on: older records match
+            options["adaptive"] = True
         levels = tuple(getattr(scheduler, "levels", ()) or ())
         scored = self.goals is not None and self.goals.scored
         return RunSpec(
