@@ -169,8 +169,6 @@ def test_a_single_objective_model_is_refused_and_bo_builds_the_right_searcher():
     assert type(staged.scheduler.searcher).__name__ == "EHVISearcher"
     assert staged.scheduler.searcher.levels == (1, 3, 9)  # it models every level
     assert staged.scheduler.adaptive  # brackets by how well each level ranks every objective
-    plain = build_tuner(lambda c: 0.0, space, searcher="bo", max_resource=9)
-    assert type(plain.scheduler).__name__ == "AsyncHyperband" and not plain.scheduler.adaptive
     one = build_tuner(lambda c: {}, space, searcher="bo", objectives={"a": "max"})
     assert type(one.scheduler.searcher).__name__ == "GPSearcher"  # one objective: plain BO
     assert one.direction is rung.Direction.MAX and one.metric == "a"

@@ -587,18 +587,62 @@ def test_the_best_trials_checkpoint_is_kept_and_loads(tmp_path: Path) -> None:
     assert kept & completed == {result.best_trial_id}  # other finished trials' are gone
 
 
-def test_resuming_with_other_bracket_weights_is_refused(tmp_path: Path) -> None:
-    """Adaptive brackets draw other brackets once full-resource results come: the spec
-    says which weights a run used, so a resume with the others stops before replaying."""
+def _async_hyperband_tuner(path: Path, workers: int = 1, **options: Any) -> rung.Tuner:
+    space = crash_driver.FUNCTION.space.domains
+    scheduler = rung.AsyncHyperband(rung.RandomSearcher(space, seed=0), 1, 9, 3, **options)
+    return rung.Tuner(crash_driver.objective, scheduler, seed=11, directory=path, workers=workers)
 
-    def make(adaptive: bool) -> rung.Tuner:
-        space = crash_driver.FUNCTION.space.domains
-        scheduler = rung.AsyncHyperband(
-            rung.RandomSearcher(space, seed=0), 1, 9, 3, adaptive=adaptive
-        )
-        return rung.Tuner(crash_driver.objective, scheduler, seed=11, directory=tmp_path / "run")
 
-    make(adaptive=True).run(max_trials=4)
-    with pytest.raises(StoreError, match="'adaptive': True}, now {'variant'"):
-        make(adaptive=False).resume()
-    assert len(make(adaptive=True).resume(max_trials=6).trials) == 6
+def test_resuming_with_other_bracket_choices_is_refused(tmp_path: Path) -> None:
+    """Adaptive weights and the full-resource bracket first start other brackets: the spec
+    says which a run used, so a resume with the others stops before replaying."""
+    path = tmp_path / "run"
+    _async_hyperband_tuner(path, full_first=2).run(max_trials=4)
+    with pytest.raises(StoreError, match="recorded {[^}]*'adaptive': True"):
+        _async_hyperband_tuner(path, adaptive=False, full_first=2).resume()
+    with pytest.raises(StoreError, match="recorded {[^}]*'full_first': 2}, now {'variant"):
+        _async_hyperband_tuner(path, full_first=0).resume()
+    assert len(_async_hyperband_tuner(path, full_first=2).resume(max_trials=6).trials) == 6
+
+
+def test_a_resume_with_other_workers_starts_as_many_trials_at_the_full_resource(
+    tmp_path: Path,
+) -> None:
+    """The count of first trials at the full resource follows the workers of the run that
+    started it: a resume on other workers replays the record and goes on."""
+    path = tmp_path / "run"
+    _async_hyperband_tuner(path, workers=2).run(max_trials=3)  # two trials at 9 first
+    tuner = _async_hyperband_tuner(path, workers=3)
+    result = tuner.resume(max_trials=8)
+    assert tuner.scheduler.n_full_first == 2 and len(result.trials) == 8
+    first_jobs = {job.trial_id: job.resource_to for job in reversed(result.jobs)}
+    assert [first_jobs[t] for t in (0, 1)] == [9, 9]
+    alone = _async_hyperband_tuner(tmp_path / "alone", workers=1)
+    assert (
+        alone.scheduler.n_full_first == 0
+        and alone.spec().scheduler_options.get("full_first") is None
+    )
+
+
+def test_a_record_from_before_the_bracket_choices_resumes_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "run"
+    current = rung.Tuner.spec
+
+    def without_flags(self: rung.Tuner, budget: Any = None) -> rung.RunSpec:
+        import dataclasses
+
+        spec = current(self, budget)
+        options = {k: v for k, v in spec.scheduler_options.items() if k == "variant"}
+        return dataclasses.replace(spec, scheduler_options=options)
+
+    with monkeypatch.context() as patch:  # such records name neither choice
+        patch.setattr(rung.Tuner, "spec", without_flags)
+        _async_hyperband_tuner(path, adaptive=False, full_first=0).run(max_trials=12)
+    published = _async_hyperband_tuner(tmp_path / "published", adaptive=False, full_first=0)
+    reference = published.run(max_trials=20)
+    tuner = _async_hyperband_tuner(path)  # today's defaults: both on
+    resumed = tuner.resume(max_trials=20)
+    assert not tuner.scheduler.adaptive and tuner.scheduler.n_full_first == 0
+    assert sequence(resumed) == sequence(reference)

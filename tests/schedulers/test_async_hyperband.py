@@ -104,7 +104,8 @@ def test_bracket_sizes_and_rungs_mirror_hyperband():
 
 
 def draw_brackets(seed, n: int, eta: int = 3) -> list[int]:
-    hyperband = AsyncHyperband(searcher(), 1, 81, eta=eta, seed=seed)
+    """Brackets of the first ``n`` trials, drawn as published (by ``n_s`` from the start)."""
+    hyperband = AsyncHyperband(searcher(), 1, 81, eta=eta, seed=seed, adaptive=False, full_first=0)
     return [hyperband.bracket_of(hyperband.next_job().trial_id) for _ in range(n)]
 
 
@@ -264,6 +265,43 @@ def test_adaptive_brackets_are_deterministic_given_the_seed():
 def test_adaptive_must_be_a_bool():
     with pytest.raises(TypeError, match="'adaptive'.*'yes'"):
         AsyncHyperband(searcher(), 1, 27, adaptive="yes")
+
+
+@pytest.mark.parametrize(
+    "value, error", [("yes", TypeError), (True, TypeError), (-1, ConfigError), (1.0, TypeError)]
+)
+def test_full_first_must_be_a_count_or_none(value, error):
+    with pytest.raises(error, match=f"'full_first'.*an int >= 0 or None.*{value!r}"):
+        AsyncHyperband(searcher(), 1, 27, full_first=value)
+
+
+@pytest.mark.parametrize("max_resource, n_0", [(27, 4), (81, 5), (100, 6)])
+def test_the_first_trials_train_fully_then_brackets_are_drawn(max_resource, n_0):
+    """Hyperband's full-resource bracket (n_0 = s_max + 1 trials) comes first."""
+    hyperband = AsyncHyperband(searcher(), 1, max_resource, eta=3, seed=0, full_first=n_0)
+    assert hyperband.bracket_sizes[0] == n_0
+    first = [hyperband.next_job() for _ in range(n_0)]
+    assert [(j.resource_from, j.resource_to) for j in first] == [(0, max_resource)] * n_0
+    later = [hyperband.bracket_of(hyperband.next_job().trial_id) for _ in range(40)]
+    assert len(set(later)) > 2  # then drawn among all brackets
+    published = AsyncHyperband(searcher(), 1, max_resource, eta=3, seed=0, full_first=0)
+    drawn = [published.bracket_of(published.next_job().trial_id) for _ in range(n_0)]
+    assert drawn != [0] * n_0
+
+
+@pytest.mark.parametrize("workers, expected", [(None, 0), (1, 0), (2, 2), (3, 3), (16, 4)])
+def test_by_default_one_trial_per_worker_starts_at_the_full_resource(workers, expected):
+    hyperband = AsyncHyperband(searcher(), 1, 27, eta=3, seed=0)
+    if workers is not None:
+        hyperband.adopt_workers(workers)  # what a Tuner does
+    brackets = [hyperband.bracket_of(hyperband.next_job().trial_id) for _ in range(8)]
+    assert brackets[:expected] == [0] * expected and hyperband.n_full_first == expected
+    assert brackets[expected:] != [0] * (8 - expected)  # then drawn
+    hyperband.adopt_workers(8)  # too late: trials were started
+    assert hyperband.n_full_first == expected
+    given = AsyncHyperband(searcher(), 1, 27, eta=3, seed=0, full_first=2)
+    given.adopt_workers(16)  # a count given is kept
+    assert given.n_full_first == 2
 
 
 def test_eager_promotion_applies_to_the_bracket_that_starts_lowest():

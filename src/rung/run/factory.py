@@ -65,7 +65,7 @@ _OPTIONS = {
     SchedulerName.SH: ("n_configs", "max_brackets"),
     SchedulerName.HYPERBAND: ("max_brackets",),
     SchedulerName.ASHA: ("variant",),
-    SchedulerName.ASYNC_HYPERBAND: ("adaptive",),
+    SchedulerName.ASYNC_HYPERBAND: ("adaptive", "full_first"),
 }
 
 
@@ -136,6 +136,7 @@ def make_scheduler(
     max_brackets: int | None = None,
     variant: Any = None,
     adaptive: bool | None = None,
+    full_first: int | None = None,
 ) -> Scheduler:
     """Builds a scheduler by name.
 
@@ -150,7 +151,11 @@ def make_scheduler(
         max_brackets: Brackets at once of ``"sh"`` and ``"hyperband"``.
         variant: ``"promotion"`` or ``"stopping"`` for ``"asha"``.
         adaptive: ``"async_hyperband"`` draws brackets by how well each level ranks
-            trials as the full resource does (Hyper-Tune's bracket selection).
+            trials as the full resource does (Hyper-Tune's bracket selection); default
+            True.
+        full_first: How many of ``"async_hyperband"``'s first trials start at the full
+            resource (Hyperband's full-resource bracket first); default one per worker
+            when there are several.
 
     Raises:
         ConfigError: an unknown name, an option the scheduler does not take, or a
@@ -164,6 +169,7 @@ def make_scheduler(
             "max_brackets": max_brackets,
             "variant": variant,
             "adaptive": adaptive,
+            "full_first": full_first,
         }.items()
         if value is not None
     }
@@ -294,10 +300,6 @@ def build_tuner(
         n_configs=n_configs,
         max_brackets=max_brackets,
         variant=variant,
-        # Several objectives or constraints: brackets by how well each level ranks every
-        # objective. In benchmarks/multiobjective.py (5 problems, two fidelities) it was
-        # ahead of Optuna's samplers in 23 of 32 cells, Hyperband's weights in 19.
-        adaptive=True if goals and goals.scored and kind is SchedulerName.ASYNC_HYPERBAND else None,
     )
     tuner = Tuner(
         objective,

@@ -162,6 +162,7 @@ class Tuner:
         self._elapsed = 0.0
         scheduler.searcher.adopt_seed(self.seed)
         scheduler.adopt_seed(self.seed)
+        scheduler.adopt_workers(self.executor.workers)
 
     def spec(self, budget: Budget | None = None) -> RunSpec:
         """What this tuner runs, as it is recorded (see :class:`rung.results.spec.RunSpec`)."""
@@ -171,8 +172,11 @@ class Tuner:
             for name in ("max_brackets", "variant", "n_configs")
             if getattr(scheduler, name, None) is not None
         }
-        if getattr(scheduler, "adaptive", False):  # recorded only when on: older records match
+        # Recorded when on; a record without them was made without (Scheduler.adopt_record).
+        if getattr(scheduler, "adaptive", False):
             options["adaptive"] = True
+        if getattr(scheduler, "n_full_first", 0):
+            options["full_first"] = scheduler.n_full_first
         levels = tuple(getattr(scheduler, "levels", ()) or ())
         scored = self.goals is not None and self.goals.scored
         return RunSpec(
@@ -357,6 +361,7 @@ class Tuner:
         store = ExperimentStore.open(self.directory)
         try:
             recorded = spec_of(store.started)
+            self.scheduler.adopt_record(recorded.scheduler_options)
             check_spec(self.spec(), recorded, self.directory)
             budget = recorded_budget(store, recorded.budget).extended(**limits)
             loop = RunLoop(self.scheduler, self.spec(budget), store)

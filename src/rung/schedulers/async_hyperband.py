@@ -12,11 +12,13 @@ drawn with probability proportional to ``n_s``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
-from rung._checks import Boolean, check
+from rung._checks import Boolean, Integer, check
 from rung._random import SeedLike, make_rng
 from rung.schedulers._bracket_weights import level_reliability
 from rung.schedulers.asha import AshaBracket, ASHAVariant, AsyncBracketScheduler
@@ -40,11 +42,22 @@ class AsyncHyperband(AsyncBracketScheduler):
     :meth:`next_job` first looks for a promotion in every bracket (Algorithm 2's
     ``get_job``) and makes the one out of the highest rung level (ties: the lower bracket
     index); a trial is only ever promoted within its own bracket. Otherwise it starts a new
-    trial in a bracket drawn from the scheduler's generator with probability
-    ``n_s / sum(n)``, or, with ``adaptive``, ``n_s * rho_s / sum(n * rho)`` where
-    ``rho_s`` measures how well bracket ``s``'s first rung ranks the trials that reached
-    ``max_resource`` (Hyper-Tune's bracket selection;
-    :mod:`rung.schedulers._bracket_weights`).
+    trial: the run's first ``full_first`` trials go to bracket 0 (Hyperband's
+    full-resource bracket, run first instead of last), by default one per worker when
+    there are several, at most its ``n_0 = K + 1``, so that each worker's first job
+    trains a configuration fully and the run has full-resource values, for the searcher
+    and the adaptive weights, from its first minutes (with one worker the eager chain of
+    promotions gives one soon, and a random full training early cost more than it
+    brought with several objectives); after them, in a bracket drawn from the
+    scheduler's generator with probability ``n_s / sum(n)``, or, with ``adaptive``,
+    ``n_s * rho_s / sum(n * rho)`` where ``rho_s`` measures how well bracket ``s``'s first
+    rung ranks the trials that reached ``max_resource`` (Hyper-Tune's bracket selection,
+    Li et al., VLDB 2022; :mod:`rung.schedulers._bracket_weights`).
+
+    Both are on by default: with 4 and 16 workers in ``benchmarks/quality.py``
+    (docs/benchmarks.md) they improved the model-based searcher's mean rank at every
+    budget fraction. ``adaptive=False, full_first=0`` (with ``eager_promotion=False``)
+    is the published algorithm.
 
     Args:
         searcher: Proposes the configurations.
@@ -60,11 +73,15 @@ class AsyncHyperband(AsyncBracketScheduler):
             bracket, as published.
         adaptive: Draw brackets by how well their first rung has ranked trials so far,
             instead of by ``n_s`` alone.
+        full_first: How many of the run's first trials start in bracket 0, at the full
+            resource: None (default) for one per worker of the tuner that runs it when
+            it has several (:meth:`adopt_workers`), at most ``K + 1``; 0 for none.
 
     Raises:
-        TypeError: a resource is not an int, eta not a number, seed of another type, or
-            eager_promotion or adaptive not a bool.
-        ConfigError: min_resource < 1, max_resource < min_resource, or eta < 2.
+        TypeError: a resource is not an int, eta not a number, seed of another type,
+            eager_promotion or adaptive not a bool, or full_first not an int or None.
+        ConfigError: min_resource < 1, max_resource < min_resource, eta < 2, or
+            full_first < 0.
         ValueError: seed is a negative integer.
 
     Example:
@@ -85,11 +102,13 @@ class AsyncHyperband(AsyncBracketScheduler):
         eta: float = DEFAULT_ETA,
         seed: SeedLike = None,
         eager_promotion: bool = True,
-        adaptive: bool = False,
+        adaptive: bool = True,
+        full_first: int | None = None,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, eager_promotion)
         check("AsyncHyperband", "adaptive", adaptive, Boolean())
-        self.adaptive = adaptive
+        check("AsyncHyperband", "full_first", full_first, Integer(low=0, nullable=True))
+        self.adaptive, self.full_first = adaptive, full_first
         self.variant = ASHAVariant.PROMOTION
         self.rng: np.random.Generator = _bracket_rng(seed)
         self._seeded = seed is not None
@@ -106,6 +125,8 @@ class AsyncHyperband(AsyncBracketScheduler):
         sizes = np.asarray(self.bracket_sizes, dtype=float)
         self._bracket_probabilities = sizes / sizes.sum()
         self._n_full = 0  # full-resource results when the probabilities were last set
+        # As for one worker (none) until a tuner says how many it has.
+        self.n_full_first = 0 if full_first is None else full_first
 
     def adopt_seed(self, seed: int) -> None:
         """Takes the tuner's ``seed`` if built without one and no trial was drawn yet."""
@@ -144,7 +165,24 @@ class AsyncHyperband(AsyncBracketScheduler):
             level: min((rho[level] for rho in per_objective), default=1.0) for level in self.levels
         }
 
+    def adopt_workers(self, workers: int) -> None:
+        """Starts one trial per worker, up to ``n_0``, at the full resource when there are
+        several workers, if built with ``full_first=None`` and no trial was started yet."""
+        if self.full_first is None and not self.configs:
+            self.n_full_first = min(workers, self.bracket_sizes[0]) if workers > 1 else 0
+
+    def adopt_record(self, options: Mapping[str, Any]) -> None:
+        """A record names the bracket choices that were on and how many trials started at
+        the full resource (:meth:`rung.Tuner.spec`); one made before they existed names
+        none, and is replayed without them. A count the tuner chose (``full_first=None``)
+        is the record's, whatever the workers now."""
+        self.adaptive = self.adaptive and "adaptive" in options
+        if self.full_first is None:
+            self.n_full_first = int(options.get("full_first", 0))
+
     def _draw_bracket(self) -> int:
+        if len(self._trial_bracket) < self.n_full_first:
+            return 0
         self._update_probabilities()
         return int(self.rng.choice(len(self.brackets), p=self._bracket_probabilities))
 

@@ -8,6 +8,7 @@ sees the executor, the clock or the store. Values are minimized; a failed job re
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 from rung._checks import InstanceOf, check
@@ -115,6 +116,15 @@ class Scheduler(ABC):
     def adopt_seed(self, seed: int) -> None:  # noqa: B027 - only random schedulers draw
         """Takes the tuner's ``seed`` if the scheduler draws at random and was built without
         one (see :meth:`rung.searchers.base.Searcher.adopt_seed`)."""
+
+    def adopt_workers(self, workers: int) -> None:  # noqa: B027 - most do not ask
+        """Takes the number of workers of the tuner that runs it (before the first trial),
+        for a scheduler whose decisions depend on it."""
+
+    def adopt_record(self, options: Mapping[str, Any]) -> None:  # noqa: B027 - most have none
+        """Before a recorded run is replayed, takes from the record's scheduler options
+        (:attr:`rung.results.spec.RunSpec.scheduler_options`) what a record made before an
+        option existed implies: that it was off."""
 
     def stopped_trials(self) -> list[int]:
         """Trials told PAUSE earlier that the scheduler has since ended for good.
