@@ -83,12 +83,12 @@ def run_rung(
 ) -> Trace:  # fmt: skip
     if callable(searcher):  # a builder: the searcher by class, not by name
         searcher = searcher(space, seed)
-    adaptive = options.pop("adaptive", None)
-    if adaptive is not None:  # asynchronous Hyperband's bracket weights, named
+    choices = {k: options.pop(k) for k in ("adaptive", "full_first") if k in options}
+    if choices:  # asynchronous Hyperband's bracket choices, named
         if searcher == "bo":  # what rung.tune builds for several objectives
             searcher = rung.EHVISearcher(space, seed=seed)
         built = rung.AsyncHyperband(
-            searcher, min_resource, max_resource, seed=seed, adaptive=adaptive
+            searcher, min_resource, max_resource, seed=seed, **choices
         )  # fmt: skip
         tuner = rung.Tuner(objective, built, objectives=objectives, seed=seed)
         return rung_trace(tuner.run(resource_budget=budget), list(objectives))
@@ -156,15 +156,27 @@ def _parego(space: Any, seed: int) -> rung.Searcher:
 
 # "bo" is what rung.tune picks for several objectives: EHVISearcher.
 METHODS = {
-    # rung.tune's default with several objectives: adaptive brackets; the next row has
-    # Hyperband's bracket weights.
-    "rung adaptive async HB + EHVI": ("rung", "async_hyperband", "bo", 1),
-    "rung async HB + EHVI": ("rung", "async_hyperband", "bo", 1, {"adaptive": False}),
+    # rung.tune's default: adaptive brackets (on one worker no trial starts at the full
+    # resource first); the next row has Hyperband's bracket weights.
+    "rung async HB + EHVI": ("rung", "async_hyperband", "bo", 1),
+    "rung async HB (Hyperband's weights) + EHVI": (
+        "rung",
+        "async_hyperband",
+        "bo",
+        1,
+        {"adaptive": False, "full_first": 0},
+    ),
     "rung ASHA + EHVI": ("rung", "asha", "bo", 1),
     "rung ASHA-stopping + EHVI": ("rung", "asha", "bo", 1, {"variant": "stopping"}),
     "rung Hyperband + EHVI": ("rung", "hyperband", "bo", 1),
     "rung FIFO + EHVI": ("rung", "fifo", "bo", 1),
-    "rung async HB + ParEGO-GP": ("rung", "async_hyperband", _parego, 1, {"adaptive": False}),
+    "rung async HB + ParEGO-GP": (
+        "rung",
+        "async_hyperband",
+        _parego,
+        1,
+        {"adaptive": False, "full_first": 0},
+    ),
     "rung ASHA-stopping + random": ("rung", "asha", "random", 1, {"variant": "stopping"}),
     "Optuna NSGA-II": ("optuna", "nsga2", None, None),
     "Optuna MOTPE": ("optuna", "motpe", None, None),

@@ -29,5 +29,10 @@ RUNG: dict[str, Method] = {
     for searcher in ("random", "bo")
     for scheduler in ("fifo", "asha", "hyperband", "async_hyperband")
 }
+# Without rung's two bracket choices (adaptive weights, and with several workers the
+# full-resource bracket first; :class:`rung.AsyncHyperband`): Hyperband's weights.
+RUNG["rung bo async_hyperband (hyperband weights)"] = rung_method(
+    by_name("bo", "async_hyperband", adaptive=False, full_first=0)
+)
 
 METHODS: dict[str, Method] = {**RUNG, **PEERS}

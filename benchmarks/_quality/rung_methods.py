@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from _quality.tasks import Task, Trace
 from rung.executors.simulated import SimulatedExecutor
@@ -75,9 +76,10 @@ def run_rung(task: Task, build: SchedulerBuilder) -> Trace:
     return trace_of(tuner.run(time_budget_s=task.budget), task)
 
 
-def by_name(searcher: str, scheduler: str) -> SchedulerBuilder:
+def by_name(searcher: str, scheduler: str, **options: Any) -> SchedulerBuilder:
     """A builder of rung's searcher and scheduler by their :func:`rung.tune` names: ``bo``
-    under a multi-fidelity scheduler is the multi-fidelity GP, as in :func:`rung.tune`."""
+    under a multi-fidelity scheduler is the multi-fidelity GP, as in :func:`rung.tune`.
+    ``options`` go to the scheduler (:func:`rung.run.factory.make_scheduler`)."""
 
     def build(spec: SchedulerSpec) -> Scheduler:
         built = make_searcher(searcher, spec.space, multi_fidelity=scheduler != "fifo")
@@ -85,7 +87,7 @@ def by_name(searcher: str, scheduler: str) -> SchedulerBuilder:
             return make_scheduler("fifo", built, max_resource=spec.max_resource)
         return make_scheduler(
             scheduler, built, min_resource=spec.min_resource, max_resource=spec.max_resource,
-            eta=spec.eta,
+            eta=spec.eta, **options,
         )  # fmt: skip
 
     return build
