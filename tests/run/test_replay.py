@@ -457,10 +457,12 @@ def _rewrite_checkpoint(directory: Path, victim: Path, data: bytes) -> None:
 
 
 @pytest.mark.parametrize("kind", ["code", "truncated"])
-@pytest.mark.parametrize("executor", ["inline", "processes"])
+@pytest.mark.parametrize("executor", ["inline", "processes", "dask"])
 def test_a_checkpoint_that_passes_its_checks_but_does_not_decode_restarts_its_trial(
     tmp_path: Path, executor: str, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    if executor == "dask":
+        pytest.importorskip("distributed")
     directory = tmp_path / "run"
     before = sequence(tuner(directory).run(max_jobs=18))
     marker = tmp_path / "code-ran"
@@ -471,7 +473,7 @@ def test_a_checkpoint_that_passes_its_checks_but_does_not_decode_restarts_its_tr
     with ExperimentStore.open(directory, readonly=True) as store:
         for trial in files:
             store.checkpoint(trial)  # the store's own checks pass: only decoding fails
-    options = {"executor": "processes", "workers": 2} if executor == "processes" else {}
+    options = {"executor": executor, "workers": 2} if executor != "inline" else {}
     with caplog.at_level("WARNING", logger="rung.run.state"):
         result = tuner(directory, **options).resume(max_trials=MAX_TRIALS, max_jobs=1000)
     assert not marker.exists()  # nothing the store held ran
