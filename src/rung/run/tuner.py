@@ -167,16 +167,6 @@ class Tuner:
     def spec(self, budget: Budget | None = None) -> RunSpec:
         """What this tuner runs, as it is recorded (see :class:`rung.results.spec.RunSpec`)."""
         scheduler = self.scheduler
-        options = {
-            name: getattr(scheduler, name)
-            for name in ("max_brackets", "variant", "n_configs")
-            if getattr(scheduler, name, None) is not None
-        }
-        # Recorded when on; a record without them was made without (Scheduler.adopt_record).
-        if getattr(scheduler, "adaptive", False):
-            options["adaptive"] = True
-        if getattr(scheduler, "n_full_first", 0):
-            options["full_first"] = scheduler.n_full_first
         levels = tuple(getattr(scheduler, "levels", ()) or ())
         scored = self.goals is not None and self.goals.scored
         return RunSpec(
@@ -191,7 +181,7 @@ class Tuner:
             min_resource=levels[0] if levels else None,
             max_resource=scheduler.max_resource,
             eta=getattr(scheduler, "eta", None),
-            scheduler_options=options,
+            scheduler_options=scheduler.recorded_options(),
             seed=self.seed,
             workers=self.executor.workers,
             budget=budget or Budget(),

@@ -171,9 +171,19 @@ class AsyncHyperband(AsyncBracketScheduler):
         if self.full_first is None and not self.configs:
             self.n_full_first = min(workers, self.bracket_sizes[0]) if workers > 1 else 0
 
+    def recorded_options(self) -> dict[str, Any]:
+        """As every scheduler's, with the bracket choices when on: a record without them
+        was made without them (:meth:`adopt_record`)."""
+        options = super().recorded_options()
+        if self.adaptive:
+            options["adaptive"] = True
+        if self.n_full_first:
+            options["full_first"] = self.n_full_first
+        return options
+
     def adopt_record(self, options: Mapping[str, Any]) -> None:
         """A record names the bracket choices that were on and how many trials started at
-        the full resource (:meth:`rung.Tuner.spec`); one made before they existed names
+        the full resource (:meth:`recorded_options`); one made before they existed names
         none, and is replayed without them. A count the tuner chose (``full_first=None``)
         is the record's, whatever the workers now."""
         self.adaptive = self.adaptive and "adaptive" in options

@@ -121,6 +121,15 @@ class Scheduler(ABC):
         """Takes the number of workers of the tuner that runs it (before the first trial),
         for a scheduler whose decisions depend on it."""
 
+    def recorded_options(self) -> dict[str, Any]:
+        """The settings that shape its decisions beyond the resources and eta, as the run's
+        spec records them (:attr:`rung.results.spec.RunSpec.scheduler_options`)."""
+        return {
+            name: getattr(self, name)
+            for name in ("max_brackets", "variant", "n_configs")
+            if getattr(self, name, None) is not None
+        }
+
     def adopt_record(self, options: Mapping[str, Any]) -> None:  # noqa: B027 - most have none
         """Before a recorded run is replayed, takes from the record's scheduler options
         (:attr:`rung.results.spec.RunSpec.scheduler_options`) what a record made before an
