@@ -1,13 +1,18 @@
-"""Multi-objective test problems with a fidelity: ZDT1-3 and DTLZ2.
+"""Multi-objective test problems with a fidelity: ZDT1-3, ZDT6, DTLZ2 and DTLZ7.
 
 ZDT1, ZDT2 and ZDT3 (Zitzler, Deb & Thiele, *Comparison of Multiobjective Evolutionary
 Algorithms: Empirical Results*, Evolutionary Computation 8(2), 2000, §4, T1-T3) have two
 objectives ``f1 = x_1`` and ``f2 = g(x) h(f1, g)`` with the distance function
-``g = 1 + 9 / (n - 1) Σ_{i >= 2} x_i``; DTLZ2 (Deb, Thiele, Laumanns & Zitzler, *Scalable
-Test Problems for Evolutionary Multiobjective Optimization*, 2005, §6.2) has ``M``
-objectives on a sphere scaled by ``1 + g`` with ``g = Σ_{i >= M} (x_i - 0.5)^2``. On every
-one the Pareto front is where ``g`` is smallest (``x_i = 0``, resp. ``0.5``, for the
-distance variables).
+``g = 1 + 9 / (n - 1) Σ_{i >= 2} x_i``. ZDT6 (T6) is non-uniform: ``f1 = 1 - exp(-4 x_1)
+sin^6(6π x_1)`` crowds towards one end of its front, ``g = 1 + 9 (Σ_{i >= 2} x_i / (n -
+1))^0.25`` is flat near the front, and ``h = 1 - (f1 / g)^2``. DTLZ2 (Deb, Thiele,
+Laumanns & Zitzler, *Scalable Test Problems for Evolutionary Multiobjective
+Optimization*, 2005, §6.2) has ``M`` objectives on a sphere scaled by ``1 + g`` with
+``g = Σ_{i >= M} (x_i - 0.5)^2``; DTLZ7 (§6.7) has ``f_i = x_i`` for ``i < M`` and
+``f_M = (1 + g) (M - Σ_{i < M} f_i / (1 + g) (1 + sin(3π f_i)))`` with ``g = 1 + 9 / k
+Σ_{i >= M} x_i``, a front in ``2^(M-1)`` disconnected pieces. On every one the Pareto
+front is where ``g`` is smallest (``x_i = 0``, resp. ``0.5`` for DTLZ2, for the distance
+variables).
 
 A fidelity makes them multi-fidelity problems, as an iterative evaluation truncated early
 or a measurement that gets less noisy with the resource (``r`` of ``R``):
@@ -38,9 +43,20 @@ import numpy as np
 
 from rung._checks import Integer, OneOf, Real, check
 from rung.errors import ConfigError
+from rung.pareto import non_dominated
 from rung.space import Space, uniform
 
-__all__ = ["FIDELITIES", "PROBLEMS", "MultiObjectiveProblem", "dtlz2", "zdt1", "zdt2", "zdt3"]
+__all__ = [
+    "FIDELITIES",
+    "PROBLEMS",
+    "MultiObjectiveProblem",
+    "dtlz2",
+    "dtlz7",
+    "zdt1",
+    "zdt2",
+    "zdt3",
+    "zdt6",
+]
 
 FIDELITIES = ("truncated", "noise")
 _NORMAL = NormalDist()
@@ -53,6 +69,10 @@ def _zdt_g(x: np.ndarray, k_used: int) -> float:
 
 
 def _zdt(kind: int, x: np.ndarray, k_used: int) -> tuple[float, ...]:
+    if kind == 6:
+        f1 = 1.0 - math.exp(-4.0 * float(x[0])) * math.sin(6.0 * math.pi * float(x[0])) ** 6
+        g = 1.0 + 9.0 * ((_zdt_g(x, k_used) - 1.0) / 9.0) ** 0.25
+        return f1, g * (1.0 - (f1 / g) ** 2)
     f1 = float(x[0])
     g = _zdt_g(x, k_used)
     ratio = f1 / g
@@ -80,12 +100,20 @@ def _dtlz2(m: int, x: np.ndarray, k_used: int) -> tuple[float, ...]:
     return tuple(values)
 
 
+def _dtlz7(m: int, x: np.ndarray, k_used: int) -> tuple[float, ...]:
+    distance = x[m - 1 :]
+    g = 1.0 + 9.0 * float(np.mean(distance[:k_used]))
+    head = x[: m - 1]
+    h = m - float(np.sum(head / (1.0 + g) * (1.0 + np.sin(3.0 * math.pi * head))))
+    return (*(float(v) for v in head), (1.0 + g) * h)
+
+
 @dataclass(frozen=True)
 class MultiObjectiveProblem:
     """One multi-objective test problem with a fidelity (module docstring).
 
     Attributes:
-        name: ``"zdt1"``, ``"zdt2"``, ``"zdt3"`` or ``"dtlz2"``.
+        name: ``"zdt1"``, ``"zdt2"``, ``"zdt3"``, ``"zdt6"``, ``"dtlz2"`` or ``"dtlz7"``.
         n_variables: Its variables ``x0 .. x{n-1}``, each in [0, 1].
         n_objectives: Its objectives ``f1 .. f{m}``, all minimized.
         reference: The hypervolume's reference point (beyond the objectives' range).
@@ -145,8 +173,10 @@ class MultiObjectiveProblem:
         k_used = k if self.fidelity == "noise" else max(1, math.ceil(k * share))
         if self.name == "dtlz2":
             values = _dtlz2(self.n_objectives, x, k_used)
+        elif self.name == "dtlz7":
+            values = _dtlz7(self.n_objectives, x, k_used)
         else:
-            values = _zdt(int(self.name[-1]), x, k_used)
+            values = _zdt(int(self.name[3:]), x, k_used)
         if self.fidelity == "noise" and share < 1:
             scale = self.noise * (1.0 - share)
             values = tuple(v + scale * self._normal(x, resource, i) for i, v in enumerate(values))
@@ -177,15 +207,20 @@ class MultiObjectiveProblem:
                     x[0], x[1] = a, b
                     points.append(_dtlz2(self.n_objectives, x, self._distance_terms()))
             return np.array(points)
-        f1 = np.linspace(0, 1, n)
-        points = np.array(
-            [_zdt(int(self.name[-1]), np.r_[v, np.zeros(self.n_variables - 1)], 1) for v in f1]
-        )
-        if self.name == "zdt3":  # the front is the non-dominated part of the curve
-            from rung.pareto import non_dominated
-
-            points = points[non_dominated(points)]
-        return points
+        if self.name == "dtlz7":
+            side = max(2, int(round(n ** (1 / (self.n_objectives - 1)))))
+            axes = np.meshgrid(*[np.linspace(0, 1, side)] * (self.n_objectives - 1))
+            heads = np.column_stack([a.ravel() for a in axes])
+            tail = np.zeros(self.n_variables - self.n_objectives + 1)
+            points = np.array([_dtlz7(self.n_objectives, np.r_[h, tail], 1) for h in heads])
+        else:
+            f1 = np.linspace(0, 1, n)
+            points = np.array(
+                [_zdt(int(self.name[3:]), np.r_[v, np.zeros(self.n_variables - 1)], 1) for v in f1]
+            )
+        # ZDT3's and DTLZ7's fronts are the non-dominated parts of these curves and
+        # surfaces; on the others every point is non-dominated.
+        return points[non_dominated(points)]
 
 
 def zdt1(**kwargs: Any) -> MultiObjectiveProblem:
@@ -209,6 +244,13 @@ def zdt3(**kwargs: Any) -> MultiObjectiveProblem:
     )
 
 
+def zdt6(**kwargs: Any) -> MultiObjectiveProblem:
+    """ZDT6 (a non-uniform, concave front), 8 variables unless told otherwise."""
+    return MultiObjectiveProblem(
+        "zdt6", **{"n_variables": 8, "n_objectives": 2, "reference": (1.1, 11.0), **kwargs}
+    )
+
+
 def dtlz2(**kwargs: Any) -> MultiObjectiveProblem:
     """DTLZ2 with 3 objectives (a sphere's octant), 7 variables unless told otherwise."""
     return MultiObjectiveProblem(
@@ -216,4 +258,13 @@ def dtlz2(**kwargs: Any) -> MultiObjectiveProblem:
     )
 
 
-PROBLEMS = {"zdt1": zdt1, "zdt2": zdt2, "zdt3": zdt3, "dtlz2": dtlz2}
+def dtlz7(**kwargs: Any) -> MultiObjectiveProblem:
+    """DTLZ7 with 3 objectives (a front in four pieces), 7 variables unless told otherwise."""
+    return MultiObjectiveProblem(
+        "dtlz7", **{"n_variables": 7, "n_objectives": 3, "reference": (1.1, 1.1, 15.0), **kwargs}
+    )
+
+
+PROBLEMS = {
+    "zdt1": zdt1, "zdt2": zdt2, "zdt3": zdt3, "zdt6": zdt6, "dtlz2": dtlz2, "dtlz7": dtlz7,
+}  # fmt: skip
