@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -212,6 +212,15 @@ class Searcher:
 
     def _random_config(self) -> dict[str, Any]:
         return self.space.sample(self.rng)
+
+    def _first_new(self, configs: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        """The first of ``configs`` (an acquisition's maximizers, best first) never
+        suggested before, or a random configuration when every one was."""
+        for config in configs:
+            if self.space.key(config) not in self._suggested:
+                return config
+        logger.debug("every maximizer was suggested before; suggesting at random")
+        return self._random_config()
 
     def __repr__(self) -> str:
         name = type(self).__name__

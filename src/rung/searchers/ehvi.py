@@ -130,11 +130,7 @@ class EHVISearcher(MultiFidelityGPSearcher):
             n_candidates=_ACQUISITION["n_candidates"],
             maxiter=_ACQUISITION["maxiter"],
         )
-        for u in points:
-            config = self.features.decode(u)
-            if self.space.key(config) not in self._suggested:
-                return config
-        return self._random_config()
+        return self._first_new(self.features.decode(u) for u in points)
 
     def _scalarized_suggestion(self, m: int) -> dict[str, Any]:
         """EI of one random Chebyshev scalarisation (ParEGO) of the objectives, modelled

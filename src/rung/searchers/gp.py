@@ -10,7 +10,6 @@ are modeled at one resource level, as in BOHB (Falkner, Klein & Hutter, ICML 201
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +26,6 @@ from rung.searchers.base import Observation, Searcher
 
 __all__ = ["FeatureMap", "GPSearcher"]
 
-logger = logging.getLogger(__name__)
 
 # L-BFGS-B iteration caps: hyperparameter fits from the prior and from the last fit, and
 # the batched acquisition maximization.
@@ -192,9 +190,4 @@ class GPSearcher(Searcher):
         )
         if not np.isfinite(result.values[0]):
             raise FloatingPointError(f"Expected Improvement is not finite ({result.values[0]!r}).")
-        for u in result.points:
-            config = self.features.decode(u)
-            if self.space.key(config) not in self._suggested:
-                return config
-        logger.debug("every EI maximizer was suggested before; suggesting at random")
-        return self._random_config()
+        return self._first_new(self.features.decode(u) for u in result.points)

@@ -39,7 +39,6 @@ configuration *and* the resource, so that every observation informs it. Its piec
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -65,7 +64,6 @@ from rung.searchers.gp import DEFAULT_MAX_POINTS
 
 __all__ = ["MultiFidelityGPSearcher"]
 
-logger = logging.getLogger(__name__)
 
 _FIT_MAXITER_COLD = 100
 _FIT_MAXITER_WARM = 10
@@ -333,12 +331,7 @@ class MultiFidelityGPSearcher(Searcher):
         )
         if not np.isfinite(result.values[0]):
             raise FloatingPointError(f"Expected Improvement is not finite ({result.values[0]!r}).")
-        for u in result.points:
-            config = self.features.decode(u)
-            if self.space.key(config) not in self._suggested:
-                return config
-        logger.debug("every EI maximizer was suggested before; suggesting at random")
-        return self._random_config()
+        return self._first_new(self.features.decode(u) for u in result.points)
 
     def _cost_penalty(self):
         """``u -> cost_exponent * log cost(u)`` and its gradient, or None (cost unknown)."""
