@@ -26,6 +26,7 @@ import scipy.optimize
 from scipy.special import erfcx, ndtr
 
 from rung.searchers._gp_model import GaussianProcess
+from rung.searchers._local_search import Neighbours, with_climbs
 
 __all__ = [
     "AcquisitionResult",
@@ -195,13 +196,15 @@ def maximize_log_ei(
     maxiter: int = 100,
     project: Callable[[np.ndarray], np.ndarray] | None = None,
     penalty: Penalty | None = None,
+    neighbours: Neighbours | None = None,
 ) -> AcquisitionResult:
     """Maximizes ``log EI`` over the unit cube by batched multi-start L-BFGS-B.
 
     The starts are the best ``n_starts`` of ``n_candidates`` uniform random points and
     ``n_candidates // 4`` Gaussian perturbations of the incumbent (a fifth of the starts
     come from those). All starts are optimized together as one problem (see the module
-    docstring).
+    docstring). With ``neighbours``, the best points found and the incumbent then climb
+    over their choices (:func:`rung.searchers._local_search.climb`).
 
     Args:
         gp: The fitted posterior.
@@ -216,6 +219,8 @@ def maximize_log_ei(
             points, not during optimization (a continuous relaxation).
         penalty: Subtracted from ``log EI`` with its gradient, e.g. ``α log cost(x)`` for
             EI per unit cost (Snoek, Larochelle & Adams, NeurIPS 2012, §3.2). None: none.
+        neighbours: The one-exchange neighbourhood of a valid point in its choices, or
+            None (no local search: a space without choices).
 
     Returns:
         The optimized points and the starts, best first, with their ``log EI``.
@@ -249,5 +254,7 @@ def maximize_log_ei(
     optimized = project(np.clip(result.x.reshape(q, d), 0.0, 1.0))
     points = np.vstack([optimized, starts])
     values = score(points)
+    if neighbours is not None:
+        points, values = with_climbs(score, points, values, neighbours, incumbent)
     order = np.argsort(-values, kind="stable")
     return AcquisitionResult(points[order], values[order], start_values, int(result.nit))

@@ -18,6 +18,7 @@ import scipy.optimize
 from scipy.special import log_ndtr
 
 from rung.searchers._gp_model import GaussianProcess
+from rung.searchers._local_search import Neighbours, with_climbs
 
 __all__ = ["log_probability_feasible", "maximize_acquisition"]
 
@@ -55,12 +56,14 @@ def maximize_acquisition(
     n_starts: int = 10,
     n_candidates: int = 1024,
     maxiter: int = 30,
+    neighbours: Neighbours | None = None,
 ) -> np.ndarray:
     """Maximizes ``acquisition`` over the unit cube by batched multi-start L-BFGS-B.
 
     The starts are the best ``n_starts`` of ``n_candidates`` uniform points and (a
     quarter as many) Gaussian perturbations of ``incumbent``; all starts are optimized as
-    one problem, as :func:`rung.searchers._acquisition.maximize_log_ei` does.
+    one problem, as :func:`rung.searchers._acquisition.maximize_log_ei` does, and with
+    ``neighbours`` the best three and the incumbent then climb over their choices.
 
     Args:
         acquisition: ``x (q, d) -> (values (q,), gradients (q, d))``, to maximize.
@@ -71,6 +74,8 @@ def maximize_acquisition(
         n_starts: L-BFGS-B starts.
         n_candidates: Random candidates the starts are chosen from.
         maxiter: L-BFGS-B iterations.
+        neighbours: The one-exchange neighbourhood of a valid point in its choices, or
+            None (no local search).
 
     Returns:
         The optimized points and the starts, best first, shape ``(m, d)``.
@@ -100,5 +105,11 @@ def maximize_acquisition(
         options={"maxiter": maxiter},
     )
     points = np.vstack([project(np.clip(result.x.reshape(q, d), 0.0, 1.0)), starts])
-    final = np.nan_to_num(acquisition(points)[0], nan=-np.inf)
+
+    def score(x: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(acquisition(x)[0], nan=-np.inf)
+
+    final = score(points)
+    if neighbours is not None:
+        points, final = with_climbs(score, points, final, neighbours, incumbent)
     return points[np.argsort(-final, kind="stable")]

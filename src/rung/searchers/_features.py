@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -79,6 +79,52 @@ class FeatureMap:
                 values[name] = domain.decode(float(u[start]))
         config = {n: values[n] if n in values else self.space.constants[n] for n in self.space}
         return self.space.active_part(config)
+
+    @property
+    def tied(self) -> np.ndarray:
+        """Which lengthscale each feature uses, shape ``(n_features,)``: the one-hot
+        block of a choice shares one (a Hamming-distance kernel on the choice, as
+        Optuna's GP sampler and SMAC's random forests treat categories alike), every
+        other feature has its own."""
+        group = np.empty(self.n_features, dtype=int)
+        for n, (_, _, start, stop) in enumerate(self._columns):
+            group[start:stop] = n
+        for n, (_, indicator, _, _) in enumerate(self._indicators, start=len(self._columns)):
+            group[indicator] = n
+        return group
+
+    @property
+    def local_moves(self) -> Callable[[np.ndarray], np.ndarray] | None:
+        """:meth:`neighbours` for an acquisition's local search, or None when the space
+        has no ``choice`` (nothing to exchange)."""
+        return self.neighbours if self._choice_blocks else None
+
+    def neighbours(self, u: np.ndarray) -> np.ndarray:
+        """The one-exchange neighbourhood of ``u`` in its choices: every valid encoding
+        that differs from ``u`` in the value of one active ``choice`` parameter (the
+        neighbourhood of SMAC's local search, Hutter, Hoos & Leyton-Brown, LION 2011,
+        §4.3). Numeric coordinates stay where they are; conditional parameters switched
+        on or off by the change are projected.
+
+        Args:
+            u: Valid features (as :meth:`project` returns), shape ``(n_features,)``.
+
+        Returns:
+            The neighbours, shape ``(m, n_features)``; ``m = 0`` without active choices.
+        """
+        rows = []
+        for start, stop in self._choice_blocks:
+            current = u[start:stop]
+            if not current.any():  # an inactive choice: nothing to exchange
+                continue
+            for k in np.flatnonzero(current < 0.5):
+                v = u.copy()
+                v[start:stop] = 0.0
+                v[start + k] = 1.0
+                rows.append(v)
+        if not rows:
+            return np.empty((0, self.n_features))
+        return self.project(np.array(rows))
 
     def project(self, U: np.ndarray) -> np.ndarray:
         """The nearest valid features: integers and stepped values to their cell centre,

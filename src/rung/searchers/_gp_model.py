@@ -275,12 +275,37 @@ def condition_gaussian_process(
     return GaussianProcess(X, y, theta, y_mean, y_std, fidelity=fidelity)
 
 
+class _Tying:
+    """Maps the fitted vector ``φ`` (one log lengthscale per group, then the rest) to
+    ``θ`` (one per input) and back; the identity when nothing is tied."""
+
+    def __init__(self, d: int, tied: np.ndarray | None) -> None:
+        self.d = d
+        self.index = np.arange(d) if tied is None else np.asarray(tied, dtype=int)
+        self.groups = int(self.index.max()) + 1 if d else 0
+        self.sizes = np.bincount(self.index, minlength=self.groups)
+
+    def expand(self, phi: np.ndarray) -> np.ndarray:
+        return np.concatenate([phi[: self.groups][self.index], phi[self.groups :]])
+
+    def reduce(self, theta: np.ndarray) -> np.ndarray:
+        """A group's value: the mean of its inputs' (a warm start fitted untied)."""
+        sums = np.bincount(self.index, weights=theta[: self.d], minlength=self.groups)
+        return np.concatenate([sums / np.maximum(self.sizes, 1), theta[self.d :]])
+
+    def gradient(self, grad: np.ndarray) -> np.ndarray:
+        """``∂/∂φ`` from ``∂/∂θ``: a group's lengthscale moves all of its inputs'."""
+        tied = np.bincount(self.index, weights=grad[: self.d], minlength=self.groups)
+        return np.concatenate([tied, grad[self.d :]])
+
+
 def fit_gaussian_process(
     X: np.ndarray,
     y: np.ndarray,
     theta0: np.ndarray | None = None,
     maxiter: int = 100,
     fidelity: bool = False,
+    tied: np.ndarray | None = None,
 ) -> GaussianProcess:
     """Fits the hyperparameters by maximizing log marginal likelihood + log prior.
 
@@ -291,9 +316,12 @@ def fit_gaussian_process(
             :func:`default_theta` when None.
         maxiter: Cap on L-BFGS-B iterations.
         fidelity: The last input is a resource level, with its own noise (module docstring).
+        tied: For each input, which lengthscale it uses, shape ``(d,)`` of ints ``0..g-1``
+            (inputs that share one, such as the one-hot block of a choice, get the same
+            number); None: one lengthscale per input.
 
     Returns:
-        The fitted posterior.
+        The fitted posterior (its ``theta`` has one lengthscale per input, tied ones equal).
 
     Raises:
         numpy.linalg.LinAlgError: the kernel matrix cannot be factorized.
@@ -304,23 +332,25 @@ def fit_gaussian_process(
     y_mean, y_std = _standardization(y)
     z = (y - y_mean) / y_std
     d = X.shape[1]
-    bounds = [_LOG_LENGTHSCALE_BOUNDS] * d + [_LOG_SIGNAL_BOUNDS, _LOG_NOISE_BOUNDS]
+    tying = _Tying(d, tied)
+    bounds = [_LOG_LENGTHSCALE_BOUNDS] * tying.groups + [_LOG_SIGNAL_BOUNDS, _LOG_NOISE_BOUNDS]
     if fidelity:
         bounds.append(_LOG_LOW_NOISE_BOUNDS)
     start = default_theta(d, fidelity) if theta0 is None else np.asarray(theta0, dtype=float)
-    start = np.clip(start, *np.array(bounds).T)
+    start = np.clip(tying.reduce(start), *np.array(bounds).T)
     last: dict[str, np.ndarray] = {}  # the latest factorization, reused for the posterior
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def objective(phi: np.ndarray) -> tuple[float, np.ndarray]:
+        theta = tying.expand(phi)
         try:
             lml, grad, K_inv = _lml(theta, X, z, fidelity)
         except np.linalg.LinAlgError:
-            return 1e10, np.zeros_like(theta)  # makes the line search step back
+            return 1e10, np.zeros_like(phi)  # makes the line search step back
         if not (math.isfinite(lml) and np.all(np.isfinite(grad))):
-            return 1e10, np.zeros_like(theta)
+            return 1e10, np.zeros_like(phi)
         last["theta"], last["K_inv"] = theta.copy(), K_inv
-        lp, lp_grad = _log_prior(theta, fidelity)
-        return -(lml + lp), -(grad + lp_grad)
+        lp, lp_grad = _log_prior(phi, fidelity)
+        return -(lml + lp), -(tying.gradient(grad) + lp_grad)
 
     result = scipy.optimize.minimize(
         objective,
@@ -335,6 +365,6 @@ def fit_gaussian_process(
             f"The GP log marginal likelihood is not finite at the fitted hyperparameters "
             f"(objective {result.fun!r})."
         )
-    theta = result.x
+    theta = tying.expand(result.x)
     K_inv = last["K_inv"] if np.array_equal(last.get("theta"), theta) else None
     return GaussianProcess(X, y, theta, y_mean, y_std, K_inv=K_inv, fidelity=fidelity)

@@ -129,6 +129,7 @@ class EHVISearcher(MultiFidelityGPSearcher):
             n_starts=_ACQUISITION["n_starts"],
             n_candidates=_ACQUISITION["n_candidates"],
             maxiter=_ACQUISITION["maxiter"],
+            neighbours=self.features.local_moves,
         )
         return self._first_new(self.features.decode(u) for u in points)
 

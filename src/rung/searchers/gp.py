@@ -172,7 +172,7 @@ class GPSearcher(Searcher):
             # A warm start is refined a few iterations per call: the fit converges over
             # successive suggestions instead of being redone from scratch each time.
             maxiter = _FIT_MAXITER_COLD if warm is None else _FIT_MAXITER_WARM
-            gp = fit_gaussian_process(X, y, theta0=warm, maxiter=maxiter)
+            gp = fit_gaussian_process(X, y, theta0=warm, maxiter=maxiter, tied=self.features.tied)
             self._theta[level] = gp.theta
             self._fitted = gp  # reused while no new value arrives (parallel suggestions)
         best = float(y.min())
@@ -187,6 +187,7 @@ class GPSearcher(Searcher):
             incumbent=X[int(np.argmin(y))],
             maxiter=_ACQ_MAXITER,
             project=self.features.project,
+            neighbours=self.features.local_moves,
         )
         if not np.isfinite(result.values[0]):
             raise FloatingPointError(f"Expected Improvement is not finite ({result.values[0]!r}).")

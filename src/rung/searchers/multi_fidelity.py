@@ -296,9 +296,11 @@ class MultiFidelityGPSearcher(Searcher):
         theta = self._theta.get(output)
         if theta is None or n >= self._refit_at.get(output, 0):
             maxiter = _FIT_MAXITER_COLD if theta is None else _FIT_MAXITER_WARM
+            tied = self.features.tied
             gp = fit_gaussian_process(
-                X, y, theta0=theta, maxiter=maxiter, fidelity=self.level_noise
-            )
+                X, y, theta0=theta, maxiter=maxiter, fidelity=self.level_noise,
+                tied=np.append(tied, len(np.unique(tied))),  # the resource: its own
+            )  # fmt: skip
             self._theta[output] = gp.theta
             self._refit_at[output] = max(n + 1, math.ceil(_REFIT_GROWTH * n))
         else:
@@ -326,6 +328,7 @@ class MultiFidelityGPSearcher(Searcher):
             self.rng,
             incumbent=observed[int(np.argmin(means))],
             project=self.features.project,
+            neighbours=self.features.local_moves,
             penalty=self._cost_penalty(),
             **_ACQUISITION,
         )
