@@ -10,6 +10,10 @@
   run through :class:`rung.workloads.synthetic.MultiFidelity` (biased, noisy values below
   27 epochs, the function itself at 27; one simulated second per epoch after a start-up
   of 5 %).
+* ``categorical``: eight ``choice`` parameters of four values each (65,536
+  configurations), additive effects plus weaker pairwise ones (a stand-in for
+  architecture and optimizer choices), through the same ``MultiFidelity`` wrapper; not
+  in the default grid (``--problems categorical``).
 * ``fmnist-softmax``, ``fmnist-sgd``, ``fmnist-svm``, ``fmnist-lenet``: learning curves
   of rung's own Fashion-MNIST models, recorded by ``benchmarks/record_curves.py`` into
   ``benchmarks/data/`` and replayed with their measured seconds
@@ -18,13 +22,17 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from _quality.tasks import Problem
+from rung.space import Space, choice
 from rung.workloads.registry import benchmark_by_name
 from rung.workloads.simulated import with_cost
-from rung.workloads.synthetic import BRANIN, HARTMANN6, MultiFidelity
+from rung.workloads.synthetic import BRANIN, HARTMANN6, MultiFidelity, SyntheticFunction
 from rung.workloads.tabular import TabularBenchmark, read_table
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -39,8 +47,28 @@ def _mf_hartmann(name: str) -> Problem:
     )  # fmt: skip
 
 
+def categorical(n: int = 8, k: int = 4, interaction: float = 0.3, seed: int = 3):
+    """``n`` choices of ``k`` values: standard normal effects of each value, plus
+    ``interaction`` times standard normal effects of each pair of values."""
+    rng = np.random.default_rng(seed)
+    main, pair = rng.normal(size=(n, k)), interaction * rng.normal(size=(n, n, k, k))
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+    def fn(*x: int) -> float:
+        return float(
+            sum(main[i, x[i]] for i in range(n)) + sum(pair[i, j, x[i], x[j]] for i, j in pairs)
+        )
+
+    every = np.array(list(itertools.product(range(k), repeat=n)))
+    values = main[np.arange(n), every].sum(axis=1)
+    for i, j in pairs:
+        values += pair[i, j, every[:, i], every[:, j]]
+    space = Space({f"op{i}": choice(list(range(k))) for i in range(n)})
+    return SyntheticFunction("categorical", space, float(values.min()), fn)
+
+
 def _synthetic(name: str) -> Problem:
-    function = {"branin": BRANIN, "hartmann6": HARTMANN6}[name]
+    function = {"branin": BRANIN, "hartmann6": HARTMANN6}.get(name) or categorical()
     bench = with_cost(MultiFidelity(function, max_resource=SYNTHETIC_EPOCHS))
     return Problem(
         name, bench, bench.space, 1, bench.max_resource, bench.optimum,
@@ -63,6 +91,7 @@ PROBLEMS: dict[str, Callable[[], Problem]] = {
     },
     "branin": lambda: _synthetic("branin"),
     "hartmann6": lambda: _synthetic("hartmann6"),
+    "categorical": lambda: _synthetic("categorical"),
     **{
         f"fmnist-{model}": (lambda model=model: tabular(f"fmnist-{model}"))
         for model in ("softmax", "sgd", "svm", "lenet")
