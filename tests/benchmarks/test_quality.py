@@ -8,6 +8,7 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -15,7 +16,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import quality  # noqa: E402
 from _quality.methods import METHODS  # noqa: E402
-from _quality.problems import problem  # noqa: E402
+from _quality.problems import categorical, problem  # noqa: E402
 from _quality.scoring import RunRecord, mean_ranks  # noqa: E402
 from _quality.simclock import Run, simulate  # noqa: E402
 from _quality.tasks import Problem, Setting, Task, Trace  # noqa: E402
@@ -132,3 +133,11 @@ def test_quality_smoke_run(tmp_path, capsys):
     assert quality.main(args) == 0
     assert len(results.read_text().splitlines()) == len(lines)
     assert "8 of 8 runs stored; running 0" in capsys.readouterr().err
+
+
+def test_the_categorical_problem_knows_its_optimum():
+    function = categorical(n=4, k=3, seed=1)
+    names = list(function.space.domains)
+    every = [dict(zip(names, values, strict=True)) for values in np.ndindex(3, 3, 3, 3)]
+    assert function.optimum == pytest.approx(min(function(c) for c in every))
+    assert problem("categorical").optimum == pytest.approx(categorical().optimum)
