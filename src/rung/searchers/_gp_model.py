@@ -1,8 +1,9 @@
 """Gaussian-process regression with a Matérn 5/2 ARD kernel, for Bayesian optimization.
 
 Inputs live in the unit cube; outputs are standardized to zero mean and unit variance.
-The hyperparameters (one lengthscale per input, the signal variance, the noise variance)
-maximize the log marginal likelihood plus weak log-normal priors, by L-BFGS-B in log
+The hyperparameters (one lengthscale per input, or per group of inputs tied together such
+as the one-hot block of a choice, the signal variance, the noise variance) maximize the
+log marginal likelihood plus weak log-normal priors, by L-BFGS-B in log
 space with the analytic gradient of Rasmussen & Williams, *Gaussian Processes for
 Machine Learning* (2006), eq. 5.8-5.9. The kernel matrices and their inverse come from
 :mod:`rung.searchers._matern`.
