@@ -31,6 +31,8 @@ Usage:
     python benchmarks/quality.py --quick         # a smoke run: 1 benchmark, 2 seeds
     python benchmarks/quality.py --methods "rung bo fifo,rung bo asha" --problems branin
     python benchmarks/quality.py --processes 2   # runs in two processes
+    python benchmarks/quality.py --alone "rung bo async_hyperband,rung bo async_hyperband \
+        (adaptive only)"   # each ranked alone among the other methods (VARIANTS too)
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the _quality package, when run as a script
 
-from _quality.methods import METHODS  # noqa: E402
+from _quality.methods import METHODS, VARIANTS  # noqa: E402
 from _quality.problems import PROBLEMS, problem  # noqa: E402
 from _quality.scoring import (  # noqa: E402
     RunRecord,
@@ -130,7 +132,7 @@ def run_one(key: Key, setting: Setting) -> dict:
     setting_name, problem_name, method, seed = key
     task = Task(_problem(problem_name), setting, seed)
     started = time.process_time()
-    trace = METHODS[method](task)
+    trace = {**METHODS, **VARIANTS}[method](task)
     return {
         "setting": setting_name,
         "workers": setting.workers,
@@ -188,6 +190,25 @@ def to_run(data: dict) -> RunRecord:
     )  # fmt: skip
 
 
+def alone_report(
+    runs: Sequence[RunRecord], settings: Sequence[str], field: Sequence[str], alone: Sequence[str]
+) -> str:
+    """Markdown: each of ``alone`` ranked alone among ``field`` (the others of ``alone``
+    left out), so that variants of one method are compared as if each were the only one."""
+    out: list[str] = []
+    for setting in settings:
+        rows: dict[str, list[float]] = {}
+        for name in alone:
+            chosen = [r for r in runs if r.setting == setting and r.method in {*field, name}]
+            ranks = mean_ranks(chosen, [*field, name]).get(setting)
+            if ranks:
+                rows[name] = ranks[name]
+        if rows:
+            out.append(f"### Each alone among {len(field)} others, {setting}\n")
+            out.append(rank_table(rows) + "\n")
+    return "\n".join(out)
+
+
 def report(runs: Sequence[RunRecord], settings: Sequence[str], methods: Sequence[str]) -> str:
     """The markdown tables: mean ranks per setting, mean regrets per benchmark."""
     out: list[str] = []
@@ -227,14 +248,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="ignore the committed runs")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--tables-only", action="store_true", help="run nothing, print tables")
+    parser.add_argument(
+        "--alone", help="comma-separated: rank each alone among the other methods (VARIANTS too)"
+    )
     args = parser.parse_args(argv)
 
     settings, grid = (QUICK_SETTINGS, QUICK_GRID) if args.quick else (SETTINGS, GRID)
     seeds = args.seeds if args.seeds is not None else (2 if args.quick else SEEDS)
     methods = args.methods.split(",") if args.methods else list(METHODS)
-    unknown = sorted(set(methods) - set(METHODS))
+    alone = args.alone.split(",") if args.alone else []
+    known = {**METHODS, **VARIANTS}
+    unknown = sorted(set(methods) - set(METHODS)) + sorted(set(alone) - set(known))
     if unknown:
-        parser.error(f"unknown methods {unknown}; known: {sorted(METHODS)}")
+        parser.error(f"unknown methods {unknown}; known: {sorted(known)}")
+    field = [m for m in methods if m not in alone]
+    methods = [*field, *alone]
     chosen = args.settings.split(",") if args.settings else list(settings)
     if set(chosen) - set(settings):
         parser.error(f"unknown settings {sorted(set(chosen) - set(settings))}: {list(settings)}")
@@ -267,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
                 _collect(map(_run_star, jobs), out, stored, len(jobs), started)
     wanted = {_wanted_key(k, settings[k[0]]) for k in keys}
     runs = [to_run(data) for key, data in stored.items() if key in wanted]
-    print(report(runs, chosen, methods))
+    print(alone_report(runs, chosen, field, alone) if alone else report(runs, chosen, methods))
     return 0
 
 

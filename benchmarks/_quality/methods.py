@@ -36,3 +36,14 @@ RUNG["rung bo async_hyperband (hyperband weights)"] = rung_method(
 )
 
 METHODS: dict[str, Method] = {**RUNG, **PEERS}
+
+#: Variants outside the default field, for ``quality.py --alone``: each of the default's
+#: two bracket choices on its own.
+VARIANTS: dict[str, Method] = {
+    "rung bo async_hyperband (adaptive only)": rung_method(
+        by_name("bo", "async_hyperband", full_first=0)
+    ),
+    "rung bo async_hyperband (full-resource first only)": rung_method(
+        by_name("bo", "async_hyperband", adaptive=False)
+    ),
+}

@@ -110,6 +110,18 @@ def test_ranks_share_ties_and_skip_incomplete_seeds():
     assert ranks["c"] == [pytest.approx(1.75), pytest.approx(2.0)]
 
 
+def test_variants_are_ranked_alone_among_the_others():
+    runs = [
+        record("a", 0, (1.0,), (0.3,)), record("b", 0, (1.0,), (0.1,)),
+        record("v1", 0, (1.0,), (0.2,)), record("v2", 0, (1.0,), (0.0,)),
+    ]  # fmt: skip
+    table = quality.alone_report(runs, ["s"], ["a", "b"], ["v1", "v2"])
+    # v1 is second among a, b and itself; v2 first (v1 is not in v2's field).
+    assert "| v2 | 1.00 | 1.00 | 1.00 | 1.00 |" in table.replace("**", "")
+    assert "| v1 | 2.00 | 2.00 | 2.00 | 2.00 |" in table
+    assert "Each alone among 2 others, s" in table
+
+
 def test_rung_methods_pay_only_the_extra_epochs_of_a_promotion():
     """With one worker every epoch costs 1: ASHA's spending is the epochs it trained."""
     task = Task(problem("branin"), Setting("1", 1, full_trainings=10), seed=0)
