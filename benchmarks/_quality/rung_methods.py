@@ -19,7 +19,7 @@ from typing import Any
 from _quality.tasks import Task, Trace
 from rung.executors.simulated import SimulatedExecutor
 from rung.results.result import Result
-from rung.run.factory import make_scheduler, make_searcher
+from rung.run.by_name import make_scheduler, make_searcher
 from rung.run.tuner import Tuner
 from rung.schedulers.base import Scheduler
 from rung.space import Space
@@ -79,7 +79,7 @@ def run_rung(task: Task, build: SchedulerBuilder) -> Trace:
 def by_name(searcher: str, scheduler: str, **options: Any) -> SchedulerBuilder:
     """A builder of rung's searcher and scheduler by their :func:`rung.tune` names: ``bo``
     under a multi-fidelity scheduler is the multi-fidelity GP, as in :func:`rung.tune`.
-    ``options`` go to the scheduler (:func:`rung.run.factory.make_scheduler`)."""
+    ``options`` go to the scheduler (:func:`rung.run.by_name.make_scheduler`)."""
 
     def build(spec: SchedulerSpec) -> Scheduler:
         built = make_searcher(searcher, spec.space, multi_fidelity=scheduler != "fifo")

@@ -2,7 +2,7 @@ import pytest
 
 import rung
 from rung.errors import ConfigError
-from rung.run.factory import SchedulerName
+from rung.run.by_name import SchedulerName
 from rung.types import TrialStatus
 from rung.workloads.synthetic import BRANIN, TOY, MultiFidelity
 
@@ -144,7 +144,7 @@ def test_one_eta_default_everywhere(name):
     from rung.simulation.compare import compare, run_simulated
 
     assert DEFAULT_ETA == 3
-    built = rung.run.factory.make_scheduler(name, rung.RandomSearcher(MF.space), max_resource=27)
+    built = rung.run.by_name.make_scheduler(name, rung.RandomSearcher(MF.space), max_resource=27)
     classes = {
         "sh": rung.SuccessiveHalving,
         "hyperband": rung.Hyperband,

@@ -1,4 +1,5 @@
-"""``rung.tune``: the common case in one call, with searchers and schedulers by name.
+"""``rung.tune``: the common case in one call, with searchers and schedulers by name
+(:mod:`rung.run.by_name`).
 
 How ``rung.tune(seed=s)`` seeds its parts: it builds the searcher and the scheduler
 without seeds, and the :class:`~rung.Tuner` gives them its own, so the searcher draws
@@ -10,7 +11,6 @@ from ``s`` and ``i``.
 
 from __future__ import annotations
 
-import enum
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -21,194 +21,19 @@ from rung.errors import ConfigError
 from rung.executors.base import Executor
 from rung.objectives import Goals
 from rung.results.result import Result
+from rung.run.by_name import (
+    SchedulerName,
+    SearcherName,
+    default_scheduler,
+    make_scheduler,
+    make_searcher,
+    parse_name,
+)
 from rung.run.tuner import Resume, Tuner
-from rung.schedulers.base import Scheduler
-from rung.schedulers.rungs import DEFAULT_ETA
 from rung.searchers.base import Searcher
 from rung.space import Space
 
-__all__ = [
-    "SchedulerName",
-    "SearcherName",
-    "build_tuner",
-    "default_scheduler",
-    "make_scheduler",
-    "make_searcher",
-    "tune",
-]
-
-
-class SearcherName(enum.Enum):
-    """Searchers :func:`tune` builds by name."""
-
-    RANDOM = "random"
-    BO = "bo"
-
-
-class SchedulerName(enum.Enum):
-    """Schedulers :func:`tune` builds by name."""
-
-    FIFO = "fifo"
-    SH = "sh"
-    HYPERBAND = "hyperband"
-    ASHA = "asha"
-    ASYNC_HYPERBAND = "async_hyperband"
-
-    @property
-    def multi_fidelity(self) -> bool:
-        return self is not SchedulerName.FIFO
-
-
-#: The scheduler options each scheduler takes, beside the resources and eta.
-_OPTIONS = {
-    SchedulerName.FIFO: (),
-    SchedulerName.SH: ("n_configs", "max_brackets"),
-    SchedulerName.HYPERBAND: ("max_brackets",),
-    SchedulerName.ASHA: ("variant",),
-    SchedulerName.ASYNC_HYPERBAND: ("adaptive", "full_first"),
-}
-
-
-def _parse(enum_cls: type[enum.Enum], value: Any, parameter: str) -> Any:
-    if isinstance(value, enum_cls):
-        return value
-    text = str(value).lower().replace("-", "_")
-    for member in enum_cls:
-        if member.value == text:
-            return member
-    choices = ", ".join(repr(m.value) for m in enum_cls)
-    raise ConfigError(f"The {parameter!r} parameter must be one of {choices}; got {value!r}.")
-
-
-@known_keywords
-def make_searcher(
-    name: str | SearcherName | Searcher,
-    space: Mapping[str, Any],
-    *,
-    seed: int | None = None,
-    initial_config: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-    n_init: int = 5,
-    multi_fidelity: bool = False,
-    goals: Goals | None = None,
-) -> Searcher:
-    """Builds a searcher by name (``"random"`` or ``"bo"``); without a seed it takes the
-    tuner's. A :class:`~rung.Searcher` given as ``name`` is used as it is.
-
-    ``"bo"`` is the model-based searcher for the run: with ``goals`` of several objectives
-    or constraints, :class:`~rung.searchers.ehvi.EHVISearcher` (expected hypervolume
-    improvement times the probability of feasibility, over every resource level); for a
-    multi-fidelity scheduler (``multi_fidelity=True``),
-    :class:`~rung.searchers.multi_fidelity.MultiFidelityGPSearcher`, which models every
-    resource level; for FIFO, :class:`~rung.searchers.gp.GPSearcher`.
-    """
-    if isinstance(name, Searcher):
-        return name
-    kind = _parse(SearcherName, name, "searcher")
-    if kind is SearcherName.RANDOM:
-        from rung.searchers.random import RandomSearcher
-
-        return RandomSearcher(space, seed=seed, initial_config=initial_config)
-    if goals is not None and goals.scored:
-        from rung.searchers.ehvi import EHVISearcher
-
-        return EHVISearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
-    if multi_fidelity:
-        from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
-
-        return MultiFidelityGPSearcher(
-            space, seed=seed, initial_config=initial_config, n_init=n_init
-        )
-    from rung.searchers.gp import GPSearcher
-
-    return GPSearcher(space, seed=seed, initial_config=initial_config, n_init=n_init)
-
-
-@known_keywords
-def make_scheduler(
-    name: str | SchedulerName,
-    searcher: Searcher,
-    *,
-    min_resource: int | None = None,
-    max_resource: int | None = None,
-    eta: float | None = None,
-    seed: int | None = None,
-    n_configs: int | None = None,
-    max_brackets: int | None = None,
-    variant: Any = None,
-    adaptive: bool | None = None,
-    full_first: int | None = None,
-) -> Scheduler:
-    """Builds a scheduler by name.
-
-    Args:
-        name: ``"fifo"``, ``"sh"``, ``"hyperband"``, ``"asha"`` or ``"async_hyperband"``.
-        searcher: The searcher it owns.
-        min_resource: The lowest rung (default 1).
-        max_resource: The full resource (required by multi-fidelity schedulers).
-        eta: The reduction factor (default 3).
-        seed: AsyncHyperband's bracket draws (default: the tuner's).
-        n_configs: Trials per bracket of ``"sh"``.
-        max_brackets: Brackets at once of ``"sh"`` and ``"hyperband"``.
-        variant: ``"promotion"`` or ``"stopping"`` for ``"asha"``.
-        adaptive: ``"async_hyperband"`` draws brackets by how well each level ranks
-            trials as the full resource does (Hyper-Tune's bracket selection); default
-            True.
-        full_first: How many of ``"async_hyperband"``'s first trials start at the full
-            resource (Hyperband's full-resource bracket first); default one per worker
-            when there are several.
-
-    Raises:
-        ConfigError: an unknown name, an option the scheduler does not take, or a
-            multi-fidelity scheduler without ``max_resource``.
-    """
-    kind = _parse(SchedulerName, name, "scheduler")
-    given = {
-        key: value
-        for key, value in {
-            "n_configs": n_configs,
-            "max_brackets": max_brackets,
-            "variant": variant,
-            "adaptive": adaptive,
-            "full_first": full_first,
-        }.items()
-        if value is not None
-    }
-    if kind is SchedulerName.FIFO:
-        given.update({k: v for k, v in {"eta": eta, "min_resource": min_resource}.items() if v})
-    wrong = sorted(set(given) - set(_OPTIONS[kind]))
-    if wrong:
-        takers = [n.value for n, opts in _OPTIONS.items() if wrong[0] in opts]
-        where = f" (it applies to {', '.join(repr(t) for t in takers)})" if takers else ""
-        raise ConfigError(
-            f"The {kind.value!r} scheduler takes no {wrong[0]!r} parameter{where}; "
-            f"got {wrong[0]}={given[wrong[0]]!r}."
-        )
-    if kind is SchedulerName.FIFO:
-        from rung.schedulers.fifo import FIFO
-
-        return FIFO(searcher, max_resource=max_resource)
-    if max_resource is None:
-        raise ConfigError(f"The {kind.value!r} scheduler needs 'max_resource' (e.g. max epochs).")
-    fidelity = dict(
-        min_resource=1 if min_resource is None else min_resource,
-        max_resource=max_resource,
-        eta=DEFAULT_ETA if eta is None else eta,
-    )
-    if kind is SchedulerName.SH:
-        from rung.schedulers.successive_halving import SuccessiveHalving
-
-        return SuccessiveHalving(searcher, **fidelity, **given)
-    if kind is SchedulerName.HYPERBAND:
-        from rung.schedulers.hyperband import Hyperband
-
-        return Hyperband(searcher, **fidelity, **given)
-    if kind is SchedulerName.ASHA:
-        from rung.schedulers.asha import ASHA
-
-        return ASHA(searcher, **fidelity, **given)
-    from rung.schedulers.async_hyperband import AsyncHyperband
-
-    return AsyncHyperband(searcher, **fidelity, seed=seed, **given)
+__all__ = ["build_tuner", "tune"]
 
 
 def _define_by_run(objective: Any, space: Any) -> tuple[Any, Space]:
@@ -228,17 +53,6 @@ def _define_by_run(objective: Any, space: Any) -> tuple[Any, Space]:
     if is_define_by_run(objective):  # a partial space: what the searcher knows up front
         return DefineByRun(objective), Space(space, optional=(), dynamic=True)
     return objective, Space(space)
-
-
-def default_scheduler(max_resource: int | None) -> SchedulerName:
-    """The scheduler :func:`tune` runs when none is named: asynchronous Hyperband (with
-    ``searcher="bo"``, multi-fidelity BO) when there is a resource to stop early, else FIFO.
-
-    In ``benchmarks/quality.py`` (docs/benchmarks.md) it has the best mean rank averaged
-    over 1, 4 and 16 workers at 10, 25 and 50 % of the budget, and ties Optuna's GP
-    sampler at 100 %.
-    """
-    return SchedulerName.FIFO if max_resource is None else SchedulerName.ASYNC_HYPERBAND
 
 
 @known_keywords
@@ -282,7 +96,7 @@ def build_tuner(
     objective, space = _define_by_run(objective, space)
     scheduler = default_scheduler(max_resource) if scheduler is None else scheduler
     goals = Goals.build(objectives, constraints, metric, direction)
-    kind = _parse(SchedulerName, scheduler, "scheduler")
+    kind = parse_name(SchedulerName, scheduler, "scheduler")
     built_searcher = make_searcher(
         searcher,
         space,
@@ -377,7 +191,7 @@ def tune(
             :class:`~rung.searchers.ehvi.EHVISearcher`) or ``"random"``.
         scheduler: ``"fifo"``, ``"sh"``, ``"hyperband"``, ``"asha"`` or ``"async_hyperband"``;
             by default ``"async_hyperband"`` when ``max_resource`` is given, else ``"fifo"``
-            (:func:`default_scheduler`).
+            (:func:`~rung.run.by_name.default_scheduler`).
         min_resource: Smallest resource of multi-fidelity schedulers (default 1).
         max_resource: Full resource; required by multi-fidelity schedulers.
         eta: Reduction factor (default 3).

@@ -28,7 +28,7 @@ from typing import Any
 from rung.errors import ConfigError
 from rung.executors.simulated import SimulatedExecutor
 from rung.results.result import Result
-from rung.run.factory import SchedulerName, make_scheduler, make_searcher
+from rung.run.by_name import SchedulerName, make_scheduler, make_searcher
 from rung.run.tuner import Tuner
 from rung.schedulers.rungs import DEFAULT_ETA
 from rung.simulation.runs import Comparison, SimulatedRun, idle_time
