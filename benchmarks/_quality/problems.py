@@ -14,6 +14,10 @@
   configurations), additive effects plus weaker pairwise ones (a stand-in for
   architecture and optimizer choices), through the same ``MultiFidelity`` wrapper; not
   in the default grid (``--problems categorical``).
+* ``mixed``: three reals, a ``choice`` of four kinds and an integer depth; each kind has
+  its own narrow bump of its own height at its own place, and its own best depth (a
+  stand-in for "which model, then its settings"); through the same wrapper, not in the
+  default grid (``--problems mixed``).
 * ``fmnist-softmax``, ``fmnist-sgd``, ``fmnist-svm``, ``fmnist-lenet``: learning curves
   of rung's own Fashion-MNIST models, recorded by ``benchmarks/record_curves.py`` into
   ``benchmarks/data/`` and replayed with their measured seconds
@@ -29,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from _quality.tasks import Problem
-from rung.space import Space, choice
+from rung.space import Space, choice, randint, uniform
 from rung.workloads.registry import benchmark_by_name
 from rung.workloads.simulated import with_cost
 from rung.workloads.synthetic import BRANIN, HARTMANN6, MultiFidelity, SyntheticFunction
@@ -67,8 +71,29 @@ def categorical(n: int = 8, k: int = 4, interaction: float = 0.3, seed: int = 3)
     return SyntheticFunction("categorical", space, float(values.min()), fn)
 
 
+def mixed(seed: int = 11) -> SyntheticFunction:
+    """Kind ``k`` of four: ``-h_k exp(-8 |x - c_k|²) + 0.05 (depth - 3 - k)²`` over three
+    reals ``x`` in [0, 1], heights ``h = (0.5, 1, 1.5, 2.5)`` and random centres ``c_k``;
+    the best is kind 3 at its centre with depth 6 (-2.5)."""
+    centres = np.random.default_rng(seed).random((4, 3))
+    heights = (0.5, 1.0, 1.5, 2.5)
+
+    def fn(x0: float, x1: float, x2: float, kind: int, depth: int) -> float:
+        distance = float(np.sum((np.array([x0, x1, x2]) - centres[kind]) ** 2))
+        return -heights[kind] * float(np.exp(-8 * distance)) + 0.05 * (depth - 3 - kind) ** 2
+
+    space = Space(
+        {
+            "x0": uniform(0, 1), "x1": uniform(0, 1), "x2": uniform(0, 1),
+            "kind": choice([0, 1, 2, 3]), "depth": randint(1, 9),
+        }
+    )  # fmt: skip
+    return SyntheticFunction("mixed", space, -2.5, fn)
+
+
 def _synthetic(name: str) -> Problem:
-    function = {"branin": BRANIN, "hartmann6": HARTMANN6}.get(name) or categorical()
+    functions = {"branin": BRANIN, "hartmann6": HARTMANN6}
+    function = functions.get(name) or {"categorical": categorical, "mixed": mixed}[name]()
     bench = with_cost(MultiFidelity(function, max_resource=SYNTHETIC_EPOCHS))
     return Problem(
         name, bench, bench.space, 1, bench.max_resource, bench.optimum,
@@ -92,6 +117,7 @@ PROBLEMS: dict[str, Callable[[], Problem]] = {
     "branin": lambda: _synthetic("branin"),
     "hartmann6": lambda: _synthetic("hartmann6"),
     "categorical": lambda: _synthetic("categorical"),
+    "mixed": lambda: _synthetic("mixed"),
     **{
         f"fmnist-{model}": (lambda model=model: tabular(f"fmnist-{model}"))
         for model in ("softmax", "sgd", "svm", "lenet")
