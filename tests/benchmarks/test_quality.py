@@ -16,7 +16,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import quality  # noqa: E402
 from _quality.methods import METHODS  # noqa: E402
-from _quality.problems import categorical, problem  # noqa: E402
+from _quality.problems import categorical, mixed, problem  # noqa: E402
 from _quality.scoring import RunRecord, mean_ranks  # noqa: E402
 from _quality.simclock import Run, simulate  # noqa: E402
 from _quality.tasks import Problem, Setting, Task, Trace  # noqa: E402
@@ -153,3 +153,12 @@ def test_the_categorical_problem_knows_its_optimum():
     every = [dict(zip(names, values, strict=True)) for values in np.ndindex(3, 3, 3, 3)]
     assert function.optimum == pytest.approx(min(function(c) for c in every))
     assert problem("categorical").optimum == pytest.approx(categorical().optimum)
+
+
+def test_the_mixed_problem_is_best_at_the_best_kinds_bump():
+    function = mixed(seed=11)
+    centre = np.random.default_rng(11).random((4, 3))[3]
+    best = {"x0": centre[0], "x1": centre[1], "x2": centre[2], "kind": 3, "depth": 6}
+    assert function(best) == pytest.approx(function.optimum)
+    rng = np.random.default_rng(0)
+    assert min(function(function.space.sample(rng)) for _ in range(2000)) > function.optimum
