@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import rung
@@ -50,9 +51,10 @@ def test_suggestions_are_seeded_and_repeat_within_a_trial():
 
 
 def test_the_space_is_learned_and_the_record_has_only_what_was_asked():
-    result = rung.tune(quadratic, searcher="bo", max_trials=25, seed=0)
-    assert result.best_value < 0.6
-    for trial in result.trials:
+    results = [rung.tune(quadratic, searcher="bo", max_trials=25, seed=s) for s in range(3)]
+    # kind "b" bottoms out at 0.5; about 1 seed in 10 is still above 0.6 after 25 trials
+    assert np.median([r.best_value for r in results]) < 0.3
+    for trial in (t for r in results for t in r.trials):
         assert ("k" in trial.config) == (trial.config["kind"] == "a")
 
 

@@ -258,6 +258,39 @@ def test_neighbours_exchange_the_value_of_one_active_choice():
     assert FeatureMap(Space({"lr": uniform(0, 1)})).local_moves is None
 
 
+def test_neighbours_step_integers_and_stepped_values_by_one():
+    space = Space(
+        {
+            "layers": randint(1, 6),
+            "width": randint(16, 1025, log=True),
+            "batch": randint(32, 257, step=32),
+            "drop": uniform(0.0, 0.5, step=0.1),
+            "lr": uniform(0, 1),
+        }
+    )
+    features = FeatureMap(space)
+    u = features.encode({"layers": 5, "width": 64, "batch": 32, "drop": 0.2, "lr": 0.3})
+    found = [features.decode(v) for v in features.neighbours(u)]
+    steps = sorted(
+        (name, c[name])
+        for c in found
+        for name, old in (("layers", 5), ("width", 64), ("batch", 32), ("drop", 0.2))
+        if c[name] != old
+    )
+    # layers stops at its top (5), batch at its bottom (32); each neighbour moves one
+    assert steps == [("batch", 64), ("drop", 0.1), ("drop", 0.3), ("layers", 4),
+                     ("width", 63), ("width", 65)]  # fmt: skip
+    assert len(found) == 6 and all(c["lr"] == pytest.approx(0.3) for c in found)
+    assert features.local_moves is not None
+
+
+def test_an_inactive_integer_has_no_neighbours():
+    space = Space({"opt": choice(["sgd", "adam"]), "k": randint(1, 9, when={"opt": "adam"})})
+    features = FeatureMap(space)
+    u = features.encode({"opt": "sgd"})
+    assert [features.decode(v) for v in features.neighbours(u)] == [{"opt": "adam", "k": 5}]
+
+
 def test_mixed_space_suggestions_are_valid():
     space = Space(
         {

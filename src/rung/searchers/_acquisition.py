@@ -204,7 +204,7 @@ def maximize_log_ei(
     ``n_candidates // 4`` Gaussian perturbations of the incumbent (a fifth of the starts
     come from those). All starts are optimized together as one problem (see the module
     docstring). With ``neighbours``, the best points found and the incumbent then climb
-    over their choices (:func:`rung.searchers._local_search.climb`).
+    over their choices and integers (:func:`rung.searchers._local_search.climb`).
 
     Args:
         gp: The fitted posterior.
@@ -219,8 +219,8 @@ def maximize_log_ei(
             points, not during optimization (a continuous relaxation).
         penalty: Subtracted from ``log EI`` with its gradient, e.g. ``α log cost(x)`` for
             EI per unit cost (Snoek, Larochelle & Adams, NeurIPS 2012, §3.2). None: none.
-        neighbours: The one-exchange neighbourhood of a valid point in its choices, or
-            None (no local search: a space without choices).
+        neighbours: The one-exchange neighbourhood of a valid point in its choices and
+            integers, or None (no local search: a space of reals only).
 
     Returns:
         The optimized points and the starts, best first, with their ``log EI``.

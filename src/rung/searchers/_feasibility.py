@@ -63,7 +63,8 @@ def maximize_acquisition(
     The starts are the best ``n_starts`` of ``n_candidates`` uniform points and (a
     quarter as many) Gaussian perturbations of ``incumbent``; all starts are optimized as
     one problem, as :func:`rung.searchers._acquisition.maximize_log_ei` does, and with
-    ``neighbours`` the best three and the incumbent then climb over their choices.
+    ``neighbours`` the best three and the incumbent then climb over their choices and
+    integers.
 
     Args:
         acquisition: ``x (q, d) -> (values (q,), gradients (q, d))``, to maximize.
@@ -74,8 +75,8 @@ def maximize_acquisition(
         n_starts: L-BFGS-B starts.
         n_candidates: Random candidates the starts are chosen from.
         maxiter: L-BFGS-B iterations.
-        neighbours: The one-exchange neighbourhood of a valid point in its choices, or
-            None (no local search).
+        neighbours: The one-exchange neighbourhood of a valid point in its choices and
+            integers, or None (no local search).
 
     Returns:
         The optimized points and the starts, best first, shape ``(m, d)``.

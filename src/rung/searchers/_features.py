@@ -96,23 +96,31 @@ class FeatureMap:
     @property
     def local_moves(self) -> Callable[[np.ndarray], np.ndarray] | None:
         """:meth:`neighbours` for an acquisition's local search, or None when the space
-        has no ``choice`` (nothing to exchange)."""
-        return self.neighbours if self._choice_blocks else None
+        has no ``choice``, integer or stepped value (nothing to exchange or step)."""
+        return self.neighbours if self._choice_blocks or self._cell_columns else None
 
     def neighbours(self, u: np.ndarray) -> np.ndarray:
-        """The one-exchange neighbourhood of ``u`` in its choices: every valid encoding
-        that differs from ``u`` in the value of one active ``choice`` parameter (the
-        neighbourhood of SMAC's local search, Hutter, Hoos & Leyton-Brown, LION 2011,
-        §4.3). Numeric coordinates stay where they are; conditional parameters switched
-        on or off by the change are projected.
+        """The one-exchange neighbourhood of ``u``: every valid encoding that differs from
+        ``u`` in the value of one active ``choice`` parameter, or by one step in one
+        integer or stepped parameter (the neighbourhood of SMAC's local search, Hutter,
+        Hoos & Leyton-Brown, LION 2011, §4.3). Continuous coordinates stay where they
+        are; conditional parameters switched on or off by the change are projected.
 
         Args:
             u: Valid features (as :meth:`project` returns), shape ``(n_features,)``.
 
         Returns:
-            The neighbours, shape ``(m, n_features)``; ``m = 0`` without active choices.
+            The neighbours, shape ``(m, n_features)``; ``m = 0`` without active choices,
+            integers or stepped values.
         """
         rows = []
+        for column, domain in self._cell_columns:
+            value, step = domain.decode(float(u[column])), domain.step or 1
+            for moved in (value - step, value + step):
+                if domain.contains(moved):
+                    v = u.copy()
+                    v[column] = domain.encode(moved)
+                    rows.append(v)
         for start, stop in self._choice_blocks:
             current = u[start:stop]
             if not current.any():  # an inactive choice: nothing to exchange
@@ -124,7 +132,9 @@ class FeatureMap:
                 rows.append(v)
         if not rows:
             return np.empty((0, self.n_features))
-        return self.project(np.array(rows))
+        moved = self.project(np.array(rows))
+        # A step of an inactive parameter projects back onto ``u``: not a neighbour.
+        return moved[np.any(moved != u, axis=1)]
 
     def project(self, U: np.ndarray) -> np.ndarray:
         """The nearest valid features: integers and stepped values to their cell centre,

@@ -1,8 +1,9 @@
-"""Local search of an acquisition over the choices of a search space.
+"""Local search of an acquisition over the choices and integers of a search space.
 
-The continuous optimizers relax a ``choice`` to its one-hot block and round the result,
-which finds good regions but not the best value of each choice near them: a rounded
-optimum is rarely the best of its one-exchange neighbours, and the incumbent's own
+The continuous optimizers relax a ``choice`` to its one-hot block and an integer (or a
+stepped value) to a real, and round the result, which finds good regions but not the
+best value of each choice or integer near them: a rounded optimum is rarely the best of
+its one-exchange neighbours, and the incumbent's own
 neighbours, where the model is most confident of improvement, are seldom among the
 random candidates. Best-improvement hill climbing over one-exchange neighbourhoods (the
 local search of SMAC, Hutter, Hoos & Leyton-Brown, *Sequential Model-Based Optimization
