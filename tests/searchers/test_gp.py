@@ -284,6 +284,17 @@ def test_neighbours_step_integers_and_stepped_values_by_one():
     assert features.local_moves is not None
 
 
+@pytest.mark.parametrize(("low", "high", "step"), [(0.05, 0.95, 0.15), (1e-3, 1.0, 0.037)])
+def test_every_stepped_value_has_the_values_a_step_away_as_neighbours(low, high, step):
+    features = FeatureMap(Space({"d": uniform(low, high, step=step)}))
+    grid = [round(low + k * step, 12) for k in range(int((high - low) / step + 1e-9) + 1)]
+    for k, value in enumerate(grid):
+        found = sorted(
+            features.decode(v)["d"] for v in features.neighbours(features.encode({"d": value}))
+        )
+        assert found == pytest.approx(grid[max(k - 1, 0) : k] + grid[k + 1 : k + 2])
+
+
 def test_an_inactive_integer_has_no_neighbours():
     space = Space({"opt": choice(["sgd", "adam"]), "k": randint(1, 9, when={"opt": "adam"})})
     features = FeatureMap(space)

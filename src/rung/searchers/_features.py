@@ -116,7 +116,8 @@ class FeatureMap:
         rows = []
         for column, domain in self._cell_columns:
             value, step = domain.decode(float(u[column])), domain.step or 1
-            for moved in (value - step, value + step):
+            # rounded as decode rounds: 0.8 + 0.15 is 0.9500000000000001, past a high of 0.95
+            for moved in (round(value - step, 12), round(value + step, 12)):
                 if domain.contains(moved):
                     v = u.copy()
                     v[column] = domain.encode(moved)
