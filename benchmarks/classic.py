@@ -194,6 +194,8 @@ def run_optuna(encoding: Encoding, trials: int, seed: int, sampler: str) -> list
     return [t.value for t in study.trials]
 
 
+_MAX_GRID = 50_000_000  # grid points enumerated for a grid's optimum (a minute or two)
+
 METHODS: dict[str, Callable[[Encoding, int, int], list[float]]] = {
     "rung GP-EI": lambda e, n, s: run_rung(e, n, s, "bo"),
     "rung random": lambda e, n, s: run_rung(e, n, s, "random"),
@@ -218,6 +220,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.grid is not None and args.grid < 2:
         parser.error(f"--grid must be at least 2; got {args.grid}")
+    unknown = sorted(set(args.problems.split(",")) - set(PROBLEMS))
+    unknown += sorted(set(args.methods.split(",")) - set(METHODS))
+    if unknown:
+        parser.error(f"unknown problems or methods {unknown}: {list(PROBLEMS)}, {list(METHODS)}")
+    largest = max(PROBLEMS[name].d for name in args.problems.split(","))
+    if args.grid is not None and args.grid**largest > _MAX_GRID:
+        parser.error(
+            f"--grid {args.grid} has {args.grid}^{largest} points to enumerate for the "
+            f"optimum; at most {_MAX_GRID:,}"
+        )
     logging.basicConfig(level=logging.ERROR)
     counts = (args.trials // 4, args.trials // 2, args.trials)
     methods = args.methods.split(",")

@@ -74,3 +74,18 @@ def test_a_grid_below_two_values_is_refused(capsys):
         classic.main(["--grid", "1"])
     assert raised.value.code == 2
     assert "--grid must be at least 2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--grid", "40", "--problems", "hartmann6"], "points to enumerate"),
+        (["--problems", "sphere"], "unknown problems or methods ['sphere']"),
+        (["--methods", "rung TPE"], "unknown problems or methods ['rung TPE']"),
+    ],
+)
+def test_bad_arguments_get_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as raised:
+        classic.main(argv)
+    assert raised.value.code == 2
+    assert message in capsys.readouterr().err
