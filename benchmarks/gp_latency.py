@@ -16,7 +16,13 @@ before the next, and reports the median and the peak memory Python allocated dur
 them (tracemalloc). ``GPSearcher, dense`` is the exact GP on every observation (no cap),
 as it was before the subset of data: measured up to 3,000 observations.
 
-Run: ``python benchmarks/gp_latency.py`` (``--large`` for the 10-D table only).
+With ``--mixed`` the 10 dimensions are 5 reals, 3 integers (``randint(0, 21)``, 21
+levels of their coordinate) and 2 choices of 5 values: the acquisition's local search
+then climbs over one step of an integer and another value of a choice
+(:mod:`rung.searchers._local_search`), which a space of reals skips.
+
+Run: ``python benchmarks/gp_latency.py`` (``--large`` for the 10-D table only;
+``--large --mixed`` for it on the mixed space).
 """
 
 from __future__ import annotations
@@ -30,9 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from rung.domains import RandInt
 from rung.searchers.gp import GPSearcher
 from rung.searchers.multi_fidelity import MultiFidelityGPSearcher
-from rung.space import uniform
+from rung.space import Choice, choice, randint, uniform
 
 _ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 _A = np.array([[10, 3, 17, 3.5], [0.05, 10, 17, 0.1], [3, 3.5, 1.7, 10], [17, 8, 0.05, 10]])
@@ -146,34 +153,68 @@ def measure(
 _LEVELS = (1, 3, 9, 27, 81)
 
 
-def _observations(n: int, dim: int, multi_fidelity: bool, seed: int = 0):
+_INTEGER_LEVELS = 21
+_CHOICES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def large_space(dim: int, mixed: bool) -> dict[str, Any]:
+    """``dim`` reals in [0, 1]; with ``mixed``, the last five are three integers of 21
+    levels and two choices of 5 values (``dim`` >= 5)."""
+    space: dict[str, Any] = {f"x{i}": uniform(0.0, 1.0) for i in range(dim)}
+    if mixed:
+        for i in range(dim - 5, dim - 2):
+            space[f"x{i}"] = randint(0, _INTEGER_LEVELS)
+        for i in range(dim - 2, dim):
+            space[f"x{i}"] = choice(list(_CHOICES))
+    return space
+
+
+def _point(space: dict[str, Any], config: dict[str, Any]) -> np.ndarray:
+    """The coordinates in [0, 1] of a configuration of :func:`large_space`."""
+    return np.array(
+        [
+            value / (_INTEGER_LEVELS - 1) if isinstance(space[name], RandInt) else value
+            for name, value in config.items()
+        ]
+    )
+
+
+def _config(space: dict[str, Any], x: np.ndarray) -> dict[str, Any]:
+    """The configuration of :func:`large_space` nearest the point ``x`` of [0, 1]^dim."""
+    config: dict[str, Any] = {}
+    for (name, domain), value in zip(space.items(), x, strict=True):
+        if isinstance(domain, RandInt):
+            config[name] = int(round(value * (_INTEGER_LEVELS - 1)))
+        elif isinstance(domain, Choice):
+            config[name] = min(_CHOICES, key=lambda c: abs(c - value))
+        else:
+            config[name] = float(value)
+    return config
+
+
+def _observations(n: int, space: dict[str, Any], multi_fidelity: bool, seed: int = 0):
     """``n`` observations (config, value, resource) of a 10-D function, as ASHA makes them."""
     rng = np.random.default_rng(seed)
-    names = [f"x{i}" for i in range(dim)]
+    dim = len(space)
     rows = []
     for _ in range(n):
-        x = rng.random(dim)
+        config = _config(space, rng.random(dim))
+        x = _point(space, config)
         k = min(len(_LEVELS) - 1, int(rng.geometric(2 / 3)) - 1) if multi_fidelity else None
         value = hartmann4(x[:4]) + float(np.sum((x[4:] - 0.5) ** 2))
         if k is not None:
             value += 0.5 * (1 - _LEVELS[k] / _LEVELS[-1]) * (1 + x[4])
-        rows.append(
-            (
-                dict(zip(names, map(float, x), strict=True)),
-                value,
-                _LEVELS[k] if k is not None else None,
-            )
-        )
-    return names, rows
+        rows.append((config, value, _LEVELS[k] if k is not None else None))
+    return rows
 
 
 def time_large(
-    searcher, multi_fidelity: bool, n: int, dim: int, repeats: int
+    searcher, multi_fidelity: bool, n: int, space: dict[str, Any], repeats: int
 ) -> tuple[float, float, float]:
     """Median seconds per suggestion (wall, then CPU of this process) and peak MiB
     allocated, after ``n`` observations. On a shared machine the CPU time is the steadier
     figure: the wall time also counts the time other processes held the core."""
-    names, rows = _observations(n, dim, multi_fidelity)
+    rows = _observations(n, space, multi_fidelity)
     if multi_fidelity:
         searcher.set_levels(_LEVELS)
     for config, value, resource in rows:
@@ -186,7 +227,7 @@ def time_large(
         config = searcher.suggest()
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)
-        x = np.array([config[name] for name in names])
+        x = _point(space, config)
         searcher.observe(config, hartmann4(x[:4]), _LEVELS[0] if multi_fidelity else None)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
@@ -194,10 +235,14 @@ def time_large(
 
 
 def measure_large(
-    n_obs: tuple[int, ...] = (300, 1000, 3000, 10000), dim: int = 10, repeats: int = 7
+    n_obs: tuple[int, ...] = (300, 1000, 3000, 10000),
+    dim: int = 10,
+    repeats: int = 7,
+    mixed: bool = False,
 ) -> list[dict[str, Any]]:
-    """Latency and memory of the searchers at thousands of observations on ``dim`` dims."""
-    space = {f"x{i}": uniform(0.0, 1.0) for i in range(dim)}
+    """Latency and memory of the searchers at thousands of observations on ``dim`` dims
+    (``mixed``: see :func:`large_space`)."""
+    space = large_space(dim, mixed)
     rows = []
     for n in n_obs:
         builds = {
@@ -213,7 +258,7 @@ def measure_large(
                 False,
             )
         for name, (build, multi_fidelity) in builds.items():
-            seconds, cpu, peak = time_large(build(), multi_fidelity, n, dim, repeats)
+            seconds, cpu, peak = time_large(build(), multi_fidelity, n, space, repeats)
             rows.append(
                 {"searcher": name, "n_obs": n, "ms": 1e3 * seconds, "cpu_ms": 1e3 * cpu}
                 | {"peak_mib": peak}
@@ -231,9 +276,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats (smoke test)")
     parser.add_argument("--large", action="store_true", help="only the 10-D table")
+    parser.add_argument(
+        "--mixed", action="store_true", help="the 10-D table on 5 reals, 3 integers, 2 choices"
+    )
     args = parser.parse_args(argv)
-    large = measure_large(n_obs=(300, 1000), repeats=3) if args.quick else measure_large()
-    print("## Suggest latency at many observations, 10-D, median over repeats\n")
+    sizes = {"n_obs": (300, 1000), "repeats": 3} if args.quick else {}
+    large = measure_large(**sizes, mixed=args.mixed)
+    kind = "5 reals, 3 integers, 2 choices" if args.mixed else "10 reals"
+    print(f"## Suggest latency at many observations, 10-D ({kind}), median over repeats\n")
     print("| searcher | observations | ms per suggestion | CPU ms | peak MiB |")
     print("|---|---:|---:|---:|---:|")
     for row in large:
