@@ -3,13 +3,12 @@
 The continuous optimizers relax a ``choice`` to its one-hot block and an integer (or a
 stepped value) to a real, and round the result, which finds good regions but not the
 best value of each choice or integer near them: a rounded optimum is rarely the best of
-its one-exchange neighbours, and the incumbent's own
-neighbours, where the model is most confident of improvement, are seldom among the
-random candidates. Best-improvement hill climbing over one-exchange neighbourhoods (the
-local search of SMAC, Hutter, Hoos & Leyton-Brown, *Sequential Model-Based Optimization
-for General Algorithm Configuration*, LION 2011, §4.3) adds both: each step scores every
-neighbour of every climbing point in one batch and moves each point to its best
-neighbour while that is better.
+its one-exchange neighbours, and the incumbent's own neighbours, where the model is most
+confident of improvement, are seldom among the random candidates. Best-improvement hill
+climbing over one-exchange neighbourhoods (the local search of SMAC, Hutter, Hoos &
+Leyton-Brown, *Sequential Model-Based Optimization for General Algorithm Configuration*,
+LION 2011, §4.3) adds both: each step scores every neighbour of every climbing point in
+one batch and moves each point to its best neighbour while that is better.
 """
 
 from __future__ import annotations
