@@ -229,3 +229,30 @@ def test_a_synchronous_rung_promotes_the_front_first(name):
     promoted = {scheduler.next_job(allow_new_trials=False).trial_id for _ in range(3)}
     assert promoted == set(front)
     assert scheduler.next_job(allow_new_trials=False) is None
+
+
+@pytest.mark.parametrize("eager", [True, False])
+@pytest.mark.parametrize("name", ["asha", "async_hyperband"])
+def test_eager_promotion_holds_with_scores(name, eager):
+    space = {"x": rung.uniform(0, 1)}
+    if name == "asha":
+        scheduler = ASHA(rung.RandomSearcher(space, seed=0), 1, 9, eta=3, eager_promotion=eager)
+    else:
+        scheduler = AsyncHyperband(rung.RandomSearcher(space, seed=0), 1, 9, eta=3, seed=0,
+                                   eager_promotion=eager, adaptive=False)  # fmt: skip
+    scheduler.use_scores()
+    bottom = scheduler.brackets[-1]
+    assert [rung_.eager for rung_ in bottom.rungs] == [eager] * 3
+    # One worker: the epochs the bottom bracket trains until its first full result
+    # (eager: one chain of promotions, 1 + 2 + 6; Algorithm 2 waits for eta results per
+    # rung first; asynchronous Hyperband's draws send other trials to its other brackets).
+    epochs = 0
+    for _ in range(200):
+        job = scheduler.next_job()
+        in_bottom = scheduler.bracket_of(job.trial_id) == len(scheduler.brackets) - 1
+        epochs += (job.resource_to - job.resource_from) * in_bottom
+        y = 1.0 + 0.01 * job.trial_id
+        decision = scheduler.on_result(job, Score((y, -y)))  # all on one front
+        if in_bottom and decision is Decision.COMPLETE:
+            break
+    assert epochs == 9 if eager else epochs > 9

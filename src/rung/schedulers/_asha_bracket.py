@@ -53,14 +53,14 @@ class AshaBracket:
 
     def rank_by(self, rung_type: type) -> None:
         """Files results in rungs of ``rung_type`` (a :class:`~rung.schedulers._pareto.
-        ParetoRung` for Scores); only before any result.
+        ParetoRung` for Scores), eager as the bracket's are; only before any result.
 
         Raises:
             ValueError: a rung already holds a result.
         """
         if any(len(rung) for rung in self.rungs):
             raise ValueError("An AshaBracket changes its rungs' type only while they are empty.")
-        self.rungs = [rung_type(level, self.eta) for level in self.levels]
+        self.rungs = [rung_type(rung.level, self.eta, rung.eager) for rung in self.rungs]
 
     def rung_at(self, level: int) -> Rung:
         """The rung whose resource is ``level``.
