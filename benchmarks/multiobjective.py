@@ -7,10 +7,10 @@ searcher, or random search) beside Optuna's multi-objective samplers
 study (optuna/optuna#3450): each of their trials trains to the full resource.
 
 Problems: ZDT1, ZDT2, ZDT3 (2 objectives, 8 variables) and DTLZ2 (3 objectives, 7
-variables) by default, ZDT6 and DTLZ7 on request, with a fidelity
-(:mod:`rung.workloads.multi_objective`: the distance function truncated to a share of its
-terms, or noise that fades with the resource), and, with
-``--fmnist``, the Fashion-MNIST validation error against the model's parameter count
+variables) by default, ZDT6 and DTLZ7, and the multimodal ZDT4 and DTLZ1, on request,
+with a fidelity (:mod:`rung.workloads.multi_objective`: the distance function truncated
+to a share of its terms, or noise that fades with the resource), and, with ``--fmnist``,
+the Fashion-MNIST validation error against the model's parameter count
 (the random-features SVM, whose width ``n_components`` is searched, trained live on a
 subset).
 
@@ -23,6 +23,7 @@ reference point; mean (and standard error) over ``--seeds`` seeds. Larger is bet
 
     python benchmarks/multiobjective.py                     # ZDT1-3, DTLZ2; 5 seeds
     python benchmarks/multiobjective.py --problems zdt6,dtlz7                # two more
+    python benchmarks/multiobjective.py --problems zdt4,dtlz1         # two multimodal
     python benchmarks/multiobjective.py --problems zdt1 --seeds 2 --full 30   # quick
     python benchmarks/multiobjective.py --fmnist --problems none             # Fashion-MNIST
 """

@@ -1,18 +1,22 @@
-"""Multi-objective test problems with a fidelity: ZDT1-3, ZDT6, DTLZ2 and DTLZ7.
+"""Multi-objective test problems with a fidelity: ZDT1-4, ZDT6, DTLZ1, DTLZ2 and DTLZ7.
 
 ZDT1, ZDT2 and ZDT3 (Zitzler, Deb & Thiele, *Comparison of Multiobjective Evolutionary
 Algorithms: Empirical Results*, Evolutionary Computation 8(2), 2000, §4, T1-T3) have two
 objectives ``f1 = x_1`` and ``f2 = g(x) h(f1, g)`` with the distance function
 ``g = 1 + 9 / (n - 1) Σ_{i >= 2} x_i``. ZDT6 (T6) is non-uniform: ``f1 = 1 - exp(-4 x_1)
 sin^6(6π x_1)`` crowds towards one end of its front, ``g = 1 + 9 (Σ_{i >= 2} x_i / (n -
-1))^0.25`` is flat near the front, and ``h = 1 - (f1 / g)^2``. DTLZ2 (Deb, Thiele,
-Laumanns & Zitzler, *Scalable Test Problems for Evolutionary Multiobjective
-Optimization*, 2005, §6.2) has ``M`` objectives on a sphere scaled by ``1 + g`` with
-``g = Σ_{i >= M} (x_i - 0.5)^2``; DTLZ7 (§6.7) has ``f_i = x_i`` for ``i < M`` and
-``f_M = (1 + g) (M - Σ_{i < M} f_i / (1 + g) (1 + sin(3π f_i)))`` with ``g = 1 + 9 / k
-Σ_{i >= M} x_i``, a front in ``2^(M-1)`` disconnected pieces. On every one the Pareto
-front is where ``g`` is smallest (``x_i = 0``, resp. ``0.5`` for DTLZ2, for the distance
-variables).
+1))^0.25`` is flat near the front, and ``h = 1 - (f1 / g)^2``. ZDT4 (T4) is ZDT1's front
+behind a multimodal distance function, ``g = 1 + 10 (n - 1) + Σ_{i >= 2} (y_i^2 - 10
+cos(4π y_i))`` with ``y_i = 10 x_i - 5`` (its variables' range [-5, 5] mapped to [0, 1]):
+``21^(n-1)`` local fronts. DTLZ1 (Deb, Thiele, Laumanns & Zitzler, *Scalable Test
+Problems for Evolutionary Multiobjective Optimization*, 2005, §6.1) has ``M`` objectives
+on the simplex ``Σ f_i = 0.5`` scaled by ``1 + g``, with Rastrigin's ``g = 100 (k +
+Σ_{i >= M} ((x_i - 0.5)^2 - cos(20π (x_i - 0.5))))``: ``11^k - 1`` local fronts. DTLZ2
+(§6.2) has ``M`` objectives on a sphere scaled by ``1 + g`` with ``g = Σ_{i >= M} (x_i -
+0.5)^2``; DTLZ7 (§6.7) has ``f_i = x_i`` for ``i < M`` and ``f_M = (1 + g) (M - Σ_{i <
+M} f_i / (1 + g) (1 + sin(3π f_i)))`` with ``g = 1 + 9 / k Σ_{i >= M} x_i``, a front in
+``2^(M-1)`` disconnected pieces. On every one the Pareto front is where ``g`` is smallest
+(``x_i = 0``, resp. ``0.5`` for ZDT4, DTLZ1 and DTLZ2, for the distance variables).
 
 A fidelity makes them multi-fidelity problems, as an iterative evaluation truncated early
 or a measurement that gets less noisy with the resource (``r`` of ``R``):
@@ -50,11 +54,13 @@ __all__ = [
     "FIDELITIES",
     "PROBLEMS",
     "MultiObjectiveProblem",
+    "dtlz1",
     "dtlz2",
     "dtlz7",
     "zdt1",
     "zdt2",
     "zdt3",
+    "zdt4",
     "zdt6",
 ]
 
@@ -68,21 +74,44 @@ def _zdt_g(x: np.ndarray, k_used: int) -> float:
     return 1.0 + 9.0 * float(terms.sum()) * (k / k_used) / k
 
 
+def _zdt4_g(x: np.ndarray, k_used: int) -> float:
+    # Each term, y^2 + 10 (1 - cos(4π y)), is >= 0, so a share of them rescaled estimates
+    # the whole sum.
+    y = 10.0 * x[1 : 1 + k_used] - 5.0
+    k = len(x) - 1
+    terms = y**2 + 10.0 * (1.0 - np.cos(4.0 * math.pi * y))
+    return 1.0 + float(terms.sum()) * k / k_used
+
+
 def _zdt(kind: int, x: np.ndarray, k_used: int) -> tuple[float, ...]:
     if kind == 6:
         f1 = 1.0 - math.exp(-4.0 * float(x[0])) * math.sin(6.0 * math.pi * float(x[0])) ** 6
         g = 1.0 + 9.0 * ((_zdt_g(x, k_used) - 1.0) / 9.0) ** 0.25
         return f1, g * (1.0 - (f1 / g) ** 2)
     f1 = float(x[0])
-    g = _zdt_g(x, k_used)
+    g = _zdt4_g(x, k_used) if kind == 4 else _zdt_g(x, k_used)
     ratio = f1 / g
-    if kind == 1:
+    if kind in (1, 4):
         h = 1.0 - math.sqrt(ratio)
     elif kind == 2:
         h = 1.0 - ratio**2
     else:
         h = 1.0 - math.sqrt(ratio) - ratio * math.sin(10.0 * math.pi * f1)
     return f1, g * h
+
+
+def _dtlz1(m: int, x: np.ndarray, k_used: int) -> tuple[float, ...]:
+    distance = x[m - 1 :] - 0.5
+    k = len(distance)
+    used = distance[:k_used]
+    g = 100.0 * float(np.sum(1.0 + used**2 - np.cos(20.0 * math.pi * used))) * k / k_used
+    values = []
+    for i in range(m):
+        value = 0.5 * (1.0 + g) * float(np.prod(x[: m - 1 - i]))
+        if i > 0:
+            value *= 1.0 - float(x[m - 1 - i])
+        values.append(value)
+    return tuple(values)
 
 
 def _dtlz2(m: int, x: np.ndarray, k_used: int) -> tuple[float, ...]:
@@ -113,7 +142,8 @@ class MultiObjectiveProblem:
     """One multi-objective test problem with a fidelity (module docstring).
 
     Attributes:
-        name: ``"zdt1"``, ``"zdt2"``, ``"zdt3"``, ``"zdt6"``, ``"dtlz2"`` or ``"dtlz7"``.
+        name: ``"zdt1"``, ``"zdt2"``, ``"zdt3"``, ``"zdt4"``, ``"zdt6"``, ``"dtlz1"``,
+            ``"dtlz2"`` or ``"dtlz7"``.
         n_variables: Its variables ``x0 .. x{n-1}``, each in [0, 1].
         n_objectives: Its objectives ``f1 .. f{m}``, all minimized.
         reference: The hypervolume's reference point (beyond the objectives' range).
@@ -171,7 +201,9 @@ class MultiObjectiveProblem:
         x = self._vector(config)
         k = self._distance_terms()
         k_used = k if self.fidelity == "noise" else max(1, math.ceil(k * share))
-        if self.name == "dtlz2":
+        if self.name == "dtlz1":
+            values = _dtlz1(self.n_objectives, x, k_used)
+        elif self.name == "dtlz2":
             values = _dtlz2(self.n_objectives, x, k_used)
         elif self.name == "dtlz7":
             values = _dtlz7(self.n_objectives, x, k_used)
@@ -197,6 +229,12 @@ class MultiObjectiveProblem:
     def front(self, n: int = 200) -> np.ndarray:
         """Points of the true Pareto front, shape ``(≈n, n_objectives)`` (for plots and the
         hypervolume the front reaches)."""
+        if self.name == "dtlz1":
+            side = max(2, int(round(n ** (1 / (self.n_objectives - 1)))))
+            axes = np.meshgrid(*[np.linspace(0, 1, side)] * (self.n_objectives - 1))
+            heads = np.column_stack([a.ravel() for a in axes])
+            tail = np.full(self.n_variables - self.n_objectives + 1, 0.5)
+            return np.array([_dtlz1(self.n_objectives, np.r_[h, tail], 1) for h in heads])
         if self.name == "dtlz2":
             side = max(2, int(round(math.sqrt(n))))
             grid = np.linspace(0, 1, side)
@@ -214,10 +252,9 @@ class MultiObjectiveProblem:
             tail = np.zeros(self.n_variables - self.n_objectives + 1)
             points = np.array([_dtlz7(self.n_objectives, np.r_[h, tail], 1) for h in heads])
         else:
-            f1 = np.linspace(0, 1, n)
-            points = np.array(
-                [_zdt(int(self.name[3:]), np.r_[v, np.zeros(self.n_variables - 1)], 1) for v in f1]
-            )
+            kind = int(self.name[3:])
+            tail = np.full(self.n_variables - 1, 0.5 if kind == 4 else 0.0)
+            points = np.array([_zdt(kind, np.r_[v, tail], 1) for v in np.linspace(0, 1, n)])
         # ZDT3's and DTLZ7's fronts are the non-dominated parts of these curves and
         # surfaces; on the others every point is non-dominated.
         return points[non_dominated(points)]
@@ -244,10 +281,36 @@ def zdt3(**kwargs: Any) -> MultiObjectiveProblem:
     )
 
 
+def zdt4(**kwargs: Any) -> MultiObjectiveProblem:
+    """ZDT4 (ZDT1's front, 21^7 local fronts), 8 variables unless told otherwise.
+
+    The reference's second coordinate, 150, lies beyond ``g`` of most random
+    configurations (median 129 with 8 variables), so that the hypervolume measures the
+    way down to the front and not only its last stretch.
+    """
+    return MultiObjectiveProblem(
+        "zdt4", **{"n_variables": 8, "n_objectives": 2, "reference": (1.1, 150.0), **kwargs}
+    )
+
+
 def zdt6(**kwargs: Any) -> MultiObjectiveProblem:
     """ZDT6 (a non-uniform, concave front), 8 variables unless told otherwise."""
     return MultiObjectiveProblem(
         "zdt6", **{"n_variables": 8, "n_objectives": 2, "reference": (1.1, 11.0), **kwargs}
+    )
+
+
+def dtlz1(**kwargs: Any) -> MultiObjectiveProblem:
+    """DTLZ1 with 3 objectives (a simplex behind 11^5 - 1 local fronts), 7 variables unless
+    told otherwise.
+
+    The reference point, 100 in each objective, lies beyond the best of a few hundred
+    random configurations (``g`` of 100 puts ``Σ f_i`` at 50.5), so that the hypervolume
+    measures the way down to the front; at BoTorch's 400 every run's hypervolume would
+    be within a percent of the front's.
+    """
+    return MultiObjectiveProblem(
+        "dtlz1", **{"n_variables": 7, "n_objectives": 3, "reference": (100.0,) * 3, **kwargs}
     )
 
 
@@ -266,5 +329,6 @@ def dtlz7(**kwargs: Any) -> MultiObjectiveProblem:
 
 
 PROBLEMS = {
-    "zdt1": zdt1, "zdt2": zdt2, "zdt3": zdt3, "zdt6": zdt6, "dtlz2": dtlz2, "dtlz7": dtlz7,
+    "zdt1": zdt1, "zdt2": zdt2, "zdt3": zdt3, "zdt4": zdt4, "zdt6": zdt6,
+    "dtlz1": dtlz1, "dtlz2": dtlz2, "dtlz7": dtlz7,
 }  # fmt: skip
