@@ -151,6 +151,61 @@ def test_a_malformed_epoch_fails_the_job(returned, words):
     assert words.replace("\\", "") in outcome.error
 
 
+def two_metrics(config, resource):
+    """Several metrics by name, as an objective with several objectives reports them."""
+    return {"error": config["x"] + 1.0 / resource, "latency": 2.0 * resource}, 1.0
+
+
+def test_several_metrics_are_reported_with_the_tuned_one_as_the_value():
+    executor = started(two_metrics)
+    job = Job(0, {"x": 0.5}, 0, 2)
+    executor.submit(Task(job, seed=0, iterative=True, metric="latency"))
+    (outcome,) = executor.wait()
+    assert outcome.status is JobStatus.COMPLETED
+    assert [r.metrics for r in outcome.reports] == [
+        {"error": 1.5, "latency": 2.0},
+        {"error": 1.0, "latency": 4.0},
+    ]
+    assert [r.value for r in outcome.reports] == [2.0, 4.0]
+    assert outcome.value == 4.0
+
+
+@pytest.mark.parametrize(
+    ("metric", "returned", "words"),
+    [
+        (None, ({"a": 1.0, "b": 2.0}, 1.0), "several metrics ['a', 'b']"),
+        ("c", ({"a": 1.0}, 1.0), "'c' is not among the metrics reported ['a']"),
+        ("a", ({"a": "x"}, 1.0), "metric 'a' must be a real number; got 'x'"),
+    ],
+)
+def test_a_malformed_mapping_fails_the_job_with_the_reason(metric, returned, words):
+    executor = started(lambda config, resource: returned)
+    executor.submit(Task(Job(0, {"x": 0.5}, 0, 2), seed=0, iterative=True, metric=metric))
+    (outcome,) = executor.wait()
+    assert outcome.status is JobStatus.FAILED
+    assert words in outcome.error
+
+
+def test_several_objectives_run_on_the_simulated_clock():
+    def objective(config, resource):
+        x = config["x"]
+        return {"f1": x + 1.0 / resource, "f2": (1.0 - x) + 1.0 / resource}, 1.0
+
+    scheduler = rung.AsyncHyperband(searcher(), 1, 9, eta=3, seed=0)
+    executor = SimulatedExecutor(workers=4, decision_time=False)
+    result = rung.Tuner(
+        objective, scheduler, objectives={"f1": "min", "f2": "min"}, executor=executor, seed=0
+    ).run(time_budget_s=40)
+    assert result.wall_time == pytest.approx(40.0, abs=9.0)
+    full = [job for job in result.jobs if job.resource_to == 9 and not job.failed]
+    assert full and all(set(job.reports[-1].metrics) == {"f1", "f2"} for job in full)
+    # The front is of full trainings, and no point of it dominates another.
+    front = [point.values for point in result.pareto_front]
+    assert front and all(
+        not (a["f1"] <= b["f1"] and a["f2"] <= b["f2"] and a != b) for a in front for b in front
+    )
+
+
 def test_decision_time_is_added_but_not_the_simulation_of_the_objective():
     timer = FakeClock()
 

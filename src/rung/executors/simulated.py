@@ -10,14 +10,16 @@ long it would take. A **simulated objective** is a callable::
 
     f(config, resource) -> (value, seconds)
 
-giving the metric after epoch ``resource`` (1, 2, ..., the resource is 1-based) and the
-simulated seconds that epoch takes. :class:`SimulatedExecutor` runs a job by asking for
-epochs ``resource_from + 1, ..., resource_to`` (a resumed trial continues, as from a
-checkpoint), adds their seconds to the job's start time, and files the job in a heap keyed
-by its end time. :meth:`SimulatedExecutor.wait` pops the earliest, moves the clock there
-and hands the outcome back. The tuner, its scheduler and its searcher are the very code of
-real runs: the executor's :attr:`~rung.executors.base.Executor.clock` is the simulated
-clock, so the tuner's time budget, deadlines and records are all in simulated seconds.
+giving the metric after epoch ``resource`` (1, 2, ..., the resource is 1-based), or a
+mapping of several metrics by name (as a real objective reports them, for several
+objectives or constraints), and the simulated seconds that epoch takes.
+:class:`SimulatedExecutor` runs a job by asking for epochs ``resource_from + 1, ...,
+resource_to`` (a resumed trial continues, as from a checkpoint), adds their seconds to the
+job's start time, and files the job in a heap keyed by its end time.
+:meth:`SimulatedExecutor.wait` pops the earliest, moves the clock there and hands the
+outcome back. The tuner, its scheduler and its searcher are the very code of real runs:
+the executor's :attr:`~rung.executors.base.Executor.clock` is the simulated clock, so the
+tuner's time budget, deadlines and records are all in simulated seconds.
 
 With ``decision_time=True`` the real time the tuner spends deciding (between
 :meth:`~SimulatedExecutor.wait` returning and the next :meth:`~SimulatedExecutor.submit` or
@@ -38,18 +40,21 @@ from typing import Any
 from rung._checks import Boolean, Function, Integer, check, check_all
 from rung.executors.base import Executor, ReportListener
 from rung.task import Outcome, Task
-from rung.trial import timeout_message
+from rung.trial import measure, timeout_message
 from rung.types import JobStatus, Report
 
 __all__ = ["SimulatedExecutor", "SimulatedObjective"]
 
-SimulatedObjective = Callable[[Mapping[str, Any], int], tuple[float, float]]
-"""``f(config, resource) -> (value, seconds)``: the metric after epoch ``resource`` (1-based)
-and the simulated seconds that epoch takes."""
+SimulatedObjective = Callable[[Mapping[str, Any], int], tuple[float | Mapping[str, float], float]]
+"""``f(config, resource) -> (value, seconds)``: the metric after epoch ``resource`` (1-based),
+or several metrics by name, and the simulated seconds that epoch takes."""
 
 
-def _epoch(objective: SimulatedObjective, config: Mapping[str, Any], resource: int) -> tuple:
-    """One epoch's ``(value, seconds)``, checked; raises like a failing objective would."""
+def _epoch(
+    objective: SimulatedObjective, config: Mapping[str, Any], resource: int, metric: str | None
+) -> tuple[float, float, dict[str, float] | None]:
+    """One epoch's ``(value, seconds, metrics)``, checked; raises like a failing objective
+    would. ``metrics`` is the mapping reported (floats), None for one number."""
     returned = objective(config, resource)
     if not isinstance(returned, tuple) or len(returned) != 2:
         raise TypeError(
@@ -57,17 +62,24 @@ def _epoch(objective: SimulatedObjective, config: Mapping[str, Any], resource: i
             f"at resource {resource}."
         )
     value, seconds = returned
+    metrics = None
     if type(value) is not float or type(seconds) is not float:  # the common case skips these
+        if isinstance(value, Mapping):  # the tuned metric's value, as a real job takes it
+            value, metrics = measure(value, metric, "A simulated objective")
         for name, number in (("value", value), ("seconds", seconds)):
             if isinstance(number, bool) or not isinstance(number, Real):
-                raise TypeError(f"The simulated {name} must be a real number; got {number!r}.")
+                raise TypeError(
+                    f"The simulated {name} must be a real number"
+                    + (" or a mapping of metrics by name" if name == "value" else "")
+                    + f"; got {number!r}."
+                )
         value, seconds = float(value), float(seconds)
     if not (seconds >= 0 and math.isfinite(seconds)):
         raise ValueError(
             f"The simulated seconds must be finite and >= 0; got {seconds!r} "
             f"at resource {resource}."
         )
-    return value, seconds
+    return value, seconds, metrics
 
 
 _RULES = {"workers": Integer(low=1), "decision_time": Boolean(), "timer": Function()}
@@ -214,14 +226,14 @@ def _simulate(objective: SimulatedObjective, task: Task, start: float, worker: i
     config = dict(job.config)  # a copy: the objective may change it
     try:
         for resource in range(job.resource_from + 1, job.resource_to + 1):
-            value, seconds = _epoch(objective, config, resource)
+            value, seconds, metrics = _epoch(objective, config, resource, task.metric)
             if timeout is not None and now + seconds - start > timeout:
                 # A real worker would be stopped at the timeout, in the middle of this epoch.
                 status, error = JobStatus.FAILED, timeout_message(timeout)
                 now = start + timeout
                 break
             now += seconds
-            reports.append(Report(resource, value, now))
+            reports.append(Report(resource, value, now, metrics))
             if resource < job.resource_to and deadline is not None and now >= deadline:
                 status = JobStatus.INTERRUPTED
                 break
