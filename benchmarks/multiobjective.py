@@ -16,16 +16,24 @@ subset).
 
 The budget is ``--full`` full-resource trainings' worth of resource (epochs): Optuna's
 samplers get that many trials; rung's schedulers spend the same resource on many more,
-mostly partial, trainings. At each budget fraction (10, 25, 50, 100 %) the hypervolume is
-that of the front of the results measured **at the full resource** within that much
-resource (the front a run would report if stopped there), against the problem's
-reference point; mean (and standard error) over ``--seeds`` seeds. Larger is better.
+mostly partial, trainings. With ``--workers W`` (synthetic problems only) the runs are
+in simulated time instead, every epoch one second, on ``W`` workers and a wall-clock
+budget of ``--full * R / W`` seconds: rung's methods on a
+:class:`~rung.executors.simulated.SimulatedExecutor`, Optuna's samplers asked for ``W``
+trials at a time (its way with ``W`` workers: every trial takes as long, so they start
+and end together), each batch ending ``R`` seconds after the last.
+
+At each budget fraction (10, 25, 50, 100 %) the hypervolume is that of the front of the
+results measured **at the full resource** within that much resource (or time: the front
+a run would report if stopped there), against the problem's reference point; mean (and
+standard error) over ``--seeds`` seeds. Larger is better.
 
     python benchmarks/multiobjective.py                     # ZDT1-3, DTLZ2; 5 seeds
     python benchmarks/multiobjective.py --problems zdt6,dtlz7                # two more
     python benchmarks/multiobjective.py --problems zdt4,dtlz1         # two multimodal
     python benchmarks/multiobjective.py --problems zdt1 --seeds 2 --full 30   # quick
     python benchmarks/multiobjective.py --fmnist --problems none             # Fashion-MNIST
+    python benchmarks/multiobjective.py --workers 4           # 4 workers, simulated time
 """
 
 from __future__ import annotations
@@ -79,13 +87,32 @@ def volumes(trace: Trace, reference: tuple[float, ...], budget: float) -> list[f
 # --- rung ---------------------------------------------------------------------------------
 
 
+def clock_trace(result: rung.Result, names: list[str]) -> Trace:
+    """The full-resource results of a run in simulated time, with the second each ended."""
+    full = result.spec.max_resource
+    return [
+        (job.end, tuple((job.reports[-1].metrics or {})[n] for n in names))
+        for job in result.jobs
+        if not job.failed and job.reports and (full is None or job.reached >= full)
+    ]
+
+
 def run_rung(
     scheduler: str, searcher: str, objective: Callable[..., Any], space: Any,
     objectives: dict[str, str], max_resource: int, budget: float, seed: int,
-    min_resource: int = 1, **options: Any,
+    min_resource: int = 1, workers: int = 1, **options: Any,
 ) -> Trace:  # fmt: skip
+    """One run: ``budget`` epochs on one worker, or, with several, ``budget`` seconds of
+    simulated time (``objective`` is then a simulated objective)."""
     if callable(searcher):  # a builder: the searcher by class, not by name
         searcher = searcher(space, seed)
+    names = list(objectives)
+    if workers > 1:
+        executor = rung.SimulatedExecutor(workers, decision_time=False)
+        budgets: dict[str, Any] = {"time_budget_s": budget}
+        trace: Callable[[rung.Result, list[str]], Trace] = clock_trace
+    else:
+        executor, budgets, trace = None, {"resource_budget": budget}, rung_trace
     choices = {k: options.pop(k) for k in ("adaptive", "full_first") if k in options}
     if choices:  # asynchronous Hyperband's bracket choices, named
         if searcher == "bo":  # what rung.tune builds for several objectives
@@ -93,8 +120,8 @@ def run_rung(
         built = rung.AsyncHyperband(
             searcher, min_resource, max_resource, seed=seed, **choices
         )  # fmt: skip
-        tuner = rung.Tuner(objective, built, objectives=objectives, seed=seed)
-        return rung_trace(tuner.run(resource_budget=budget), list(objectives))
+        tuner = rung.Tuner(objective, built, objectives=objectives, executor=executor, seed=seed)
+        return trace(tuner.run(**budgets), names)
     result = rung.tune(
         objective,
         space,
@@ -103,11 +130,12 @@ def run_rung(
         min_resource=None if scheduler == "fifo" else min_resource,
         max_resource=max_resource,
         objectives=objectives,
-        resource_budget=budget,
+        executor=executor,
         seed=seed,
+        **budgets,
         **options,
     )
-    return rung_trace(result, list(objectives))
+    return trace(result, names)
 
 
 # --- Optuna ---------------------------------------------------------------------------------
@@ -116,7 +144,10 @@ def run_rung(
 def run_optuna(
     sampler_name: str, evaluate: Callable[[dict[str, Any]], dict[str, float]], space: Any,
     objectives: dict[str, str], max_resource: int, budget: float, seed: int,
+    workers: int = 1,
 ) -> Trace:  # fmt: skip
+    """``budget // max_resource`` full trainings on one worker, or, with several,
+    batches of ``workers`` trials asked together within ``budget`` simulated seconds."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -132,7 +163,7 @@ def run_optuna(
     )
     trace: Trace = []
 
-    def objective(trial: Any) -> tuple[float, ...]:
+    def suggest(trial: Any) -> dict[str, Any]:
         config = {}
         for name, domain in space.items():
             if isinstance(domain, Choice):
@@ -142,7 +173,20 @@ def run_optuna(
             else:
                 log = isinstance(domain, LogUniform)
                 config[name] = trial.suggest_float(name, domain.low, domain.high, log=log)
-        values = evaluate(config)
+        return config
+
+    if workers > 1:  # every trial takes max_resource seconds: a batch starts and ends together
+        for batch in range(int(budget // max_resource)):
+            trials = [study.ask() for _ in range(workers)]
+            configs = [suggest(trial) for trial in trials]  # all asked before any is told
+            for trial, config in zip(trials, configs, strict=True):
+                values = evaluate(config)
+                study.tell(trial, [values[n] for n in names])
+                trace.append(((batch + 1) * max_resource, tuple(values[n] for n in names)))
+        return trace
+
+    def objective(trial: Any) -> tuple[float, ...]:
+        values = evaluate(suggest(trial))
         trace.append(((len(trace) + 1) * max_resource, tuple(values[n] for n in names)))
         return tuple(values[n] for n in names)
 
@@ -190,7 +234,7 @@ METHODS = {
 def run_problem(
     label: str, problem: MultiObjectiveProblem | None, task: dict[str, Any], args: Any
 ) -> dict[str, np.ndarray]:
-    budget = args.full * task["max_resource"]
+    budget = args.full * task["max_resource"] / args.workers  # epochs, or seconds
     table: dict[str, np.ndarray] = {}
     for method, (library, kind, searcher, min_resource, *options) in METHODS.items():
         if method not in args.methods:
@@ -199,14 +243,16 @@ def run_problem(
         for seed in range(args.seeds):
             started = time.perf_counter()
             if library == "rung":
+                objective = task["simulated"] if args.workers > 1 else task["objective"]
                 trace = run_rung(
-                    kind, searcher, task["objective"], task["space"], task["objectives"],
-                    task["max_resource"], budget, seed, min_resource, **(options or [{}])[0],
+                    kind, searcher, objective, task["space"], task["objectives"],
+                    task["max_resource"], budget, seed, min_resource, args.workers,
+                    **(options or [{}])[0],
                 )  # fmt: skip
             else:
                 trace = run_optuna(
                     kind, task["evaluate"], task["space"], task["objectives"],
-                    task["max_resource"], budget, seed,
+                    task["max_resource"], budget, seed, args.workers,
                 )  # fmt: skip
             seconds += time.perf_counter() - started
             rows.append(volumes(task["reduce"](trace), task["reference"], budget))
@@ -237,8 +283,12 @@ def markdown(label: str, table: dict[str, np.ndarray], best_possible: float | No
 
 
 def synthetic_task(problem: MultiObjectiveProblem) -> dict[str, Any]:
+    def simulated(config: dict[str, Any], resource: int) -> tuple[dict[str, float], float]:
+        return problem.evaluate(config, resource), 1.0  # every epoch a second
+
     return {
         "objective": problem,
+        "simulated": simulated,
         "evaluate": problem.evaluate,
         "space": problem.space,
         "objectives": problem.objectives,
@@ -297,11 +347,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--fmnist", action="store_true", help="also the Fashion-MNIST task")
     parser.add_argument("--fmnist-train", type=int, default=5000, help="training images")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="workers, in simulated time when more than 1"
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers must be >= 1; got {args.workers}")
+    if args.workers > 1 and args.fmnist:
+        parser.error("--workers applies to the synthetic problems: the Fashion-MNIST task "
+                     "trains live, in real time")  # fmt: skip
     args.methods = [m.strip() for m in args.methods.split(",")]
     logging.basicConfig(level=logging.ERROR)
     print(
-        f"budget {args.full} full trainings, {args.seeds} seeds, fidelity {args.fidelity}; "
+        f"budget {args.full} full trainings, {args.seeds} seeds, fidelity {args.fidelity}, "
+        f"{args.workers} worker{'s' if args.workers > 1 else ''}; "
         f"hypervolume at {', '.join(f'{int(f * 100)} %' for f in FRACTIONS)} of the budget"
     )
     tables = []
