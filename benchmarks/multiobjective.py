@@ -62,8 +62,9 @@ FRACTIONS = (0.10, 0.25, 0.50, 1.00)
 Trace = list[tuple[float, tuple[float, ...]]]
 
 
-def rung_trace(result: rung.Result, names: list[str]) -> Trace:
-    """The full-resource results of a rung run, with the resource spent when each ended."""
+def rung_trace(result: rung.Result, names: list[str], clock: bool = False) -> Trace:
+    """The full-resource results of a rung run, with the resource spent when each ended
+    (or, with ``clock``, the second it ended, for runs in simulated time)."""
     full = result.spec.max_resource
     spent = {point.job: point.resource for point in result.trajectory}
     trace = []
@@ -71,7 +72,7 @@ def rung_trace(result: rung.Result, names: list[str]) -> Trace:
         if job.failed or not job.reports or (full is not None and job.reached < full):
             continue
         metrics = job.reports[-1].metrics or {}
-        trace.append((spent[job.index], tuple(metrics[n] for n in names)))
+        trace.append((job.end if clock else spent[job.index], tuple(metrics[n] for n in names)))
     return trace
 
 
@@ -87,16 +88,6 @@ def volumes(trace: Trace, reference: tuple[float, ...], budget: float) -> list[f
 # --- rung ---------------------------------------------------------------------------------
 
 
-def clock_trace(result: rung.Result, names: list[str]) -> Trace:
-    """The full-resource results of a run in simulated time, with the second each ended."""
-    full = result.spec.max_resource
-    return [
-        (job.end, tuple((job.reports[-1].metrics or {})[n] for n in names))
-        for job in result.jobs
-        if not job.failed and job.reports and (full is None or job.reached >= full)
-    ]
-
-
 def run_rung(
     scheduler: str, searcher: str, objective: Callable[..., Any], space: Any,
     objectives: dict[str, str], max_resource: int, budget: float, seed: int,
@@ -106,13 +97,9 @@ def run_rung(
     simulated time (``objective`` is then a simulated objective)."""
     if callable(searcher):  # a builder: the searcher by class, not by name
         searcher = searcher(space, seed)
-    names = list(objectives)
-    if workers > 1:
-        executor = rung.SimulatedExecutor(workers, decision_time=False)
-        budgets: dict[str, Any] = {"time_budget_s": budget}
-        trace: Callable[[rung.Result, list[str]], Trace] = clock_trace
-    else:
-        executor, budgets, trace = None, {"resource_budget": budget}, rung_trace
+    names, clock = list(objectives), workers > 1
+    executor = rung.SimulatedExecutor(workers, decision_time=False) if clock else None
+    budgets = {"time_budget_s" if clock else "resource_budget": budget}
     choices = {k: options.pop(k) for k in ("adaptive", "full_first") if k in options}
     if choices:  # asynchronous Hyperband's bracket choices, named
         if searcher == "bo":  # what rung.tune builds for several objectives
@@ -121,7 +108,7 @@ def run_rung(
             searcher, min_resource, max_resource, seed=seed, **choices
         )  # fmt: skip
         tuner = rung.Tuner(objective, built, objectives=objectives, executor=executor, seed=seed)
-        return trace(tuner.run(**budgets), names)
+        return rung_trace(tuner.run(**budgets), names, clock)
     result = rung.tune(
         objective,
         space,
@@ -135,7 +122,7 @@ def run_rung(
         **budgets,
         **options,
     )
-    return trace(result, names)
+    return rung_trace(result, names, clock)
 
 
 # --- Optuna ---------------------------------------------------------------------------------

@@ -201,14 +201,7 @@ class MultiObjectiveProblem:
         x = self._vector(config)
         k = self._distance_terms()
         k_used = k if self.fidelity == "noise" else max(1, math.ceil(k * share))
-        if self.name == "dtlz1":
-            values = _dtlz1(self.n_objectives, x, k_used)
-        elif self.name == "dtlz2":
-            values = _dtlz2(self.n_objectives, x, k_used)
-        elif self.name == "dtlz7":
-            values = _dtlz7(self.n_objectives, x, k_used)
-        else:
-            values = _zdt(int(self.name[3:]), x, k_used)
+        values = self._values(x, k_used)
         if self.fidelity == "noise" and share < 1:
             scale = self.noise * (1.0 - share)
             values = tuple(v + scale * self._normal(x, resource, i) for i, v in enumerate(values))
@@ -226,35 +219,24 @@ class MultiObjectiveProblem:
         for resource in range(trial.resource_from + 1, trial.resource_to + 1):
             trial.report(resource, self.evaluate(config, resource))
 
+    def _values(self, x: np.ndarray, k_used: int) -> tuple[float, ...]:
+        """The objectives at ``x``, the distance function summed over ``k_used`` terms."""
+        if self.name.startswith("zdt"):
+            return _zdt(int(self.name[3:]), x, k_used)
+        dtlz = {"dtlz1": _dtlz1, "dtlz2": _dtlz2, "dtlz7": _dtlz7}[self.name]
+        return dtlz(self.n_objectives, x, k_used)
+
     def front(self, n: int = 200) -> np.ndarray:
         """Points of the true Pareto front, shape ``(≈n, n_objectives)`` (for plots and the
         hypervolume the front reaches)."""
-        if self.name == "dtlz1":
-            side = max(2, int(round(n ** (1 / (self.n_objectives - 1)))))
-            axes = np.meshgrid(*[np.linspace(0, 1, side)] * (self.n_objectives - 1))
-            heads = np.column_stack([a.ravel() for a in axes])
-            tail = np.full(self.n_variables - self.n_objectives + 1, 0.5)
-            return np.array([_dtlz1(self.n_objectives, np.r_[h, tail], 1) for h in heads])
-        if self.name == "dtlz2":
-            side = max(2, int(round(math.sqrt(n))))
-            grid = np.linspace(0, 1, side)
-            points = []
-            for a in grid:
-                for b in grid:
-                    x = np.full(self.n_variables, 0.5)
-                    x[0], x[1] = a, b
-                    points.append(_dtlz2(self.n_objectives, x, self._distance_terms()))
-            return np.array(points)
-        if self.name == "dtlz7":
-            side = max(2, int(round(n ** (1 / (self.n_objectives - 1)))))
-            axes = np.meshgrid(*[np.linspace(0, 1, side)] * (self.n_objectives - 1))
-            heads = np.column_stack([a.ravel() for a in axes])
-            tail = np.zeros(self.n_variables - self.n_objectives + 1)
-            points = np.array([_dtlz7(self.n_objectives, np.r_[h, tail], 1) for h in heads])
-        else:
-            kind = int(self.name[3:])
-            tail = np.full(self.n_variables - 1, 0.5 if kind == 4 else 0.0)
-            points = np.array([_zdt(kind, np.r_[v, tail], 1) for v in np.linspace(0, 1, n)])
+        m = self.n_objectives
+        n_head = 1 if self.name.startswith("zdt") else m - 1  # the variables along the front
+        side = max(2, int(round(n ** (1 / n_head))))
+        axes = np.meshgrid(*[np.linspace(0, 1, side)] * n_head)
+        heads = np.column_stack([a.ravel() for a in axes])
+        optimum = 0.5 if self.name in ("zdt4", "dtlz1", "dtlz2") else 0.0
+        tail = np.full(self.n_variables - n_head, optimum)
+        points = np.array([self._values(np.r_[h, tail], 1) for h in heads])
         # ZDT3's and DTLZ7's fronts are the non-dominated parts of these curves and
         # surfaces; on the others every point is non-dominated.
         return points[non_dominated(points)]
