@@ -200,3 +200,27 @@ def test_decode_many_keeps_order_and_constants():
     assert list(configs[0]) == ["a", "c", "k"]
     with pytest.raises(ValueError, match="shape"):
         space.decode_many(np.zeros((2, 3)))
+
+
+@given(st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_a_latin_hypercube_puts_one_value_in_each_stratum_of_each_parameter(n, seed):
+    space = Space({"a": rung.uniform(-2, 3), "b": rung.loguniform(1e-4, 1.0), "c": "const"})
+    configs = space.latin_hypercube(np.random.default_rng(seed), n)
+    assert len(configs) == n and all(c["c"] == "const" for c in configs)
+    for name in ("a", "b"):
+        units = [space.domains[name].encode(c[name]) for c in configs]
+        strata = sorted(int(min(u * n, n - 1)) for u in units)
+        assert strata == list(range(n))
+
+
+def test_a_latin_hypercube_gives_each_choice_its_share_and_keeps_conditions():
+    space = Space({
+        "kernel": rung.choice(["rbf", "linear", "poly"]),
+        "gamma": rung.loguniform(1e-3, 1.0, when={"kernel": "rbf"}),
+    })  # fmt: skip
+    configs = space.latin_hypercube(np.random.default_rng(0), 6)
+    kernels = sorted(c["kernel"] for c in configs)
+    assert kernels == ["linear"] * 2 + ["poly"] * 2 + ["rbf"] * 2
+    assert all(("gamma" in c) == (c["kernel"] == "rbf") for c in configs)
+    again = space.latin_hypercube(np.random.default_rng(0), 6)
+    assert again == configs

@@ -213,6 +213,24 @@ class Space(Mapping[str, Any]):
         """Draws one configuration (constants included)."""
         return self.decode(rng.random(len(self.domains)))
 
+    def latin_hypercube(self, rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
+        """Draws ``n`` configurations as one Latin hypercube (McKay, Beckman & Conover,
+        *Technometrics* 1979): each parameter's unit interval is cut into ``n`` equal
+        strata and every stratum holds one configuration's value, in an order drawn
+        independently per parameter, so that the ``n`` configurations spread over each
+        parameter's range instead of clustering as independent draws may.
+
+        Args:
+            rng: The generator the strata's order and the points within them come from.
+            n: How many configurations, an int >= 1.
+
+        Returns:
+            The configurations (constants included), in no particular order.
+        """
+        shape = (n, len(self.domains))
+        strata = np.argsort(rng.random(shape), axis=0)  # a permutation of 0..n-1 per column
+        return self.decode_many((strata + rng.random(shape)) / n)
+
     def encode(self, config: Mapping[str, Any]) -> np.ndarray:
         """The configuration's domains in [0, 1], shape ``(n_domains,)``; an inactive
         (absent) conditional parameter sits at the centre, 0.5."""

@@ -177,3 +177,18 @@ def test_three_objectives_alternate_with_a_scalarisation_two_do_not(m, scalarise
         searcher.observe(config, Score(tuple(np.roll(x, k)[0] + x.sum() for k in range(m))))
     assert (_SCALAR in searcher._fitted) is scalarised
     assert set(range(m)) <= set(searcher._fitted)
+
+
+@pytest.mark.parametrize("initial", [None, {"x": 0.5, "y": 0.5}])
+def test_the_first_configurations_form_one_latin_hypercube(initial):
+    """Suggested before any result (several workers starting at once), the n_init
+    configurations before the models put one value in each of n_init equal strata of
+    every parameter (independent draws would on 1.5 % of seeds); a given initial
+    configuration counts as one of them, and the design covers the others."""
+    n_init = 6
+    searcher = EHVISearcher(SPACE, seed=5, n_init=n_init, initial_config=initial)
+    configs = [searcher.suggest() for _ in range(n_init)]
+    designed = configs[1:] if initial else configs
+    for name in SPACE:
+        strata = sorted(int(c[name] * len(designed)) for c in designed)
+        assert strata == list(range(len(designed)))

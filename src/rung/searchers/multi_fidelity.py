@@ -40,6 +40,7 @@ configuration *and* the resource, so that every observation informs it. Its piec
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -142,6 +143,12 @@ class MultiFidelityGPSearcher(Searcher):
         ...     decision = asha.on_result(job, (job.config["x"] - 0.3) ** 2 + 1 / job.resource_to)
     """
 
+    #: Whether the ``n_init`` configurations before the model form one Latin hypercube
+    #: (:meth:`~rung.space.Space.latin_hypercube`) instead of independent draws. Off for
+    #: one objective: over ``benchmarks/quality.py``'s one-worker grid it traded early
+    #: answers for late ones (docs/benchmarks.md, "Results").
+    latin_start: bool = False
+
     def __init__(
         self,
         space: Mapping[str, Any],
@@ -167,6 +174,7 @@ class MultiFidelityGPSearcher(Searcher):
         self._refit_at: dict[int, int] = {}
         self._fitted: dict[int, GaussianProcess] = {}
         self.level_noise = bool(level_noise)
+        self._design: deque[dict[str, Any]] = deque()  # the Latin hypercube's starts left
 
     @property
     def min_points(self) -> int:
@@ -204,6 +212,7 @@ class MultiFidelityGPSearcher(Searcher):
         self.table = ObservationTable(self.features.n_features)
         self.cost_model = CostModel(self.features.n_features, min_observations=self.n_init)
         self._reached, self._theta, self._fitted, self._refit_at = {}, {}, {}, {}
+        self._design.clear()  # drawn over the old space
         for observation in self.observations:
             self._on_observe(observation)
 
@@ -273,10 +282,20 @@ class MultiFidelityGPSearcher(Searcher):
 
     def _propose(self) -> dict[str, Any]:
         if len(self._suggested) < self.n_init or self.table.n_rows < 2:
-            return self._random_config()
+            return self._start_config()
         if self.features.n_features == 0:
             return self._random_config()
         return model_or_random(self, self._model_suggestion, self._forget)
+
+    def _start_config(self) -> dict[str, Any]:
+        """A configuration before the model: drawn at random, or, with
+        :attr:`latin_start`, the next of one Latin hypercube of the ``n_init`` starts."""
+        left = self.n_init - len(self._suggested)
+        if not self.latin_start or left <= 0:
+            return self._random_config()
+        if not self._design:  # the starts still to come, one stratum each
+            self._design = deque(self.space.latin_hypercube(self.rng, left))
+        return self._design.popleft()
 
     def _forget(self) -> None:
         self._theta, self._fitted = {}, {}
