@@ -224,3 +224,10 @@ def test_a_latin_hypercube_gives_each_choice_its_share_and_keeps_conditions():
     assert all(("gamma" in c) == (c["kernel"] == "rbf") for c in configs)
     again = space.latin_hypercube(np.random.default_rng(0), 6)
     assert again == configs
+
+
+@pytest.mark.parametrize(("n", "error"), [(0, ConfigError), (-2, ConfigError), (2.5, TypeError)])
+def test_a_latin_hypercube_of_a_bad_size_names_the_parameter(n, error):
+    space = Space({"a": rung.uniform(0, 1)})
+    with pytest.raises(error, match="'n'"):
+        space.latin_hypercube(np.random.default_rng(0), n)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from rung._checks import Integer, check
 from rung.domains import (
     Choice,
     Domain,
@@ -226,7 +227,12 @@ class Space(Mapping[str, Any]):
 
         Returns:
             The configurations (constants included), in no particular order.
+
+        Raises:
+            ConfigTypeError: ``n`` is not an int.
+            ConfigError: ``n`` < 1.
         """
+        check("Space.latin_hypercube()", "n", n, Integer(low=1))
         shape = (n, len(self.domains))
         strata = np.argsort(rng.random(shape), axis=0)  # a permutation of 0..n-1 per column
         return self.decode_many((strata + rng.random(shape)) / n)
