@@ -13,6 +13,9 @@ to a share of its terms, or noise that fades with the resource), and, with ``--f
 the Fashion-MNIST validation error against the model's parameter count
 (the random-features SVM, whose width ``n_components`` is searched, trained live on a
 subset).
+``--variables`` and ``--objectives`` (DTLZ only) resize the problems: the papers'
+own sizes are 30 variables for ZDT1-3, 10 for ZDT4 and ZDT6, and ``M + k - 1`` for DTLZ
+with ``k`` = 5 (DTLZ1), 10 (DTLZ2) or 20 (DTLZ7).
 
 The budget is ``--full`` full-resource trainings' worth of resource (epochs): Optuna's
 samplers get that many trials; rung's schedulers spend the same resource on many more,
@@ -34,6 +37,8 @@ standard error) over ``--seeds`` seeds. Larger is better.
     python benchmarks/multiobjective.py --problems zdt1 --seeds 2 --full 30   # quick
     python benchmarks/multiobjective.py --fmnist --problems none             # Fashion-MNIST
     python benchmarks/multiobjective.py --workers 4           # 4 workers, simulated time
+    python benchmarks/multiobjective.py --problems zdt1,zdt2,zdt3 --variables 30  # ZDT's own size
+    python benchmarks/multiobjective.py --problems dtlz2 --objectives 4 --variables 13
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import rung  # noqa: E402
 from rung.domains import Choice, LogUniform, RandInt  # noqa: E402
+from rung.errors import ConfigError  # noqa: E402
 from rung.pareto import hypervolume  # noqa: E402
 from rung.workloads.multi_objective import PROBLEMS, MultiObjectiveProblem  # noqa: E402
 
@@ -337,6 +343,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=1, help="workers, in simulated time when more than 1"
     )
+    parser.add_argument(
+        "--variables", type=int, default=None, help="each problem's variables (default: its own)"
+    )
+    parser.add_argument(
+        "--objectives", type=int, default=None, help="the DTLZ problems' objectives (default 3)"
+    )
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers must be >= 1; got {args.workers}")
@@ -350,9 +362,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.workers} worker{'s' if args.workers > 1 else ''}; "
         f"hypervolume at {', '.join(f'{int(f * 100)} %' for f in FRACTIONS)} of the budget"
     )
-    tables = []
+    sizes = {"n_variables": args.variables, "n_objectives": args.objectives}
+    sizes = {key: value for key, value in sizes.items() if value is not None}
+    problems = {}
     for name in [p for p in args.problems.split(",") if p and p != "none"]:
-        problem = PROBLEMS[name](fidelity=args.fidelity)
+        if name not in PROBLEMS:
+            parser.error(f"unknown problem {name!r}; choose from {sorted(PROBLEMS)}")
+        own = {k: v for k, v in sizes.items() if k != "n_objectives" or name.startswith("dtlz")}
+        try:
+            problems[name] = PROBLEMS[name](fidelity=args.fidelity, **own)
+        except (ConfigError, TypeError) as error:
+            parser.error(f"{name}: {error}")
+    tables = []
+    for name, problem in problems.items():
         print(f"{name} ({problem.n_objectives} objectives, {problem.n_variables} variables)")
         table = run_problem(name, problem, synthetic_task(problem), args)
         best = hypervolume(problem.front(2000), problem.reference)

@@ -45,6 +45,9 @@ def test_rung_runs_within_the_budget_and_keeps_full_resource_results(workers):
     [
         (["--workers", "0"], "--workers must be >= 1; got 0"),
         (["--workers", "2", "--fmnist"], "--workers applies to the synthetic problems"),
+        (["--problems", "zdt7"], "unknown problem 'zdt7'"),
+        (["--problems", "zdt1", "--variables", "2"], "zdt1: The problem needs more variables"),
+        (["--problems", "dtlz2", "--objectives", "0"], "dtlz2: The 'n_objectives' parameter"),
     ],
 )
 def test_bad_arguments_exit_with_the_reason(argv, words, capsys):
@@ -52,3 +55,14 @@ def test_bad_arguments_exit_with_the_reason(argv, words, capsys):
         multiobjective.main(argv)
     assert exit_.value.code == 2
     assert words in capsys.readouterr().err
+
+
+def test_the_problems_take_the_sizes_asked(capsys):
+    multiobjective.main(
+        ["--problems", "zdt1,dtlz2", "--variables", "6", "--objectives", "4", "--seeds", "1",
+         "--full", "3", "--methods", "rung ASHA-stopping + random"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    # ZDT keeps its two objectives; --objectives resizes DTLZ only
+    assert "zdt1 (2 objectives, 6 variables)" in out
+    assert "dtlz2 (4 objectives, 6 variables)" in out

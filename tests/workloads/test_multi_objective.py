@@ -6,6 +6,7 @@ from rung.pareto import hypervolume
 from rung.workloads.multi_objective import (
     MultiObjectiveProblem,
     dtlz1,
+    dtlz2,
     dtlz7,
     zdt1,
     zdt4,
@@ -30,6 +31,28 @@ def test_a_problem_has_its_variables():
 def test_bad_arguments_are_refused(kwargs, error, message):
     with pytest.raises(error, match=message):
         zdt1(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_objectives": 3}, "'n_objectives' .* must be 2 for zdt1; got 3"),
+        ({"reference": (1.1,)}, "'reference' .* one coordinate per objective \\(2\\)"),
+    ],
+)
+def test_a_zdt_problem_has_two_objectives_and_a_reference_for_both(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        zdt1(**kwargs)
+
+
+@pytest.mark.parametrize("factory", [dtlz1, dtlz2, dtlz7])
+@pytest.mark.parametrize("m", [2, 4, 5])
+def test_a_dtlz_problem_of_any_size_has_its_front_inside_its_reference(factory, m):
+    problem = factory(n_objectives=m, n_variables=m + 4)
+    front = problem.front(300)
+    assert len(problem.reference) == m == front.shape[1] == len(problem.objectives)
+    assert np.all(front < np.array(problem.reference))
+    assert hypervolume(front, problem.reference) > 0
 
 
 def test_an_unknown_problem_is_refused():

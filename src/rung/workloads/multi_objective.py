@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
@@ -145,8 +145,9 @@ class MultiObjectiveProblem:
         name: ``"zdt1"``, ``"zdt2"``, ``"zdt3"``, ``"zdt4"``, ``"zdt6"``, ``"dtlz1"``,
             ``"dtlz2"`` or ``"dtlz7"``.
         n_variables: Its variables ``x0 .. x{n-1}``, each in [0, 1].
-        n_objectives: Its objectives ``f1 .. f{m}``, all minimized.
-        reference: The hypervolume's reference point (beyond the objectives' range).
+        n_objectives: Its objectives ``f1 .. f{m}``, all minimized; 2 for ZDT.
+        reference: The hypervolume's reference point (beyond the objectives' range), one
+            coordinate per objective.
         max_resource: The full resource ``R``.
         fidelity: ``"truncated"`` or ``"noise"``.
         noise: The noise's standard deviation at resource 0 (``"noise"`` only).
@@ -179,6 +180,16 @@ class MultiObjectiveProblem:
             raise ConfigError(
                 f"The problem needs more variables than objectives; got n_variables="
                 f"{self.n_variables}, n_objectives={self.n_objectives}."
+            )
+        if self.name.startswith("zdt") and self.n_objectives != 2:
+            raise ConfigError(
+                f"The 'n_objectives' parameter of MultiObjectiveProblem must be 2 for "
+                f"{self.name}; got {self.n_objectives}."
+            )
+        if len(self.reference) != self.n_objectives:
+            raise ConfigError(
+                f"The 'reference' parameter of MultiObjectiveProblem must have one "
+                f"coordinate per objective ({self.n_objectives}); got {self.reference!r}."
             )
         space = Space({f"x{i}": uniform(0.0, 1.0) for i in range(self.n_variables)})
         object.__setattr__(self, "space", space)
@@ -282,32 +293,40 @@ def zdt6(**kwargs: Any) -> MultiObjectiveProblem:
     )
 
 
+def _dtlz(
+    name: str, reference: Callable[[int], tuple[float, ...]], kwargs: dict[str, Any]
+) -> MultiObjectiveProblem:
+    """A DTLZ problem, 3 objectives and 7 variables unless told otherwise, with the
+    reference point ``reference(M)`` for its number of objectives ``M``."""
+    m = kwargs.get("n_objectives", 3)
+    usable = isinstance(m, int) and not isinstance(m, bool) and m >= 1  # else refused below
+    defaults = {"n_variables": 7, "n_objectives": 3, "reference": reference(m if usable else 3)}
+    return MultiObjectiveProblem(name, **{**defaults, **kwargs})
+
+
 def dtlz1(**kwargs: Any) -> MultiObjectiveProblem:
-    """DTLZ1 with 3 objectives (a simplex behind 11^5 - 1 local fronts), 7 variables unless
+    """DTLZ1 (a simplex behind 11^k - 1 local fronts), 3 objectives and 7 variables unless
     told otherwise.
 
     The reference point, 100 in each objective, lies beyond the best of a few hundred
     random configurations (``g`` of 100 puts ``Σ f_i`` at 50.5), so that the hypervolume
     measures the way down to the front; at BoTorch's 400 every run's hypervolume would
-    be within a percent of the front's.
+    be within a percent of the front's. It follows the number of objectives.
     """
-    return MultiObjectiveProblem(
-        "dtlz1", **{"n_variables": 7, "n_objectives": 3, "reference": (100.0,) * 3, **kwargs}
-    )
+    return _dtlz("dtlz1", lambda m: (100.0,) * m, kwargs)
 
 
 def dtlz2(**kwargs: Any) -> MultiObjectiveProblem:
-    """DTLZ2 with 3 objectives (a sphere's octant), 7 variables unless told otherwise."""
-    return MultiObjectiveProblem(
-        "dtlz2", **{"n_variables": 7, "n_objectives": 3, "reference": (2.5, 2.5, 2.5), **kwargs}
-    )
+    """DTLZ2 (a sphere's orthant), 3 objectives and 7 variables unless told otherwise; the
+    reference, 2.5 in each objective, follows the number of objectives."""
+    return _dtlz("dtlz2", lambda m: (2.5,) * m, kwargs)
 
 
 def dtlz7(**kwargs: Any) -> MultiObjectiveProblem:
-    """DTLZ7 with 3 objectives (a front in four pieces), 7 variables unless told otherwise."""
-    return MultiObjectiveProblem(
-        "dtlz7", **{"n_variables": 7, "n_objectives": 3, "reference": (1.1, 1.1, 15.0), **kwargs}
-    )
+    """DTLZ7 (a front in 2^(M-1) pieces), 3 objectives and 7 variables unless told
+    otherwise; the reference, 1.1 in each ``x``-like objective and 5 M in the last (``f_M``
+    reaches ``(1 + g) M`` with ``g`` up to 10), follows the number of objectives."""
+    return _dtlz("dtlz7", lambda m: (1.1,) * (m - 1) + (5.0 * m,), kwargs)
 
 
 PROBLEMS = {
