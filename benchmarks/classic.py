@@ -231,13 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.grid is not None and args.grid < 2:
         parser.error(f"--grid must be at least 2; got {args.grid}")
-    args.problems = args.problems.replace("high", ",".join(HIGH))
     problems = {**PROBLEMS, **HIGH}
-    unknown = sorted(set(args.problems.split(",")) - set(problems))
+    tokens = args.problems.split(",")
+    names = [name for token in tokens for name in (HIGH if token == "high" else [token])]
+    unknown = sorted(set(names) - set(problems))
     unknown += sorted(set(args.methods.split(",")) - set(METHODS))
     if unknown:
         parser.error(f"unknown problems or methods {unknown}: {list(problems)}, {list(METHODS)}")
-    largest = max(problems[name].d for name in args.problems.split(","))
+    largest = max(problems[name].d for name in names)
     if args.grid is not None and args.grid**largest > _MAX_GRID:
         parser.error(
             f"--grid {args.grid} has {args.grid}^{largest} points to enumerate for the "
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| problem | method | " + " | ".join(f"{k} trials" for k in counts), end="")
     print(" | solved |" if args.grid else " |")
     print("|---" * (len(counts) + 2 + bool(args.grid)) + "|")
-    for name in args.problems.split(","):
+    for name in names:
         problem = problems[name]
         encoding = Encoding(problem, args.grid)
         minimum = problem.minimum if args.grid is None else problem.grid_minimum(args.grid)
