@@ -150,7 +150,11 @@ def test_no_new_trials_shrinks_the_bracket_and_ends() -> None:
     assert [j.trial_id for j in promoted[:2]] == [0, 1] and promoted[2] is None  # floor(7/3)
     for j in promoted[:2]:
         hb.on_result(j, j.trial_id)
-    assert hb.next_job(False) is None  # floor(2/3) = 0: the bracket ends at 3
+    # floor(2/3) = 0, but a cut bracket keeps its best one: it trains to the top
+    top = hb.next_job(False)
+    assert top.trial_id == 0 and top.resource_to == 9
+    assert hb.on_result(top, 0.0) is Decision.COMPLETE
+    assert hb.next_job(False) is None
     assert hb.n_trials == 7
 
 

@@ -108,8 +108,9 @@ def waiting(bracket: SyncBracket) -> bool:
     return bottom_full and not bracket._queue and bracket.n_running > 0
 
 
-def expected_top(results: list[tuple[int, float]], eta: float) -> list[int]:
-    """The best floor(n / eta) finite trials, ties by completion order, best first."""
+def expected_top(results: list[tuple[int, float]], eta: float, cut: bool = False) -> list[int]:
+    """The best floor(n / eta) finite trials (at least one in a ``cut`` bracket, whose
+    bottom rung closed early), ties by completion order, best first."""
     order = sorted(
         range(len(results)),
         key=lambda i: (
@@ -118,7 +119,8 @@ def expected_top(results: list[tuple[int, float]], eta: float) -> list[int]:
             i,
         ),
     )
-    keep = order[: math.floor(len(results) / eta)]
+    n_kept = math.floor(len(results) / eta)
+    keep = order[: max(n_kept, 1) if cut and results else n_kept]
     return [results[i][0] for i in keep if math.isfinite(results[i][1])]
 
 
@@ -186,11 +188,12 @@ def check_log(scheduler: BracketScheduler, log: Log) -> list[tuple[BracketPlan, 
         if i < len(brackets) - 1:
             assert len(steps[0]) == plan.n_configs, "only the last bracket may shrink"
         assert 1 <= len(steps[0]) <= plan.n_configs
+        cut = len(steps[0]) < plan.n_configs
         for k, step in enumerate(steps):
             assert step[0].resource_to == plan.resources[k]
             ordered = sorted(step, key=lambda j: rank[j.trial_id, j.resource_to])
             results = [(j.trial_id, values[j.trial_id, j.resource_to]) for j in ordered]
-            top = expected_top(results, scheduler.eta)
+            top = expected_top(results, scheduler.eta, cut)
             if k + 1 < len(steps):
                 assert [j.trial_id for j in steps[k + 1]] == top, "not the best were promoted"
             elif k + 1 < len(plan.resources):
@@ -357,9 +360,29 @@ def test_no_new_trials_shrinks_the_round_and_ends() -> None:
     promoted = sh.next_job(allow_new_trials=False)
     assert promoted == Job.resume(jobs[1], 10)
     assert sh.next_job(allow_new_trials=False) is None
-    assert sh.on_result(promoted, 0.1) is Decision.STOP  # floor(1/2) = 0: the round ends at 10
+    # floor(1/2) = 0, but a cut round keeps one trial per step: it goes on to the top.
+    assert sh.on_result(promoted, 0.1) is Decision.PAUSE
+    top = sh.next_job(allow_new_trials=False)
+    assert top == Job.resume(promoted, 20)
+    assert sh.on_result(top, 0.05) is Decision.COMPLETE
     assert sh.next_job(allow_new_trials=False) is None
     assert sh.n_trials == 3
+
+
+def test_a_trial_budget_smaller_than_the_round_still_trains_one_fully() -> None:
+    # 5 trials of a round planned for 9 (eta 3): floor(5/3) = 1 at 3, floor(1/3) = 0 at 9;
+    # the cut round keeps one, so the run has a configuration at the full resource.
+    result = rung.tune(
+        lambda config, trial: [
+            trial.report(epoch, (config["x"] - 0.3) ** 2 + 1 / epoch)
+            for epoch in range(trial.resource_from + 1, trial.resource_to + 1)
+        ],
+        {"x": rung.uniform(0, 1)},
+        searcher="random", scheduler="sh", min_resource=1, max_resource=9, eta=3,
+        max_trials=5, seed=0,
+    )  # fmt: skip
+    assert math.isfinite(result.best_value)
+    assert [t.resource for t in result.trials].count(9) == 1
 
 
 def test_no_new_trials_after_the_results_closes_the_rung_then() -> None:
@@ -392,7 +415,8 @@ def test_space_exhaustion_ends_cleanly() -> None:
     log = drive(sh, by_trial({}), workers=2)
     assert sh.space_exhausted and sh.n_trials == 5
     plans = check_log(sh, log)
-    assert [[len(s) for s in steps] for _, steps in plans] == [[4, 2, 1], [1]]
+    # the last round, cut to the one configuration left, still trains it fully
+    assert [[len(s) for s in steps] for _, steps in plans] == [[4, 2, 1], [1, 1, 1]]
     assert sh.next_job() is None
 
 

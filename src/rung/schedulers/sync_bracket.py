@@ -80,7 +80,9 @@ class SyncBracket:
     ``r_i``, then resume the best ``floor(n_i / eta)`` at ``r_{i+1}``. Here ``n_i`` is the
     number of trials that actually ran at step ``i``: non-finite values are never promoted,
     and a bottom rung closed early (no new trials allowed, or the search space exhausted)
-    holds only the trials already started.
+    holds only the trials already started. Such a cut bracket keeps at least one trial at
+    each step (``max(1, floor(n_i / eta))``), so that a run whose trial budget ends inside
+    a bracket still trains a configuration to the bracket's top resource.
 
     Args:
         plan: The bracket's resources and starting size.
@@ -103,6 +105,7 @@ class SyncBracket:
             plan.n_configs
         )  # trials at this step; at step 0 an upper bound until closed
         self._n_started = 0  # new trials started at step 0
+        self._cut = False  # the bottom rung was closed before the plan's n trials started
         self._queue: deque[Job] = deque()  # promotions not handed out yet, best first
         self._running: dict[int, Job] = {}
         self._ended: dict[int, Job] = {}  # trial id -> its last finished job
@@ -132,6 +135,7 @@ class SyncBracket:
             if trial is not None:
                 self._n_started += 1
                 return self._hand_out(Job.start(trial[0], trial[1], self.rungs[0].level))
+            self._cut = self._n_started < self.plan.n_configs
             self._capacity = self._n_started  # the round shrinks to the trials it has
             if self._step_done():
                 self._advance()
@@ -168,16 +172,22 @@ class SyncBracket:
         handed_out = self.step > 0 or self._n_started >= self._capacity
         return handed_out and not self._queue and not self._running
 
+    def _n_kept(self, n: int) -> int:
+        """How many of a step's ``n`` trials go on: ``floor(n / eta)``, at least one in a
+        cut bracket (class docstring)."""
+        kept = math.floor(n / self.eta)
+        return max(kept, 1) if self._cut and n > 0 else kept
+
     def _may_be_promoted(self, rung: Rung, trial_id: int) -> bool:
-        # The rung will hold at most _capacity trials, so at most floor(_capacity / eta) go on.
-        return rung.can_rank_in_top(trial_id, math.floor(self._capacity / self.eta))
+        # The rung will hold at most _capacity trials, so at most _n_kept(_capacity) go on.
+        return rung.can_rank_in_top(trial_id, self._n_kept(self._capacity))
 
     def _advance(self) -> None:
         """Algorithm 1, line 8: ``T = top_k(T, L, floor(n_i / eta))``, then the next step."""
         rung = self.rungs[self.step]
         promoted: list[int] = []
         if self.step + 1 < len(self.rungs):
-            promoted = rung.top(math.floor(len(rung) / self.eta))
+            promoted = rung.top(self._n_kept(len(rung)))
             kept = set(promoted)
             self.left_out.extend(tid for tid in rung.values if tid not in kept)
         if not promoted:
