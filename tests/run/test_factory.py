@@ -78,6 +78,9 @@ def test_scheduler_options_reach_the_scheduler():
         ({"scheduler": "fifo", "eta": 3}, "'fifo' scheduler takes no 'eta' parameter; got eta=3"),
         ({"scheduler": "asha", "max_resource": 9, "eta": 1}, "'eta'.*>= 2; got 1"),
         ({"scheduler": "sh", "min_resource": 10, "max_resource": 9}, "'max_resource'.*got 9"),
+        # no scheduler named: the default needs max_resource for these, not "fifo takes no"
+        ({"min_resource": 2}, "min_resource sets up early stopping.*got min_resource=2 and no"),
+        ({"eta": 2}, "eta sets up early stopping, which needs max_resource"),
     ],
 )
 def test_bad_arguments_get_errors_naming_them(kwargs, message):

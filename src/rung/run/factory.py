@@ -94,6 +94,15 @@ def build_tuner(
     :class:`~rung.Tuner`.
     """
     objective, space = _define_by_run(objective, space)
+    stray = {"min_resource": min_resource, "eta": eta}
+    stray = {key: value for key, value in stray.items() if value is not None}
+    if scheduler is None and max_resource is None and stray:
+        # Without max_resource the default is FIFO, which takes neither: name what is missing.
+        key, value = next(iter(stray.items()))
+        raise ConfigError(
+            f"{key} sets up early stopping, which needs max_resource (the full resource, "
+            f"e.g. max epochs); got {key}={value!r} and no max_resource."
+        )
     scheduler = default_scheduler(max_resource) if scheduler is None else scheduler
     goals = Goals.build(objectives, constraints, metric, direction)
     kind = parse_name(SchedulerName, scheduler, "scheduler")
