@@ -86,3 +86,15 @@ def test_conditions_must_name_parameters_and_not_cycle():
         )
     with pytest.raises(ConfigError, match="'when' parameter"):
         rung.uniform(0, 1, when={})
+
+
+def test_a_condition_on_a_value_its_parent_never_takes_is_refused():
+    # A typo in a condition would leave the parameter off in every configuration.
+    with pytest.raises(ConfigError, match="conditional on 'c' taking 'z', a value 'c' never"):
+        Space({"c": rung.choice(["a", "b"]), "x": rung.uniform(0, 1, when={"c": "z"})})
+    with pytest.raises(ConfigError, match="taking 5"):
+        Space({"n": rung.randint(1, 4), "x": rung.uniform(0, 1, when={"n": [2, 5]})})
+    with pytest.raises(ConfigError, match="taking 'b'"):
+        Space({"c": "a", "x": rung.uniform(0, 1, when={"c": "b"})})
+    space = Space({"n": rung.randint(1, 4), "x": rung.uniform(0, 1, when={"n": [2, 3]})})
+    assert space.conditions == {"x": {"n": (2, 3)}}

@@ -160,6 +160,19 @@ class Space(Mapping[str, Any]):
                         f"Search space parameter {name!r} is conditional on {parent!r}, which "
                         f"is {'itself' if parent == name else 'not in the search space'}."
                     )
+                # A value the parent can never take would leave the parameter off for good.
+                parent_domain = self.domains.get(parent)
+                for value in when[parent]:
+                    possible = (
+                        parent_domain.contains(value)
+                        if parent_domain is not None
+                        else value == self.constants[parent]
+                    )
+                    if not possible:
+                        raise ConfigError(
+                            f"Search space parameter {name!r} is conditional on {parent!r} "
+                            f"taking {value!r}, a value {parent!r} never takes."
+                        )
         order: list[str] = []  # parents before children: the order activity is decided in
         placed: set[str] = set(self.constants) | (set(self.domains) - set(self.conditions))
         pending = dict(self.conditions)
