@@ -242,3 +242,30 @@ def test_when_no_worker_can_start_the_error_says_why() -> None:
     executor = ProcessExecutor(workers=1, threads_per_worker=1)
     with pytest.raises(RuntimeError, match="No worker could start.*3 times \\(killed by SIGKILL"):
         executor.start(KilledWhileStarting(Path("."), slot_always=0), time.perf_counter)
+
+
+def slow_value(config: dict[str, Any]) -> float:
+    time.sleep(0.3)
+    return config["x"]
+
+
+def test_a_worker_whose_driver_died_mid_task_exits_quietly() -> None:
+    # After a kill -9 of the driver, a worker finishing its task finds the pipe closed:
+    # it ends (exit code 0) instead of printing a BrokenPipeError traceback.
+    import multiprocessing
+    import pickle
+
+    from rung.executors._process_worker import _READY, _worker_main
+
+    context = multiprocessing.get_context("spawn")
+    driver_end, worker_end = context.Pipe()
+    objective = pickle.dumps(slow_value, pickle.HIGHEST_PROTOCOL)
+    process = context.Process(target=_worker_main, args=(0, worker_end, objective, 1))
+    process.start()
+    worker_end.close()
+    assert driver_end.recv_bytes() == _READY
+    message = (task(0, {"x": 0.5}), time.monotonic())
+    driver_end.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+    driver_end.close()  # the driver is gone before the outcome is sent
+    process.join(timeout=30)
+    assert process.exitcode == 0

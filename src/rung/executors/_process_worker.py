@@ -101,6 +101,8 @@ def _worker_main(
             if released:
                 conn.send_bytes(_RELEASED + pickle.dumps(released, pickle.HIGHEST_PROTOCOL))
             conn.send_bytes(_OUTCOME + pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+    except (BrokenPipeError, ConnectionResetError):  # the driver died mid-task: nobody to tell
+        return
     finally:
         calls.close()
 
