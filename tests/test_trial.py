@@ -170,3 +170,116 @@ def test_a_listener_that_raises_fails_the_job():
         Task(Job(0, {}, 0, 2), seed=0, iterative=True), objective, lambda: 0.0, 0, broken
     )
     assert outcome.status is JobStatus.FAILED and "the pipe is gone" in outcome.error
+
+
+def _epochs(config, trial):
+    """Trains epochs resource_from + 1 .. resource_to, or one fewer when config["short"]."""
+    loss = trial.checkpoint or 10.0
+    end = trial.resource_to if config["short"] else trial.resource_to + 1
+    for epoch in range(trial.resource_from + 1, end):
+        loss *= 1 - config["lr"]
+        trial.report(epoch, loss, checkpoint=loss)
+
+
+@pytest.mark.parametrize("executor", ["inline", "processes"])
+def test_a_job_that_reports_fewer_epochs_than_asked_fails_and_is_never_ranked(executor):
+    import math
+
+    import rung
+    from rung.types import TrialStatus
+
+    space = {"lr": rung.uniform(0.05, 0.5), "short": rung.choice([False, True])}
+    result = rung.tune(
+        _epochs,
+        space,
+        searcher="random",
+        scheduler="asha",
+        min_resource=2,
+        max_resource=8,
+        eta=2,
+        max_trials=8,
+        seed=0,
+        max_retries=0,
+        executor=executor,
+        workers=1,
+    )
+    short = [t for t in result.trials if t.config["short"]]
+    full = [t for t in result.trials if not t.config["short"]]
+    assert short and full
+    for trial in short:
+        assert trial.status is TrialStatus.FAILED and "reported up to" in trial.error
+        (job,) = [j for j in result.jobs if j.trial_id == trial.trial_id]  # never promoted
+        assert job.status is JobStatus.FAILED and math.isnan(job.value)
+        asked = job.resource_to
+        assert f"reported up to {asked - 1} of the {asked} epochs asked" in job.error
+    for job in (j for j in result.jobs if not result.trials[j.trial_id].config["short"]):
+        assert job.status is JobStatus.COMPLETED and job.reports[-1].resource == job.resource_to
+    assert result.n_failed_jobs == len(short)
+    assert not result.best_config["short"] and math.isfinite(result.best_value)
+
+
+def test_jobs_that_return_one_value_or_run_without_a_resource_still_complete():
+    import rung
+
+    def returns(config, trial):  # reports nothing: its value is taken at resource_to
+        return (1 - config["lr"]) ** trial.resource_to
+
+    space = {"lr": rung.uniform(0.05, 0.5)}
+    result = rung.tune(
+        returns,
+        space,
+        searcher="random",
+        scheduler="asha",
+        min_resource=2,
+        max_resource=8,
+        eta=2,
+        max_trials=4,
+        seed=0,
+        max_retries=0,
+    )
+    assert all(j.status is JobStatus.COMPLETED for j in result.jobs)
+    assert all(j.reports[-1].resource == j.resource_to for j in result.jobs)
+
+    def once(config, trial):  # FIFO without a resource: one report at resource 1
+        trial.report(1, config["lr"])
+
+    result = rung.tune(once, space, searcher="random", scheduler="fifo", max_trials=3, seed=0)
+    assert all(j.status is JobStatus.COMPLETED for j in result.jobs)
+
+
+def test_a_job_one_short_fails_even_when_it_returns_a_value_after_its_reports():
+    def short_then_returns(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to):
+            trial.report(epoch, 1.0 / epoch)
+        return 0.0  # the value of its epoch 6, not of the 7 asked
+
+    task = Task(Job(0, {}, 2, 7), 0, iterative=True, resource_name="epochs", max_resource=7)
+    outcome = execute(task, short_then_returns, lambda: 0.0)
+    assert outcome.status is JobStatus.FAILED and outcome.resource == 6
+    assert "reported up to 6 of the 7 epochs asked" in outcome.error
+
+
+def test_a_loop_from_the_start_that_ends_short_of_max_resource_fails_when_continued():
+    import rung
+
+    def from_start(config, trial):  # kept paused at each rung, continued on promotion
+        for epoch in range(1, trial.max_resource):  # one short of the full resource
+            trial.report(epoch, (1 - config["lr"]) ** epoch)
+
+    result = rung.tune(
+        from_start,
+        {"lr": rung.uniform(0.05, 0.5)},
+        searcher="random",
+        scheduler="asha",
+        min_resource=4,
+        max_resource=8,
+        eta=2,
+        max_trials=6,
+        seed=0,
+        max_retries=0,
+        executor="inline",
+    )
+    last = [j for j in result.jobs if j.resource_to == 8]
+    assert last and all(j.status is JobStatus.FAILED for j in last)
+    assert all("reported up to 7 of the 8 epochs asked" in j.error for j in last)
+    assert all(j.status is JobStatus.COMPLETED for j in result.jobs if j.resource_to == 4)

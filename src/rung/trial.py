@@ -21,6 +21,10 @@ Two objective forms are supported:
     ``trial.checkpoint`` (the state passed with the last report): such a loop returns
     by itself once continued past its range, and is then called again from its
     checkpoint, as it always was.
+
+  A job that returns below its ``resource_to`` after reporting fails (its last value is
+  of a lower resource, so it is not ranked as the value at ``resource_to``); a function
+  that reports nothing and returns a value has that value taken at ``resource_to``.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ __all__ = [
     "is_iterative",
     "new_trial",
     "outcome_of",
+    "short_message",
     "timeout_message",
 ]
 
@@ -70,6 +75,21 @@ class _Released(_JobEnd):
 def timeout_message(timeout: float) -> str:
     """The error of a job that ran past its timeout (the last line of its 'traceback')."""
     return f"JobTimeout: the job ran longer than its timeout of {timeout:g} s and was failed."
+
+
+def short_message(reached: int, asked: int, resource_name: str | None) -> str:
+    """Why a job that ended below its ``resource_to`` failed: what it reached, of what.
+
+    Args:
+        reached: The job's last reported resource.
+        asked: The job's ``resource_to``.
+        resource_name: What the resource counts (``"epochs"``), or None.
+
+    Example:
+        >>> short_message(6, 7, "epochs")
+        'reported up to 6 of the 7 epochs asked'
+    """
+    return f"reported up to {reached} of the {asked} {resource_name or 'resource'} asked"
 
 
 class Trial:
@@ -396,6 +416,17 @@ def call_objective(
                 )
             value, metrics = _as_value(returned, task.metric)
             trial.reports.append(Report(trial.resource_to, value, clock(), metrics))
+        elif trial.reports[-1].resource < trial.resource_to and not trial._stopped:
+            # A value from a lower resource would be ranked (and promoted on) as if it were
+            # the value at resource_to: the job fails instead, and is retried like others.
+            # A value returned after the reports is not taken for the missing ones: a loop
+            # one short returns the value of its last epoch, not of resource_to.
+            short = short_message(trial.reports[-1].resource, trial.resource_to, task.resource_name)
+            raise RuntimeError(
+                f"The objective returned having {short}: a job ends with its report at "
+                "trial.resource_to (loop over range(trial.resource_from + 1, "
+                "trial.resource_to + 1))."
+            )
     except _DeadlineReached:
         return JobStatus.INTERRUPTED, None
     except (_ResourceReached, _Released):

@@ -70,6 +70,13 @@ WRONG_METRIC = r"""
 print("[rung] epoch=1 accuracy=0.5 f1=0.4")
 """
 
+# Reports epochs 1 .. EPOCHS - 1, one short of its target (past 1 epoch), and exits 0.
+SHORT = r"""
+import sys
+for epoch in range(1, max(int(sys.argv[2]), 2)):
+    print(f"[rung] epoch={epoch} loss={1 / epoch}")
+"""
+
 HANGS = r"""
 import sys, time
 print("[rung] epoch=1 loss=1.0", flush=True)

@@ -12,7 +12,7 @@ import pytest
 import rung
 from rung.errors import ConfigError
 from rung.run.factory import build_tuner
-from rung.types import JobStatus
+from rung.types import JobStatus, TrialStatus
 from rung.workloads.command import CommandObjective, checkpoint_dir, log_path
 from tests.workloads import programs
 
@@ -103,6 +103,10 @@ FAILURES = {
     "never reports": (programs.SILENT, ["without a report line"]),
     "reports garbage": (programs.GARBAGE, ["bad report line", "banana"]),
     "reports another metric": (programs.WRONG_METRIC, ["no metric 'loss'", "accuracy, f1"]),
+    "stops one epoch short": (
+        programs.SHORT,
+        ["reported up to 2 of the 3 epochs asked", "'[rung] epoch=3 loss=VALUE'"],
+    ),
 }
 
 
@@ -174,7 +178,7 @@ def test_values_cannot_inject_arguments_or_shell_syntax(tmp_path):
         tmp_path,
         "argv.py",
         "import sys\nprint(sys.argv[1:], flush=True)\n"
-        "print(f'[rung] epoch=1 loss={len(sys.argv) - 1}')\n",
+        "print(f'[rung] epoch=3 loss={len(sys.argv) - 1}')\n",  # the FIFO job's 3 epochs
     )
     evil = f"x; touch {tmp_path / 'pwned'} $(touch {tmp_path / 'pwned2'})"
     space = {"v": rung.choice([evil])}
@@ -280,3 +284,54 @@ def test_bad_arguments_name_the_parameter(tmp_path, options, error, message):
     arguments = {"metric": "loss", "directory": tmp_path, "check": False, **options}
     with pytest.raises(error, match=message):
         CommandObjective("echo {lr}", **arguments)
+
+
+def test_a_program_one_epoch_short_fails_under_asha_and_is_never_promoted_on_it(tmp_path):
+    short = programs.write(tmp_path, "short.py", programs.SHORT)
+    good = programs.write(tmp_path, "train.py", programs.TRAIN)
+    command = programs.python(Path("{script}"), "{lr}", "{epochs}").replace("'", "")
+    space = {"script": rung.choice([str(good), str(short)]), "lr": rung.uniform(0.05, 0.5)}
+    result = run(objective(tmp_path, command), space, trials=9)
+    is_short = {t.trial_id: t.config["script"] == str(short) for t in result.trials}
+    assert set(is_short.values()) == {False, True}
+    failed = []
+    for job in result.jobs:
+        if is_short[job.trial_id] and job.resource_to > 1:  # it reports 1 .. resource_to - 1
+            failed.append(job)
+            assert job.status is JobStatus.FAILED and math.isnan(job.value)
+            asked = job.resource_to
+            assert f"reported up to {asked - 1} of the {asked} epochs asked" in job.error
+        else:
+            assert job.status is JobStatus.COMPLETED
+            assert job.reports[-1].resource == job.resource_to
+    assert failed, "ASHA promoted no short trial"
+    assert result.n_failed_jobs == len(failed)
+    assert all(result.trials[j.trial_id].status is TrialStatus.FAILED for j in failed)
+
+
+def test_a_job_run_again_whose_earlier_attempt_fell_short_of_its_target_fails(tmp_path):
+    """A killed driver, later: the program saved its target epoch but was killed before it
+    printed that epoch's report. Run again, it has nothing left to train and prints
+    nothing; the earlier attempt's reports stop below the target, so the job fails rather
+    than rank the trial on a lower epoch's value."""
+    import time as clock
+
+    from rung.task import Task
+    from rung.trial import execute
+    from rung.types import Job
+
+    command = objective(tmp_path, train_command(tmp_path))
+
+    def job(resource_from, resource_to):
+        task = Task(Job(0, {"lr": 0.25}, resource_from, resource_to), seed=1, iterative=True)
+        return execute(task, command, clock.monotonic)
+
+    assert job(0, 1).status is JobStatus.COMPLETED
+    assert job(1, 3).status is JobStatus.COMPLETED  # saves epoch 3
+    log = log_path(tmp_path / "exp", 0, 1, 3)
+    lines = log.read_text().splitlines(keepends=True)
+    log.write_text("".join(line for line in lines if "epoch=3 " not in line))
+    again = job(1, 3)
+    assert programs.journal(tmp_path / "journal.jsonl")[-1]["loaded"] == 3
+    assert again.status is JobStatus.FAILED and math.isnan(again.value)
+    assert "reported up to 2 of the 3 epochs asked" in again.error

@@ -139,10 +139,22 @@ def test_diverged_training_reports_an_error_of_one_and_ends_the_job(synthetic):
     objective = FashionMNISTObjective("softmax", device="cpu")
     config = {"learning_rate": 1e38, "batch_size": 50}
     trial = run_job(objective, config, seed=0, start=0, stop=5)
-    assert [(r.resource, r.value) for r in trial.reports] == [(1, 1.0)]
-    assert trial.checkpoint_out["diverged"] is True
+    assert [(r.resource, r.value) for r in trial.reports] == [(5, 1.0)]  # at its rung
+    assert trial.checkpoint_out["diverged"] is True and trial.checkpoint_out["epoch"] == 1
     again = run_job(objective, config, seed=0, start=5, stop=9, checkpoint=trial.checkpoint_out)
-    assert [(r.resource, r.value) for r in again.reports] == [(6, 1.0)]
+    assert [(r.resource, r.value) for r in again.reports] == [(9, 1.0)]
+
+
+def test_a_diverged_trial_completes_its_jobs_with_an_error_of_one_under_asha(synthetic):
+    objective = FashionMNISTObjective("softmax", device="cpu")
+    space = {"learning_rate": rung.choice([1e38]), "batch_size": rung.choice([50])}
+    result = rung.tune(
+        objective, space, scheduler="asha", min_resource=1, max_resource=3, max_trials=3, seed=0
+    )
+    assert any(job.resource_from == 1 and job.resource_to == 3 for job in result.jobs)
+    for job in result.jobs:  # diverged at epoch 1, never failed as short of its rung
+        assert job.status is JobStatus.COMPLETED and job.value == 1.0
+        assert job.reports[-1].resource == job.resource_to
 
 
 def test_the_objective_runs_under_rung_tune_with_asha(synthetic):

@@ -25,8 +25,8 @@ A job ends when the program reports its target (the program then gets ``grace_s`
 exit by itself, to finish saving its checkpoint) or when rung stops it (time budget,
 timeout, driver gone): its process group gets SIGTERM, and SIGKILL ``grace_s`` later.
 A program that exits with an error, hangs past the job timeout, prints no report or a
-bad one fails its job (:class:`~rung.errors.ProgramFailed`, with the end of its
-standard error); the run goes on.
+bad one, or exits before it reports its target fails its job
+(:class:`~rung.errors.ProgramFailed`, with the end of its standard error); the run goes on.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from typing import Any
 from rung._checks import Boolean, Real, Text, check_all
 from rung.errors import ConfigError, ProgramFailed
 from rung.reporting import ReportLineError, parse_report_line
-from rung.trial import Trial
+from rung.trial import Trial, short_message
 from rung.workloads._command_template import CommandTemplate
 from rung.workloads._program import Program, ProgramGone
 
@@ -314,6 +314,17 @@ class CommandObjective:
                     f"the program exited (status 0) without a report line after "
                     f"{self.resource_name} {trial.resource_from}, such as "
                     f"'[rung] epoch={trial.resource_from + 1} {self.metric}=VALUE'",
+                    program,
+                    last_error=True,
+                )
+            if trial.reports[-1].resource < trial.resource_to:  # its value is of a lower rung
+                short = short_message(
+                    trial.reports[-1].resource, trial.resource_to, self.resource_name
+                )
+                raise failure(
+                    f"the program exited (status 0) having {short} ({{{self.resource_name}}} "
+                    f"and RUNG_RESOURCE_TO were {trial.resource_to}): it must report "
+                    f"'[rung] epoch={trial.resource_to} {self.metric}=VALUE' before it exits",
                     program,
                     last_error=True,
                 )

@@ -81,7 +81,8 @@ class FashionMNISTObjective:
     ``trial.resource_from + 1 .. trial.resource_to`` by minibatch SGD and reports the
     validation error after each with a checkpoint ``{"model", "optimizer", "epoch",
     "diverged"}``. A resumed trial reaches exactly the weights of an uninterrupted one. If
-    the loss becomes NaN or infinite, it reports an error of 1.0 and ends the job early.
+    the loss becomes NaN or infinite, training stops and the job ends at once with an
+    error of 1.0 reported at ``trial.resource_to`` (a diverged model trains no further).
     The data set is loaded on the first call in each process and kept. Instances are
     picklable (they hold only their arguments), for process-pool executors.
 
@@ -158,7 +159,7 @@ class FashionMNISTObjective:
         if trial.checkpoint is not None:
             run.restore(trial.checkpoint)
             if run.diverged:  # a promoted diverged trial: nothing left to train
-                trial.report(max(start, run.epoch) + 1, value(1.0), checkpoint=trial.checkpoint)
+                trial.report(trial.resource_to, value(1.0), checkpoint=trial.checkpoint)
                 return None
             if run.epoch > start:
                 raise RuntimeError(
@@ -172,11 +173,13 @@ class FashionMNISTObjective:
             )
         while run.epoch < start:  # no checkpoint (or an older one): retrain, same result
             if not run.train_epoch():
-                trial.report(start + 1, value(1.0), checkpoint=run.checkpoint())
+                trial.report(trial.resource_to, value(1.0), checkpoint=run.checkpoint())
                 return None
         for epoch in range(start + 1, trial.resource_to + 1):
             if not run.train_epoch():
-                trial.report(epoch, value(1.0), checkpoint=run.checkpoint())
+                # Its error stays 1.0 whatever more it is given: reported at resource_to,
+                # since a job that ends below resource_to fails.
+                trial.report(trial.resource_to, value(1.0), checkpoint=run.checkpoint())
                 return None
             error = 1.0 - run.accuracy("val")
             trial.report(epoch, value(error), checkpoint=run.checkpoint())
