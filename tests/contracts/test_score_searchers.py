@@ -134,9 +134,10 @@ def test_single_objective_searchers_refuse_scores():
 def test_parego_wraps_only_a_fresh_single_objective_searcher():
     used = rung.GPSearcher(SPACE, seed=0)
     used.suggest()
-    with pytest.raises(rung.ConfigError, match="fresh single-objective"):
+    with pytest.raises(rung.ConfigError, match="must be a fresh searcher"):
         rung.ParEGOSearcher(used)
-    with pytest.raises(rung.ConfigError, match="fresh single-objective"):
+    # a fresh one that takes scores itself: the reason is that, not freshness
+    with pytest.raises(rung.ConfigError, match=r"already handles several objectives.*directly"):
         rung.ParEGOSearcher(rung.RandomSearcher(SPACE))
     with pytest.raises(rung.ConfigTypeError, match="'inner'.*a rung Searcher"):
         rung.ParEGOSearcher(SPACE)

@@ -102,3 +102,79 @@ def test_parameters_are_drawn_against_the_value_log_axes_for_log_domains(tmp_pat
     points = sum(len(c.get_offsets()) for c in by_name["learning_rate"].collections)
     assert points == result.n_trials + 1  # every trial, and the best marked again
     assert (tmp_path / "params.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_staircase_bounds_the_dominated_region_whatever_the_directions():
+    from rung.results.front_plot import staircase
+
+    # acc maximized, latency minimized: the better runs are the slower ones
+    xs, ys = staircase([(0.9, 5.0), (0.6, 1.0), (0.8, 2.0)], False, True)
+    assert list(zip(xs, ys, strict=True)) == [
+        (0.6, 1.0), (0.6, 2.0), (0.8, 2.0), (0.8, 5.0), (0.9, 5.0),
+    ]  # fmt: skip
+    xs, ys = staircase([(1.0, 3.0), (2.0, 1.0)], True, True)
+    assert list(zip(xs, ys, strict=True)) == [(1.0, 3.0), (2.0, 3.0), (2.0, 1.0)]
+    xs, ys = staircase([(1.0, 1.0), (2.0, 3.0)], True, False)  # a maximized y
+    assert list(zip(xs, ys, strict=True)) == [(1.0, 1.0), (2.0, 1.0), (2.0, 3.0)]
+
+
+@pytest.mark.parametrize(
+    "directions", [("min", "min"), ("max", "min"), ("min", "max"), ("max", "max")]
+)
+def test_the_front_figure_draws_every_corner_where_a_member_attains_it(directions):
+    import rung
+    from rung.results.front_plot import plot_front
+
+    def trade_off(config):
+        w = config["width"]
+        acc = 1 - 1 / w if directions[0] == "max" else 1 / w  # better as w grows
+        return {"acc": acc, "latency_ms": 0.01 * w if directions[1] == "min" else -0.01 * w}
+
+    result = rung.tune(
+        trade_off, {"width": rung.uniform(1, 100)},
+        objectives={"acc": directions[0], "latency_ms": directions[1]},
+        searcher="random", max_trials=8, seed=0,
+    )  # fmt: skip
+    sign = [1 if d == "min" else -1 for d in directions]
+    members = [(p.values["acc"], p.values["latency_ms"]) for p in result.pareto_front]
+    assert len(members) > 2
+    (line,) = plot_front(result).axes[0].get_lines()
+    from matplotlib.cbook import STEP_LOOKUP_MAP  # the vertices as drawn, steps included
+
+    xs, ys = STEP_LOOKUP_MAP[line.get_drawstyle()](*line.get_data())
+    corners = list(zip(xs.tolist(), ys.tolist(), strict=True))
+    assert set(members) <= set(corners)
+    for x, y in corners:  # attained: no better than some member in both objectives
+        assert any(sign[0] * (x - mx) >= 0 and sign[1] * (y - my) >= 0 for mx, my in members)
+
+
+def test_a_run_with_no_front_is_drawn_without_warnings_and_says_why(tmp_path):
+    import warnings
+
+    import rung
+    from rung.results.front_plot import plot_front
+    from rung.results.plots import plot_progress
+    from rung.results.report import no_best_reason
+
+    result = rung.tune(
+        lambda c: {"loss": c["x"], "latency": 10.0}, {"x": rung.uniform(0, 1)},
+        metric="loss", constraints=["latency<=1"], searcher="random", max_trials=4,
+    )  # fmt: skip
+    reason = no_best_reason(result)
+    assert reason.startswith("no feasible trial found") and "yet" not in reason
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        front = plot_front(result, tmp_path / "front.png")
+        progress = plot_progress(result)
+    texts = [t.get_text().replace("\n", " ") for t in front.axes[0].texts]
+    assert texts == [reason] and front.axes[0].get_legend() is not None  # the infeasible
+    assert [t.get_text().replace("\n", " ") for t in progress.axes[0].texts] == [reason]
+
+    result = rung.tune(
+        lambda c: {"a": c["x"], "b": float("nan")}, {"x": rung.uniform(0, 1)},
+        objectives="a:min,b:min", searcher="random", max_trials=3,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        front = plot_front(result)
+    assert front.axes[0].get_legend() is None  # nothing drawn, so nothing to name

@@ -69,3 +69,86 @@ def test_failed_jobs_and_nan_are_written_as_null(tmp_path):
     jobs = json.loads((tmp_path / "exp" / RESULTS_FILE).read_text())["jobs"]
     assert jobs and all(j["value"] is None for j in jobs)
     assert all("ZeroDivisionError" in j["error"] for j in jobs)
+
+
+def width_run(directory, scheduler, objectives, constraints=None, max_trials=8, objective=None):
+    """A run over one width whose error falls with it, a latency rising with it."""
+
+    def curve(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            width = config["width"]
+            trial.report(epoch, {"val_error": 1 / width / epoch, "latency_ms": 0.01 * width})
+
+    return rung.tune(
+        objective or curve, {"width": rung.uniform(1, 100)}, objectives=objectives,
+        constraints=constraints, scheduler=scheduler, max_trials=max_trials, seed=0,
+        directory=directory, **({} if scheduler == "fifo" else {"max_resource": 9}),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "objectives"),
+    [("asha", {"val_error": "min", "latency_ms": "min"}), ("fifo", {"val_error": "min"})],
+)
+def test_a_run_with_no_feasible_trial_gives_that_reason_alone(tmp_path, scheduler, objectives):
+    width_run(tmp_path / "run", scheduler, objectives, {"latency_ms": ("<=", -1)})
+    result = read_result(tmp_path / "run")
+    text = format_summary(result)
+    n = result.infeasible
+    assert n > 0 and f"no feasible trial found: all {n} results at the full resource" in text
+    assert "reached the full resource" not in text and "None" not in text and "yet" not in text
+
+
+def test_yet_only_while_the_run_may_go_on(tmp_path):
+    seen = []
+
+    def curve(config, trial):
+        if trial.resource_from > 0:  # a job ended below the full resource, the run goes on
+            seen.append(format_summary(read_result(tmp_path / "run")))
+        trial.report(trial.resource_to, 1 / config["width"])
+
+    space = {"width": rung.uniform(1, 100)}
+    result = rung.tune(
+        curve, space, scheduler="asha", max_resource=9, max_jobs=2, seed=0,
+        directory=tmp_path / "run",
+    )  # fmt: skip
+    assert result.incumbent is None  # the budget ends it before the full resource
+    assert "(running or interrupted)" in seen[0]
+    assert "no trial reached the full resource (9) yet" in seen[0]
+    text = format_summary(read_result(tmp_path / "run"))
+    assert "(finished)" in text and "no trial reached the full resource (9)\n" in text
+
+
+def test_non_finite_objectives_are_reported_as_such_not_as_infeasible(tmp_path):
+    def latency_unknown(config):
+        return {"val_error": 1 / config["width"], "latency_ms": float("inf")}
+
+    width_run(
+        tmp_path / "run", "fifo", {"val_error": "min", "latency_ms": "min"}, max_trials=6,
+        objective=latency_unknown,
+    )  # fmt: skip
+    result = read_result(tmp_path / "run")
+    text = format_summary(result)
+    assert "no finite result at the full resource: all 6 results had a NaN or infinite" in text
+    assert "constraints" not in text and "infeasible" not in text
+    write_results(result, tmp_path / "run")
+    summary = json.loads((tmp_path / "run" / RESULTS_FILE).read_text())["summary"]
+    assert summary["infeasible_results"] == 0 and summary["non_finite_results"] == 6
+    assert summary["feasible_found"] is True and summary["pareto_front"] == []
+
+
+def test_a_front_shows_the_results_left_off_it(tmp_path):
+    def slow_is_unknown(config):
+        width = config["width"]
+        return {"val_error": 1 / width, "latency_ms": float("inf") if width > 50 else width}
+
+    width_run(
+        tmp_path / "run", "fifo", {"val_error": "min", "latency_ms": "min"},
+        objective=slow_is_unknown,
+    )  # fmt: skip
+    result = read_result(tmp_path / "run")
+    n = result.non_finite
+    assert n > 1 and result.pareto_front
+    text = format_summary(result)
+    assert f"{n} results at the full resource were left off for a NaN or infinite" in text
+    assert "infeasible" not in text

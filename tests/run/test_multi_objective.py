@@ -106,7 +106,7 @@ def test_a_run_with_no_feasible_trial_says_so(caplog):
             max_trials=5,
         )  # fmt: skip
     assert result.incumbent is None and result.pareto_front == () and result.infeasible == 5
-    assert "No feasible trial was found: all 5 results" in caplog.text
+    assert "No feasible trial found: all 5 results" in caplog.text
     assert "no feasible trial found: all 5 results" in format_summary(result)
 
 

@@ -41,25 +41,31 @@ class ParetoFront:
 
     Attributes:
         n_infeasible: Results at the full resource that violated a constraint.
+        n_non_finite: Results at the full resource within the constraints but with a NaN
+            or infinite objective: ranked last like failed jobs, so neither infeasible nor
+            on the front.
     """
 
     def __init__(self, goals: Goals, max_resource: int | None = None) -> None:
         self.goals = goals
         self.max_resource = max_resource
         self.n_infeasible = 0
+        self.n_non_finite = 0
         self._members: dict[int, tuple[tuple[float, ...], int]] = {}  # job -> (y, trial)
 
     def add(self, record: JobRecord, at_full: bool) -> bool:
         """Folds a completed job in; returns whether its result is feasible.
 
         Args:
-            record: A completed job with a finite value.
+            record: A completed job.
             at_full: Whether it reached the full resource (only those join the front).
         """
         score = score_of_record(record, self.goals)
         if score is None or not score.feasible:
-            if at_full:
+            if at_full and score is not None and score.violation > 0:
                 self.n_infeasible += 1
+            elif at_full:  # no constraint broken: a non-finite objective is no violation
+                self.n_non_finite += 1
             return False
         if at_full:
             y = score.objectives

@@ -3,15 +3,54 @@ objective (``front.png``)."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from rung.results._figures import figure, title_of
+from rung.results.report import no_best_reason
 from rung.results.result import Result
+from rung.types import Direction
 
-__all__ = ["FRONT_FILE", "plot_front"]
+__all__ = ["FRONT_FILE", "plot_front", "staircase"]
 
 FRONT_FILE = "front.png"
+
+
+def staircase(
+    points: list[tuple[float, float]], minimize_x: bool, minimize_y: bool
+) -> tuple[list[float], list[float]]:
+    """The boundary of the region two objectives' front dominates, as a polyline.
+
+    Between two neighbouring members the corner takes the worse value of each objective
+    (the larger when minimized), so every vertex is attained by a member: the corner
+    of a minimized pair sits up and to the right, of a maximized ``x`` to the left.
+
+    Args:
+        points: The front's ``(x, y)`` values in the user's sign, mutually non-dominated.
+        minimize_x: Whether ``x`` is minimized (else maximized).
+        minimize_y: Whether ``y`` is minimized (else maximized).
+
+    Returns:
+        The vertices' ``x`` and ``y``, ordered by ``x``.
+
+    Example:
+        >>> staircase([(1, 3), (2, 1)], minimize_x=True, minimize_y=True)
+        ([1, 2, 2], [3, 3, 1])
+    """
+    ordered = sorted(points)
+    worse_x = max if minimize_x else min
+    worse_y = max if minimize_y else min
+    xs: list[float] = []
+    ys: list[float] = []
+    for k, (x, y) in enumerate(ordered):
+        if k:
+            px, py = ordered[k - 1]
+            xs.append(worse_x(px, x))
+            ys.append(worse_y(py, y))
+        xs.append(x)
+        ys.append(y)
+    return xs, ys
 
 
 def plot_front(result: Result, path: str | Path | None = None) -> Any:
@@ -65,10 +104,12 @@ def plot_front(result: Result, path: str | Path | None = None) -> Any:
         if front:
             ordered = sorted(front, key=lambda p: (p[i], p[j]))
             if len(goals.objectives) == 2:
-                axis.step(
-                    [p[i] for p in ordered], [p[j] for p in ordered], where="post",
-                    color="tab:blue", lw=1, alpha=0.6,
-                )  # fmt: skip
+                xs, ys = staircase(
+                    [(p[i], p[j]) for p in ordered],
+                    goals.objectives[i].direction is Direction.MIN,
+                    goals.objectives[j].direction is Direction.MIN,
+                )
+                axis.plot(xs, ys, color="tab:blue", lw=1, alpha=0.6)
             axis.scatter(
                 [p[i] for p in ordered], [p[j] for p in ordered], s=30, color="tab:blue",
                 zorder=3, label=f"Pareto front ({len(front)})",
@@ -76,10 +117,11 @@ def plot_front(result: Result, path: str | Path | None = None) -> Any:
         axis.set_xlabel(names[i])
         axis.set_ylabel(names[j])
         axis.grid(alpha=0.3)
-        axis.legend(fontsize=8)
+        if axis.get_legend_handles_labels()[0]:  # an empty legend only warns
+            axis.legend(fontsize=8)
     if not front:
         axes[0].text(
-            0.5, 0.5, "no feasible trial at the full resource yet", ha="center",
+            0.5, 0.5, textwrap.fill(no_best_reason(result), 45), ha="center", va="center",
             transform=axes[0].transAxes,
         )  # fmt: skip
     fig.suptitle(f"{goals.describe()}\n{title_of(result)}", fontsize=10)

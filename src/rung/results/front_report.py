@@ -35,8 +35,10 @@ def front_dict(result: Result) -> dict[str, Any]:
     return {
         "objectives": goals.objectives_dicts(),
         "constraints": goals.constraints_dicts(),
-        "feasible_found": bool(result.pareto_front) or result.incumbent is not None,
+        # a result with a non-finite objective broke no constraint: it is feasible, unusable
+        "feasible_found": bool(result.pareto_front) or result.non_finite > 0,
         "infeasible_results": result.infeasible,
+        "non_finite_results": result.non_finite,
         "pareto_front": [
             {
                 "trial_id": point.trial_id,
@@ -69,18 +71,16 @@ def front_lines(result: Result) -> list[str]:
             lines.append(f"    trial {point.trial_id}: {values}  ({config})")
         if len(front) > FRONT_SHOWN:
             lines.append(f"    and {len(front) - FRONT_SHOWN} more (results.json lists all)")
-    if goals.constraints:
-        if not front and result.infeasible:
-            lines.append(
-                f"  no feasible trial found: all {result.infeasible} results at the full "
-                "resource violate the constraints"
-            )
-        elif result.infeasible:
-            n = result.infeasible
-            lines.append(
-                f"  {n} result{'s' if n != 1 else ''} at the full resource "
-                f"{'were' if n != 1 else 'was'} infeasible"
-            )
+    if front:  # without a front, the summary's line in place of the best says why
+        for n, what in [
+            (result.infeasible, "infeasible"),
+            (result.non_finite, "left off for a NaN or infinite objective"),
+        ]:
+            if n:
+                lines.append(
+                    f"  {n} result{'s' if n != 1 else ''} at the full resource "
+                    f"{'were' if n != 1 else 'was'} {what}"
+                )
     final = result.final or {}
     for model in final.get("front", []):
         latency = model.get("latency_ms")

@@ -11,12 +11,14 @@ figure, and saves it as PNG when given a path.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from rung.results._figures import figure, integer_ticks, rung_levels, title_of, value_limits
 from rung.results.front_plot import FRONT_FILE, plot_front
 from rung.results.param_plots import PARAMS_FILE, plot_parameters
+from rung.results.report import no_best_reason
 from rung.results.result import Result
 
 __all__ = ["plot_all", "plot_front", "plot_learning_curves", "plot_progress"]
@@ -56,7 +58,12 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
         value_limits(result, axis, ys)
     if not points:
         axes[0].text(
-            0.5, 0.5, "no trial at the full resource yet", ha="center", transform=axes[0].transAxes
+            0.5,
+            0.5,
+            textwrap.fill(no_best_reason(result), 40),
+            ha="center",
+            va="center",
+            transform=axes[0].transAxes,
         )
     fig.suptitle(title_of(result))
     if path is not None:

@@ -55,6 +55,7 @@ class RunRecorder:
         self._best: int | None = None  # index of the incumbent's job (full resource)
         self._best_any: int | None = None  # index of the best job at any resource
         self.n_failed_trials = 0
+        self._non_finite = 0  # runs of one plain value (the front counts for the others)
         goals = spec.goals
         self._front = None if goals is None else ParetoFront(goals, spec.max_resource)
 
@@ -97,24 +98,27 @@ class RunRecorder:
         if spent > 0:
             self.resource_spent += spent
         self.jobs.append(record)
-        if record.status is JobStatus.COMPLETED and math.isfinite(record.value):
-            at_full = self._full is None or reached >= self._full
+        completed = record.status is JobStatus.COMPLETED
+        at_full = self._full is None or reached >= self._full
+        usable = completed and math.isfinite(record.value)
+        if completed and self._front is not None:  # it counts every result, usable or not
             # with constraints, only feasible results can be the incumbent
-            if self._front is None or self._front.add(record, at_full):
-                minimized = self._sign * record.value
-                index = len(self.jobs) - 1
-                if self._best_any is None or minimized < self._minimized(self._best_any):
-                    self._best_any = index
-                if not at_full:
-                    pass
-                elif self._front is not None:  # the front's member best in the first objective
-                    self._best = best = self._front.best_job
-                    if best is not None and self._minimized(best) <= self._minimized(
-                        self._best_any
-                    ):
-                        self._best_any = best  # of equals, the one on the front
-                elif self._best is None or minimized < self._minimized(self._best):
-                    self._best = index
+            usable = self._front.add(record, at_full) and usable
+        elif completed and at_full and not usable:
+            self._non_finite += 1
+        if usable:
+            minimized = self._sign * record.value
+            index = len(self.jobs) - 1
+            if self._best_any is None or minimized < self._minimized(self._best_any):
+                self._best_any = index
+            if not at_full:
+                pass
+            elif self._front is not None:  # the front's member best in the first objective
+                self._best = best = self._front.best_job
+                if best is not None and self._minimized(best) <= self._minimized(self._best_any):
+                    self._best_any = best  # of equals, the one on the front
+            elif self._best is None or minimized < self._minimized(self._best):
+                self._best = index
         self._trajectory.append((record.end, self.resource_spent, self._best, self._best_any))
 
     def trial_stopped(self, trial_id: int) -> None:
@@ -213,6 +217,7 @@ class RunRecorder:
             directory=directory,
             pareto_front=() if front is None else front.points(jobs),
             infeasible=0 if front is None else front.n_infeasible,
+            non_finite=self._non_finite if front is None else front.n_non_finite,
             build_trials=build_trials,
             build_trajectory=build_trajectory,
         )

@@ -16,9 +16,9 @@ from typing import Any
 
 from rung.results.front_report import front_dict, front_lines
 from rung.results.result import Incumbent, OpenJob, Result
-from rung.types import JobRecord
+from rung.types import JobRecord, JobStatus
 
-__all__ = ["format_summary", "job_to_dict", "summary_dict", "write_results"]
+__all__ = ["format_summary", "job_to_dict", "no_best_reason", "summary_dict", "write_results"]
 
 RESULTS_FILE = "results.json"
 CSV_FILE = "jobs.csv"
@@ -200,6 +200,41 @@ def _headline(result: Result) -> str:
     return "  " + ", ".join(parts)
 
 
+def _results(n: int) -> str:
+    return f"{n} result{'s' if n != 1 else ''}"
+
+
+def _all(n: int) -> str:
+    return f"all {n} results" if n != 1 else "the one result"
+
+
+def no_best_reason(result: Result) -> str:
+    """Why a run has no best result at the full resource (``result.incumbent`` is None).
+
+    "yet" only while the run may go on: a finished run has no pending trial to wait for.
+    """
+    bad, nan = result.infeasible, result.non_finite
+    yet = "" if result.finished else " yet"
+    what = "objective" if result.spec.goals is not None else result.spec.value_name
+    if bad and not nan:
+        return (
+            f"no feasible trial found{yet}: {_all(bad)} at the full resource "
+            f"violate{'s' if bad == 1 else ''} the constraints"
+        )
+    if nan and not bad:
+        return (
+            f"no finite result at the full resource{yet}: {_all(nan)} had a NaN or infinite {what}"
+        )
+    if nan:
+        return (
+            f"no usable result at the full resource{yet}: {_results(nan)} had a NaN or "
+            f"infinite {what}, {bad} violated the constraints"
+        )
+    if not any(job.status is JobStatus.COMPLETED for job in result.jobs):
+        return f"no job completed{yet}"
+    return f"no trial reached the full resource ({result.spec.max_resource}){yet}"
+
+
 def format_summary(result: Result) -> str:
     """The summary ``rung tune`` prints at the end and ``rung show`` prints any time."""
     spec = result.spec
@@ -217,10 +252,8 @@ def format_summary(result: Result) -> str:
         metrics = _metrics_of(result, best)
         if metrics is not None and len(metrics) > 1:
             lines.append(f"  its metrics: {_config_text(metrics)}")
-    elif result.n_jobs == 0:
-        lines.append("  no job completed yet")
     else:
-        lines.append(f"  no trial reached the full resource ({spec.max_resource}) yet")
+        lines.append(f"  {no_best_reason(result)}")
     any_best = result.best_at_any_resource
     if any_best is not None and (result.incumbent is None or any_best.job != result.incumbent.job):
         lines.append(

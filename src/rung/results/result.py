@@ -149,6 +149,8 @@ class Result:
         pareto_front: With several objectives or constraints: the non-dominated feasible
             results at the full resource, ordered by the first objective; else empty.
         infeasible: How many results at the full resource violated a constraint.
+        non_finite: How many results at the full resource broke no constraint but had a
+            NaN or infinite objective (never the best, never on the front).
     """
 
     spec: RunSpec
@@ -165,6 +167,7 @@ class Result:
     directory: Path | None = None
     pareto_front: tuple[ParetoPoint, ...] = ()
     infeasible: int = 0
+    non_finite: int = 0
     build_trials: Callable[[], tuple[TrialRecord, ...]] = field(
         default=tuple, repr=False, compare=False
     )

@@ -15,6 +15,7 @@ from rung.errors import ConfigError, ConfigTypeError
 from rung.executors.base import Executor
 from rung.executors.factory import make_executor
 from rung.objectives import Goals
+from rung.results.report import no_best_reason
 from rung.results.result import Result
 from rung.results.spec import Budget, ObjectiveForm, RunSpec
 from rung.run.budget import recorded_budget
@@ -371,10 +372,11 @@ class Tuner:
         finally:
             self._elapsed = driver.elapsed
         if result.infeasible and result.incumbent is None:
+            reason = no_best_reason(result)  # the words `rung show` uses, NaN results apart
             logger.warning(
-                "No feasible trial was found: all %d results at the full resource violate "
-                "the constraints (%s).",
-                result.infeasible,
+                "%s%s (%s).",
+                reason[0].upper(),
+                reason[1:],
                 ", ".join(str(c) for c in result.spec.constraints),
             )
         return result

@@ -58,7 +58,8 @@ class ParEGOSearcher(Searcher):
 
     Raises:
         ConfigTypeError: ``inner`` is not a Searcher, or ``rho`` not a number.
-        ConfigError: ``inner`` has already been used, or ``rho`` is negative.
+        ConfigError: ``inner`` already handles several objectives (use it directly), has
+            already been used, or ``rho`` is negative.
 
     Example:
         >>> import rung
@@ -74,10 +75,18 @@ class ParEGOSearcher(Searcher):
 
     def __init__(self, inner: Searcher, seed: SeedLike = None, rho: float = RHO) -> None:
         check_all("ParEGOSearcher", _RULES, locals())
-        if inner.observations or inner.pending or inner.takes_scores:
+        if inner.takes_scores:
+            name = type(inner).__name__
             raise ConfigError(
-                "The 'inner' parameter of ParEGOSearcher must be a fresh single-objective "
-                f"searcher; got {inner!r}."
+                "The 'inner' parameter of ParEGOSearcher must be a single-objective searcher "
+                f"for ParEGO to scalarise; got {inner!r}, which already handles several "
+                f"objectives and constraints itself: use it directly, e.g. ASHA({name}(space))."
+            )
+        if inner.observations or inner.pending:
+            raise ConfigError(
+                "The 'inner' parameter of ParEGOSearcher must be a fresh searcher (nothing "
+                "suggested or observed yet: ParEGO rescores every result it learns from); "
+                f"got {inner!r}."
             )
         super().__init__(inner.space, seed=seed)
         self.rng = _weights_rng(seed)
