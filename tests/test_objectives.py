@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
+import rung
 from rung.errors import ConfigError, ConfigTypeError
 from rung.objectives import (
     Comparison,
@@ -140,3 +142,31 @@ def test_goals_read_back_as_written():
     again = Goals.from_dicts(goals.objectives_dicts(), goals.constraints_dicts())
     assert again == goals
     assert Goals.from_dicts([], []) is None
+
+
+@pytest.mark.parametrize("name", ["val_error", "acc/top-1", "loss.val", "f-1", "_x", "F1"])
+def test_metric_names_a_report_line_can_carry_are_accepted(name):
+    goals = Goals.build({name: "min", "b": "max"}, [f"{name}<=1"])
+    assert goals.metrics == (name, "b") and str(goals.constraints[0]) == f"{name}<=1"
+    assert Goals.build(f"{name}:min,b:max", {name: (">=", 0)}).objectives[0].name == name
+
+
+@pytest.mark.parametrize("name", ["val error", "a:b", "x=1", "1x", "a,b", "-a", "é"])
+def test_metric_names_no_report_line_can_carry_are_refused(name):
+    match = f"report line can carry.*got {re.escape(repr(name))}"
+    with pytest.raises(ConfigError, match=match):
+        parse_objectives({name: "min"})
+    with pytest.raises(ConfigError, match=match):
+        parse_constraints({name: ("<=", 1)})
+    with pytest.raises(ConfigError, match=match):
+        rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, objectives={name: "min"})
+
+
+def test_objectives_written_with_a_space_instead_of_a_comma_say_so():
+    with pytest.raises(ConfigError, match="got 'a:min b'. Separate objectives with commas"):
+        parse_objectives("a:min b:min")
+
+
+def test_a_constraint_without_its_metric_says_so():
+    with pytest.raises(ConfigError, match="got '<=0.5', with no metric name"):
+        parse_constraints("<=0.5")

@@ -11,7 +11,9 @@ result is its Pareto front (:mod:`rung.pareto`).
 
 :class:`Goals` holds the objectives and constraints, parses the forms users write them
 in (a mapping, or the command line's ``"val_error:min,latency_ms:min"`` and
-``"latency_ms<=100"``), and turns a report's metrics into a score.
+``"latency_ms<=100"``), and turns a report's metrics into a score. A metric's name is
+one a report line can carry (:func:`check_metric_name`), for a Python objective as for a
+program's, so a goal no result could ever meet is refused when the run is built.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from typing import Any
 
 from rung._frozen import frozen
 from rung.errors import ConfigError, ConfigTypeError
+from rung.reporting import METRIC_NAME
 from rung.types import Direction
 
-__all__ = ["Comparison", "Constraint", "Goals", "Objective", "Score"]
+__all__ = ["Comparison", "Constraint", "Goals", "Objective", "Score", "check_metric_name"]
 
 
 class Comparison(enum.Enum):
@@ -153,10 +156,40 @@ def _direction(value: Any, name: str) -> Direction:
         ) from None
 
 
-def _name(value: Any, what: str) -> str:
+def check_metric_name(value: Any, what: str) -> str:
+    """``value`` stripped, if it is a name a report line can carry (see
+    :mod:`rung.reporting`): a letter or ``_``, then letters, digits, ``_``, ``.``, ``-``
+    or ``/`` (``val_loss``, ``acc/top-1``).
+
+    Raises:
+        ConfigTypeError: ``value`` is not a string, or is empty.
+        ConfigError: any other name (``"val loss"``, ``"a:b"``, ``"x=1"``): no report
+            line could carry it, so no result would ever have it.
+
+    Example:
+        >>> check_metric_name(" val_loss ", "An objective's name")
+        'val_loss'
+    """
     if not isinstance(value, str) or not value.strip():
         raise ConfigTypeError(f"{what} must be a non-empty string; got {value!r}.")
-    return value.strip()
+    name = value.strip()
+    if not METRIC_NAME.match(name):
+        raise ConfigError(
+            f"{what} must be a name a report line can carry (a letter or '_', then "
+            f"letters, digits, '_', '.', '-' or '/'); got {name!r}."
+        )
+    return name
+
+
+def _objective_name(value: Any) -> str:
+    try:
+        return check_metric_name(value, "An objective's name")
+    except ConfigError as err:
+        if isinstance(value, str) and len(value.split()) > 1:  # 'a:min b:min'?
+            raise type(err)(
+                f"{err} Separate objectives with commas: 'val_error:min,latency_ms:min'."
+            ) from None
+        raise
 
 
 def parse_objectives(value: Any) -> tuple[Objective, ...]:
@@ -195,7 +228,7 @@ def parse_objectives(value: Any) -> tuple[Objective, ...]:
             f"'metric:min,metric:max'; got {value!r}."
         )
     objectives = tuple(
-        Objective(name := _name(key, "An objective's name"), _direction(direction, name))
+        Objective(name := _objective_name(key), _direction(direction, name))
         for key, direction in pairs
     )
     if not objectives:
@@ -204,7 +237,7 @@ def parse_objectives(value: Any) -> tuple[Objective, ...]:
     return objectives
 
 
-_CONSTRAINT = re.compile(r"^\s*(?P<metric>.+?)\s*(?P<op><=|>=|<|>|==|=)\s*(?P<bound>\S+)\s*$")
+_CONSTRAINT = re.compile(r"^\s*(?P<metric>[^<>=]*?)\s*(?P<op><=|>=|<|>|==|=)\s*(?P<bound>\S+)\s*$")
 
 
 def _bound(value: Any, where: str) -> float:
@@ -226,7 +259,12 @@ def _constraint_from_text(text: str) -> Constraint:
         raise ConfigError(
             f"A constraint is written 'metric<=bound' or 'metric>=bound'; got {text!r}."
         )
-    metric = _name(match["metric"], "A constraint's metric")
+    if not match["metric"]:
+        raise ConfigError(
+            f"A constraint names its metric first, 'metric<=bound' or 'metric>=bound'; "
+            f"got {text!r}, with no metric name."
+        )
+    metric = check_metric_name(match["metric"], "A constraint's metric")
     where = f"constraint {text!r}"
     return Constraint(metric, Comparison.parse(match["op"], where), _bound(match["bound"], where))
 
@@ -251,7 +289,7 @@ def parse_constraints(value: Any) -> tuple[Constraint, ...]:
     constraints: list[Constraint] = []
     if isinstance(value, Mapping):
         for key, rule in value.items():
-            metric = _name(key, "A constraint's metric")
+            metric = check_metric_name(key, "A constraint's metric")
             where = f"the constraint on {metric!r}"
             if isinstance(rule, str) or not isinstance(rule, Sequence) or len(rule) != 2:
                 raise ConfigError(

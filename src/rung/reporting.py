@@ -22,6 +22,7 @@ from typing import TextIO
 from rung._frozen import frozen
 
 __all__ = [
+    "METRIC_NAME",
     "PREFIX",
     "ReportLine",
     "ReportLineError",
@@ -31,7 +32,8 @@ __all__ = [
 ]
 
 PREFIX = "[rung]"
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*\Z")
+#: The metric names a report line can carry (``val_loss``, ``acc/top-1``).
+METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-/]*\Z")
 
 
 class ReportLineError(ValueError):
@@ -72,7 +74,7 @@ def format_report_line(
         raise ValueError("rung.report: give at least one metric, e.g. rung.report(3, loss=0.2).")
     parts = [PREFIX]
     for key, value in [(resource_name, None), *metrics.items()]:
-        if not isinstance(key, str) or not _KEY.match(key):
+        if not isinstance(key, str) or not METRIC_NAME.match(key):
             raise ValueError(
                 f"rung.report: names must be words (letters, digits, '_.-/'); got {key!r}."
             )
@@ -129,7 +131,7 @@ def parse_report_line(line: str) -> ReportLine | None:
     pairs: list[tuple[str, str]] = []
     for token in tokens:
         key, sep, value = token.partition("=")
-        if not sep or not _KEY.match(key) or not value:
+        if not sep or not METRIC_NAME.match(key) or not value:
             raise ReportLineError(
                 f"a report line must read '[rung] epoch=N metric=VALUE ...'; got {text!r}"
             )

@@ -120,8 +120,18 @@ def test_a_run_from_an_experiment_file_with_flags_overriding_it(project, capsys)
         ({"extra": ["--model", "softmax"]}, "not both"),
         ({"extra": ["--quick"]}, "--quick: only with --model"),
         ({"extra": ["--gpus", "0,-1"]}, "device indices >= 0"),
+        ({"extra": ["--scheduler", "fifo", "--eta", "2"]}, "--eta: only with a scheduler that"),
+        ({"metric": None, "extra": ["--objectives", "loss:min,acc:max", "--direction", "max"]},
+         "--direction: with --objectives each objective has its own direction"),
+        ({"metric": None, "extra": ["--objectives", "loss:min acc:max"]},
+         "report line can carry (a letter or '_', then letters, digits, '_', '.', '-' or '/'); "
+         "got 'loss:min acc'. Separate objectives with commas"),
+        ({"metric": None, "extra": ["--objectives", "loss:min,a:b:max"]}, "got 'a:b'"),
+        ({"extra": ["--metric", "val loss"]}, "--metric: The metric must be a name"),
+        ({"extra": ["--constraint", "acc x>=0.5"]}, "got 'acc x'"),
+        ({"extra": ["--constraint", "<=0.5"]}, "got '<=0.5', with no metric name"),
     ],
-)
+)  # fmt: skip
 def test_usage_errors_are_one_line_and_write_nothing(project, capsys, change, message):
     argv = tune_argv("--out", "exp", *change.get("extra", []))
     if "command" in change:
@@ -150,6 +160,27 @@ def test_a_bad_experiment_file_is_one_line_naming_the_key(project, capsys, text,
     assert main(["tune", "--config", "experiment.toml"]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("goals", "message"),
+    [
+        ('objectives = { "val error" = "min" }\n', "got 'val error'"),
+        ("objectives = 'loss:min,acc:max'\ndirection = 'max'\n", "--direction: with --objectives"),
+        ("metric = 'loss'\nconstraints = ['a b<=5']\n", "got 'a b'"),
+    ],
+)
+def test_bad_goals_in_an_experiment_file_are_one_line_and_write_nothing(
+    project, capsys, goals, message
+):
+    (project / "experiment.toml").write_text(
+        goals + "command = 'python train.py {lr} {epochs}'\nspace = 'space.toml'\n"
+        "trials = 2\nout = 'exp'\n"
+    )
+    assert main(["tune", "--config", "experiment.toml"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (project / "exp").exists()
 
 
 def _wait_for(predicate, seconds: float) -> bool:
@@ -208,3 +239,55 @@ def _ended_jobs(out: Path) -> list[dict]:
     from rung.results.summary import read_result
 
     return [job_to_dict(job) for job in read_result(out).jobs]
+
+
+def _recorded_budget(out: Path):
+    from rung.results.summary import spec_of
+    from rung.run.budget import recorded_budget
+    from rung.store import ExperimentStore
+
+    with ExperimentStore.open(out, readonly=True) as store:
+        return recorded_budget(store, spec_of(store.started).budget)
+
+
+def test_resume_with_a_budget_the_run_has_is_refused_and_the_record_kept(project, capsys):
+    out = project / "exp"
+    assert main(tune_argv("--trials", "4", "--max-epochs", "3", "--out", str(out))) == 0
+    jobs = results(out)["summary"]["jobs"]
+    capsys.readouterr()
+    for budget in (["--trials", "4"], ["--trials", "2"], ["--time-budget", "1"]):
+        assert main(["resume", str(out), *budget]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("rung resume: error: nothing to run: the run already has 4 trials")
+        assert len(err.splitlines()) == 1 and "larger than 4" in err
+    budget = _recorded_budget(out)
+    assert (budget.max_trials, budget.time_budget_s) == (4, None)  # as the run recorded it
+    assert results(out)["summary"]["jobs"] == jobs
+    # The recorded budget alone: nothing to run, said, exit status 0.
+    assert main(["resume", str(out), "--quiet"]) == 0
+    assert "nothing to run: the run already has 4 trials" in capsys.readouterr().err
+    # A resume that runs says what it ran.
+    assert main(["resume", str(out), "--trials", "5"]) == 0
+    err = capsys.readouterr().err
+    assert f"resuming {tune_argv()[2]!r} in {out}" in err
+    assert f"resumed {out}: 1 new trial," in err and "the run now has 5 trials" in err
+    assert _recorded_budget(out).max_trials == 5
+
+
+def test_flags_replace_the_experiment_files_goals(project):
+    (project / "experiment.toml").write_text(
+        f"command = [{json.dumps(sys.executable)}, 'train.py', '{{lr}}', '{{epochs}}']\n"
+        "objectives = { loss = 'min', acc = 'max' }\nconstraints = ['acc>=0.9', 'loss<=9']\n"
+        "scheduler = 'asha'\nmax_epochs = 3\ntrials = 3\nquiet = true\n"
+        "space = 'space.toml'\n"
+    )
+    tune = ["tune", "--config", "experiment.toml"]
+    assert main([*tune, "--constraint", "acc>=0.1", "--out", "constrained"]) == 0
+    spec = results(project / "constrained")["spec"]
+    assert [c["metric"] for c in spec["constraints"]] == ["acc"]  # the file's are replaced
+    assert spec["constraints"][0]["bound"] == 0.1
+    assert [o["name"] for o in spec["objectives"]] == ["loss", "acc"]
+    assert main([*tune, "--metric", "loss", "--out", "one"]) == 0  # instead of objectives
+    spec = results(project / "one")["spec"]
+    assert spec["objectives"] == [{"name": "loss", "direction": "min"}]  # under the file's
+    assert [c["metric"] for c in spec["constraints"]] == ["acc", "loss"]  # constraints

@@ -72,6 +72,11 @@ def _error_line(capsys):
             ["tune", "--model", "lenet", "--trials", "3", "--scheduler", "pbt"],
             "--scheduler: invalid choice: 'pbt'",
         ),
+        (
+            ["tune", "--model", "lenet", "--trials", "3", "--scheduler", "fifo", "--eta", "2"],
+            "--eta: only with a scheduler that has rungs; fifo trains every trial to "
+            "--max-epochs; got --eta 2 with fifo",
+        ),
     ],
 )
 def test_tune_usage_errors_exit_2_with_one_line(argv, expected, capsys):

@@ -83,18 +83,31 @@ def test_a_program_run_needs_a_metric_or_objectives_not_both(project, capsys):
 
 
 def test_an_experiment_file_takes_objectives_as_a_table_and_constraints_as_a_list(tmp_path):
-    from rung.cli.config_file import apply_config_file
+    from rung.cli.config_file import apply_config_file, override_with_flags
     from rung.cli.main import _subparser
 
     (tmp_path / "e.toml").write_text(
         'model = "svm"\ntrials = 3\nobjectives = { val_error = "min", latency_ms = "min" }\n'
         'constraints = ["params<=1e6", "latency_ms<=0.5"]\n'
     )
-    parser = build_parser()
-    apply_config_file(_subparser(parser, "tune"), tmp_path / "e.toml")
-    args = parser.parse_args(["tune", "--constraint", "val_error<=0.3"])
+
+    def parse(*flags: str):
+        parser = build_parser()
+        given = parser.parse_args(["tune", *flags])
+        defaults = apply_config_file(_subparser(parser, "tune"), tmp_path / "e.toml")
+        args = parser.parse_args(["tune", *flags])
+        override_with_flags(args, given, defaults)
+        return args
+
+    args = parse()
     assert args.objectives == "val_error:min,latency_ms:min"
-    assert args.constraint == ["params<=1e6", "latency_ms<=0.5", "val_error<=0.3"]
+    assert args.constraint == ["params<=1e6", "latency_ms<=0.5"]
+    args = parse("--constraint", "val_error<=0.3")  # the flags override the file
+    assert args.objectives == "val_error:min,latency_ms:min"
+    assert args.constraint == ["val_error<=0.3"]
+    args = parse("--metric", "val_error")
+    assert (args.metric, args.objectives) == ("val_error", None)
+    assert args.constraint == ["params<=1e6", "latency_ms<=0.5"]
 
 
 @pytest.mark.slow

@@ -20,6 +20,8 @@ from typing import Any
 
 from rung.cli._args import UsageError
 from rung.cli.goals import goal_arguments, goals_of
+from rung.errors import ConfigError
+from rung.objectives import check_metric_name
 
 __all__ = [
     "command_tuner",
@@ -82,6 +84,16 @@ def _check_args(args: argparse.Namespace) -> None:
         )
     if args.metric and args.objectives:
         raise UsageError("give --metric (one objective) or --objectives (several), not both")
+    if args.objectives and args.direction == "max":
+        raise UsageError(
+            "argument --direction: with --objectives each objective has its own direction "
+            f"(NAME:max); got --direction max with --objectives {args.objectives}"
+        )
+    if args.metric:
+        try:
+            check_metric_name(args.metric, "The metric")
+        except ConfigError as err:
+            raise UsageError(f"argument --metric: {err}") from None
     if args.trials is None and args.time_budget is None:
         raise UsageError("give a budget: --trials N or --time-budget SECONDS")
     if args.min_epochs > args.max_epochs:
@@ -193,8 +205,6 @@ def prepare_resume(
     if getattr(args, "gpus", None) is not None:
         settings["gpus"] = args.gpus
     _objective(settings, directory)  # the program can still start
-    if not args.quiet:
-        print(f"resuming {settings['command']!r} in {directory}", file=sys.stderr)
 
 
 def command_tuner(settings: Mapping[str, Any], directory: Path, callbacks: list[Any]) -> Any:

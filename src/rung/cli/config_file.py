@@ -21,7 +21,9 @@ or ``min-epochs`` for ``--min-epochs``), so a run is reproducible from a file::
 ``"0,1"``) or a list; ``objectives`` a string (``"val_error:min,latency_ms:min"``) or a
 table; ``constraints`` (or ``constraint``) a string or a list of them. Paths are read
 from the current directory, as on the command line.
-Flags given on the command line override the file. Each value is checked as its flag
+Flags given on the command line override the file: ``--constraint`` replaces the file's
+constraints (it does not add to them), ``--metric`` its objectives and ``--objectives`` its
+metric and direction. Each value is checked as its flag
 is: an unknown key or a bad value is one line naming the key (and the closest valid one).
 """
 
@@ -42,7 +44,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["apply_config_file", "read_config_file"]
+__all__ = ["apply_config_file", "override_with_flags", "read_config_file"]
 
 _NOT_IN_FILES = frozenset({"config", "help"})
 
@@ -141,3 +143,25 @@ def apply_config_file(parser: argparse.ArgumentParser, path: str | Path) -> dict
         defaults[action.dest] = _value(key, value, action, str(path))
     parser.set_defaults(**defaults)
     return defaults
+
+
+def override_with_flags(
+    args: argparse.Namespace, given: argparse.Namespace, defaults: Mapping[str, Any]
+) -> None:
+    """Makes the flags of the command line replace the file's settings, where argparse
+    alone would not: a list flag would add to the file's list, and a flag may stand in for
+    another key of the file (``--metric`` for its ``objectives``).
+
+    Args:
+        args: The arguments parsed with the file's settings as defaults (changed here).
+        given: The same command line parsed without the file.
+        defaults: What :func:`apply_config_file` returned.
+    """
+    if given.constraint is not None and "constraint" in defaults:
+        args.constraint = list(given.constraint)
+    if given.objectives is not None:  # several objectives, each with its direction
+        for name in ("metric", "direction"):
+            if name in defaults and getattr(given, name) is None:
+                setattr(args, name, None)
+    if given.metric is not None and given.objectives is None and "objectives" in defaults:
+        args.objectives = None

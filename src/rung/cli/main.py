@@ -182,8 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument(
         "--eta",
         type=eta_number,
-        default=DEFAULT_ETA,
-        help=f"reduction factor (default {DEFAULT_ETA})",
+        help=f"reduction factor of the rungs (default {DEFAULT_ETA}; not with fifo)",
     )
     tune.add_argument(
         "--seed",
@@ -334,10 +333,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if getattr(args, "config", None) is not None:  # the file's settings, then the flags
-            from rung.cli.config_file import apply_config_file
+            from rung.cli.config_file import apply_config_file, override_with_flags
 
-            apply_config_file(_subparser(parser, "tune"), args.config)
+            given = args  # the command line's own flags
+            defaults = apply_config_file(_subparser(parser, "tune"), args.config)
             args = parser.parse_args(argv)
+            override_with_flags(args, given, defaults)
         return int(args.handler(args))
     except KeyboardInterrupt as err:  # a handler may say what is kept and how to go on
         print(str(err) or "interrupted", file=sys.stderr)

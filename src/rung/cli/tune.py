@@ -303,11 +303,53 @@ def resume(args: argparse.Namespace) -> int:
     with ExperimentStore.open(directory, readonly=True) as store:
         spec = spec_of(store.started)
     settings = dict(spec.extra)
-    if "command" in settings:  # a program run: rung.cli.command
+    program = "command" in settings  # a program run: rung.cli.command
+    if program:
         from rung.cli.command import prepare_resume
 
         prepare_resume(settings, spec, args, directory)
-        return _run(args, settings, directory, resuming=True, recorded=spec.budget)
+    else:
+        _settle_model_resume(settings, spec, args, directory)
+    from rung.cli import resume_report
+    from rung.results.summary import read_result
+
+    before = read_result(directory)
+    trials = args.trials or spec.budget.max_trials
+    seconds = args.time_budget or spec.budget.time_budget_s
+    nothing = resume_report.nothing_to_run(before, trials, seconds)
+    if nothing is not None and (args.trials is not None or args.time_budget is not None):
+        raise UsageError(f"nothing to run: {nothing}")  # before the budget is recorded
+    if nothing is not None:  # the recorded budget is spent: make what is missing, say so
+        print(f"nothing to run: {nothing}", file=sys.stderr)
+        wants_final = not (settings["no_final"] or args.no_final)
+        if not program and read_result(directory).final is None and wants_final:
+            _prepare_data(settings)
+        _finish(args, settings, directory, interrupted=False)
+        return 0
+    if not args.quiet:  # before the data loads (seconds): the command has started
+        what = (
+            f"{settings['command']!r}"
+            if program
+            else f"{settings['model']} (loading Fashion-MNIST)"
+        )
+        print(f"resuming {what} in {directory}", file=sys.stderr)
+    if not program:
+        _prepare_data(settings)
+    status = _run(args, settings, directory, resuming=True, recorded=spec.budget)
+    if status == 0 and not args.quiet:
+        print(resume_report.after_line(before, read_result(directory)), file=sys.stderr)
+    return status
+
+
+def _settle_model_resume(
+    settings: dict[str, Any], spec: Any, args: argparse.Namespace, directory: Path
+) -> None:
+    """Completes a ``--model`` run's recorded settings from its spec and ``rung resume``'s
+    overrides.
+
+    Raises:
+        UsageError: the directory was not recorded by ``rung tune``, or bad workers.
+    """
     if "model" not in settings or "space_spec" not in settings:
         raise UsageError(
             f"{str(directory)!r} was not recorded by `rung tune`; resume it from Python "
@@ -326,30 +368,6 @@ def resume(args: argparse.Namespace) -> int:
     if args.data_dir is not None:
         settings["data_dir"] = str(Path(args.data_dir).resolve())
     check_local_workers(settings.get("workers"), settings["dask_address"])
-    from rung.cli import resume_report
-    from rung.results.summary import read_result
-
-    before = read_result(directory)
-    trials = args.trials or spec.budget.max_trials
-    seconds = args.time_budget or spec.budget.time_budget_s
-    nothing = resume_report.nothing_to_run(before, trials, seconds)
-    if nothing is not None and (args.trials is not None or args.time_budget is not None):
-        raise UsageError(f"nothing to run: {nothing}")
-    if nothing is not None:  # the recorded budget is spent: make what is missing, say so
-        print(f"nothing to run: {nothing}", file=sys.stderr)
-        if read_result(directory).final is None and not (settings["no_final"] or args.no_final):
-            _prepare_data(settings)
-        _finish(args, settings, directory, interrupted=False)
-        return 0
-    if not args.quiet:  # before the data loads (seconds): the command has started
-        print(
-            f"resuming {settings['model']} in {directory} (loading Fashion-MNIST)", file=sys.stderr
-        )
-    _prepare_data(settings)
-    status = _run(args, settings, directory, resuming=True, recorded=spec.budget)
-    if status == 0 and not args.quiet:
-        print(resume_report.after_line(before, read_result(directory)), file=sys.stderr)
-    return status
 
 
 def show(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from typing import Any
 
 from rung.cli._args import UsageError
 from rung.errors import ConfigError
+from rung.schedulers.rungs import DEFAULT_ETA
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -137,9 +138,20 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
 def settle_defaults(args: argparse.Namespace) -> None:
     """Fills in the searcher and scheduler the user did not name: ``bo`` inside
     asynchronous Hyperband, the best method of ``benchmarks/quality.py`` (README, "Which
-    searcher and scheduler, by default")."""
+    searcher and scheduler, by default"); and ``--eta``, which FIFO does not take.
+
+    Raises:
+        UsageError: ``--eta`` given with the ``fifo`` scheduler (it has no rungs).
+    """
     args.scheduler = args.scheduler or DEFAULT_SCHEDULER
     args.searcher = args.searcher or DEFAULT_SEARCHER
+    if args.scheduler == "fifo" and args.eta is not None:
+        raise UsageError(
+            "argument --eta: only with a scheduler that has rungs; fifo trains every trial "
+            f"to --max-epochs; got --eta {args.eta:g} with fifo"
+        )
+    if args.eta is None:
+        args.eta = DEFAULT_ETA
 
 
 def check(args: argparse.Namespace, space: Mapping[str, Any]) -> dict[str, Any]:
