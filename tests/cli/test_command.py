@@ -291,3 +291,24 @@ def test_flags_replace_the_experiment_files_goals(project):
     spec = results(project / "one")["spec"]
     assert spec["objectives"] == [{"name": "loss", "direction": "min"}]  # under the file's
     assert [c["metric"] for c in spec["constraints"]] == ["acc", "loss"]  # constraints
+
+
+def test_an_epochs_budget_bounds_the_run_and_its_resume(project, capsys):
+    out = project / "epochs"
+    argv = tune_argv("--epochs-budget", "30", "--out", str(out))
+    i = argv.index("--trials")
+    del argv[i : i + 2]  # the epochs alone bound the run
+    assert main(argv) == 0
+    summary = results(out)["summary"]
+    spent = _recorded_budget(out)
+    assert spent.resource_budget == 30 and spent.max_trials is None
+    # no job starts once 30 epochs are charged; the jobs running then may end past it
+    assert 30 <= summary["resource"] < 30 + 9
+    capsys.readouterr()
+    assert main(["resume", str(out), "--epochs-budget", "20"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rung resume: error: nothing to run: it already trained")
+    assert "give --epochs-budget EPOCHS larger than" in err
+    assert main(["resume", str(out), "--epochs-budget", "60", "--quiet"]) == 0
+    assert 60 <= results(out)["summary"]["resource"] < 60 + 9
+    assert _recorded_budget(out).resource_budget == 60

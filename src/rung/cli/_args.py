@@ -135,3 +135,13 @@ def check_local_workers(count: int | None, dask_address: str | None) -> None:
             f"processes, each training on its own CPU; got {count}. Use --dask-address to "
             "run more on a cluster."
         )
+
+
+BUDGET_NEEDED = "give a budget: --trials N, --time-budget SECONDS or --epochs-budget EPOCHS"
+
+
+def has_budget(args: argparse.Namespace) -> bool:
+    """Whether the command line gives any budget (trials, seconds or epochs)."""
+    return any(
+        getattr(args, name, None) is not None for name in ("trials", "time_budget", "epochs_budget")
+    )

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rung.cli._args import UsageError
+from rung.cli._args import BUDGET_NEEDED, UsageError, has_budget
 from rung.cli.goals import goal_arguments, goals_of
 from rung.errors import ConfigError
 from rung.objectives import check_metric_name
@@ -94,8 +94,8 @@ def _check_args(args: argparse.Namespace) -> None:
             check_metric_name(args.metric, "The metric")
         except ConfigError as err:
             raise UsageError(f"argument --metric: {err}") from None
-    if args.trials is None and args.time_budget is None:
-        raise UsageError("give a budget: --trials N or --time-budget SECONDS")
+    if not has_budget(args):
+        raise UsageError(BUDGET_NEEDED)
     if args.min_epochs > args.max_epochs:
         raise UsageError(
             f"argument --min-epochs: must be <= --max-epochs={args.max_epochs}; "

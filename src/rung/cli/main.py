@@ -177,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="time budget in seconds; with --trials, whichever comes first",
     )
+    tune.add_argument(
+        "--epochs-budget",
+        type=positive_int,
+        metavar="EPOCHS",
+        help="budget in epochs trained, summed over all jobs (a promoted trial counts only "
+        "its extra epochs); with the others, whichever comes first",
+    )
     tune.add_argument("--min-epochs", type=epochs, default=1, help="lowest rung (default 1)")
     tune.add_argument("--max-epochs", type=epochs, default=9, help="full budget (default 9)")
     tune.add_argument(
@@ -271,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--trials", type=positive_int, help="trial budget of the whole run")
     resume.add_argument(
         "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
+    )
+    resume.add_argument(
+        "--epochs-budget", type=positive_int, metavar="EPOCHS", help="epoch budget of the whole run"
     )
     resume.add_argument("--workers", type=workers, help="jobs at once (default: as recorded)")
     resume.add_argument(

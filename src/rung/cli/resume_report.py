@@ -20,7 +20,12 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def nothing_to_run(result: Any, max_trials: int | None, time_budget_s: float | None) -> str | None:
+def nothing_to_run(
+    result: Any,
+    max_trials: int | None,
+    time_budget_s: float | None,
+    resource_budget: float | None = None,
+) -> str | None:
     """Why a finished run has nothing left to run under this budget (None if it has)."""
     if not result.finished or result.open_jobs:
         return None  # a run cut short, or stopped with jobs open: the tuner knows the rest
@@ -36,8 +41,17 @@ def nothing_to_run(result: Any, max_trials: int | None, time_budget_s: float | N
             f"budget (give --time-budget SECONDS larger than {result.wall_time:.0f}; the "
             "budget counts the whole run)"
         )
-    if not reasons and max_trials is None and time_budget_s is None:
-        reasons.append("the run has no budget left (give --trials N or --time-budget SECONDS)")
+    if resource_budget is not None and result.total_resource >= resource_budget:
+        reasons.append(
+            f"it already trained {result.total_resource:g} of its {_number(resource_budget)} "
+            f"epochs (give --epochs-budget EPOCHS larger than {result.total_resource:g}; the "
+            "budget counts the whole run)"
+        )
+    if not reasons and max_trials is None and time_budget_s is None and resource_budget is None:
+        reasons.append(
+            "the run has no budget left (give --trials N, --time-budget SECONDS or "
+            "--epochs-budget EPOCHS)"
+        )
     return "; ".join(reasons) or None
 
 

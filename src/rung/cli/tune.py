@@ -17,7 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rung.cli._args import QUICK_SUBSET, UsageError, check_local_workers
+from rung.cli._args import (
+    BUDGET_NEEDED,
+    QUICK_SUBSET,
+    UsageError,
+    check_local_workers,
+    has_budget,
+)
 from rung.cli.goals import check_model_goals, goal_arguments, model_metrics
 
 __all__ = ["resume", "show", "plot", "tune"]
@@ -140,7 +146,11 @@ def _run(
     resuming: bool,
     recorded: Any = None,
 ) -> int:
-    budget = {"max_trials": args.trials, "time_budget_s": args.time_budget}
+    budget = {
+        "max_trials": args.trials,
+        "time_budget_s": args.time_budget,
+        "resource_budget": args.epochs_budget,
+    }
     printer = _progress(
         args,
         args.trials or (recorded.max_trials if recorded else None),
@@ -270,8 +280,8 @@ def tune(args: argparse.Namespace) -> int:
 
         space = space_of(tune_options.read_fixed_configs(args.fixed_configs))
     options = tune_options.check(args, space)
-    if args.trials is None and args.time_budget is None:
-        raise UsageError("give a budget: --trials N or --time-budget SECONDS")
+    if not has_budget(args):
+        raise UsageError(BUDGET_NEEDED)
     if args.min_epochs > args.max_epochs:
         raise UsageError(
             f"argument --min-epochs: must be <= --max-epochs={args.max_epochs}; "
@@ -316,8 +326,9 @@ def resume(args: argparse.Namespace) -> int:
     before = read_result(directory)
     trials = args.trials or spec.budget.max_trials
     seconds = args.time_budget or spec.budget.time_budget_s
-    nothing = resume_report.nothing_to_run(before, trials, seconds)
-    if nothing is not None and (args.trials is not None or args.time_budget is not None):
+    epochs = args.epochs_budget or spec.budget.resource_budget
+    nothing = resume_report.nothing_to_run(before, trials, seconds, epochs)
+    if nothing is not None and has_budget(args):
         raise UsageError(f"nothing to run: {nothing}")  # before the budget is recorded
     if nothing is not None:  # the recorded budget is spent: make what is missing, say so
         print(f"nothing to run: {nothing}", file=sys.stderr)
