@@ -156,3 +156,15 @@ def test_a_job_whose_checkpoint_did_not_decode_says_so():
     printer.on_job_end(record, state(0.7))
     line = stream.getvalue()
     assert "not run, runs again from 0: " + reason in line and "time budget" not in line
+
+
+def test_no_best_yet_shows_a_dash_not_nan():
+    stream = io.StringIO()
+    printer = ProgressPrinter(max_trials=10, stream=stream, clock=lambda: 0.0)
+    printer.on_run_start(state(math.nan))
+    printer.on_job_end(job(0, 0, math.nan, JobStatus.FAILED), state(math.nan, 1))
+    printer.on_job_end(job(1, 1, 0.4), state(0.4, 2))
+    printer.close()
+    first, second = stream.getvalue().splitlines()[:2]
+    assert first.endswith("FAILED: ValueError: bad  best -") and "nan" not in first
+    assert second.endswith("best 0.4000 *")

@@ -107,7 +107,7 @@ class ProgressPrinter(Callback):
 
     def _status(self) -> str:
         elapsed = self._elapsed_before + self._clock() - self._start
-        best = "-" if math.isnan(self._best) else f"{self._best:.4f}"
+        best = _best_text(self._best)
         budget = f"/{self.time_budget_s:g}" if self.time_budget_s else ""
         head = f"best {self.metric} {best}, {elapsed:.0f}{budget} s"
         if self._running:
@@ -186,7 +186,7 @@ class ProgressPrinter(Callback):
         mark = " *" if math.isfinite(best_value) and job.value == best_value else ""
         return (
             f"trial {job.trial_id:>4}  epochs {job.resource_from:>3} -> {job.resource_to:<3}  "
-            f"{outcome}  best {best_value:.4f}{mark}{more}"
+            f"{outcome}  best {_best_text(best_value)}{mark}{more}"
         )
 
     def on_run_end(self, result: Any) -> None:
@@ -195,7 +195,7 @@ class ProgressPrinter(Callback):
     def close(self) -> None:
         """Accounts for the jobs no line has spoken for yet, and leaves the final bar."""
         if self._skipped:
-            self._write(f"(+{_more_jobs(self._skipped)}, best {self._best:.4f})")
+            self._write(f"(+{_more_jobs(self._skipped)}, best {_best_text(self._best)})")
             self._skipped = 0
         if self._bar is not None:
             self._running.clear()
@@ -207,3 +207,8 @@ class ProgressPrinter(Callback):
 
 def _more_jobs(n: int) -> str:
     return f"{n} more job" if n == 1 else f"{n} more jobs"
+
+
+def _best_text(value: float) -> str:
+    """The best value as progress shows it: "-" until a trial reached the full resource."""
+    return f"{value:.4f}" if math.isfinite(value) else "-"
