@@ -178,3 +178,17 @@ def test_a_run_with_no_front_is_drawn_without_warnings_and_says_why(tmp_path):
         warnings.simplefilter("error")
         front = plot_front(result)
     assert front.axes[0].get_legend() is None  # nothing drawn, so nothing to name
+
+
+def test_a_long_title_keeps_its_start_and_its_end(tmp_path):
+    from rung.results._figures import title_of
+
+    command = "python train.py " + " ".join(f"--opt{i} {{x{i}}}" for i in range(30))
+    title = f"{command}: bo search + asha"
+    result = run_into(tmp_path / "exp", extra={"title": title})
+    shown = title_of(result)
+    assert len(shown) <= 80 and "…" in shown
+    assert shown.startswith("python train.py --opt0") and shown.endswith(": bo search + asha")
+    assert title_of(run_into(tmp_path / "short", extra={"title": "svm: bo + asha"})) == (
+        "svm: bo + asha"
+    )

@@ -36,13 +36,23 @@ def figure(**kwargs: Any) -> Any:
     return _INLINE_FIGURE(**kwargs)
 
 
+_TITLE_CHARS = 80  # what a figure's width holds at the title's font size
+
+
 def title_of(result: Result) -> str:
+    """The run's title, its middle elided when longer than a figure is wide (a long
+    command line): its start and its end (the searcher and scheduler) stay."""
     extra = result.spec.extra
     if "title" in extra:
-        return str(extra["title"])
-    return f"{result.spec.searcher} + {result.spec.scheduler}" + (
-        f" ({result.directory})" if result.directory is not None else ""
-    )
+        title = str(extra["title"])
+    else:
+        title = f"{result.spec.searcher} + {result.spec.scheduler}" + (
+            f" ({result.directory})" if result.directory is not None else ""
+        )
+    if len(title) <= _TITLE_CHARS:
+        return title
+    half = (_TITLE_CHARS - 1) // 2
+    return f"{title[:half]}…{title[-half:]}"
 
 
 def integer_ticks(axis: Any) -> None:
