@@ -66,7 +66,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--min-epochs", type=positive_int, help="lowest rung (default: the benchmark's)"
     )
     parser.add_argument(
-        "--max-epochs", type=positive_int, help="full resource (default: the benchmark's)"
+        "--max-epochs",
+        type=positive_int,
+        help="full resource of mf-toy, mf-branin and mf-hartmann6 (default: the benchmark's; "
+        "the mfh* presets' is fidelity 100, fixed)",
     )
     parser.add_argument(
         "--eta",
