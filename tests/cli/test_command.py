@@ -312,3 +312,17 @@ def test_an_epochs_budget_bounds_the_run_and_its_resume(project, capsys):
     assert main(["resume", str(out), "--epochs-budget", "60", "--quiet"]) == 0
     assert 60 <= results(out)["summary"]["resource"] < 60 + 9
     assert _recorded_budget(out).resource_budget == 60
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_failed_job_is_told_once(project, capsys, caplog, quiet):
+    programs.write(project, "fails.py", programs.FAILS)
+    argv = tune_argv("--trials", "1", "--out", "failing")
+    argv[argv.index("--command") + 1] = f"{sys.executable} fails.py {{lr}} {{epochs}}"
+    if not quiet:
+        argv.remove("--quiet")
+    main(argv)
+    lines = capsys.readouterr().err.count("FAILED:")
+    warnings = [r for r in caplog.records if "trial 0 failed" in r.getMessage()]
+    # two attempts (one retry): each told by its progress line, or, when quiet, the log
+    assert (lines, len(warnings)) == ((0, 2) if quiet else (2, 0))

@@ -129,6 +129,12 @@ def _prepare_data(settings: dict[str, Any]) -> None:
     fashion_mnist.load_tensors(settings["data_dir"], device=str(device))
 
 
+def _not_a_job_failure(record: logging.LogRecord) -> bool:
+    from rung.run.state import JOB_FAILED
+
+    return not getattr(record, JOB_FAILED, False)
+
+
 def _progress(
     args: argparse.Namespace, trials: int | None, budget: float | None, metric: str
 ) -> Any:
@@ -159,6 +165,9 @@ def _run(
     )
     tuner = _tuner(settings, directory, [printer] if printer is not None else [])
     interrupted = False
+    state_log = logging.getLogger("rung.run.state")
+    if printer is not None:  # its job lines show each failure: once is enough
+        state_log.addFilter(_not_a_job_failure)
     try:
         if resuming:
             tuner.resume(directory, **budget)
@@ -167,6 +176,7 @@ def _run(
     except KeyboardInterrupt:
         interrupted = True
     finally:
+        state_log.removeFilter(_not_a_job_failure)
         if printer is not None:
             printer.close()
     _finish(args, settings, directory, interrupted)

@@ -43,6 +43,8 @@ __all__ = ["CHECKPOINT_EVERY_S", "RunLoop"]
 CHECKPOINT_EVERY_S = 2.0
 
 logger = logging.getLogger(__name__)
+#: Set on the log record of a failed job, for displays that show failures themselves.
+JOB_FAILED = "rung_job_failed"
 
 
 class RunLoop:
@@ -331,7 +333,13 @@ class RunLoop:
             self.first_error = (outcome.job.trial_id, error or "unknown error")
         last = error.splitlines()[-1:] or ["unknown error"]
         suffix = " (running it again)" if retried else ""
-        logger.warning("trial %d failed: %s%s", outcome.job.trial_id, last[0], suffix)
+        logger.warning(
+            "trial %d failed: %s%s",
+            outcome.job.trial_id,
+            last[0],
+            suffix,
+            extra={JOB_FAILED: True},  # a live display that shows failures leaves it out
+        )
 
     def _note_retrained(self, outcome: Outcome) -> None:
         job = outcome.job
