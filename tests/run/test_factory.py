@@ -156,7 +156,10 @@ def test_one_eta_default_everywhere(name):
     }
     by_class = classes[name](rung.RandomSearcher(MF.space), 1, 27)
     assert built.eta == by_class.eta == DEFAULT_ETA
+    from rung.cli.tune_options import settle_defaults
+
     tune_args = build_parser().parse_args(["tune", "--model", "softmax", "--trials", "1"])
+    settle_defaults(tune_args)  # --eta has no parser default: given with fifo, it is refused
     assert tune_args.eta == DEFAULT_ETA
     import inspect
 
