@@ -169,6 +169,7 @@ def test_a_run_with_no_front_is_drawn_without_warnings_and_says_why(tmp_path):
     texts = [t.get_text().replace("\n", " ") for t in front.axes[0].texts]
     assert texts == [reason] and front.axes[0].get_legend() is not None  # the infeasible
     assert [t.get_text().replace("\n", " ") for t in progress.axes[0].texts] == [reason]
+    assert all(not a.get_xticks().size and not a.get_yticks().size for a in progress.axes)
 
     result = rung.tune(
         lambda c: {"a": c["x"], "b": float("nan")}, {"x": rung.uniform(0, 1)},

@@ -56,7 +56,10 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
     integer_ticks(axes[0])
     for axis in axes:
         value_limits(result, axis, ys)
-    if not points:
+    if not points:  # nothing to draw: no made-up scale either, only why
+        for axis in axes:
+            axis.set_xticks([])
+            axis.set_yticks([])
         axes[0].text(
             0.5,
             0.5,
