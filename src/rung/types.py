@@ -169,6 +169,9 @@ class JobRecord:
         decision: What the scheduler decided for the trial afterwards (None if interrupted).
         error: The traceback of a failed job.
         reports: Every value the job reported (its learning curve), in order.
+        retrained: The resource the job trained again below ``resource_from``, because
+            its objective started over from 0 (a loop whose paused call was gone, or a
+            program that keeps no checkpoint): charged, though not reported again.
     """
 
     index: int
@@ -184,6 +187,7 @@ class JobRecord:
     decision: Decision | None = None
     error: str | None = field(default=None, repr=False)
     reports: tuple[Report, ...] = field(default=(), repr=False)
+    retrained: int = field(default=0, repr=False)
 
     @property
     def failed(self) -> bool:

@@ -78,6 +78,14 @@ def test_a_program_that_saves_nothing_is_shown_as_rerun(project, capsys):
     argv[2] += " --no-save"
     assert main(argv) == 0
     assert "saved nothing in RUNG_CHECKPOINT_DIR" in capsys.readouterr().out
+    # Each promoted job trained from 0 again: those epochs are charged, not only the new ones.
+    runs = [json.loads(line) for line in (project / "journal.jsonl").read_text().splitlines()]
+    trained = sum(run["to"] - run["from"] for run in runs)
+    assert any(run["to"] > 1 and run["from"] == 0 for run in runs)  # some did train again
+    assert results(out)["summary"]["resource"] == trained
+    from rung.results.summary import read_result
+
+    assert read_result(out).total_resource == trained  # read back from the record, the same
 
 
 def test_maximize_a_metric_with_one_gpu_per_worker(project):

@@ -94,7 +94,7 @@ class RunRecorder:
             status = _AFTER[record.decision] if record.decision is not None else TrialStatus.PAUSED
         self._status[tid] = status
         reached = record.reports[-1].resource if record.reports else record.resource_from
-        spent = reached - (0 if self._scratch else record.resource_from)
+        spent = reached - (0 if self._scratch else record.resource_from) + record.retrained
         if spent > 0:
             self.resource_spent += spent
         self.jobs.append(record)

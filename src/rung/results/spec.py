@@ -62,7 +62,8 @@ class Budget:
             at their next report, resumable.
         resource_budget: Resource charged, in the resource's unit (epochs): every job
             pays what it trained, a promoted trial only its extra resource (an
-            ``f(config)`` objective, which retrains from scratch, pays it all again).
+            ``f(config)`` objective, which retrains from scratch, pays it all again, as
+            does a loop or a program that started over for want of a checkpoint).
             Jobs running when it is reached finish.
     """
 

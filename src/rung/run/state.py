@@ -253,6 +253,7 @@ class RunLoop:
             decision,
             outcome.error,
             outcome.reports,
+            outcome.retrained,
         )
         former_best = self.recorder.best_trial_id
         former_front = self.recorder.front_trials
@@ -346,10 +347,10 @@ class RunLoop:
         log = logger.debug if self._warned_retrained else logger.warning
         self._warned_retrained = True
         log(
-            "trial %d: its call was gone (released, its worker died, or the run resumed), so "
-            "the objective ran again from the start and trained resources 1 to %d again "
-            "(not recorded twice); pass checkpoint= to trial.report to continue from there "
-            "instead (warned once per run)",
+            "trial %d: the objective started over and trained resources 1 to %d again "
+            "(its call was gone, or it keeps no checkpoint): charged to the budget, not "
+            "recorded twice; a checkpoint (trial.report(checkpoint=...), or a program's "
+            "RUNG_CHECKPOINT_DIR) continues from there instead (warned once per run)",
             job.trial_id,
             outcome.retrained,
         )

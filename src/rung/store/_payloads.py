@@ -123,7 +123,7 @@ _SPECS: dict[str, tuple[bool | None, Mapping[str, Check], Mapping[str, Check]]] 
             "error": _text_or_none,
             "reports": _reports,
         },
-        {"checkpoint": _checkpoint},
+        {"checkpoint": _checkpoint, "retrained": _int},
     ),
     "TRIAL_STOPPED": (True, {}, {}),
     "RUN_FINISHED": (False, {}, {}),

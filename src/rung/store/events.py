@@ -150,6 +150,7 @@ def record_data(record: JobRecord, checkpoint: str | None) -> dict[str, Any]:
         "error": record.error,
         "reports": [_report_row(r) for r in record.reports],
         "checkpoint": checkpoint,
+        **({"retrained": record.retrained} if record.retrained else {}),
     }
 
 
@@ -176,6 +177,7 @@ def job_record(event: Event) -> JobRecord:
         decision=None if d["decision"] is None else Decision[d["decision"]],
         error=d["error"],
         reports=tuple(_report(row) for row in d["reports"]),
+        retrained=d.get("retrained", 0),
     )
 
 

@@ -295,7 +295,10 @@ class CommandObjective:
                         program,
                     )
                 if parsed.resource <= trial.resource_from:
-                    continue  # retrained from scratch: the trial has these already
+                    # Retrained from scratch (no checkpoint): the trial has these values
+                    # already, but the epochs were trained again, and are charged.
+                    trial.retrained = max(trial.retrained, parsed.resource)
+                    continue
                 # Every metric of the line is recorded when the tuner tunes ours by name.
                 reported = parsed.metrics if trial.metric == self.metric else value
                 try:
