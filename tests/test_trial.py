@@ -1,9 +1,12 @@
+import math
+
 import pytest
 
+import rung
 from rung.errors import ConfigError
 from rung.task import Task
 from rung.trial import Trial, execute, is_iterative
-from rung.types import Job, JobStatus
+from rung.types import Job, JobStatus, TrialStatus
 
 
 def one(config):
@@ -181,28 +184,18 @@ def _epochs(config, trial):
         trial.report(epoch, loss, checkpoint=loss)
 
 
+def _asha(objective, space, max_trials: int, min_resource: int = 2, **kwargs):
+    """A random-search ASHA run to 8 epochs (eta 2), failed jobs not retried."""
+    return rung.tune(
+        objective, space, searcher="random", scheduler="asha", min_resource=min_resource,
+        max_resource=8, eta=2, max_trials=max_trials, seed=0, max_retries=0, **kwargs,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("executor", ["inline", "processes"])
 def test_a_job_that_reports_fewer_epochs_than_asked_fails_and_is_never_ranked(executor):
-    import math
-
-    import rung
-    from rung.types import TrialStatus
-
     space = {"lr": rung.uniform(0.05, 0.5), "short": rung.choice([False, True])}
-    result = rung.tune(
-        _epochs,
-        space,
-        searcher="random",
-        scheduler="asha",
-        min_resource=2,
-        max_resource=8,
-        eta=2,
-        max_trials=8,
-        seed=0,
-        max_retries=0,
-        executor=executor,
-        workers=1,
-    )
+    result = _asha(_epochs, space, 8, executor=executor, workers=1)
     short = [t for t in result.trials if t.config["short"]]
     full = [t for t in result.trials if not t.config["short"]]
     assert short and full
@@ -219,24 +212,11 @@ def test_a_job_that_reports_fewer_epochs_than_asked_fails_and_is_never_ranked(ex
 
 
 def test_jobs_that_return_one_value_or_run_without_a_resource_still_complete():
-    import rung
-
     def returns(config, trial):  # reports nothing: its value is taken at resource_to
         return (1 - config["lr"]) ** trial.resource_to
 
     space = {"lr": rung.uniform(0.05, 0.5)}
-    result = rung.tune(
-        returns,
-        space,
-        searcher="random",
-        scheduler="asha",
-        min_resource=2,
-        max_resource=8,
-        eta=2,
-        max_trials=4,
-        seed=0,
-        max_retries=0,
-    )
+    result = _asha(returns, space, 4)
     assert all(j.status is JobStatus.COMPLETED for j in result.jobs)
     assert all(j.reports[-1].resource == j.resource_to for j in result.jobs)
 
@@ -260,25 +240,11 @@ def test_a_job_one_short_fails_even_when_it_returns_a_value_after_its_reports():
 
 
 def test_a_loop_from_the_start_that_ends_short_of_max_resource_fails_when_continued():
-    import rung
-
     def from_start(config, trial):  # kept paused at each rung, continued on promotion
         for epoch in range(1, trial.max_resource):  # one short of the full resource
             trial.report(epoch, (1 - config["lr"]) ** epoch)
 
-    result = rung.tune(
-        from_start,
-        {"lr": rung.uniform(0.05, 0.5)},
-        searcher="random",
-        scheduler="asha",
-        min_resource=4,
-        max_resource=8,
-        eta=2,
-        max_trials=6,
-        seed=0,
-        max_retries=0,
-        executor="inline",
-    )
+    result = _asha(from_start, {"lr": rung.uniform(0.05, 0.5)}, 6, 4, executor="inline")
     last = [j for j in result.jobs if j.resource_to == 8]
     assert last and all(j.status is JobStatus.FAILED for j in last)
     assert all("reported up to 7 of the 8 epochs asked" in j.error for j in last)
