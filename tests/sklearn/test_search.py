@@ -150,6 +150,16 @@ def test_rungs_searchers_and_schedulers(cancer, searcher, scheduler):
         assert set(search.cv_results_["n_resources"]) == {len(X)}
 
 
+def test_an_array_of_values_is_a_list_to_choose_from(cancer):
+    X, y = cancer
+    alphas = np.logspace(-3, 3, 7)  # as scikit-learn's examples write a grid
+    search = ridge_search(scheduler="fifo").set_params(param_distributions={"alpha": alphas})
+    search.fit(X, y)
+    tried = {p["alpha"] for p in search.cv_results_["params"]}
+    assert len(tried) > 1 and tried <= set(alphas)
+    assert search.best_estimator_.alpha in alphas
+
+
 def test_several_metrics_tune_the_one_refit_names(cancer):
     X, y = cancer
     search = RungSearchCV(

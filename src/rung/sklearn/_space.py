@@ -1,8 +1,9 @@
 """scikit-learn parameter distributions as a rung search space, and back.
 
 Each parameter may be a rung domain (``rung.loguniform(1e-3, 1e2)``), a frozen
-``scipy.stats`` uniform, loguniform or randint distribution, a list (one of its values,
-each equally likely, as ``RandomizedSearchCV`` samples lists), or a constant. A list
+``scipy.stats`` uniform, loguniform or randint distribution, a list or a 1-d array (one
+of its values, each equally likely, as ``RandomizedSearchCV`` samples them, so
+``np.logspace(-3, 3, 7)`` works as it does there), or a constant. A list
 becomes a choice among its positions, so its values may be anything a scikit-learn
 parameter may be (unhashable lists, estimators, None) and repeat.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from rung.domains import Domain
 from rung.space import choice
@@ -40,7 +43,7 @@ class ParamSpace:
         self.space: dict[str, Any] = {}
         self._lists: dict[str, list[Any]] = {}
         for name, value in distributions.items():
-            if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+            if _is_list(value):
                 values = list(value)
                 if not values:
                     raise ValueError(f"The list of parameter {name!r} is empty.")
@@ -61,3 +64,11 @@ class ParamSpace:
             name: self._lists[name][config[name]] if name in self._lists else config[name]
             for name in self.names
         }
+
+
+def _is_list(value: Any) -> bool:
+    """Whether ``value`` is a list of values to choose from: a sequence or an array (as
+    ``RandomizedSearchCV`` samples ``np.logspace(...)``), not a string."""
+    if isinstance(value, np.ndarray):
+        return value.ndim >= 1
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
