@@ -17,7 +17,7 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris  # noqa: E402
 from sklearn.exceptions import FitFailedWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier  # noqa: E402
-from sklearn.model_selection import KFold, cross_val_score  # noqa: E402
+from sklearn.model_selection import KFold, LeaveOneGroupOut, cross_val_score  # noqa: E402
 from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
@@ -148,6 +148,14 @@ def test_rungs_searchers_and_schedulers(cancer, searcher, scheduler):
     assert search.rung_result_.n_trials == 8
     if scheduler == "fifo":  # every candidate on all the samples
         assert set(search.cv_results_["n_resources"]) == {len(X)}
+
+
+def test_groups_reach_the_splitter_also_when_it_counts_its_folds(cancer):
+    X, y = cancer
+    groups = np.arange(len(y)) % 4
+    search = ridge_search(cv=LeaveOneGroupOut()).fit(X, y, groups=groups)
+    assert search.n_splits_ == 4 and "split3_test_score" in search.cv_results_
+    assert min(search.cv_results_["n_resources"]) == 2 * 4  # 'smallest': 2 x n_splits
 
 
 def test_an_array_of_values_is_a_list_to_choose_from(cancer):

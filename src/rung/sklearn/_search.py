@@ -150,7 +150,7 @@ class RungSearchCV(BaseSearchCV):
 
     # -- checks, as the estimator is fit (scikit-learn leaves __init__ alone) -------------
 
-    def _check_settings(self, X: Any, y: Any) -> None:
+    def _check_settings(self, X: Any, y: Any, groups: Any) -> None:
         if self.searcher not in _SEARCHERS:
             raise ValueError(
                 f"The 'searcher' parameter must be one of {_SEARCHERS}; got {self.searcher!r}."
@@ -203,7 +203,8 @@ class RungSearchCV(BaseSearchCV):
             )
         if self.min_resources == "smallest":
             if self.resource == "n_samples":
-                n_splits = self._checked_cv.get_n_splits(X, y)
+                # Some splitters count their folds by the groups (LeaveOneGroupOut).
+                n_splits = self._checked_cv.get_n_splits(X, y, groups)
                 smallest = 2 * n_splits
                 labels = _labels(self.estimator, y)
                 if labels is not None:
@@ -237,7 +238,7 @@ class RungSearchCV(BaseSearchCV):
 
         self._checked_cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         self._fit_data = (X, y)
-        self._check_settings(X, y)
+        self._check_settings(X, y, params.get("groups"))
         try:
             return super().fit(X, y, **params)
         finally:
