@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("sklearn")
 
+import sklearn  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from scipy import stats  # noqa: E402
@@ -17,7 +18,13 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris  # noqa: E402
 from sklearn.exceptions import FitFailedWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier  # noqa: E402
-from sklearn.model_selection import KFold, LeaveOneGroupOut, cross_val_score  # noqa: E402
+from sklearn.model_selection import (  # noqa: E402
+    GroupKFold,
+    KFold,
+    LeaveOneGroupOut,
+    ShuffleSplit,
+    cross_val_score,
+)
 from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
@@ -156,6 +163,30 @@ def test_groups_reach_the_splitter_also_when_it_counts_its_folds(cancer):
     search = ridge_search(cv=LeaveOneGroupOut()).fit(X, y, groups=groups)
     assert search.n_splits_ == 4 and "split3_test_score" in search.cv_results_
     assert min(search.cv_results_["n_resources"]) == 2 * 4  # 'smallest': 2 x n_splits
+
+
+@pytest.mark.parametrize("shape", ["unseeded splitter", "generator"])
+def test_every_candidate_is_scored_on_the_same_folds(cancer, shape):
+    X, y = cancer
+    if shape == "unseeded splitter":  # a new shuffle at every split() call
+        cv = ShuffleSplit(3, random_state=None)
+    else:  # readable once, as RandomizedSearchCV reads it
+        cv = (folds for folds in KFold(3, shuffle=True, random_state=0).split(X))
+    search = ridge_search(cv=cv, scheduler="fifo", max_trials=4)
+    search.set_params(param_distributions={"alpha": rung.uniform(1.0, 1.0 + 1e-9)})
+    search.fit(X, y)
+    scores = search.cv_results_["split0_test_score"]
+    assert len(scores) == 4
+    np.testing.assert_allclose(scores, scores[0], rtol=1e-6)  # the same candidate, 4 times
+    assert search.cv is cv  # the parameter given is left as it was
+
+
+def test_groups_are_routed_to_the_splitter_under_metadata_routing(cancer):
+    X, y = cancer
+    groups = np.arange(len(y)) % 4
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = ridge_search(cv=GroupKFold(4)).fit(X, y, groups=groups)
+    assert search.n_splits_ == 4
 
 
 def test_an_array_of_values_is_a_list_to_choose_from(cancer):

@@ -27,6 +27,7 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 
 from rung.errors import ConfigError, TrialFailed
+from rung.sklearn._folds import FixedFolds
 from rung.sklearn._space import ParamSpace
 from rung.sklearn._subsample import SubsampledCV
 
@@ -71,6 +72,9 @@ class RungSearchCV(BaseSearchCV):
         time_budget_s: Also stop starting evaluations after this many seconds.
         scoring, refit, cv, verbose, pre_dispatch, error_score, return_train_score: As for
             ``RandomizedSearchCV``. With several metrics, ``refit`` names the one tuned.
+            The data is split into folds once per ``fit``: every candidate, at every
+            resource, is scored on the same folds (also when ``cv`` shuffles without a
+            ``random_state``).
         n_jobs: Jobs for the cross-validation fits of each candidate (joblib);
             candidates are evaluated one after another.
         random_state: Seeds the searcher, the scheduler and the order samples are taken
@@ -236,12 +240,20 @@ class RungSearchCV(BaseSearchCV):
         """
         from sklearn.model_selection import check_cv
 
-        self._checked_cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        # Every job is one call of evaluate_candidates, which splits the data anew: the
+        # folds are fixed once, so that every candidate is scored on the same ones. The
+        # base class reads self.cv itself, so it gets them too (a generator is read once).
+        given = self.cv
+        self._checked_cv = FixedFolds(
+            check_cv(given, y, classifier=is_classifier(self.estimator))
+        )
         self._fit_data = (X, y)
-        self._check_settings(X, y, params.get("groups"))
         try:
+            self._check_settings(X, y, params.get("groups"))
+            self.cv = self._checked_cv
             return super().fit(X, y, **params)
         finally:
+            self.cv = given
             del self._fit_data, self._checked_cv
 
     # -- the search: rung's loop, each job one call of evaluate_candidates ---------------
