@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import threading
 import warnings
 
 import numpy as np
@@ -10,7 +11,6 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-import sklearn  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from scipy import stats  # noqa: E402
@@ -29,6 +29,7 @@ from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import rung  # noqa: E402
+import sklearn  # noqa: E402
 from rung.sklearn import RungSearchCV  # noqa: E402
 from rung.sklearn._subsample import SubsampledCV  # noqa: E402
 
@@ -223,6 +224,38 @@ class Fragile(Ridge):
         if self.alpha > 1:
             raise RuntimeError("alpha too large for me")
         return super().fit(X, y, sample_weight)
+
+
+def finishes(call, timeout_s=30.0):
+    """What ``call()`` returned or raised, or None if it was still running after
+    ``timeout_s`` (it runs in a daemon thread, so a hang fails the test, not the suite)."""
+    ended = []
+
+    def body():
+        try:
+            ended.append(call())
+        except BaseException as error:  # noqa: BLE001 - the outcome under test
+            ended.append(error)
+
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    return ended[0] if ended else None
+
+
+def test_error_score_raise_stops_a_search_under_asha(cancer):
+    X, y = cancer
+    search = RungSearchCV(
+        Fragile(),
+        {"alpha": rung.loguniform(1e-2, 1e2)},
+        error_score="raise",
+        cv=3,
+        max_trials=8,
+        random_state=0,
+    )
+    assert search.scheduler == "asha"  # jobs below the largest resource
+    outcome = finishes(lambda: search.fit(X, y))
+    assert isinstance(outcome, RuntimeError) and "alpha too large" in str(outcome)
 
 
 def test_failed_fits_follow_error_score(cancer):

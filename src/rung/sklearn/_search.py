@@ -244,9 +244,7 @@ class RungSearchCV(BaseSearchCV):
         # folds are fixed once, so that every candidate is scored on the same ones. The
         # base class reads self.cv itself, so it gets them too (a generator is read once).
         given = self.cv
-        self._checked_cv = FixedFolds(
-            check_cv(given, y, classifier=is_classifier(self.estimator))
-        )
+        self._checked_cv = FixedFolds(check_cv(given, y, classifier=is_classifier(self.estimator)))
         self._fit_data = (X, y)
         try:
             self._check_settings(X, y, params.get("groups"))
@@ -288,6 +286,11 @@ class RungSearchCV(BaseSearchCV):
                 raise
             rows.append(len(results["params"]))
             return _tuned_score(results, self.refit)
+
+        # Every job fits from scratch, so nothing is gained by keeping a call paused in a
+        # thread between rungs; and in the caller's thread, _Abort ends the run (in a
+        # paused call's thread it ended that thread only, and fit waited forever).
+        evaluate.keep_paused = False  # type: ignore[attr-defined]
 
         scheduler = str(self.scheduler).replace("-", "_")
         fifo = scheduler == "fifo"
