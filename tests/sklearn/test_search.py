@@ -30,6 +30,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 import rung  # noqa: E402
 import sklearn  # noqa: E402
+from rung.errors import ConfigError  # noqa: E402
 from rung.sklearn import RungSearchCV  # noqa: E402
 from rung.sklearn._subsample import SubsampledCV  # noqa: E402
 
@@ -215,6 +216,11 @@ def test_several_metrics_tune_the_one_refit_names(cancer):
     assert search.best_score_ == search.cv_results_["mean_test_auc"][search.best_index_]
     with pytest.raises(ValueError, match="refit"):
         clone(search).set_params(refit=True).fit(X, y)
+    # refit=False or a callable leaves no metric to tune: said at once, not as every
+    # candidate failing (nor a search that silently promotes none).
+    for refit in (False, lambda results: 0):
+        with pytest.raises(ConfigError, match="'refit' must name the one to tune"):
+            clone(search).set_params(refit=refit).fit(X, y)
 
 
 class Fragile(Ridge):

@@ -285,7 +285,10 @@ class RungSearchCV(BaseSearchCV):
                 failures.append(error)
                 raise
             rows.append(len(results["params"]))
-            return _tuned_score(results, self.refit)
+            try:
+                return _tuned_score(results, self.refit)
+            except ConfigError as error:  # a setting, not this candidate: no job would do
+                raise _Abort(error) from None
 
         # Every job fits from scratch, so nothing is gained by keeping a call paused in a
         # thread between rungs; and in the caller's thread, _Abort ends the run (in a
