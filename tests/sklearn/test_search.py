@@ -286,6 +286,7 @@ def test_failed_fits_follow_error_score(cancer):
         ({"max_trials": 0}, "'max_trials'"),
         ({"eta": 1}, "'eta'"),
         ({"min_resources": 10**6}, "'min_resources'"),
+        ({"max_resources": 10**6}, "at most the number of samples"),
         ({"param_distributions": [{"alpha": [1]}]}, "param_distributions"),
         ({"param_distributions": {"alpha": stats.norm(0, 1)}}, "scipy.stats"),
     ],

@@ -62,7 +62,8 @@ class RungSearchCV(BaseSearchCV):
         min_resources: The smallest resource (rung's ``min_resource``): an int, or
             ``"smallest"``: ``2 * n_splits`` samples (times the number of classes for
             classifiers), 1 for an iteration parameter. Clipped to ``max_resources``.
-        max_resources: The largest resource: an int, or ``"auto"``: the number of samples
+        max_resources: The largest resource: an int (at most the number of samples for
+            ``resource="n_samples"``), or ``"auto"``: the number of samples
             (``resource="n_samples"`` only).
         eta: The reduction factor between rungs (``HalvingRandomSearchCV``'s ``factor``).
         searcher: ``"random"`` or ``"bo"`` (a Gaussian process with Expected Improvement).
@@ -199,6 +200,12 @@ class RungSearchCV(BaseSearchCV):
                 )
             self.max_resources_ = n_samples
         elif _is_int(self.max_resources) and self.max_resources >= 1:
+            if self.resource == "n_samples" and self.max_resources > n_samples:
+                # More samples than there are would be recorded as used, but not used.
+                raise ValueError(
+                    "The 'max_resources' parameter must be at most the number of samples "
+                    f"({n_samples}) when 'resource' is 'n_samples'; got {self.max_resources!r}."
+                )
             self.max_resources_ = int(self.max_resources)
         else:
             raise ValueError(
