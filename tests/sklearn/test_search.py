@@ -27,6 +27,7 @@ from sklearn.model_selection import (  # noqa: E402
 )
 from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.svm import SVC  # noqa: E402
 
 import rung  # noqa: E402
 import sklearn  # noqa: E402
@@ -199,6 +200,23 @@ def test_an_array_of_values_is_a_list_to_choose_from(cancer):
     tried = {p["alpha"] for p in search.cv_results_["params"]}
     assert len(tried) > 1 and tried <= set(alphas)
     assert search.best_estimator_.alpha in alphas
+
+
+def test_a_conditional_domain_is_left_out_where_inactive():
+    X, y = load_iris(return_X_y=True)
+    space = {
+        "kernel": rung.choice(["rbf", "linear"]),
+        "gamma": rung.loguniform(1e-3, 1.0, when={"kernel": "rbf"}),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitFailedWarning)  # no candidate may fail
+        search = RungSearchCV(SVC(), space, scheduler="fifo", max_trials=8, cv=3, random_state=0)
+        search.fit(X, y)
+    params = search.cv_results_["params"]
+    assert len(params) == 8
+    linear = [i for i, p in enumerate(params) if p["kernel"] == "linear"]
+    assert linear and all("gamma" not in params[i] for i in linear)
+    assert all(search.cv_results_["param_gamma"].mask[linear])
 
 
 def test_several_metrics_tune_the_one_refit_names(cancer):

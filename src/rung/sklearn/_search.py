@@ -54,7 +54,8 @@ class RungSearchCV(BaseSearchCV):
         param_distributions: Parameter name -> a rung domain (``rung.loguniform(1e-4,
             1.0)``), a frozen ``scipy.stats`` uniform / loguniform / randint, a list or
             a 1-d array such as ``np.logspace(-3, 3, 7)`` (one of its values, equally
-            likely) or a constant.
+            likely) or a constant. A conditional domain (``when=``) that is inactive is
+            not set: the estimator keeps its own value, and ``param_*`` is masked.
         resource: ``"n_samples"`` (default): the number of training samples a candidate
             is fit on, as for ``HalvingRandomSearchCV``; or the name of an iteration
             parameter of the estimator (``"max_iter"``, ``"n_estimators"``) set to the

@@ -59,10 +59,15 @@ class ParamSpace:
         return any(isinstance(d, Domain) for d in Space(self.space).domains.values())
 
     def params(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        """The estimator's parameters for a rung configuration."""
+        """The estimator's parameters for a rung configuration.
+
+        A conditional domain's parameter that is inactive (``when=`` not met) is not in
+        ``config``: it is left out, so the estimator keeps its own value for it.
+        """
         return {
             name: self._lists[name][config[name]] if name in self._lists else config[name]
             for name in self.names
+            if name in config
         }
 
 
