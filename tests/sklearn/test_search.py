@@ -202,6 +202,17 @@ def test_an_array_of_values_is_a_list_to_choose_from(cancer):
     assert search.best_estimator_.alpha in alphas
 
 
+def test_rungs_record_shows_the_values_of_a_list():
+    X, y = load_iris(return_X_y=True)
+    space = {"C": [0.1, 1, 10], "kernel": ["rbf", "linear"]}
+    search = RungSearchCV(SVC(), space, scheduler="fifo", max_trials=5, cv=3, random_state=0)
+    search.fit(X, y)
+    configs = {t.trial_id: t.config for t in search.rung_result_.trials}
+    results = search.cv_results_
+    for trial_id, params in zip(results["trial_id"], results["params"], strict=True):
+        assert configs[trial_id] == params  # values, not their positions in the lists
+
+
 def test_a_conditional_domain_is_left_out_where_inactive():
     X, y = load_iris(return_X_y=True)
     space = {

@@ -90,7 +90,9 @@ class RungSearchCV(BaseSearchCV):
         best_estimator_, best_params_, best_score_, n_splits_, refit_time_,
         multimetric_, scorer_: As ``RandomizedSearchCV``'s.
         min_resources_, max_resources_: The resources used.
-        rung_result_: rung's :class:`~rung.Result` of the search (its jobs and trials).
+        rung_result_: rung's :class:`~rung.Result` of the search (its jobs and trials);
+            a list's values appear as they are, except in a list of estimators, dicts or
+            repeated values, whose positions appear instead.
 
     A candidate that fails on every fold is not a row of ``cv_results_`` (scikit-learn
     raises for such a call of ``evaluate_candidates``; rung records the job failed and

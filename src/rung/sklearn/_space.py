@@ -3,9 +3,11 @@
 Each parameter may be a rung domain (``rung.loguniform(1e-3, 1e2)``), a frozen
 ``scipy.stats`` uniform, loguniform or randint distribution, a list or a 1-d array (one
 of its values, each equally likely, as ``RandomizedSearchCV`` samples them, so
-``np.logspace(-3, 3, 7)`` works as it does there), or a constant. A list
-becomes a choice among its positions, so its values may be anything a scikit-learn
-parameter may be (unhashable lists, estimators, None) and repeat.
+``np.logspace(-3, 3, 7)`` works as it does there), or a constant. A list of distinct
+plain values (numbers, strings, None) becomes a choice among them, so rung's record
+(``rung_result_``) shows the values; any other list becomes a choice among its
+positions, so its values may be anything a scikit-learn parameter may be (unhashable
+lists, estimators) and repeat.
 """
 
 from __future__ import annotations
@@ -47,8 +49,11 @@ class ParamSpace:
                 values = list(value)
                 if not values:
                     raise ValueError(f"The list of parameter {name!r} is empty.")
-                self._lists[name] = values
-                self.space[name] = choice(list(range(len(values))))
+                if _plain_and_distinct(values):
+                    self.space[name] = choice(values)
+                else:
+                    self._lists[name] = values
+                    self.space[name] = choice(list(range(len(values))))
             else:
                 self.space[name] = value  # a domain, a scipy.stats distribution or a constant
         self.names = list(distributions)
@@ -77,3 +82,13 @@ def _is_list(value: Any) -> bool:
     if isinstance(value, np.ndarray):
         return value.ndim >= 1
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _plain_and_distinct(values: list[Any]) -> bool:
+    """Whether ``values`` can be rung's choices themselves: numbers, strings, booleans or
+    None (values a record keeps as they are), no two of them equal (``1`` and ``True``,
+    ``1`` and ``1.0`` are), no NaN."""
+    plain = (str, int, float, bool, type(None))
+    if not all(isinstance(value, plain) and value == value for value in values):
+        return False
+    return len({(type(value), value) for value in values}) == len(set(values)) == len(values)
