@@ -15,7 +15,12 @@ from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from scipy import stats  # noqa: E402
 from sklearn.base import clone  # noqa: E402
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris  # noqa: E402
+from sklearn.datasets import (  # noqa: E402
+    load_breast_cancer,
+    load_diabetes,
+    load_iris,
+    make_regression,
+)
 from sklearn.exceptions import FitFailedWarning  # noqa: E402
 from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier  # noqa: E402
 from sklearn.model_selection import (  # noqa: E402
@@ -182,6 +187,14 @@ def test_every_candidate_is_scored_on_the_same_folds(cancer, shape):
     assert len(scores) == 4
     np.testing.assert_allclose(scores, scores[0], rtol=1e-6)  # the same candidate, 4 times
     assert search.cv is cv  # the parameter given is left as it was
+
+
+def test_a_fitted_search_keeps_no_folds():
+    X, y = make_regression(n_samples=20_000, n_features=3, random_state=0)
+    search = RungSearchCV(
+        Ridge(), {"alpha": rung.loguniform(1e-3, 1e3)}, scheduler="fifo", max_trials=2, cv=3
+    ).fit(X, y)
+    assert len(pickle.dumps(search)) < 8 * len(X)  # less than one index per sample
 
 
 def test_groups_are_routed_to_the_splitter_under_metadata_routing(cancer):

@@ -45,6 +45,10 @@ class FixedFolds:
             ]
         yield from self._folds
 
+    def clear(self) -> None:
+        """Forgets the folds (a fitted search keeps no index arrays the size of the data)."""
+        self._folds = None
+
     def get_metadata_routing(self) -> Any:
         """The splitter's own requests (``groups``), under metadata routing."""
         from sklearn.utils.metadata_routing import get_routing_for_object

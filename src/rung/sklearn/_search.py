@@ -262,6 +262,7 @@ class RungSearchCV(BaseSearchCV):
             return super().fit(X, y, **params)
         finally:
             self.cv = given
+            self._checked_cv.clear()  # the base class keeps a reference to it
             del self._fit_data, self._checked_cv
 
     # -- the search: rung's loop, each job one call of evaluate_candidates ---------------
