@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,33 @@ def test_a_loop_over_its_range_is_called_again_even_if_it_fails_when_continued()
     )
     assert not result.n_failed_jobs
     assert TRAINED["epochs"] == result.total_resource
+
+
+def exits_when_continued(config: dict[str, Any], trial: Any) -> None:
+    """A loop from the start that ends the program (``sys.exit``) in its second job."""
+    for epoch in range(1, 10):
+        if epoch > 1:
+            raise SystemExit("the objective ended the program")
+        trial.report(epoch, config["x"])
+
+
+def exits_at_once(config: dict[str, Any], trial: Any) -> None:
+    raise SystemExit("the objective ended the program")
+
+
+@pytest.mark.parametrize("objective", [exits_at_once, exits_when_continued])
+def test_a_base_exception_in_a_paused_call_ends_the_run(objective: Any) -> None:
+    ended: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            rung.tune(objective, SPACE, scheduler="asha", max_resource=9, max_trials=6, seed=0)
+        except BaseException as error:  # noqa: BLE001 - the outcome under test
+            ended.append(error)
+
+    # In a daemon thread: a run that waits forever fails this test, not the whole suite.
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30.0)
+    assert ended, "the run went on waiting for the call's thread"
+    assert isinstance(ended[0], SystemExit) and "ended the program" in str(ended[0])

@@ -60,7 +60,7 @@ DEFAULT_MAX_MEMORY_MB = 2048.0
 _JOIN_S = 10.0  # how long a released call may take to unwind (its finally blocks)
 
 # What the objective's thread tells the worker, and what the worker tells it back.
-_REPORTED, _PAUSED, _ENDED = range(3)
+_REPORTED, _PAUSED, _ENDED, _RAISED = range(4)
 _CONTINUE, _RELEASE = range(2)
 
 
@@ -238,7 +238,14 @@ class PausedCalls:
 
     @staticmethod
     def _body(call: _Call, task: Task, objective: Callable[..., Any], clock: Any) -> None:
-        status, error = call_objective(task, objective, call.trial, clock)
+        try:
+            status, error = call_objective(task, objective, call.trial, clock)
+        except BaseException as raised:  # noqa: BLE001 - handed to the waiting thread
+            # SystemExit, KeyboardInterrupt...: not the job's failure but the run's end, as
+            # when the objective runs in the caller's thread; ended here, it would leave
+            # the caller waiting for an event that never comes.
+            call.events.put((_RAISED, raised))
+            return
         call.events.put((_ENDED, (status, error)))
 
     @staticmethod
@@ -273,6 +280,10 @@ class PausedCalls:
                     if on_report is not None:
                         on_report(*payload)
                     continue
+                if kind == _RAISED:
+                    if call.thread is not None:
+                        call.thread.join(_JOIN_S)
+                    raise payload
                 trial = call.trial
                 if kind == _PAUSED:
                     return outcome_of(
