@@ -329,6 +329,8 @@ def test_failed_fits_follow_error_score(cancer):
         ({"eta": 1}, "'eta'"),
         ({"min_resources": 10**6}, "'min_resources'"),
         ({"max_resources": 10**6}, "at most the number of samples"),
+        ({"scheduler": "fifo", "eta": 2}, "'eta' would do nothing"),
+        ({"scheduler": "fifo", "min_resources": 50}, "'min_resources' would do nothing"),
         ({"param_distributions": [{"alpha": [1]}]}, "param_distributions"),
         ({"param_distributions": {"alpha": stats.norm(0, 1)}}, "scipy.stats"),
     ],

@@ -67,6 +67,8 @@ class RungSearchCV(BaseSearchCV):
             ``resource="n_samples"``), or ``"auto"``: the number of samples
             (``resource="n_samples"`` only).
         eta: The reduction factor between rungs (``HalvingRandomSearchCV``'s ``factor``).
+            ``min_resources`` and ``eta`` do nothing with ``scheduler="fifo"``, which
+            refuses them set to other values than their defaults.
         searcher: ``"random"`` or ``"bo"`` (a Gaussian process with Expected Improvement).
         scheduler: ``"asha"`` (default), ``"sh"``, ``"hyperband"``, ``"async_hyperband"``,
             or ``"fifo"`` (every candidate at ``max_resources``: plain random search or BO).
@@ -180,6 +182,23 @@ class RungSearchCV(BaseSearchCV):
             )
         if not isinstance(self.eta, numbers.Real) or isinstance(self.eta, bool) or self.eta < 2:
             raise ValueError(f"The 'eta' parameter must be a number >= 2; got {self.eta!r}.")
+        if str(self.scheduler).replace("-", "_") == "fifo":
+            unused = {
+                name: value
+                for name, value, default in (
+                    ("eta", self.eta, 3),
+                    ("min_resources", self.min_resources, "smallest"),
+                )
+                if value != default
+            }
+            if unused:
+                raise ValueError(
+                    "With scheduler='fifo' every candidate is fit at max_resources, so "
+                    f"{' and '.join(repr(name) for name in unused)} would do nothing; got "
+                    f"{', '.join(f'{k}={v!r}' for k, v in unused.items())}. Leave it at its "
+                    "default, or choose a scheduler that uses it ('asha', 'sh', "
+                    "'hyperband', 'async_hyperband')."
+                )
         if not isinstance(self.resource, str):
             raise ValueError(f"The 'resource' parameter must be a string; got {self.resource!r}.")
         self._space = ParamSpace(self.param_distributions)
