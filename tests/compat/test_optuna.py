@@ -66,6 +66,16 @@ def test_a_step_from_zero_is_resource_one_and_pruning_stops_the_trial():
     assert stopped and result.incumbent is not None
 
 
+@pytest.mark.parametrize("scheduler", ["sh", "hyperband"])
+def test_synchronous_schedulers_take_the_parameters_a_job_asked_for(scheduler):
+    # Their brackets hold each running job as handed out, before the objective asked for
+    # its parameters; the finished job comes back with them and is still that job.
+    result = rung.tune(curve, scheduler=scheduler, max_resource=9, max_trials=9, seed=0)
+    assert not result.n_failed_jobs
+    promoted = [t for t in result.trials if t.reports[-1].resource > 1]
+    assert promoted and all("x" in t.config for t in result.trials)
+
+
 def test_single_fidelity_runs_the_whole_loop_and_takes_the_returned_value():
     result = rung.tune(curve, max_trials=5, seed=0)
     assert all(t.reports[-1].resource == 1 for t in result.trials)  # one value per trial
