@@ -291,6 +291,11 @@ def test_a_plain_function_is_not_a_callback():
         Tuner(quadratic, fifo(), callbacks=[lambda job, best: None])
 
 
+def test_one_callback_outside_a_list_is_refused_by_name():
+    with pytest.raises(rung.ConfigTypeError, match=r"'callbacks' .* callbacks=\[\.\.\.\]"):
+        Tuner(quadratic, fifo(), callbacks=rung.Callback())
+
+
 def test_a_callback_stops_the_run_and_everything_is_kept(tmp_path):
     class StopAtThree(rung.Callback):
         def on_job_end(self, job, run):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,6 +134,11 @@ class Tuner:
             raise ConfigError(
                 f"The 'resource_name' {resource_name!r} is also a search space parameter; "
                 "rename one of them."
+            )
+        if not isinstance(callbacks, Iterable):  # one callback, not in a list
+            raise ConfigTypeError(
+                "The 'callbacks' parameter of Tuner must be a list of rung.Callback "
+                f"instances; got {callbacks!r} (write callbacks=[...])."
             )
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
