@@ -230,8 +230,8 @@ class Tuner:
             The run's :class:`~rung.results.result.Result`.
 
         Raises:
-            ConfigError: no limit is given, a limit is not positive, or a continued run
-                has already reached it.
+            ConfigError: no limit is given, a limit is not positive, a continued run
+                has already reached it, or ``resume=True`` without a ``directory``.
             StoreError: ``directory`` already holds an experiment (``resume=False``), or
                 cannot be written.
             TrialFailed: every trial failed: the first failure's traceback is included.
@@ -244,6 +244,12 @@ class Tuner:
             resource_budget=resource_budget,
         )
         budget = Budget(**limits)
+        if resume is True and self.directory is None:  # nothing recorded to resume from
+            raise ConfigError(
+                "The 'resume' parameter of Tuner.run() resumes the run recorded in "
+                "'directory', but no directory was given; got resume=True: give "
+                "directory=, or resume='auto' to resume one if it is there."
+            )
         if self._loop is not None:
             return self._continue(budget)
         if self.directory is not None and resume is not False:
