@@ -50,6 +50,13 @@ def test_suggestions_are_seeded_and_repeat_within_a_trial():
     assert proposed.suggest_float("y", 0, 1, step=0.5) in (0.0, 0.5, 1.0)
 
 
+def test_a_log_scale_with_a_step_is_refused_as_optuna_does():
+    trial = OptunaTrial({}, Trial(0, seed=1, resource_from=0, resource_to=1))
+    with pytest.raises(rung.ConfigError, match="step must be 1 with log=True; got step=3"):
+        trial.suggest_int("n", 1, 100, step=3, log=True)
+    assert 1 <= trial.suggest_int("m", 1, 100, log=True) <= 100
+
+
 def test_the_space_is_learned_and_the_record_has_only_what_was_asked():
     results = [rung.tune(quadratic, searcher="bo", max_trials=25, seed=s) for s in range(3)]
     # kind "b" bottoms out at 0.5; about 1 seed in 10 is still above 0.6 after 25 trials

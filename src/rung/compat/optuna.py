@@ -101,7 +101,12 @@ class OptunaTrial:
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
-        """An int in [low, high], both included (on a log scale with ``log``)."""
+        """An int in [low, high], both included (on a log scale with ``log``, on a grid
+        of ``step`` otherwise)."""
+        if log and step != 1:  # as Optuna: a log scale has no grid
+            raise ConfigError(
+                f"suggest_int({name!r}): step must be 1 with log=True; got step={step!r}."
+            )
         if low == high:
             return self._fixed(name, int(low))
         return int(self._suggest(name, RandInt(low, high + 1, log, None if log else step)))
