@@ -51,7 +51,7 @@ def test_objective_forms_are_recognized(objective, expected):
 
 @pytest.mark.parametrize("objective", [three, lambda: 0.0, 42])
 def test_objectives_of_another_shape_are_refused(objective):
-    with pytest.raises(TypeError, match="objective"):
+    with pytest.raises(rung.ConfigTypeError, match="objective"):
         is_iterative(objective)
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from rung.errors import ConfigError
+from rung.errors import ConfigError, ConfigTypeError
 
 __all__ = [
     "Choice",
@@ -37,7 +37,7 @@ MAX_INT = 2**53
 
 def _finite_number(name: str, value: Any, owner: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"The {name!r} parameter of {owner} must be a number; got {value!r}.")
+        raise ConfigTypeError(f"The {name!r} parameter of {owner} must be a number; got {value!r}.")
     if not math.isfinite(float(value)):
         raise ConfigError(f"The {name!r} parameter of {owner} must be finite; got {value!r}.")
     return float(value)
@@ -115,7 +115,7 @@ def _conditioned(domain: D, when: Mapping[str, Any] | None) -> D:
             raise ConfigError(f"The 'when' of {owner} gives {parent!r} no value; got {values!r}.")
         for value in allowed:
             if not isinstance(value, Hashable):
-                raise TypeError(
+                raise ConfigTypeError(
                     f"The 'when' values of {owner} must be hashable; got {value!r} for {parent!r}."
                 )
         condition[parent] = allowed
@@ -129,7 +129,7 @@ def _check_step(owner: str, step: Any, integral: bool) -> float | int | None:
     kinds = (int, np.integer) if integral else (int, float, np.integer, np.floating)
     if isinstance(step, bool) or not isinstance(step, kinds):
         rule = "an int" if integral else "a number"
-        raise TypeError(f"The 'step' parameter of {owner} must be {rule}; got {step!r}.")
+        raise ConfigTypeError(f"The 'step' parameter of {owner} must be {rule}; got {step!r}.")
     if not (math.isfinite(float(step)) and step > 0):
         raise ConfigError(f"The 'step' parameter of {owner} must be > 0; got {step!r}.")
     return int(step) if integral else float(step)
@@ -249,7 +249,7 @@ class RandInt(Domain):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 integral = isinstance(value, (float, np.floating)) and float(value).is_integer()
                 if not integral:
-                    raise TypeError(
+                    raise ConfigTypeError(
                         f"The {name!r} parameter of RandInt must be an integer; got {value!r}."
                     )
         self.low, self.high = int(low), int(high)
@@ -264,7 +264,7 @@ class RandInt(Domain):
                 f"RandInt needs low < high (high is exclusive); got low={low!r}, high={high!r}."
             )
         if not isinstance(log, bool):
-            raise TypeError(f"The 'log' parameter of RandInt must be a bool; got {log!r}.")
+            raise ConfigTypeError(f"The 'log' parameter of RandInt must be a bool; got {log!r}.")
         self.log = log
         self.step = _check_step("RandInt", step, integral=True)
         if log and self.low < 1:
@@ -331,12 +331,12 @@ class Choice(Domain):
 
     def __init__(self, values: Sequence[Any]) -> None:
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-            raise TypeError(f"The 'values' parameter of Choice must be a list; got {values!r}.")
+            raise ConfigTypeError(f"The 'values' parameter of Choice must be a list; got {values!r}.")
         if len(values) == 0:
             raise ConfigError("The 'values' parameter of Choice must not be empty; got [].")
         for value in values:
             if not isinstance(value, Hashable):
-                raise TypeError(
+                raise ConfigTypeError(
                     f"The 'values' of Choice must be hashable (numbers, strings, tuples); "
                     f"got {value!r}."
                 )

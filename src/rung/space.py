@@ -42,7 +42,7 @@ from rung.domains import (
     randint,
     uniform,
 )
-from rung.errors import ConfigError
+from rung.errors import ConfigError, ConfigTypeError
 
 _INACTIVE = "<inactive>"  # an absent conditional parameter's place in a key
 
@@ -71,7 +71,7 @@ def _from_scipy(dist: Any) -> Domain:
         return LogUniform(low, high)
     if name == "randint":
         return RandInt(int(low), int(high) + 1)  # support() is inclusive of high - 1
-    raise TypeError(
+    raise ConfigTypeError(
         f"Only scipy.stats uniform, loguniform and randint can serve as domains; got {name}."
     )
 
@@ -94,7 +94,7 @@ class Space(Mapping[str, Any]):
 
     Raises:
         ConfigError: A name is not a non-empty string, or a domain is invalid.
-        TypeError: A value is an unsupported distribution.
+        ConfigTypeError: A value is an unsupported distribution.
 
     Example:
         >>> space = Space({"x": uniform(0, 1), "k": randint(1, 4), "c": "fixed"})
@@ -110,7 +110,7 @@ class Space(Mapping[str, Any]):
             dynamic = dynamic or params.dynamic
             params = dict(params.items())
         if not isinstance(params, Mapping):
-            raise TypeError(f"A search space must be a dict of name -> domain; got {params!r}.")
+            raise ConfigTypeError(f"A search space must be a dict of name -> domain; got {params!r}.")
         self.domains: dict[str, Domain] = {}
         self.constants: dict[str, Any] = {}
         self._order: list[str] = []
@@ -306,7 +306,7 @@ class Space(Mapping[str, Any]):
                 its domain, or a conditional parameter is given while inactive.
         """
         if not isinstance(config, Mapping):
-            raise TypeError(f"The {what!r} must be a dict; got {config!r}.")
+            raise ConfigTypeError(f"The {what!r} must be a dict; got {config!r}.")
         unknown = sorted(set(config) - set(self._order))
         if unknown:
             raise ConfigError(f"The {what!r} names parameters not in the search space: {unknown}.")

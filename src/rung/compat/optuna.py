@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rung.domains import Choice, Domain, LogUniform, RandInt, Uniform
-from rung.errors import ConfigError
+from rung.errors import ConfigError, ConfigTypeError
 
 if TYPE_CHECKING:  # the trial module sits above the executors this package is imported by
     from rung.trial import Trial
@@ -190,7 +190,7 @@ class DefineByRun:
 
     def __init__(self, objective: Callable[[OptunaTrial], Any]) -> None:
         if not callable(objective):
-            raise TypeError(f"The 'objective' must be callable; got {objective!r}.")
+            raise ConfigTypeError(f"The 'objective' must be callable; got {objective!r}.")
         self.objective = objective
 
     def __call__(self, config: dict[str, Any], trial: Trial) -> Any:

@@ -21,7 +21,7 @@ import numpy as np
 from rung._checks import Integer, check
 from rung._frozen import frozen
 from rung._random import SeedLike, make_rng
-from rung.errors import SpaceExhausted
+from rung.errors import ConfigTypeError, SpaceExhausted
 from rung.objectives import Score
 from rung.space import Space
 
@@ -235,7 +235,7 @@ def _initial_configs(
     if isinstance(initial, Mapping):
         return [space.validate(initial, "initial_config")]
     if isinstance(initial, (str, bytes)) or not isinstance(initial, Sequence):
-        raise TypeError(f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}.")
+        raise ConfigTypeError(f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}.")
     return [space.validate(config, f"initial_config[{i}]") for i, config in enumerate(initial)]
 
 
