@@ -65,6 +65,26 @@ def test_the_space_is_learned_and_the_record_has_only_what_was_asked():
         assert ("k" in trial.config) == (trial.config["kind"] == "a")
 
 
+def small_and_finite(trial):
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    if kind == "a":
+        return float(trial.suggest_int("k", 1, 3))
+    return 0.5
+
+
+@pytest.mark.parametrize("searcher", ["random", "bo"])
+def test_every_configuration_of_a_finite_space_is_tried_before_it_counts_as_exhausted(
+    searcher,
+):
+    # The searcher's first trial is proposed from an empty space, and an "a" proposed
+    # before 'k' was declared is run with a 'k': neither is a configuration that ran, and
+    # neither may count towards the four there are.
+    result = rung.tune(small_and_finite, searcher=searcher, max_trials=12, seed=0)
+    ran = {tuple(sorted(t.config.items())) for t in result.trials}
+    assert ran == {(("kind", "b"),)} | {(("k", k), ("kind", "a")) for k in (1, 2, 3)}
+    assert result.n_trials < 12  # and then the run ends
+
+
 def test_a_step_from_zero_is_resource_one_and_pruning_stops_the_trial():
     result = rung.tune(curve, scheduler="asha", max_resource=9, max_trials=27, seed=0)
     assert not result.n_failed_jobs

@@ -106,7 +106,9 @@ class Searcher:
         Raises:
             SpaceExhausted: every configuration of a finite space was suggested.
         """
-        if len(self._suggested) >= self.space.cardinality:
+        # With optional (declared) parameters, keys of configurations that left some out
+        # are not among the product of the domains: only running out of draws tells.
+        if not self.space.optional and len(self._suggested) >= self.space.cardinality:
             raise SpaceExhausted(
                 f"All {int(self.space.cardinality)} configurations of the search space were "
                 "suggested already."
