@@ -369,6 +369,14 @@ class Choice(Domain):
         except TypeError:
             return False
 
+    def from_record(self, value: Any) -> Any:
+        """``value`` as read back from a record: JSON keeps a tuple as a list, so a list
+        that equals one of the choices as a tuple is that choice again."""
+        if not isinstance(value, list):
+            return value
+        as_tuple = _tuples(value)
+        return as_tuple if self.contains(as_tuple) else value
+
     @property
     def cardinality(self) -> float:
         return float(len(self.values))
@@ -439,3 +447,10 @@ def choice(values: Sequence[Any], *, when: Mapping[str, Any] | None = None) -> C
         ... }
     """
     return _conditioned(Choice(values), when)
+
+
+def _tuples(value: Any) -> Any:
+    """``value`` with its lists, nested ones too, made tuples."""
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value

@@ -294,6 +294,15 @@ class Space(Mapping[str, Any]):
         configs = [dict(zip(self._order, row, strict=True)) for row in zip(*ordered, strict=True)]
         return [self.active_part(c) for c in configs] if self.conditions else configs
 
+    def from_record(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """A configuration read back from a record (JSON) as the space hands it out: a
+        choice among tuples comes back a list, and is made the tuple again."""
+        restored = dict(config)
+        for name, domain in self.domains.items():
+            if name in restored and isinstance(domain, Choice):
+                restored[name] = domain.from_record(restored[name])
+        return restored
+
     def key(self, config: Mapping[str, Any]) -> tuple:
         """A hashable identity of the configuration's searched values."""
         return self._key(config)
