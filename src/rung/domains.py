@@ -25,6 +25,7 @@ __all__ = [
     "choice",
     "loguniform",
     "randint",
+    "tuples_from_record",
     "uniform",
 ]
 
@@ -374,7 +375,7 @@ class Choice(Domain):
         that equals one of the choices as a tuple is that choice again."""
         if not isinstance(value, list):
             return value
-        as_tuple = _tuples(value)
+        as_tuple = tuples_from_record(value)
         return as_tuple if self.contains(as_tuple) else value
 
     @property
@@ -449,8 +450,9 @@ def choice(values: Sequence[Any], *, when: Mapping[str, Any] | None = None) -> C
     return _conditioned(Choice(values), when)
 
 
-def _tuples(value: Any) -> Any:
-    """``value`` with its lists, nested ones too, made tuples."""
+def tuples_from_record(value: Any) -> Any:
+    """``value`` with its lists, nested ones too, made tuples: a choice's value as it was
+    before a record (JSON) kept its tuples as lists (a choice is hashable, never a list)."""
     if isinstance(value, list):
-        return tuple(_tuples(item) for item in value)
+        return tuple(tuples_from_record(item) for item in value)
     return value

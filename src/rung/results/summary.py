@@ -12,9 +12,11 @@ never blocks the run that writes (SQLite WAL readers), nor waits for it.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rung.domains import tuples_from_record
 from rung.errors import StoreError
 from rung.results.recorder import RunRecorder
 from rung.results.result import OpenJob, Result
@@ -58,6 +60,8 @@ class RunReader:
             self._store.close()
             raise
         self._recorder = RunRecorder(self.spec)
+        # A choice among tuples is recorded as JSON lists: read back as the tuples.
+        self._choices = [n for n, d in self.spec.space.items() if d.startswith("choice(")]
         self._seq = 0
         self._open: dict[int, OpenJob] = {}
         self._final: dict[str, Any] | None = None
@@ -84,11 +88,13 @@ class RunReader:
             try:
                 if kind is EventKind.JOB_ENDED:
                     record = job_record(event)
+                    if self._choices:
+                        record = replace(record, config=self._config(record.config))
                     recorder.job_ended(record, again=record.decision is None)
                     self._open.pop(record.trial_id, None)
                 elif kind is EventKind.JOB_STARTED and tid is not None:
                     if "config" in data:
-                        recorder.job_started(tid, dict(data["config"]))
+                        recorder.job_started(tid, self._config(data["config"]))
                     self._open[tid] = OpenJob(
                         tid, int(data["resource_from"]), int(data["resource_to"]), event.time
                     )
@@ -133,6 +139,13 @@ class RunReader:
             final=self._final,
             directory=self.directory,
         )
+
+    def _config(self, config: Any) -> dict[str, Any]:
+        restored = dict(config)
+        for name in self._choices:
+            if name in restored:
+                restored[name] = tuples_from_record(restored[name])
+        return restored
 
     def close(self) -> None:
         self._store.close()
