@@ -57,6 +57,22 @@ def test_a_log_scale_with_a_step_is_refused_as_optuna_does():
     assert 1 <= trial.suggest_int("m", 1, 100, log=True) <= 100
 
 
+@pytest.mark.parametrize(
+    ("ask", "message"),
+    [
+        (lambda t: t.suggest_int("n", 5, 2), r"suggest_int\('n', 5, 2\): low <= high .* high=2\."),
+        (lambda t: t.suggest_int("n", 1.5, 3), r"'low' parameter of suggest_int\('n', 1.5, 3\)"),
+        (lambda t: t.suggest_int("n", 0, 9, log=True), r"suggest_int\('n', 0, 9\): .*low >= 1"),
+        (lambda t: t.suggest_float("x", 2, 1), r"suggest_float\('x', 2, 1\): .*low < high"),
+        (lambda t: t.suggest_float("x", "a", "a"), r"'low' parameter of suggest_float"),
+    ],
+)
+def test_a_bad_suggestion_is_refused_in_the_words_of_its_call(ask, message):
+    trial = OptunaTrial({}, Trial(0, seed=1, resource_from=0, resource_to=1))
+    with pytest.raises(rung.ConfigError, match=message):
+        ask(trial)
+
+
 def test_the_space_is_learned_and_the_record_has_only_what_was_asked():
     results = [rung.tune(quadratic, searcher="bo", max_trials=25, seed=s) for s in range(3)]
     # kind "b" bottoms out at 0.5; about 1 seed in 10 is still above 0.6 after 25 trials

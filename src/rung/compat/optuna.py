@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rung._checks import Integer, Real, check
 from rung.domains import Choice, Domain, LogUniform, RandInt, Uniform
 from rung.errors import ConfigError, ConfigTypeError
 
@@ -93,9 +94,15 @@ class OptunaTrial:
         """A float in [low, high] (on a log scale with ``log``; on a grid with ``step``)."""
         if log and step is not None:
             raise ConfigError(f"suggest_float({name!r}): give log=True or a step, not both.")
-        if low == high:
-            return self._fixed(name, float(low))
-        domain: Domain = LogUniform(low, high) if log else Uniform(low, high, step)
+        call = f"suggest_float({name!r}, {low!r}, {high!r})"
+        for bound, value in (("low", low), ("high", high)):
+            check(call, bound, value, Real())
+        try:
+            if low == high:
+                return self._fixed(name, float(low))
+            domain: Domain = LogUniform(low, high) if log else Uniform(low, high, step)
+        except ConfigError as error:  # the rule broken, named as the objective wrote it
+            raise type(error)(f"{call}: {error}") from None
         return float(self._suggest(name, domain))
 
     def suggest_int(
@@ -107,9 +114,18 @@ class OptunaTrial:
             raise ConfigError(
                 f"suggest_int({name!r}): step must be 1 with log=True; got step={step!r}."
             )
+        call = f"suggest_int({name!r}, {low!r}, {high!r})"
+        for bound, value in (("low", low), ("high", high)):
+            check(call, bound, value, Integer())
+        if low > high:  # checked here: RandInt's high is exclusive, this one is not
+            raise ConfigError(f"{call}: low <= high must hold; got low={low!r}, high={high!r}.")
         if low == high:
             return self._fixed(name, int(low))
-        return int(self._suggest(name, RandInt(low, high + 1, log, None if log else step)))
+        try:
+            domain = RandInt(low, high + 1, log, None if log else step)
+        except ConfigError as error:  # the rule broken, named as the objective wrote it
+            raise type(error)(f"{call}: {error}") from None
+        return int(self._suggest(name, domain))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         """One of ``choices``."""
