@@ -297,6 +297,11 @@ def test_resume_without_a_directory_is_refused_rather_than_starting_afresh():
     assert Tuner(quadratic, fifo()).run(max_trials=2, resume="auto").n_trials == 2
 
 
+def test_extra_settings_that_are_not_a_dict_are_refused_by_name():
+    with pytest.raises(rung.ConfigTypeError, match="'extra' parameter of Tuner must be a dict"):
+        Tuner(quadratic, fifo(), extra=[("model", "lenet")])
+
+
 def test_one_callback_outside_a_list_is_refused_by_name():
     with pytest.raises(rung.ConfigTypeError, match=r"'callbacks' .* callbacks=\[\.\.\.\]"):
         Tuner(quadratic, fifo(), callbacks=rung.Callback())

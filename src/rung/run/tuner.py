@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,6 +39,7 @@ _RULES = {
     "keep_checkpoints": InstanceOf((bool,), "a bool"),
     "resource_name": Text(),
     "metric": Text(nullable=True),
+    "extra": InstanceOf((Mapping,), "a dict of JSON-ready settings", nullable=True),
 }
 
 
