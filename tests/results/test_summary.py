@@ -101,6 +101,12 @@ def test_a_choice_of_tuples_reads_back_as_tuples_and_a_constant_list_as_a_list(t
     assert read.trials[0].config["c"] == [1]
 
 
+@pytest.mark.parametrize("read", [read_result, rung.load_checkpoint])
+def test_a_directory_that_is_not_a_path_is_refused_by_name(read):
+    with pytest.raises(rung.ConfigTypeError, match="'directory' parameter .* got None"):
+        read(None)
+
+
 def test_rung_show_names_the_best_of_a_maximized_python_run(tmp_path, capsys):
     """The bug: `rung show` printed the worst trial as best for direction='max'."""
     live = rung.tune(

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rung._checks import InstanceOf, check
 from rung.domains import tuples_from_record
 from rung.errors import StoreError
 from rung.results.recorder import RunRecorder
@@ -26,6 +27,8 @@ from rung.store import EventKind, ExperimentStore, job_record
 from rung.types import Report
 
 __all__ = ["RunReader", "load_checkpoint", "read_result"]
+
+_DIRECTORY = InstanceOf((str, os.PathLike), "an experiment directory (a str or a path)")
 
 
 def spec_of(started: dict[str, Any]) -> RunSpec:
@@ -52,6 +55,7 @@ class RunReader:
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
+        check("RunReader", "directory", directory, _DIRECTORY)
         self.directory = Path(directory)
         self._store = ExperimentStore.open(self.directory, readonly=True)
         try:
@@ -185,6 +189,7 @@ def load_checkpoint(directory: str | os.PathLike[str], trial_id: int | None = No
     Raises:
         StoreError: no experiment there, no best trial yet, or no checkpoint kept for it.
     """
+    check("load_checkpoint()", "directory", directory, _DIRECTORY)
     with ExperimentStore.open(directory, readonly=True) as store:
         if trial_id is None:
             with RunReader(directory) as reader:
