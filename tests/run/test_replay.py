@@ -185,8 +185,9 @@ def test_resuming_needs_a_fresh_scheduler(tmp_path: Path) -> None:
 
 def test_a_second_run_into_a_recorded_directory_is_refused(tmp_path: Path) -> None:
     tuner(tmp_path / "run").run(max_trials=3)
-    with pytest.raises(StoreError, match="already holds an experiment"):
+    with pytest.raises(StoreError, match="already holds an experiment .* resume=True") as error:
         tuner(tmp_path / "run").run(max_trials=3)
+    assert "--out" not in str(error.value)  # a Python run is told in Python's words
 
 
 # -- kill -9 ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from rung._checks import InstanceOf, Integer, OneOf, Real, Text, check, known_keywords
 from rung.callbacks import Callback
-from rung.errors import ConfigError, ConfigTypeError
+from rung.errors import ConfigError, ConfigTypeError, StoreError
 from rung.executors.base import Executor
 from rung.executors.factory import make_executor
 from rung.objectives import Goals
@@ -271,6 +271,15 @@ class Tuner:
         if self.directory is not None:
             from rung.store import ExperimentStore
 
+            from rung.store._directory import holds_experiment
+
+            if holds_experiment(self.directory):  # said as Python says it, not the CLI
+                raise StoreError(
+                    f"The directory {str(self.directory)!r} already holds an experiment "
+                    f"({ExperimentStore.DB_NAME}): continue it with resume=True (or "
+                    "resume='auto', which starts one where there is none), or give "
+                    "another directory."
+                )
             loop.store = ExperimentStore.create(
                 self.directory, spec.to_dict(), keep_checkpoints=self.keep_checkpoints
             )
