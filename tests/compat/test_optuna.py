@@ -143,6 +143,14 @@ def test_a_define_by_run_run_resumes(tmp_path: Path):
     assert [t.config for t in resumed.trials[:10]] == [t.config for t in first.trials]
 
 
+def test_an_objective_that_returns_nothing_is_told_to_return_its_value():
+    def forgets_to_return(trial):
+        trial.report(trial.suggest_float("x", 0, 1), 0)
+
+    with pytest.raises(rung.TrialFailed, match="returned None: an Optuna-style objective"):
+        rung.tune(forgets_to_return, max_trials=4, seed=0)
+
+
 def test_a_space_is_required_for_other_objectives():
     with pytest.raises(rung.ConfigError, match="needs a 'space'"):
         rung.tune(lambda config: 0.0, max_trials=1)

@@ -211,6 +211,11 @@ class DefineByRun:
 
     def __call__(self, config: dict[str, Any], trial: Trial) -> Any:
         value = self.objective(OptunaTrial(config, trial))
+        if value is None and trial.max_resource is None:  # its reports are not the value
+            raise TypeError(
+                "The objective returned None: an Optuna-style objective returns its value "
+                "(return a number)."
+            )
         if isinstance(value, Sequence) and not isinstance(value, str):
             raise TypeError(
                 f"The objective returned {value!r}: rung tunes one value per trial (return a "
