@@ -311,13 +311,14 @@ class Space(Mapping[str, Any]):
         """Checks a user-given configuration and completes it with the constants.
 
         Raises:
-            ConfigError: a name is unknown, a searched name is missing, a value is outside
-                its domain, or a conditional parameter is given while inactive.
+            ConfigError: a name is unknown (but to a define-by-run space, which keeps it
+                for the objective to ask for), a searched name is missing, a value is
+                outside its domain, or a conditional parameter is given while inactive.
         """
         if not isinstance(config, Mapping):
             raise ConfigTypeError(f"The {what!r} must be a dict; got {config!r}.")
         unknown = sorted(set(config) - set(self._order))
-        if unknown:
+        if unknown and not self.dynamic:
             raise ConfigError(f"The {what!r} names parameters not in the search space: {unknown}.")
         inactive = self.inactive({**self.constants, **config}) if self.conditions else []
         given_inactive = sorted(set(inactive) & set(config))
@@ -337,11 +338,14 @@ class Space(Mapping[str, Any]):
                 raise ConfigError(
                     f"The {what!r} sets {name!r}={config[name]!r}, outside its domain {domain!r}."
                 )
-        return {
+        checked = {
             name: config.get(name, self.constants.get(name))
             for name in self._order
             if name not in inactive and (name in config or name not in self.optional)
         }
+        # Names a define-by-run objective has not declared yet: its values when it asks
+        # for them (as Optuna's enqueue_trial), its domains checking them then.
+        return {**checked, **{name: config[name] for name in unknown}}
 
     def extended(self, domains: Mapping[str, Domain]) -> Space:
         """This space with ``domains`` added as optional parameters (a define-by-run

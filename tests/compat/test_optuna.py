@@ -151,6 +151,13 @@ def test_an_objective_that_returns_nothing_is_told_to_return_its_value():
         rung.tune(forgets_to_return, max_trials=4, seed=0)
 
 
+def test_initial_configs_of_parameters_not_declared_yet_run_first():
+    first = [{"kind": "b", "x": -1.0}, {"kind": "a", "x": 1.0, "k": 1}]
+    result = rung.tune(quadratic, searcher="random", initial_config=first, max_trials=3)
+    assert [t.config for t in result.trials[:2]] == first
+    assert result.best_value == 1 / 64  # the second: (1 - 1) ** 2 + 1 / 64
+
+
 def test_a_space_is_required_for_other_objectives():
     with pytest.raises(rung.ConfigError, match="needs a 'space'"):
         rung.tune(lambda config: 0.0, max_trials=1)
