@@ -63,6 +63,8 @@ def test_report_validates_its_arguments():
         trial.report(3.5, 0.1)
     with pytest.raises(TypeError, match="'value' must be a real number"):
         trial.report(3, "0.1")
+    with pytest.raises(ValueError, match="an empty mapping holds no metric"):
+        trial.report(3, {})
     trial.report(3, 0.1, checkpoint={"w": 1})
     assert trial.reports[-1].resource == 3 and trial.checkpoint_out == {"w": 1}
     assert trial.checkpoint is None

@@ -290,6 +290,8 @@ def measure(
         if isinstance(number, bool) or not isinstance(number, Real):
             raise TypeError(f"{where}: metric {name!r} must be a real number; got {number!r}.")
         values[str(name)] = float(number)
+    if not values:
+        raise ValueError(f"{where}: an empty mapping holds no metric; give at least one.")
     if metric is None:
         if len(values) != 1:
             raise ValueError(
