@@ -119,6 +119,23 @@ def test_synchronous_schedulers_take_the_parameters_a_job_asked_for(scheduler):
     assert promoted and all("x" in t.config for t in result.trials)
 
 
+def twice_and_out_of_order(trial):
+    x = trial.suggest_float("x", 0, 1)
+    for step in (0, 0, 2, 1, 3, 4, 5, 6, 7, 8, 8):  # a step again, a step back
+        trial.report((x - 0.3) ** 2 + 1 / (step + 1), step)
+    return (x - 0.3) ** 2 + 1 / 9
+
+
+def test_a_step_reported_again_or_out_of_order_is_kept_as_optuna_keeps_it():
+    with pytest.warns(UserWarning, match="step=0 is already reported"):
+        result = rung.tune(
+            twice_and_out_of_order, scheduler="asha", max_resource=9, max_trials=6, seed=0
+        )
+    assert not result.n_failed_jobs and result.incumbent is not None
+    first = result.trials[0].reports
+    assert [r.resource for r in first] == sorted({r.resource for r in first})
+
+
 def test_single_fidelity_runs_the_whole_loop_and_takes_the_returned_value():
     result = rung.tune(curve, max_trials=5, seed=0)
     assert all(t.reports[-1].resource == 1 for t in result.trials)  # one value per trial

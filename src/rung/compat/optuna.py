@@ -33,7 +33,9 @@ the first jobs that declare them.
 Steps: ``trial.report(value, step)`` reports at resource ``step + 1`` when the first step
 reported is 0 (Optuna's usual epoch index), else at ``step``: a multi-fidelity
 scheduler's rungs count the same steps (``max_resource=100`` for 100 steps); a report
-that steps over a rung is taken at the rung. A loop over
+that steps over a rung is taken at the rung; a step reported again is ignored with a
+warning (as Optuna does), and one below a step reported is kept on the trial only. A
+loop over
 all steps pauses in its worker at each rung and is continued on promotion
 (:mod:`rung.executors._paused`); ``should_prune()`` says True once the scheduler stopped
 the trial. Without a multi-fidelity scheduler the intermediate values are kept on the
@@ -43,6 +45,7 @@ trial and the value the objective returns is the trial's.
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -84,6 +87,7 @@ class OptunaTrial:
         self.user_attrs: dict[str, Any] = {}
         self.intermediate_values: dict[int, float] = {}
         self._offset: int | None = None
+        self._forwarded: int | None = None  # the last resource reported to the trial
         trial.used_config, trial.declared = self.params, self.distributions
 
     # -- parameters ----------------------------------------------------------------------
@@ -163,6 +167,13 @@ class OptunaTrial:
 
     def report(self, value: float, step: int) -> None:
         """Reports ``value`` at ``step`` (see the module for how steps map to resources)."""
+        if int(step) in self.intermediate_values:  # as Optuna: the first value stands
+            warnings.warn(
+                f"The reported value is ignored because this step={int(step)} is already "
+                "reported.",
+                stacklevel=2,
+            )
+            return
         if self._offset is None:
             self._offset = 1 if step == 0 else 0
         self.intermediate_values[int(step)] = float(value)
@@ -173,6 +184,9 @@ class OptunaTrial:
         # A report that steps over the job's rung (steps of 5 epochs, rungs at 1, 3, 9)
         # is taken at the rung, so that the job ends there rather than failing.
         resource = min(int(step) + self._offset, self._trial.resource_to)
+        if self._forwarded is not None and resource <= self._forwarded:
+            return  # a step below one reported (Optuna takes steps in any order): kept only
+        self._forwarded = resource
         self._trial.report(resource, float(value))
 
     def should_prune(self) -> bool:
