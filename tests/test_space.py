@@ -120,7 +120,7 @@ def test_the_widest_randint_samples_inside_its_bounds():
     ],
 )
 def test_bad_types_raise_type_errors(factory):
-    with pytest.raises(TypeError):
+    with pytest.raises(rung.ConfigTypeError):  # a RungError and a TypeError
         factory()
 
 
@@ -138,7 +138,7 @@ def test_scipy_frozen_distributions_convert_as_the_seed_notebook_writes_them():
 
 
 def test_unsupported_scipy_distribution_names_the_parameter():
-    with pytest.raises(TypeError, match="'lr'.*norm"):
+    with pytest.raises(rung.ConfigTypeError, match="'lr'.*norm"):
         Space({"lr": stats.norm(0, 1)})
 
 
@@ -158,6 +158,13 @@ def test_constants_pass_through_and_order_is_kept():
 def test_space_needs_a_domain():
     with pytest.raises(ConfigError, match="at least one domain"):
         Space({"a": 1})
+
+
+def test_a_space_or_configuration_of_the_wrong_type_is_a_rung_error():
+    with pytest.raises(rung.ConfigTypeError, match="dict of name -> domain"):
+        Space([("a", rung.uniform(0, 1))])
+    with pytest.raises(rung.ConfigTypeError, match="'initial_config' must be a dict"):
+        rung.RandomSearcher({"a": rung.uniform(0, 1)}, initial_config="a=0.5")
 
 
 def test_space_cardinality():

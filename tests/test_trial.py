@@ -51,7 +51,7 @@ def test_objective_forms_are_recognized(objective, expected):
 
 @pytest.mark.parametrize("objective", [three, lambda: 0.0, 42])
 def test_objectives_of_another_shape_are_refused(objective):
-    with pytest.raises(TypeError, match="objective"):
+    with pytest.raises(rung.ConfigTypeError, match="objective"):
         is_iterative(objective)
 
 
@@ -63,6 +63,8 @@ def test_report_validates_its_arguments():
         trial.report(3.5, 0.1)
     with pytest.raises(TypeError, match="'value' must be a real number"):
         trial.report(3, "0.1")
+    with pytest.raises(ValueError, match="an empty mapping holds no metric"):
+        trial.report(3, {})
     trial.report(3, 0.1, checkpoint={"w": 1})
     assert trial.reports[-1].resource == 3 and trial.checkpoint_out == {"w": 1}
     assert trial.checkpoint is None

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from rung.errors import ConfigError
+from rung.errors import ConfigError, ConfigTypeError
 
 __all__ = [
     "Choice",
@@ -25,6 +25,7 @@ __all__ = [
     "choice",
     "loguniform",
     "randint",
+    "tuples_from_record",
     "uniform",
 ]
 
@@ -37,7 +38,7 @@ MAX_INT = 2**53
 
 def _finite_number(name: str, value: Any, owner: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"The {name!r} parameter of {owner} must be a number; got {value!r}.")
+        raise ConfigTypeError(f"The {name!r} parameter of {owner} must be a number; got {value!r}.")
     if not math.isfinite(float(value)):
         raise ConfigError(f"The {name!r} parameter of {owner} must be finite; got {value!r}.")
     return float(value)
@@ -115,7 +116,7 @@ def _conditioned(domain: D, when: Mapping[str, Any] | None) -> D:
             raise ConfigError(f"The 'when' of {owner} gives {parent!r} no value; got {values!r}.")
         for value in allowed:
             if not isinstance(value, Hashable):
-                raise TypeError(
+                raise ConfigTypeError(
                     f"The 'when' values of {owner} must be hashable; got {value!r} for {parent!r}."
                 )
         condition[parent] = allowed
@@ -129,7 +130,7 @@ def _check_step(owner: str, step: Any, integral: bool) -> float | int | None:
     kinds = (int, np.integer) if integral else (int, float, np.integer, np.floating)
     if isinstance(step, bool) or not isinstance(step, kinds):
         rule = "an int" if integral else "a number"
-        raise TypeError(f"The 'step' parameter of {owner} must be {rule}; got {step!r}.")
+        raise ConfigTypeError(f"The 'step' parameter of {owner} must be {rule}; got {step!r}.")
     if not (math.isfinite(float(step)) and step > 0):
         raise ConfigError(f"The 'step' parameter of {owner} must be > 0; got {step!r}.")
     return int(step) if integral else float(step)
@@ -249,7 +250,7 @@ class RandInt(Domain):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 integral = isinstance(value, (float, np.floating)) and float(value).is_integer()
                 if not integral:
-                    raise TypeError(
+                    raise ConfigTypeError(
                         f"The {name!r} parameter of RandInt must be an integer; got {value!r}."
                     )
         self.low, self.high = int(low), int(high)
@@ -264,7 +265,7 @@ class RandInt(Domain):
                 f"RandInt needs low < high (high is exclusive); got low={low!r}, high={high!r}."
             )
         if not isinstance(log, bool):
-            raise TypeError(f"The 'log' parameter of RandInt must be a bool; got {log!r}.")
+            raise ConfigTypeError(f"The 'log' parameter of RandInt must be a bool; got {log!r}.")
         self.log = log
         self.step = _check_step("RandInt", step, integral=True)
         if log and self.low < 1:
@@ -331,12 +332,12 @@ class Choice(Domain):
 
     def __init__(self, values: Sequence[Any]) -> None:
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-            raise TypeError(f"The 'values' parameter of Choice must be a list; got {values!r}.")
+            raise ConfigTypeError(f"The 'values' parameter of Choice must be a list; got {values!r}.")
         if len(values) == 0:
             raise ConfigError("The 'values' parameter of Choice must not be empty; got [].")
         for value in values:
             if not isinstance(value, Hashable):
-                raise TypeError(
+                raise ConfigTypeError(
                     f"The 'values' of Choice must be hashable (numbers, strings, tuples); "
                     f"got {value!r}."
                 )
@@ -368,6 +369,14 @@ class Choice(Domain):
             return value in self.values
         except TypeError:
             return False
+
+    def from_record(self, value: Any) -> Any:
+        """``value`` as read back from a record: JSON keeps a tuple as a list, so a list
+        that equals one of the choices as a tuple is that choice again."""
+        if not isinstance(value, list):
+            return value
+        as_tuple = tuples_from_record(value)
+        return as_tuple if self.contains(as_tuple) else value
 
     @property
     def cardinality(self) -> float:
@@ -439,3 +448,11 @@ def choice(values: Sequence[Any], *, when: Mapping[str, Any] | None = None) -> C
         ... }
     """
     return _conditioned(Choice(values), when)
+
+
+def tuples_from_record(value: Any) -> Any:
+    """``value`` with its lists, nested ones too, made tuples: a choice's value as it was
+    before a record (JSON) kept its tuples as lists (a choice is hashable, never a list)."""
+    if isinstance(value, list):
+        return tuple(tuples_from_record(item) for item in value)
+    return value

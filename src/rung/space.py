@@ -42,7 +42,7 @@ from rung.domains import (
     randint,
     uniform,
 )
-from rung.errors import ConfigError
+from rung.errors import ConfigError, ConfigTypeError
 
 _INACTIVE = "<inactive>"  # an absent conditional parameter's place in a key
 
@@ -71,7 +71,7 @@ def _from_scipy(dist: Any) -> Domain:
         return LogUniform(low, high)
     if name == "randint":
         return RandInt(int(low), int(high) + 1)  # support() is inclusive of high - 1
-    raise TypeError(
+    raise ConfigTypeError(
         f"Only scipy.stats uniform, loguniform and randint can serve as domains; got {name}."
     )
 
@@ -94,7 +94,7 @@ class Space(Mapping[str, Any]):
 
     Raises:
         ConfigError: A name is not a non-empty string, or a domain is invalid.
-        TypeError: A value is an unsupported distribution.
+        ConfigTypeError: A value is an unsupported distribution.
 
     Example:
         >>> space = Space({"x": uniform(0, 1), "k": randint(1, 4), "c": "fixed"})
@@ -110,7 +110,7 @@ class Space(Mapping[str, Any]):
             dynamic = dynamic or params.dynamic
             params = dict(params.items())
         if not isinstance(params, Mapping):
-            raise TypeError(f"A search space must be a dict of name -> domain; got {params!r}.")
+            raise ConfigTypeError(f"A search space must be a dict of name -> domain; got {params!r}.")
         self.domains: dict[str, Domain] = {}
         self.constants: dict[str, Any] = {}
         self._order: list[str] = []
@@ -294,6 +294,15 @@ class Space(Mapping[str, Any]):
         configs = [dict(zip(self._order, row, strict=True)) for row in zip(*ordered, strict=True)]
         return [self.active_part(c) for c in configs] if self.conditions else configs
 
+    def from_record(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """A configuration read back from a record (JSON) as the space hands it out: a
+        choice among tuples comes back a list, and is made the tuple again."""
+        restored = dict(config)
+        for name, domain in self.domains.items():
+            if name in restored and isinstance(domain, Choice):
+                restored[name] = domain.from_record(restored[name])
+        return restored
+
     def key(self, config: Mapping[str, Any]) -> tuple:
         """A hashable identity of the configuration's searched values."""
         return self._key(config)
@@ -302,13 +311,14 @@ class Space(Mapping[str, Any]):
         """Checks a user-given configuration and completes it with the constants.
 
         Raises:
-            ConfigError: a name is unknown, a searched name is missing, a value is outside
-                its domain, or a conditional parameter is given while inactive.
+            ConfigError: a name is unknown (but to a define-by-run space, which keeps it
+                for the objective to ask for), a searched name is missing, a value is
+                outside its domain, or a conditional parameter is given while inactive.
         """
         if not isinstance(config, Mapping):
-            raise TypeError(f"The {what!r} must be a dict; got {config!r}.")
+            raise ConfigTypeError(f"The {what!r} must be a dict; got {config!r}.")
         unknown = sorted(set(config) - set(self._order))
-        if unknown:
+        if unknown and not self.dynamic:
             raise ConfigError(f"The {what!r} names parameters not in the search space: {unknown}.")
         inactive = self.inactive({**self.constants, **config}) if self.conditions else []
         given_inactive = sorted(set(inactive) & set(config))
@@ -328,11 +338,14 @@ class Space(Mapping[str, Any]):
                 raise ConfigError(
                     f"The {what!r} sets {name!r}={config[name]!r}, outside its domain {domain!r}."
                 )
-        return {
+        checked = {
             name: config.get(name, self.constants.get(name))
             for name in self._order
             if name not in inactive and (name in config or name not in self.optional)
         }
+        # Names a define-by-run objective has not declared yet: its values when it asks
+        # for them (as Optuna's enqueue_trial), its domains checking them then.
+        return {**checked, **{name: config[name] for name in unknown}}
 
     def extended(self, domains: Mapping[str, Domain]) -> Space:
         """This space with ``domains`` added as optional parameters (a define-by-run

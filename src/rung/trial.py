@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from numbers import Integral, Real
 from typing import Any
 
-from rung.errors import ConfigError
+from rung.errors import ConfigError, ConfigTypeError
 from rung.task import Outcome, Task
 from rung.types import JobStatus, Report
 
@@ -252,10 +252,10 @@ def is_iterative(objective: Callable[..., Any]) -> bool:
     """True for ``f(config, trial)``, False for ``f(config)``.
 
     Raises:
-        TypeError: the objective is not callable or takes neither form.
+        ConfigTypeError: the objective is not callable or takes neither form.
     """
     if not callable(objective):
-        raise TypeError(f"The 'objective' must be callable; got {objective!r}.")
+        raise ConfigTypeError(f"The 'objective' must be callable; got {objective!r}.")
     try:
         params = list(inspect.signature(objective).parameters.values())
     except (TypeError, ValueError):  # builtins without a signature: assume f(config)
@@ -270,7 +270,7 @@ def is_iterative(objective: Callable[..., Any]) -> bool:
         return True
     if n_required <= 1 and (positional or any(p.kind is p.VAR_POSITIONAL for p in params)):
         return False
-    raise TypeError(
+    raise ConfigTypeError(
         "The 'objective' must take (config) or (config, trial); got a function with "
         f"parameters {[p.name for p in params]}: {objective!r}."
     )
@@ -290,6 +290,8 @@ def measure(
         if isinstance(number, bool) or not isinstance(number, Real):
             raise TypeError(f"{where}: metric {name!r} must be a real number; got {number!r}.")
         values[str(name)] = float(number)
+    if not values:
+        raise ValueError(f"{where}: an empty mapping holds no metric; give at least one.")
     if metric is None:
         if len(values) != 1:
             raise ValueError(

@@ -50,6 +50,29 @@ def test_suggestions_are_seeded_and_repeat_within_a_trial():
     assert proposed.suggest_float("y", 0, 1, step=0.5) in (0.0, 0.5, 1.0)
 
 
+def test_a_log_scale_with_a_step_is_refused_as_optuna_does():
+    trial = OptunaTrial({}, Trial(0, seed=1, resource_from=0, resource_to=1))
+    with pytest.raises(rung.ConfigError, match="step must be 1 with log=True; got step=3"):
+        trial.suggest_int("n", 1, 100, step=3, log=True)
+    assert 1 <= trial.suggest_int("m", 1, 100, log=True) <= 100
+
+
+@pytest.mark.parametrize(
+    ("ask", "message"),
+    [
+        (lambda t: t.suggest_int("n", 5, 2), r"suggest_int\('n', 5, 2\): low <= high .* high=2\."),
+        (lambda t: t.suggest_int("n", 1.5, 3), r"'low' parameter of suggest_int\('n', 1.5, 3\)"),
+        (lambda t: t.suggest_int("n", 0, 9, log=True), r"suggest_int\('n', 0, 9\): .*low >= 1"),
+        (lambda t: t.suggest_float("x", 2, 1), r"suggest_float\('x', 2, 1\): .*low < high"),
+        (lambda t: t.suggest_float("x", "a", "a"), r"'low' parameter of suggest_float"),
+    ],
+)
+def test_a_bad_suggestion_is_refused_in_the_words_of_its_call(ask, message):
+    trial = OptunaTrial({}, Trial(0, seed=1, resource_from=0, resource_to=1))
+    with pytest.raises(rung.ConfigError, match=message):
+        ask(trial)
+
+
 def test_the_space_is_learned_and_the_record_has_only_what_was_asked():
     results = [rung.tune(quadratic, searcher="bo", max_trials=25, seed=s) for s in range(3)]
     # kind "b" bottoms out at 0.5; about 1 seed in 10 is still above 0.6 after 25 trials
@@ -58,12 +81,59 @@ def test_the_space_is_learned_and_the_record_has_only_what_was_asked():
         assert ("k" in trial.config) == (trial.config["kind"] == "a")
 
 
+def small_and_finite(trial):
+    kind = trial.suggest_categorical("kind", ["a", "b"])
+    if kind == "a":
+        return float(trial.suggest_int("k", 1, 3))
+    return 0.5
+
+
+@pytest.mark.parametrize("searcher", ["random", "bo"])
+def test_every_configuration_of_a_finite_space_is_tried_before_it_counts_as_exhausted(
+    searcher,
+):
+    # The searcher's first trial is proposed from an empty space, and an "a" proposed
+    # before 'k' was declared is run with a 'k': neither is a configuration that ran, and
+    # neither may count towards the four there are.
+    result = rung.tune(small_and_finite, searcher=searcher, max_trials=12, seed=0)
+    ran = {tuple(sorted(t.config.items())) for t in result.trials}
+    assert ran == {(("kind", "b"),)} | {(("k", k), ("kind", "a")) for k in (1, 2, 3)}
+    assert result.n_trials < 12  # and then the run ends
+
+
 def test_a_step_from_zero_is_resource_one_and_pruning_stops_the_trial():
     result = rung.tune(curve, scheduler="asha", max_resource=9, max_trials=27, seed=0)
     assert not result.n_failed_jobs
     assert min(r.resource for t in result.trials for r in t.reports) == 1
     stopped = [t for t in result.trials if t.status is rung.TrialStatus.PAUSED]
     assert stopped and result.incumbent is not None
+
+
+@pytest.mark.parametrize("scheduler", ["sh", "hyperband"])
+def test_synchronous_schedulers_take_the_parameters_a_job_asked_for(scheduler):
+    # Their brackets hold each running job as handed out, before the objective asked for
+    # its parameters; the finished job comes back with them and is still that job.
+    result = rung.tune(curve, scheduler=scheduler, max_resource=9, max_trials=9, seed=0)
+    assert not result.n_failed_jobs
+    promoted = [t for t in result.trials if t.reports[-1].resource > 1]
+    assert promoted and all("x" in t.config for t in result.trials)
+
+
+def twice_and_out_of_order(trial):
+    x = trial.suggest_float("x", 0, 1)
+    for step in (0, 0, 2, 1, 3, 4, 5, 6, 7, 8, 8):  # a step again, a step back
+        trial.report((x - 0.3) ** 2 + 1 / (step + 1), step)
+    return (x - 0.3) ** 2 + 1 / 9
+
+
+def test_a_step_reported_again_or_out_of_order_is_kept_as_optuna_keeps_it():
+    with pytest.warns(UserWarning, match="step=0 is already reported"):
+        result = rung.tune(
+            twice_and_out_of_order, scheduler="asha", max_resource=9, max_trials=6, seed=0
+        )
+    assert not result.n_failed_jobs and result.incumbent is not None
+    first = result.trials[0].reports
+    assert [r.resource for r in first] == sorted({r.resource for r in first})
 
 
 def test_single_fidelity_runs_the_whole_loop_and_takes_the_returned_value():
@@ -88,6 +158,21 @@ def test_a_define_by_run_run_resumes(tmp_path: Path):
     )
     assert resumed.n_trials == 20
     assert [t.config for t in resumed.trials[:10]] == [t.config for t in first.trials]
+
+
+def test_an_objective_that_returns_nothing_is_told_to_return_its_value():
+    def forgets_to_return(trial):
+        trial.report(trial.suggest_float("x", 0, 1), 0)
+
+    with pytest.raises(rung.TrialFailed, match="returned None: an Optuna-style objective"):
+        rung.tune(forgets_to_return, max_trials=4, seed=0)
+
+
+def test_initial_configs_of_parameters_not_declared_yet_run_first():
+    first = [{"kind": "b", "x": -1.0}, {"kind": "a", "x": 1.0, "k": 1}]
+    result = rung.tune(quadratic, searcher="random", initial_config=first, max_trials=3)
+    assert [t.config for t in result.trials[:2]] == first
+    assert result.best_value == 1 / 64  # the second: (1 - 1) ** 2 + 1 / 64
 
 
 def test_a_space_is_required_for_other_objectives():

@@ -121,6 +121,16 @@ def test_arguments_are_checked() -> None:
         DaskExecutor(workers=True)
 
 
+def test_a_tuners_workers_count_for_a_dask_executor_built_without_a_count() -> None:
+    from rung.executors.factory import make_executor
+
+    executor = DaskExecutor("tcp://127.0.0.1:8786")  # not connected until start()
+    assert make_executor(executor, workers=3) is executor
+    assert executor.workers == 3
+    with pytest.raises(ConfigError, match="contradicts"):
+        make_executor(DaskExecutor("tcp://127.0.0.1:8786", workers=2), workers=3)
+
+
 def test_without_dask_the_import_error_says_what_to_install(monkeypatch) -> None:
     monkeypatch.delitem(sys.modules, "rung.executors.dask")
     monkeypatch.setitem(sys.modules, "distributed", None)
@@ -342,3 +352,11 @@ def test_its_own_cluster_listens_on_loopback_only_and_needs_its_certificate() ->
         assert outcome.value == 1.0
     finally:
         executor.close()
+
+
+def test_a_run_on_a_cluster_keeps_the_workers_count_it_was_given(client: Any) -> None:
+    space = {"x": rung.uniform(0, 4)}
+    result = rung.tune(
+        square, space, max_trials=2, seed=0, executor=DaskExecutor(client), workers=1
+    )
+    assert result.workers == 1 and result.spec.workers == 1  # the cluster has 2 threads

@@ -244,6 +244,27 @@ def test_when_no_worker_can_start_the_error_says_why() -> None:
         executor.start(KilledWhileStarting(Path("."), slot_always=0), time.perf_counter)
 
 
+def _exit_with_an_error() -> Any:
+    os._exit(1)  # as a spawned worker does when the main script it imports again fails
+
+
+class ExitsWhileStarting:
+    """An objective whose load ends the worker process with exit code 1."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_exit_with_an_error, ())
+
+    def __call__(self, config: dict[str, Any]) -> float:
+        return 0.0
+
+
+def test_workers_that_exit_with_an_error_while_starting_are_not_called_out_of_memory() -> None:
+    executor = ProcessExecutor(workers=1, threads_per_worker=1)
+    with pytest.raises(RuntimeError, match="exit code 1\\). Each exited with an error") as error:
+        executor.start(ExitsWhileStarting(), time.perf_counter)
+    assert "__main__" in str(error.value) and "out-of-memory" not in str(error.value)
+
+
 def slow_value(config: dict[str, Any]) -> float:
     time.sleep(0.3)
     return config["x"]

@@ -88,6 +88,25 @@ def test_a_python_run_reads_back_as_the_result_it_returned(tmp_path, direction):
     assert read.finished and read.open_jobs == ()
 
 
+def test_a_choice_of_tuples_reads_back_as_tuples_and_a_constant_list_as_a_list(tmp_path):
+    space = {"shape": rung.choice([(32, 32), ((1, 2),)]), "x": rung.uniform(0, 1), "c": [1]}
+    live = rung.tune(
+        lambda c: len(c["shape"]) * c["x"], space, max_trials=4, seed=0, directory=tmp_path
+    )
+    read = read_result(tmp_path)
+    same(live, read)
+    assert read.best_config == live.best_config and read.incumbent == live.incumbent
+    assert [t.config for t in read.trials] == [t.config for t in live.trials]
+    assert {type(t.config["shape"]) for t in read.trials} == {tuple}
+    assert read.trials[0].config["c"] == [1]
+
+
+@pytest.mark.parametrize("read", [read_result, rung.load_checkpoint])
+def test_a_directory_that_is_not_a_path_is_refused_by_name(read):
+    with pytest.raises(rung.ConfigTypeError, match="'directory' parameter .* got None"):
+        read(None)
+
+
 def test_rung_show_names_the_best_of_a_maximized_python_run(tmp_path, capsys):
     """The bug: `rung show` printed the worst trial as best for direction='max'."""
     live = rung.tune(

@@ -185,8 +185,9 @@ def test_resuming_needs_a_fresh_scheduler(tmp_path: Path) -> None:
 
 def test_a_second_run_into_a_recorded_directory_is_refused(tmp_path: Path) -> None:
     tuner(tmp_path / "run").run(max_trials=3)
-    with pytest.raises(StoreError, match="already holds an experiment"):
+    with pytest.raises(StoreError, match="already holds an experiment .* resume=True") as error:
         tuner(tmp_path / "run").run(max_trials=3)
+    assert "--out" not in str(error.value)  # a Python run is told in Python's words
 
 
 # -- kill -9 ---------------------------------------------------------------------------
@@ -648,3 +649,24 @@ def test_a_record_from_before_the_bracket_choices_resumes_without_them(
     resumed = tuner.resume(max_trials=20)
     assert not tuner.scheduler.adaptive and tuner.scheduler.n_full_first == 0
     assert sequence(resumed) == sequence(reference)
+
+
+SHAPES = {"shape": rung.choice([(32, 32), (64, 16), ((1, 2),)]), "x": rung.uniform(0, 1)}
+
+
+def shape_objective(config: dict[str, Any], trial: Any) -> None:
+    assert isinstance(config["shape"], tuple)
+    for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+        trial.report(epoch, len(config["shape"]) * config["x"] / epoch)
+
+
+@pytest.mark.parametrize("searcher", ["random", "bo"])
+def test_a_run_over_a_choice_of_tuples_resumes(tmp_path: Path, searcher: str) -> None:
+    # The record keeps a tuple as a JSON list; the replay makes it the choice again.
+    settings = dict(searcher=searcher, scheduler="asha", max_resource=9, seed=0)
+    rung.tune(shape_objective, SHAPES, max_trials=6, directory=tmp_path, **settings)
+    resumed = rung.tune(
+        shape_objective, SHAPES, max_trials=10, directory=tmp_path, resume=True, **settings
+    )
+    assert resumed.n_trials == 10 and not resumed.n_failed_jobs
+    assert all(isinstance(t.config["shape"], tuple) for t in resumed.trials)

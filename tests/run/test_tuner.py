@@ -291,6 +291,22 @@ def test_a_plain_function_is_not_a_callback():
         Tuner(quadratic, fifo(), callbacks=[lambda job, best: None])
 
 
+def test_resume_without_a_directory_is_refused_rather_than_starting_afresh():
+    with pytest.raises(rung.ConfigError, match="'resume' .* no directory"):
+        Tuner(quadratic, fifo()).run(max_trials=2, resume=True)
+    assert Tuner(quadratic, fifo()).run(max_trials=2, resume="auto").n_trials == 2
+
+
+def test_extra_settings_that_are_not_a_dict_are_refused_by_name():
+    with pytest.raises(rung.ConfigTypeError, match="'extra' parameter of Tuner must be a dict"):
+        Tuner(quadratic, fifo(), extra=[("model", "lenet")])
+
+
+def test_one_callback_outside_a_list_is_refused_by_name():
+    with pytest.raises(rung.ConfigTypeError, match=r"'callbacks' .* callbacks=\[\.\.\.\]"):
+        Tuner(quadratic, fifo(), callbacks=rung.Callback())
+
+
 def test_a_callback_stops_the_run_and_everything_is_kept(tmp_path):
     class StopAtThree(rung.Callback):
         def on_job_end(self, job, run):

@@ -38,3 +38,16 @@ def test_a_warm_start_from_another_space_is_refused(tmp_path: Path) -> None:
         rung.tune(bowl, other, max_trials=1, warm_start=earlier)
     with pytest.raises(rung.ConfigError, match="direction"):
         rung.tune(bowl, SPACE, max_trials=1, warm_start=earlier, direction="max")
+
+
+def test_a_warm_start_from_a_record_of_tuple_choices(tmp_path: Path) -> None:
+    space = {"shape": rung.choice([(32, 32), (64, 16)]), "x": rung.uniform(0, 1)}
+
+    def objective(config):
+        return sum(config["shape"]) * config["x"]
+
+    rung.tune(objective, space, searcher="bo", max_trials=6, seed=0, directory=tmp_path)
+    tuner = rung.run.factory.build_tuner(objective, space, seed=1, warm_start=tmp_path)
+    observed = tuner.scheduler.searcher.observations
+    assert len(observed) == 6 and all(isinstance(o.config["shape"], tuple) for o in observed)
+    assert tuner.run(max_trials=2).n_trials == 2

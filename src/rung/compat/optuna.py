@@ -33,7 +33,9 @@ the first jobs that declare them.
 Steps: ``trial.report(value, step)`` reports at resource ``step + 1`` when the first step
 reported is 0 (Optuna's usual epoch index), else at ``step``: a multi-fidelity
 scheduler's rungs count the same steps (``max_resource=100`` for 100 steps); a report
-that steps over a rung is taken at the rung. A loop over
+that steps over a rung is taken at the rung; a step reported again is ignored with a
+warning (as Optuna does), and one below a step reported is kept on the trial only. A
+loop over
 all steps pauses in its worker at each rung and is continued on promotion
 (:mod:`rung.executors._paused`); ``should_prune()`` says True once the scheduler stopped
 the trial. Without a multi-fidelity scheduler the intermediate values are kept on the
@@ -43,14 +45,16 @@ trial and the value the objective returns is the trial's.
 from __future__ import annotations
 
 import math
+import warnings
 import zlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rung._checks import Integer, Real, check
 from rung.domains import Choice, Domain, LogUniform, RandInt, Uniform
-from rung.errors import ConfigError
+from rung.errors import ConfigError, ConfigTypeError
 
 if TYPE_CHECKING:  # the trial module sits above the executors this package is imported by
     from rung.trial import Trial
@@ -83,6 +87,7 @@ class OptunaTrial:
         self.user_attrs: dict[str, Any] = {}
         self.intermediate_values: dict[int, float] = {}
         self._offset: int | None = None
+        self._forwarded: int | None = None  # the last resource reported to the trial
         trial.used_config, trial.declared = self.params, self.distributions
 
     # -- parameters ----------------------------------------------------------------------
@@ -93,18 +98,38 @@ class OptunaTrial:
         """A float in [low, high] (on a log scale with ``log``; on a grid with ``step``)."""
         if log and step is not None:
             raise ConfigError(f"suggest_float({name!r}): give log=True or a step, not both.")
-        if low == high:
-            return self._fixed(name, float(low))
-        domain: Domain = LogUniform(low, high) if log else Uniform(low, high, step)
+        call = f"suggest_float({name!r}, {low!r}, {high!r})"
+        for bound, value in (("low", low), ("high", high)):
+            check(call, bound, value, Real())
+        try:
+            if low == high:
+                return self._fixed(name, float(low))
+            domain: Domain = LogUniform(low, high) if log else Uniform(low, high, step)
+        except ConfigError as error:  # the rule broken, named as the objective wrote it
+            raise type(error)(f"{call}: {error}") from None
         return float(self._suggest(name, domain))
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
-        """An int in [low, high], both included (on a log scale with ``log``)."""
+        """An int in [low, high], both included (on a log scale with ``log``, on a grid
+        of ``step`` otherwise)."""
+        if log and step != 1:  # as Optuna: a log scale has no grid
+            raise ConfigError(
+                f"suggest_int({name!r}): step must be 1 with log=True; got step={step!r}."
+            )
+        call = f"suggest_int({name!r}, {low!r}, {high!r})"
+        for bound, value in (("low", low), ("high", high)):
+            check(call, bound, value, Integer())
+        if low > high:  # checked here: RandInt's high is exclusive, this one is not
+            raise ConfigError(f"{call}: low <= high must hold; got low={low!r}, high={high!r}.")
         if low == high:
             return self._fixed(name, int(low))
-        return int(self._suggest(name, RandInt(low, high + 1, log, None if log else step)))
+        try:
+            domain = RandInt(low, high + 1, log, None if log else step)
+        except ConfigError as error:  # the rule broken, named as the objective wrote it
+            raise type(error)(f"{call}: {error}") from None
+        return int(self._suggest(name, domain))
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
         """One of ``choices``."""
@@ -142,6 +167,13 @@ class OptunaTrial:
 
     def report(self, value: float, step: int) -> None:
         """Reports ``value`` at ``step`` (see the module for how steps map to resources)."""
+        if int(step) in self.intermediate_values:  # as Optuna: the first value stands
+            warnings.warn(
+                f"The reported value is ignored because this step={int(step)} is already "
+                "reported.",
+                stacklevel=2,
+            )
+            return
         if self._offset is None:
             self._offset = 1 if step == 0 else 0
         self.intermediate_values[int(step)] = float(value)
@@ -152,6 +184,9 @@ class OptunaTrial:
         # A report that steps over the job's rung (steps of 5 epochs, rungs at 1, 3, 9)
         # is taken at the rung, so that the job ends there rather than failing.
         resource = min(int(step) + self._offset, self._trial.resource_to)
+        if self._forwarded is not None and resource <= self._forwarded:
+            return  # a step below one reported (Optuna takes steps in any order): kept only
+        self._forwarded = resource
         self._trial.report(resource, float(value))
 
     def should_prune(self) -> bool:
@@ -185,11 +220,16 @@ class DefineByRun:
 
     def __init__(self, objective: Callable[[OptunaTrial], Any]) -> None:
         if not callable(objective):
-            raise TypeError(f"The 'objective' must be callable; got {objective!r}.")
+            raise ConfigTypeError(f"The 'objective' must be callable; got {objective!r}.")
         self.objective = objective
 
     def __call__(self, config: dict[str, Any], trial: Trial) -> Any:
         value = self.objective(OptunaTrial(config, trial))
+        if value is None and trial.max_resource is None:  # its reports are not the value
+            raise TypeError(
+                "The objective returned None: an Optuna-style objective returns its value "
+                "(return a number)."
+            )
         if isinstance(value, Sequence) and not isinstance(value, str):
             raise TypeError(
                 f"The objective returned {value!r}: rung tunes one value per trial (return a "

@@ -63,7 +63,8 @@ def make_executor(
     Raises:
         ConfigError: an unknown name, ``workers`` below 1, ``"inline"`` with more than one
             worker, ``workers`` that contradicts the given executor's, or ``gpus`` with
-            an executor other than ``"processes"``.
+            an executor other than ``"processes"``. A Dask executor built without a count
+            takes ``workers`` as its own.
     """
     check_all(None, _RULES, locals())
     if gpus is not None and (executor is not None and executor != ExecutorName.PROCESSES):
@@ -80,6 +81,8 @@ def make_executor(
                 f"The 'workers' parameter ({workers}) contradicts the executor's own "
                 f"({executor.workers}); give one of them."
             )
+        if workers is not None and unfixed:  # the count asked for, not the cluster's
+            executor.workers = executor._requested = workers  # type: ignore[attr-defined]
         return executor
     if executor is None:
         parallel = (workers or 1) > 1 or gpus is not None

@@ -196,10 +196,22 @@ class ProcessExecutor(Executor):
         self._pool = [worker for worker in started if isinstance(worker, _Worker)]
         if not self._pool:
             self.close()
+            reason = str(started[-1])
+            if reason.startswith("killed"):
+                hint = (
+                    "An out-of-memory kill is the likeliest cause: run fewer workers, or "
+                    "give them more memory."
+                )
+            else:  # an exit with an error, before the objective was even loaded
+                hint = (
+                    "Each exited with an error before loading the objective (its traceback "
+                    "is above): a worker process imports the main script again, so a "
+                    "script that starts a run must guard it with "
+                    "`if __name__ == \"__main__\":`, and its main module must be importable."
+                )
             raise RuntimeError(
                 f"No worker could start: each of the {len(started)} died while starting, "
-                f"{START_ATTEMPTS} times ({started[-1]}). An out-of-memory kill is the "
-                "likeliest cause: run fewer workers, or give them more memory."
+                f"{START_ATTEMPTS} times ({reason}). {hint}"
             )
         if len(self._pool) < len(started):
             logger.warning(

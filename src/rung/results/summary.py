@@ -12,9 +12,12 @@ never blocks the run that writes (SQLite WAL readers), nor waits for it.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rung._checks import InstanceOf, check
+from rung.domains import tuples_from_record
 from rung.errors import StoreError
 from rung.results.recorder import RunRecorder
 from rung.results.result import OpenJob, Result
@@ -24,6 +27,8 @@ from rung.store import EventKind, ExperimentStore, job_record
 from rung.types import Report
 
 __all__ = ["RunReader", "load_checkpoint", "read_result"]
+
+_DIRECTORY = InstanceOf((str, os.PathLike), "an experiment directory (a str or a path)")
 
 
 def spec_of(started: dict[str, Any]) -> RunSpec:
@@ -50,6 +55,7 @@ class RunReader:
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
+        check("RunReader", "directory", directory, _DIRECTORY)
         self.directory = Path(directory)
         self._store = ExperimentStore.open(self.directory, readonly=True)
         try:
@@ -58,6 +64,8 @@ class RunReader:
             self._store.close()
             raise
         self._recorder = RunRecorder(self.spec)
+        # A choice among tuples is recorded as JSON lists: read back as the tuples.
+        self._choices = [n for n, d in self.spec.space.items() if d.startswith("choice(")]
         self._seq = 0
         self._open: dict[int, OpenJob] = {}
         self._final: dict[str, Any] | None = None
@@ -84,11 +92,13 @@ class RunReader:
             try:
                 if kind is EventKind.JOB_ENDED:
                     record = job_record(event)
+                    if self._choices:
+                        record = replace(record, config=self._config(record.config))
                     recorder.job_ended(record, again=record.decision is None)
                     self._open.pop(record.trial_id, None)
                 elif kind is EventKind.JOB_STARTED and tid is not None:
                     if "config" in data:
-                        recorder.job_started(tid, dict(data["config"]))
+                        recorder.job_started(tid, self._config(data["config"]))
                     self._open[tid] = OpenJob(
                         tid, int(data["resource_from"]), int(data["resource_to"]), event.time
                     )
@@ -134,6 +144,13 @@ class RunReader:
             directory=self.directory,
         )
 
+    def _config(self, config: Any) -> dict[str, Any]:
+        restored = dict(config)
+        for name in self._choices:
+            if name in restored:
+                restored[name] = tuples_from_record(restored[name])
+        return restored
+
     def close(self) -> None:
         self._store.close()
 
@@ -172,6 +189,7 @@ def load_checkpoint(directory: str | os.PathLike[str], trial_id: int | None = No
     Raises:
         StoreError: no experiment there, no best trial yet, or no checkpoint kept for it.
     """
+    check("load_checkpoint()", "directory", directory, _DIRECTORY)
     with ExperimentStore.open(directory, readonly=True) as store:
         if trial_id is None:
             with RunReader(directory) as reader:

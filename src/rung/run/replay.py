@@ -76,7 +76,9 @@ def _next_recorded_job(
     new_trial = trial_id not in scheduler.configs
     if new_trial != ("config" in data):
         raise _mismatch(directory, f"trial {trial_id} is not where the record has it")
-    recorded_config = dict(data["config"]) if new_trial else scheduler.configs[trial_id]
+    recorded_config = (
+        searcher.space.from_record(data["config"]) if new_trial else scheduler.configs[trial_id]
+    )
     if new_trial:  # the record's configuration wins over a proposal a few ulps away
         searcher.replay_next(recorded_config)
     try:
@@ -95,9 +97,10 @@ def _next_recorded_job(
     return Job(trial_id, job.config, 0, job.resource_to) if from_scratch else job
 
 
-def _outcome(record: JobRecord) -> Outcome:
-    """The outcome a recorded job had; its checkpoint stays in the store."""
-    job = Job(record.trial_id, record.config, record.resource_from, record.resource_to)
+def _outcome(record: JobRecord, config: Mapping[str, Any]) -> Outcome:
+    """The outcome a recorded job had, with its ``config`` as the space hands it out; its
+    checkpoint stays in the store."""
+    job = Job(record.trial_id, config, record.resource_from, record.resource_to)
     reports = record.reports
     resource = reports[-1].resource if reports else job.resource_from
     return Outcome(
@@ -151,7 +154,7 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
             loop.checkpointed(event.trial_id, int(data["resource"]))
         elif kind is EventKind.JOB_ENDED:
             record = job_record(event)
-            outcome = _outcome(record)
+            outcome = _outcome(record, scheduler.searcher.space.from_record(record.config))
             elapsed = max(elapsed, outcome.end)
             replayed = loop.finish(outcome, record=False)
             if data.get("checkpoint") is not None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from rung._checks import InstanceOf, Integer, OneOf, Real, Text, check, known_keywords
 from rung.callbacks import Callback
-from rung.errors import ConfigError, ConfigTypeError
+from rung.errors import ConfigError, ConfigTypeError, StoreError
 from rung.executors.base import Executor
 from rung.executors.factory import make_executor
 from rung.objectives import Goals
@@ -39,6 +39,7 @@ _RULES = {
     "keep_checkpoints": InstanceOf((bool,), "a bool"),
     "resource_name": Text(),
     "metric": Text(nullable=True),
+    "extra": InstanceOf((Mapping,), "a dict of JSON-ready settings", nullable=True),
 }
 
 
@@ -135,6 +136,11 @@ class Tuner:
                 f"The 'resource_name' {resource_name!r} is also a search space parameter; "
                 "rename one of them."
             )
+        if not isinstance(callbacks, Iterable):  # one callback, not in a list
+            raise ConfigTypeError(
+                "The 'callbacks' parameter of Tuner must be a list of rung.Callback "
+                f"instances; got {callbacks!r} (write callbacks=[...])."
+            )
         self.callbacks = list(callbacks)
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
@@ -225,8 +231,8 @@ class Tuner:
             The run's :class:`~rung.results.result.Result`.
 
         Raises:
-            ConfigError: no limit is given, a limit is not positive, or a continued run
-                has already reached it.
+            ConfigError: no limit is given, a limit is not positive, a continued run
+                has already reached it, or ``resume=True`` without a ``directory``.
             StoreError: ``directory`` already holds an experiment (``resume=False``), or
                 cannot be written.
             TrialFailed: every trial failed: the first failure's traceback is included.
@@ -239,6 +245,12 @@ class Tuner:
             resource_budget=resource_budget,
         )
         budget = Budget(**limits)
+        if resume is True and self.directory is None:  # nothing recorded to resume from
+            raise ConfigError(
+                "The 'resume' parameter of Tuner.run() resumes the run recorded in "
+                "'directory', but no directory was given; got resume=True: give "
+                "directory=, or resume='auto' to resume one if it is there."
+            )
         if self._loop is not None:
             return self._continue(budget)
         if self.directory is not None and resume is not False:
@@ -259,6 +271,15 @@ class Tuner:
         if self.directory is not None:
             from rung.store import ExperimentStore
 
+            from rung.store._directory import holds_experiment
+
+            if holds_experiment(self.directory):  # said as Python says it, not the CLI
+                raise StoreError(
+                    f"The directory {str(self.directory)!r} already holds an experiment "
+                    f"({ExperimentStore.DB_NAME}): continue it with resume=True (or "
+                    "resume='auto', which starts one where there is none), or give "
+                    "another directory."
+                )
             loop.store = ExperimentStore.create(
                 self.directory, spec.to_dict(), keep_checkpoints=self.keep_checkpoints
             )

@@ -69,6 +69,6 @@ def warm_start(
     for job in result.jobs:
         if job.status is not JobStatus.COMPLETED or (full is not None and job.resource_to < full):
             continue
-        searcher.observe(job.config, sign * job.value, max_resource)
+        searcher.observe(searcher.space.from_record(job.config), sign * job.value, max_resource)
         observed += 1
     return observed

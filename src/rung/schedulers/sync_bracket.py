@@ -117,8 +117,17 @@ class SyncBracket:
         return len(self._running)
 
     def is_running(self, job: Job) -> bool:
-        """True when ``job`` was handed out by this bracket and has not reported yet."""
-        return self._running.get(job.trial_id) == job
+        """True when ``job`` was handed out by this bracket and has not reported yet.
+
+        The job is matched by trial and resources, not by configuration: a define-by-run
+        objective's job comes back with the parameters it asked for, which the bracket's
+        copy (the searcher's proposal) may lack.
+        """
+        running = self._running.get(job.trial_id)
+        return running is not None and (running.resource_from, running.resource_to) == (
+            job.resource_from,
+            job.resource_to,
+        )
 
     def next_job(self, new_trial: NewTrial | None) -> Job | None:
         """The next job of the bracket, or None at a barrier or when it is finished.

@@ -21,7 +21,7 @@ import numpy as np
 from rung._checks import Integer, check
 from rung._frozen import frozen
 from rung._random import SeedLike, make_rng
-from rung.errors import SpaceExhausted
+from rung.errors import ConfigTypeError, SpaceExhausted
 from rung.objectives import Score
 from rung.space import Space
 
@@ -106,7 +106,9 @@ class Searcher:
         Raises:
             SpaceExhausted: every configuration of a finite space was suggested.
         """
-        if len(self._suggested) >= self.space.cardinality:
+        # With optional (declared) parameters, keys of configurations that left some out
+        # are not among the product of the domains: only running out of draws tells.
+        if not self.space.optional and len(self._suggested) >= self.space.cardinality:
             raise SpaceExhausted(
                 f"All {int(self.space.cardinality)} configurations of the search space were "
                 "suggested already."
@@ -235,7 +237,7 @@ def _initial_configs(
     if isinstance(initial, Mapping):
         return [space.validate(initial, "initial_config")]
     if isinstance(initial, (str, bytes)) or not isinstance(initial, Sequence):
-        raise TypeError(f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}.")
+        raise ConfigTypeError(f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}.")
     return [space.validate(config, f"initial_config[{i}]") for i, config in enumerate(initial)]
 
 
