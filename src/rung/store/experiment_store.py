@@ -175,6 +175,9 @@ class ExperimentStore(Recorder):
         except sqlite3.Error as err:
             files.close()
             raise _schema.damaged(path, err) from None
+        except StoreError:
+            files.close()
+            raise
         try:
             _schema.check(db, path)
             if not readonly:
