@@ -43,6 +43,9 @@ APPLICATION_ID = 0x52554E47  # "RUNG"
 SCHEMA_VERSION = 3
 CRC_FROM_KEY = "events_crc_from"
 TABLES = frozenset({"meta", "events", "jobs", "checkpoints"})
+# Each table's INTEGER PRIMARY KEY: events are read in seq order (a seq that is not the
+# key reads as NULL, and no event would be found), jobs and checkpoints are one per key.
+_KEYS = {"events": "seq", "jobs": "job_index", "checkpoints": "trial_id"}
 BUSY_TIMEOUT_S = 10.0
 _SQLITE_CANTOPEN = 14
 
@@ -167,6 +170,14 @@ def check(db: sqlite3.Connection, path: Path) -> None:
     if version < 1 or not tables >= TABLES:
         missing = sorted(TABLES - tables)
         raise damaged(path, f"schema version {version}, missing tables {missing}")
+    for table, key in _KEYS.items():  # a damaged schema would read or write every row wrong
+        try:
+            columns = {row[1]: row for row in db.execute(f"PRAGMA table_info({table})")}
+        except sqlite3.DatabaseError as err:
+            raise damaged(path, err) from None
+        column = columns.get(key)
+        if column is None or column[2].upper() != "INTEGER" or column[5] != 1:
+            raise damaged(path, f"the schema of table {table} lost its key {key}")
 
 
 def upgrade(db: sqlite3.Connection) -> None:
