@@ -130,6 +130,23 @@ def _benchmark(args: argparse.Namespace) -> Any:
     return bench
 
 
+def _make_output(out: Path) -> None:
+    """Creates ``--out`` before the runs, so that one it cannot be is refused at once rather
+    than after minutes of simulation.
+
+    Raises:
+        UsageError: ``out`` is a file, or cannot be created.
+    """
+    from rung.cli._args import UsageError
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"argument --out: {str(out)!r} is a file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"argument --out: cannot create {str(out)!r} ({err.strerror})") from None
+
+
 def _format_time(seconds: float) -> str:
     return "never" if math.isinf(seconds) else f"{seconds:.0f}"
 
@@ -179,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
     schedulers = _schedulers(args.scheduler)
     bench = _benchmark(args)
     out = Path(args.out or f"runs/simulate-{bench.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    _make_output(out)
     if not args.quiet:
         print(
             f"simulating {', '.join(schedulers)} on {bench.name}: {args.seeds} seeds x "

@@ -1,0 +1,39 @@
+"""``rung simulate``: bad options are one line and exit status 2, before any run."""
+
+from __future__ import annotations
+
+import pytest
+
+from rung.cli.main import main
+
+QUICK = ["simulate", "--benchmark", "mf-toy", "--seeds", "1", "--time-budget", "5", "--quiet"]
+
+
+def _no_runs(monkeypatch):
+    """Fails the test if a simulation starts."""
+
+    def compare(*args, **kwargs):
+        raise AssertionError("the simulation ran before the options were refused")
+
+    monkeypatch.setattr("rung.simulation.compare.compare", compare)
+
+
+@pytest.mark.parametrize("where", ["file", "below a file"])
+def test_an_out_that_cannot_be_a_directory_is_refused_before_the_runs(
+    tmp_path, monkeypatch, capsys, where
+):
+    (tmp_path / "notes.txt").write_text("mine")
+    out = tmp_path / "notes.txt" if where == "file" else tmp_path / "notes.txt" / "sim"
+    _no_runs(monkeypatch)
+    assert main([*QUICK, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rung simulate: error: argument --out: ") and err.count("\n") == 1
+    assert str(out) in err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_run_writes_its_files_into_out(tmp_path, capsys):
+    out = tmp_path / "new" / "sim"
+    assert main([*QUICK, "--scheduler", "asha", "--out", str(out)]) == 0
+    assert {"curves.csv", "summary.json"} <= {p.name for p in out.iterdir()}
+    assert "asha" in capsys.readouterr().out
