@@ -37,3 +37,27 @@ def test_a_run_writes_its_files_into_out(tmp_path, capsys):
     assert main([*QUICK, "--scheduler", "asha", "--out", str(out)]) == 0
     assert {"curves.csv", "summary.json"} <= {p.name for p in out.iterdir()}
     assert "asha" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", [["--eta", "2"], ["--min-epochs", "3"]])
+def test_rung_options_with_fifo_alone_are_refused_not_ignored(monkeypatch, capsys, option):
+    _no_runs(monkeypatch)
+    assert main([*QUICK, "--scheduler", "fifo", *option]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"rung simulate: error: argument {option[0]}: only with a scheduler")
+    assert err.count("\n") == 1
+
+
+def test_rung_options_go_to_the_schedulers_that_have_rungs(tmp_path, monkeypatch, capsys):
+    seen = {}
+
+    def compare(benchmark, schedulers, **kwargs):
+        seen.update(kwargs, schedulers=schedulers)
+        raise KeyboardInterrupt  # enough: the options reached the runs
+
+    monkeypatch.setattr("rung.simulation.compare.compare", compare)
+    argv = [*QUICK, "--scheduler", "fifo,asha", "--out", str(tmp_path)]
+    assert main([*argv, "--eta", "2", "--min-epochs", "3"]) == 130
+    assert seen["schedulers"] == ["fifo", "asha"] and (seen["eta"], seen["min_resource"]) == (2, 3)
+    assert main(argv) == 130
+    assert seen["eta"] == 3 and seen["min_resource"] is None  # the defaults

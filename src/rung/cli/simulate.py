@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parser", "format_report", "run"]
+__all__ = ["add_parser", "format_report", "run", "settle_rung_options"]
 
 # The regret whose time to reach is compared, per benchmark: the tightest round regret that
 # synchronous SH reaches in most of 10 seeds of an hour on 32 workers (benchmarks/simulated.py).
@@ -74,8 +74,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--eta",
         type=eta_number,
-        default=DEFAULT_ETA,
-        help=f"reduction factor (default {DEFAULT_ETA})",
+        help=f"reduction factor (default {DEFAULT_ETA}; not with fifo alone)",
     )
     parser.add_argument(
         "--regret",
@@ -112,6 +111,27 @@ def _schedulers(values: list[str] | None) -> list[str]:
                 "hyperband, asha, async-hyperband)"
             ) from None
     return list(dict.fromkeys(chosen))
+
+
+def settle_rung_options(args: argparse.Namespace, schedulers: list[str]) -> None:
+    """Refuses the options of rungs when no scheduler chosen has rungs (fifo alone), where
+    they would be ignored; then gives ``--eta`` its default.
+
+    Raises:
+        UsageError: ``--eta`` or ``--min-epochs`` given with fifo alone.
+    """
+    from rung.cli._args import UsageError
+    from rung.schedulers.rungs import DEFAULT_ETA
+
+    if schedulers == ["fifo"]:
+        for flag, value in (("--eta", args.eta), ("--min-epochs", args.min_epochs)):
+            if value is not None:
+                raise UsageError(
+                    f"argument {flag}: only with a scheduler that has rungs; fifo trains "
+                    f"every trial to the full resource; got {flag} {value:g} with fifo alone"
+                )
+    if args.eta is None:
+        args.eta = DEFAULT_ETA
 
 
 def _benchmark(args: argparse.Namespace) -> Any:
@@ -194,6 +214,7 @@ def run(args: argparse.Namespace) -> int:
     from rung.simulation.plots import save_comparison
 
     schedulers = _schedulers(args.scheduler)
+    settle_rung_options(args, schedulers)
     bench = _benchmark(args)
     out = Path(args.out or f"runs/simulate-{bench.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     _make_output(out)
