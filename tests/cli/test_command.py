@@ -170,6 +170,16 @@ def test_a_bad_experiment_file_is_one_line_naming_the_key(project, capsys, text,
     assert message in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("flag", ["--config", "--space"])
+def test_a_file_that_is_not_utf8_is_one_line_naming_it(project, capsys, flag):
+    (project / "latin1.toml").write_bytes("lr = { choice = ['caf\u00e9'] }\n".encode("latin-1"))
+    argv = ["tune", "--command", "python train.py {lr} {epochs}", "--metric", "loss"]
+    assert main([*argv, "--trials", "2", flag, "latin1.toml"]) == 2
+    err = capsys.readouterr().err
+    assert "latin1.toml: not valid TOML: it is not UTF-8 text" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("goals", "message"),
     [
