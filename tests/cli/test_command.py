@@ -72,6 +72,32 @@ def test_tune_show_and_resume_a_program(project, capsys):
     assert results(out)["summary"]["trials"] == 12
 
 
+def test_a_full_disk_at_the_end_keeps_the_summary_and_says_how_to_redraw(
+    project, capsys, monkeypatch
+):
+    import errno
+
+    from matplotlib.figure import Figure
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full)
+    out = project / "runs" / "full"
+    assert main(tune_argv("--trials", "2", "--out", str(out))) == 1
+    printed = capsys.readouterr()
+    assert "best loss" in printed.out  # the search's summary, all the same
+    expected = (
+        f"rung tune: error: disk full while writing the results and plots into {str(out)!r}: "
+        f"the run is recorded in its experiment.db; free space, then `rung plot {out}` "
+    )
+    assert printed.err.startswith(expected) and printed.err.count("\n") == 1
+    assert main(["plot", str(out)]) == 1
+    assert capsys.readouterr().err.startswith(expected.replace("rung tune", "rung plot"))
+    monkeypatch.undo()
+    assert main(["plot", str(out)]) == 0 and (out / "progress.png").is_file()
+
+
 def test_a_program_that_saves_nothing_is_shown_as_rerun(project, capsys):
     out = project / "exp"
     argv = tune_argv("--out", str(out))

@@ -227,13 +227,37 @@ def _finish(
             ) from None
         result = read_result(directory)
     warnings = _warnings(result)
-    if not interrupted:
-        write_results(result, directory, warnings=warnings)
+    failure = None
     try:
+        if not interrupted:
+            write_results(result, directory, warnings=warnings)
         plot_all(result, directory)
     except ImportError as err:
         logging.getLogger(__name__).warning("%s", err)
+    except OSError as err:  # the run is recorded: say so after its summary
+        failure = _output_error(directory, err)
     print(_summary(result, directory, warnings))
+    if failure is not None:
+        raise failure
+
+
+def _output_error(directory: str | Path, err: OSError) -> Exception:
+    """The one line for results or plots that could not be written (a full disk, a
+    directory one cannot write): the record is intact, and which command writes them."""
+    from rung.errors import StoreError
+    from rung.store._directory import disk_full
+    from rung.store._schema import DB_NAME
+
+    full = disk_full(err)
+    what = "disk full" if full else f"cannot write ({err.strerror or err})"
+    fix = "free space" if full else "make the directory writable"
+    error = StoreError(
+        f"{what} while writing the results and plots into {str(directory)!r}: the run is "
+        f"recorded in its {DB_NAME}; {fix}, then `rung plot {directory}` draws the plots "
+        f"(`rung resume {directory}` writes results.json too)."
+    )
+    error.disk_full = full  # type: ignore[attr-defined]  # not a usage error: exit status 1
+    return error
 
 
 def _warnings(result: Any) -> list[str]:
@@ -404,6 +428,10 @@ def plot(args: argparse.Namespace) -> int:
     from rung.results.summary import read_result
 
     result = read_result(args.directory)
-    for path in plot_all(result, args.directory):
+    try:
+        paths = plot_all(result, args.directory)
+    except OSError as err:
+        raise _output_error(args.directory, err) from None
+    for path in paths:
         print(path)
     return 0
