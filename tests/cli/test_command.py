@@ -98,6 +98,24 @@ def test_a_full_disk_at_the_end_keeps_the_summary_and_says_how_to_redraw(
     assert main(["plot", str(out)]) == 0 and (out / "progress.png").is_file()
 
 
+def test_a_full_disk_when_the_store_is_created_is_a_run_time_error(project, capsys, monkeypatch):
+    import sqlite3
+
+    real_connect = sqlite3.connect
+
+    def full(*args, **kwargs):  # SQLite's own "database or disk is full" on the first page
+        db = real_connect(*args, **kwargs)
+        db.execute("PRAGMA max_page_count = 1")
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", full)
+    out = project / "runs" / "full"
+    assert main(tune_argv("--out", str(out))) == 1  # not 2: the command line was right
+    err = capsys.readouterr().err
+    assert err.startswith("rung tune: error: disk full while creating the experiment in ")
+    assert err.count("\n") == 1 and not (out / "experiment.db").exists()
+
+
 def test_a_program_that_saves_nothing_is_shown_as_rerun(project, capsys):
     out = project / "exp"
     argv = tune_argv("--out", str(out))
