@@ -61,3 +61,12 @@ def test_rung_options_go_to_the_schedulers_that_have_rungs(tmp_path, monkeypatch
     assert seen["schedulers"] == ["fifo", "asha"] and (seen["eta"], seen["min_resource"]) == (2, 3)
     assert main(argv) == 130
     assert seen["eta"] == 3 and seen["min_resource"] is None  # the defaults
+
+
+def test_the_files_are_written_even_when_the_report_cannot_be_printed(tmp_path):
+    from tests.cli.test_main import _closed_stdout
+
+    out = tmp_path / "sim"
+    done = _closed_stdout(*QUICK, "--scheduler", "asha", "--out", str(out))
+    assert (done.returncode, done.stderr) == (141, "")
+    assert {"curves.csv", "summary.json"} <= {p.name for p in out.iterdir()}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,6 +52,7 @@ SCHEDULERS = ("fifo", "sh", "hyperband", "asha", "async-hyperband")
 
 
 QUICK_SUBSET = cli_tune.QUICK_SUBSET
+_SIGPIPE_STATUS = 141  # 128 + SIGPIPE, as a program the signal ends reports in a shell
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -353,6 +355,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as err:  # a handler may say what is kept and how to go on
         print(str(err) or "interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rung show DIR | head`: the reader has gone, nothing is wrong
+        # Python flushes stdout again at exit: point it where that cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _SIGPIPE_STATUS
     except (UsageError, ConfigError) as err:
         if args.debug:
             raise

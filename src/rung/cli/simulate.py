@@ -246,7 +246,8 @@ def run(args: argparse.Namespace) -> int:
         on_run=None if args.quiet else progress,
     )
     regret = args.regret or DEFAULT_REGRET.get(bench.name, FALLBACK_REGRET)
+    paths = save_comparison(comparison, out, regret)  # first: printing may fail (a closed pipe)
     print(format_report(comparison, regret))
-    for path in save_comparison(comparison, out, regret):
+    for path in paths:
         print(path)
     return 0
