@@ -116,6 +116,29 @@ def test_a_full_disk_when_the_store_is_created_is_a_run_time_error(project, caps
     assert err.count("\n") == 1 and not (out / "experiment.db").exists()
 
 
+def test_a_resume_while_the_run_writes_its_results_is_refused(project, capsys, monkeypatch):
+    # The store is closed once the search ends; a --model run then trains its final model
+    # for minutes: a resume meanwhile ran beside it and recorded a second final model.
+    import rung.results.report as report
+
+    out = project / "runs" / "busy"
+    real_write, during = report.write_results, []
+
+    def write_results(*args, **kwargs):
+        if not during:
+            during.append(main(["resume", str(out), "--quiet"]))
+            during.append(capsys.readouterr().err)
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(report, "write_results", write_results)
+    assert main(tune_argv("--trials", "2", "--out", str(out))) == 0
+    assert during[0] == 2
+    assert during[1].startswith(f"rung resume: error: {str(out)!r} is being written by another")
+    monkeypatch.undo()
+    assert main(["resume", str(out), "--quiet"]) == 0  # once the run's command has ended
+    assert "nothing to run" in capsys.readouterr().err
+
+
 def test_a_program_that_saves_nothing_is_shown_as_rerun(project, capsys):
     out = project / "exp"
     argv = tune_argv("--out", str(out))

@@ -189,6 +189,15 @@ def _run(
     return 130 if interrupted else 0
 
 
+def _drive(args: argparse.Namespace, settings: dict[str, Any], directory: Path) -> int:
+    """A new run in ``directory``, its final model and results files, all under the
+    directory's driver lock: a ``rung resume`` meanwhile is refused, not run beside it."""
+    from rung.store._directory import driving
+
+    with driving(directory):
+        return _run(args, settings, directory, resuming=False)
+
+
 def _finish(
     args: argparse.Namespace, settings: dict[str, Any], directory: Path, interrupted: bool
 ) -> None:
@@ -298,7 +307,7 @@ def tune(args: argparse.Namespace) -> int:
         tune_options.refuse_for_programs(args)
         tune_options.settle_defaults(args)
         settings, out = command.prepare(args)
-        return _run(args, settings, out, resuming=False)
+        return _drive(args, settings, out)
     from rung.cli.command import refuse_program_options, space_argument
 
     refuse_program_options(args)
@@ -335,17 +344,24 @@ def tune(args: argparse.Namespace) -> int:
     if not args.quiet:  # before the data loads (seconds): the command has started
         print(f"tuning {args.model} into {out} (loading Fashion-MNIST)", file=sys.stderr)
     _prepare_data(settings)
-    return _run(args, settings, out, resuming=False)
+    return _drive(args, settings, out)
 
 
 def resume(args: argparse.Namespace) -> int:
     """``rung resume DIR``: continues a recorded run (after a crash, or with more budget)."""
     from rung.results.summary import spec_of
     from rung.store import ExperimentStore
+    from rung.store._directory import driving
 
     directory = Path(args.directory)
     with ExperimentStore.open(directory, readonly=True) as store:
         spec = spec_of(store.started)
+    with driving(directory):  # one driver: not while a run or its final model goes on
+        return _resume(args, directory, spec)
+
+
+def _resume(args: argparse.Namespace, directory: Path, spec: Any) -> int:
+    """``rung resume`` once the directory's driver lock is held."""
     settings = dict(spec.extra)
     program = "command" in settings  # a program run: rung.cli.command
     if program:
