@@ -139,6 +139,17 @@ def test_a_resume_while_the_run_writes_its_results_is_refused(project, capsys, m
     assert "nothing to run" in capsys.readouterr().err
 
 
+def test_a_program_whose_first_trials_all_fail_stops_the_run_with_one_line(project, capsys):
+    argv = tune_argv("--out", "runs/gone")
+    argv[argv.index("--command") + 1] = f"{sys.executable} missing.py {{lr}} {{epochs}}"
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "File " not in err  # rung's frames say nothing here
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("rung tune: error: The first ") and "missing.py" in line
+    assert "trial 0, 0 -> 1; log: " in line
+
+
 def test_a_program_that_saves_nothing_is_shown_as_rerun(project, capsys):
     out = project / "exp"
     argv = tune_argv("--out", str(out))

@@ -25,6 +25,7 @@ from rung.cli._args import (
     has_budget,
 )
 from rung.cli.goals import check_model_goals, goal_arguments, model_metrics
+from rung.errors import ProgramFailed, TrialFailed
 
 __all__ = ["resume", "show", "plot", "tune"]
 
@@ -175,6 +176,10 @@ def _run(
             tuner.run(**budget)
     except KeyboardInterrupt:
         interrupted = True
+    except TrialFailed as err:
+        if "command" not in settings:
+            raise  # the objective's traceback is the user's code: all of it helps
+        raise _program_failed(err) from None
     finally:
         state_log.removeFilter(_not_a_job_failure)
         if printer is not None:
@@ -187,6 +192,15 @@ def _run(
             file=sys.stderr,
         )
     return 130 if interrupted else 0
+
+
+def _program_failed(err: TrialFailed) -> ProgramFailed:
+    """A run of a program stopped because its first trials failed, in one line: the
+    traceback is rung's own frames; the program's failure is its last line (which names
+    the program's last line of standard error and the job's log)."""
+    context = str(err).splitlines()[0]
+    last = err.traceback.strip().splitlines()[-1] if err.traceback.strip() else ""
+    return ProgramFailed(f"{context} {last.removeprefix('rung.errors.ProgramFailed: ')}")
 
 
 def _drive(args: argparse.Namespace, settings: dict[str, Any], directory: Path) -> int:
