@@ -41,6 +41,7 @@ from rung.cli._args import (
     workers,
 )
 from rung.cli._help import show_defaults
+from rung.cli._terminal import printable
 from rung.errors import ConfigError, StoreError
 from rung.schedulers.rungs import DEFAULT_ETA
 
@@ -362,17 +363,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigError) as err:
         if args.debug:
             raise
-        print(f"rung {args.command}: error: {err}", file=sys.stderr)
+        print(printable(f"rung {args.command}: error: {err}"), file=sys.stderr)
         return 2
     except StoreError as err:  # a wrong directory is a usage error; a full disk is not
         if args.debug:
             raise
-        print(f"rung {args.command}: error: {err}", file=sys.stderr)
+        print(printable(f"rung {args.command}: error: {err}"), file=sys.stderr)
         return 1 if getattr(err, "disk_full", False) else 2
     except Exception as err:  # one clear line; --debug shows the traceback
         if args.debug:
             raise
-        print(f"rung {args.command}: error: {err}{missing_extra(err)}", file=sys.stderr)
+        print(printable(f"rung {args.command}: error: {err}{missing_extra(err)}"), file=sys.stderr)
         return 1
 
 

@@ -24,6 +24,7 @@ from rung.cli._args import (
     check_local_workers,
     has_budget,
 )
+from rung.cli._terminal import printable
 from rung.cli.goals import check_model_goals, goal_arguments, model_metrics
 from rung.errors import ProgramFailed, TrialFailed
 
@@ -303,7 +304,7 @@ def _summary(result: Any, directory: Path, warnings: list[str]) -> str:
     if source is not None:
         lines.append(source)
     lines.extend(f"  warning: {text}" for text in warnings)
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # the record's strings are shown, never obeyed
 
 
 def tune(args: argparse.Namespace) -> int:
