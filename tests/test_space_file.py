@@ -69,3 +69,12 @@ def test_conditional_log_and_step_forms_round_trip():
 def test_an_option_a_kind_does_not_take_is_refused():
     with pytest.raises(ConfigError, match="a choice takes no 'log' option"):
         parse_space('c = { choice = ["a", "b"], log = true }')
+
+
+def test_a_space_file_is_read_as_utf8_and_other_text_is_refused(tmp_path):
+    path = tmp_path / "space.toml"
+    path.write_bytes("act = { choice = ['\u00e9lu', 'relu'] }\n".encode())
+    assert load_space(path) == {"act": Choice(["\u00e9lu", "relu"])}
+    path.write_bytes("act = { choice = ['\u00e9lu', 'relu'] }\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="space.toml: not valid TOML: it is not UTF-8 text"):
+        load_space(path)

@@ -134,9 +134,11 @@ def load_space(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     file = Path(path)
     try:
-        text = file.read_text()
+        text = file.read_text(encoding="utf-8")  # TOML is UTF-8, whatever the locale
     except OSError as err:
         raise ConfigError(f"cannot read the space file {str(file)!r}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{file}: not valid TOML: it is not UTF-8 text ({err})") from None
     return parse_space(text, str(file))
 
 

@@ -72,6 +72,84 @@ def test_tune_show_and_resume_a_program(project, capsys):
     assert results(out)["summary"]["trials"] == 12
 
 
+def test_a_full_disk_at_the_end_keeps_the_summary_and_says_how_to_redraw(
+    project, capsys, monkeypatch
+):
+    import errno
+
+    from matplotlib.figure import Figure
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full)
+    out = project / "runs" / "full"
+    assert main(tune_argv("--trials", "2", "--out", str(out))) == 1
+    printed = capsys.readouterr()
+    assert "best loss" in printed.out  # the search's summary, all the same
+    expected = (
+        f"rung tune: error: disk full while writing the results and plots into {str(out)!r}: "
+        f"the run is recorded in its experiment.db; free space, then `rung plot {out}` "
+    )
+    assert printed.err.startswith(expected) and printed.err.count("\n") == 1
+    assert main(["plot", str(out)]) == 1
+    assert capsys.readouterr().err.startswith(expected.replace("rung tune", "rung plot"))
+    monkeypatch.undo()
+    assert main(["plot", str(out)]) == 0 and (out / "progress.png").is_file()
+
+
+def test_a_full_disk_when_the_store_is_created_is_a_run_time_error(project, capsys, monkeypatch):
+    import sqlite3
+
+    real_connect = sqlite3.connect
+
+    def full(*args, **kwargs):  # SQLite's own "database or disk is full" on the first page
+        db = real_connect(*args, **kwargs)
+        db.execute("PRAGMA max_page_count = 1")
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", full)
+    out = project / "runs" / "full"
+    assert main(tune_argv("--out", str(out))) == 1  # not 2: the command line was right
+    err = capsys.readouterr().err
+    assert err.startswith("rung tune: error: disk full while creating the experiment in ")
+    assert err.count("\n") == 1 and not (out / "experiment.db").exists()
+
+
+def test_a_resume_while_the_run_writes_its_results_is_refused(project, capsys, monkeypatch):
+    # The store is closed once the search ends; a --model run then trains its final model
+    # for minutes: a resume meanwhile ran beside it and recorded a second final model.
+    import rung.results.report as report
+
+    out = project / "runs" / "busy"
+    real_write, during = report.write_results, []
+
+    def write_results(*args, **kwargs):
+        if not during:
+            during.append(main(["resume", str(out), "--quiet"]))
+            during.append(capsys.readouterr().err)
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(report, "write_results", write_results)
+    assert main(tune_argv("--trials", "2", "--out", str(out))) == 0
+    assert during[0] == 2
+    assert during[1].startswith(f"rung resume: error: {str(out)!r} is being written by another")
+    monkeypatch.undo()
+    assert main(["resume", str(out), "--quiet"]) == 0  # once the run's command has ended
+    assert "nothing to run" in capsys.readouterr().err
+
+
+def test_a_program_whose_first_trials_all_fail_stops_the_run_with_one_line(project, capsys):
+    argv = tune_argv("--out", "runs/gone")
+    argv[argv.index("--command") + 1] = f"{sys.executable} missing.py {{lr}} {{epochs}}"
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "File " not in err  # rung's frames say nothing here
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("rung tune: error: The first ") and "missing.py" in line
+    assert "trial 0, 0 -> 1; log: " in line
+
+
 def test_a_program_that_saves_nothing_is_shown_as_rerun(project, capsys):
     out = project / "exp"
     argv = tune_argv("--out", str(out))
@@ -168,6 +246,16 @@ def test_a_bad_experiment_file_is_one_line_naming_the_key(project, capsys, text,
     assert main(["tune", "--config", "experiment.toml"]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("flag", ["--config", "--space"])
+def test_a_file_that_is_not_utf8_is_one_line_naming_it(project, capsys, flag):
+    (project / "latin1.toml").write_bytes("lr = { choice = ['caf\u00e9'] }\n".encode("latin-1"))
+    argv = ["tune", "--command", "python train.py {lr} {epochs}", "--metric", "loss"]
+    assert main([*argv, "--trials", "2", flag, "latin1.toml"]) == 2
+    err = capsys.readouterr().err
+    assert "latin1.toml: not valid TOML: it is not UTF-8 text" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,26 @@ def test_the_command_line_runs_as_a_module_without_warnings(module):
     assert out.stderr == ""  # runpy warns when the package imported the module first
 
 
+def _closed_stdout(*argv: str) -> subprocess.CompletedProcess:
+    """Runs ``rung argv`` with its standard output a pipe whose reader has gone, as in
+    ``rung show DIR | head -1`` once head has exited."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rung", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    process.wait()
+    return subprocess.CompletedProcess(argv, process.returncode, "", err)
+
+
+def test_a_reader_that_stops_reading_is_no_error(tmp_path):
+    from tests.results.test_report import run_into
+
+    run_into(tmp_path / "exp")
+    shown = _closed_stdout("show", str(tmp_path / "exp"))
+    assert (shown.returncode, shown.stderr) == (141, "")  # as a program SIGPIPE ends
+
+
 def _error_line(capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err

@@ -193,3 +193,28 @@ def test_a_long_title_keeps_its_start_and_its_end(tmp_path):
     assert title_of(run_into(tmp_path / "short", extra={"title": "svm: bo + asha"})) == (
         "svm: bo + asha"
     )
+
+
+def _disk_fills_while_saving(monkeypatch):
+    """Figures save a few bytes, then the disk is full."""
+    import errno
+
+    from matplotlib.figure import Figure
+
+    def full(self, fname, *args, **kwargs):
+        with open(fname, "wb") as handle:
+            handle.write(b"\x89PNG\r\n\x1a\n")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", full)
+
+
+def test_a_plot_that_cannot_be_written_leaves_the_last_one_whole(tmp_path, monkeypatch):
+    run_into(tmp_path / "exp")
+    paths = plot_all(read_result(tmp_path / "exp"))
+    before = {p.name: p.read_bytes() for p in paths}
+    _disk_fills_while_saving(monkeypatch)
+    with pytest.raises(OSError, match="No space left"):
+        plot_all(read_result(tmp_path / "exp"))
+    assert {p.name: p.read_bytes() for p in paths} == before  # not a truncated image
+    assert not list((tmp_path / "exp").glob("*.tmp"))

@@ -44,6 +44,27 @@ def test_results_files_hold_the_run(tmp_path):
     assert "scheduler ASHA" in text and "eta 3" in text
 
 
+def test_results_files_that_cannot_be_written_leave_the_last_ones_whole(tmp_path, monkeypatch):
+    import errno
+    import pathlib
+
+    result = run_into(tmp_path / "exp")
+    write_results(result, tmp_path / "exp")
+    files = [tmp_path / "exp" / RESULTS_FILE, tmp_path / "exp" / CSV_FILE]
+    before = [path.read_bytes() for path in files]
+
+    def full(self, text, *args, **kwargs):
+        with open(self, "w") as handle:
+            handle.write(text[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full)
+    with pytest.raises(OSError, match="No space left"):
+        write_results(result, tmp_path / "exp")
+    assert [path.read_bytes() for path in files] == before
+    assert not list((tmp_path / "exp").glob("*.tmp"))
+
+
 def test_the_summary_names_the_callers_model_and_metric(tmp_path):
     run_into(
         tmp_path / "exp",

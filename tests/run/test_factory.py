@@ -165,7 +165,10 @@ def test_one_eta_default_everywhere(name):
 
     for function in (run_simulated, compare):
         assert inspect.signature(function).parameters["eta"].default == DEFAULT_ETA
+    from rung.cli.simulate import settle_rung_options
+
     simulate_args = build_parser().parse_args(["simulate", "--benchmark", "mfh3"])
+    settle_rung_options(simulate_args, ["asha"])  # no parser default: refused with fifo alone
     assert simulate_args.eta == DEFAULT_ETA
 
 

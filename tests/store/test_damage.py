@@ -115,6 +115,25 @@ def test_missing_rows_and_checksums_are_damage(tmp_path):
         read_result(tmp_path / "b")
 
 
+@pytest.mark.parametrize("table", ["events", "jobs", "checkpoints"])
+def test_a_schema_that_lost_a_tables_key_is_damage(tmp_path, table):
+    # One flipped bit in "PRIMARY KEY" of events made every seq read as NULL: the run
+    # showed as empty, and a resume appended events with seqs 1, 2, ... after them.
+    path = _recorded(tmp_path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute(
+        "UPDATE sqlite_master SET sql = replace(sql, 'PRIMARY KEY', 'PRHMARY KEY') WHERE name = ?",
+        (table,),
+    )
+    db.close()
+    before = path.read_bytes()
+    for readonly in (True, False):
+        with pytest.raises(StoreError, match=f"is damaged .*table {table} lost its key"):
+            ExperimentStore.open(tmp_path, readonly=readonly)
+    assert path.read_bytes() == before
+
+
 def test_an_older_store_without_checksums_is_still_checked_field_by_field(tmp_path):
     path = _recorded(tmp_path)
     downgrade(path, 2)

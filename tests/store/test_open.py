@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,58 @@ def test_durable_is_remembered_and_can_be_overridden(tmp_path):
     with ExperimentStore.open(tmp_path, durable=False) as store:
         assert not store.durable
         assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def _no_writing_in(directory: Path) -> None:
+    """Makes ``directory`` a place where SQLite cannot create the database's ``-shm``:
+    read-only for the user; for root, whom permissions do not stop, a link to nowhere
+    stands where the file would be created."""
+    directory.chmod(0o555)
+    try:
+        (directory / "probe").touch()
+    except PermissionError:
+        return
+    (directory / "probe").unlink()
+    directory.chmod(0o755)
+    (directory / "experiment.db-shm").symlink_to(directory / "nowhere" / "shm")
+
+
+def _only_the_database(directory: Path) -> None:
+    """Leaves the database file without its (empty) log and index, as a copy of the file
+    alone, or a run whose last connection closed, does."""
+    assert not (directory / "experiment.db-wal").stat().st_size
+    for suffix in ("-wal", "-shm"):
+        (directory / f"experiment.db{suffix}").unlink()
+
+
+def test_a_store_in_a_directory_the_reader_cannot_write_is_read_as_it_is(tmp_path):
+    with ExperimentStore.create(tmp_path, SPEC) as store:
+        record(store, make_job(0, 0))
+        record(store, make_job(1, 1))
+    with ExperimentStore.open(tmp_path, readonly=True) as store:
+        before = list(store.events())
+    _only_the_database(tmp_path)
+    _no_writing_in(tmp_path)
+    try:
+        with ExperimentStore.open(tmp_path, readonly=True) as store:
+            assert list(store.events()) == before and store.started["spec"] == SPEC
+        with pytest.raises(StoreError, match="cannot be opened .*check their permissions"):
+            ExperimentStore.open(tmp_path)  # not "damaged": nothing is wrong with the file
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_a_log_that_cannot_be_read_in_a_read_only_directory_is_said_so(tmp_path):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    with ExperimentStore.create(tmp_path / "run", SPEC) as store:
+        record(store, make_job(0, 0))  # in the write-ahead log, not yet in the file
+        for name in ("experiment.db", "experiment.db-wal"):
+            (copy / name).write_bytes((tmp_path / "run" / name).read_bytes())
+    assert (copy / "experiment.db-wal").stat().st_size > 0
+    _no_writing_in(copy)
+    try:
+        with pytest.raises(StoreError, match="cannot be read where it is: its directory is not "):
+            ExperimentStore.open(copy, readonly=True)  # not read without the log's events
+    finally:
+        copy.chmod(0o755)

@@ -269,6 +269,32 @@ def test_a_job_run_again_after_its_program_saved_its_target_takes_the_earlier_re
     assert programs.journal(tmp_path / "journal.jsonl")[-1]["loaded"] == 3
 
 
+def test_a_job_run_again_twice_after_its_program_saved_its_target_keeps_the_reports(tmp_path):
+    """The driver killed twice in that window: the second attempt, with nothing to train,
+    logged no report; the third must still find the first attempt's (it failed with
+    'exited without a report line', and its trial with it)."""
+    import time as clock
+
+    from rung.task import Task
+    from rung.trial import execute
+    from rung.types import Job
+
+    command = objective(tmp_path, train_command(tmp_path))
+
+    def job(resource_from, resource_to):
+        task = Task(Job(0, {"lr": 0.25}, resource_from, resource_to), seed=1, iterative=True)
+        return execute(task, command, clock.monotonic)
+
+    assert job(0, 1).status is JobStatus.COMPLETED
+    first = job(1, 3)  # reports 2 and 3, saves epoch 3; its end is never recorded
+    assert job(1, 3).status is JobStatus.COMPLETED  # nothing to train; not recorded either
+    third = job(1, 3)
+    assert third.status is JobStatus.COMPLETED, third.error
+    assert [(r.resource, r.value) for r in third.reports] == [
+        (r.resource, r.value) for r in first.reports
+    ]
+
+
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [

@@ -69,11 +69,13 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     """
     file = Path(path)
     try:
-        return tomllib.loads(file.read_text())
+        return tomllib.loads(file.read_text(encoding="utf-8"))  # TOML is UTF-8
     except OSError as err:
         raise ConfigError(
             f"cannot read the experiment file {str(file)!r}: {err.strerror}"
         ) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{file}: not valid TOML: it is not UTF-8 text ({err})") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{file}: not valid TOML: {err}") from None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -40,6 +41,7 @@ from rung.cli._args import (
     workers,
 )
 from rung.cli._help import show_defaults
+from rung.cli._terminal import printable
 from rung.errors import ConfigError, StoreError
 from rung.schedulers.rungs import DEFAULT_ETA
 
@@ -51,6 +53,7 @@ SCHEDULERS = ("fifo", "sh", "hyperband", "asha", "async-hyperband")
 
 
 QUICK_SUBSET = cli_tune.QUICK_SUBSET
+_SIGPIPE_STATUS = 141  # 128 + SIGPIPE, as a program the signal ends reports in a shell
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -353,20 +356,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as err:  # a handler may say what is kept and how to go on
         print(str(err) or "interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rung show DIR | head`: the reader has gone, nothing is wrong
+        # Python flushes stdout again at exit: point it where that cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _SIGPIPE_STATUS
     except (UsageError, ConfigError) as err:
         if args.debug:
             raise
-        print(f"rung {args.command}: error: {err}", file=sys.stderr)
+        print(printable(f"rung {args.command}: error: {err}"), file=sys.stderr)
         return 2
     except StoreError as err:  # a wrong directory is a usage error; a full disk is not
         if args.debug:
             raise
-        print(f"rung {args.command}: error: {err}", file=sys.stderr)
+        print(printable(f"rung {args.command}: error: {err}"), file=sys.stderr)
         return 1 if getattr(err, "disk_full", False) else 2
     except Exception as err:  # one clear line; --debug shows the traceback
         if args.debug:
             raise
-        print(f"rung {args.command}: error: {err}{missing_extra(err)}", file=sys.stderr)
+        print(printable(f"rung {args.command}: error: {err}{missing_extra(err)}"), file=sys.stderr)
         return 1
 
 

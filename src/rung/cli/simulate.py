@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parser", "format_report", "run"]
+__all__ = ["add_parser", "format_report", "run", "settle_rung_options"]
 
 # The regret whose time to reach is compared, per benchmark: the tightest round regret that
 # synchronous SH reaches in most of 10 seeds of an hour on 32 workers (benchmarks/simulated.py).
@@ -74,8 +74,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--eta",
         type=eta_number,
-        default=DEFAULT_ETA,
-        help=f"reduction factor (default {DEFAULT_ETA})",
+        help=f"reduction factor (default {DEFAULT_ETA}; not with fifo alone)",
     )
     parser.add_argument(
         "--regret",
@@ -114,6 +113,27 @@ def _schedulers(values: list[str] | None) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+def settle_rung_options(args: argparse.Namespace, schedulers: list[str]) -> None:
+    """Refuses the options of rungs when no scheduler chosen has rungs (fifo alone), where
+    they would be ignored; then gives ``--eta`` its default.
+
+    Raises:
+        UsageError: ``--eta`` or ``--min-epochs`` given with fifo alone.
+    """
+    from rung.cli._args import UsageError
+    from rung.schedulers.rungs import DEFAULT_ETA
+
+    if schedulers == ["fifo"]:
+        for flag, value in (("--eta", args.eta), ("--min-epochs", args.min_epochs)):
+            if value is not None:
+                raise UsageError(
+                    f"argument {flag}: only with a scheduler that has rungs; fifo trains "
+                    f"every trial to the full resource; got {flag} {value:g} with fifo alone"
+                )
+    if args.eta is None:
+        args.eta = DEFAULT_ETA
+
+
 def _benchmark(args: argparse.Namespace) -> Any:
     from rung.cli._args import UsageError
     from rung.workloads.registry import benchmark_by_name
@@ -128,6 +148,23 @@ def _benchmark(args: argparse.Namespace) -> Any:
             f"argument --min-epochs: must be <= the full resource {bench.max_resource}; got {low}"
         )
     return bench
+
+
+def _make_output(out: Path) -> None:
+    """Creates ``--out`` before the runs, so that one it cannot be is refused at once rather
+    than after minutes of simulation.
+
+    Raises:
+        UsageError: ``out`` is a file, or cannot be created.
+    """
+    from rung.cli._args import UsageError
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"argument --out: {str(out)!r} is a file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"argument --out: cannot create {str(out)!r} ({err.strerror})") from None
 
 
 def _format_time(seconds: float) -> str:
@@ -177,8 +214,10 @@ def run(args: argparse.Namespace) -> int:
     from rung.simulation.plots import save_comparison
 
     schedulers = _schedulers(args.scheduler)
+    settle_rung_options(args, schedulers)
     bench = _benchmark(args)
     out = Path(args.out or f"runs/simulate-{bench.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    _make_output(out)
     if not args.quiet:
         print(
             f"simulating {', '.join(schedulers)} on {bench.name}: {args.seeds} seeds x "
@@ -207,7 +246,8 @@ def run(args: argparse.Namespace) -> int:
         on_run=None if args.quiet else progress,
     )
     regret = args.regret or DEFAULT_REGRET.get(bench.name, FALLBACK_REGRET)
+    paths = save_comparison(comparison, out, regret)  # first: printing may fail (a closed pipe)
     print(format_report(comparison, regret))
-    for path in save_comparison(comparison, out, regret):
+    for path in paths:
         print(path)
     return 0

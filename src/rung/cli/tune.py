@@ -24,7 +24,9 @@ from rung.cli._args import (
     check_local_workers,
     has_budget,
 )
+from rung.cli._terminal import printable
 from rung.cli.goals import check_model_goals, goal_arguments, model_metrics
+from rung.errors import ProgramFailed, TrialFailed
 
 __all__ = ["resume", "show", "plot", "tune"]
 
@@ -175,6 +177,10 @@ def _run(
             tuner.run(**budget)
     except KeyboardInterrupt:
         interrupted = True
+    except TrialFailed as err:
+        if "command" not in settings:
+            raise  # the objective's traceback is the user's code: all of it helps
+        raise _program_failed(err) from None
     finally:
         state_log.removeFilter(_not_a_job_failure)
         if printer is not None:
@@ -187,6 +193,24 @@ def _run(
             file=sys.stderr,
         )
     return 130 if interrupted else 0
+
+
+def _program_failed(err: TrialFailed) -> ProgramFailed:
+    """A run of a program stopped because its first trials failed, in one line: the
+    traceback is rung's own frames; the program's failure is its last line (which names
+    the program's last line of standard error and the job's log)."""
+    context = str(err).splitlines()[0]
+    last = err.traceback.strip().splitlines()[-1] if err.traceback.strip() else ""
+    return ProgramFailed(f"{context} {last.removeprefix('rung.errors.ProgramFailed: ')}")
+
+
+def _drive(args: argparse.Namespace, settings: dict[str, Any], directory: Path) -> int:
+    """A new run in ``directory``, its final model and results files, all under the
+    directory's driver lock: a ``rung resume`` meanwhile is refused, not run beside it."""
+    from rung.store._directory import driving
+
+    with driving(directory):
+        return _run(args, settings, directory, resuming=False)
 
 
 def _finish(
@@ -227,13 +251,37 @@ def _finish(
             ) from None
         result = read_result(directory)
     warnings = _warnings(result)
-    if not interrupted:
-        write_results(result, directory, warnings=warnings)
+    failure = None
     try:
+        if not interrupted:
+            write_results(result, directory, warnings=warnings)
         plot_all(result, directory)
     except ImportError as err:
         logging.getLogger(__name__).warning("%s", err)
+    except OSError as err:  # the run is recorded: say so after its summary
+        failure = _output_error(directory, err)
     print(_summary(result, directory, warnings))
+    if failure is not None:
+        raise failure
+
+
+def _output_error(directory: str | Path, err: OSError) -> Exception:
+    """The one line for results or plots that could not be written (a full disk, a
+    directory one cannot write): the record is intact, and which command writes them."""
+    from rung.errors import StoreError
+    from rung.store._directory import disk_full
+    from rung.store._schema import DB_NAME
+
+    full = disk_full(err)
+    what = "disk full" if full else f"cannot write ({err.strerror or err})"
+    fix = "free space" if full else "make the directory writable"
+    error = StoreError(
+        f"{what} while writing the results and plots into {str(directory)!r}: the run is "
+        f"recorded in its {DB_NAME}; {fix}, then `rung plot {directory}` draws the plots "
+        f"(`rung resume {directory}` writes results.json too)."
+    )
+    error.disk_full = full  # type: ignore[attr-defined]  # not a usage error: exit status 1
+    return error
 
 
 def _warnings(result: Any) -> list[str]:
@@ -256,7 +304,7 @@ def _summary(result: Any, directory: Path, warnings: list[str]) -> str:
     if source is not None:
         lines.append(source)
     lines.extend(f"  warning: {text}" for text in warnings)
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # the record's strings are shown, never obeyed
 
 
 def tune(args: argparse.Namespace) -> int:
@@ -274,7 +322,7 @@ def tune(args: argparse.Namespace) -> int:
         tune_options.refuse_for_programs(args)
         tune_options.settle_defaults(args)
         settings, out = command.prepare(args)
-        return _run(args, settings, out, resuming=False)
+        return _drive(args, settings, out)
     from rung.cli.command import refuse_program_options, space_argument
 
     refuse_program_options(args)
@@ -311,17 +359,24 @@ def tune(args: argparse.Namespace) -> int:
     if not args.quiet:  # before the data loads (seconds): the command has started
         print(f"tuning {args.model} into {out} (loading Fashion-MNIST)", file=sys.stderr)
     _prepare_data(settings)
-    return _run(args, settings, out, resuming=False)
+    return _drive(args, settings, out)
 
 
 def resume(args: argparse.Namespace) -> int:
     """``rung resume DIR``: continues a recorded run (after a crash, or with more budget)."""
     from rung.results.summary import spec_of
     from rung.store import ExperimentStore
+    from rung.store._directory import driving
 
     directory = Path(args.directory)
     with ExperimentStore.open(directory, readonly=True) as store:
         spec = spec_of(store.started)
+    with driving(directory):  # one driver: not while a run or its final model goes on
+        return _resume(args, directory, spec)
+
+
+def _resume(args: argparse.Namespace, directory: Path, spec: Any) -> int:
+    """``rung resume`` once the directory's driver lock is held."""
     settings = dict(spec.extra)
     program = "command" in settings  # a program run: rung.cli.command
     if program:
@@ -404,6 +459,10 @@ def plot(args: argparse.Namespace) -> int:
     from rung.results.summary import read_result
 
     result = read_result(args.directory)
-    for path in plot_all(result, args.directory):
+    try:
+        paths = plot_all(result, args.directory)
+    except OSError as err:
+        raise _output_error(args.directory, err) from None
+    for path in paths:
         print(path)
     return 0

@@ -98,7 +98,7 @@ def parse_assignments(text: str) -> dict[str, Any]:
 
 def _read_toml(path: Path, flag: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))  # TOML is UTF-8
     except OSError as err:
         raise UsageError(f"argument {flag}: cannot read {str(path)!r}: {err.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:

@@ -4,11 +4,13 @@ ticks, and the limits (and chance line) of an error axis."""
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 from rung.results.result import Result
 
-__all__ = ["figure", "integer_ticks", "rung_levels", "title_of", "value_limits"]
+__all__ = ["figure", "integer_ticks", "rung_levels", "save", "title_of", "value_limits"]
 
 _INLINE_FIGURE: Any = None
 
@@ -34,6 +36,23 @@ def figure(**kwargs: Any) -> Any:
 
         _INLINE_FIGURE = InlineFigure
     return _INLINE_FIGURE(**kwargs)
+
+
+def save(fig: Any, path: Any) -> None:
+    """Writes ``fig`` to ``path`` whole or not at all: a full disk or a killed process
+    leaves the previous image (or none), never a truncated one. The format is the path's
+    suffix; a file object is written to as it is."""
+    if not isinstance(path, (str, os.PathLike)):
+        fig.savefig(path, dpi=110)
+        return
+    final = Path(path)
+    tmp = final.with_name(final.name + ".tmp")
+    try:
+        fig.savefig(tmp, dpi=110, format=final.suffix[1:].lower() or None)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 _TITLE_CHARS = 80  # what a figure's width holds at the title's font size

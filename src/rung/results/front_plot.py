@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from rung.results._figures import figure, title_of
+from rung.results._figures import figure, save, title_of
 from rung.results.report import no_best_reason
 from rung.results.result import Result
 from rung.types import Direction
@@ -126,5 +126,5 @@ def plot_front(result: Result, path: str | Path | None = None) -> Any:
         )  # fmt: skip
     fig.suptitle(f"{goals.describe()}\n{title_of(result)}", fontsize=10)
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save(fig, path)
     return fig

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from rung.results._figures import figure, title_of, value_limits
+from rung.results._figures import figure, save, title_of, value_limits
 from rung.results.result import Result
 
 __all__ = ["PARAMS_FILE", "plot_parameters"]
@@ -96,5 +96,5 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
         axes[0].text(0.5, 0.5, "no trial reported yet", ha="center", transform=axes[0].transAxes)
     fig.suptitle(f"hyperparameters: {title_of(result)}", fontsize=10)
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save(fig, path)
     return fig

@@ -15,7 +15,14 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from rung.results._figures import figure, integer_ticks, rung_levels, title_of, value_limits
+from rung.results._figures import (
+    figure,
+    integer_ticks,
+    rung_levels,
+    save,
+    title_of,
+    value_limits,
+)
 from rung.results.front_plot import FRONT_FILE, plot_front
 from rung.results.param_plots import PARAMS_FILE, plot_parameters
 from rung.results.report import no_best_reason
@@ -70,7 +77,7 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
         )
     fig.suptitle(title_of(result))
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save(fig, path)
     return fig
 
 
@@ -132,7 +139,7 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     axis.grid(alpha=0.3)
     axis.set_title(f"learning curves: {title_of(result)}", fontsize=10)
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save(fig, path)
     return fig
 
 

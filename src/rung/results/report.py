@@ -7,6 +7,7 @@ Everything here reads a :class:`~rung.results.result.Result`, the one shape of a
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -105,9 +106,14 @@ def summary_dict(result: Result) -> dict[str, Any]:
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Writes ``path`` whole or not at all (a failed write leaves no temporary file)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_results(
@@ -138,27 +144,26 @@ def write_results(
         "end",
         "worker",
     ]
-    tmp = root / (CSV_FILE + ".tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for job in result.jobs:
-            writer.writerow(
-                [
-                    job.index,
-                    job.trial_id,
-                    *(job.config.get(p) for p in params),
-                    job.resource_from,
-                    job.resource_to,
-                    _json_value(job.value),
-                    job.status.name,
-                    job.decision.name if job.decision is not None else None,
-                    round(job.start, 6),
-                    round(job.end, 6),
-                    job.worker,
-                ]
-            )
-    os.replace(tmp, root / CSV_FILE)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(columns)
+    for job in result.jobs:
+        writer.writerow(
+            [
+                job.index,
+                job.trial_id,
+                *(job.config.get(p) for p in params),
+                job.resource_from,
+                job.resource_to,
+                _json_value(job.value),
+                job.status.name,
+                job.decision.name if job.decision is not None else None,
+                round(job.start, 6),
+                round(job.end, 6),
+                job.worker,
+            ]
+        )
+    _write_atomic(root / CSV_FILE, table.getvalue())
 
 
 def _fmt(value: Any) -> str:

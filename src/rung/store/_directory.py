@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from rung.errors import StoreError
 from rung.store._schema import DB_NAME
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = [
     "clear_stillborn",
     "disk_full",
+    "driving",
     "holds_experiment",
     "refuse_existing",
     "require_experiment",
@@ -96,3 +104,31 @@ def disk_full(err: BaseException) -> bool:
         code = getattr(err, "sqlite_errorcode", None)  # Python >= 3.11
         return code == _SQLITE_FULL or "disk is full" in str(err)
     return False
+
+
+@contextlib.contextmanager
+def driving(root: Path) -> Iterator[None]:
+    """Holds ``root``'s driver lock (created if missing) while a command drives the
+    experiment there: its run, and then its final model and results files, which it
+    writes after the store (whose own lock is on ``checkpoints/``) is closed.
+
+    Raises:
+        StoreError: another process drives ``root``.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StoreError(
+                f"{str(root)!r} is being written by another rung process (its run, or the "
+                "final model and results after it): wait for that command to end or stop "
+                f"it, then try again; `rung show {root}` reads it meanwhile."
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock

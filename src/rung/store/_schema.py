@@ -43,7 +43,11 @@ APPLICATION_ID = 0x52554E47  # "RUNG"
 SCHEMA_VERSION = 3
 CRC_FROM_KEY = "events_crc_from"
 TABLES = frozenset({"meta", "events", "jobs", "checkpoints"})
+# Each table's INTEGER PRIMARY KEY: events are read in seq order (a seq that is not the
+# key reads as NULL, and no event would be found), jobs and checkpoints are one per key.
+_KEYS = {"events": "seq", "jobs": "job_index", "checkpoints": "trial_id"}
 BUSY_TIMEOUT_S = 10.0
+_SQLITE_CANTOPEN = 14
 
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -66,12 +70,42 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     """Opens ``path`` in autocommit mode (transactions are explicit BEGIN/COMMIT).
 
     A read-only connection (``mode=ro``) never writes the database; in WAL mode it neither
-    blocks a writer in another process nor waits for one.
+    blocks a writer in another process nor waits for one. In a directory the reader cannot
+    write (an archive, a read-only share, another user's folder) SQLite cannot create the
+    log's index (``-shm``) that WAL mode reads through; if no write-ahead log holds events
+    beyond the file, the file is then read as it is (``immutable``: no index, no locks).
+
+    Raises:
+        sqlite3.Error: SQLite cannot open the file.
+        StoreError: the directory is read-only and its write-ahead log holds events that
+            SQLite can read only through an index it cannot create there.
     """
-    if readonly:
-        uri = path.resolve().as_uri() + "?mode=ro"
+    if not readonly:
+        return sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(uri + "?mode=ro", uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+    try:
+        db.execute("PRAGMA application_id").fetchone()  # opens the log and its index
+    except sqlite3.OperationalError as err:
+        if not _cannot_open(err):
+            return db  # damage: check() reports it
+        db.close()
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(
+                f"{str(path)!r} cannot be read where it is: its directory is not writable, "
+                f"and SQLite must create {path.name}-shm there to read the events in "
+                f"{wal.name}. Copy the directory somewhere you can write and read the copy."
+            ) from None
+        uri += "?mode=ro&immutable=1"
         return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
-    return sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+    return db
+
+
+def _cannot_open(err: sqlite3.Error) -> bool:
+    """True for SQLITE_CANTOPEN (a file SQLite cannot open or create), not damage."""
+    code = getattr(err, "sqlite_errorcode", None)  # Python >= 3.11
+    return code == _SQLITE_CANTOPEN if code is not None else "unable to open" in str(err)
 
 
 def create_schema(db: sqlite3.Connection) -> None:
@@ -81,7 +115,13 @@ def create_schema(db: sqlite3.Connection) -> None:
 
 
 def damaged(path: Path, err: BaseException | str) -> StoreError:
-    """The error for a file SQLite cannot read."""
+    """The error for a file SQLite cannot read (or, not damage, cannot open there)."""
+    if isinstance(err, sqlite3.OperationalError) and _cannot_open(err):
+        return StoreError(
+            f"{str(path)!r} cannot be opened ({err}): the file or its directory cannot be "
+            "read or written by you here; check their permissions (`rung show` needs to read "
+            "them, `rung resume` to write), or copy the directory somewhere you can write."
+        )
     return StoreError(
         f"{str(path)!r} is damaged or is not a SQLite database ({err}), so the experiment "
         "cannot be read: restore the file from a backup, or choose another --out."
@@ -130,6 +170,14 @@ def check(db: sqlite3.Connection, path: Path) -> None:
     if version < 1 or not tables >= TABLES:
         missing = sorted(TABLES - tables)
         raise damaged(path, f"schema version {version}, missing tables {missing}")
+    for table, key in _KEYS.items():  # a damaged schema would read or write every row wrong
+        try:
+            columns = {row[1]: row for row in db.execute(f"PRAGMA table_info({table})")}
+        except sqlite3.DatabaseError as err:
+            raise damaged(path, err) from None
+        column = columns.get(key)
+        if column is None or column[2].upper() != "INTEGER" or column[5] != 1:
+            raise damaged(path, f"the schema of table {table} lost its key {key}")
 
 
 def upgrade(db: sqlite3.Connection) -> None:

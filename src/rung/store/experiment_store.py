@@ -134,11 +134,14 @@ class ExperimentStore(Recorder):
             for suffix in ("", "-wal", "-shm"):  # we made it and nothing was recorded
                 CheckpointDir.remove_path(path.with_name(path.name + suffix))
             if isinstance(err, (OSError, sqlite3.Error)):
-                what = "disk full" if disk_full(err) else f"cannot write ({err})"
-                raise StoreError(
+                full = disk_full(err)
+                what = "disk full" if full else f"cannot write ({err})"
+                error = StoreError(
                     f"{what} while creating the experiment in {str(root)!r}: free space or "
                     "choose another --out, then start again; nothing was recorded."
-                ) from None
+                )
+                error.disk_full = full  # type: ignore[attr-defined]  # exit status 1, not 2
+                raise error from None
             raise
         store = cls(root, db, files, readonly=False)
         store._load(durable)
@@ -175,6 +178,9 @@ class ExperimentStore(Recorder):
         except sqlite3.Error as err:
             files.close()
             raise _schema.damaged(path, err) from None
+        except StoreError:
+            files.close()
+            raise
         try:
             _schema.check(db, path)
             if not readonly:

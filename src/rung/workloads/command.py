@@ -227,8 +227,8 @@ class CommandObjective:
             "RUNG_RESOURCE_TO": str(trial.resource_to),
             "RUNG_CHECKPOINT_DIR": str(own),
         }
-        # A job cut short (a killed driver) runs again with the same log: what its last
-        # attempt reported fills the epochs its program's checkpoint now skips.
+        # A job cut short (a killed driver) runs again with the same log: what its earlier
+        # attempts reported fills the epochs its program's checkpoint now skips.
         earlier = self._earlier_reports(log, trial.resource_from) if saved else {}
         with open(log, "ab") as handle:
             handle.write(_header(trial, start_from, own, arguments).encode())
@@ -236,7 +236,11 @@ class CommandObjective:
             self._run(arguments, env, handle, trial, log, earlier)
 
     def _earlier_reports(self, log: Path, resource_from: int) -> dict[int, float]:
-        """The tuned metric by resource, as the last attempt of this job reported it."""
+        """The tuned metric by resource, as the earlier attempts of this job reported it
+        (the latest attempt's value where several did). Not the last attempt's alone: an
+        attempt cut short again, or whose program found its target already saved, reported
+        nothing, and the values that stand in for the epochs the program skips are older.
+        """
         reports: dict[int, float] = {}
         if not log.is_file():
             return reports
@@ -244,7 +248,6 @@ class CommandObjective:
             for raw in handle:
                 line = raw.decode("utf-8", errors="replace")
                 if line.startswith(_ATTEMPT):
-                    reports = {}
                     continue
                 try:
                     parsed = parse_report_line(line)
