@@ -79,6 +79,8 @@ def test_the_api_serves_each_run_its_updates_and_a_trials_page(server, finished_
         ("/api/runs/0/nothing", 404),
         ("/api/runs/x/snapshot", 400),
         ("/api/runs/0/updates?jobs=-1", 400),
+        ("/api/runs/0/updates?jobs=%C2%B2", 400),  # '²': a digit to str.isdigit, not to int
+        ("/api/runs/0/updates?changes=%D9%A1", 400),  # an Arabic-Indic one
         ("/static/../feed.py", 404),
         ("/static/server.py", 404),
         ("/etc/passwd", 404),

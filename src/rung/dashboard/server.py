@@ -173,7 +173,8 @@ class _BadRequest(ValueError):
 
 
 def _int(text: str, name: str) -> int:
-    if not text.isdigit() or len(text) > 12:
+    # ASCII only: str.isdigit() also accepts '²' and other scripts' digits
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise _BadRequest(f"{name} must be a whole number >= 0; got {text[:40]!r}")
     return int(text)
 
