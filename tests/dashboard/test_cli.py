@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from rung.cli.main import main
 
 
@@ -17,3 +19,14 @@ def test_export_writes_one_file(finished_dir, tmp_path, capsys):
     assert main(["dashboard", str(finished_dir), "--export", str(target)]) == 0
     assert str(target) in capsys.readouterr().out
     assert target.read_text().startswith("<!doctype html>")
+
+
+def test_a_port_in_use_is_one_clear_line(finished_dir, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", str(finished_dir), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"127.0.0.1:{port}" in err and "in use" in err and "--port 0" in err

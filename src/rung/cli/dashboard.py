@@ -8,6 +8,7 @@ rung dashboard runs/lenet --export report.html  # one file that opens offline
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from typing import Any
 
@@ -65,7 +66,13 @@ def dashboard(args: argparse.Namespace) -> int:
             "machine can read these runs (there is no login).",
             file=sys.stderr,
         )
-    server = Dashboard(args.directories, host=args.host, port=args.port, interval=args.interval)
+    try:
+        server = Dashboard(args.directories, host=args.host, port=args.port, interval=args.interval)
+    except OSError as err:  # the port is taken, or the host is not this machine's
+        raise UsageError(
+            f"cannot serve on {args.host}:{args.port}: {_reason(err)}; choose another "
+            "--port (--port 0 picks a free one) or --host."
+        ) from None
     print(f"rung dashboard: {server.url}  (Ctrl-C stops it)", flush=True)
     try:
         server.serve_forever()
@@ -74,3 +81,9 @@ def dashboard(args: argparse.Namespace) -> int:
     finally:
         server.close()
     return 0
+
+
+def _reason(err: OSError) -> str:
+    if err.errno == errno.EADDRINUSE:
+        return "the address is in use (another dashboard, or another server)"
+    return (err.strerror or str(err)).lower()
