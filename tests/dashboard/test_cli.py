@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 
 from rung.cli.main import main
 
@@ -30,3 +33,21 @@ def test_a_port_in_use_is_one_clear_line(finished_dir, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert f"127.0.0.1:{port}" in err and "in use" in err and "--port 0" in err
+
+
+def test_a_wider_host_warns_once(finished_dir):
+    # a real process: the library's log goes to stderr as it does for a user
+    command = [sys.executable, "-m", "rung.cli.main", "dashboard", str(finished_dir)]
+    with subprocess.Popen(
+        [*command, "--host", "0.0.0.0", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    ) as process:
+        try:
+            assert "http://0.0.0.0:" in process.stdout.readline()  # serving: warned by now
+        finally:
+            process.terminate()
+        err = process.stderr.read()
+    assert err.lower().count("warning") == 1 and "no login" in err, err

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import sys
 from typing import Any
 
 from rung.cli._args import UsageError, non_negative_int, positive_float
@@ -50,7 +49,7 @@ def add_parser(commands: Any) -> None:
 
 
 def dashboard(args: argparse.Namespace) -> int:
-    from rung.dashboard.server import Dashboard, is_loopback
+    from rung.dashboard.server import Dashboard
 
     if args.export is not None:
         from rung.dashboard.export import export_html
@@ -60,13 +59,7 @@ def dashboard(args: argparse.Namespace) -> int:
         return 0
     if args.port > 65535:
         raise UsageError(f"--port must be at most 65535; got {args.port}.")
-    if not is_loopback(args.host):
-        print(
-            f"rung dashboard: warning: serving on {args.host}: anyone who can reach this "
-            "machine can read these runs (there is no login).",
-            file=sys.stderr,
-        )
-    try:
+    try:  # a wider --host is warned about by Dashboard itself (logged, once)
         server = Dashboard(args.directories, host=args.host, port=args.port, interval=args.interval)
     except OSError as err:  # the port is taken, or the host is not this machine's
         raise UsageError(

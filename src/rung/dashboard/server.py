@@ -243,10 +243,6 @@ class Dashboard:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigError(f"The 'port' parameter must be an int in [0, 65535]; got {port!r}.")
         self.loopback = is_loopback(host)
-        if not self.loopback:
-            logger.warning(
-                "The dashboard binds %s: every machine that can reach it sees the runs.", host
-            )
         self.feeds: list[RunFeed] = []
         try:
             for run_id, directory in enumerate(directories):
@@ -256,6 +252,12 @@ class Dashboard:
         except BaseException:
             self._close_feeds()
             raise
+        if not self.loopback:  # once it serves: a failed bind is only the error
+            logger.warning(
+                "The dashboard serves on %s: anyone who can reach this machine can read "
+                "these runs (there is no login).",
+                host,
+            )
         self._server.feeds = self.feeds
         self._server.loopback_only = self.loopback
         self._thread: threading.Thread | None = None
