@@ -301,3 +301,26 @@ def test_a_large_run_draws_a_view_as_soon_as_it_is_opened(browser, tmp_path):
         )
     assert ready == "1"
     assert console_errors(browser) == []
+
+
+def test_a_run_without_a_best_says_why_on_its_card(browser, tmp_path):
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, {"loss": config["x"], "cost": 1.0})
+
+    rung.tune(
+        objective,
+        {"x": rung.uniform(0, 1)},
+        scheduler="asha",
+        max_resource=9,
+        metric="loss",
+        constraints=["cost<=0"],  # never met
+        max_trials=12,
+        directory=tmp_path / "infeasible",
+        seed=0,
+    )
+    browser.get_log("browser")
+    show(browser, export_html([tmp_path / "infeasible"], tmp_path / "x.html").as_uri(), "progress")
+    said = js(browser, "return document.querySelector('.stat .sub').textContent")
+    assert said.startswith("no feasible trial found:") and "yet" not in said
+    assert console_errors(browser) == []
