@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from pathlib import Path
@@ -106,3 +107,15 @@ def front_run(directory: Path, trials: int = 60, seed: int = 0) -> rung.Result:
         seed=seed,
         directory=directory,
     )
+
+
+def interrupted_run(directory: Path) -> Path:
+    """A run that stopped before it finished (its first trials all failed) and that no
+    process writes any more: as a killed driver leaves it."""
+
+    def fails(config):
+        raise RuntimeError("no good")
+
+    with contextlib.suppress(rung.TrialFailed):
+        rung.tune(fails, {"x": rung.uniform(0, 1)}, max_trials=10, directory=directory)
+    return directory

@@ -12,8 +12,15 @@ import pytest
 import rung
 from rung.dashboard import Dashboard, export_html
 from rung.results.summary import read_result
+from rung.store import ExperimentStore
 from tests.dashboard.conftest import SCREENSHOTS
-from tests.dashboard.runs import HOSTILE_CHOICE, HOSTILE_ERROR, HOSTILE_LOG, live_run
+from tests.dashboard.runs import (
+    HOSTILE_CHOICE,
+    HOSTILE_ERROR,
+    HOSTILE_LOG,
+    interrupted_run,
+    live_run,
+)
 
 VIEWS = ("progress", "curves", "ladder", "workers", "params", "trials")
 
@@ -323,4 +330,20 @@ def test_a_run_without_a_best_says_why_on_its_card(browser, tmp_path):
     show(browser, export_html([tmp_path / "infeasible"], tmp_path / "x.html").as_uri(), "progress")
     said = js(browser, "return document.querySelector('.stat .sub').textContent")
     assert said.startswith("no feasible trial found:") and "yet" not in said
+    assert console_errors(browser) == []
+
+
+def test_a_run_no_process_writes_shows_as_interrupted_until_resumed(browser, tmp_path):
+    directory = interrupted_run(tmp_path / "stopped")
+    state = "return document.querySelector('.pill').dataset.state"
+    browser.get_log("browser")
+    with Dashboard([directory], port=0, interval=0.1) as dashboard:
+        show(browser, dashboard.url, "progress")
+        assert js(browser, state) == "interrupted"
+        assert js(browser, "return document.querySelector('[data-interrupted]') !== null")
+        assert js(browser, "return document.getElementById('live').textContent").startswith(
+            "1 interrupted, none running"
+        )
+        with ExperimentStore.open(directory):  # a writer again, as rung resume is
+            wait_for(browser, f"{state} === 'running'", what="the running state")
     assert console_errors(browser) == []

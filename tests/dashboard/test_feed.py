@@ -12,7 +12,8 @@ from rung.dashboard.feed import RunFeed
 from rung.dashboard.logs import FILE_CAP, trial_logs
 from rung.errors import StoreError
 from rung.results.summary import read_result
-from tests.dashboard.runs import HOSTILE_LOG
+from rung.store import ExperimentStore
+from tests.dashboard.runs import HOSTILE_LOG, interrupted_run
 
 
 def _wait(feed: RunFeed, jobs: int) -> dict:
@@ -114,3 +115,21 @@ def test_a_trials_logs_are_read_capped_and_only_from_its_own_files(finished_dir,
     (logs,) = [trial_logs(tmp_path, 3)]
     assert [log["name"] for log in logs] == ["trial-3-job-0-1.log"]
     assert logs[0]["truncated"] and len(logs[0]["text"]) == FILE_CAP
+
+
+def test_a_run_no_process_writes_is_told_from_one_going_on(tmp_path):
+    directory = interrupted_run(tmp_path / "stopped")
+    feed = RunFeed(directory, interval=30).start()  # looks when poked
+    try:
+        summary = feed.state()["summary"]
+        assert not summary["finished"] and summary["writing"] is False
+        with ExperimentStore.open(directory):  # a writer again, as rung resume is
+            for _ in range(100):
+                feed.poke()
+                if feed.state()["summary"]["writing"]:
+                    break
+                time.sleep(0.02)
+            assert feed.state()["summary"]["writing"] is True
+            assert feed.snapshot()["summary"]["writing"] is True
+    finally:
+        feed.close()

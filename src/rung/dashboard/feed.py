@@ -68,6 +68,7 @@ class RunFeed:
         self._summary: dict[str, Any] = {}
         self._result: Result | None = None
         self._signature: tuple[Any, ...] | None = None
+        self._writing: bool | None = None
 
     # -- the thread ------------------------------------------------------------------
 
@@ -119,6 +120,7 @@ class RunFeed:
             fold = TrajectoryFold(reader.spec)
             try:
                 self._signature = self._files_signature()
+                self._writing = reader.being_written()
                 self._fold_in(fold, reader.read(), reader.last_seq)
             except BaseException as err:  # noqa: BLE001 - handed to start()'s caller
                 self._failure = err
@@ -130,6 +132,7 @@ class RunFeed:
                 self._wake.clear()
                 if self._stop.is_set():
                     break
+                self._look_at_writer(reader)
                 signature = self._files_signature()
                 if signature == self._signature:
                     continue
@@ -142,6 +145,17 @@ class RunFeed:
                     logger.warning("%s", err)
         finally:
             reader.close()
+
+    def _look_at_writer(self, reader: RunReader) -> None:
+        """Notes whether a process still writes an unfinished run: a killed driver
+        leaves its last records as they were, which alone look like a run going on."""
+        if self._summary.get("finished"):
+            return
+        writing = reader.being_written()
+        if writing != self._writing:
+            with self._lock:
+                self._writing = writing
+                self._summary = {**self._summary, "writing": writing}
 
     def _fold_in(self, fold: TrajectoryFold, result: Result, seq: int) -> None:
         """Adds what ``result`` holds beyond the rows already made."""
@@ -157,6 +171,7 @@ class RunFeed:
                 if old != status:
                     changes.append([trial.trial_id, status])
         figures = summary(result, seq)
+        figures["writing"] = self._writing
         with self._lock:
             for position, row in enumerate(new_rows, start=len(self._rows)):
                 self._jobs_of.setdefault(row[1], []).append(position)

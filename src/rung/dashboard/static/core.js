@@ -128,6 +128,8 @@ class Run {
   }
 
   get id() { return this.meta.id; }
+  // Not finished, and no process writes it (the server saw its writer's lock gone).
+  get interrupted() { return !this.summary.finished && this.summary.writing === false; }
   get minimize() { return this.meta.direction !== "max"; }
   get levels() {
     const m = this.meta;
@@ -184,7 +186,12 @@ class Run {
     for (const [tid, config] of data.trials || []) this.trial(tid).config = config || {};
     for (const row of data.jobs || []) this.addJob(row);
     for (const [tid, status] of data.status || []) this.trial(tid).status = status;
-    if (data.summary) this.summary = data.summary;
+    if (data.summary) {
+      this.summary = data.summary;
+      // A run that no process writes any more (its driver stopped or was killed) runs
+      // nothing: the jobs it started and never ended were cut short.
+      if (this.interrupted) this.summary = { ...data.summary, cut: data.summary.open || [], open: [] };
+    }
     this.error = data.error || null;
     if (data.cursor) this.cursor = data.cursor;
     if ((data.jobs && data.jobs.length) || (data.status && data.status.length) || data.reset
@@ -217,7 +224,10 @@ class Run {
     return (this.summary.open || []).some((o) => o[0] === tid);
   }
 
-  trialFate(t) { return R.STATUS_FATE[t.status] || "running"; }
+  trialFate(t) {
+    if (t.status === "RUNNING" && this.interrupted) return "interrupted";
+    return R.STATUS_FATE[t.status] || "running";
+  }
 
   paramNames() { return this.meta.params.map((p) => p.name); }
 }

@@ -44,7 +44,7 @@
           const counts = {};
           for (const t of run.trials.values()) counts[run.trialFate(t)] = (counts[run.trialFate(t)] || 0) + 1;
           R.clear(fates);
-          for (const f of R.FATES) {
+          for (const f of R.FATES.concat(["interrupted"])) {
             if (!counts[f]) continue;
             fates.append(el("label", { className: "key toggle" },
               el("input", { type: "checkbox", checked: !hidden.has(f), dataset: { fate: f }, onchange: (e) => { if (e.target.checked) hidden.delete(f); else hidden.add(f); page = 0; view.update(); } }),

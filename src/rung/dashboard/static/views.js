@@ -33,14 +33,14 @@
   function runCard(app, run) {
     const s = run.summary;
     const m = run.meta;
-    const state = run.error ? "error" : s.finished ? "finished" : "running";
+    const state = run.error ? "error" : s.finished ? "finished" : run.interrupted ? "interrupted" : "running";
     const inc = s.incumbent;
     const any = s.best_at_any_resource;
     const stats = [
       ["best " + m.metric, inc ? R.fmt(inc.value, 5) : "—", inc ? trialLink(app, run, inc.trial_id) : s.no_best || "none at the full resource yet"],
       ["best at any resource", any ? R.fmt(any.value, 5) : "—", any ? trialLink(app, run, any.trial_id, `trial ${any.trial_id} at ${any.resource ?? "—"}`) : null],
       ["trials", String(run.trials.size), `${run.nEvaluated || 0} evaluated`],
-      ["jobs", String(run.jobs.length), `${s.n_failed_jobs || 0} failed, ${(s.open || []).length} running`],
+      ["jobs", String(run.jobs.length), `${s.n_failed_jobs || 0} failed, ` + (run.interrupted ? `${(s.cut || []).length} cut short` : `${(s.open || []).length} running`)],
       [`${m.resource_name} spent`, R.fmt(s.total_resource), null],
       ["wall time", R.fmtSec(s.wall_time), null],
       ["utilization", R.pct(s.utilization), `${s.workers} worker${s.workers === 1 ? "" : "s"}`],
@@ -55,6 +55,9 @@
         el("div", { className: "stat" }, el("div", { className: "k", text: k }),
           el("div", { className: "v", text: v, dataset: { stat: k } }),
           sub ? el("div", { className: "sub" }, sub) : null))));
+    if (run.interrupted) {
+      card.append(el("p", { className: "note", dataset: { interrupted: "1" }, text: `interrupted: no process writes this run any more (it was stopped or killed before it finished); rung resume ${m.directory} (Tuner.resume for a run started from Python) continues it` }));
+    }
     if (s.stop_reason) card.append(el("p", { className: "note", text: `stopped early: ${s.stop_reason}` }));
     if (s.final) {
       card.append(el("p", { className: "note" }, "final model: ",
