@@ -9,7 +9,7 @@ import pytest
 
 import rung
 from rung.dashboard.feed import RunFeed
-from rung.dashboard.logs import FILE_CAP, trial_logs
+from rung.dashboard.logs import FILE_CAP, logged_trials, trial_logs
 from rung.errors import StoreError
 from rung.results.summary import read_result
 from rung.store import ExperimentStore
@@ -115,6 +115,17 @@ def test_a_trials_logs_are_read_capped_and_only_from_its_own_files(finished_dir,
     (logs,) = [trial_logs(tmp_path, 3)]
     assert [log["name"] for log in logs] == ["trial-3-job-0-1.log"]
     assert logs[0]["truncated"] and len(logs[0]["text"]) == FILE_CAP
+
+
+def test_a_logs_folder_that_is_a_link_to_elsewhere_is_not_read(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "trial-0.log").write_text("not this experiment's")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "logs").symlink_to(elsewhere, target_is_directory=True)
+    assert trial_logs(run, 0) == []
+    assert logged_trials(run) == set()
 
 
 def test_a_run_no_process_writes_is_told_from_one_going_on(tmp_path):
