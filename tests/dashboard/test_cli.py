@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from rung.cli.main import main
 
 
@@ -51,3 +53,11 @@ def test_a_wider_host_warns_once(finished_dir):
             process.terminate()
         err = process.stderr.read()
     assert err.lower().count("warning") == 1 and "no login" in err, err
+
+
+@pytest.mark.parametrize("port", ["-1", "70000", "http"])
+def test_a_bad_port_says_the_range_of_ports(finished_dir, port, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["dashboard", str(finished_dir), "--port", port])
+    assert exit_.value.code == 2
+    assert "--port: must be an integer from 0 to 65535" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import argparse
 import errno
 from typing import Any
 
-from rung.cli._args import UsageError, non_negative_int, positive_float
+from rung.cli._args import UsageError, port, positive_float
 
 __all__ = ["add_parser", "dashboard"]
 
@@ -31,7 +31,7 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--port",
-        type=non_negative_int,
+        type=port,
         default=DEFAULT_PORT,
         help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
     )
@@ -57,8 +57,6 @@ def dashboard(args: argparse.Namespace) -> int:
         path = export_html(args.directories, args.export)
         print(f"wrote {path} (opens offline in any browser)")
         return 0
-    if args.port > 65535:
-        raise UsageError(f"--port must be at most 65535; got {args.port}.")
     try:  # a wider --host is warned about by Dashboard itself (logged, once)
         server = Dashboard(args.directories, host=args.host, port=args.port, interval=args.interval)
     except OSError as err:  # the port is taken, or the host is not this machine's
