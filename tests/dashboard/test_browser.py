@@ -347,3 +347,25 @@ def test_a_run_no_process_writes_shows_as_interrupted_until_resumed(browser, tmp
         with ExperimentStore.open(directory):  # a writer again, as rung resume is
             wait_for(browser, f"{state} === 'running'", what="the running state")
     assert console_errors(browser) == []
+
+
+def test_tick_labels_of_large_values_fit_left_of_the_frame(browser, served):
+    """A tick label is drawn right-aligned 6 px left of a frame 62 px from the canvas's
+    edge: -10000000 written out ran past the edge and showed as '.0000000'."""
+    show(browser, served.url, "progress")
+    widths = js(
+        browser,
+        "const ctx = document.createElement('canvas').getContext('2d');"
+        "ctx.font = \"12px system-ui, -apple-system, 'Segoe UI', sans-serif\";"
+        "return [-12500000, -10000000, 2500000, -123456.5, 0.000125, -0.5]"
+        ".map((v) => [R.fmtTick(v), ctx.measureText(R.fmtTick(v)).width]);",
+    )
+    assert [label for label, _ in widths] == [
+        "-1.25e7",
+        "-1e7",
+        "2.5e6",
+        "-1.23e5",
+        "1.25e-4",
+        "-0.5",
+    ]
+    assert all(width <= 62 - 6 for _, width in widths), widths

@@ -46,6 +46,15 @@ R.fmt = function (v, digits) {
   return String(Number(v.toPrecision(digits || 4)));
 };
 
+// An axis tick, short enough to fit left of a chart's frame (a large round number
+// written out, -10000000, ran past the canvas's edge): 1e7, -1.25e7, 2.5e-4.
+R.fmtTick = function (v) {
+  const a = Math.abs(v);
+  if (typeof v !== "number" || !isFinite(v) || a === 0 || (a >= 1e-3 && a < 1e5)) return R.fmt(v);
+  const [mantissa, exponent] = v.toExponential(2).split("e");
+  return `${Number(mantissa)}e${Number(exponent)}`;
+};
+
 R.fmtValue = function (v) {
   // Config values: numbers shortened, everything else shown as recorded text.
   if (typeof v === "number") return R.fmt(v, 5);
