@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from rung.dashboard.export import export_html
 from rung.dashboard.server import CSP, Dashboard, is_loopback
-from rung.errors import ConfigError, StoreError
+from rung.errors import ConfigError, ConfigTypeError, StoreError
 from rung.results.summary import read_result
 from tests.dashboard.runs import HOSTILE_ERROR, HOSTILE_LOG
 
@@ -125,3 +126,16 @@ def test_it_refuses_no_runs_a_bad_port_and_a_directory_without_a_run(tmp_path):
         Dashboard([tmp_path], port=70000)
     with pytest.raises(StoreError):
         Dashboard([tmp_path], port=0)
+
+
+def test_one_directory_given_as_a_string_is_refused_by_name(finished_dir, tmp_path):
+    """A string is a sequence of characters: Dashboard("runs/x") once looked for an
+    experiment in '/' and said none was there."""
+    for call in (
+        lambda: Dashboard(str(finished_dir), port=0),
+        lambda: export_html(str(finished_dir), tmp_path / "x.html"),
+    ):
+        with pytest.raises(ConfigTypeError, match="'directories' parameter .* must be a list"):
+            call()
+    with pytest.raises(ConfigError, match="'interval' parameter of Dashboard must be"):
+        Dashboard([finished_dir], port=0, interval=0)

@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rung._checks import check
 from rung.dashboard.assets import SCRIPTS, STYLES, asset
 from rung.dashboard.feed import RunFeed
+from rung.dashboard.server import PATHS
 from rung.errors import ConfigError
 
 __all__ = ["EXPORT_LOG_CAP", "export_html", "render_html"]
@@ -90,9 +92,11 @@ def export_html(
 
     Raises:
         StoreError: a directory holds no experiment, or a damaged or foreign one.
-        ConfigError: no directory given; ``path`` is a directory or in a folder that
-            does not exist; or the file could not be written (nothing is left behind).
+        ConfigError: no directory given, or ``directories`` is not a list of paths;
+            ``path`` is a directory or in a folder that does not exist; or the file
+            could not be written (nothing is left behind).
     """
+    check("export_html()", "directories", directories, PATHS)
     if not directories:
         raise ConfigError("The export needs at least one experiment directory; got none.")
     target = Path(path)

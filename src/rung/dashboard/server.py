@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from rung._checks import InstanceOf, Real, SequenceOf, check
 from rung.dashboard.assets import CONTENT_TYPES, asset, asset_names
 from rung.dashboard.feed import RunFeed
 from rung.errors import ConfigError
@@ -43,6 +44,8 @@ CSP = (
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+#: The runs to show: a list of paths (one path alone is a string, a list of characters).
+PATHS = SequenceOf(InstanceOf((str, os.PathLike), "a path"))
 
 
 def is_loopback(host: str) -> bool:
@@ -217,7 +220,8 @@ class Dashboard:
 
     Raises:
         StoreError: a directory holds no experiment, or a damaged or foreign one.
-        ConfigError: no directory given.
+        ConfigError: no directory given, or ``directories`` is not a list of paths (one
+            path alone, say), or a bad ``port`` or ``interval``.
         OSError: the address cannot be bound.
 
     Example:
@@ -238,8 +242,10 @@ class Dashboard:
         port: int = 8765,
         interval: float = 1.0,
     ) -> None:
+        check("Dashboard", "directories", directories, PATHS)
         if not directories:
             raise ConfigError("The dashboard needs at least one experiment directory; got none.")
+        check("Dashboard", "interval", interval, Real(low=0, low_open=True))
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigError(f"The 'port' parameter must be an int in [0, 65535]; got {port!r}.")
         self.loopback = is_loopback(host)
