@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -170,6 +171,18 @@ def test_a_reader_asking_whether_a_run_is_written_never_turns_a_writer_away(tmp_
     fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     threading.Timer(0.05, os.close, [fd]).start()
     ExperimentStore.open(tmp_path).close()
+
+
+def test_whether_a_run_is_written_is_unknown_where_locks_do_not_work(tmp_path, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    ExperimentStore.create(tmp_path, SPEC).close()
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    with ExperimentStore.open(tmp_path, readonly=True) as reader:
+        monkeypatch.setattr(fcntl, "flock", no_locks)
+        assert reader.being_written() is None  # not False: that would say "interrupted"
 
 
 def test_a_readonly_store_refuses_writes(tmp_path):

@@ -122,12 +122,16 @@ class CheckpointDir:
             return None
         try:
             fd = os.open(self.path, os.O_RDONLY)
-        except OSError:  # no checkpoints folder: no writer ever locked this directory
+        except FileNotFoundError:  # no checkpoints folder: no writer ever locked it
             return False
+        except OSError:  # not ours to open: cannot tell
+            return None
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError:
+        except BlockingIOError:
             return True
+        except OSError:  # no locks on this file system (some network ones): cannot tell
+            return None
         finally:
             os.close(fd)  # releases the shared lock if it was taken
         return False
