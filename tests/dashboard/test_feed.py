@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -48,6 +49,7 @@ def test_a_snapshot_holds_the_recorded_run(finished_dir):
         "jobs": result.n_jobs,
         "trials": result.n_trials,
         "changes": len(snapshot["status"]),
+        "feed": with_feed.token,
     }
 
 
@@ -144,3 +146,55 @@ def test_a_run_no_process_writes_is_told_from_one_going_on(tmp_path):
             assert feed.snapshot()["summary"]["writing"] is True
     finally:
         feed.close()
+
+
+def test_a_cursor_from_another_feed_gets_everything_again(tmp_path):
+    """A page left open while its server restarts holds a cursor counted by the old
+    server: the new one counts its status changes differently (one per trial when it
+    starts), so the tail after that count misses changes; the page gets everything."""
+    directory = tmp_path / "restarted"
+    snapped = threading.Event()
+
+    def objective(config, trial):
+        snapped.wait(30)  # trial 0 is RUNNING when the first server reads the run
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, config["x"] / epoch)
+
+    def run():
+        rung.tune(
+            objective,
+            {"x": rung.uniform(0, 1)},
+            scheduler="asha",
+            max_resource=9,
+            max_trials=12,
+            seed=0,
+            directory=directory,
+        )
+
+    tuner = threading.Thread(target=run)
+    tuner.start()
+    try:
+        for _ in range(500):
+            time.sleep(0.01)
+            try:
+                old = RunFeed(directory, interval=30).start()
+            except StoreError:  # not created yet
+                continue
+            page = old.snapshot()  # what the page holds
+            old.close()  # the server stops; the run goes on
+            if page["status"]:
+                break
+        assert page["status"] == [[0, "RUNNING"]]
+    finally:
+        snapped.set()
+        tuner.join()
+    new = RunFeed(directory, interval=30).start()
+    try:
+        update = new.updates(**page["cursor"])
+        statuses = dict(page["status"]) | dict(update["status"])
+        assert statuses == {t.trial_id: t.status.name for t in read_result(directory).trials}
+        assert update["reset"]
+        again = new.updates(**update["cursor"])  # its own cursor: only what is new
+        assert not again["reset"] and again["jobs"] == [] and again["status"] == []
+    finally:
+        new.close()

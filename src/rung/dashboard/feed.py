@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,8 @@ class RunFeed:
         self._result: Result | None = None
         self._signature: tuple[Any, ...] | None = None
         self._writing: bool | None = None
+        # Names this feed in its cursors: another server's cursor counts other lists.
+        self.token = secrets.token_hex(8)
 
     # -- the thread ------------------------------------------------------------------
 
@@ -213,17 +216,30 @@ class RunFeed:
             "jobs": rows,
             "trials": trials,
             "status": status,
-            "cursor": {"jobs": len(rows), "trials": len(trials), "changes": changes},
+            "cursor": {
+                "jobs": len(rows),
+                "trials": len(trials),
+                "changes": changes,
+                "feed": self.token,
+            },
         }
 
-    def updates(self, jobs: int, trials: int, changes: int) -> dict[str, Any]:
+    def updates(
+        self, jobs: int, trials: int, changes: int, feed: str | None = None
+    ) -> dict[str, Any]:
         """What was read after a page's cursor: new job rows, trials and status changes.
 
-        A cursor beyond what was read (a page from an earlier server) gets everything
-        again, with ``"reset": true``.
+        A cursor of another feed (``feed``, a page from an earlier server: it counted
+        its status changes its own way) or beyond what was read gets everything again,
+        with ``"reset": true``.
         """
         with self._lock:
-            if jobs > len(self._rows) or trials > len(self._trials) or changes > len(self._changes):
+            if (
+                (feed is not None and feed != self.token)
+                or jobs > len(self._rows)
+                or trials > len(self._trials)
+                or changes > len(self._changes)
+            ):
                 reset = True
                 jobs = trials = changes = 0
             else:
@@ -235,6 +251,7 @@ class RunFeed:
                 "jobs": len(self._rows),
                 "trials": len(self._trials),
                 "changes": len(self._changes),
+                "feed": self.token,
             }
             state = {"summary": self._summary, "error": self.error}
         return {

@@ -11,7 +11,7 @@ API (JSON; see docs/dashboard.md):
 
 * ``/api/runs``: each run's description (``meta``) and figures (``summary``);
 * ``/api/runs/<run>/snapshot``: everything read so far, and a ``cursor``;
-* ``/api/runs/<run>/updates?jobs=J&trials=T&changes=C``: what came after a cursor;
+* ``/api/runs/<run>/updates?jobs=J&trials=T&changes=C&feed=F``: what came after a cursor;
 * ``/api/runs/<run>/trials/<trial>``: a trial's config, jobs, whole errors and logs.
 """
 
@@ -165,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self.server.snapshot(feed)
         if parts[2:] == ["updates"]:
             cursor = {k: _int(query.get(k, ["0"])[-1], k) for k in ("jobs", "trials", "changes")}
-            return feed.updates(**cursor)
+            return feed.updates(**cursor, feed=query.get("feed", [None])[-1])
         if len(parts) == 4 and parts[2] == "trials":
             return feed.trial(_int(parts[3], "trial"))
         return None

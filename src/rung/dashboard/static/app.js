@@ -115,7 +115,7 @@
     try {
       for (const run of app.runs) {
         const c = run.cursor;
-        const data = await getJSON(`api/runs/${run.id}/updates?jobs=${c.jobs}&trials=${c.trials}&changes=${c.changes}`);
+        const data = await getJSON(`api/runs/${run.id}/updates?jobs=${c.jobs}&trials=${c.trials}&changes=${c.changes}&feed=${encodeURIComponent(c.feed || "")}`);
         const before = run.version;
         const finished = run.summary.finished;
         const error = run.error;
