@@ -139,3 +139,21 @@ def test_one_directory_given_as_a_string_is_refused_by_name(finished_dir, tmp_pa
             call()
     with pytest.raises(ConfigError, match="'interval' parameter of Dashboard must be"):
         Dashboard([finished_dir], port=0, interval=0)
+
+
+def test_a_closed_dashboard_answers_no_more_even_on_a_kept_alive_connection(finished_dir):
+    """A page's connection is kept alive between polls: closing the dashboard must end
+    it too, or the page goes on getting the closed dashboard's frozen answers."""
+    dashboard = Dashboard([finished_dir], port=0).start()
+    address = dashboard._server.server_address
+    connection = http.client.HTTPConnection(address[0], address[1], timeout=10)
+    try:
+        connection.request("GET", "/api/runs")
+        assert connection.getresponse().read()
+        dashboard.close()
+        with pytest.raises((http.client.HTTPException, ConnectionError)):
+            connection.request("GET", "/api/runs")
+            connection.getresponse().read()
+    finally:
+        connection.close()
+        dashboard.close()

@@ -17,6 +17,7 @@ API (JSON; see docs/dashboard.md):
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -189,6 +190,30 @@ class _Server(ThreadingHTTPServer):
     _snapshots: dict[int, tuple[Any, bytes]]
     _snapshot_lock = threading.Lock()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Ends the connections still open: a page keeps its connection alive between
+        polls, and its thread would go on answering from the closed runs."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
     def snapshot(self, feed: RunFeed) -> bytes:
         """A run's snapshot as JSON, encoded once for each state the feed reaches (a
         large run's snapshot takes a while to encode, and every page load asks for it)."""
@@ -293,6 +318,7 @@ class Dashboard:
             self._thread.join(timeout=10)
             self._thread = None
         self._server.server_close()
+        self._server.close_connections()
         self._close_feeds()
 
     def _close_feeds(self) -> None:
