@@ -61,3 +61,11 @@ def test_a_bad_port_says_the_range_of_ports(finished_dir, port, capsys):
         main(["dashboard", str(finished_dir), "--port", port])
     assert exit_.value.code == 2
     assert "--port: must be an integer from 0 to 65535" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", [["--port", "9000"], ["--host", "0.0.0.0"], ["--interval", "5"]])
+def test_export_refuses_the_serving_options_it_would_ignore(finished_dir, tmp_path, flag, capsys):
+    target = tmp_path / "report.html"
+    assert main(["dashboard", str(finished_dir), "--export", str(target), *flag]) == 2
+    assert flag[0] in capsys.readouterr().err
+    assert not target.exists()

@@ -15,7 +15,9 @@ from rung.cli._args import UsageError, port, positive_float
 
 __all__ = ["add_parser", "dashboard"]
 
+DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+DEFAULT_INTERVAL = 1.0
 
 
 def add_parser(commands: Any) -> None:
@@ -26,8 +28,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("directories", metavar="DIR", nargs="+", help="experiment directories")
     parser.add_argument(
         "--host",
-        default="127.0.0.1",
-        help="address to serve on (default 127.0.0.1: this machine only)",
+        default=DEFAULT_HOST,
+        help=f"address to serve on (default {DEFAULT_HOST}: this machine only)",
     )
     parser.add_argument(
         "--port",
@@ -38,7 +40,7 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "--interval",
         type=positive_float,
-        default=1.0,
+        default=DEFAULT_INTERVAL,
         metavar="SECONDS",
         help="how often to look for new records (default 1)",
     )
@@ -53,6 +55,15 @@ def dashboard(args: argparse.Namespace) -> int:
 
     if args.export is not None:
         from rung.dashboard.export import export_html
+
+        serving = {"--host": args.host != DEFAULT_HOST, "--port": args.port != DEFAULT_PORT}
+        serving["--interval"] = args.interval != DEFAULT_INTERVAL
+        given = [flag for flag, changed in serving.items() if changed]
+        if given:
+            raise UsageError(
+                f"--export writes a file and serves nothing: {' and '.join(given)} would be "
+                "ignored; leave them out, or serve without --export."
+            )
 
         path = export_html(args.directories, args.export)
         print(f"wrote {path} (opens offline in any browser)")
