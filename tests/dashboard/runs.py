@@ -110,12 +110,16 @@ def front_run(directory: Path, trials: int = 60, seed: int = 0) -> rung.Result:
 
 
 def interrupted_run(directory: Path) -> Path:
-    """A run that stopped before it finished (its first trials all failed) and that no
-    process writes any more: as a killed driver leaves it."""
+    """A run stopped by Ctrl-C during trial 3's job (trials 0-2 completed) that no
+    process writes any more: as a killed driver leaves it, trial 3 RUNNING."""
+    calls = []
 
-    def fails(config):
-        raise RuntimeError("no good")
+    def objective(config):
+        calls.append(config)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return config["x"]
 
-    with contextlib.suppress(rung.TrialFailed):
-        rung.tune(fails, {"x": rung.uniform(0, 1)}, max_trials=10, directory=directory)
+    with contextlib.suppress(KeyboardInterrupt):
+        rung.tune(objective, {"x": rung.uniform(0, 1)}, max_trials=10, directory=directory)
     return directory

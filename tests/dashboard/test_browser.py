@@ -344,6 +344,25 @@ def test_a_run_no_process_writes_shows_as_interrupted_until_resumed(browser, tmp
         assert js(browser, "return document.getElementById('live').textContent").startswith(
             "1 interrupted, none running"
         )
+        jobs = js(
+            browser, "return document.querySelector('[data-stat=jobs]').nextSibling.textContent"
+        )
+        assert jobs == "0 failed, 1 cut short"
+        show(browser, dashboard.url, "trials")
+        statuses = js(
+            browser,
+            "return [...document.querySelectorAll('#trials-table tbody tr')]"
+            ".map(r => [r.dataset.trial, r.children[1].textContent.trim()])",
+        )
+        assert sorted(statuses) == [
+            ["0", "completed"],
+            ["1", "completed"],
+            ["2", "completed"],
+            ["3", "interrupted"],
+        ]
+        show(browser, dashboard.url, "trial/0/3")
+        assert js(browser, "return document.querySelector('h2 .pill').textContent") == "interrupted"
+        show(browser, dashboard.url, "progress")
         with ExperimentStore.open(directory):  # a writer again, as rung resume is
             wait_for(browser, f"{state} === 'running'", what="the running state")
     assert console_errors(browser) == []

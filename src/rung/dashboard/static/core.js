@@ -233,6 +233,9 @@ class Run {
     return (this.summary.open || []).some((o) => o[0] === tid);
   }
 
+  // A trial's state as the page says it: "running" only while the run goes on.
+  statusText(t) { return this.trialFate(t) === "interrupted" ? "interrupted" : t.status.toLowerCase(); }
+
   trialFate(t) {
     if (t.status === "RUNNING" && this.interrupted) return "interrupted";
     return R.STATUS_FATE[t.status] || "running";

@@ -350,7 +350,7 @@
               return {
                 trial: t,
                 target: t.id,
-                lines: [`trial ${t.id} (${t.status.toLowerCase()})`, `${run.meta.resource_name} ${t.reached} · last ${run.meta.metric} ${R.fmt(t.last, 5)}`, `jobs: ${fates}`],
+                lines: [`trial ${t.id} (${run.statusText(t)})`, `${run.meta.resource_name} ${t.reached} · last ${run.meta.metric} ${R.fmt(t.last, 5)}`, `jobs: ${fates}`],
               };
             },
           });
