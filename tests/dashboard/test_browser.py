@@ -388,3 +388,32 @@ def test_tick_labels_of_large_values_fit_left_of_the_frame(browser, served):
         "-0.5",
     ]
     assert all(width <= 62 - 6 for _, width in widths), widths
+
+
+def test_the_ladder_counts_promotions_not_trials_a_bracket_started_higher(browser, tmp_path):
+    """Hyperband starts some brackets' trials at 3 or 9: such a trial passes level 1 on
+    its way, it was not promoted from there (the ladder said so, and its rates were
+    far above 1/eta)."""
+    directory = tmp_path / "hyperband"
+    result = rung.tune(
+        lambda c: c["x"] * c["epochs"],
+        {"x": rung.uniform(0, 1)},
+        scheduler="hyperband",
+        max_resource=9,
+        max_trials=30,
+        directory=directory,
+        seed=4,
+    )
+    assert any(job.resource_from == 0 and job.resource_to > 1 for job in result.jobs)
+    browser.get_log("browser")
+    with Dashboard([directory], port=0) as dashboard:
+        show(browser, dashboard.url, "ladder")
+        rows = js(browser, "return R.ladder(window.rungApp.run)")
+    for row in rows:
+        level = row["level"]
+        at_level = {
+            job.trial_id for job in result.jobs if level in (job.resource_from, job.resource_to)
+        }
+        promoted = {job.trial_id for job in result.jobs if job.resource_from == level}
+        assert (row["reached"], row["promoted"]) == (len(at_level), len(promoted)), level
+    assert console_errors(browser) == []

@@ -381,11 +381,14 @@
     for (const t of run.trials.values()) {
       const o = open.get(t.id);
       levels.forEach((level, i) => {
-        if (t.reached >= level) {
+        // At a level: a job of the trial ended there or went on from there. A trial a
+        // Hyperband bracket started higher only passed it: it was not promoted from it.
+        const promoted = (o && o[1] === level) || t.jobs.some((row) => row[c.resource_from] === level);
+        const ended = t.jobs.some((row) => row[c.resource_to] === level);
+        if (t.reached >= level && (promoted || ended)) {
           const r = rows[i];
           r.reached += 1;
-          const beyond = t.reached > level || (o && o[1] >= level) || t.jobs.some((row) => row[c.resource_from] >= level);
-          if (beyond) r.promoted += 1;
+          if (promoted) r.promoted += 1;
           else if (t.status === "COMPLETED" || i === levels.length - 1) r.finished += 1;
           else if (t.status === "STOPPED") r.stopped += 1;
           else if (t.status === "FAILED") r.failed += 1;
@@ -409,7 +412,7 @@
     mount(main, app) {
       const run = app.run;
       const box = section("Rung ladder",
-        "One row per rung level, the full resource on top. Each bar splits the trials that reached the level by what became of them there; the arrows count promotions to the next level. Running: jobs heading to the level now.");
+        "One row per rung level, the full resource on top. Each bar splits the trials that reached the level by what became of them there (a trial a bracket started at a higher level only passed it); the arrows count promotions to the next level. Running: jobs heading to the level now.");
       const ladder = el("div", { className: "ladder" });
       const legend = el("div", { className: "legend" }, ["promoted", "paused", "stopped", "finished", "failed", "running"].map((f) =>
         el("span", { className: "key" }, el("span", { className: "swatch", style: { background: R.FATE_COLOR[f] } }), f)));
