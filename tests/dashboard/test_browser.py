@@ -417,3 +417,12 @@ def test_the_ladder_counts_promotions_not_trials_a_bracket_started_higher(browse
         promoted = {job.trial_id for job in result.jobs if job.resource_from == level}
         assert (row["reached"], row["promoted"]) == (len(at_level), len(promoted)), level
     assert console_errors(browser) == []
+
+
+def test_a_run_without_a_resource_names_its_best_trial_without_a_blank_level(browser, tmp_path):
+    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=5, directory=tmp_path / "f")
+    show(browser, export_html([tmp_path / "f"], tmp_path / "f.html").as_uri(), "progress")
+    links = js(
+        browser, "return [...document.querySelectorAll('.run-card .sub a')].map(a => a.textContent)"
+    )
+    assert links and all(text.startswith("trial ") and "—" not in text for text in links), links

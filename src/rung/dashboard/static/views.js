@@ -38,7 +38,7 @@
     const any = s.best_at_any_resource;
     const stats = [
       ["best " + m.metric, inc ? R.fmt(inc.value, 5) : "—", inc ? trialLink(app, run, inc.trial_id) : s.no_best || "none at the full resource yet"],
-      ["best at any resource", any ? R.fmt(any.value, 5) : "—", any ? trialLink(app, run, any.trial_id, `trial ${any.trial_id} at ${any.resource ?? "—"}`) : null],
+      ["best at any resource", any ? R.fmt(any.value, 5) : "—", any ? trialLink(app, run, any.trial_id, `trial ${any.trial_id}` + (any.resource === null ? "" : ` at ${any.resource}`)) : null],
       ["trials", String(run.trials.size), `${run.nEvaluated || 0} evaluated`],
       ["jobs", String(run.jobs.length), `${s.n_failed_jobs || 0} failed, ` + (run.interrupted ? `${(s.cut || []).length} cut short` : `${(s.open || []).length} running`)],
       [`${m.resource_name} spent`, R.fmt(s.total_resource), null],
