@@ -150,3 +150,31 @@ def test_a_run_without_a_best_says_why_as_rung_show_does(tmp_path):
     assert figures["no_best"].startswith("no feasible trial found:")  # finished: no "yet"
     best = rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=3)
     assert summary(best, seq=0)["no_best"] is None
+
+
+def test_the_fold_takes_failed_jobs_of_a_run_with_constraints(tmp_path):
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            if config["x"] > 0.7:
+                raise ValueError("diverged")
+            trial.report(epoch, {"loss": config["x"] + 1 / epoch, "cost": config["x"]})
+
+    rung.tune(
+        objective,
+        {"x": rung.uniform(0, 1)},
+        scheduler="asha",
+        max_resource=9,
+        metric="loss",
+        constraints=["cost<=0.5"],
+        max_trials=12,
+        directory=tmp_path / "run",
+        seed=0,
+    )
+    result = read_result(tmp_path / "run")
+    assert result.n_failed_jobs > 0
+    fold = TrajectoryFold(result.spec)
+    rows = [fold.row(job) for job in result.jobs]  # a failed job has no scores
+    for row, point in zip(rows, result.trajectory, strict=True):
+        assert row[SPENT] == point.resource
+        assert _same(row[BEST], point.best_value)
+        assert _same(row[BEST_ANY], point.best_any_value)

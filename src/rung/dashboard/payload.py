@@ -184,7 +184,8 @@ class TrajectoryFold:
         spent = reached - (0 if self._scratch else job.resource_from)
         if spent > 0:
             self.spent += spent
-        feasible = self._goals is None or self._scores(job)[-1:] == [1]
+        scores = self._scores(job)  # None for a failed job: never feasible, never best
+        feasible = self._goals is None or (scores is not None and scores[-1] == 1)
         if job.status is JobStatus.COMPLETED and math.isfinite(job.value) and feasible:
             if self._better(job.value, self.best_any):
                 self.best_any = job.value
