@@ -198,3 +198,40 @@ def test_a_cursor_from_another_feed_gets_everything_again(tmp_path):
         assert not again["reset"] and again["jobs"] == [] and again["status"] == []
     finally:
         new.close()
+
+
+def test_an_unexpected_failure_to_read_is_said_and_the_feed_goes_on(tmp_path, monkeypatch):
+    directory = tmp_path / "run"
+
+    def run(trials: int, resume: bool) -> rung.Result:
+        return rung.tune(
+            lambda c: c["x"],
+            {"x": rung.uniform(0, 1)},
+            max_trials=trials,
+            seed=0,
+            directory=directory,
+            resume=resume,
+        )
+
+    run(3, False)
+    feed = RunFeed(directory, interval=30).start()
+    try:
+        fold_in = RunFeed._fold_in
+
+        def broken(self, *args):
+            raise RuntimeError("a defect")
+
+        monkeypatch.setattr(RunFeed, "_fold_in", broken)
+        run(5, True)
+        for _ in range(200):
+            feed.poke()
+            if feed.state()["error"]:
+                break
+            time.sleep(0.02)
+        assert "RuntimeError: a defect" in feed.state()["error"]  # said on the page
+        monkeypatch.setattr(RunFeed, "_fold_in", fold_in)
+        final = run(7, True)
+        assert len(_wait(feed, final.n_jobs)["jobs"]) == final.n_jobs  # still following
+        assert feed.state()["error"] is None
+    finally:
+        feed.close()

@@ -146,6 +146,10 @@ class RunFeed:
                 except StoreError as err:  # shown on the page; the last rows stay
                     self.error = str(err)
                     logger.warning("%s", err)
+                except Exception as err:  # a defect: said on the page, not a silent freeze
+                    name = type(err).__name__
+                    self.error = f"The dashboard could not read this run: {name}: {err}"
+                    logger.exception("reading %s", self.directory)
         finally:
             reader.close()
 
