@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from pathlib import Path
@@ -106,3 +107,19 @@ def front_run(directory: Path, trials: int = 60, seed: int = 0) -> rung.Result:
         seed=seed,
         directory=directory,
     )
+
+
+def interrupted_run(directory: Path) -> Path:
+    """A run stopped by Ctrl-C during trial 3's job (trials 0-2 completed) that no
+    process writes any more: as a killed driver leaves it, trial 3 RUNNING."""
+    calls = []
+
+    def objective(config):
+        calls.append(config)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return config["x"]
+
+    with contextlib.suppress(KeyboardInterrupt):
+        rung.tune(objective, {"x": rung.uniform(0, 1)}, max_trials=10, directory=directory)
+    return directory

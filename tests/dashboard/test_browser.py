@@ -12,8 +12,15 @@ import pytest
 import rung
 from rung.dashboard import Dashboard, export_html
 from rung.results.summary import read_result
+from rung.store import ExperimentStore
 from tests.dashboard.conftest import SCREENSHOTS
-from tests.dashboard.runs import HOSTILE_CHOICE, HOSTILE_ERROR, HOSTILE_LOG, live_run
+from tests.dashboard.runs import (
+    HOSTILE_CHOICE,
+    HOSTILE_ERROR,
+    HOSTILE_LOG,
+    interrupted_run,
+    live_run,
+)
 
 VIEWS = ("progress", "curves", "ladder", "workers", "params", "trials")
 
@@ -301,3 +308,121 @@ def test_a_large_run_draws_a_view_as_soon_as_it_is_opened(browser, tmp_path):
         )
     assert ready == "1"
     assert console_errors(browser) == []
+
+
+def test_a_run_without_a_best_says_why_on_its_card(browser, tmp_path):
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, {"loss": config["x"], "cost": 1.0})
+
+    rung.tune(
+        objective,
+        {"x": rung.uniform(0, 1)},
+        scheduler="asha",
+        max_resource=9,
+        metric="loss",
+        constraints=["cost<=0"],  # never met
+        max_trials=12,
+        directory=tmp_path / "infeasible",
+        seed=0,
+    )
+    browser.get_log("browser")
+    show(browser, export_html([tmp_path / "infeasible"], tmp_path / "x.html").as_uri(), "progress")
+    said = js(browser, "return document.querySelector('.stat .sub').textContent")
+    assert said.startswith("no feasible trial found:") and "yet" not in said
+    assert console_errors(browser) == []
+
+
+def test_a_run_no_process_writes_shows_as_interrupted_until_resumed(browser, tmp_path):
+    directory = interrupted_run(tmp_path / "stopped")
+    state = "return document.querySelector('.pill').dataset.state"
+    browser.get_log("browser")
+    with Dashboard([directory], port=0, interval=0.1) as dashboard:
+        show(browser, dashboard.url, "progress")
+        assert js(browser, state) == "interrupted"
+        assert js(browser, "return document.querySelector('[data-interrupted]') !== null")
+        assert js(browser, "return document.getElementById('live').textContent").startswith(
+            "1 interrupted, none running"
+        )
+        jobs = js(
+            browser, "return document.querySelector('[data-stat=jobs]').nextSibling.textContent"
+        )
+        assert jobs == "0 failed, 1 cut short"
+        show(browser, dashboard.url, "trials")
+        statuses = js(
+            browser,
+            "return [...document.querySelectorAll('#trials-table tbody tr')]"
+            ".map(r => [r.dataset.trial, r.children[1].textContent.trim()])",
+        )
+        assert sorted(statuses) == [
+            ["0", "completed"],
+            ["1", "completed"],
+            ["2", "completed"],
+            ["3", "interrupted"],
+        ]
+        show(browser, dashboard.url, "trial/0/3")
+        assert js(browser, "return document.querySelector('h2 .pill').textContent") == "interrupted"
+        show(browser, dashboard.url, "progress")
+        with ExperimentStore.open(directory):  # a writer again, as rung resume is
+            wait_for(browser, f"{state} === 'running'", what="the running state")
+    assert console_errors(browser) == []
+
+
+def test_tick_labels_of_large_values_fit_left_of_the_frame(browser, served):
+    """A tick label is drawn right-aligned 6 px left of a frame 62 px from the canvas's
+    edge: -10000000 written out ran past the edge and showed as '.0000000'."""
+    show(browser, served.url, "progress")
+    widths = js(
+        browser,
+        "const ctx = document.createElement('canvas').getContext('2d');"
+        "ctx.font = \"12px system-ui, -apple-system, 'Segoe UI', sans-serif\";"
+        "return [-12500000, -10000000, 2500000, -123456.5, 0.000125, -0.5]"
+        ".map((v) => [R.fmtTick(v), ctx.measureText(R.fmtTick(v)).width]);",
+    )
+    assert [label for label, _ in widths] == [
+        "-1.25e7",
+        "-1e7",
+        "2.5e6",
+        "-1.23e5",
+        "1.25e-4",
+        "-0.5",
+    ]
+    assert all(width <= 62 - 6 for _, width in widths), widths
+
+
+def test_the_ladder_counts_promotions_not_trials_a_bracket_started_higher(browser, tmp_path):
+    """Hyperband starts some brackets' trials at 3 or 9: such a trial passes level 1 on
+    its way, it was not promoted from there (the ladder said so, and its rates were
+    far above 1/eta)."""
+    directory = tmp_path / "hyperband"
+    result = rung.tune(
+        lambda c: c["x"] * c["epochs"],
+        {"x": rung.uniform(0, 1)},
+        scheduler="hyperband",
+        max_resource=9,
+        max_trials=30,
+        directory=directory,
+        seed=4,
+    )
+    assert any(job.resource_from == 0 and job.resource_to > 1 for job in result.jobs)
+    browser.get_log("browser")
+    with Dashboard([directory], port=0) as dashboard:
+        show(browser, dashboard.url, "ladder")
+        rows = js(browser, "return R.ladder(window.rungApp.run)")
+    for row in rows:
+        level = row["level"]
+        at_level = {
+            job.trial_id for job in result.jobs if level in (job.resource_from, job.resource_to)
+        }
+        promoted = {job.trial_id for job in result.jobs if job.resource_from == level}
+        assert (row["reached"], row["promoted"]) == (len(at_level), len(promoted)), level
+    assert console_errors(browser) == []
+
+
+def test_a_run_without_a_resource_names_its_best_trial_without_a_blank_level(browser, tmp_path):
+    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=5, directory=tmp_path / "f")
+    show(browser, export_html([tmp_path / "f"], tmp_path / "f.html").as_uri(), "progress")
+    links = js(
+        browser, "return [...document.querySelectorAll('.run-card .sub a')].map(a => a.textContent)"
+    )
+    assert links and all(text.startswith("trial ") and "—" not in text for text in links), links

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
 from rung.cli.main import main
 
 
@@ -17,3 +24,48 @@ def test_export_writes_one_file(finished_dir, tmp_path, capsys):
     assert main(["dashboard", str(finished_dir), "--export", str(target)]) == 0
     assert str(target) in capsys.readouterr().out
     assert target.read_text().startswith("<!doctype html>")
+
+
+def test_a_port_in_use_is_one_clear_line(finished_dir, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", str(finished_dir), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"127.0.0.1:{port}" in err and "in use" in err and "--port 0" in err
+
+
+def test_a_wider_host_warns_once(finished_dir):
+    # a real process: the library's log goes to stderr as it does for a user
+    command = [sys.executable, "-m", "rung.cli.main", "dashboard", str(finished_dir)]
+    with subprocess.Popen(
+        [*command, "--host", "0.0.0.0", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    ) as process:
+        try:
+            assert "http://0.0.0.0:" in process.stdout.readline()  # serving: warned by now
+        finally:
+            process.terminate()
+        err = process.stderr.read()
+    assert err.lower().count("warning") == 1 and "no login" in err, err
+
+
+@pytest.mark.parametrize("port", ["-1", "70000", "http"])
+def test_a_bad_port_says_the_range_of_ports(finished_dir, port, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["dashboard", str(finished_dir), "--port", port])
+    assert exit_.value.code == 2
+    assert "--port: must be an integer from 0 to 65535" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", [["--port", "9000"], ["--host", "0.0.0.0"], ["--interval", "5"]])
+def test_export_refuses_the_serving_options_it_would_ignore(finished_dir, tmp_path, flag, capsys):
+    target = tmp_path / "report.html"
+    assert main(["dashboard", str(finished_dir), "--export", str(target), *flag]) == 2
+    assert flag[0] in capsys.readouterr().err
+    assert not target.exists()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import json
 import re
+from pathlib import Path
+
+import pytest
 
 from rung.dashboard.assets import SCRIPTS
 from rung.dashboard.export import export_html, json_for_html
+from rung.errors import ConfigError
 from rung.results.summary import read_result
 from tests.dashboard.runs import HOSTILE_CHOICE, HOSTILE_ERROR
 
@@ -36,3 +41,29 @@ def test_an_export_is_one_file_with_its_assets_and_data(finished_dir, tmp_path):
     for script in scripts:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in policy
+
+
+def test_an_export_to_a_folder_or_a_missing_folder_is_refused_and_leaves_nothing(
+    finished_dir, tmp_path
+):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    before = sorted(tmp_path.rglob("*"))
+    for target, reason in (
+        (folder, "is a directory"),
+        (tmp_path / "missing" / "report.html", "does not exist"),
+    ):
+        with pytest.raises(ConfigError, match=reason):
+            export_html([finished_dir], target)
+    assert sorted(tmp_path.rglob("*")) == before  # no half-written or temporary file
+
+
+def test_a_failed_write_leaves_no_temporary_file(finished_dir, tmp_path, monkeypatch):
+    def full(self, *args, **kwargs):
+        self.open("w").write("<!doctype")  # a part written, then the disk is full
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(ConfigError, match="No space left"):
+        export_html([finished_dir], tmp_path / "report.html")
+    assert list(tmp_path.iterdir()) == []

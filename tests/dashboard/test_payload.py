@@ -13,7 +13,9 @@ from rung.dashboard.payload import (
     TrajectoryFold,
     error_line,
     jsonable,
+    summary,
 )
+from rung.results.report import no_best_reason
 from rung.results.summary import read_result
 
 BEST, BEST_ANY, SPENT, SCORES = (
@@ -123,3 +125,56 @@ def test_a_row_carries_the_last_line_of_the_error(error, line):
 def test_a_long_error_line_is_cut():
     line = error_line("E" * 5000)
     assert line is not None and len(line) == ERROR_LINE_CHARS and line.endswith("…")
+
+
+def test_a_run_without_a_best_says_why_as_rung_show_does(tmp_path):
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, {"loss": config["x"], "cost": 1.0})
+
+    rung.tune(
+        objective,
+        {"x": rung.uniform(0, 1)},
+        scheduler="asha",
+        max_resource=9,
+        metric="loss",
+        constraints=["cost<=0"],  # never met
+        max_trials=12,
+        directory=tmp_path / "infeasible",
+        seed=0,
+    )
+    result = read_result(tmp_path / "infeasible")
+    figures = summary(result, seq=0)
+    assert result.finished and figures["incumbent"] is None
+    assert figures["no_best"] == no_best_reason(result)
+    assert figures["no_best"].startswith("no feasible trial found:")  # finished: no "yet"
+    best = rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=3)
+    assert summary(best, seq=0)["no_best"] is None
+
+
+def test_the_fold_takes_failed_jobs_of_a_run_with_constraints(tmp_path):
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            if config["x"] > 0.7:
+                raise ValueError("diverged")
+            trial.report(epoch, {"loss": config["x"] + 1 / epoch, "cost": config["x"]})
+
+    rung.tune(
+        objective,
+        {"x": rung.uniform(0, 1)},
+        scheduler="asha",
+        max_resource=9,
+        metric="loss",
+        constraints=["cost<=0.5"],
+        max_trials=12,
+        directory=tmp_path / "run",
+        seed=0,
+    )
+    result = read_result(tmp_path / "run")
+    assert result.n_failed_jobs > 0
+    fold = TrajectoryFold(result.spec)
+    rows = [fold.row(job) for job in result.jobs]  # a failed job has no scores
+    for row, point in zip(rows, result.trajectory, strict=True):
+        assert row[SPENT] == point.resource
+        assert _same(row[BEST], point.best_value)
+        assert _same(row[BEST_ANY], point.best_any_value)

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from rung.dashboard.export import export_html
 from rung.dashboard.server import CSP, Dashboard, is_loopback
-from rung.errors import ConfigError, StoreError
+from rung.errors import ConfigError, ConfigTypeError, StoreError
 from rung.results.summary import read_result
 from tests.dashboard.runs import HOSTILE_ERROR, HOSTILE_LOG
 
@@ -79,6 +80,8 @@ def test_the_api_serves_each_run_its_updates_and_a_trials_page(server, finished_
         ("/api/runs/0/nothing", 404),
         ("/api/runs/x/snapshot", 400),
         ("/api/runs/0/updates?jobs=-1", 400),
+        ("/api/runs/0/updates?jobs=%C2%B2", 400),  # '²': a digit to str.isdigit, not to int
+        ("/api/runs/0/updates?changes=%D9%A1", 400),  # an Arabic-Indic one
         ("/static/../feed.py", 404),
         ("/static/server.py", 404),
         ("/etc/passwd", 404),
@@ -123,3 +126,34 @@ def test_it_refuses_no_runs_a_bad_port_and_a_directory_without_a_run(tmp_path):
         Dashboard([tmp_path], port=70000)
     with pytest.raises(StoreError):
         Dashboard([tmp_path], port=0)
+
+
+def test_one_directory_given_as_a_string_is_refused_by_name(finished_dir, tmp_path):
+    """A string is a sequence of characters: Dashboard("runs/x") once looked for an
+    experiment in '/' and said none was there."""
+    for call in (
+        lambda: Dashboard(str(finished_dir), port=0),
+        lambda: export_html(str(finished_dir), tmp_path / "x.html"),
+    ):
+        with pytest.raises(ConfigTypeError, match="'directories' parameter .* must be a list"):
+            call()
+    with pytest.raises(ConfigError, match="'interval' parameter of Dashboard must be"):
+        Dashboard([finished_dir], port=0, interval=0)
+
+
+def test_a_closed_dashboard_answers_no_more_even_on_a_kept_alive_connection(finished_dir):
+    """A page's connection is kept alive between polls: closing the dashboard must end
+    it too, or the page goes on getting the closed dashboard's frozen answers."""
+    dashboard = Dashboard([finished_dir], port=0).start()
+    address = dashboard._server.server_address
+    connection = http.client.HTTPConnection(address[0], address[1], timeout=10)
+    try:
+        connection.request("GET", "/api/runs")
+        assert connection.getresponse().read()
+        dashboard.close()
+        with pytest.raises((http.client.HTTPException, ConnectionError)):
+            connection.request("GET", "/api/runs")
+            connection.getresponse().read()
+    finally:
+        connection.close()
+        dashboard.close()

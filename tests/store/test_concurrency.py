@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -139,3 +140,22 @@ def test_every_committed_job_survives_a_kill_exactly_once(tmp_path, seed):
         record(store, make_job(len(indices), 0), checkpoint=blob(0, len(indices)))
     experiment = read_result(tmp_path)
     assert [j.index for j in experiment.jobs] == list(range(len(indices) + 1))
+
+
+def test_a_reader_tells_a_live_writer_from_a_killed_one(tmp_path):
+    ExperimentStore.create(tmp_path, SPEC).close()
+    read_end, write_end = os.pipe()
+    pid = child(lambda: write_jobs(tmp_path, write_end, delay=0.01))
+    os.close(write_end)
+    try:
+        os.read(read_end, 100)  # the writer has committed a job: it holds the lock
+        with ExperimentStore.open(tmp_path, readonly=True) as reader:
+            assert reader.being_written() is True
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            assert reader.being_written() is False  # a killed process's lock is gone
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(read_end)

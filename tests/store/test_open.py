@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -154,6 +157,33 @@ def test_a_second_writer_is_refused_but_readers_are_not(tmp_path):
             assert reader.started["spec"] == SPEC
         record(store, make_job(0, 0))
     ExperimentStore.open(tmp_path).close()  # the lock went with the writer
+
+
+def test_a_reader_asking_whether_a_run_is_written_never_turns_a_writer_away(tmp_path):
+    fcntl = pytest.importorskip("fcntl")  # elsewhere being_written() cannot tell: None
+    ExperimentStore.create(tmp_path, SPEC).close()
+    with ExperimentStore.open(tmp_path, readonly=True) as reader:
+        assert reader.being_written() is False
+        with ExperimentStore.open(tmp_path) as writer:
+            assert reader.being_written() is True and writer.being_written() is True
+        assert reader.being_written() is False
+    # A reader's question holds a shared lock for an instant; a writer opening then waits.
+    fd = os.open(tmp_path / "checkpoints", os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    threading.Timer(0.05, os.close, [fd]).start()
+    ExperimentStore.open(tmp_path).close()
+
+
+def test_whether_a_run_is_written_is_unknown_where_locks_do_not_work(tmp_path, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    ExperimentStore.create(tmp_path, SPEC).close()
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    with ExperimentStore.open(tmp_path, readonly=True) as reader:
+        monkeypatch.setattr(fcntl, "flock", no_locks)
+        assert reader.being_written() is None  # not False: that would say "interrupted"
 
 
 def test_a_readonly_store_refuses_writes(tmp_path):

@@ -26,6 +26,7 @@ __all__ = [
     "eta_number",
     "non_negative_float",
     "non_negative_int",
+    "port",
     "positive_float",
     "positive_int",
     "retries",
@@ -98,6 +99,7 @@ retries = _integer(0, MAX_RETRIES)
 epochs = _integer(1, MAX_EPOCHS)
 seed = _integer(0, 2**64 - 1, "an integer from 0 to 2**64 - 1 (64 bits)")
 workers = _integer(1, MAX_WORKERS)
+port = _integer(0, 65535)
 positive_float = _real(0.0, MAX_SECONDS, f"a finite number > 0 and at most {MAX_SECONDS:g}")
 non_negative_float = _real(
     0.0, MAX_SECONDS, f"a finite number >= 0 and at most {MAX_SECONDS:g}", with_low=True

@@ -8,14 +8,16 @@ rung dashboard runs/lenet --export report.html  # one file that opens offline
 from __future__ import annotations
 
 import argparse
-import sys
+import errno
 from typing import Any
 
-from rung.cli._args import UsageError, non_negative_int, positive_float
+from rung.cli._args import UsageError, port, positive_float
 
 __all__ = ["add_parser", "dashboard"]
 
+DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+DEFAULT_INTERVAL = 1.0
 
 
 def add_parser(commands: Any) -> None:
@@ -26,19 +28,19 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("directories", metavar="DIR", nargs="+", help="experiment directories")
     parser.add_argument(
         "--host",
-        default="127.0.0.1",
-        help="address to serve on (default 127.0.0.1: this machine only)",
+        default=DEFAULT_HOST,
+        help=f"address to serve on (default {DEFAULT_HOST}: this machine only)",
     )
     parser.add_argument(
         "--port",
-        type=non_negative_int,
+        type=port,
         default=DEFAULT_PORT,
         help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
         "--interval",
         type=positive_float,
-        default=1.0,
+        default=DEFAULT_INTERVAL,
         metavar="SECONDS",
         help="how often to look for new records (default 1)",
     )
@@ -49,23 +51,30 @@ def add_parser(commands: Any) -> None:
 
 
 def dashboard(args: argparse.Namespace) -> int:
-    from rung.dashboard.server import Dashboard, is_loopback
+    from rung.dashboard.server import Dashboard
 
     if args.export is not None:
         from rung.dashboard.export import export_html
 
+        serving = {"--host": args.host != DEFAULT_HOST, "--port": args.port != DEFAULT_PORT}
+        serving["--interval"] = args.interval != DEFAULT_INTERVAL
+        given = [flag for flag, changed in serving.items() if changed]
+        if given:
+            raise UsageError(
+                f"--export writes a file and serves nothing: {' and '.join(given)} would be "
+                "ignored; leave them out, or serve without --export."
+            )
+
         path = export_html(args.directories, args.export)
         print(f"wrote {path} (opens offline in any browser)")
         return 0
-    if args.port > 65535:
-        raise UsageError(f"--port must be at most 65535; got {args.port}.")
-    if not is_loopback(args.host):
-        print(
-            f"rung dashboard: warning: serving on {args.host}: anyone who can reach this "
-            "machine can read these runs (there is no login).",
-            file=sys.stderr,
-        )
-    server = Dashboard(args.directories, host=args.host, port=args.port, interval=args.interval)
+    try:  # a wider --host is warned about by Dashboard itself (logged, once)
+        server = Dashboard(args.directories, host=args.host, port=args.port, interval=args.interval)
+    except OSError as err:  # the port is taken, or the host is not this machine's
+        raise UsageError(
+            f"cannot serve on {args.host}:{args.port}: {_reason(err)}; choose another "
+            "--port (--port 0 picks a free one) or --host."
+        ) from None
     print(f"rung dashboard: {server.url}  (Ctrl-C stops it)", flush=True)
     try:
         server.serve_forever()
@@ -74,3 +83,9 @@ def dashboard(args: argparse.Namespace) -> int:
     finally:
         server.close()
     return 0
+
+
+def _reason(err: OSError) -> str:
+    if err.errno == errno.EADDRINUSE:
+        return "the address is in use (another dashboard, or another server)"
+    return (err.strerror or str(err)).lower()

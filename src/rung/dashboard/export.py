@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rung._checks import check
 from rung.dashboard.assets import SCRIPTS, STYLES, asset
 from rung.dashboard.feed import RunFeed
+from rung.dashboard.server import PATHS
 from rung.errors import ConfigError
 
 __all__ = ["EXPORT_LOG_CAP", "export_html", "render_html"]
@@ -90,10 +92,23 @@ def export_html(
 
     Raises:
         StoreError: a directory holds no experiment, or a damaged or foreign one.
-        ConfigError: no directory given.
+        ConfigError: no directory given, or ``directories`` is not a list of paths;
+            ``path`` is a directory or in a folder that does not exist; or the file
+            could not be written (nothing is left behind).
     """
+    check("export_html()", "directories", directories, PATHS)
     if not directories:
         raise ConfigError("The export needs at least one experiment directory; got none.")
+    target = Path(path)
+    if not target.name or target.is_dir():
+        raise ConfigError(
+            f"Cannot export to {str(path)!r}: it is a directory; give a file name, "
+            "e.g. report.html."
+        )
+    if not target.parent.is_dir():
+        raise ConfigError(
+            f"Cannot export to {str(path)!r}: the folder {str(target.parent)!r} does not exist."
+        )
     runs, details = [], {}
     for run_id, directory in enumerate(directories):
         feed = RunFeed(directory, run_id).start()
@@ -103,8 +118,11 @@ def export_html(
         finally:
             feed.close()
     html = render_html({"runs": runs, "details": details})
-    target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)  # a full disk must not keep half a page
+        raise ConfigError(f"Cannot write {str(path)!r}: {err.strerror or err}.") from err
     return target

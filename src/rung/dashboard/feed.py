@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,9 @@ class RunFeed:
         self._summary: dict[str, Any] = {}
         self._result: Result | None = None
         self._signature: tuple[Any, ...] | None = None
+        self._writing: bool | None = None
+        # Names this feed in its cursors: another server's cursor counts other lists.
+        self.token = secrets.token_hex(8)
 
     # -- the thread ------------------------------------------------------------------
 
@@ -119,6 +123,7 @@ class RunFeed:
             fold = TrajectoryFold(reader.spec)
             try:
                 self._signature = self._files_signature()
+                self._writing = reader.being_written()
                 self._fold_in(fold, reader.read(), reader.last_seq)
             except BaseException as err:  # noqa: BLE001 - handed to start()'s caller
                 self._failure = err
@@ -130,6 +135,7 @@ class RunFeed:
                 self._wake.clear()
                 if self._stop.is_set():
                     break
+                self._look_at_writer(reader)
                 signature = self._files_signature()
                 if signature == self._signature:
                     continue
@@ -140,8 +146,23 @@ class RunFeed:
                 except StoreError as err:  # shown on the page; the last rows stay
                     self.error = str(err)
                     logger.warning("%s", err)
+                except Exception as err:  # a defect: said on the page, not a silent freeze
+                    name = type(err).__name__
+                    self.error = f"The dashboard could not read this run: {name}: {err}"
+                    logger.exception("reading %s", self.directory)
         finally:
             reader.close()
+
+    def _look_at_writer(self, reader: RunReader) -> None:
+        """Notes whether a process still writes an unfinished run: a killed driver
+        leaves its last records as they were, which alone look like a run going on."""
+        if self._summary.get("finished"):
+            return
+        writing = reader.being_written()
+        if writing != self._writing:
+            with self._lock:
+                self._writing = writing
+                self._summary = {**self._summary, "writing": writing}
 
     def _fold_in(self, fold: TrajectoryFold, result: Result, seq: int) -> None:
         """Adds what ``result`` holds beyond the rows already made."""
@@ -157,6 +178,7 @@ class RunFeed:
                 if old != status:
                     changes.append([trial.trial_id, status])
         figures = summary(result, seq)
+        figures["writing"] = self._writing
         with self._lock:
             for position, row in enumerate(new_rows, start=len(self._rows)):
                 self._jobs_of.setdefault(row[1], []).append(position)
@@ -198,17 +220,30 @@ class RunFeed:
             "jobs": rows,
             "trials": trials,
             "status": status,
-            "cursor": {"jobs": len(rows), "trials": len(trials), "changes": changes},
+            "cursor": {
+                "jobs": len(rows),
+                "trials": len(trials),
+                "changes": changes,
+                "feed": self.token,
+            },
         }
 
-    def updates(self, jobs: int, trials: int, changes: int) -> dict[str, Any]:
+    def updates(
+        self, jobs: int, trials: int, changes: int, feed: str | None = None
+    ) -> dict[str, Any]:
         """What was read after a page's cursor: new job rows, trials and status changes.
 
-        A cursor beyond what was read (a page from an earlier server) gets everything
-        again, with ``"reset": true``.
+        A cursor of another feed (``feed``, a page from an earlier server: it counted
+        its status changes its own way) or beyond what was read gets everything again,
+        with ``"reset": true``.
         """
         with self._lock:
-            if jobs > len(self._rows) or trials > len(self._trials) or changes > len(self._changes):
+            if (
+                (feed is not None and feed != self.token)
+                or jobs > len(self._rows)
+                or trials > len(self._trials)
+                or changes > len(self._changes)
+            ):
                 reset = True
                 jobs = trials = changes = 0
             else:
@@ -220,6 +255,7 @@ class RunFeed:
                 "jobs": len(self._rows),
                 "trials": len(self._trials),
                 "changes": len(self._changes),
+                "feed": self.token,
             }
             state = {"summary": self._summary, "error": self.error}
         return {

@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from rung.results.report import no_best_reason
 from rung.results.result import OpenJob, Result, TrialRecord
 from rung.results.spec import ObjectiveForm, RunSpec
 from rung.types import JobRecord, JobStatus
@@ -183,7 +184,8 @@ class TrajectoryFold:
         spent = reached - (0 if self._scratch else job.resource_from)
         if spent > 0:
             self.spent += spent
-        feasible = self._goals is None or self._scores(job)[-1:] == [1]
+        scores = self._scores(job)  # None for a failed job: never feasible, never best
+        feasible = self._goals is None or (scores is not None and scores[-1] == 1)
         if job.status is JobStatus.COMPLETED and math.isfinite(job.value) and feasible:
             if self._better(job.value, self.best_any):
                 self.best_any = job.value
@@ -279,6 +281,7 @@ def summary(result: Result, seq: int) -> dict[str, Any]:
         "n_jobs": result.n_jobs,
         "n_failed_jobs": result.n_failed_jobs,
         "incumbent": _incumbent(result, "incumbent"),
+        "no_best": None if result.incumbent is not None else no_best_reason(result),
         "best_at_any_resource": _incumbent(result, "best_at_any_resource"),
         "final": None if result.final is None else jsonable(dict(result.final)),
         "open": [open_job_row(job) for job in result.open_jobs],

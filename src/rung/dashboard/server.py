@@ -11,12 +11,13 @@ API (JSON; see docs/dashboard.md):
 
 * ``/api/runs``: each run's description (``meta``) and figures (``summary``);
 * ``/api/runs/<run>/snapshot``: everything read so far, and a ``cursor``;
-* ``/api/runs/<run>/updates?jobs=J&trials=T&changes=C``: what came after a cursor;
+* ``/api/runs/<run>/updates?jobs=J&trials=T&changes=C&feed=F``: what came after a cursor;
 * ``/api/runs/<run>/trials/<trial>``: a trial's config, jobs, whole errors and logs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -29,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from rung._checks import InstanceOf, Real, SequenceOf, check
 from rung.dashboard.assets import CONTENT_TYPES, asset, asset_names
 from rung.dashboard.feed import RunFeed
 from rung.errors import ConfigError
@@ -43,6 +45,8 @@ CSP = (
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+#: The runs to show: a list of paths (one path alone is a string, a list of characters).
+PATHS = SequenceOf(InstanceOf((str, os.PathLike), "a path"))
 
 
 def is_loopback(host: str) -> bool:
@@ -162,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self.server.snapshot(feed)
         if parts[2:] == ["updates"]:
             cursor = {k: _int(query.get(k, ["0"])[-1], k) for k in ("jobs", "trials", "changes")}
-            return feed.updates(**cursor)
+            return feed.updates(**cursor, feed=query.get("feed", [None])[-1])
         if len(parts) == 4 and parts[2] == "trials":
             return feed.trial(_int(parts[3], "trial"))
         return None
@@ -173,7 +177,8 @@ class _BadRequest(ValueError):
 
 
 def _int(text: str, name: str) -> int:
-    if not text.isdigit() or len(text) > 12:
+    # ASCII only: str.isdigit() also accepts '²' and other scripts' digits
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise _BadRequest(f"{name} must be a whole number >= 0; got {text[:40]!r}")
     return int(text)
 
@@ -184,6 +189,30 @@ class _Server(ThreadingHTTPServer):
     loopback_only = True
     _snapshots: dict[int, tuple[Any, bytes]]
     _snapshot_lock = threading.Lock()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Ends the connections still open: a page keeps its connection alive between
+        polls, and its thread would go on answering from the closed runs."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def snapshot(self, feed: RunFeed) -> bytes:
         """A run's snapshot as JSON, encoded once for each state the feed reaches (a
@@ -216,7 +245,8 @@ class Dashboard:
 
     Raises:
         StoreError: a directory holds no experiment, or a damaged or foreign one.
-        ConfigError: no directory given.
+        ConfigError: no directory given, or ``directories`` is not a list of paths (one
+            path alone, say), or a bad ``port`` or ``interval``.
         OSError: the address cannot be bound.
 
     Example:
@@ -237,15 +267,13 @@ class Dashboard:
         port: int = 8765,
         interval: float = 1.0,
     ) -> None:
+        check("Dashboard", "directories", directories, PATHS)
         if not directories:
             raise ConfigError("The dashboard needs at least one experiment directory; got none.")
+        check("Dashboard", "interval", interval, Real(low=0, low_open=True))
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigError(f"The 'port' parameter must be an int in [0, 65535]; got {port!r}.")
         self.loopback = is_loopback(host)
-        if not self.loopback:
-            logger.warning(
-                "The dashboard binds %s: every machine that can reach it sees the runs.", host
-            )
         self.feeds: list[RunFeed] = []
         try:
             for run_id, directory in enumerate(directories):
@@ -255,6 +283,12 @@ class Dashboard:
         except BaseException:
             self._close_feeds()
             raise
+        if not self.loopback:  # once it serves: a failed bind is only the error
+            logger.warning(
+                "The dashboard serves on %s: anyone who can reach this machine can read "
+                "these runs (there is no login).",
+                host,
+            )
         self._server.feeds = self.feeds
         self._server.loopback_only = self.loopback
         self._thread: threading.Thread | None = None
@@ -284,6 +318,7 @@ class Dashboard:
             self._thread.join(timeout=10)
             self._thread = None
         self._server.server_close()
+        self._server.close_connections()
         self._close_feeds()
 
     def _close_feeds(self) -> None:

@@ -79,6 +79,12 @@ class RunReader:
         """The sequence number of the last event read."""
         return self._seq
 
+    def being_written(self) -> bool | None:
+        """Whether a process writes the run now (a run not finished and not written was
+        stopped or killed); None where the platform cannot tell. See
+        :meth:`rung.store.ExperimentStore.being_written`."""
+        return self._store.being_written()
+
     def read(self) -> Result:
         """Folds the events recorded since the last read; returns the run as it stands.
 

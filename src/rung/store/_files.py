@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,28 @@ def checkpoint_name(trial_id: int, job_index: int, at: int | None = None) -> str
 def is_checkpoint_name(name: object) -> bool:
     """Whether ``name`` is a checkpoint file name rung writes (no folder, no ``..``)."""
     return type(name) is str and _NAME.fullmatch(name) is not None
+
+
+#: Seconds a writer retries the directory lock before it reports another writer: a
+#: reader asking whether the run is being written holds the lock for microseconds.
+LOCK_PATIENCE = 0.2
+
+
+def _lock_with_patience(fd: int) -> None:
+    """Takes the exclusive lock on ``fd``, retrying for :data:`LOCK_PATIENCE` seconds.
+
+    Raises:
+        OSError: another process still holds the lock.
+    """
+    deadline = time.monotonic() + LOCK_PATIENCE
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def crc32(data: bytes) -> int:
@@ -78,7 +101,7 @@ class CheckpointDir:
             ) from None
         if self._fd is not None:
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _lock_with_patience(self._fd)
             except OSError:
                 self.close()
                 raise StoreError(
@@ -86,6 +109,32 @@ class CheckpointDir:
                     "locked): wait for that run to end or stop it, then try again; "
                     f"`rung show {root}` reads it meanwhile."
                 ) from None
+
+    def being_written(self) -> bool | None:
+        """Whether a process holds this experiment's writer lock now: True while a run
+        writes it, False once its writer stopped or was killed (the kernel drops a dead
+        process's lock); None where this platform has no advisory locks.
+
+        Asks for a shared lock without waiting and gives it back at once; a writer that
+        opens the store in that instant waits for it (:data:`LOCK_PATIENCE`).
+        """
+        if fcntl is None:
+            return None
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:  # no checkpoints folder: no writer ever locked it
+            return False
+        except OSError:  # not ours to open: cannot tell
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:  # no locks on this file system (some network ones): cannot tell
+            return None
+        finally:
+            os.close(fd)  # releases the shared lock if it was taken
+        return False
 
     def write(self, name: str, data: bytes) -> int:
         """Writes ``data`` to ``name`` atomically and durably; returns its CRC-32.

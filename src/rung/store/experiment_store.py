@@ -333,6 +333,11 @@ class ExperimentStore(Recorder):
         """
         self._files.wait()
 
+    def being_written(self) -> bool | None:
+        """Whether a process writes this experiment now (holds its directory lock); False
+        once the writer stopped or was killed; None where the platform cannot tell."""
+        return self._files.being_written()
+
     def close(self) -> None:
         """Closes the database and releases the directory lock (idempotent)."""
         self._db.close()

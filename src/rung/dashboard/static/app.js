@@ -91,10 +91,12 @@
     banner.hidden = !errors.length;
     R.clear(banner);
     for (const e of errors) banner.append(el("div", { text: e }));
-    const running = app.runs.filter((r) => !r.summary.finished).length;
+    const running = app.runs.filter((r) => !r.summary.finished && !r.interrupted).length;
+    const stopped = app.runs.filter((r) => r.interrupted).length;
     const when = app.lastUpdate ? ` · updated ${app.lastUpdate.toLocaleTimeString()}` : "";
     live.textContent = app.exported ? "exported: a snapshot"
-      : running ? `live: ${running} running${when}` : `all finished${when}`;
+      : running ? `live: ${running} running${stopped ? `, ${stopped} interrupted` : ""}${when}`
+      : stopped ? `${stopped} interrupted, none running${when}` : `all finished${when}`;
     live.className = running && !app.exported ? "live on" : "live";
   }
 
@@ -113,12 +115,14 @@
     try {
       for (const run of app.runs) {
         const c = run.cursor;
-        const data = await getJSON(`api/runs/${run.id}/updates?jobs=${c.jobs}&trials=${c.trials}&changes=${c.changes}`);
+        const data = await getJSON(`api/runs/${run.id}/updates?jobs=${c.jobs}&trials=${c.trials}&changes=${c.changes}&feed=${encodeURIComponent(c.feed || "")}`);
         const before = run.version;
         const finished = run.summary.finished;
         const error = run.error;
+        const interrupted = run.interrupted;
         run.apply(data);
-        if (run.version !== before || run.summary.finished !== finished || run.error !== error || (run.summary.open || []).length) changed = true;
+        if (run.version !== before || run.summary.finished !== finished || run.error !== error
+            || run.interrupted !== interrupted || (run.summary.open || []).length) changed = true;
       }
       if (app.offline) { app.offline = null; changed = true; }
       app.lastUpdate = new Date();

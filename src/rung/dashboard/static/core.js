@@ -46,6 +46,15 @@ R.fmt = function (v, digits) {
   return String(Number(v.toPrecision(digits || 4)));
 };
 
+// An axis tick, short enough to fit left of a chart's frame (a large round number
+// written out, -10000000, ran past the canvas's edge): 1e7, -1.25e7, 2.5e-4.
+R.fmtTick = function (v) {
+  const a = Math.abs(v);
+  if (typeof v !== "number" || !isFinite(v) || a === 0 || (a >= 1e-3 && a < 1e5)) return R.fmt(v);
+  const [mantissa, exponent] = v.toExponential(2).split("e");
+  return `${Number(mantissa)}e${Number(exponent)}`;
+};
+
 R.fmtValue = function (v) {
   // Config values: numbers shortened, everything else shown as recorded text.
   if (typeof v === "number") return R.fmt(v, 5);
@@ -128,6 +137,8 @@ class Run {
   }
 
   get id() { return this.meta.id; }
+  // Not finished, and no process writes it (the server saw its writer's lock gone).
+  get interrupted() { return !this.summary.finished && this.summary.writing === false; }
   get minimize() { return this.meta.direction !== "max"; }
   get levels() {
     const m = this.meta;
@@ -184,7 +195,12 @@ class Run {
     for (const [tid, config] of data.trials || []) this.trial(tid).config = config || {};
     for (const row of data.jobs || []) this.addJob(row);
     for (const [tid, status] of data.status || []) this.trial(tid).status = status;
-    if (data.summary) this.summary = data.summary;
+    if (data.summary) {
+      this.summary = data.summary;
+      // A run that no process writes any more (its driver stopped or was killed) runs
+      // nothing: the jobs it started and never ended were cut short.
+      if (this.interrupted) this.summary = { ...data.summary, cut: data.summary.open || [], open: [] };
+    }
     this.error = data.error || null;
     if (data.cursor) this.cursor = data.cursor;
     if ((data.jobs && data.jobs.length) || (data.status && data.status.length) || data.reset
@@ -217,7 +233,13 @@ class Run {
     return (this.summary.open || []).some((o) => o[0] === tid);
   }
 
-  trialFate(t) { return R.STATUS_FATE[t.status] || "running"; }
+  // A trial's state as the page says it: "running" only while the run goes on.
+  statusText(t) { return this.trialFate(t) === "interrupted" ? "interrupted" : t.status.toLowerCase(); }
+
+  trialFate(t) {
+    if (t.status === "RUNNING" && this.interrupted) return "interrupted";
+    return R.STATUS_FATE[t.status] || "running";
+  }
 
   paramNames() { return this.meta.params.map((p) => p.name); }
 }

@@ -177,7 +177,7 @@
         const x = Math.round(this.sx(v)) + 0.5;
         if (x < l - 1 || x > l + w + 1) continue;
         ctx.beginPath(); ctx.moveTo(x, t); ctx.lineTo(x, t + h); ctx.stroke();
-        ctx.fillText((o.xfmt || R.fmt)(v), x, t + h + 5);
+        ctx.fillText((o.xfmt || R.fmtTick)(v), x, t + h + 5);
       }
       ctx.textAlign = "right";
       ctx.textBaseline = "middle";
@@ -185,7 +185,7 @@
         const y = Math.round(this.sy(v)) + 0.5;
         if (y < t - 1 || y > t + h + 1) continue;
         ctx.beginPath(); ctx.moveTo(l, y); ctx.lineTo(l + w, y); ctx.stroke();
-        ctx.fillText((o.yfmt || R.fmt)(v), l - 6, y);
+        ctx.fillText((o.yfmt || R.fmtTick)(v), l - 6, y);
       }
       ctx.strokeStyle = "#9ca3af";
       ctx.strokeRect(l + 0.5, t + 0.5, w, h);

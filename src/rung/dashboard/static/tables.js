@@ -23,7 +23,7 @@
       let page = 0;
       const columns = () => [
         { key: "id", label: "trial", get: (t) => t.id },
-        { key: "status", label: "status", get: (t) => t.status.toLowerCase() },
+        { key: "status", label: "status", get: (t) => run.statusText(t) },
         { key: "reached", label: run.meta.resource_name, get: (t) => t.reached },
         { key: "value", label: `${run.meta.metric} (latest)`, get: (t) => t.last },
         { key: "best", label: "best", get: (t) => t.best },
@@ -44,7 +44,7 @@
           const counts = {};
           for (const t of run.trials.values()) counts[run.trialFate(t)] = (counts[run.trialFate(t)] || 0) + 1;
           R.clear(fates);
-          for (const f of R.FATES) {
+          for (const f of R.FATES.concat(["interrupted"])) {
             if (!counts[f]) continue;
             fates.append(el("label", { className: "key toggle" },
               el("input", { type: "checkbox", checked: !hidden.has(f), dataset: { fate: f }, onchange: (e) => { if (e.target.checked) hidden.delete(f); else hidden.add(f); page = 0; view.update(); } }),
@@ -129,7 +129,7 @@
           head.dataset.trial = String(tid);
           head.append(
             el("p", {}, el("a", { href: "#trials", text: "← all trials" })),
-            el("h2", {}, `Trial ${t.id} `, el("span", { className: "pill", style: { background: R.FATE_COLOR[fate] }, text: t.status.toLowerCase(), dataset: { status: t.status } })),
+            el("h2", {}, `Trial ${t.id} `, el("span", { className: "pill", style: { background: R.FATE_COLOR[fate] }, text: run.statusText(t), dataset: { status: t.status } })),
             kv([
               ["run", run.meta.title],
               [run.meta.resource_name + " reached", String(t.reached)],

@@ -33,14 +33,14 @@
   function runCard(app, run) {
     const s = run.summary;
     const m = run.meta;
-    const state = run.error ? "error" : s.finished ? "finished" : "running";
+    const state = run.error ? "error" : s.finished ? "finished" : run.interrupted ? "interrupted" : "running";
     const inc = s.incumbent;
     const any = s.best_at_any_resource;
     const stats = [
-      ["best " + m.metric, inc ? R.fmt(inc.value, 5) : "—", inc ? trialLink(app, run, inc.trial_id) : "none at the full resource yet"],
-      ["best at any resource", any ? R.fmt(any.value, 5) : "—", any ? trialLink(app, run, any.trial_id, `trial ${any.trial_id} at ${any.resource ?? "—"}`) : null],
+      ["best " + m.metric, inc ? R.fmt(inc.value, 5) : "—", inc ? trialLink(app, run, inc.trial_id) : s.no_best || "none at the full resource yet"],
+      ["best at any resource", any ? R.fmt(any.value, 5) : "—", any ? trialLink(app, run, any.trial_id, `trial ${any.trial_id}` + (any.resource === null ? "" : ` at ${any.resource}`)) : null],
       ["trials", String(run.trials.size), `${run.nEvaluated || 0} evaluated`],
-      ["jobs", String(run.jobs.length), `${s.n_failed_jobs || 0} failed, ${(s.open || []).length} running`],
+      ["jobs", String(run.jobs.length), `${s.n_failed_jobs || 0} failed, ` + (run.interrupted ? `${(s.cut || []).length} cut short` : `${(s.open || []).length} running`)],
       [`${m.resource_name} spent`, R.fmt(s.total_resource), null],
       ["wall time", R.fmtSec(s.wall_time), null],
       ["utilization", R.pct(s.utilization), `${s.workers} worker${s.workers === 1 ? "" : "s"}`],
@@ -55,6 +55,9 @@
         el("div", { className: "stat" }, el("div", { className: "k", text: k }),
           el("div", { className: "v", text: v, dataset: { stat: k } }),
           sub ? el("div", { className: "sub" }, sub) : null))));
+    if (run.interrupted) {
+      card.append(el("p", { className: "note", dataset: { interrupted: "1" }, text: `interrupted: no process writes this run any more (it was stopped or killed before it finished); rung resume ${m.directory} (Tuner.resume for a run started from Python) continues it` }));
+    }
     if (s.stop_reason) card.append(el("p", { className: "note", text: `stopped early: ${s.stop_reason}` }));
     if (s.final) {
       card.append(el("p", { className: "note" }, "final model: ",
@@ -347,7 +350,7 @@
               return {
                 trial: t,
                 target: t.id,
-                lines: [`trial ${t.id} (${t.status.toLowerCase()})`, `${run.meta.resource_name} ${t.reached} · last ${run.meta.metric} ${R.fmt(t.last, 5)}`, `jobs: ${fates}`],
+                lines: [`trial ${t.id} (${run.statusText(t)})`, `${run.meta.resource_name} ${t.reached} · last ${run.meta.metric} ${R.fmt(t.last, 5)}`, `jobs: ${fates}`],
               };
             },
           });
@@ -378,11 +381,14 @@
     for (const t of run.trials.values()) {
       const o = open.get(t.id);
       levels.forEach((level, i) => {
-        if (t.reached >= level) {
+        // At a level: a job of the trial ended there or went on from there. A trial a
+        // Hyperband bracket started higher only passed it: it was not promoted from it.
+        const promoted = (o && o[1] === level) || t.jobs.some((row) => row[c.resource_from] === level);
+        const ended = t.jobs.some((row) => row[c.resource_to] === level);
+        if (t.reached >= level && (promoted || ended)) {
           const r = rows[i];
           r.reached += 1;
-          const beyond = t.reached > level || (o && o[1] >= level) || t.jobs.some((row) => row[c.resource_from] >= level);
-          if (beyond) r.promoted += 1;
+          if (promoted) r.promoted += 1;
           else if (t.status === "COMPLETED" || i === levels.length - 1) r.finished += 1;
           else if (t.status === "STOPPED") r.stopped += 1;
           else if (t.status === "FAILED") r.failed += 1;
@@ -406,7 +412,7 @@
     mount(main, app) {
       const run = app.run;
       const box = section("Rung ladder",
-        "One row per rung level, the full resource on top. Each bar splits the trials that reached the level by what became of them there; the arrows count promotions to the next level. Running: jobs heading to the level now.");
+        "One row per rung level, the full resource on top. Each bar splits the trials that reached the level by what became of them there (a trial a bracket started at a higher level only passed it); the arrows count promotions to the next level. Running: jobs heading to the level now.");
       const ladder = el("div", { className: "ladder" });
       const legend = el("div", { className: "legend" }, ["promoted", "paused", "stopped", "finished", "failed", "running"].map((f) =>
         el("span", { className: "key" }, el("span", { className: "swatch", style: { background: R.FATE_COLOR[f] } }), f)));
