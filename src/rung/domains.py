@@ -332,7 +332,9 @@ class Choice(Domain):
 
     def __init__(self, values: Sequence[Any]) -> None:
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-            raise ConfigTypeError(f"The 'values' parameter of Choice must be a list; got {values!r}.")
+            raise ConfigTypeError(
+                f"The 'values' parameter of Choice must be a list; got {values!r}."
+            )
         if len(values) == 0:
             raise ConfigError("The 'values' parameter of Choice must not be empty; got [].")
         for value in values:

@@ -110,7 +110,9 @@ class Space(Mapping[str, Any]):
             dynamic = dynamic or params.dynamic
             params = dict(params.items())
         if not isinstance(params, Mapping):
-            raise ConfigTypeError(f"A search space must be a dict of name -> domain; got {params!r}.")
+            raise ConfigTypeError(
+                f"A search space must be a dict of name -> domain; got {params!r}."
+            )
         self.domains: dict[str, Domain] = {}
         self.constants: dict[str, Any] = {}
         self._order: list[str] = []

@@ -169,8 +169,7 @@ class OptunaTrial:
         """Reports ``value`` at ``step`` (see the module for how steps map to resources)."""
         if int(step) in self.intermediate_values:  # as Optuna: the first value stands
             warnings.warn(
-                f"The reported value is ignored because this step={int(step)} is already "
-                "reported.",
+                f"The reported value is ignored because this step={int(step)} is already reported.",
                 stacklevel=2,
             )
             return

@@ -207,7 +207,7 @@ class ProcessExecutor(Executor):
                     "Each exited with an error before loading the objective (its traceback "
                     "is above): a worker process imports the main script again, so a "
                     "script that starts a run must guard it with "
-                    "`if __name__ == \"__main__\":`, and its main module must be importable."
+                    '`if __name__ == "__main__":`, and its main module must be importable.'
                 )
             raise RuntimeError(
                 f"No worker could start: each of the {len(started)} died while starting, "

@@ -270,7 +270,6 @@ class Tuner:
         loop = RunLoop(self.scheduler, spec)
         if self.directory is not None:
             from rung.store import ExperimentStore
-
             from rung.store._directory import holds_experiment
 
             if holds_experiment(self.directory):  # said as Python says it, not the CLI

@@ -237,7 +237,9 @@ def _initial_configs(
     if isinstance(initial, Mapping):
         return [space.validate(initial, "initial_config")]
     if isinstance(initial, (str, bytes)) or not isinstance(initial, Sequence):
-        raise ConfigTypeError(f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}.")
+        raise ConfigTypeError(
+            f"The 'initial_config' must be a dict or a list of dicts; got {initial!r}."
+        )
     return [space.validate(config, f"initial_config[{i}]") for i, config in enumerate(initial)]
 
 
