@@ -422,3 +422,30 @@ def test_a_failed_job_is_told_once(project, capsys, caplog, quiet):
     warnings = [r for r in caplog.records if "trial 0 failed" in r.getMessage()]
     # two attempts (one retry): each told by its progress line, or, when quiet, the log
     assert (lines, len(warnings)) == ((0, 2) if quiet else (2, 0))
+
+
+def test_a_program_recorded_by_another_user_starts_only_when_given_again(
+    project, tmp_path, monkeypatch, capsys
+):
+    """rung starts no program read from a directory it did not sign: a run from someone
+    else (another key) resumes only with its command given again, where it ran."""
+    out = project / "runs" / "theirs"
+    assert main(tune_argv("--trials", "3", "--out", str(out))) == 0
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "another-user"))
+    command = f"{sys.executable} train.py {{lr}} {{epochs}}"
+    capsys.readouterr()
+    assert main(["resume", str(out), "--trials", "5", "--quiet"]) == 2
+    refused = capsys.readouterr().err
+    assert "not recorded by your rung" in refused and "--command" in refused
+    assert main(["resume", str(out), "--trials", "5", "--command", "sh evil.sh"]) == 2
+    assert "give it as recorded" in capsys.readouterr().err
+    assert main(["resume", str(out), "--trials", "5", "--command", command, "--shell"]) == 2
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["resume", str(out), "--trials", "5", "--command", command]) == 2
+    assert "resume it from there" in capsys.readouterr().err
+    assert results(out)["summary"]["trials"] == 3  # nothing ran, nothing was recorded
+    monkeypatch.chdir(project)
+    assert main(["resume", str(out), "--trials", "5", "--command", command, "--quiet"]) == 0
+    assert results(out)["summary"]["trials"] == 5

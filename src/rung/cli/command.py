@@ -20,6 +20,7 @@ from typing import Any
 
 from rung.cli._args import BUDGET_NEEDED, UsageError, has_budget
 from rung.cli.goals import goal_arguments, goals_of
+from rung.cli.trust import sign, signed_here
 from rung.errors import ConfigError
 from rung.objectives import check_metric_name
 
@@ -170,6 +171,7 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
         "title": f"{args.program}: {args.searcher} search + {args.scheduler}",
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
+    settings["signature"] = sign(settings)  # what rung resume may start again: trust.py
     objective = _objective(settings, out)  # checks the command and its program
     objective.check_placeholders(list(space))
     parse_gpus(args.gpus)
@@ -186,13 +188,18 @@ def prepare_resume(
     """Completes a ``--command`` run's recorded settings (``spec.extra``) from its spec and
     ``rung resume``'s overrides, and checks that its program can still start.
 
+    A program starts again only if this user's rung recorded it (:mod:`rung.cli.trust`),
+    or if this command line gives it again, as recorded, from the directory it ran in.
+
     Raises:
-        UsageError: the recorded working directory is gone, or the program cannot start.
+        UsageError: the recorded working directory is gone, the program cannot start,
+            or it was recorded elsewhere and not given again as recorded.
     """
     if not Path(settings["cwd"]).is_dir():
         raise UsageError(
             f"the program ran in {settings['cwd']!r}, which no longer exists; recreate it to resume"
         )
+    _check_program_given(settings, args, directory)
     settings.update(
         seed=spec.seed,
         workers=spec.workers if args.workers is None else args.workers,
@@ -205,6 +212,35 @@ def prepare_resume(
     if getattr(args, "gpus", None) is not None:
         settings["gpus"] = args.gpus
     _objective(settings, directory)  # the program can still start
+
+
+def _check_program_given(
+    settings: Mapping[str, Any], args: argparse.Namespace, directory: Path
+) -> None:
+    """Refuses to start a recorded program that this user's rung did not sign, unless
+    ``rung resume`` is given it again, as recorded, in the directory it ran in."""
+    import shlex
+
+    recorded = f"--command {shlex.quote(settings['command'])}" + (
+        " --shell" if settings["shell"] else ""
+    )
+    given = getattr(args, "program", None)
+    if given is not None and (given, args.shell) != (settings["command"], settings["shell"]):
+        raise UsageError(f"{directory} was recorded with {recorded}; give it as recorded")
+    if signed_here(settings):
+        return
+    if given is None:
+        raise UsageError(
+            f"{directory} was not recorded by your rung, and rung starts no program read "
+            "from a directory (README, Security). Check its command (rung show prints "
+            f"it); to run it, give it again from where it ran: cd {shlex.quote(settings['cwd'])} "
+            f"&& rung resume {shlex.quote(str(directory))} {recorded}"
+        )
+    if Path.cwd().resolve() != Path(settings["cwd"]).resolve():
+        raise UsageError(
+            f"{directory}'s program ran in {settings['cwd']!r}: resume it from there, where "
+            f"its command means what it meant (cd {shlex.quote(settings['cwd'])})"
+        )
 
 
 def command_tuner(settings: Mapping[str, Any], directory: Path, callbacks: list[Any]) -> Any:

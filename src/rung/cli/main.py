@@ -287,6 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument("--workers", type=workers, help="jobs at once (default: as recorded)")
     resume.add_argument(
+        "--command",
+        dest="program",
+        metavar="'PROGRAM ARGS'",
+        help="a program's run that another user recorded: its command, as recorded (rung "
+        "starts no command read from a directory it did not sign)",
+    )
+    resume.add_argument("--shell", action="store_true", help="with --command: as recorded")
+    resume.add_argument(
         "--dask-address",
         metavar="ADDRESS",
         help="run on this Dask cluster (never read from the record)",

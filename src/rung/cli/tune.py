@@ -424,12 +424,18 @@ def _settle_model_resume(
     overrides.
 
     Raises:
-        UsageError: the directory was not recorded by ``rung tune``, or bad workers.
+        UsageError: the directory was not recorded by ``rung tune``, a program's flags
+            (``--command``, ``--shell``), or bad workers.
     """
     if "model" not in settings or "space_spec" not in settings:
         raise UsageError(
             f"{str(directory)!r} was not recorded by `rung tune`; resume it from Python "
             "with Tuner.resume(directory)."
+        )
+    if getattr(args, "program", None) is not None or getattr(args, "shell", False):
+        raise UsageError(
+            f"--command and --shell: {str(directory)!r} tunes the {settings['model']} model, "
+            "not a program"
         )
     settings.update(
         seed=spec.seed,
