@@ -213,9 +213,11 @@ def test_a_killed_tune_resumes_from_the_command_line_and_extends(tmp_path, capsy
     while len(ended()) < 4 and process.poll() is None and time.monotonic() - begin < 120:
         time.sleep(0.05)
     assert main(["show", str(out)]) == 0  # reads the running experiment, blocking nothing
-    assert "running or interrupted" in capsys.readouterr().out
+    assert "(running)" in capsys.readouterr().out
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert main(["show", str(out)]) == 0
+    assert "(interrupted)" in capsys.readouterr().out
     before = ended()
     assert len(before) >= 4
     assert main(["resume", str(out), "--quiet"]) == 0
@@ -260,3 +262,26 @@ def test_a_full_disk_stops_the_run_with_one_message_and_keeps_what_was_recorded(
     monkeypatch.setattr(_files.CheckpointDir, "write", original)  # space freed
     assert main(["resume", str(out), "--quiet"]) == 0
     assert read_result(out).n_trials == 9
+
+
+def test_show_tells_a_run_being_written_from_an_interrupted_one(tmp_path, capsys):
+    import rung
+
+    directory = tmp_path / "run"
+    shown = []
+
+    def objective(config, trial):
+        if trial.trial_id == 3:  # the run is being written: this process holds it
+            assert main(["show", str(directory)]) == 0
+            shown.append(capsys.readouterr().out)
+            raise KeyboardInterrupt  # Ctrl-C: the run stops, unfinished
+        trial.report(trial.resource_to, config["x"])
+
+    with pytest.raises(KeyboardInterrupt):
+        rung.tune(
+            objective, {"x": rung.uniform(0, 1)}, scheduler="asha", max_resource=9,
+            max_trials=20, seed=0, directory=directory,
+        )  # fmt: skip
+    assert f"experiment {directory} (running)" in shown[0]
+    assert main(["show", str(directory)]) == 0
+    assert f"experiment {directory} (interrupted)" in capsys.readouterr().out

@@ -290,12 +290,15 @@ def _warnings(result: Any) -> list[str]:
     return run_warnings(result)
 
 
-def _summary(result: Any, directory: Path, warnings: list[str]) -> str:
-    """The summary, with where the final model came from and the run's warnings."""
+def _summary(
+    result: Any, directory: Path, warnings: list[str], writing: bool | None = None
+) -> str:
+    """The summary, with where the final model came from and the run's warnings
+    (``writing``: :func:`rung.results.report.format_summary`)."""
     from rung.cli.final_model import describe
     from rung.results.report import format_summary
 
-    lines = [format_summary(result)]
+    lines = [format_summary(result, writing)]
     if "command" in result.spec.extra:  # a program run: its logs and checkpoints
         from rung.cli.command import summary_lines
 
@@ -453,10 +456,11 @@ def _settle_model_resume(
 
 
 def show(args: argparse.Namespace) -> int:
-    from rung.results.summary import read_result
+    from rung.results.summary import RunReader
 
-    result = read_result(args.directory)
-    print(_summary(result, Path(args.directory), _warnings(result)))
+    with RunReader(args.directory) as reader:  # a run not finished: written now, or cut?
+        result, writing = reader.read(), reader.being_written()
+    print(_summary(result, Path(args.directory), _warnings(result), writing))
     return 0
 
 

@@ -240,12 +240,15 @@ def no_best_reason(result: Result) -> str:
     return f"no trial reached the full resource ({result.spec.max_resource}){yet}"
 
 
-def format_summary(result: Result) -> str:
-    """The summary ``rung tune`` prints at the end and ``rung show`` prints any time."""
+def format_summary(result: Result, writing: bool | None = None) -> str:
+    """The summary ``rung tune`` prints at the end and ``rung show`` prints any time;
+    ``writing``: whether a process writes the unfinished run now (None: not known,
+    :meth:`rung.results.summary.RunReader.being_written`)."""
     spec = result.spec
     metric = spec.value_name
     where = result.directory if result.directory is not None else "(in memory)"
-    state = "finished" if result.finished else "running or interrupted"
+    unfinished = {True: "running", False: "interrupted", None: "running or interrupted"}
+    state = "finished" if result.finished else unfinished[writing]
     if result.stop_reason:
         state = f"stopped early: {result.stop_reason}"
     lines = [f"experiment {where} ({state})", _headline(result), *front_lines(result)]
