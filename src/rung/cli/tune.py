@@ -290,9 +290,7 @@ def _warnings(result: Any) -> list[str]:
     return run_warnings(result)
 
 
-def _summary(
-    result: Any, directory: Path, warnings: list[str], writing: bool | None = None
-) -> str:
+def _summary(result: Any, directory: Path, warnings: list[str], writing: bool | None = None) -> str:
     """The summary, with where the final model came from and the run's warnings
     (``writing``: :func:`rung.results.report.format_summary`)."""
     from rung.cli.final_model import describe
