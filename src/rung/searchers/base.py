@@ -82,6 +82,8 @@ class Searcher:
         self._initial: deque[dict[str, Any]] = deque(_initial_configs(self.space, initial_config))
         self._suggested: set[tuple] = set()
         self._pending: dict[tuple, dict[str, Any]] = {}
+        # Define-by-run: the values of each configuration that ran, by the names it has.
+        self._ran: dict[tuple[str, ...], set[tuple]] = {}
         self.observations: list[Observation] = []
         self._replayed: dict[str, Any] | None = None
 
@@ -116,7 +118,7 @@ class Searcher:
         config = self._initial.popleft() if self._initial else self._propose()
         key = self.space.key(config)
         redraws = 0
-        while key in self._suggested:
+        while not self._is_new(config, key):
             redraws += 1
             if redraws > _MAX_REDRAWS:
                 raise SpaceExhausted(
@@ -170,6 +172,8 @@ class Searcher:
         else:
             value = float(value)
         key = self.space.key(config)
+        if self.space.dynamic:
+            self._note_ran(config)
         if self._pending.pop(key, None) is None:
             self._suggested.add(key)  # configs observed without suggest() are not re-proposed
         # Configs handed between components are never mutated: keep the caller's.
@@ -212,6 +216,25 @@ class Searcher:
     def _on_observe(self, observation: Observation) -> None:
         """Hook for subclasses that update a model on each observation."""
 
+    def _is_new(self, config: Mapping[str, Any], key: tuple) -> bool:
+        """Whether ``config`` (of key ``key``) would run a configuration that did not run.
+
+        Beyond its key, a define-by-run objective runs a proposal as the values it asks
+        for: a proposal holding every value of a configuration that ran, and more, runs
+        as that configuration again (the objective asks for the same parameters and gets
+        the same values; the others, inactive there, it never asks for).
+        """
+        if key in self._suggested:
+            return False
+        for names, ran in self._ran.items():
+            if all(name in config for name in names) and tuple(config[n] for n in names) in ran:
+                return False
+        return True
+
+    def _note_ran(self, config: Mapping[str, Any]) -> None:
+        names = tuple(sorted(config))
+        self._ran.setdefault(names, set()).add(tuple(config[n] for n in names))
+
     def _random_config(self) -> dict[str, Any]:
         return self.space.sample(self.rng)
 
@@ -219,7 +242,7 @@ class Searcher:
         """The first of ``configs`` (an acquisition's maximizers, best first) never
         suggested before, or a random configuration when every one was."""
         for config in configs:
-            if self.space.key(config) not in self._suggested:
+            if self._is_new(config, self.space.key(config)):
                 return config
         logger.debug("every maximizer was suggested before; suggesting at random")
         return self._random_config()
