@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import rung
 from rung.compat.optuna import OptunaTrial, TrialPruned, is_define_by_run
+from rung.run.factory import build_tuner
 from rung.trial import Trial
 
 
@@ -74,9 +74,15 @@ def test_a_bad_suggestion_is_refused_in_the_words_of_its_call(ask, message):
 
 
 def test_the_space_is_learned_and_the_record_has_only_what_was_asked():
-    results = [rung.tune(quadratic, searcher="bo", max_trials=25, seed=s) for s in range(3)]
-    # kind "b" bottoms out at 0.5; about 1 seed in 10 is still above 0.6 after 25 trials
-    assert np.median([r.best_value for r in results]) < 0.3
+    tuners = [build_tuner(quadratic, searcher="bo", seed=s) for s in range(8)]
+    results = [tuner.run(max_trials=25) for tuner in tuners]
+    for tuner in tuners:
+        searcher = tuner.scheduler.searcher
+        assert set(searcher.space.domains) == {"kind", "x", "k"} and not searcher.pending
+    # Kind "b" bottoms out at 0.5. Over 100 seeds, 74 runs find an "a" below it in 25
+    # trials: 2 of 8 seeds or fewer happens about once in 190 sets of trajectories, so a
+    # change that only moves trajectories passes, and a search stuck on "b" fails.
+    assert sum(r.best_value < 0.5 for r in results) >= 3
     for trial in (t for r in results for t in r.trials):
         assert ("k" in trial.config) == (trial.config["kind"] == "a")
 
