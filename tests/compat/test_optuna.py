@@ -197,3 +197,24 @@ def test_reports_that_step_over_a_rung_are_taken_at_it():
     result = rung.tune(every_fifth_step, scheduler="asha", max_resource=27, max_trials=27)
     assert not result.n_failed_jobs
     assert result.incumbent is not None and result.incumbent.resource == 27
+
+
+def prunes_above_half(trial):
+    x = trial.suggest_float("x", 0, 1)
+    trial.report(x, 0)
+    if x > 0.5:
+        raise TrialPruned()
+    return x
+
+
+def test_a_trial_pruned_without_early_stopping_is_recorded_stopped(tmp_path: Path, caplog):
+    first = rung.tune(prunes_above_half, max_trials=6, seed=0, directory=tmp_path)
+    pruned = [t for t in first.trials if t.config["x"] > 0.5]
+    assert pruned and all(t.status is rung.TrialStatus.STOPPED for t in pruned)
+    assert all(t.status is rung.TrialStatus.COMPLETED for t in first.trials if t not in pruned)
+    assert not any("reported nan" in r.getMessage() for r in caplog.records)
+    assert [j.decision.name for j in first.jobs if j.trial_id == pruned[0].trial_id] == ["STOP"]
+    # The record reads back, and resumes, as it ran.
+    assert [t.status for t in rung.read_result(tmp_path).trials] == [t.status for t in first.trials]
+    resumed = rung.tune(prunes_above_half, max_trials=10, seed=0, directory=tmp_path, resume=True)
+    assert [t.status for t in resumed.trials[:6]] == [t.status for t in first.trials]

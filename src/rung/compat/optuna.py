@@ -43,7 +43,9 @@ loop over
 all steps pauses in its worker at each rung and is continued on promotion
 (:mod:`rung.executors._paused`); ``should_prune()`` says True once the scheduler stopped
 the trial. Without a multi-fidelity scheduler the intermediate values are kept on the
-trial and the value the objective returns is the trial's.
+trial and the value the objective returns is the trial's; a trial whose objective raises
+``TrialPruned`` ends STOPPED (as Optuna's PRUNED), without a value, and the searcher
+takes it as the worst result.
 """
 
 from __future__ import annotations
