@@ -126,6 +126,8 @@ def test_define_by_run_configurations_leave_nothing_pending(factory):
     assert searcher.pending == [first]
     searcher.observe(first, 0.75)  # it ran as proposed, declared nothing new
     assert searcher.pending == []
+    proposer = getattr(searcher, "inner", searcher)  # ParEGO's inner searcher proposes
+    assert set(proposer.space.domains) == {"x", "k"} and proposer.pending == []
 
 
 def test_no_duplicates_while_workers_are_pending(factory):
