@@ -76,11 +76,20 @@ class Callback:
         """The run starts (or resumes, with the recorded jobs already counted in ``run``)."""
 
     def on_job_end(self, job: JobRecord, run: RunState) -> None:
-        """A job ended (completed, failed or interrupted) and was recorded."""
+        """A job ended (completed, failed or interrupted) and was recorded; ``job.reports``
+        holds every value it reported, the one that ended it included."""
 
     def on_report(self, job: Job, report: Report) -> None:
-        """A running job reported a value (from executors that send reports as they come:
-        inline, processes, Dask); its outcome later carries the report too."""
+        """A running job reported a value and goes on (from executors that send reports
+        as they come: inline, processes, Dask): the job's progress.
+
+        The report that ends the job is not heard here but with the job's end, in
+        :meth:`on_job_end`'s ``job.reports`` (as are all the others): the report at the
+        job's ``resource_to`` (or at its rung, where the trial pauses), the report after
+        which the time budget interrupted the job, and the value an objective returns
+        (a single-fidelity objective's only one). A curve drawn from every value reads
+        ``job.reports`` in :meth:`on_job_end`; this hook says how far running jobs are.
+        """
 
     def on_run_end(self, result: Result) -> None:
         """The run ended (its budget, its schedule, a stop, or an error after the record

@@ -80,6 +80,8 @@ class Outcome:
         checkpoint_lost: The job did not run: the task's checkpoint passed the store's
             checks but did not decode (``error`` says why). Such a checkpoint is lost, as
             a missing one is: the job is INTERRUPTED and the trial trains again from 0.
+        pruned: The objective raised ``TrialPruned`` (Optuna's or rung's): the trial ends
+            here, stopped, whatever value it has.
     """
 
     job: Job
@@ -97,6 +99,7 @@ class Outcome:
     config: Mapping[str, Any] | None = None
     space: Mapping[str, Any] | None = None
     checkpoint_lost: bool = False
+    pruned: bool = False
 
     @classmethod
     def failed(cls, job: Job, error: str, start: float, end: float, worker: int = 0) -> Outcome:

@@ -134,6 +134,7 @@ class Trial:
         # continued (returns) or released (raises); set by the paused-call keeper.
         self._pause: Callable[[], None] | None = None
         self._stopped = False
+        self._pruned = False  # the objective raised TrialPruned
         self._continued = False  # a paused call that was continued
         self._last: int | None = None  # the call's last reported resource
         self.retrained = 0  # the highest resource reported at or below resource_from
@@ -437,7 +438,7 @@ def call_objective(
         return JobStatus.FAILED, timeout_message(task.timeout or 0.0)
     except Exception as error:  # the objective's own failure is recorded, the run goes on
         if _is_stop(error):  # a pruned trial (optuna.TrialPruned) ends as a stop would
-            trial._stopped = True
+            trial._stopped = trial._pruned = True
             return JobStatus.COMPLETED, None
         return JobStatus.FAILED, traceback.format_exc()
     return JobStatus.COMPLETED, None
@@ -479,4 +480,5 @@ def outcome_of(
         retrained=trial.retrained,
         config=None if trial.used_config is None else dict(trial.used_config),
         space=None if trial.declared is None else dict(trial.declared),
+        pruned=trial._pruned and status is JobStatus.COMPLETED,
     )

@@ -109,6 +109,27 @@ def test_pending_configs_are_tracked(factory):
     assert searcher.pending == [c]
 
 
+def test_define_by_run_configurations_leave_nothing_pending(factory):
+    # An Optuna-style objective declares parameters as it asks for them. Configurations
+    # proposed before a declaration still run and are observed as keyed in the grown
+    # space; one the objective ran as another configuration is pending as that one.
+    searcher = factory(rung.Space({}, dynamic=True), seed=0)
+    # The tuner's calls when a job ends: extend_space(declared), used(proposed, ran), observe.
+    empty = searcher.suggest()  # nothing declared yet: the objective draws its own
+    searcher.extend_space({"x": rung.uniform(0, 1)})
+    searcher.used(empty, {"x": 0.25})
+    searcher.observe({"x": 0.25}, 1.0)
+    first, second = searcher.suggest(), searcher.suggest()  # two workers
+    searcher.extend_space({"k": rung.randint(1, 4)})  # second asked for a k too
+    searcher.used(second, {**second, "k": 2})
+    searcher.observe({**second, "k": 2}, 0.5)
+    assert searcher.pending == [first]
+    searcher.observe(first, 0.75)  # it ran as proposed, declared nothing new
+    assert searcher.pending == []
+    proposer = getattr(searcher, "inner", searcher)  # ParEGO's inner searcher proposes
+    assert set(proposer.space.domains) == {"x", "k"} and proposer.pending == []
+
+
 def test_no_duplicates_while_workers_are_pending(factory):
     searcher = factory(SPACE, seed=0)
     drive(searcher, 5)

@@ -376,10 +376,11 @@ def test_asynchronous_trials_may_stay_paused():
 def test_a_callback_with_on_report_hears_running_jobs_without_a_store():
     class Listener(rung.Callback):
         def __init__(self):
-            self.heard, self.finished = [], []
+            self.heard, self.finished, self.ended_with = [], [], []
 
         def on_job_end(self, record, run):
             self.finished.append(record.trial_id)
+            self.ended_with.append((record.trial_id, [r.resource for r in record.reports]))
 
         def on_report(self, job, report):
             assert job.trial_id not in self.finished  # before the job's end
@@ -392,8 +393,11 @@ def test_a_callback_with_on_report_hears_running_jobs_without_a_store():
     listener = Listener()
     scheduler = rung.FIFO(rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0), max_resource=3)
     rung.Tuner(epochs, scheduler, callbacks=[listener]).run(max_trials=2)
+    # The report that ends a job (at its resource_to, 3) comes with the job's end only,
+    # among all the job's reports, as the hooks' docstrings say.
     assert listener.heard == [(0, 1), (0, 2), (1, 1), (1, 2)]
     assert listener.finished == [0, 1]
+    assert listener.ended_with == [(0, [1, 2, 3]), (1, [1, 2, 3])]
 
 
 def test_a_second_run_continues_the_run_to_its_new_limits(tmp_path):

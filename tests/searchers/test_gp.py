@@ -339,6 +339,22 @@ def test_first_n_init_suggestions_are_random_and_start_with_initial_config(monke
     assert len(values) == 4 and not calls
 
 
+def test_a_proposal_run_as_another_configuration_counts_once_towards_n_init(monkeypatch):
+    # A define-by-run objective ran the first proposal (made before it declared 'x') as
+    # {"x": 0.25}: one configuration, so the second is still random.
+    calls = []
+    monkeypatch.setattr(gp_module, "maximize_log_ei", lambda *a, **k: calls.append(1) or 1 / 0)
+    searcher = GPSearcher(Space({}, dynamic=True), seed=0, n_init=2)
+    proposed = searcher.suggest()
+    searcher.extend_space({"x": uniform(0, 1)})
+    searcher.used(proposed, {"x": 0.25})
+    searcher.observe({"x": 0.25}, 1.0)
+    searcher.observe(searcher.suggest(), 0.5)
+    assert not calls
+    searcher.suggest()  # the third comes from the model (here: fails, and is drawn at random)
+    assert calls
+
+
 def test_pending_configs_keep_consecutive_suggestions_apart(monkeypatch, caplog):
     searcher = GPSearcher(BRANIN.space, seed=0)
     _run(searcher, BRANIN, 8)

@@ -28,7 +28,11 @@ their domains: the tuner records that configuration (parameters on paths the obj
 did not take are not in it: they are conditional) and adds the new domains to the
 searcher, which models them from then on as optional parameters (present when asked).
 A resumed run rebuilds the searcher from the record and learns the domains again from
-the first jobs that declare them.
+the first jobs that declare them. A proposal that holds all the values of a configuration
+that ran (and values of parameters that configuration does not ask for) would run as it
+again, the objective taking the same path: the searcher does not propose it, and a finite
+space whose configurations all ran is exhausted (the run ends). This takes the objective's
+path to depend on its parameters' values only, as Optuna's define-by-run does.
 
 Steps: ``trial.report(value, step)`` reports at resource ``step + 1`` when the first step
 reported is 0 (Optuna's usual epoch index), else at ``step``: a multi-fidelity
@@ -39,7 +43,9 @@ loop over
 all steps pauses in its worker at each rung and is continued on promotion
 (:mod:`rung.executors._paused`); ``should_prune()`` says True once the scheduler stopped
 the trial. Without a multi-fidelity scheduler the intermediate values are kept on the
-trial and the value the objective returns is the trial's.
+trial and the value the objective returns is the trial's; a trial whose objective raises
+``TrialPruned`` ends STOPPED (as Optuna's PRUNED), without a value, and the searcher
+takes it as the worst result.
 """
 
 from __future__ import annotations

@@ -104,8 +104,8 @@ class RunRecorder:
         if completed and self._front is not None:  # it counts every result, usable or not
             # with constraints, only feasible results can be the incumbent
             usable = self._front.add(record, at_full) and usable
-        elif completed and at_full and not usable:
-            self._non_finite += 1
+        elif completed and at_full and not usable and record.decision is not Decision.STOP:
+            self._non_finite += 1  # a pruned trial's missing value is not a result
         if usable:
             minimized = self._sign * record.value
             index = len(self.jobs) - 1

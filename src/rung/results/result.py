@@ -30,6 +30,23 @@ from rung.types import Direction, JobRecord, Report, TrialStatus
 
 __all__ = ["Incumbent", "OpenJob", "ParetoPoint", "Result", "TrajectoryPoint", "TrialRecord"]
 
+# The columns of Result.to_dataframe() besides the parameters, by kind.
+_JOB_COLUMNS = frozenset(
+    (
+        "job",
+        "trial_id",
+        "resource_from",
+        "resource_to",
+        "value",
+        "status",
+        "start",
+        "end",
+        "worker",
+        "decision",
+    )
+)
+_TRIAL_COLUMNS = frozenset(("trial_id", "status", "resource", "value", "time"))
+
 
 @frozen
 class TrialRecord:
@@ -237,26 +254,57 @@ class Result:
             counts[job.resource_to] = counts.get(job.resource_to, 0) + 1
         return dict(sorted(counts.items()))
 
-    def to_dataframe(self, kind: str = "jobs") -> Any:
+    def to_dataframe(self, kind: str = "jobs", param_prefix: str | None = None) -> Any:
         """The jobs (or ``kind="trials"``, one row per report) as a pandas DataFrame.
+
+        Columns: ``job``, ``trial_id``, the parameters, ``resource_from``,
+        ``resource_to``, ``value``, ``status``, ``start``, ``end``, ``worker`` and
+        ``decision`` for jobs; ``trial_id``, the parameters, ``status``, ``resource``,
+        ``value`` and ``time`` for trials. Parameters are columns of their own names,
+        or of ``param_prefix`` and their names (``param_prefix="params_"`` names them
+        as Optuna's ``trials_dataframe`` does). A parameter named as one of the other
+        columns (a parameter ``value``, say) is not overwritten by it nor renamed
+        behind the caller's back: the call is refused, naming the prefix to give.
+
+        Args:
+            kind: ``"jobs"`` or ``"trials"``.
+            param_prefix: A prefix for the parameters' columns, or None for none.
 
         Raises:
             ImportError: pandas is not installed.
-            ConfigError: unknown ``kind``.
+            ConfigError: unknown ``kind``, or a parameter's column is another column's.
         """
-        from rung._checks import OneOf, check
+        from rung._checks import OneOf, Text, check
+        from rung.errors import ConfigError
 
         check("Result.to_dataframe()", "kind", kind, OneOf(("jobs", "trials")))
+        check("Result.to_dataframe()", "param_prefix", param_prefix, Text(nullable=True))
         try:
             import pandas as pd
         except ImportError as err:
             raise ImportError("Result.to_dataframe() needs pandas: pip install pandas") from err
+        prefix = param_prefix or ""
+        columns = _JOB_COLUMNS if kind == "jobs" else _TRIAL_COLUMNS
+        names = {name for t in self.trials for name in t.config}
+        clashes = sorted(name for name in names if prefix + name in columns)
+        if clashes:
+            name = clashes[0]
+            raise ConfigError(
+                f"Result.to_dataframe(): the parameter {name!r} would be the column "
+                f"{prefix + name!r}, which the {kind} already have: pass a param_prefix "
+                f"that sets the parameters apart (param_prefix='params_' makes it "
+                f"'params_{name}'); got param_prefix={param_prefix!r}."
+            )
+
+        def params(config: Mapping[str, Any]) -> dict[str, Any]:
+            return {prefix + name: value for name, value in config.items()}
+
         if kind == "jobs":
             rows = [
                 {
                     "job": j.index,
                     "trial_id": j.trial_id,
-                    **dict(j.config),
+                    **params(j.config),
                     "resource_from": j.resource_from,
                     "resource_to": j.resource_to,
                     "value": j.value,
@@ -272,7 +320,7 @@ class Result:
             rows = [
                 {
                     "trial_id": t.trial_id,
-                    **dict(t.config),
+                    **params(t.config),
                     "status": t.status.name,
                     "resource": r.resource,
                     "value": r.value,

@@ -22,7 +22,7 @@ from rung.results.spec import RunSpec
 from rung.run.state import RunLoop
 from rung.store import EventKind, ExperimentStore, job_record
 from rung.task import Outcome
-from rung.types import Job, JobRecord
+from rung.types import Decision, Job, JobRecord
 
 __all__ = ["check_spec", "replay"]
 
@@ -97,9 +97,10 @@ def _next_recorded_job(
     return Job(trial_id, job.config, 0, job.resource_to) if from_scratch else job
 
 
-def _outcome(record: JobRecord, config: Mapping[str, Any]) -> Outcome:
+def _outcome(record: JobRecord, config: Mapping[str, Any], single_fidelity: bool) -> Outcome:
     """The outcome a recorded job had, with its ``config`` as the space hands it out; its
-    checkpoint stays in the store."""
+    checkpoint stays in the store. A single-fidelity scheduler never stops a trial: a
+    recorded stop is the objective's (it raised TrialPruned)."""
     job = Job(record.trial_id, config, record.resource_from, record.resource_to)
     reports = record.reports
     resource = reports[-1].resource if reports else job.resource_from
@@ -114,6 +115,7 @@ def _outcome(record: JobRecord, config: Mapping[str, Any]) -> Outcome:
         record.start,
         record.end,
         record.worker,
+        pruned=single_fidelity and record.decision is Decision.STOP,
     )
 
 
@@ -154,7 +156,8 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
             loop.checkpointed(event.trial_id, int(data["resource"]))
         elif kind is EventKind.JOB_ENDED:
             record = job_record(event)
-            outcome = _outcome(record, scheduler.searcher.space.from_record(record.config))
+            config = scheduler.searcher.space.from_record(record.config)
+            outcome = _outcome(record, config, scheduler.max_resource is None)
             elapsed = max(elapsed, outcome.end)
             replayed = loop.finish(outcome, record=False)
             if data.get("checkpoint") is not None:

@@ -209,6 +209,10 @@ class RunLoop:
             outcome = missing_metrics(outcome, goals)
         tid = outcome.job.trial_id
         status = outcome.status
+        # A trial its objective pruned (raise TrialPruned) without a multi-fidelity
+        # scheduler ends stopped, not completed: its value (none, or the NaN of a report
+        # below the full resource) is no result, and the searcher learns it as the worst.
+        pruned = outcome.pruned and self.scheduler.max_resource is None
         again = False
         if status is JobStatus.COMPLETED:
             self.completed += 1
@@ -234,11 +238,15 @@ class RunLoop:
                 value = score_of(outcome, goals)
             else:
                 value = self.sign * outcome.value
-                if not math.isfinite(value):
+                if pruned:
+                    value = math.nan
+                elif not math.isfinite(value):
                     value = self._nonfinite(outcome)
             decision = self.scheduler.on_result(
                 self.issued.pop(tid), value, seconds=outcome.end - outcome.start
             )
+            if pruned:
+                decision = Decision.STOP
         job_record = JobRecord(
             self.recorder.n_jobs,
             tid,

@@ -80,8 +80,12 @@ class Searcher:
         self.rng = make_rng(seed)
         self._seeded = seed is not None
         self._initial: deque[dict[str, Any]] = deque(_initial_configs(self.space, initial_config))
-        self._suggested: set[tuple] = set()
+        # Key -> configuration, of every configuration suggested or observed (a proposal
+        # a define-by-run objective ran as another configuration: that one, see used()).
+        self._suggested: dict[tuple, Mapping[str, Any]] = {}
         self._pending: dict[tuple, dict[str, Any]] = {}
+        # Define-by-run: the values of each configuration that ran, by the names it has.
+        self._ran: dict[tuple[str, ...], set[tuple]] = {}
         self.observations: list[Observation] = []
         self._replayed: dict[str, Any] | None = None
 
@@ -116,7 +120,7 @@ class Searcher:
         config = self._initial.popleft() if self._initial else self._propose()
         key = self.space.key(config)
         redraws = 0
-        while key in self._suggested:
+        while not self._is_new(config, key):
             redraws += 1
             if redraws > _MAX_REDRAWS:
                 raise SpaceExhausted(
@@ -127,7 +131,7 @@ class Searcher:
         if self._replayed is not None:  # resuming: the recorded config, drawn as before
             config, self._replayed = self._replayed, None
             key = self.space.key(config)
-        self._suggested.add(key)
+        self._suggested[key] = config
         self._pending[key] = config
         return config  # handed out once and never mutated, like every config between components
 
@@ -170,8 +174,10 @@ class Searcher:
         else:
             value = float(value)
         key = self.space.key(config)
+        if self.space.dynamic:
+            self._note_ran(config)
         if self._pending.pop(key, None) is None:
-            self._suggested.add(key)  # configs observed without suggest() are not re-proposed
+            self._suggested[key] = config  # configs observed without suggest() are not re-proposed
         # Configs handed between components are never mutated: keep the caller's.
         if seconds is not None:
             seconds = float(seconds)
@@ -184,15 +190,23 @@ class Searcher:
         has them when the objective asked for them); known names are left as they are."""
         if any(name not in self.space for name in domains):
             self.space = self.space.extended(domains)
+            # Keys name every parameter of the space: those made before are keyed again,
+            # or a configuration observed later would not find itself pending.
+            key = self.space.key
+            self._suggested = {key(c): c for c in self._suggested.values()}
+            self._pending = {key(c): c for c in self._pending.values()}
             self._on_space_change()
 
     def used(self, proposed: Mapping[str, Any], config: Mapping[str, Any]) -> None:
         """The objective ran ``proposed`` as ``config`` (a define-by-run objective used
-        some of its values and drew others): ``config`` is pending in its place."""
+        some of its values and drew others): ``config`` is pending, and counts as
+        suggested, in its place (the proposal did not run; one that would run as
+        ``config`` again is no new configuration, see :meth:`_is_new`)."""
         key = self.space.key(proposed)
         if self._pending.pop(key, None) is not None:
+            self._suggested.pop(key, None)
             used = self.space.key(config)
-            self._suggested.add(used)
+            self._suggested[used] = config
             self._pending[used] = dict(config)
 
     def _on_space_change(self) -> None:
@@ -212,6 +226,25 @@ class Searcher:
     def _on_observe(self, observation: Observation) -> None:
         """Hook for subclasses that update a model on each observation."""
 
+    def _is_new(self, config: Mapping[str, Any], key: tuple) -> bool:
+        """Whether ``config`` (of key ``key``) would run a configuration that did not run.
+
+        Beyond its key, a define-by-run objective runs a proposal as the values it asks
+        for: a proposal holding every value of a configuration that ran, and more, runs
+        as that configuration again (the objective asks for the same parameters and gets
+        the same values; the others, inactive there, it never asks for).
+        """
+        if key in self._suggested:
+            return False
+        for names, ran in self._ran.items():
+            if all(name in config for name in names) and tuple(config[n] for n in names) in ran:
+                return False
+        return True
+
+    def _note_ran(self, config: Mapping[str, Any]) -> None:
+        names = tuple(sorted(config))
+        self._ran.setdefault(names, set()).add(tuple(config[n] for n in names))
+
     def _random_config(self) -> dict[str, Any]:
         return self.space.sample(self.rng)
 
@@ -219,7 +252,7 @@ class Searcher:
         """The first of ``configs`` (an acquisition's maximizers, best first) never
         suggested before, or a random configuration when every one was."""
         for config in configs:
-            if self.space.key(config) not in self._suggested:
+            if self._is_new(config, self.space.key(config)):
                 return config
         logger.debug("every maximizer was suggested before; suggesting at random")
         return self._random_config()

@@ -107,7 +107,7 @@ class FixedConfigs(Searcher):
                 config, self._replayed = self._replayed, None
             key = self.space.key(config)
             if key not in self._suggested:  # not observed already
-                self._suggested.add(key)
+                self._suggested[key] = config
                 self._pending[key] = config
                 return config
         raise SpaceExhausted(f"All {len(self._configs)} listed configurations were suggested.")

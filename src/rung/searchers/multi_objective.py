@@ -108,6 +108,23 @@ class ParEGOSearcher(Searcher):
         super().replay_next(config)
         self.inner.replay_next(config)
 
+    def extend_space(self, domains: Mapping[str, Any]) -> None:
+        """Adds a define-by-run objective's declared parameters, to the inner searcher too
+        (which proposes, and models them)."""
+        super().extend_space(domains)
+        self.inner.extend_space(domains)
+
+    def used(self, proposed: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+        """The objective ran ``proposed`` (the inner searcher's) as ``config``: both
+        searchers hold ``config`` pending in its place."""
+        super().used(proposed, config)
+        self.inner.used(proposed, config)
+
+    def _on_space_change(self) -> None:
+        # Rows are found by key, and keys name every parameter of the space.
+        key = self.space.key
+        self._rows = {(key(obs.config), obs.resource): i for i, obs in enumerate(self._table)}
+
     def set_levels(self, levels: Sequence[int]) -> None:
         """Passes a scheduler's levels on to the inner searcher."""
         set_levels = getattr(self.inner, "set_levels", None)  # a hook newer searchers have
