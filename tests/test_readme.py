@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
+
+from rung.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,3 +28,26 @@ def test_the_readmes_python_examples_run(tmp_path, monkeypatch):
     assert result.best_config is not None and result.best_value == result.best_value
     tuner = namespace["make_tuner"]()  # the parallel example builds (its run is guarded)
     assert tuner.executor.workers == 4
+
+
+def test_the_readmes_program_and_experiment_file_run(tmp_path, monkeypatch, capsys):
+    """``train.py`` as the README writes it, tuned by its ``experiment.toml`` (budget cut)."""
+    text = (ROOT / "README.md").read_text()
+    program = re.search(r"```python title=train.py\n(.*?)```", text, re.S)[1]
+    (tmp_path / "train.py").write_text(program)
+    config = re.search(r"```toml\n(# experiment.toml.*?)```", text, re.S)[1]
+    for old, new in [
+        ('"python ', f'"{sys.executable} '),
+        ("trials = 100", "trials = 3"),
+        ("workers = 4", "workers = 1"),
+        ("max_epochs = 27", "max_epochs = 3"),
+    ]:
+        config = config.replace(old, new)
+    (tmp_path / "experiment.toml").write_text(config)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "src"))  # the program imports rung
+    assert main(["tune", "--config", "experiment.toml", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "best val_loss" in printed and "trials 3," in printed
+    assert "the program saved some for 3 of 3 trials" in printed  # promotions resumed
+    assert (tmp_path / "runs" / "mine" / "logs").is_dir()
