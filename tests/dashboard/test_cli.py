@@ -17,3 +17,20 @@ def test_export_writes_one_file(finished_dir, tmp_path, capsys):
     assert main(["dashboard", str(finished_dir), "--export", str(target)]) == 0
     assert str(target) in capsys.readouterr().out
     assert target.read_text().startswith("<!doctype html>")
+
+
+def test_an_export_path_that_cannot_be_written_is_one_line_naming_it(
+    finished_dir, tmp_path, capsys
+):
+    missing = tmp_path / "no" / "report.html"
+    assert main(["dashboard", str(finished_dir), "--export", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"rung dashboard: error: argument --export: cannot write {str(missing)!r}: "
+        "No such file or directory\n"
+    )
+    folder = tmp_path / "exports" / "folder"
+    folder.mkdir(parents=True)
+    assert main(["dashboard", str(finished_dir), "--export", str(folder)]) == 2
+    assert "argument --export: cannot write" in capsys.readouterr().err
+    assert [p.name for p in folder.parent.iterdir()] == ["folder"]  # nothing left beside it

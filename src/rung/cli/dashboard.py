@@ -54,7 +54,11 @@ def dashboard(args: argparse.Namespace) -> int:
     if args.export is not None:
         from rung.dashboard.export import export_html
 
-        path = export_html(args.directories, args.export)
+        try:
+            path = export_html(args.directories, args.export)
+        except OSError as err:  # a path the user gave: one line naming it, as for any flag
+            reason = err.strerror or str(err)
+            raise UsageError(f"argument --export: cannot write {args.export!r}: {reason}") from None
         print(f"wrote {path} (opens offline in any browser)")
         return 0
     if args.port > 65535:

@@ -91,6 +91,7 @@ def export_html(
     Raises:
         StoreError: a directory holds no experiment, or a damaged or foreign one.
         ConfigError: no directory given.
+        OSError: ``path`` cannot be written (its folder is missing, it is a folder...).
     """
     if not directories:
         raise ConfigError("The export needs at least one experiment directory; got none.")
@@ -105,6 +106,10 @@ def export_html(
     html = render_html({"runs": runs, "details": details})
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # no half-written file left beside the target
+        raise
     return target
