@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,8 @@ from rung.dashboard.server import CSP, Dashboard, is_loopback
 from rung.errors import ConfigError, StoreError
 from rung.results.summary import read_result
 from tests.dashboard.runs import HOSTILE_ERROR, HOSTILE_LOG
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +126,13 @@ def test_it_refuses_no_runs_a_bad_port_and_a_directory_without_a_run(tmp_path):
         Dashboard([tmp_path], port=70000)
     with pytest.raises(StoreError):
         Dashboard([tmp_path], port=0)
+
+
+def test_the_api_reference_names_every_field_sent(server):
+    reference = (ROOT / "docs" / "dashboard.md").read_text().split("## The JSON API")[1]
+    run = get_json(server, "/api/runs")["runs"][0]
+    snapshot = get_json(server, "/api/runs/0/snapshot")
+    fields = {*run["meta"], *run["summary"], *snapshot, *run["meta"]["job_columns"]}
+    fields |= {*run["meta"]["open_columns"], *get_json(server, "/api/runs/0/trials/0")}
+    quoted = [(f"`{name}`", f'"{name}"') for name in sorted(fields)]
+    assert [a for a, b in quoted if a not in reference and b not in reference] == []
