@@ -51,3 +51,33 @@ def test_the_readmes_program_and_experiment_file_run(tmp_path, monkeypatch, caps
     assert "best val_loss" in printed and "trials 3," in printed
     assert "the program saved some for 3 of 3 trials" in printed  # promotions resumed
     assert (tmp_path / "runs" / "mine" / "logs").is_dir()
+
+
+def _anchors(markdown: str) -> set[str]:
+    """GitHub's anchors of a page's headings (code blocks left out)."""
+    text = re.sub(r"```.*?```", "", markdown, flags=re.S)
+    seen: dict[str, int] = {}
+    anchors = set()
+    for heading in re.findall(r"^#+ (.*)$", text, flags=re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        seen[slug] = seen.get(slug, -1) + 1
+        anchors.add(slug if seen[slug] == 0 else f"{slug}-{seen[slug]}")
+    return anchors
+
+
+def test_the_docs_links_and_the_files_they_name_exist():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        text = page.read_text()
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            path, _, anchor = target.partition("#")
+            if target.startswith(("http://", "https://")):
+                continue
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists() or (anchor and anchor not in _anchors(linked.read_text())):
+                broken.append(f"{page.name}: {target}")
+        for named in re.findall(r"`((?:rung|benchmarks|examples)/[\w/]+\.(?:py|toml))`", text):
+            if not (ROOT / named).exists() and not (ROOT / "src" / named).exists():
+                broken.append(f"{page.name}: {named}")
+    assert broken == []
