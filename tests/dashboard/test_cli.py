@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from rung.cli.main import main
 
 
@@ -34,3 +37,18 @@ def test_an_export_path_that_cannot_be_written_is_one_line_naming_it(
     assert main(["dashboard", str(finished_dir), "--export", str(folder)]) == 2
     assert "argument --export: cannot write" in capsys.readouterr().err
     assert [p.name for p in folder.parent.iterdir()] == ["folder"]  # nothing left beside it
+
+
+def test_serving_off_loopback_warns_once(finished_dir):
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "rung", "dashboard", str(finished_dir), "--host", "0.0.0.0",
+         "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert "rung dashboard: http://0.0.0.0:" in serve.stdout.readline()  # it serves
+    finally:
+        serve.terminate()
+    err = serve.communicate(timeout=30)[1]
+    warnings = [line for line in err.splitlines() if "0.0.0.0" in line]
+    assert len(warnings) == 1 and "there is no login" in warnings[0], err

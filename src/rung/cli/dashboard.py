@@ -8,7 +8,6 @@ rung dashboard runs/lenet --export report.html  # one file that opens offline
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from rung.cli._args import UsageError, non_negative_int, positive_float
@@ -49,7 +48,7 @@ def add_parser(commands: Any) -> None:
 
 
 def dashboard(args: argparse.Namespace) -> int:
-    from rung.dashboard.server import Dashboard, is_loopback
+    from rung.dashboard.server import Dashboard
 
     if args.export is not None:
         from rung.dashboard.export import export_html
@@ -63,12 +62,7 @@ def dashboard(args: argparse.Namespace) -> int:
         return 0
     if args.port > 65535:
         raise UsageError(f"--port must be at most 65535; got {args.port}.")
-    if not is_loopback(args.host):
-        print(
-            f"rung dashboard: warning: serving on {args.host}: anyone who can reach this "
-            "machine can read these runs (there is no login).",
-            file=sys.stderr,
-        )
+    # Off loopback, Dashboard warns (once) that anyone who can reach it reads the runs.
     server = Dashboard(args.directories, host=args.host, port=args.port, interval=args.interval)
     print(f"rung dashboard: {server.url}  (Ctrl-C stops it)", flush=True)
     try:

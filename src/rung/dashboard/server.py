@@ -244,7 +244,9 @@ class Dashboard:
         self.loopback = is_loopback(host)
         if not self.loopback:
             logger.warning(
-                "The dashboard binds %s: every machine that can reach it sees the runs.", host
+                "The dashboard binds %s: every machine that can reach it sees the runs "
+                "(there is no login).",
+                host,
             )
         self.feeds: list[RunFeed] = []
         try:
