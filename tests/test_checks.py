@@ -157,3 +157,15 @@ def test_an_unknown_keyword_names_the_closest_valid_one():
     assert f(alpha=2) == 2
     with pytest.raises(TypeError, match="did you mean 'alpha'"):
         f(alpah=2)
+
+
+def test_a_methods_valid_keywords_leave_out_self():
+    class Runner:
+        @known_keywords
+        def run(self, *, max_trials: int = 1) -> int:
+            return max_trials
+
+    assert Runner().run(max_trials=2) == 2
+    with pytest.raises(TypeError) as info:
+        Runner().run(max_trails=2)
+    assert str(info.value).endswith("Valid keywords: max_trials.")

@@ -398,7 +398,7 @@ def known_keywords(func: F) -> F:
     names = [
         p.name
         for p in signature.parameters.values()
-        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"
     ]
     owner = f"{func.__qualname__}()"
 

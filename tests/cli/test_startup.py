@@ -139,6 +139,14 @@ def test_initial_config_from_a_file(tmp_path):
     }
 
 
+def test_a_malformed_initial_config_names_its_flag_once(tmp_path, capsys):
+    argv = ["tune", "--model", "lenet", "--trials", "2", "--out", str(tmp_path / "x")]
+    assert main([*argv, "--initial-config", "foo"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("argument --initial-config:") == 1, err
+    assert "write name=value pairs" in err and not (tmp_path / "x").exists()
+
+
 def test_model_only_options_are_refused_for_programs(capsys):
     argv = ["tune", "--command", "python train.py", "--metric", "loss", "--trials", "2"]
     assert main([*argv, "--initial-config", "lr=0.1"]) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from rung.dashboard.server import CSP, Dashboard, is_loopback
 from rung.errors import ConfigError, ConfigTypeError, StoreError
 from rung.results.summary import read_result
 from tests.dashboard.runs import HOSTILE_ERROR, HOSTILE_LOG
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +160,13 @@ def test_a_closed_dashboard_answers_no_more_even_on_a_kept_alive_connection(fini
     finally:
         connection.close()
         dashboard.close()
+
+
+def test_the_api_reference_names_every_field_sent(server):
+    reference = (ROOT / "docs" / "dashboard.md").read_text().split("## The JSON API")[1]
+    run = get_json(server, "/api/runs")["runs"][0]
+    snapshot = get_json(server, "/api/runs/0/snapshot")
+    fields = {*run["meta"], *run["summary"], *snapshot, *run["meta"]["job_columns"]}
+    fields |= {*run["meta"]["open_columns"], *get_json(server, "/api/runs/0/trials/0")}
+    quoted = [(f"`{name}`", f'"{name}"') for name in sorted(fields)]
+    assert [a for a, b in quoted if a not in reference and b not in reference] == []

@@ -240,3 +240,17 @@ def test_jobs_started_and_not_ended_are_shown_until_the_run_resumes(tmp_path):
         resumed = read_result(tmp_path)
     assert resumed.open_jobs == () and not resumed.finished and resumed.workers == 2
     assert resumed.final == {"epochs": 3, "train_accuracy": 0.9}  # until replaced
+
+
+def test_a_lower_level_that_only_ties_the_incumbent_is_not_shown_as_better(tmp_path):
+    def flat(config, trial):  # the same value at every epoch: low levels tie the full one
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, round(config["x"]))
+
+    result = rung.tune(
+        flat, {"x": rung.uniform(0, 1)}, scheduler="asha", max_resource=9, max_trials=12,
+        directory=tmp_path,
+    )  # fmt: skip
+    assert result.best_value == 0 and result.incumbent.resource == 9
+    assert result.best_at_any_resource.job == result.incumbent.job
+    assert "at any epochs" not in format_summary(read_result(tmp_path))

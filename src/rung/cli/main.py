@@ -20,6 +20,7 @@ one line; ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -361,6 +362,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
             override_with_flags(args, given, defaults)
         return int(args.handler(args))
+    except BrokenPipeError:  # the reader went away (`rung show DIR | head`): not an error
+        with contextlib.suppress(OSError, ValueError):  # no second one when Python exits
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a program killed by SIGPIPE
     except KeyboardInterrupt as err:  # a handler may say what is kept and how to go on
         print(str(err) or "interrupted", file=sys.stderr)
         return 130

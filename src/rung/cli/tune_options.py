@@ -193,10 +193,9 @@ def check(args: argparse.Namespace, space: Mapping[str, Any]) -> dict[str, Any]:
     settle_defaults(args)
     initial = None
     if getattr(args, "initial_config", None) is not None:
+        assignments = parse_assignments(args.initial_config)  # its errors name the flag
         try:
-            initial = rung.Space(space).validate(
-                parse_assignments(args.initial_config), "initial_config"
-            )
+            initial = rung.Space(space).validate(assignments, "initial_config")
         except ConfigError as err:
             raise UsageError(f"argument --initial-config: {err}") from None
     if getattr(args, "n_init", None) is not None and args.searcher != "bo":

@@ -127,7 +127,8 @@ class ProcessExecutor(Executor):
 
     Example:
         >>> executor = ProcessExecutor(workers=2)  # doctest: +SKIP
-        >>> tuner = rung.Tuner(objective, rung.ASHA(searcher), executor=executor)  # doctest: +SKIP
+        >>> scheduler = rung.ASHA(searcher, min_resource=1, max_resource=27)  # doctest: +SKIP
+        >>> tuner = rung.Tuner(objective, scheduler, executor=executor)  # doctest: +SKIP
         >>> tuner.run(max_trials=50)  # doctest: +SKIP
     """
 

@@ -119,6 +119,8 @@ class RunRecorder:
                     self._best_any = best  # of equals, the one on the front
             elif self._best is None or minimized < self._minimized(self._best):
                 self._best = index
+                if minimized <= self._minimized(self._best_any):
+                    self._best_any = index  # of equals, the incumbent
         self._trajectory.append((record.end, self.resource_spent, self._best, self._best_any))
 
     def trial_stopped(self, trial_id: int) -> None:
