@@ -363,16 +363,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             override_with_flags(args, given, defaults)
         return int(args.handler(args))
     except BrokenPipeError:  # the reader went away (`rung show DIR | head`): not an error
-        with contextlib.suppress(OSError, ValueError):  # no second one when Python exits
+        # Python flushes stdout again at exit: point it where that cannot fail.
+        with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # as a program killed by SIGPIPE
+        return _SIGPIPE_STATUS
     except KeyboardInterrupt as err:  # a handler may say what is kept and how to go on
         print(str(err) or "interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `rung show DIR | head`: the reader has gone, nothing is wrong
-        # Python flushes stdout again at exit: point it where that cannot fail.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return _SIGPIPE_STATUS
     except (UsageError, ConfigError) as err:
         if args.debug:
             raise
