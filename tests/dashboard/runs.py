@@ -109,6 +109,27 @@ def front_run(directory: Path, trials: int = 60, seed: int = 0) -> rung.Result:
     )
 
 
+def infeasible_run(directory: Path) -> Path:
+    """A finished ASHA run whose constraint no result meets: it has no best trial."""
+
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, {"loss": config["x"], "cost": 1.0})
+
+    rung.tune(
+        objective,
+        {"x": rung.uniform(0, 1)},
+        scheduler="asha",
+        max_resource=9,
+        metric="loss",
+        constraints=["cost<=0"],  # never met
+        max_trials=12,
+        directory=directory,
+        seed=0,
+    )
+    return directory
+
+
 def interrupted_run(directory: Path) -> Path:
     """A run stopped by Ctrl-C during trial 3's job (trials 0-2 completed) that no
     process writes any more: as a killed driver leaves it, trial 3 RUNNING."""

@@ -19,6 +19,7 @@ from tests.dashboard.runs import (
     HOSTILE_CHOICE,
     HOSTILE_ERROR,
     HOSTILE_LOG,
+    infeasible_run,
     interrupted_run,
     live_run,
 )
@@ -323,21 +324,7 @@ def test_a_large_run_draws_a_view_as_soon_as_it_is_opened(browser, tmp_path):
 
 
 def test_a_run_without_a_best_says_why_on_its_card(browser, tmp_path):
-    def objective(config, trial):
-        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
-            trial.report(epoch, {"loss": config["x"], "cost": 1.0})
-
-    rung.tune(
-        objective,
-        {"x": rung.uniform(0, 1)},
-        scheduler="asha",
-        max_resource=9,
-        metric="loss",
-        constraints=["cost<=0"],  # never met
-        max_trials=12,
-        directory=tmp_path / "infeasible",
-        seed=0,
-    )
+    infeasible_run(tmp_path / "infeasible")
     browser.get_log("browser")
     show(browser, export_html([tmp_path / "infeasible"], tmp_path / "x.html").as_uri(), "progress")
     said = js(browser, "return document.querySelector('.stat .sub').textContent")

@@ -17,6 +17,7 @@ from rung.dashboard.payload import (
 )
 from rung.results.report import no_best_reason
 from rung.results.summary import read_result
+from tests.dashboard.runs import infeasible_run
 
 BEST, BEST_ANY, SPENT, SCORES = (
     JOB_COLUMNS.index(n) for n in ("best", "best_any", "spent", "scores")
@@ -128,21 +129,7 @@ def test_a_long_error_line_is_cut():
 
 
 def test_a_run_without_a_best_says_why_as_rung_show_does(tmp_path):
-    def objective(config, trial):
-        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
-            trial.report(epoch, {"loss": config["x"], "cost": 1.0})
-
-    rung.tune(
-        objective,
-        {"x": rung.uniform(0, 1)},
-        scheduler="asha",
-        max_resource=9,
-        metric="loss",
-        constraints=["cost<=0"],  # never met
-        max_trials=12,
-        directory=tmp_path / "infeasible",
-        seed=0,
-    )
+    infeasible_run(tmp_path / "infeasible")
     result = read_result(tmp_path / "infeasible")
     figures = summary(result, seq=0)
     assert result.finished and figures["incumbent"] is None
