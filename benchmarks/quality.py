@@ -32,7 +32,7 @@ Usage:
     python benchmarks/quality.py --methods "rung bo fifo,rung bo asha" --problems branin
     python benchmarks/quality.py --processes 2   # runs in two processes
     python benchmarks/quality.py --alone "rung bo async_hyperband,rung bo async_hyperband \
-        (adaptive only)"   # each ranked alone among the other methods (VARIANTS too)
+        (full-resource first only)"   # each ranked alone among the other methods
 """
 
 from __future__ import annotations

@@ -17,10 +17,12 @@ trace) is the same for every rung method. Any other method receives the
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from _quality.peers import PEERS
-from _quality.rung_methods import by_name, rung_method
+from _quality.rung_methods import SchedulerBuilder, SchedulerSpec, by_name, rung_method
 from _quality.tasks import Task, Trace
+from rung.schedulers.base import Scheduler
 
 Method = Callable[[Task], Trace]
 
@@ -29,21 +31,34 @@ RUNG: dict[str, Method] = {
     for searcher in ("random", "bo")
     for scheduler in ("fifo", "asha", "hyperband", "async_hyperband")
 }
-# Without rung's two bracket choices (adaptive weights, and with several workers the
-# full-resource bracket first; :class:`rung.AsyncHyperband`): Hyperband's weights.
+# Without rung's bracket choice (adaptive weights; :class:`rung.AsyncHyperband`):
+# Hyperband's weights.
 RUNG["rung bo async_hyperband (hyperband weights)"] = rung_method(
     by_name("bo", "async_hyperband", adaptive=False, full_first=0)
 )
 
 METHODS: dict[str, Method] = {**RUNG, **PEERS}
 
-#: Variants outside the default field, for ``quality.py --alone``: each of the default's
-#: two bracket choices on its own.
+
+def _full_first_per_worker(**options: Any) -> SchedulerBuilder:
+    """Asynchronous Hyperband whose first trials, one per worker (at most ``n_0``) when
+    there are several, start at the full resource: the default until measured held out."""
+
+    def build(spec: SchedulerSpec) -> Scheduler:
+        probe = by_name("bo", "async_hyperband", **options)(spec)
+        n = min(spec.workers, probe.bracket_sizes[0]) if spec.workers > 1 else 0
+        return by_name("bo", "async_hyperband", full_first=n, **options)(spec)
+
+    return build
+
+
+#: Variants outside the default field, for ``quality.py --alone``: the full-resource
+#: first trials (the default before), with adaptive weights and without.
 VARIANTS: dict[str, Method] = {
-    "rung bo async_hyperband (adaptive only)": rung_method(
-        by_name("bo", "async_hyperband", full_first=0)
+    "rung bo async_hyperband (full-resource first, one per worker)": rung_method(
+        _full_first_per_worker()
     ),
     "rung bo async_hyperband (full-resource first only)": rung_method(
-        by_name("bo", "async_hyperband", adaptive=False)
+        _full_first_per_worker(adaptive=False)
     ),
 }

@@ -608,22 +608,23 @@ def test_resuming_with_other_bracket_choices_is_refused(tmp_path: Path) -> None:
     assert len(_async_hyperband_tuner(path, full_first=2).resume(max_trials=6).trials) == 6
 
 
-def test_a_resume_with_other_workers_starts_as_many_trials_at_the_full_resource(
+def test_a_run_that_started_trials_at_the_full_resource_resumes_with_them(
     tmp_path: Path,
 ) -> None:
-    """The count of first trials at the full resource follows the workers of the run that
-    started it: a resume on other workers replays the record and goes on."""
+    """A count of first trials at the full resource that a resume does not give is the
+    record's: runs made when the default was one per worker resume as they were made,
+    on any workers."""
     path = tmp_path / "run"
-    _async_hyperband_tuner(path, workers=2).run(max_trials=3)  # two trials at 9 first
-    tuner = _async_hyperband_tuner(path, workers=3)
+    _async_hyperband_tuner(path, workers=2, full_first=2).run(max_trials=3)
+    tuner = _async_hyperband_tuner(path, workers=3)  # today's default: none
     result = tuner.resume(max_trials=8)
     assert tuner.scheduler.n_full_first == 2 and len(result.trials) == 8
     first_jobs = {job.trial_id: job.resource_to for job in reversed(result.jobs)}
     assert [first_jobs[t] for t in (0, 1)] == [9, 9]
-    alone = _async_hyperband_tuner(tmp_path / "alone", workers=1)
+    fresh = _async_hyperband_tuner(tmp_path / "fresh", workers=4)
     assert (
-        alone.scheduler.n_full_first == 0
-        and alone.spec().scheduler_options.get("full_first") is None
+        fresh.scheduler.n_full_first == 0
+        and fresh.spec().scheduler_options.get("full_first") is None
     )
 
 

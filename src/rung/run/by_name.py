@@ -146,8 +146,7 @@ def make_scheduler(
             trials as the full resource does (Hyper-Tune's bracket selection); default
             True.
         full_first: How many of ``"async_hyperband"``'s first trials start at the full
-            resource (Hyperband's full-resource bracket first); default one per worker
-            when there are several.
+            resource (Hyperband's full-resource bracket first); default none.
 
     Raises:
         ConfigError: an unknown name, an option the scheduler does not take, or a

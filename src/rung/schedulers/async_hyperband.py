@@ -43,21 +43,17 @@ class AsyncHyperband(AsyncBracketScheduler):
     ``get_job``) and makes the one out of the highest rung level (ties: the lower bracket
     index); a trial is only ever promoted within its own bracket. Otherwise it starts a new
     trial: the run's first ``full_first`` trials go to bracket 0 (Hyperband's
-    full-resource bracket, run first instead of last), by default one per worker when
-    there are several, at most its ``n_0 = K + 1``, so that each worker's first job
-    trains a configuration fully and the run has full-resource values, for the searcher
-    and the adaptive weights, from its first minutes (with one worker the eager chain of
-    promotions gives one soon, and a random full training early cost more than it
-    brought with several objectives); after them, in a bracket drawn from the
-    scheduler's generator with probability ``n_s / sum(n)``, or, with ``adaptive``,
+    full-resource bracket, run first instead of last; none by default: with 4 and 16
+    workers one per worker cost early answers where low fidelities rank well and gained
+    nothing where they do not, and the eager chain of promotions gives the run its first
+    full-resource value as soon, docs/benchmarks.md); after them, in a bracket drawn from
+    the scheduler's generator with probability ``n_s / sum(n)``, or, with ``adaptive``,
     ``n_s * rho_s / sum(n * rho)`` where ``rho_s`` measures how well bracket ``s``'s first
     rung ranks the trials that reached ``max_resource`` (Hyper-Tune's bracket selection,
     Li et al., VLDB 2022; :mod:`rung.schedulers._bracket_weights`).
 
-    Both are on by default: with 4 and 16 workers in ``benchmarks/quality.py``
-    (docs/benchmarks.md) they improved the model-based searcher's mean rank at every
-    budget fraction. ``adaptive=False, full_first=0`` (with ``eager_promotion=False``)
-    is the published algorithm.
+    Adaptive weights are on by default (``benchmarks/quality.py``, docs/benchmarks.md).
+    ``adaptive=False`` (with ``eager_promotion=False``) is the published algorithm.
 
     Args:
         searcher: Proposes the configurations.
@@ -74,8 +70,8 @@ class AsyncHyperband(AsyncBracketScheduler):
         adaptive: Draw brackets by how well their first rung has ranked trials so far,
             instead of by ``n_s`` alone.
         full_first: How many of the run's first trials start in bracket 0, at the full
-            resource: None (default) for one per worker of the tuner that runs it when
-            it has several (:meth:`adopt_workers`), at most ``K + 1``; 0 for none.
+            resource. None (default): none in a new run, and in a resumed one as many
+            as its record says.
 
     Raises:
         TypeError: a resource is not an int, eta not a number, seed of another type,
@@ -125,7 +121,7 @@ class AsyncHyperband(AsyncBracketScheduler):
         sizes = np.asarray(self.bracket_sizes, dtype=float)
         self._bracket_probabilities = sizes / sizes.sum()
         self._n_full = 0  # full-resource results when the probabilities were last set
-        # As for one worker (none) until a tuner says how many it has.
+        # None: none, unless a resumed run's record says otherwise (adopt_record)
         self.n_full_first = 0 if full_first is None else full_first
 
     def adopt_seed(self, seed: int) -> None:
@@ -165,12 +161,6 @@ class AsyncHyperband(AsyncBracketScheduler):
             level: min((rho[level] for rho in per_objective), default=1.0) for level in self.levels
         }
 
-    def adopt_workers(self, workers: int) -> None:
-        """Starts one trial per worker, up to ``n_0``, at the full resource when there are
-        several workers, if built with ``full_first=None`` and no trial was started yet."""
-        if self.full_first is None and not self.configs:
-            self.n_full_first = min(workers, self.bracket_sizes[0]) if workers > 1 else 0
-
     def recorded_options(self) -> dict[str, Any]:
         """As every scheduler's, with the bracket choices when on: a record without them
         was made without them (:meth:`adopt_record`)."""
@@ -184,8 +174,8 @@ class AsyncHyperband(AsyncBracketScheduler):
     def adopt_record(self, options: Mapping[str, Any]) -> None:
         """A record names the bracket choices that were on and how many trials started at
         the full resource (:meth:`recorded_options`); one made before they existed names
-        none, and is replayed without them. A count the tuner chose (``full_first=None``)
-        is the record's, whatever the workers now."""
+        none, and is replayed without them. A count not given (``full_first=None``) is
+        the record's: runs made when the default was one per worker resume as made."""
         self.adaptive = self.adaptive and "adaptive" in options
         if self.full_first is None:
             self.n_full_first = int(options.get("full_first", 0))
