@@ -36,8 +36,8 @@ def test_rung_runs_within_the_budget_and_keeps_full_resource_results(workers):
     assert trace and all(spent <= budget + 9 for spent, _ in trace)
     for _, y in trace:  # every result counted is the function itself, at the full resource
         assert len(y) == 2 and y[1] >= 1 - y[0] ** 0.5 - 1e-9
-    if workers > 1:  # each worker's first trial starts at the full resource
-        assert sum(spent == 9.0 for spent, _ in trace) == workers
+    if workers > 1:  # the eager chain of promotions: a full result within one full training
+        assert min(spent for spent, _ in trace) <= 9.0
 
 
 @pytest.mark.parametrize(
