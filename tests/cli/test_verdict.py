@@ -72,3 +72,15 @@ def test_a_retrained_final_model_far_from_the_search_is_a_warning(tmp_path):
     with ExperimentStore.open(tmp_path / "run") as store:  # its own weights: no warning
         store.set_final({**final, "source": "best trial", "val_accuracy": 0.78})
     assert run_warnings(read_result(tmp_path / "run")) == []
+
+
+def test_at_chance_in_the_default_space_the_advice_is_more_epochs(tmp_path):
+    from rung.space_file import space_to_spec
+    from rung.workloads.spaces import default_space
+
+    at_chance = curve(lambda c: 0.895 + c["learning_rate"] * 1e-3)
+    (elsewhere,) = run_warnings(recorded(tmp_path / "a", at_chance, "asha"))
+    assert "try the model's default space or more epochs" in elsewhere
+    spec = space_to_spec(default_space("lenet"))
+    (default,) = run_warnings(recorded(tmp_path / "b", at_chance, "asha", space_spec=spec))
+    assert "try more epochs." in default and "default space" not in default

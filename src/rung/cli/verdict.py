@@ -30,6 +30,18 @@ CHANCE_MARGIN = 0.05
 RETRAIN_GAP = 0.03
 
 
+def _default_space(extra: Mapping[str, Any]) -> bool:
+    """Whether the run searched its model's default space (``rung tune`` without
+    ``--space``)."""
+    from rung.space_file import space_to_spec
+    from rung.workloads.spaces import default_space
+
+    try:
+        return extra.get("space_spec") == space_to_spec(default_space(extra["model"]))
+    except KeyError:  # a model this version does not know
+        return False
+
+
 def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return set(a) == set(b) and all(a[k] == b[k] for k in a)
 
@@ -43,12 +55,15 @@ def run_warnings(result: Any) -> list[str]:
     warnings = []
     best = result.incumbent or result.best_at_any_resource
     if best is not None and best.value >= CHANCE_ERROR - CHANCE_MARGIN:
+        # the default space already searches where LeNet leaves chance: only epochs are left
+        remedy = (
+            "more epochs" if _default_space(extra) else "the model's default space or more epochs"
+        )
         warnings.append(
             f"the best validation error, {best.value:.4f}, is at chance level "
             f"({CHANCE_ERROR} for 10 classes): no configuration learned. The learning rate "
             "may be too low for the epochs given (LeNet stays at chance for epochs at "
-            "learning rates below ~0.1, or ~0.3 on large batches); try the model's default "
-            "space or more epochs."
+            f"learning rates below ~0.1, or ~0.3 on large batches); try {remedy}."
         )
     initial = extra.get("initial_config")
     if initial and result.incumbent is not None and _same(result.incumbent.config, initial):
