@@ -27,9 +27,10 @@ def test_devices_are_parsed_and_handed_out_round_robin():
     assert parse_gpus(None) is None
     assert parse_gpus("0, 1") == ("0", "1")
     assert parse_gpus([2, "3", "GPU-8f2e4c1a"]) == ("2", "3", "GPU-8f2e4c1a")
+    assert parse_gpus("MIG-4b1c") == ("MIG-4b1c",)
     assert [device_of(("4", "7"), slot) for slot in range(5)] == ["4", "7", "4", "7", "4"]
     assert device_of(None, 3) is None
-    for bad in ([], "", "0,,1", [-1], [True], "a b", ["0", 2.0]):
+    for bad in ([], "", "0,,1", [-1], [True], "a b", ["0", 2.0], "0,x", "gpu0", "GPU- 1"):
         with pytest.raises(ConfigError, match=r"'gpus(\[\d\])?' parameter"):
             parse_gpus(bad)
 

@@ -78,6 +78,9 @@ _GPUS = AnyOf(
 )
 
 
+_UUID_PREFIXES = ("GPU-", "MIG-")
+
+
 def parse_gpus(gpus: str | Sequence[int | str] | None) -> tuple[str, ...] | None:
     """The devices workers get, as ``CUDA_VISIBLE_DEVICES`` values, or None (leave it be).
 
@@ -105,9 +108,11 @@ def parse_gpus(gpus: str | Sequence[int | str] | None) -> tuple[str, ...] | None
                 raise ConfigError(
                     f"The 'gpus' parameter needs device indices >= 0; got {entry!r} in {gpus!r}."
                 )
-        elif not text or any(c.isspace() or c == "," for c in text):
+        elif not text.startswith(_UUID_PREFIXES) or any(c.isspace() or c == "," for c in text):
+            # CUDA takes a UUID (or its unique start) only with its GPU- or MIG- prefix
             raise ConfigError(
-                f"The 'gpus' parameter needs device indices or UUIDs; got {entry!r} in {gpus!r}."
+                "The 'gpus' parameter needs device indices (0, 1) or UUIDs (GPU-..., "
+                f"MIG-..., as nvidia-smi -L prints them); got {entry!r} in {gpus!r}."
             )
         devices.append(text)
     return tuple(devices)
