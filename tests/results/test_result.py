@@ -28,3 +28,11 @@ def test_a_parameter_named_as_a_column_is_never_overwritten(kind):
     assert list(frame["status"]) == ["COMPLETED"] * len(reports)
     if kind == "trials":
         assert list(frame["time"]) == [r.time for r in reports]
+
+
+def test_the_repr_says_none_for_a_run_without_a_best():
+    result = rung.tune(lambda c: float("nan"), {"x": rung.uniform(0, 1)}, max_trials=2, seed=0)
+    assert result.best_config is None
+    assert "best_value=none, best_config=None," in repr(result)
+    found = rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=2, seed=0)
+    assert f"best_config={{'x': {found.best_config['x']!r}}}" in repr(found)

@@ -334,6 +334,7 @@ class Result:
     def __repr__(self) -> str:
         best = "none" if math.isnan(self.best_value) else f"{self.best_value:.6g}"
         return (
-            f"Result(best_value={best}, best_config={dict(self.best_config or {})}, "
+            f"Result(best_value={best}, "
+            f"best_config={None if self.best_config is None else dict(self.best_config)}, "
             f"trials={self.n_trials}, jobs={self.n_jobs}, wall_time={self.wall_time:.2f}s)"
         )
