@@ -63,6 +63,15 @@ def test_open_refuses_a_missing_or_empty_directory(tmp_path):
         ExperimentStore.open(tmp_path)
 
 
+def test_open_points_from_a_file_of_an_experiment_to_its_directory(tmp_path):
+    ExperimentStore.create(tmp_path / "run", SPEC).close()
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(StoreError, match="is a file of the experiment in .*run'"):
+        ExperimentStore.open(tmp_path / "run" / "experiment.db")
+    with pytest.raises(StoreError, match="holds no experiment \\(it is a file, not a directory"):
+        ExperimentStore.open(tmp_path / "notes.txt")
+
+
 def test_open_refuses_a_corrupt_database(tmp_path):
     (tmp_path / "experiment.db").write_bytes(b"not a database at all " * 200)
     for readonly in (False, True):

@@ -89,7 +89,15 @@ def require_experiment(root: Path) -> Path:
     path = root / DB_NAME
     if path.is_file():
         return path
-    what = "does not exist" if not root.exists() else f"has no {DB_NAME}"
+    if root.is_file() and (root.parent / DB_NAME).is_file():  # a file of an experiment
+        raise StoreError(
+            f"{str(root)!r} is a file of the experiment in {str(root.parent)!r}: give that "
+            "directory."
+        )
+    if not root.exists():
+        what = "does not exist"
+    else:
+        what = "is a file, not a directory" if root.is_file() else f"has no {DB_NAME}"
     raise StoreError(
         f"{str(root)!r} holds no experiment (it {what}): check the path, or start a run "
         "there with `rung tune --out DIR`."
