@@ -264,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-retries",
         type=retries,
         default=1,
-        help="runs of a failed job before its trial fails (default 1)",
+        help="times a failed job runs again before its trial fails (default 1)",
     )
     tune.add_argument(
         "--job-timeout",
@@ -303,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument(
         "--max-retries",
         type=retries,
-        help="runs of a failed job before its trial fails (default: as recorded)",
+        help="times a failed job runs again before its trial fails (default: as recorded)",
     )
     resume.add_argument("--gpus", metavar="IDS", help="one GPU per worker: '0,1' or 'all'")
     resume.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is now")

@@ -141,7 +141,7 @@ class RunSpec:
         seed: The tuner's seed.
         workers: Jobs at once when the run started.
         budget: Its limits when it started.
-        max_retries: Runs of a failed job before its trial fails.
+        max_retries: How often a failed job runs again before its trial fails.
         job_timeout_s: Seconds a job may run, or None.
         keep_checkpoints: Whether finished trials keep their last checkpoint.
         extra: What the caller recorded beside (the command line's model and data

@@ -233,7 +233,7 @@ def tune(
         directory: Record the run there (resumable after any crash).
         resume: ``"auto"`` resumes the run recorded in ``directory`` if there is one and
             starts it otherwise; ``True`` resumes; ``False`` refuses a directory in use.
-        max_retries: Runs of a failed job before its trial fails.
+        max_retries: How often a failed job runs again before its trial fails.
         job_timeout_s: Seconds a job may run before it fails.
 
     Returns:
