@@ -109,7 +109,13 @@ def test_compare_collects_one_curve_per_scheduler_and_seed():
         compare("mfh3", ["asha"], seeds=0, **SMALL)
 
 
-def test_save_comparison_writes_curves_summary_and_figure(tmp_path):
+def test_save_comparison_writes_curves_summary_and_figure(tmp_path, monkeypatch):
+    try:  # a notebook's backend is left as it was: the figure never switches it
+        import matplotlib
+
+        monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("switched backend"))
+    except ImportError:
+        pass
     comparison = compare("mf-toy", ["asha", "sh"], seeds=2, **SMALL)
     paths = save_comparison(comparison, tmp_path, regret=0.05)
     names = [p.name for p in paths]

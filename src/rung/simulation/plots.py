@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from rung.results._figures import figure, save
 from rung.simulation.compare import Comparison
 
 __all__ = ["plot_comparison", "save_comparison"]
@@ -84,15 +85,10 @@ def plot_comparison(comparison: Comparison, path: str | Path, regret: float | No
     Raises:
         ImportError: matplotlib is not installed.
     """
-    try:
-        import matplotlib
-    except ImportError as err:
-        raise ImportError("Plots need matplotlib: pip install 'rung[plot]'") from err
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
+    # pyplot-free, as every figure of a run: a notebook's backend is left as it was
+    fig = figure(figsize=(7, 4.5), constrained_layout=True)
+    axis = fig.add_subplot()
     times = np.linspace(0.0, comparison.time_budget_s, 400)
-    fig, axis = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
     for name in comparison.schedulers:
         # A run without a full-resource value yet counts as infinitely far off, as in
         # Comparison.median_regret; quantiles that are infinite are not drawn.
@@ -118,6 +114,5 @@ def plot_comparison(comparison: Comparison, path: str | Path, regret: float | No
     )
     axis.grid(alpha=0.3, which="both")
     axis.legend(fontsize=8)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save(fig, path)
     return Path(path)
