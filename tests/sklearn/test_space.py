@@ -81,6 +81,11 @@ def test_a_list_of_one_dict_is_that_dict():
         ([{1: [1]}], ConfigTypeError, "as element 0"),
         ([{"C": [1]}, {"C": []}], ConfigError, "The list of parameter 'C' is empty"),
         ([{"C": [1]}, {"C": stats.norm(0, 1)}], ConfigTypeError, "'C'.*scipy.stats"),
+        (
+            [{"kernel": ["rbf"]}, {"gamma": rung.uniform(0, 1, when={"kernel": "rbf"})}],
+            ConfigError,
+            r"'gamma' of element 1 .* conditional on \['kernel'\], not in its dict",
+        ),
     ],
 )
 def test_a_bad_list_of_dicts_is_refused_with_what_is_wrong(distributions, error, message):

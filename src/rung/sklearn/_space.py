@@ -103,10 +103,14 @@ class ParamSpace:
                 if isinstance(domain, _Positions):
                     self._lists[internal] = domain.values_listed
                     domain = domain.domain
-                when = {
-                    rename.get(parent, parent): values
-                    for parent, values in (domain.when or {}).items()
-                }
+                foreign = sorted(set(domain.when or {}) - set(item))
+                if foreign:  # inactive under every other dict: it would never be set
+                    raise ConfigError(
+                        f"Parameter {name!r} of element {i} of 'param_distributions' is "
+                        f"conditional on {foreign}, not in its dict; a condition may name "
+                        "only parameters of its own dict."
+                    )
+                when = {rename[parent]: values for parent, values in (domain.when or {}).items()}
                 self.space[internal] = _under(domain, {**when, self._selector: (i,)})
 
     def _domain(self, name: str, value: Any, constant_as_choice: bool) -> Any:
