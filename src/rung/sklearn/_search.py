@@ -57,8 +57,9 @@ class RungSearchCV(BaseSearchCV):
             likely) or a constant. A conditional domain (``when=``) that is inactive is
             not set: the estimator keeps its own value, and ``param_*`` is masked. Or a
             non-empty list of such dicts, as ``RandomizedSearchCV`` takes it: a candidate
-            draws one dict, each equally likely, then its parameters from that dict (the
-            others' are not set, their ``param_*`` masked). rung searches the dict drawn
+            draws one dict (each equally likely with ``searcher="random"``), then its
+            parameters from that dict (the others' are not set, their ``param_*``
+            masked). rung searches the dict drawn
             as a choice, ``param_distributions`` (its position in the list), and each
             dict's parameters as domains conditional on it; a parameter whose
             distributions differ between dicts is ``name[i]`` in rung's record.
