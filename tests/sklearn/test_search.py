@@ -27,6 +27,7 @@ from sklearn.model_selection import (  # noqa: E402
     GroupKFold,
     KFold,
     LeaveOneGroupOut,
+    RandomizedSearchCV,
     ShuffleSplit,
     cross_val_score,
 )
@@ -243,6 +244,104 @@ def test_a_conditional_domain_is_left_out_where_inactive():
     assert all(search.cv_results_["param_gamma"].mask[linear])
 
 
+def pipeline_distributions():
+    """Two dicts, as a RandomizedSearchCV user writes them: a classifier per dict, each
+    with its own parameters; ``clf__C`` is in both, with different distributions."""
+    return [
+        {
+            "clf": [SVC()],
+            "clf__C": stats.loguniform(1e-2, 1e2),
+            "clf__kernel": ["rbf", "linear"],
+        },
+        {
+            "clf": [LogisticRegression(max_iter=500)],
+            "clf__C": [0.1, 1, 10],
+            "scale": [None, StandardScaler()],
+        },
+    ]
+
+
+def test_a_list_of_dicts_is_searched_as_randomized_search_cv_searches_it():
+    X, y = load_iris(return_X_y=True)
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", SVC())])
+    options = {"cv": 3, "random_state": 0}
+    theirs = RandomizedSearchCV(pipe, pipeline_distributions(), n_iter=12, **options)
+    ours = RungSearchCV(pipe, pipeline_distributions(), scheduler="fifo", max_trials=12, **options)
+    theirs.fit(X, y)
+    ours.fit(X, y)
+    columns = sorted(k for k in theirs.cv_results_ if k.startswith("param"))
+    assert sorted(k for k in ours.cv_results_ if k.startswith("param")) == columns
+    drawn = set()
+    for params in ours.cv_results_["params"]:
+        svc = isinstance(params["clf"], SVC)
+        drawn.add(svc)
+        # Every candidate has the parameters of one dict, each from that dict's distribution.
+        if svc:
+            assert set(params) == {"clf", "clf__C", "clf__kernel"}
+            assert 1e-2 <= params["clf__C"] <= 1e2 and params["clf__kernel"] in ("rbf", "linear")
+        else:
+            assert set(params) == {"clf", "clf__C", "scale"}
+            assert params["clf__C"] in (0.1, 1, 10)
+            assert params["scale"] is None or isinstance(params["scale"], StandardScaler)
+    assert drawn == {True, False}
+    for search in (theirs, ours):  # masked where the row's dict has no such parameter
+        results = search.cv_results_
+        for column in columns[:-1]:
+            name = column.removeprefix("param_")
+            present = [name in params for params in results["params"]]
+            assert list(results[column].mask) == [not p for p in present], column
+    assert ours.cv_results_["param_clf__C"].dtype == theirs.cv_results_["param_clf__C"].dtype
+    assert ours.best_params_ in ours.cv_results_["params"]
+    best = ours.best_estimator_.named_steps["clf"]
+    assert type(best) is type(ours.best_params_["clf"])
+    assert ours.best_params_["clf__C"] == best.C
+
+
+def test_a_name_of_several_dicts_is_one_rung_parameter_only_if_its_domain_is_the_same():
+    X, y = load_iris(return_X_y=True)
+    distributions = [
+        {"C": rung.loguniform(1e-2, 1e2), "gamma": rung.loguniform(1e-4, 1e-3), "kernel": "rbf"},
+        {"C": rung.loguniform(1e-2, 1e2), "gamma": [1.0, 2.0], "kernel": ["linear"]},
+    ]
+    search = RungSearchCV(SVC(), distributions, max_trials=12, cv=3, random_state=0)
+    search.fit(X, y)
+    for params in search.cv_results_["params"]:
+        assert set(params) == {"C", "gamma", "kernel"}
+        if params["kernel"] == "rbf":
+            assert 1e-4 <= params["gamma"] <= 1e-3
+        else:
+            assert params["gamma"] in (1.0, 2.0)
+    configs = [trial.config for trial in search.rung_result_.trials]
+    assert all("C" in config for config in configs)  # the same domain: one parameter
+    assert {n for config in configs for n in config if n.startswith("gamma")} == {
+        "gamma[0]",
+        "gamma[1]",
+    }
+    assert {params["kernel"] for params in search.cv_results_["params"]} == {"rbf", "linear"}
+
+
+def test_a_conditional_domain_in_a_dict_of_a_list_follows_its_own_dicts_parent():
+    X, y = load_iris(return_X_y=True)
+    distributions = [
+        {
+            "kernel": rung.choice(["rbf", "poly"]),
+            "gamma": rung.loguniform(1e-3, 1.0, when={"kernel": "rbf"}),
+        },
+        {"kernel": ["linear"], "C": [0.5, 2.0]},
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitFailedWarning)  # no candidate may fail
+        search = RungSearchCV(
+            SVC(), distributions, searcher="bo", max_trials=12, cv=3, random_state=0
+        )
+        search.fit(X, y)
+    params = search.cv_results_["params"]
+    assert {p["kernel"] for p in params} == {"rbf", "poly", "linear"}
+    for p in params:
+        assert ("gamma" in p) == (p["kernel"] == "rbf")
+        assert ("C" in p) == (p["kernel"] == "linear")
+
+
 def test_several_metrics_tune_the_one_refit_names(cancer):
     X, y = cancer
     search = RungSearchCV(
@@ -331,7 +430,9 @@ def test_failed_fits_follow_error_score(cancer):
         ({"max_resources": 10**6}, "at most the number of samples"),
         ({"scheduler": "fifo", "eta": 2}, "'eta' would do nothing"),
         ({"scheduler": "fifo", "min_resources": 50}, "'min_resources' would do nothing"),
-        ({"param_distributions": [{"alpha": [1]}]}, "param_distributions"),
+        ({"param_distributions": []}, "non-empty list of dicts; got an empty list"),
+        ({"param_distributions": [{"alpha": [1]}, [1, 2]]}, "got \\[1, 2\\] as element 1"),
+        ({"param_distributions": ["alpha"]}, "got 'alpha' as element 0"),
         ({"param_distributions": {"alpha": stats.norm(0, 1)}}, "scipy.stats"),
     ],
 )

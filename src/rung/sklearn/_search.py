@@ -55,7 +55,14 @@ class RungSearchCV(BaseSearchCV):
             1.0)``), a frozen ``scipy.stats`` uniform / loguniform / randint, a list or
             a 1-d array such as ``np.logspace(-3, 3, 7)`` (one of its values, equally
             likely) or a constant. A conditional domain (``when=``) that is inactive is
-            not set: the estimator keeps its own value, and ``param_*`` is masked.
+            not set: the estimator keeps its own value, and ``param_*`` is masked. Or a
+            non-empty list of such dicts, as ``RandomizedSearchCV`` takes it: a candidate
+            draws one dict (each equally likely with ``searcher="random"``), then its
+            parameters from that dict (the others' are not set, their ``param_*``
+            masked). rung searches the dict drawn
+            as a choice, ``param_distributions`` (its position in the list), and each
+            dict's parameters as domains conditional on it; a parameter whose
+            distributions differ between dicts is ``name[i]`` in rung's record.
         resource: ``"n_samples"`` (default): the number of training samples a candidate
             is fit on, as for ``HalvingRandomSearchCV``; or the name of an iteration
             parameter of the estimator (``"max_iter"``, ``"n_estimators"``) set to the
@@ -94,7 +101,9 @@ class RungSearchCV(BaseSearchCV):
         min_resources_, max_resources_: The resources used.
         rung_result_: rung's :class:`~rung.Result` of the search (its jobs and trials);
             a list's values appear as they are, except in a list of estimators, dicts or
-            repeated values, whose positions appear instead.
+            repeated values, whose positions appear instead. With a list of dicts, each
+            configuration also holds the position of its dict, and ``name[i]`` stands for
+            a parameter whose distributions differ between dicts.
 
     A candidate that fails on every fold is not a row of ``cv_results_`` (scikit-learn
     raises for such a call of ``evaluate_candidates``; rung records the job failed and
