@@ -139,6 +139,38 @@ def test_a_resume_while_the_run_writes_its_results_is_refused(project, capsys, m
     assert "nothing to run" in capsys.readouterr().err
 
 
+def test_a_python_run_while_the_command_writes_its_results_is_refused(project, monkeypatch):
+    # The command's store is closed while it writes its results (a --model run trains its
+    # final model then, for minutes): a Python resume in another process ran beside it.
+    import rung
+    import rung.results.report as report
+    from rung.errors import StoreError
+
+    out = project / "runs" / "busy"
+    real_write, during = report.write_results, []
+
+    def python_resume() -> None:  # pragma: no cover - runs in the child
+        try:
+            rung.tune(lambda c: c["lr"], {"lr": rung.uniform(0, 1)}, directory=out, max_trials=9)
+        except StoreError as err:
+            os._exit(0 if str(err).startswith(f"{str(out)!r} is being written by") else 1)
+        os._exit(2)
+
+    def write_results(*args, **kwargs):
+        if not during:
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - runs in the child
+                python_resume()
+            during.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(report, "write_results", write_results)
+    # The command runs the Python tuner inside its own hold: that is no second driver.
+    assert main(tune_argv("--trials", "2", "--out", str(out), "--quiet")) == 0
+    assert during == [0]
+    assert (out / "results.json").exists()
+
+
 def test_a_program_whose_first_trials_all_fail_stops_the_run_with_one_line(project, capsys):
     argv = tune_argv("--out", "runs/gone")
     argv[argv.index("--command") + 1] = f"{sys.executable} missing.py {{lr}} {{epochs}}"

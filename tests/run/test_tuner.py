@@ -480,3 +480,49 @@ def test_several_metrics_without_a_metric_name_fail_with_a_clear_reason():
         rung.tune(lambda c: {"a": 1.0}, {"x": rung.uniform(0, 1)}, metric="loss", max_trials=9)
     one = rung.tune(lambda c: {"a": c["x"]}, {"x": rung.uniform(0, 1)}, max_trials=3)
     assert one.best_value == min(j.value for j in one.jobs)  # one metric needs no name
+
+
+def test_a_directory_another_process_drives_is_refused_by_every_python_entry_point(tmp_path):
+    # A command holds the directory from its run through its final model and results
+    # files, when its store is closed: a Python run meanwhile wrote beside it.
+    from rung.errors import StoreError
+    from rung.store import ExperimentStore
+    from tests.store.records import Driver
+
+    def recorded():
+        with ExperimentStore.open(tmp_path, readonly=True) as store:
+            return len(list(store.events()))
+
+    Tuner(quadratic, fifo(), directory=tmp_path).run(max_trials=2)
+    events = recorded()
+    holder = Driver(tmp_path)
+    try:
+        attempts = [
+            lambda: Tuner(quadratic, fifo(), directory=tmp_path).run(max_trials=3),
+            lambda: Tuner(quadratic, fifo(), directory=tmp_path).run(max_trials=3, resume="auto"),
+            lambda: Tuner(quadratic, fifo(), directory=tmp_path).run(max_trials=3, resume=True),
+            lambda: Tuner(quadratic, fifo()).resume(tmp_path, max_trials=3),
+            lambda: rung.tune(quadratic, SPACE, directory=tmp_path, max_trials=3, resume="auto"),
+        ]
+        for attempt in attempts:
+            with pytest.raises(StoreError) as err:
+                attempt()
+            assert str(err.value).startswith(
+                f"{str(tmp_path)!r} is being written by another rung process, pid {holder.pid} "
+            )
+    finally:
+        holder.kill()  # its lock goes with it
+    assert recorded() == events  # nothing was written meanwhile
+    result = Tuner(quadratic, fifo(), directory=tmp_path).run(max_trials=3, resume="auto")
+    assert result.n_trials == 3
+
+
+def test_a_tuner_runs_inside_its_own_process_hold_as_the_command_line_runs_it(tmp_path):
+    from rung.store._directory import driving
+    from tests.store.records import taken_elsewhere
+
+    with driving(tmp_path):  # the command line holds it for the whole command
+        assert Tuner(quadratic, fifo(), directory=tmp_path).run(max_trials=2).n_trials == 2
+        assert Tuner(quadratic, fifo()).resume(tmp_path, max_trials=3).n_trials == 3
+        assert not taken_elsewhere(tmp_path)  # the tuner's end left the command's hold
+    assert taken_elsewhere(tmp_path)

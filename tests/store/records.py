@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 import rung
 from rung.codec import Blob, encode
+from rung.errors import StoreError
 from rung.store import ExperimentStore
+from rung.store._directory import driving
 from rung.types import Decision, JobRecord, JobStatus, Report
 
 
@@ -95,3 +101,43 @@ def downgrade(path: Path, version: int) -> None:
     db.execute("DELETE FROM meta WHERE key = 'events_crc_from'")
     db.execute(f"PRAGMA user_version = {version}")
     db.close()
+
+
+class Driver:
+    """Another process that holds ``root``'s driver lock as a command does (its run, or
+    the final model after it) until :meth:`kill` kills it."""
+
+    def __init__(self, root: Path) -> None:
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - runs in the child
+            os.close(read_end)
+            with driving(root):
+                os.write(write_end, b"held")
+                time.sleep(60)
+            os._exit(0)
+        os.close(write_end)
+        try:
+            assert os.read(read_end, 4) == b"held"  # noqa: S101 - the child holds it now
+        finally:
+            os.close(read_end)
+
+    def kill(self) -> None:
+        """Kills the holder (SIGKILL: it releases nothing itself) and reaps it."""
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+
+
+def taken_elsewhere(root: Path) -> bool:
+    """Whether another process (forked now) can take ``root``'s driver lock, joining
+    like the Python tuner does."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            with driving(root, join=True):
+                os._exit(0)
+        except StoreError:
+            os._exit(1)
+        os._exit(2)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0

@@ -233,8 +233,9 @@ class Tuner:
         Raises:
             ConfigError: no limit is given, a limit is not positive, a continued run
                 has already reached it, or ``resume=True`` without a ``directory``.
-            StoreError: ``directory`` already holds an experiment (``resume=False``), or
-                cannot be written.
+            StoreError: ``directory`` already holds an experiment (``resume=False``),
+                cannot be written, or another process drives it (its run, or a command's
+                final model and results files after it).
             TrialFailed: every trial failed: the first failure's traceback is included.
         """
         check("Tuner.run()", "resume", resume, OneOf((False, True, "auto")))
@@ -251,14 +252,17 @@ class Tuner:
                 "'directory', but no directory was given; got resume=True: give "
                 "directory=, or resume='auto' to resume one if it is there."
             )
-        if self._loop is not None:
-            return self._continue(budget)
-        if self.directory is not None and resume is not False:
-            from rung.store._directory import holds_experiment
+        if self.directory is None:
+            return self._continue(budget) if self._loop is not None else self._start(budget)
+        from rung.store._directory import driving, holds_experiment
 
-            if resume is True or holds_experiment(self.directory):
+        # One driver per directory: not beside a command's run or its final model.
+        with driving(self.directory, create=resume is not True, join=True):
+            if self._loop is not None:
+                return self._continue(budget)
+            if resume is True or (resume == "auto" and holds_experiment(self.directory)):
                 return self.resume(self.directory, **limits)
-        return self._start(budget)
+            return self._start(budget)
 
     def _start(self, budget: Budget) -> Result:
         if not budget.is_set:
@@ -330,13 +334,12 @@ class Tuner:
             resource_budget: The resource budget of the whole run.
 
         Raises:
-            StoreError: no experiment there, or it was recorded with another search
-                space, scheduler, searcher, seed or direction.
+            StoreError: no experiment there, it was recorded with another search
+                space, scheduler, searcher, seed or direction, or another process drives
+                it (its run, or a command's final model and results files after it).
             TrialFailed: every trial failed.
         """
-        from rung.results.summary import spec_of
-        from rung.store import ExperimentStore
-        from rung.store._directory import clear_stillborn, holds_experiment
+        from rung.store._directory import driving
 
         directory = directory if directory is not None else self.directory
         if directory is None:
@@ -353,6 +356,17 @@ class Tuner:
             resource_budget=resource_budget,
         )
         self.directory = Path(directory)
+        # One driver per directory: not beside a command's run or its final model.
+        with driving(self.directory, create=False, join=True):
+            return self._resume(limits)
+
+    def _resume(self, limits: dict[str, Any]) -> Result:
+        """:meth:`resume` once the directory's driver lock is held."""
+        from rung.results.summary import spec_of
+        from rung.store import ExperimentStore
+        from rung.store._directory import clear_stillborn, holds_experiment
+
+        assert self.directory is not None  # noqa: S101 - set by resume()
         if (self.directory / ExperimentStore.DB_NAME).is_file() and not holds_experiment(
             self.directory
         ):

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,29 +115,95 @@ def disk_full(err: BaseException) -> bool:
     return False
 
 
+#: The directories whose driver lock this process holds, by (device, inode): the open
+#: file that holds the flock, and how many holds are nested on it. The CLI holds the
+#: lock, then runs the Python tuner, which takes it again: a flock on a second open file
+#: would refuse the process its own lock.
+_held: dict[tuple[int, int], list[int]] = {}
+_held_guard = threading.Lock()
+
+
+def _forget_holds() -> None:
+    """In a forked child: the parent's holds are not the child's (the child is another
+    driver, refused while the parent holds the lock)."""
+    global _held_guard
+    _held.clear()
+    _held_guard = threading.Lock()  # a thread of the parent may have held it at the fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_holds)
+
+
+def _holder(root: Path) -> str:
+    """Who holds ``root``'s flock, in words: ``another rung process, pid N`` where the
+    system lists it (Linux's /proc/locks), else ``another rung process``."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        st = root.stat()
+        wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+        for line in Path("/proc/locks").read_text().splitlines():
+            fields = line.split()
+            if "->" in fields:  # a waiter, not a holder
+                continue
+            if fields[1] == "FLOCK" and fields[5] == wanted:
+                pid = int(fields[4])
+                if pid == os.getpid():
+                    return "another command of this process"
+                return f"another rung process, pid {pid}"
+    return "another rung process"
+
+
 @contextlib.contextmanager
-def driving(root: Path) -> Iterator[None]:
+def driving(root: Path, *, create: bool = True, join: bool = False) -> Iterator[None]:
     """Holds ``root``'s driver lock (created if missing) while a command drives the
     experiment there: its run, and then its final model and results files, which it
     writes after the store (whose own lock is on ``checkpoints/``) is closed.
 
+    The lock is the directory's flock: the system releases it when its holder ends,
+    killed or not. Python's entry points (:class:`~rung.Tuner` with a directory) take
+    it with ``join``: a command holds it for its whole length and runs the tuner inside.
+
+    Args:
+        root: The experiment directory.
+        create: Create ``root`` if missing. A ``root`` that is not a directory (missing,
+            a file, or not creatable) is not locked: the caller's open or create of it
+            gives the clear error.
+        join: Where this process holds the lock already, hold it once more (nested)
+            instead of refusing.
+
     Raises:
-        StoreError: another process drives ``root``.
+        StoreError: another process drives ``root``, or this one does and ``join`` is
+            ``False``.
     """
-    root.mkdir(parents=True, exist_ok=True)
-    if fcntl is None:
+    if create:
+        with contextlib.suppress(OSError):  # not a directory: the caller's create says why
+            root.mkdir(parents=True, exist_ok=True)
+    if fcntl is None or not root.is_dir():
         yield
         return
     fd = os.open(root, os.O_RDONLY)
-    try:
+    with _held_guard:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            st = os.fstat(fd)
+            key = (st.st_dev, st.st_ino)
+            if key not in _held or not join:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            os.close(fd)
             raise StoreError(
-                f"{str(root)!r} is being written by another rung process (its run, or the "
-                "final model and results after it): wait for that command to end or stop "
-                f"it, then try again; `rung show {root}` reads it meanwhile."
+                f"{str(root)!r} is being written by {_holder(root)} (its run, or the final "
+                "model and results after it): wait for that command to end or stop it, "
+                f"then try again; `rung show {root}` reads it meanwhile."
             ) from None
+        if key in _held:  # this process holds it already: one more hold on its open file
+            _held[key][1] += 1
+            os.close(fd)
+        else:
+            _held[key] = [fd, 1]
+    try:
         yield
     finally:
-        os.close(fd)  # releases the lock
+        with _held_guard:
+            _held[key][1] -= 1
+            if _held[key][1] == 0:  # the last hold ends: closing its file releases the lock
+                os.close(_held.pop(key)[0])
