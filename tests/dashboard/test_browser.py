@@ -425,3 +425,21 @@ def test_a_run_without_a_resource_names_its_best_trial_without_a_blank_level(bro
         browser, "return [...document.querySelectorAll('.run-card .sub a')].map(a => a.textContent)"
     )
     assert links and all(text.startswith("trial ") and "—" not in text for text in links), links
+
+
+@pytest.mark.parametrize(
+    ("route", "missing", "says"),
+    [("trial/7/0", "run", "No such run"), ("trial/0/999999", "trial", "No such trial")],
+)
+def test_a_link_to_no_such_run_or_trial_shows_that_alone(browser, served, route, missing, says):
+    """A run number the dashboard does not show once fell back to run 0's trial; a trial
+    not in the run showed its note above empty sections."""
+    browser.get_log("browser")
+    show(browser, served.url, route)
+    shown = js(
+        browser,
+        "return [...document.getElementById('view').children]"
+        ".filter(e => e.getClientRects().length).map(e => [e.dataset.missing, e.textContent])",
+    )
+    assert len(shown) == 1 and shown[0][0] == missing and says in shown[0][1], shown
+    assert console_errors(browser) == []
