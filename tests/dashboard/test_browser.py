@@ -443,3 +443,21 @@ def test_a_link_to_no_such_run_or_trial_shows_that_alone(browser, served, route,
     )
     assert len(shown) == 1 and shown[0][0] == missing and says in shown[0][1], shown
     assert console_errors(browser) == []
+
+
+def test_the_final_models_seed_shows_every_digit(browser, tmp_path):
+    """A seed of 10 digits showed as 1.2346e+9; one of 64 bits, past what a JavaScript
+    number holds exactly, came rounded too."""
+    directory = tmp_path / "final"
+    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=2, directory=directory)
+    for seed in (1234567891, 2**64 - 1):
+        with ExperimentStore.open(directory) as store:  # as rung final records it
+            store.set_final({"seed": seed, "test_accuracy": 0.91234567})
+        exported = export_html([directory], tmp_path / f"{seed}.html")
+        show(browser, exported.as_uri(), "progress")
+        note = js(
+            browser,
+            "return [...document.querySelectorAll('.run-card .note')]"
+            ".map(p => p.textContent).find(t => t.startsWith('final model'))",
+        )
+        assert f"seed {seed} " in note and "test_accuracy 0.91235" in note, note

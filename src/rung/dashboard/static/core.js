@@ -57,7 +57,8 @@ R.fmtTick = function (v) {
 
 R.fmtValue = function (v) {
   // Config values: numbers shortened, everything else shown as recorded text.
-  if (typeof v === "number") return R.fmt(v, 5);
+  // An int as it is (a seed of 10 digits, not 1.2346e+9); larger ones come as text.
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : R.fmt(v, 5);
   if (typeof v === "string") return v;
   return JSON.stringify(v);
 };
