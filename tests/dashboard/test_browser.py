@@ -461,3 +461,24 @@ def test_the_final_models_seed_shows_every_digit(browser, tmp_path):
             ".map(p => p.textContent).find(t => t.startsWith('final model'))",
         )
         assert f"seed {seed} " in note and "test_accuracy 0.91235" in note, note
+
+
+def test_a_run_without_a_resource_shows_no_levels_and_no_resource_spent(browser, tmp_path):
+    """An f(config) run showed "levels 1 epochs", "epochs spent" and a one-level ladder,
+    although it trains nothing in epochs."""
+    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=3, directory=tmp_path / "f")
+    url = export_html([tmp_path / "f"], tmp_path / "f.html").as_uri()
+    browser.get_log("browser")
+    show(browser, url, "progress")
+    card = js(browser, "return document.querySelector('.run-card').textContent")
+    assert "levels" not in card and "spent" not in card and "epochs" not in card, card
+    charts = js(
+        browser,
+        "return [...document.querySelectorAll('canvas[data-chart]')]"
+        ".filter(c => c.getClientRects().length).map(c => c.dataset.chart)",
+    )
+    assert charts == ["best-time", "best-trials"], charts
+    show(browser, url, "ladder")
+    assert js(browser, "return document.querySelectorAll('.rung').length") == 0
+    assert js(browser, "return document.querySelector('[data-no-resource]').textContent")
+    assert console_errors(browser) == []

@@ -41,16 +41,16 @@
       ["best at any resource", any ? R.fmt(any.value, 5) : "—", any ? trialLink(app, run, any.trial_id, `trial ${any.trial_id}` + (any.resource === null ? "" : ` at ${any.resource}`)) : null],
       ["trials", String(run.trials.size), `${run.nEvaluated || 0} evaluated`],
       ["jobs", String(run.jobs.length), `${s.n_failed_jobs || 0} failed, ` + (run.interrupted ? `${(s.cut || []).length} cut short` : `${(s.open || []).length} running`)],
-      [`${m.resource_name} spent`, R.fmt(s.total_resource), null],
+      run.hasResource ? [`${m.resource_name} spent`, R.fmt(s.total_resource), null] : null,
       ["wall time", R.fmtSec(s.wall_time), null],
       ["utilization", R.pct(s.utilization), `${s.workers} worker${s.workers === 1 ? "" : "s"}`],
-    ];
+    ].filter(Boolean);
     const card = el("div", { className: "run-card", dataset: { run: String(run.id) } },
       el("div", { className: "run-head" },
         el("span", { className: "swatch", style: { background: R.runColor(run.id) } }),
         el("strong", { text: m.title }),
         el("span", { className: `pill ${state}`, text: state, dataset: { state } }),
-        el("span", { className: "muted", text: ` ${m.searcher} + ${m.scheduler}, ${m.direction}imize ${m.metric}` + (m.levels.length ? `, levels ${m.levels.join(", ")} ${m.resource_name}` : "") })),
+        el("span", { className: "muted", text: ` ${m.searcher} + ${m.scheduler}, ${m.direction}imize ${m.metric}` + (run.hasResource && m.levels.length ? `, levels ${m.levels.join(", ")} ${m.resource_name}` : "") })),
       el("div", { className: "stats" }, stats.map(([k, v, sub]) =>
         el("div", { className: "stat" }, el("div", { className: "k", text: k }),
           el("div", { className: "v", text: v, dataset: { stat: k } }),
@@ -176,6 +176,8 @@
       const charts = ["time", "trials", "resource"].map((key) => {
         const holder = el("div", { className: "chart" }, el("h3", { text: `against ${PROGRESS_X[key].label.replace(" (s)", "")}` }));
         box.append(holder);
+        // Runs without a resource spend none: that chart would only repeat "trials".
+        if (key === "resource") holder.hidden = !app.runs.some((r) => r.hasResource);
         return progressChart(app, holder, key);
       });
       main.append(box);
@@ -424,8 +426,9 @@
       return {
         update() {
           R.clear(ladder);
-          const rows = R.ladder(run);
-          if (!rows.length) ladder.append(el("p", { className: "note", text: "A single-fidelity run: every trial is trained once, to its full budget." }));
+          const rows = run.hasResource ? R.ladder(run) : [];
+          if (!run.hasResource) ladder.append(el("p", { className: "note", dataset: { noResource: "1" }, text: "A run without a resource (an f(config) objective): each trial is evaluated once, so there are no levels to climb." }));
+          else if (!rows.length) ladder.append(el("p", { className: "note", text: "A single-fidelity run: every trial is trained once, to its full budget." }));
           const widest = Math.max(1, ...rows.map((r) => r.reached + r.running + (r.failed - 0)));
           for (let i = rows.length - 1; i >= 0; i--) {
             const r = rows[i];
