@@ -482,3 +482,30 @@ def test_a_run_without_a_resource_shows_no_levels_and_no_resource_spent(browser,
     assert js(browser, "return document.querySelectorAll('.rung').length") == 0
     assert js(browser, "return document.querySelector('[data-no-resource]').textContent")
     assert console_errors(browser) == []
+
+
+def test_the_ladder_counts_a_job_the_time_budget_cut_apart_from_those_that_ended(browser, tmp_path):
+    """A job interrupted on its way to 9 epochs was counted as a job that ended at 9: the
+    level showed more jobs ended than trials reached it."""
+    clock = [0.0]
+
+    def slow(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            clock[0] += 1.0
+            trial.report(epoch, config["x"] / epoch, checkpoint={"e": epoch})
+
+    searcher = rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0)
+    scheduler = rung.ASHA(searcher, min_resource=1, max_resource=9, eta=3)
+    directory = tmp_path / "cut"
+    tuner = rung.Tuner(slow, scheduler, directory=directory, clock=lambda: clock[0])
+    result = tuner.run(time_budget_s=22)
+    cut = [job for job in result.jobs if job.status.name == "INTERRUPTED"]
+    assert [job.resource_to for job in cut] == [9] and cut[0].reports[-1].resource < 9
+    browser.get_log("browser")
+    show(browser, export_html([directory], tmp_path / "cut.html").as_uri(), "ladder")
+    top = js(browser, "return R.ladder(window.rungApp.run).find(r => r.level === 9)")
+    ended = sum(1 for job in result.jobs if job.resource_to == 9 and job not in cut)
+    assert (top["reached"], top["jobs"], top.get("cut")) == (ended, ended, 1), top
+    text = js(browser, "return document.querySelector('.rung[data-level=\"9\"]').textContent")
+    assert f"{ended} jobs ended here · 1 interrupted on the way here" in text, text
+    assert console_errors(browser) == []

@@ -369,14 +369,17 @@
   // For each level: the trials that reached it and what became of them there.
   R.ladder = function (run) {
     const levels = run.levels.slice();
-    const rows = levels.map((level) => ({ level, reached: 0, promoted: 0, paused: 0, stopped: 0, finished: 0, failed: 0, running: 0, jobs: 0, busy: 0, failedJobs: 0 }));
+    const rows = levels.map((level) => ({ level, reached: 0, promoted: 0, paused: 0, stopped: 0, finished: 0, failed: 0, running: 0, jobs: 0, busy: 0, failedJobs: 0, cut: 0 }));
     const at = new Map(levels.map((l, i) => [l, i]));
     const c = run.col;
     for (const row of run.jobs) {
       const i = at.get(row[c.resource_to]);
       if (i === undefined) continue;
-      rows[i].jobs += 1;
+      // A job interrupted on its way (the time budget ran out) did not end at its
+      // level: counted apart, or a level would count more jobs than trials reached it.
       rows[i].busy += Math.max(0, row[c.end] - row[c.start]);
+      if (row[c.status] === "INTERRUPTED") { rows[i].cut += 1; continue; }
+      rows[i].jobs += 1;
       if (row[c.status] === "FAILED") rows[i].failedJobs += 1;
     }
     const open = new Map((run.summary.open || []).map((o) => [o[0], o]));
@@ -442,7 +445,7 @@
             ladder.append(el("div", { className: "rung", dataset: { level: String(r.level) } },
               el("div", { className: "lvl" }, el("strong", { text: `${r.level}` }), ` ${run.meta.resource_name}`),
               el("div", { className: "body" }, bar,
-                el("div", { className: "counts", text: `${r.reached} trials reached it · ${r.jobs} jobs ended here${r.failedJobs ? ` (${r.failedJobs} failed)` : ""} · ${parts.join(", ") || "none yet"}` }))));
+                el("div", { className: "counts", text: `${r.reached} trials reached it · ${r.jobs} jobs ended here${r.failedJobs ? ` (${r.failedJobs} failed)` : ""}${r.cut ? ` · ${r.cut} interrupted on the way here` : ""} · ${parts.join(", ") || "none yet"}` }))));
             if (i > 0) {
               const below = rows[i - 1];
               const rate = below.reached ? ` (${R.pct(below.promoted / below.reached)} of ${below.reached})` : "";
