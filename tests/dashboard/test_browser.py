@@ -425,3 +425,87 @@ def test_a_run_without_a_resource_names_its_best_trial_without_a_blank_level(bro
         browser, "return [...document.querySelectorAll('.run-card .sub a')].map(a => a.textContent)"
     )
     assert links and all(text.startswith("trial ") and "—" not in text for text in links), links
+
+
+@pytest.mark.parametrize(
+    ("route", "missing", "says"),
+    [("trial/7/0", "run", "No such run"), ("trial/0/999999", "trial", "No such trial")],
+)
+def test_a_link_to_no_such_run_or_trial_shows_that_alone(browser, served, route, missing, says):
+    """A run number the dashboard does not show once fell back to run 0's trial; a trial
+    not in the run showed its note above empty sections."""
+    browser.get_log("browser")
+    show(browser, served.url, route)
+    shown = js(
+        browser,
+        "return [...document.getElementById('view').children]"
+        ".filter(e => e.getClientRects().length).map(e => [e.dataset.missing, e.textContent])",
+    )
+    assert len(shown) == 1 and shown[0][0] == missing and says in shown[0][1], shown
+    assert console_errors(browser) == []
+
+
+def test_the_final_models_seed_shows_every_digit(browser, tmp_path):
+    """A seed of 10 digits showed as 1.2346e+9; one of 64 bits, past what a JavaScript
+    number holds exactly, came rounded too."""
+    directory = tmp_path / "final"
+    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=2, directory=directory)
+    for seed in (1234567891, 2**64 - 1):
+        with ExperimentStore.open(directory) as store:  # as rung final records it
+            store.set_final({"seed": seed, "test_accuracy": 0.91234567})
+        exported = export_html([directory], tmp_path / f"{seed}.html")
+        show(browser, exported.as_uri(), "progress")
+        note = js(
+            browser,
+            "return [...document.querySelectorAll('.run-card .note')]"
+            ".map(p => p.textContent).find(t => t.startsWith('final model'))",
+        )
+        assert f"seed {seed} " in note and "test_accuracy 0.91235" in note, note
+
+
+def test_a_run_without_a_resource_shows_no_levels_and_no_resource_spent(browser, tmp_path):
+    """An f(config) run showed "levels 1 epochs", "epochs spent" and a one-level ladder,
+    although it trains nothing in epochs."""
+    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, max_trials=3, directory=tmp_path / "f")
+    url = export_html([tmp_path / "f"], tmp_path / "f.html").as_uri()
+    browser.get_log("browser")
+    show(browser, url, "progress")
+    card = js(browser, "return document.querySelector('.run-card').textContent")
+    assert "levels" not in card and "spent" not in card and "epochs" not in card, card
+    charts = js(
+        browser,
+        "return [...document.querySelectorAll('canvas[data-chart]')]"
+        ".filter(c => c.getClientRects().length).map(c => c.dataset.chart)",
+    )
+    assert charts == ["best-time", "best-trials"], charts
+    show(browser, url, "ladder")
+    assert js(browser, "return document.querySelectorAll('.rung').length") == 0
+    assert js(browser, "return document.querySelector('[data-no-resource]').textContent")
+    assert console_errors(browser) == []
+
+
+def test_the_ladder_counts_a_job_the_time_budget_cut_apart_from_those_that_ended(browser, tmp_path):
+    """A job interrupted on its way to 9 epochs was counted as a job that ended at 9: the
+    level showed more jobs ended than trials reached it."""
+    clock = [0.0]
+
+    def slow(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            clock[0] += 1.0
+            trial.report(epoch, config["x"] / epoch, checkpoint={"e": epoch})
+
+    searcher = rung.RandomSearcher({"x": rung.uniform(0, 1)}, seed=0)
+    scheduler = rung.ASHA(searcher, min_resource=1, max_resource=9, eta=3)
+    directory = tmp_path / "cut"
+    tuner = rung.Tuner(slow, scheduler, directory=directory, clock=lambda: clock[0])
+    result = tuner.run(time_budget_s=22)
+    cut = [job for job in result.jobs if job.status.name == "INTERRUPTED"]
+    assert [job.resource_to for job in cut] == [9] and cut[0].reports[-1].resource < 9
+    browser.get_log("browser")
+    show(browser, export_html([directory], tmp_path / "cut.html").as_uri(), "ladder")
+    top = js(browser, "return R.ladder(window.rungApp.run).find(r => r.level === 9)")
+    ended = sum(1 for job in result.jobs if job.resource_to == 9 and job not in cut)
+    assert (top["reached"], top["jobs"], top.get("cut")) == (ended, ended, 1), top
+    text = js(browser, "return document.querySelector('.rung[data-level=\"9\"]').textContent")
+    assert f"{ended} jobs ended here · 1 interrupted on the way here" in text, text
+    assert console_errors(browser) == []

@@ -69,3 +69,14 @@ def test_export_refuses_the_serving_options_it_would_ignore(finished_dir, tmp_pa
     assert main(["dashboard", str(finished_dir), "--export", str(target), *flag]) == 2
     assert flag[0] in capsys.readouterr().err
     assert not target.exists()
+
+
+@pytest.mark.parametrize("interval", ["1e-9", "0.05", "0", "nan"])
+def test_an_interval_too_short_to_be_useful_is_one_clear_line(finished_dir, interval, capsys):
+    """A tiny interval would keep a core busy looking at the files: refused at once."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["dashboard", str(finished_dir), "--port", "0", "--interval", interval])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"--interval: must be a finite number from 0.1 to 1e+09; got '{interval}'" in err

@@ -108,6 +108,14 @@ def test_rows_are_strict_json_data():
     assert jsonable(object.__new__(object)).startswith("<object object")
 
 
+def test_an_int_a_javascript_number_would_round_is_sent_as_text():
+    assert jsonable({"seed": 2**64 - 1, "n": 2**53 - 1, "m": -(2**53)}) == {
+        "seed": "18446744073709551615",
+        "n": 2**53 - 1,
+        "m": "-9007199254740992",
+    }
+
+
 @pytest.mark.parametrize(
     ("error", "line"),
     [

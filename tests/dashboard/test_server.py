@@ -140,8 +140,9 @@ def test_one_directory_given_as_a_string_is_refused_by_name(finished_dir, tmp_pa
     ):
         with pytest.raises(ConfigTypeError, match="'directories' parameter .* must be a list"):
             call()
-    with pytest.raises(ConfigError, match="'interval' parameter of Dashboard must be"):
-        Dashboard([finished_dir], port=0, interval=0)
+    for interval in (0, 1e-9, 0.05):  # a tiny one would keep a core busy looking
+        with pytest.raises(ConfigError, match=r"'interval' parameter of Dashboard .* >= 0.1"):
+            Dashboard([finished_dir], port=0, interval=interval)
 
 
 def test_a_closed_dashboard_answers_no_more_even_on_a_kept_alive_connection(finished_dir):

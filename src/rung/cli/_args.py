@@ -29,6 +29,7 @@ __all__ = [
     "port",
     "positive_float",
     "positive_int",
+    "real",
     "retries",
     "seed",
     "threads",
@@ -75,6 +76,14 @@ def _integer(low: int, high: int, rule: str | None = None):
         return value
 
     return parse
+
+
+def real(low: float, high: float, rule: str, with_low: bool = True):
+    """An argument type: finite numbers in ``[low, high]`` (a rule of one command).
+
+    ``rule`` says the range in the words the error gives ("a finite number from 0.1 to 1e+09").
+    """
+    return _real(low, high, rule, with_low=with_low)
 
 
 def _real(low: float, high: float, rule: str, with_low: bool = False):

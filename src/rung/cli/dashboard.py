@@ -11,13 +11,17 @@ import argparse
 import errno
 from typing import Any
 
-from rung.cli._args import UsageError, port, positive_float
+from rung.cli._args import MAX_SECONDS, UsageError, port, real
+from rung.dashboard.feed import MIN_INTERVAL
 
 __all__ = ["add_parser", "dashboard"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_INTERVAL = 1.0
+interval = real(
+    MIN_INTERVAL, MAX_SECONDS, f"a finite number from {MIN_INTERVAL:g} to {MAX_SECONDS:g}"
+)
 
 
 def add_parser(commands: Any) -> None:
@@ -39,10 +43,10 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument(
         "--interval",
-        type=positive_float,
+        type=interval,
         default=DEFAULT_INTERVAL,
         metavar="SECONDS",
-        help="how often to look for new records (default 1)",
+        help=f"how often to look for new records (default 1, at least {MIN_INTERVAL:g})",
     )
     parser.add_argument(
         "--export", metavar="FILE", help="write one self-contained HTML file instead of serving"

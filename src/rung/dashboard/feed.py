@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from rung._checks import Real, check
 from rung.dashboard.logs import logged_trials, trial_logs
 from rung.dashboard.payload import TrajectoryFold, jsonable, run_meta, summary, trial_row
 from rung.errors import StoreError
@@ -25,9 +26,15 @@ from rung.results.result import Result
 from rung.results.summary import RunReader
 from rung.store import ExperimentStore
 
-__all__ = ["RunFeed"]
+__all__ = ["MIN_INTERVAL", "RunFeed"]
 
 logger = logging.getLogger(__name__)
+
+#: The shortest ``interval``: a look costs a ``stat`` of the database's files, and a
+#: shorter wait would only keep a core busy looking (a page polls about once a second).
+MIN_INTERVAL = 0.1
+#: The rule of ``interval`` (seconds), for :class:`RunFeed` and the dashboard.
+INTERVAL = Real(low=MIN_INTERVAL)
 
 
 class RunFeed:
@@ -46,8 +53,7 @@ class RunFeed:
     def __init__(
         self, directory: str | os.PathLike[str], run_id: int = 0, *, interval: float = 1.0
     ) -> None:
-        if not interval > 0:
-            raise ValueError(f"The 'interval' parameter of RunFeed must be > 0; got {interval!r}.")
+        check("RunFeed", "interval", interval, INTERVAL)
         self.directory = Path(directory)
         self.run_id = run_id
         self.interval = float(interval)

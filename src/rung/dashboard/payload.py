@@ -30,6 +30,7 @@ from rung.types import JobRecord, JobStatus
 __all__ = [
     "ERROR_LINE_CHARS",
     "JOB_COLUMNS",
+    "MAX_EXACT_INT",
     "OPEN_COLUMNS",
     "TrajectoryFold",
     "jsonable",
@@ -75,6 +76,9 @@ OPEN_COLUMNS = (
     "last_time",
 )
 
+#: The largest int a JavaScript number holds exactly (2**53 - 1).
+MAX_EXACT_INT = 2**53 - 1
+
 #: A job row carries the last line of its error, at most this long (the trial's page
 #: shows the whole traceback).
 ERROR_LINE_CHARS = 300
@@ -83,11 +87,14 @@ ERROR_LINE_CHARS = 300
 def jsonable(value: Any) -> Any:
     """``value`` as strict JSON data: mappings, lists, numbers (NaN as null), text.
 
-    Anything else (a tuple of a choice, an object a caller recorded) becomes its ``repr``
-    text, so nothing from a record is ever more than data.
+    An int beyond :data:`MAX_EXACT_INT` (a 64-bit seed) becomes its decimal text, which
+    the page shows as it is. Anything else (a tuple of a choice, an object a caller
+    recorded) becomes its ``repr`` text, so nothing from a record is ever more than data.
     """
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, int):  # beyond 2**53 a JavaScript number would round it: as text
+        return value if abs(value) <= MAX_EXACT_INT else str(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):

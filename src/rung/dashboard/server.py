@@ -30,9 +30,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from rung._checks import InstanceOf, Real, SequenceOf, check
+from rung._checks import InstanceOf, SequenceOf, check
 from rung.dashboard.assets import CONTENT_TYPES, asset, asset_names
-from rung.dashboard.feed import RunFeed
+from rung.dashboard.feed import INTERVAL, RunFeed
 from rung.errors import ConfigError
 
 __all__ = ["CSP", "Dashboard", "is_loopback"]
@@ -241,7 +241,8 @@ class Dashboard:
         host: The address to bind (default loopback). Anything else serves every
             machine that can reach it: a warning is logged.
         port: The port; 0 picks a free one (see :attr:`url`).
-        interval: Seconds between looks at each run's database files.
+        interval: Seconds between looks at each run's database files (at least
+            :data:`~rung.dashboard.feed.MIN_INTERVAL`, 0.1).
 
     Raises:
         StoreError: a directory holds no experiment, or a damaged or foreign one.
@@ -270,7 +271,7 @@ class Dashboard:
         check("Dashboard", "directories", directories, PATHS)
         if not directories:
             raise ConfigError("The dashboard needs at least one experiment directory; got none.")
-        check("Dashboard", "interval", interval, Real(low=0, low_open=True))
+        check("Dashboard", "interval", interval, INTERVAL)
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ConfigError(f"The 'port' parameter must be an int in [0, 65535]; got {port!r}.")
         self.loopback = is_loopback(host)

@@ -39,7 +39,7 @@
     const parts = location.hash.replace(/^#/, "").split("/").filter(Boolean);
     const name = parts[0] || "progress";
     if (name === "trial" && parts.length >= 3) {
-      return { name: "trial", run: Number(parts[1]), params: { trial: parts[2] } };
+      return { name: "trial", run: Number(parts[1]), params: { trial: parts[2], run: parts[1] } };
     }
     const q = new URLSearchParams(location.search);
     return { name: R.views[name] ? name : "progress", run: null, params: { q: q.get("q") || "" } };
@@ -47,9 +47,12 @@
 
   function render(force) {
     const route = parseRoute();
+    // A trial's link names its run: a run this dashboard does not show is said so,
+    // never replaced by another run's trial of the same number.
+    const missingRun = route.run !== null && !app.runs[route.run];
     if (route.run !== null && app.runs[route.run]) app.run = app.runs[route.run];
     if (!app.run) app.run = app.runs[0];
-    const key = `${route.name}|${app.run ? app.run.id : ""}|${route.params.trial || ""}`;
+    const key = `${route.name}|${missingRun ? "missing" : app.run ? app.run.id : ""}|${route.params.trial || ""}`;
     for (const a of document.querySelectorAll("#tabs a")) a.classList.toggle("on", a.dataset.tab === route.name || (route.name === "trial" && a.dataset.tab === "trials"));
     runSelect.value = app.run ? String(app.run.id) : "";
     const mount = force || key !== app.route;
@@ -60,10 +63,18 @@
       main.dataset.view = route.name;
       main.dataset.ready = "0";
       if (!app.run) return;
-      app.view = R.views[route.name].mount(main, app);
+      app.view = missingRun ? noSuchRun(main, route) : R.views[route.name].mount(main, app);
       document.title = `${route.name === "trial" ? `trial ${route.params.trial}` : R.views[route.name].title} · ${app.run.meta.title} · rung`;
     }
     update(mount);
+  }
+
+  function noSuchRun(main, route) {
+    const shown = app.runs.length === 1 ? "run 0" : `runs 0 to ${app.runs.length - 1}`;
+    main.append(el("div", { className: "card", dataset: { missing: "run" } },
+      el("h2", { text: `Run ${route.params.run}` }),
+      el("p", { className: "note", text: `No such run in this dashboard: it shows ${shown}.` })));
+    return { update() {} };
   }
 
   let pending = false;

@@ -57,7 +57,8 @@ R.fmtTick = function (v) {
 
 R.fmtValue = function (v) {
   // Config values: numbers shortened, everything else shown as recorded text.
-  if (typeof v === "number") return R.fmt(v, 5);
+  // An int as it is (a seed of 10 digits, not 1.2346e+9); larger ones come as text.
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : R.fmt(v, 5);
   if (typeof v === "string") return v;
   return JSON.stringify(v);
 };
@@ -140,6 +141,9 @@ class Run {
   // Not finished, and no process writes it (the server saw its writer's lock gone).
   get interrupted() { return !this.summary.finished && this.summary.writing === false; }
   get minimize() { return this.meta.direction !== "max"; }
+  // An f(config) run without a resource: each trial is one evaluation, with no levels
+  // and nothing to spend (its record still says "levels [1]", in epochs by default).
+  get hasResource() { return this.meta.max_resource !== null && this.meta.max_resource !== undefined; }
   get levels() {
     const m = this.meta;
     if (m.levels && m.levels.length) return m.levels;

@@ -120,10 +120,14 @@
         update() {
           const t = run.trials.get(tid);
           R.clear(head);
+          // A trial not (yet) in the run: the one note, not its empty sections.
+          for (const box of [curve, jobsBox, errBox, logBox]) box.hidden = !t;
           if (!t) {
-            head.append(el("h2", { text: `Trial ${app.params.trial}` }), el("p", { className: "note", text: "No such trial in this run (yet)." }));
+            head.dataset.missing = "trial";
+            head.append(el("h2", { text: `Trial ${app.params.trial}` }), el("p", { className: "note", text: `No such trial in run ${run.id} (${run.meta.title}), not yet at least.` }));
             return;
           }
+          delete head.dataset.missing;
           const c = run.col;
           const fate = run.trialFate(t);
           head.dataset.trial = String(tid);

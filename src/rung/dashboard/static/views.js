@@ -41,16 +41,16 @@
       ["best at any resource", any ? R.fmt(any.value, 5) : "—", any ? trialLink(app, run, any.trial_id, `trial ${any.trial_id}` + (any.resource === null ? "" : ` at ${any.resource}`)) : null],
       ["trials", String(run.trials.size), `${run.nEvaluated || 0} evaluated`],
       ["jobs", String(run.jobs.length), `${s.n_failed_jobs || 0} failed, ` + (run.interrupted ? `${(s.cut || []).length} cut short` : `${(s.open || []).length} running`)],
-      [`${m.resource_name} spent`, R.fmt(s.total_resource), null],
+      run.hasResource ? [`${m.resource_name} spent`, R.fmt(s.total_resource), null] : null,
       ["wall time", R.fmtSec(s.wall_time), null],
       ["utilization", R.pct(s.utilization), `${s.workers} worker${s.workers === 1 ? "" : "s"}`],
-    ];
+    ].filter(Boolean);
     const card = el("div", { className: "run-card", dataset: { run: String(run.id) } },
       el("div", { className: "run-head" },
         el("span", { className: "swatch", style: { background: R.runColor(run.id) } }),
         el("strong", { text: m.title }),
         el("span", { className: `pill ${state}`, text: state, dataset: { state } }),
-        el("span", { className: "muted", text: ` ${m.searcher} + ${m.scheduler}, ${m.direction}imize ${m.metric}` + (m.levels.length ? `, levels ${m.levels.join(", ")} ${m.resource_name}` : "") })),
+        el("span", { className: "muted", text: ` ${m.searcher} + ${m.scheduler}, ${m.direction}imize ${m.metric}` + (run.hasResource && m.levels.length ? `, levels ${m.levels.join(", ")} ${m.resource_name}` : "") })),
       el("div", { className: "stats" }, stats.map(([k, v, sub]) =>
         el("div", { className: "stat" }, el("div", { className: "k", text: k }),
           el("div", { className: "v", text: v, dataset: { stat: k } }),
@@ -176,6 +176,8 @@
       const charts = ["time", "trials", "resource"].map((key) => {
         const holder = el("div", { className: "chart" }, el("h3", { text: `against ${PROGRESS_X[key].label.replace(" (s)", "")}` }));
         box.append(holder);
+        // Runs without a resource spend none: that chart would only repeat "trials".
+        if (key === "resource") holder.hidden = !app.runs.some((r) => r.hasResource);
         return progressChart(app, holder, key);
       });
       main.append(box);
@@ -367,14 +369,17 @@
   // For each level: the trials that reached it and what became of them there.
   R.ladder = function (run) {
     const levels = run.levels.slice();
-    const rows = levels.map((level) => ({ level, reached: 0, promoted: 0, paused: 0, stopped: 0, finished: 0, failed: 0, running: 0, jobs: 0, busy: 0, failedJobs: 0 }));
+    const rows = levels.map((level) => ({ level, reached: 0, promoted: 0, paused: 0, stopped: 0, finished: 0, failed: 0, running: 0, jobs: 0, busy: 0, failedJobs: 0, cut: 0 }));
     const at = new Map(levels.map((l, i) => [l, i]));
     const c = run.col;
     for (const row of run.jobs) {
       const i = at.get(row[c.resource_to]);
       if (i === undefined) continue;
-      rows[i].jobs += 1;
+      // A job interrupted on its way (the time budget ran out) did not end at its
+      // level: counted apart, or a level would count more jobs than trials reached it.
       rows[i].busy += Math.max(0, row[c.end] - row[c.start]);
+      if (row[c.status] === "INTERRUPTED") { rows[i].cut += 1; continue; }
+      rows[i].jobs += 1;
       if (row[c.status] === "FAILED") rows[i].failedJobs += 1;
     }
     const open = new Map((run.summary.open || []).map((o) => [o[0], o]));
@@ -424,8 +429,9 @@
       return {
         update() {
           R.clear(ladder);
-          const rows = R.ladder(run);
-          if (!rows.length) ladder.append(el("p", { className: "note", text: "A single-fidelity run: every trial is trained once, to its full budget." }));
+          const rows = run.hasResource ? R.ladder(run) : [];
+          if (!run.hasResource) ladder.append(el("p", { className: "note", dataset: { noResource: "1" }, text: "A run without a resource (an f(config) objective): each trial is evaluated once, so there are no levels to climb." }));
+          else if (!rows.length) ladder.append(el("p", { className: "note", text: "A single-fidelity run: every trial is trained once, to its full budget." }));
           const widest = Math.max(1, ...rows.map((r) => r.reached + r.running + (r.failed - 0)));
           for (let i = rows.length - 1; i >= 0; i--) {
             const r = rows[i];
@@ -439,7 +445,7 @@
             ladder.append(el("div", { className: "rung", dataset: { level: String(r.level) } },
               el("div", { className: "lvl" }, el("strong", { text: `${r.level}` }), ` ${run.meta.resource_name}`),
               el("div", { className: "body" }, bar,
-                el("div", { className: "counts", text: `${r.reached} trials reached it · ${r.jobs} jobs ended here${r.failedJobs ? ` (${r.failedJobs} failed)` : ""} · ${parts.join(", ") || "none yet"}` }))));
+                el("div", { className: "counts", text: `${r.reached} trials reached it · ${r.jobs} jobs ended here${r.failedJobs ? ` (${r.failedJobs} failed)` : ""}${r.cut ? ` · ${r.cut} interrupted on the way here` : ""} · ${parts.join(", ") || "none yet"}` }))));
             if (i > 0) {
               const below = rows[i - 1];
               const rate = below.reached ? ` (${R.pct(below.promoted / below.reached)} of ${below.reached})` : "";
