@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from rung.errors import ConfigError
 from rung.task import Outcome, Task
 from rung.types import Job, Report
 
@@ -62,6 +63,19 @@ class Executor(ABC):
     @abstractmethod
     def wait(self) -> list[Outcome]:
         """Blocks until at least one submitted task ends and returns the outcomes."""
+
+    def take_workers(self, workers: int) -> None:
+        """Runs ``workers`` jobs at once, as asked beside the executor (``rung.tune``'s
+        ``workers=``); an executor with a count of its own keeps it.
+
+        Raises:
+            ConfigError: ``workers`` contradicts the executor's own count.
+        """
+        if workers != self.workers:
+            raise ConfigError(
+                f"The 'workers' parameter ({workers}) contradicts the executor's own "
+                f"({self.workers}); give one of them."
+            )
 
     def release(self, trial_ids: list[int]) -> None:  # noqa: B027 - optional hook
         """Ends the paused calls of ``trial_ids`` (stopped or finished trials), if any.

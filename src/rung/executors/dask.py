@@ -150,6 +150,14 @@ class DaskExecutor(Executor):
         self._pending: dict[str, tuple[distributed.Future, Task, float]] = {}
         self._done: queue.SimpleQueue[distributed.Future] = queue.SimpleQueue()
 
+    def take_workers(self, workers: int) -> None:
+        """Runs ``workers`` jobs at once; built without a count, it takes this one instead
+        of its cluster's threads."""
+        if self._requested is None:
+            self.workers = self._requested = workers
+        else:
+            super().take_workers(workers)
+
     def __repr__(self) -> str:
         target = "LocalCluster" if self._target is None else repr(self._target)
         return f"DaskExecutor({target}, workers={self.workers})"

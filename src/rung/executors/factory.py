@@ -74,15 +74,8 @@ def make_executor(
             "or start each Dask worker with its CUDA_VISIBLE_DEVICES."
         )
     if isinstance(executor, Executor):
-        # A Dask executor given no count learns it from its cluster at start().
-        unfixed = getattr(executor, "_requested", 0) is None
-        if workers is not None and workers != executor.workers and not unfixed:
-            raise ConfigError(
-                f"The 'workers' parameter ({workers}) contradicts the executor's own "
-                f"({executor.workers}); give one of them."
-            )
-        if workers is not None and unfixed:  # the count asked for, not the cluster's
-            executor.workers = executor._requested = workers  # type: ignore[attr-defined]
+        if workers is not None:
+            executor.take_workers(workers)
         return executor
     if executor is None:
         parallel = (workers or 1) > 1 or gpus is not None
