@@ -9,6 +9,7 @@ import pytest
 
 import rung
 from rung.compat.optuna import OptunaTrial, TrialPruned, is_define_by_run
+from rung.executors.inline import InlineExecutor
 from rung.run.factory import build_tuner
 from rung.trial import Trial
 
@@ -105,6 +106,59 @@ def test_every_configuration_of_a_finite_space_is_tried_before_it_counts_as_exha
     result = rung.tune(small_and_finite, searcher=searcher, max_trials=12, seed=0)
     ran = sorted(tuple(sorted(t.config.items())) for t in result.trials)
     assert ran == [(("k", k), ("kind", "a")) for k in (1, 2, 3)] + [(("kind", "b"),)]
+
+
+class ThreeAtOnce(InlineExecutor):
+    """Takes three jobs at once and ends them one per ``wait()``, oldest first: three
+    workers whose jobs end in the order they started."""
+
+    workers = 3
+
+
+ALL_SCHEDULERS = [
+    ("fifo", {}),
+    ("asha", {"max_resource": 9}),
+    ("async_hyperband", {"max_resource": 9}),
+    ("sh", {"max_resource": 9}),
+    ("hyperband", {"max_resource": 9}),
+]
+
+
+@pytest.mark.parametrize(("scheduler", "options"), ALL_SCHEDULERS)
+def test_a_space_exhausted_while_jobs_run_is_searched_again_once_they_declare_more(
+    scheduler, options
+):
+    # The searcher knows "kind" only: "a" and "b" start, and the third worker finds no
+    # configuration left. The "a" job declares 'k', and with it the other two "a"s.
+    result = rung.tune(
+        small_and_finite,
+        {"kind": rung.choice(["a", "b"])},
+        scheduler=scheduler,
+        executor=ThreeAtOnce(),
+        max_trials=12,
+        seed=0,
+        **options,
+    )
+    ran = sorted(tuple(sorted(t.config.items())) for t in result.trials)
+    assert ran == [(("k", k), ("kind", "a")) for k in (1, 2, 3)] + [(("kind", "b"),)]
+
+
+@pytest.mark.parametrize(("scheduler", "options"), ALL_SCHEDULERS)
+def test_a_run_on_several_workers_ends_when_nothing_running_can_grow_the_space(
+    scheduler, options, monkeypatch
+):
+    tuner = build_tuner(
+        small_and_finite, scheduler=scheduler, executor=ThreeAtOnce(), seed=0, **options
+    )
+    result = tuner.run(max_trials=1000)
+    assert {t.config["kind"] for t in result.trials} == {"a", "b"}
+    assert {t.config["k"] for t in result.trials if "k" in t.config} == {1, 2, 3}
+    assert result.n_trials < 10  # only a few configurations ran twice, before 'k' was known
+    # Nothing runs that could declare more: the searcher is not asked again.
+    scheduler = tuner.scheduler
+    assert scheduler.space_exhausted
+    monkeypatch.setattr(scheduler.searcher, "suggest", lambda: pytest.fail("asked again"))
+    assert scheduler.next_job() is None
 
 
 def test_a_step_from_zero_is_resource_one_and_pruning_stops_the_trial():

@@ -20,6 +20,7 @@ from rung.errors import ConfigError
 from rung.schedulers.successive_halving import BracketPlan, BracketScheduler, SuccessiveHalving
 from rung.schedulers.sync_bracket import SyncBracket
 from rung.searchers.random import RandomSearcher
+from rung.space import Space
 from rung.types import Decision, Job
 
 NAN = float("nan")
@@ -418,6 +419,35 @@ def test_space_exhaustion_ends_cleanly() -> None:
     # the last round, cut to the one configuration left, still trains it fully
     assert [[len(s) for s in steps] for _, steps in plans] == [[4, 2, 1], [1, 1, 1]]
     assert sh.next_job() is None
+
+
+def _declared(sh: SuccessiveHalving, job: Job, config: dict) -> Job:
+    """What the run does when a define-by-run job ran ``job`` as ``config``, declaring 'k'."""
+    sh.searcher.extend_space({"k": rung.randint(1, 4)})
+    sh.searcher.used(job.config, config)
+    sh.configs[job.trial_id] = config
+    return Job(job.trial_id, config, job.resource_from, job.resource_to)
+
+
+def test_a_define_by_run_bottom_rung_waits_for_parameters_running_jobs_may_declare() -> None:
+    space = Space({"kind": rung.choice(["a", "b"])}, dynamic=True)
+    sh = SuccessiveHalving(RandomSearcher(space, seed=0), 1, 4, eta=2)  # rounds of 4
+    a, b = sorted([sh.next_job(), sh.next_job()], key=lambda job: job.config["kind"])
+    assert sh.next_job() is None and sh.space_exhausted  # for now: both jobs still run
+    assert sh.on_result(b, 0.5) is Decision.PAUSE
+    assert sh.next_job() is None  # "a" still runs
+    assert sh.on_result(_declared(sh, a, {"kind": "a", "k": 2}), 2.0) is Decision.PAUSE
+    more = [sh.next_job(), sh.next_job()]  # the "a"s with the other two k's
+    assert sorted(job.config["k"] for job in more) == [1, 3]
+    assert sh.next_job() is None
+    for job in more:
+        sh.on_result(job, job.config["k"])
+    # Nothing runs that could grow the space: the rung closes at its four trials.
+    promoted = [sh.next_job(), sh.next_job()]
+    k1 = next(job for job in more if job.config["k"] == 1)
+    assert {job.trial_id for job in promoted} == {b.trial_id, k1.trial_id}
+    assert all(job.resource_to == 2 for job in promoted)
+    assert len(sh.running_brackets[0].rungs[0].values) == 4
 
 
 def test_rejects_unknown_and_repeated_jobs() -> None:

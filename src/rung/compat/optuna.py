@@ -31,8 +31,11 @@ A resumed run rebuilds the searcher from the record and learns the domains again
 the first jobs that declare them. A proposal that holds all the values of a configuration
 that ran (and values of parameters that configuration does not ask for) would run as it
 again, the objective taking the same path: the searcher does not propose it, and a finite
-space whose configurations all ran is exhausted (the run ends). This takes the objective's
-path to depend on its parameters' values only, as Optuna's define-by-run does.
+space whose configurations all ran is exhausted (the run ends). A space found exhausted
+while jobs run (several workers) is so only until one of them declares a parameter: the
+searcher is asked again then, and a synchronous bracket's bottom rung waits for it. This
+takes the objective's path to depend on its parameters' values only, as Optuna's
+define-by-run does.
 
 Steps: ``trial.report(value, step)`` reports at resource ``step + 1`` when the first step
 reported is 0 (Optuna's usual epoch index), else at ``step``: a multi-fidelity

@@ -16,6 +16,7 @@ from rung.errors import ConfigError, SpaceExhausted
 from rung.objectives import Score
 from rung.schedulers.rungs import Rung
 from rung.searchers.base import Searcher
+from rung.space import Space
 from rung.types import Decision, Job
 
 __all__ = ["Scheduler"]
@@ -41,7 +42,18 @@ class Scheduler(ABC):
         check(type(self).__name__, "searcher", searcher, InstanceOf((Searcher,), "a rung Searcher"))
         self.searcher = searcher
         self.configs: dict[int, dict[str, Any]] = {}
-        self.space_exhausted = False
+        self._exhausted_space: Space | None = None  # the searcher's space when it ran out
+
+    @property
+    def space_exhausted(self) -> bool:
+        """True while the searcher has no configuration left that it did not suggest.
+
+        A define-by-run objective's running jobs may declare new parameters: the
+        searcher's space then grows and holds new configurations, so an exhausted space
+        counts as exhausted only while it is the space that ran out. Without running
+        jobs nothing can grow it, and the run ends.
+        """
+        return self._exhausted_space is not None and self._exhausted_space is self.searcher.space
 
     @abstractmethod
     def next_job(self, allow_new_trials: bool = True) -> Job | None:
@@ -155,7 +167,7 @@ class Scheduler(ABC):
         try:
             config = self.searcher.suggest()
         except SpaceExhausted:
-            self.space_exhausted = True
+            self._exhausted_space = self.searcher.space
             return None
         trial_id = len(self.configs)
         self.configs[trial_id] = config

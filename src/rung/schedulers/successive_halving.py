@@ -40,7 +40,9 @@ class BracketScheduler(Scheduler):
     bracket starts, unless ``max_brackets`` are running already. A bracket ends when its
     top rung has reported (or nothing is left to promote). With ``allow_new_trials=False``
     or an exhausted search space, the newest bracket shrinks to its trials and no further
-    bracket starts.
+    bracket starts; while first jobs of a define-by-run objective's trials run, which may
+    still grow the space (see :attr:`~rung.schedulers.base.Scheduler.space_exhausted`),
+    the bottom rung waits instead.
 
     Args:
         searcher: Proposes the configurations.
@@ -95,8 +97,19 @@ class BracketScheduler(Scheduler):
 
     def next_job(self, allow_new_trials: bool = True) -> Job | None:
         new_trial = self._new_trial if allow_new_trials else None
+        # A define-by-run objective's trials declare their parameters, and with them new
+        # configurations, as their first jobs run: while such jobs run (their trials are
+        # pending in the searcher), a bottom rung the space ran out for waits rather than
+        # close at the trials it has (the bracket keeps its planned size).
+        searcher = self.searcher
+        wait = (
+            allow_new_trials
+            and searcher.space.dynamic
+            and bool(self._bracket_of)
+            and bool(searcher.pending)
+        )
         for bracket in list(self._running):
-            job = bracket.next_job(new_trial)
+            job = bracket.next_job(new_trial, wait)
             self._collect(bracket)  # a closing bottom rung can end the bracket's step here
             if job is not None:
                 return self._hand_out(bracket, job)
@@ -106,7 +119,7 @@ class BracketScheduler(Scheduler):
             return None
         bracket = SyncBracket(self._next_plan(), self.eta, self.max_resource, self._rung_type)
         self._running.append(bracket)
-        job = bracket.next_job(new_trial)  # None only when the search space is exhausted
+        job = bracket.next_job(new_trial, wait)  # None only when the space is exhausted
         self._collect(bracket)
         return None if job is None else self._hand_out(bracket, job)
 

@@ -129,13 +129,16 @@ class SyncBracket:
             job.resource_to,
         )
 
-    def next_job(self, new_trial: NewTrial | None) -> Job | None:
+    def next_job(self, new_trial: NewTrial | None, wait: bool = False) -> Job | None:
         """The next job of the bracket, or None at a barrier or when it is finished.
 
         Args:
             new_trial: Returns a fresh ``(trial_id, config)``, or None when the search space
                 is exhausted; None itself when no new trial may start. Either None closes the
-                bottom rung at the trials already started.
+                bottom rung at the trials already started, unless ``wait``.
+            wait: The space may still grow (a define-by-run objective's trials are
+                running their first jobs): a bottom rung ``new_trial`` found nothing for
+                stays open, to ask again.
         """
         if self.finished:
             return None
@@ -144,6 +147,8 @@ class SyncBracket:
             if trial is not None:
                 self._n_started += 1
                 return self._hand_out(Job.start(trial[0], trial[1], self.rungs[0].level))
+            if wait:
+                return None  # at step 0 no promotion is queued
             self._cut = self._n_started < self.plan.n_configs
             self._capacity = self._n_started  # the round shrinks to the trials it has
             if self._step_done():
