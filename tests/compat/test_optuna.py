@@ -220,6 +220,19 @@ def test_a_define_by_run_run_resumes(tmp_path: Path):
     assert [t.config for t in resumed.trials[:10]] == [t.config for t in first.trials]
 
 
+@pytest.mark.parametrize("known", [None, {"kind": rung.choice(["a", "b"])}])
+def test_a_resumed_run_learns_the_declared_domains_where_the_record_has_them(tmp_path: Path, known):
+    # The replay learns 'k' (and 'kind') at the jobs that declared them, as the recorded
+    # run did: the resumed run goes on exactly as one run would, each configuration once.
+    whole = rung.tune(small_and_finite, known, max_trials=12, seed=0)
+    rung.tune(small_and_finite, known, max_trials=3, seed=0, directory=tmp_path)
+    resumed = rung.tune(
+        small_and_finite, known, max_trials=12, seed=0, directory=tmp_path, resume=True
+    )
+    assert [t.config for t in resumed.trials] == [t.config for t in whole.trials]
+    assert len(resumed.trials) == 4
+
+
 def test_an_objective_that_returns_nothing_is_told_to_return_its_value():
     def forgets_to_return(trial):
         trial.report(trial.suggest_float("x", 0, 1), 0)

@@ -70,6 +70,11 @@ DAMAGE = {
         "UPDATE events SET data = json_set(data, '$.reports', json('[[1]]')) WHERE seq = 3",
         "'reports'",
     ),
+    "declared domain": (
+        'UPDATE events SET data = json_set(data, \'$.declared\', json(\'{"k": {"randint": '
+        "[3, 1]}}')) WHERE seq = 3",
+        "'declared'",
+    ),
     "checkpoint path": (
         "UPDATE events SET data = json_set(data, '$.checkpoint', '../../x') WHERE seq = 3",
         "'checkpoint' is '../../x'",

@@ -27,8 +27,9 @@ draws the same). The job's outcome carries the parameters the objective asked fo
 their domains: the tuner records that configuration (parameters on paths the objective
 did not take are not in it: they are conditional) and adds the new domains to the
 searcher, which models them from then on as optional parameters (present when asked).
-A resumed run rebuilds the searcher from the record and learns the domains again from
-the first jobs that declare them. A proposal that holds all the values of a configuration
+The record keeps, with each job's end, the domains it declared that were new to the
+searcher: a resumed run's replay learns them at the same jobs, and goes on as the run
+would have. A proposal that holds all the values of a configuration
 that ran (and values of parameters that configuration does not ask for) would run as it
 again, the objective taking the same path: the searcher does not propose it, and a finite
 space whose configurations all ran is exhausted (the run ends). A space found exhausted

@@ -21,6 +21,7 @@ from rung.errors import StoreError
 from rung.results.spec import RunSpec
 from rung.run.state import RunLoop
 from rung.store import EventKind, ExperimentStore, job_record
+from rung.store.events import declared_domains
 from rung.task import Outcome
 from rung.types import Decision, Job, JobRecord
 
@@ -97,10 +98,16 @@ def _next_recorded_job(
     return Job(trial_id, job.config, 0, job.resource_to) if from_scratch else job
 
 
-def _outcome(record: JobRecord, config: Mapping[str, Any], single_fidelity: bool) -> Outcome:
-    """The outcome a recorded job had, with its ``config`` as the space hands it out; its
-    checkpoint stays in the store. A single-fidelity scheduler never stops a trial: a
-    recorded stop is the objective's (it raised TrialPruned)."""
+def _outcome(
+    record: JobRecord,
+    config: Mapping[str, Any],
+    single_fidelity: bool,
+    declared: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """The outcome a recorded job had, with its ``config`` as the space hands it out and
+    the domains it ``declared`` new (a define-by-run objective's); its checkpoint stays in
+    the store. A single-fidelity scheduler never stops a trial: a recorded stop is the
+    objective's (it raised TrialPruned)."""
     job = Job(record.trial_id, config, record.resource_from, record.resource_to)
     reports = record.reports
     resource = reports[-1].resource if reports else job.resource_from
@@ -115,6 +122,7 @@ def _outcome(record: JobRecord, config: Mapping[str, Any], single_fidelity: bool
         record.start,
         record.end,
         record.worker,
+        space=declared,
         pruned=single_fidelity and record.decision is Decision.STOP,
     )
 
@@ -157,7 +165,8 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
         elif kind is EventKind.JOB_ENDED:
             record = job_record(event)
             config = scheduler.searcher.space.from_record(record.config)
-            outcome = _outcome(record, config, scheduler.max_resource is None)
+            declared = declared_domains(event)
+            outcome = _outcome(record, config, scheduler.max_resource is None, declared)
             elapsed = max(elapsed, outcome.end)
             replayed = loop.finish(outcome, record=False)
             if data.get("checkpoint") is not None:

@@ -229,8 +229,9 @@ class RunLoop:
         job = outcome.job
         config = outcome.config if outcome.config is not None else job.config
         issued = self.issued.get(tid)
+        declared = None
         if issued is not None and config is not issued.config and config != issued.config:
-            self._use_config(tid, issued, config, outcome.space)
+            declared = self._use_config(tid, issued, config, outcome.space)
         if again:
             decision = None
         else:
@@ -295,6 +296,7 @@ class RunLoop:
                     former_best=former_best if former_best != best else None,
                     keep=front,
                     release=former_front - front,
+                    declared=declared,
                 )
         elif checkpoint is not None or stopped or (done and self._checkpoints):
             self._keep_checkpoint(tid, checkpoint, done, stopped)
@@ -304,16 +306,24 @@ class RunLoop:
 
     def _use_config(
         self, tid: int, issued: Job, config: Mapping[str, Any], space: Mapping[str, Any] | None
-    ) -> None:
+    ) -> dict[str, Any] | None:
         """A define-by-run objective ran the issued configuration as ``config`` (the
         parameters it asked for): the searcher learns the domains it declared, and the
-        trial goes on, and is recorded and observed, with ``config``."""
+        trial goes on, and is recorded and observed, with ``config``.
+
+        Returns:
+            The domains new to the searcher (recorded, for a replay to learn them at the
+            same job), or None.
+        """
         searcher = self.scheduler.searcher
+        new = None
         if space:
+            new = {name: d for name, d in space.items() if name not in searcher.space} or None
             searcher.extend_space(space)
         searcher.used(issued.config, config)
         self.issued[tid] = Job(tid, config, issued.resource_from, issued.resource_to)
         self.scheduler.configs[tid] = dict(config)
+        return new
 
     def _track_checkpoint(self, tid: int, resource: int | None, done: bool) -> None:
         """Where the trial's newest checkpoint is (a rerun continues from there)."""

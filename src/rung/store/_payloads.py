@@ -16,6 +16,8 @@ import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from rung.errors import ConfigError
+from rung.space_file import space_from_spec
 from rung.types import Decision, JobStatus
 
 __all__ = ["check_payload", "row_crc"]
@@ -71,6 +73,17 @@ def _checkpoint(value: Any) -> bool:
     return value is None or (type(value) is str and _CHECKPOINT_FILE.fullmatch(value) is not None)
 
 
+def _declared(value: Any) -> bool:
+    """Domains by name, in the short form of a space file (a define-by-run job's)."""
+    if type(value) is not dict or not all(type(v) is dict for v in value.values()):
+        return False
+    try:
+        space_from_spec(value)
+    except (ConfigError, TypeError, ValueError):
+        return False
+    return True
+
+
 def _metrics(value: Any) -> bool:
     return type(value) is dict and all(_metric(v) for v in value.values())
 
@@ -123,7 +136,7 @@ _SPECS: dict[str, tuple[bool | None, Mapping[str, Check], Mapping[str, Check]]] 
             "error": _text_or_none,
             "reports": _reports,
         },
-        {"checkpoint": _checkpoint, "retrained": _int},
+        {"checkpoint": _checkpoint, "retrained": _int, "declared": _declared},
     ),
     "TRIAL_STOPPED": (True, {}, {}),
     "RUN_FINISHED": (False, {}, {}),

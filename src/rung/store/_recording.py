@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from rung.codec import Blob
+from rung.domains import Domain
 from rung.errors import StoreError
 from rung.store._directory import disk_full
 from rung.store._files import CheckpointDir, checkpoint_name
@@ -160,6 +161,7 @@ class Recorder:
         former_best: int | None = None,
         keep: Collection[int] = (),
         release: Collection[int] = (),
+        declared: Mapping[str, Domain] | None = None,
     ) -> None:
         """Records a finished job, its checkpoint and the trials it stopped, in one transaction.
 
@@ -178,6 +180,8 @@ class Recorder:
             former_best: The incumbent this job replaced, whose checkpoint may go now.
             keep: Other trials whose checkpoints are kept (the Pareto front's members).
             release: Trials formerly kept (no longer on the front), whose checkpoints may go.
+            declared: The domains a define-by-run job declared that the searcher learned
+                from it (a replay learns them there again).
 
         Raises:
             StoreError: the job is already recorded, the disk is full, or a write failed.
@@ -191,7 +195,7 @@ class Recorder:
         name, blob = None, b""
         if checkpoint is not None and (keep_all or not done or trial in kept):
             name, blob = checkpoint_name(trial, record.index), checkpoint.data
-        payload = dumps(record_data(record, name), "record")
+        payload = dumps(record_data(record, name, declared), "record")
         # trials whose checkpoint row goes: stopped ones and a finished one (unless kept,
         # or the best), the best it replaced, and this trial's older checkpoint when a new
         # one replaces it

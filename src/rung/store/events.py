@@ -16,10 +16,13 @@ from types import MappingProxyType
 from typing import Any
 
 from rung._frozen import frozen
+from rung.domains import Domain
+from rung.errors import ConfigError
+from rung.space_file import space_from_spec, space_to_spec
 from rung.store._payloads import check_payload, row_crc
 from rung.types import Decision, JobRecord, JobStatus, Report
 
-__all__ = ["Event", "EventKind", "job_record", "record_data"]
+__all__ = ["Event", "EventKind", "declared_domains", "job_record", "record_data"]
 
 
 class EventKind(enum.Enum):
@@ -32,7 +35,8 @@ class EventKind(enum.Enum):
     #                            "again" for a rerun, "from_scratch" after a lost checkpoint)
     JOB_REPORTED = enum.auto()  # {"resource", "value"} (+ "metrics", + "checkpoint": the
     #                             running job's checkpoint file): a running job's report
-    JOB_ENDED = enum.auto()  # every JobRecord field but trial_id (see record_data)
+    JOB_ENDED = enum.auto()  # every JobRecord field but trial_id (see record_data), +
+    #                          "declared": the domains a define-by-run job declared
     TRIAL_STOPPED = enum.auto()  # {} : a synchronous barrier left the trial out
     RUN_FINISHED = enum.auto()  # {}
     FINAL = enum.auto()  # the final model's figures (the newest FINAL wins)
@@ -128,13 +132,17 @@ def make_event(
     return Event(seq, event_kind, time, trial_id, MappingProxyType(payload))
 
 
-def record_data(record: JobRecord, checkpoint: str | None) -> dict[str, Any]:
+def record_data(
+    record: JobRecord, checkpoint: str | None, declared: Mapping[str, Domain] | None = None
+) -> dict[str, Any]:
     """The payload of a JOB_ENDED event: every field of ``record`` but its trial id.
 
     Args:
         record: The job.
         checkpoint: The checkpoint file the job left (relative to the experiment
             directory), or None.
+        declared: The domains a define-by-run job declared that were new to the
+            searcher, or None (see :func:`declared_domains`).
     """
     return {
         "index": record.index,
@@ -151,7 +159,32 @@ def record_data(record: JobRecord, checkpoint: str | None) -> dict[str, Any]:
         "reports": [_report_row(r) for r in record.reports],
         "checkpoint": checkpoint,
         **({"retrained": record.retrained} if record.retrained else {}),
+        **({"declared": _declared_data(declared)} if declared else {}),
     }
+
+
+def _declared_data(domains: Mapping[str, Domain]) -> dict[str, Any]:
+    """The short form (:func:`rung.space_file.space_to_spec`) of each domain that reads
+    back as itself; one that does not (a choice among tuples) is left out, and a resumed
+    run learns it again from the jobs that declare it."""
+    data: dict[str, Any] = {}
+    for name, domain in domains.items():
+        try:
+            spec = space_to_spec({name: domain})
+            back = space_from_spec(json.loads(json.dumps(spec, default=_default)))
+        except (ConfigError, TypeError, ValueError):
+            continue
+        if repr(back[name]) == repr(domain):
+            data.update(spec)
+    return data
+
+
+def declared_domains(event: Event) -> dict[str, Domain] | None:
+    """The domains a JOB_ENDED event's define-by-run job declared, new to the searcher
+    then, so that a replay learns them where the recorded run did; None when it declared
+    none (or the record predates them). Reading the event checked that they read back."""
+    data = event.data.get("declared")
+    return space_from_spec(data) if data else None
 
 
 def job_record(event: Event) -> JobRecord:
