@@ -236,9 +236,11 @@ class DefineByRun:
                 "(return a number)."
             )
         if isinstance(value, Sequence) and not isinstance(value, str):
+            # Optuna's several objectives come back as a tuple; rung's are named.
             raise TypeError(
-                f"The objective returned {value!r}: rung tunes one value per trial (return a "
-                "number)."
+                f"The objective returned {value!r}: return a number, or, for several "
+                "objectives, a mapping of their values by name as objectives= names them "
+                "(return {'val_error': ..., 'latency_ms': ...}), not a sequence."
             )
         return value
 
