@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CHANCE_ERROR", "CHANCE_MARGIN", "RETRAIN_GAP", "run_warnings"]
+__all__ = ["CHANCE_ERROR", "CHANCE_MARGIN", "RETRAIN_GAP", "incumbent_error", "run_warnings"]
 
 #: The validation error of guessing among Fashion-MNIST's 10 balanced classes.
 CHANCE_ERROR = 0.9
@@ -60,6 +60,17 @@ def _tunes_val_error(result: Any) -> bool:
     """Whether the incumbent's value is the validation error (the run's tuned metric, or
     its first objective); ``--objectives params:min,...`` makes it another metric."""
     return result.spec.metric in (None, "val_error")
+
+
+def incumbent_error(result: Any) -> float | None:
+    """The validation error the incumbent's job ended with (None without an incumbent, or
+    when it reported none): its value, unless the run tunes another metric first."""
+    incumbent = result.incumbent
+    if incumbent is None:
+        return None
+    if _tunes_val_error(result):
+        return incumbent.value
+    return _val_error(result.jobs[incumbent.job])
 
 
 def _best_error(result: Any) -> float | None:
@@ -106,8 +117,7 @@ def run_warnings(result: Any) -> list[str]:
         top = result.spec.max_resource
         rivals = [t for t in result.trials if t.resource == top and not _same(t.config, initial)]
         if rivals:  # other trials reached the top too: the comparison means something
-            job = result.jobs[incumbent.job]
-            error = incumbent.value if _tunes_val_error(result) else _val_error(job)
+            error = incumbent_error(result)
             said = "" if error is None else f"validation error {error:.4f} "
             warnings.append(
                 f"no trial beat the initial configuration ({said}at {incumbent.resource} "
