@@ -71,6 +71,16 @@ def test_constraints_in_every_form(given):
     assert [str(c) for c in parse_constraints(given)] == ["latency_ms<=100", "accuracy>=0.85"]
 
 
+def test_a_constraint_shows_its_bound_in_full():
+    """A result just past the bound must read as past it: no rounding to 6 digits."""
+    exact = parse_constraints(["params<=1234567", "latency_ms<=0.0123456789", "loss>=-2.5e-08"])
+    assert [str(c) for c in exact] == [
+        "params<=1234567",
+        "latency_ms<=0.0123456789",
+        "loss>=-2.5e-08",
+    ]
+
+
 @pytest.mark.parametrize(
     ("given", "error", "match"),
     [
