@@ -79,6 +79,7 @@ def test_a_constraint_shows_its_bound_in_full():
         "latency_ms<=0.0123456789",
         "loss>=-2.5e-08",
     ]
+    assert str(Constraint("params", Comparison.AT_MOST, 5)) == "params<=5"  # an int bound
 
 
 @pytest.mark.parametrize(

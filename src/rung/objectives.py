@@ -102,7 +102,7 @@ class Constraint:
     def __str__(self) -> str:
         # The bound in full (not ':g', which rounds 1234567 to 1.23457e+06): a result
         # just past it must read as past it.
-        bound = self.bound
+        bound = float(self.bound)
         shown = str(int(bound)) if bound.is_integer() and abs(bound) < 1e16 else repr(bound)
         return f"{self.metric}{self.comparison.value}{shown}"
 
