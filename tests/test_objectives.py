@@ -92,6 +92,8 @@ def test_a_constraint_shows_its_bound_in_full():
         ({"latency_ms": ("<=", None)}, ConfigTypeError, "must be a number; got None"),
         ({"latency_ms": 100}, ConfigError, r"a pair like \('<=', 100\)"),
         ("latency_ms", ConfigError, "'metric<=bound'"),
+        ("latency_ms<=", ConfigError, r"written 'metric<=bound' .*; got 'latency_ms<='"),
+        ("latency_ms=<1", ConfigError, r"written 'metric<=bound' .*; got 'latency_ms=<1'"),
         (3.0, ConfigTypeError, "must be a mapping"),
     ],
 )

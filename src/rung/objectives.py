@@ -241,7 +241,11 @@ def parse_objectives(value: Any) -> tuple[Objective, ...]:
     return objectives
 
 
-_CONSTRAINT = re.compile(r"^\s*(?P<metric>[^<>=]*?)\s*(?P<op><=|>=|<|>|==|=)\s*(?P<bound>\S+)\s*$")
+# The bound starts past the comparison, so 'latency_ms<=' (no bound) is not read as
+# comparison '<' and bound '='.
+_CONSTRAINT = re.compile(
+    r"^\s*(?P<metric>[^<>=]*?)\s*(?P<op><=|>=|<|>|==|=)\s*(?P<bound>[^\s<>=]\S*)\s*$"
+)
 
 
 def _bound(value: Any, where: str) -> float:
