@@ -71,6 +71,17 @@ def test_constraints_in_every_form(given):
     assert [str(c) for c in parse_constraints(given)] == ["latency_ms<=100", "accuracy>=0.85"]
 
 
+def test_a_constraint_shows_its_bound_in_full():
+    """A result just past the bound must read as past it: no rounding to 6 digits."""
+    exact = parse_constraints(["params<=1234567", "latency_ms<=0.0123456789", "loss>=-2.5e-08"])
+    assert [str(c) for c in exact] == [
+        "params<=1234567",
+        "latency_ms<=0.0123456789",
+        "loss>=-2.5e-08",
+    ]
+    assert str(Constraint("params", Comparison.AT_MOST, 5)) == "params<=5"  # an int bound
+
+
 @pytest.mark.parametrize(
     ("given", "error", "match"),
     [
@@ -81,6 +92,8 @@ def test_constraints_in_every_form(given):
         ({"latency_ms": ("<=", None)}, ConfigTypeError, "must be a number; got None"),
         ({"latency_ms": 100}, ConfigError, r"a pair like \('<=', 100\)"),
         ("latency_ms", ConfigError, "'metric<=bound'"),
+        ("latency_ms<=", ConfigError, r"written 'metric<=bound' .*; got 'latency_ms<='"),
+        ("latency_ms=<1", ConfigError, r"written 'metric<=bound' .*; got 'latency_ms=<1'"),
         (3.0, ConfigTypeError, "must be a mapping"),
     ],
 )

@@ -100,7 +100,11 @@ class Constraint:
         return excess / scale
 
     def __str__(self) -> str:
-        return f"{self.metric}{self.comparison.value}{self.bound:g}"
+        # The bound in full (not ':g', which rounds 1234567 to 1.23457e+06): a result
+        # just past it must read as past it.
+        bound = float(self.bound)
+        shown = str(int(bound)) if bound.is_integer() and abs(bound) < 1e16 else repr(bound)
+        return f"{self.metric}{self.comparison.value}{shown}"
 
 
 @frozen
@@ -237,7 +241,11 @@ def parse_objectives(value: Any) -> tuple[Objective, ...]:
     return objectives
 
 
-_CONSTRAINT = re.compile(r"^\s*(?P<metric>[^<>=]*?)\s*(?P<op><=|>=|<|>|==|=)\s*(?P<bound>\S+)\s*$")
+# The bound starts past the comparison, so 'latency_ms<=' (no bound) is not read as
+# comparison '<' and bound '='.
+_CONSTRAINT = re.compile(
+    r"^\s*(?P<metric>[^<>=]*?)\s*(?P<op><=|>=|<|>|==|=)\s*(?P<bound>[^\s<>=]\S*)\s*$"
+)
 
 
 def _bound(value: Any, where: str) -> float:

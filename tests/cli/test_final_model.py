@@ -124,3 +124,35 @@ def test_announcement_names_the_trial_and_epochs(tmp_path):
     choice = choose(tmp_path / "run", result.incumbent.trial_id, 9, "best-trial", 0)
     text = final_model._announce(choice, result.incumbent.trial_id, 9)
     assert f"trial {result.incumbent.trial_id}, 9 epochs" in text and "own weights" in text
+
+
+def test_the_search_value_set_against_a_retrained_model_is_its_validation_error(
+    tmp_path, monkeypatch
+):
+    """With another metric tuned first (--objectives latency_ms:min), the record keeps the
+    incumbent's validation error, so a retrained model as good is no warning."""
+    from types import SimpleNamespace
+
+    from rung.cli.verdict import run_warnings
+
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, {"val_error": 0.2 + config["x"] / 10, "latency_ms": config["x"]})
+
+    tuner = build_tuner(
+        objective, {"x": rung.uniform(0, 1)}, scheduler="fifo", max_resource=2, seed=0,
+        metric="latency_ms", directory=tmp_path / "run",
+        extra={"model": "lenet", "metric": "validation error"},
+    )  # fmt: skip
+    tuner.run(max_trials=4)
+    result = read_result(tmp_path / "run")
+    error = result.jobs[result.incumbent.job].reports[-1].metrics["val_error"]
+    assert result.best_value < 0.1 < error  # the incumbent's value is its latency
+    trained = SimpleNamespace(
+        epochs=2, train_accuracy=0.8, val_accuracy=1 - error, test_accuracy=0.79, seconds=1.0
+    )
+    origin = {"source": "retrained", "trial_id": result.incumbent.trial_id, "seed": 0}
+    monkeypatch.setattr(final_model, "train_trial", lambda *a, **k: (trained, origin))
+    record = final_model.train({}, tmp_path / "run", result, quiet=True, subset=None)
+    assert record["search_value"] == error
+    assert run_warnings(read_result(tmp_path / "run")) == []

@@ -76,6 +76,18 @@ def test_bad_objectives_and_constraints_are_usage_errors(tmp_path, capsys, argv,
     assert not out.exists()
 
 
+def test_objectives_given_twice_are_refused_rather_than_the_first_dropped(tmp_path, capsys):
+    out = tmp_path / "exp"
+    twice = ["--objectives", "val_error:min", "--objectives=latency_ms:min"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["tune", "--model", "lenet", *twice, "--trials", "2", "--out", str(out)])
+    assert exit_.value.code == 2
+    assert "argument --objectives: given more than once; list every objective in one" in (
+        one_error_line(capsys)
+    )
+    assert not out.exists()
+
+
 def test_a_program_run_needs_a_metric_or_objectives_not_both(project, capsys):
     both = program_argv("--metric", "loss", "--objectives", "loss:min,acc:max")
     assert main([*both, "--out", str(project / "exp")]) == 2
@@ -105,6 +117,8 @@ def test_an_experiment_file_takes_objectives_as_a_table_and_constraints_as_a_lis
     args = parse("--constraint", "val_error<=0.3")  # the flags override the file
     assert args.objectives == "val_error:min,latency_ms:min"
     assert args.constraint == ["val_error<=0.3"]
+    args = parse("--objectives", "val_error:min,params:min")  # once: replaces the file's
+    assert args.objectives == "val_error:min,params:min"
     args = parse("--metric", "val_error")
     assert (args.metric, args.objectives) == ("val_error", None)
     assert args.constraint == ["params<=1e6", "latency_ms<=0.5"]

@@ -84,3 +84,52 @@ def test_at_chance_in_the_default_space_the_advice_is_more_epochs(tmp_path):
     spec = space_to_spec(default_space("lenet"))
     (default,) = run_warnings(recorded(tmp_path / "b", at_chance, "asha", space_spec=spec))
     assert "try more epochs." in default and "default space" not in default
+
+
+def sized(final_error):
+    """A model of ``params`` that grow with the learning rate, reporting its error too."""
+
+    def objective(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            error = final_error(config) + 0.01 * (4 - epoch)
+            params = 1000.0 + 1000.0 * config["learning_rate"]
+            trial.report(epoch, {"val_error": error, "params": params})
+
+    return objective
+
+
+def recorded_goals(tmp_path, objective, goals, **extra):
+    """As ``rung tune --model --objectives ...`` records a run."""
+    tuner = build_tuner(
+        objective, SPACE, scheduler="fifo", max_resource=4, seed=0,
+        initial_config=extra.get("initial_config"), directory=tmp_path / "run",
+        extra={"model": "lenet", "metric": "validation error", **extra}, **goals,
+    )  # fmt: skip
+    tuner.run(max_trials=6)
+    return read_result(tmp_path / "run")
+
+
+def test_a_first_objective_other_than_the_error_is_not_judged_as_an_error(tmp_path):
+    learned = sized(lambda c: 0.2 + 0.1 * c["learning_rate"])
+    for n, goals in enumerate([{"objectives": "params:min,val_error:min"}, {"metric": "params"}]):
+        result = recorded_goals(tmp_path / str(n), learned, goals)
+        assert result.best_value > 1000  # the incumbent's value is its size
+        assert run_warnings(result) == []
+    at_chance = sized(lambda c: 0.895 + c["learning_rate"] * 1e-3)
+    result = recorded_goals(tmp_path / "chance", at_chance, {"metric": "params"})
+    (warning,) = run_warnings(result)
+    assert warning.startswith("the best validation error, 0.89")
+
+
+def test_an_initial_configuration_on_a_front_of_others_was_not_unbeaten(tmp_path):
+    initial = {"learning_rate": 1e-4}  # the smallest model, and the worst error
+    goals = {"objectives": "params:min,val_error:min"}
+    result = recorded_goals(
+        tmp_path, sized(lambda c: 0.5 - 0.2 * c["learning_rate"]), goals, initial_config=initial
+    )
+    assert result.best_config == initial and len(result.pareto_front) > 1
+    assert run_warnings(result) == []
+    alone = recorded_goals(tmp_path / "alone", sized(lambda c: 0.1), goals, initial_config=initial)
+    assert [p.config for p in alone.pareto_front] == [initial]
+    (warning,) = run_warnings(alone)
+    assert warning.startswith("no trial beat the initial configuration (validation error 0.1000")

@@ -241,6 +241,41 @@ def test_an_objective_that_returns_nothing_is_told_to_return_its_value():
         rung.tune(forgets_to_return, max_trials=4, seed=0)
 
 
+def test_several_objectives_returned_as_optunas_tuple_are_told_to_be_named():
+    def two_values(trial):
+        x = trial.suggest_float("x", 0, 1)
+        return x, 1 - x
+
+    with pytest.raises(rung.TrialFailed, match=r"returned \(.*\): return a number, or, for sev"):
+        rung.tune(two_values, objectives={"a": "min", "b": "min"}, max_trials=4, seed=0)
+
+    def named(trial):
+        x = trial.suggest_float("x", 0, 1)
+        return {"a": x, "b": 1 - x}
+
+    result = rung.tune(named, objectives={"a": "min", "b": "min"}, max_trials=4, seed=0)
+    assert len(result.pareto_front) == 4  # x against 1 - x: no result dominates another
+
+
+def test_a_loop_reports_several_objectives_by_name_and_is_pruned_on_them():
+    def loop(trial):
+        x = trial.suggest_float("x", 0, 1)
+        for step in range(9):
+            trial.report({"a": x + 1 / (step + 1), "b": 1 - x}, step)
+            if trial.should_prune():
+                raise rung.TrialPruned()
+        return {"a": x + 1 / 9, "b": 1 - x}
+
+    result = rung.tune(
+        loop, objectives={"a": "min", "b": "min"}, scheduler="asha", max_resource=9,
+        searcher="random", max_trials=9, seed=0,
+    )  # fmt: skip
+    assert result.n_failed_jobs == 0 and result.pareto_front
+    assert {t.resource for t in result.trials} == {1, 3, 9}  # ranked and promoted on both
+    job = next(j for j in result.jobs if j.reached == 9)
+    assert job.reports[-1].metrics == {"a": job.config["x"] + 1 / 9, "b": 1 - job.config["x"]}
+
+
 def test_initial_configs_of_parameters_not_declared_yet_run_first():
     first = [{"kind": "b", "x": -1.0}, {"kind": "a", "x": 1.0, "k": 1}]
     result = rung.tune(quadratic, searcher="random", initial_config=first, max_trials=3)

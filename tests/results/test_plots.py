@@ -195,6 +195,39 @@ def test_a_long_title_keeps_its_start_and_its_end(tmp_path):
     )
 
 
+def test_a_long_title_fits_every_figure_however_narrow(tmp_path):
+    """A command line's title is elided to the width it is drawn across: the front of two
+    objectives, the learning curves and the parameters of a one-parameter space are
+    narrower than the progress figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import rung
+    from rung.results.front_plot import plot_front
+    from rung.results.param_plots import plot_parameters
+    from rung.run.factory import build_tuner
+
+    command = "python train.py " + " ".join(f"--opt{i} {{x{i}}}" for i in range(30))
+    tuner = build_tuner(
+        lambda c: {"a": c["x"], "b": 1 - c["x"]}, {"x": rung.uniform(0, 1)},
+        objectives="a:min,b:min", searcher="random", directory=tmp_path / "run",
+        extra={"title": f"{command}: random search + fifo"},
+    )  # fmt: skip
+    tuner.run(max_trials=4)
+    result = read_result(tmp_path / "run")
+    figures = [plot_front(result), plot_progress(result), plot_learning_curves(result)]
+    figures.append(plot_parameters(result))
+    for fig in figures:
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        titles = [fig._suptitle] if fig._suptitle is not None else []
+        titles += [axis.title for axis in fig.axes if axis.get_title()]
+        assert titles
+        for title in titles:
+            assert "…" in title.get_text()
+            extent = title.get_window_extent(canvas.get_renderer())
+            assert extent.x0 >= 0 and extent.x1 <= fig.bbox.width, title.get_text()
+
+
 def _disk_fills_while_saving(monkeypatch):
     """Figures save a few bytes, then the disk is full."""
     import errno

@@ -107,6 +107,25 @@ def test_a_directory_that_is_not_a_path_is_refused_by_name(read):
         read(None)
 
 
+def test_the_best_checkpoint_of_a_run_without_a_best_trial_says_why(tmp_path):
+    def both(config, trial):
+        for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+            trial.report(epoch, {"a": config["x"], "b": 1 - config["x"]}, checkpoint=epoch)
+
+    goals = {"objectives": "a:min,b:min", "searcher": "random", "max_trials": 4}
+    rung.tune(
+        both, {"x": rung.uniform(0, 1)}, constraints=["a>=2"], directory=tmp_path / "i", **goals
+    )
+    with pytest.raises(rung.StoreError, match="no best trial.*: no feasible trial found: all"):
+        rung.load_checkpoint(tmp_path / "i")
+    rung.tune(
+        both, {"x": rung.uniform(0, 1)}, scheduler="asha", max_resource=9, max_jobs=2,
+        directory=tmp_path / "early", **goals,
+    )  # fmt: skip
+    with pytest.raises(rung.StoreError, match="no trial reached the full resource \\(9\\)"):
+        rung.load_checkpoint(tmp_path / "early")
+
+
 def test_rung_show_names_the_best_of_a_maximized_python_run(tmp_path, capsys):
     """The bug: `rung show` printed the worst trial as best for direction='max'."""
     live = rung.tune(

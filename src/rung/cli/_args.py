@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from rung.errors import ConfigError
 
@@ -19,6 +19,7 @@ __all__ = [
     "MAX_ETA",
     "MAX_SECONDS",
     "MAX_WORKERS",
+    "NotRepeated",
     "UsageError",
     "available_cpus",
     "check_local_workers",
@@ -53,6 +54,31 @@ class UsageError(ConfigError):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class NotRepeated(argparse.Action):
+    """A flag whose one value lists everything (``--objectives a:min,b:min``): given again,
+    argparse would keep the last and silently drop the others, so that is refused.
+
+    ``hint`` says how to give them all in one value.
+    """
+
+    def __init__(self, *args: Any, hint: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hint = hint
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        # Until the flag is seen, the namespace holds the default itself (an experiment
+        # file's value included): anything else is the flag's earlier value.
+        if getattr(namespace, self.dest, self.default) is not self.default:
+            parser.error(f"argument {option_string}: given more than once; {self.hint}")
+        setattr(namespace, self.dest, values)
 
 
 def available_cpus() -> int:

@@ -248,6 +248,7 @@ def train(
         ``from_epoch``, ``seed``, ``search_value``, and ``note`` when a best-trial start
         was not possible).
     """
+    from rung.cli.verdict import incumbent_error
     from rung.store import ExperimentStore
 
     incumbent = result.incumbent
@@ -262,7 +263,8 @@ def train(
         "test_accuracy": final.test_accuracy,
         "seconds": final.seconds,
         **origin,
-        "search_value": incumbent.value,
+        # the verdict sets the retrained model's error against it: the search's error too
+        "search_value": incumbent_error(result),
     }
     with ExperimentStore.open(directory) as store:
         store.set_final(record)

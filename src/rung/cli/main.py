@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from rung._extras import missing_extra
 from rung.cli import tune as cli_tune
 from rung.cli._args import (
+    NotRepeated,
     UsageError,
     _Parser,
     epochs,
@@ -119,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--metric", help="with --command: the reported metric to tune")
     tune.add_argument(
         "--objectives",
+        action=NotRepeated,
+        hint="list every objective in one, e.g. 'val_error:min,latency_ms:min'",
         metavar="NAME:min,NAME:max",
         help="several objectives, e.g. 'val_error:min,latency_ms:min' (a --model run "
         "reports val_error, latency_ms and params): the result is the Pareto front",

@@ -225,7 +225,8 @@ def _finish(
     best = result.best_config
     wants_final = not (settings["no_final"] or args.no_final or interrupted)
     several = result.spec.goals is not None and len(result.spec.goals.objectives) > 1
-    if several and result.pareto_front and wants_final and result.final is None:
+    current = _final_is_current(result)
+    if several and result.pareto_front and wants_final and not current:
         from rung.cli.front_final import train_front
         from rung.store import ExperimentStore
 
@@ -233,7 +234,7 @@ def _finish(
         with ExperimentStore.open(directory) as store:
             store.set_final(final)
         result = read_result(directory)
-    elif best is not None and wants_final and result.final is None:
+    elif best is not None and wants_final and not current:
         from rung.cli import final_model
 
         try:
@@ -263,6 +264,26 @@ def _finish(
     print(_summary(result, directory, warnings))
     if failure is not None:
         raise failure
+
+
+def _final_is_current(result: Any) -> bool:
+    """Whether the run's final model is of its best trial now (with several objectives: of
+    the front members chosen now). A resume that extends the run may find a better trial,
+    or change the front: the final model made before is then another trial's."""
+    final = result.final
+    if not final:
+        return False
+    if "front" in final:
+        from rung.cli.front_final import front_members
+
+        chosen = [point.trial_id for point in front_members(result)]
+        return [model["trial_id"] for model in final["front"]] == chosen
+    incumbent = result.incumbent
+    if incumbent is None:
+        return True  # nothing to make it of: keep what there is
+    if "trial_id" in final:
+        return bool(final["trial_id"] == incumbent.trial_id)
+    return bool(final.get("config") == dict(incumbent.config))  # records without the trial
 
 
 def _output_error(directory: str | Path, err: OSError) -> Exception:
@@ -399,7 +420,7 @@ def _resume(args: argparse.Namespace, directory: Path, spec: Any) -> int:
     if nothing is not None:  # the recorded budget is spent: make what is missing, say so
         print(f"nothing to run: {nothing}", file=sys.stderr)
         wants_final = not (settings["no_final"] or args.no_final)
-        if not program and read_result(directory).final is None and wants_final:
+        if not program and not _final_is_current(read_result(directory)) and wants_final:
             _prepare_data(settings)
         _finish(args, settings, directory, interrupted=False)
         return 0

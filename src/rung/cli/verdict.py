@@ -6,9 +6,11 @@ say the same:
 
 * the best validation error is at chance level: nothing learned (10 classes: chance is
   an error of 0.9; :data:`CHANCE_MARGIN` below it still counts), typically LeNet at
-  learning rates too low for the epochs given;
+  learning rates too low for the epochs given; the error, not whatever metric
+  ``--objectives`` tunes first;
 * no trial beat the initial configuration (``--initial-config``): the search found
-  nothing better than what it was given;
+  nothing better than what it was given (with several objectives: it is the whole
+  Pareto front);
 * the final model was retrained from scratch and landed far from the search's value for
   the same configuration (:data:`RETRAIN_GAP`): the configuration is unstable, and the
   best trial's own weights (``--final-model best-trial``) keep what the search found.
@@ -20,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CHANCE_ERROR", "CHANCE_MARGIN", "RETRAIN_GAP", "run_warnings"]
+__all__ = ["CHANCE_ERROR", "CHANCE_MARGIN", "RETRAIN_GAP", "incumbent_error", "run_warnings"]
 
 #: The validation error of guessing among Fashion-MNIST's 10 balanced classes.
 CHANCE_ERROR = 0.9
@@ -46,6 +48,43 @@ def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return set(a) == set(b) and all(a[k] == b[k] for k in a)
 
 
+def _val_error(job: Any) -> float | None:
+    """The validation error a completed job ended with, if it reported one by name."""
+    if job.failed or not job.reports:
+        return None
+    value = (job.reports[-1].metrics or {}).get("val_error")
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _tunes_val_error(result: Any) -> bool:
+    """Whether the incumbent's value is the validation error (the run's tuned metric, or
+    its first objective); ``--objectives params:min,...`` makes it another metric."""
+    return result.spec.metric in (None, "val_error")
+
+
+def incumbent_error(result: Any) -> float | None:
+    """The validation error the incumbent's job ended with (None without an incumbent, or
+    when it reported none): its value, unless the run tunes another metric first."""
+    incumbent = result.incumbent
+    if incumbent is None:
+        return None
+    if _tunes_val_error(result):
+        return incumbent.value
+    return _val_error(result.jobs[incumbent.job])
+
+
+def _best_error(result: Any) -> float | None:
+    """The best validation error the chance-level warning judges: the incumbent's (else
+    the best at any resource); where the tuned metric is another, the lowest the Pareto
+    front's members ended with, else the lowest any completed job did."""
+    if _tunes_val_error(result):
+        best = result.incumbent or result.best_at_any_resource
+        return None if best is None else best.value
+    errors = [p.metrics["val_error"] for p in result.pareto_front if "val_error" in p.metrics]
+    errors = errors or [e for job in result.jobs if (e := _val_error(job)) is not None]
+    return min(errors) if errors else None
+
+
 def run_warnings(result: Any) -> list[str]:
     """The warnings ``result`` deserves, as sentences (empty for a run that is fine, and
     for runs not made by ``rung tune --model``)."""
@@ -53,27 +92,36 @@ def run_warnings(result: Any) -> list[str]:
     if "model" not in extra or extra.get("metric", "validation error") != "validation error":
         return []
     warnings = []
-    best = result.incumbent or result.best_at_any_resource
-    if best is not None and best.value >= CHANCE_ERROR - CHANCE_MARGIN:
+    best_error = _best_error(result)
+    if best_error is not None and best_error >= CHANCE_ERROR - CHANCE_MARGIN:
         # the default space already searches where LeNet leaves chance: only epochs are left
         remedy = (
             "more epochs" if _default_space(extra) else "the model's default space or more epochs"
         )
         warnings.append(
-            f"the best validation error, {best.value:.4f}, is at chance level "
+            f"the best validation error, {best_error:.4f}, is at chance level "
             f"({CHANCE_ERROR} for 10 classes): no configuration learned. The learning rate "
             "may be too low for the epochs given (LeNet stays at chance for epochs at "
             f"learning rates below ~0.1, or ~0.3 on large batches); try {remedy}."
         )
     initial = extra.get("initial_config")
-    if initial and result.incumbent is not None and _same(result.incumbent.config, initial):
+    goals = result.spec.goals
+    incumbent = result.incumbent
+    if goals is not None and len(goals.objectives) > 1:
+        # Several objectives: beaten unless the initial configuration is the whole front.
+        front = result.pareto_front
+        unbeaten = bool(front) and all(_same(p.config, initial or {}) for p in front)
+    else:
+        unbeaten = incumbent is not None and _same(incumbent.config, initial or {})
+    if initial and unbeaten:
         top = result.spec.max_resource
         rivals = [t for t in result.trials if t.resource == top and not _same(t.config, initial)]
         if rivals:  # other trials reached the top too: the comparison means something
+            error = incumbent_error(result)
+            said = "" if error is None else f"validation error {error:.4f} "
             warnings.append(
-                f"no trial beat the initial configuration (validation error "
-                f"{result.incumbent.value:.4f} at {result.incumbent.resource} epochs): the "
-                "search found nothing better than what it started from."
+                f"no trial beat the initial configuration ({said}at {incumbent.resource} "
+                "epochs): the search found nothing better than what it started from."
             )
     final = result.final
     if final and final.get("source") == "retrained" and final.get("search_value") is not None:

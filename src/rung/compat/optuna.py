@@ -38,8 +38,9 @@ searcher is asked again then, and a synchronous bracket's bottom rung waits for 
 takes the objective's path to depend on its parameters' values only, as Optuna's
 define-by-run does.
 
-Steps: ``trial.report(value, step)`` reports at resource ``step + 1`` when the first step
-reported is 0 (Optuna's usual epoch index), else at ``step``: a multi-fidelity
+Steps: ``trial.report(value, step)`` (``value`` a number, or several metrics by name in
+a run with several objectives or constraints) reports at resource ``step + 1`` when the
+first step reported is 0 (Optuna's usual epoch index), else at ``step``: a multi-fidelity
 scheduler's rungs count the same steps (``max_resource=100`` for 100 steps); a report
 that steps over a rung is taken at the rung; a step reported again is ignored with a
 warning (as Optuna does), and one below a step reported is kept on the trial only. A
@@ -57,7 +58,7 @@ from __future__ import annotations
 import math
 import warnings
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -85,7 +86,8 @@ class OptunaTrial:
         params: The parameters asked for so far, by name.
         distributions: Their domains, by name.
         user_attrs: What :meth:`set_user_attr` stored.
-        intermediate_values: The values reported, by step.
+        intermediate_values: The values reported, by step (a mapping of metrics where
+            one was reported).
     """
 
     def __init__(self, config: dict[str, Any], trial: Trial) -> None:
@@ -95,7 +97,7 @@ class OptunaTrial:
         self.params: dict[str, Any] = {}
         self.distributions: dict[str, Domain] = {}
         self.user_attrs: dict[str, Any] = {}
-        self.intermediate_values: dict[int, float] = {}
+        self.intermediate_values: dict[int, float | dict[str, float]] = {}
         self._offset: int | None = None
         self._forwarded: int | None = None  # the last resource reported to the trial
         trial.used_config, trial.declared = self.params, self.distributions
@@ -175,8 +177,13 @@ class OptunaTrial:
 
     # -- reports -------------------------------------------------------------------------
 
-    def report(self, value: float, step: int) -> None:
-        """Reports ``value`` at ``step`` (see the module for how steps map to resources)."""
+    def report(self, value: float | Mapping[str, float], step: int) -> None:
+        """Reports ``value`` at ``step`` (see the module for how steps map to resources).
+
+        ``value`` is one number, or, in a run with several objectives or constraints, a
+        mapping of the metrics by name (as rung's own ``trial.report`` takes them;
+        Optuna's report takes one number only).
+        """
         if int(step) in self.intermediate_values:  # as Optuna: the first value stands
             warnings.warn(
                 f"The reported value is ignored because this step={int(step)} is already reported.",
@@ -185,18 +192,20 @@ class OptunaTrial:
             return
         if self._offset is None:
             self._offset = 1 if step == 0 else 0
-        self.intermediate_values[int(step)] = float(value)
+        # several metrics: rung's trial checks them when they are forwarded
+        reported = dict(value) if isinstance(value, Mapping) else float(value)
+        self.intermediate_values[int(step)] = reported
         if self._trial.max_resource is None:  # single fidelity: nothing acts on them
             return
-        if not math.isfinite(float(value)):
-            value = math.nan
+        if isinstance(reported, float) and not math.isfinite(reported):
+            reported = math.nan
         # A report that steps over the job's rung (steps of 5 epochs, rungs at 1, 3, 9)
         # is taken at the rung, so that the job ends there rather than failing.
         resource = min(int(step) + self._offset, self._trial.resource_to)
         if self._forwarded is not None and resource <= self._forwarded:
             return  # a step below one reported (Optuna takes steps in any order): kept only
         self._forwarded = resource
-        self._trial.report(resource, float(value))
+        self._trial.report(resource, reported)
 
     def should_prune(self) -> bool:
         """True once the scheduler has stopped the trial."""
@@ -240,9 +249,11 @@ class DefineByRun:
                 "(return a number)."
             )
         if isinstance(value, Sequence) and not isinstance(value, str):
+            # Optuna's several objectives come back as a tuple; rung's are named.
             raise TypeError(
-                f"The objective returned {value!r}: rung tunes one value per trial (return a "
-                "number)."
+                f"The objective returned {value!r}: return a number, or, for several "
+                "objectives, a mapping of their values by name as objectives= names them "
+                "(return {'val_error': ..., 'latency_ms': ...}), not a sequence."
             )
         return value
 

@@ -55,12 +55,24 @@ def save(fig: Any, path: Any) -> None:
         raise
 
 
-_TITLE_CHARS = 80  # what a figure's width holds at the title's font size
+_TITLE_CHARS = 80  # the longest title, on the widest figure
+_CHAR_EM = 0.6  # a title character's mean width in font sizes, with room to spare
 
 
-def title_of(result: Result) -> str:
-    """The run's title, its middle elided when longer than a figure is wide (a long
-    command line): its start and its end (the searcher and scheduler) stay."""
+def title_of(
+    result: Result, width_in: float = 12.0, fontsize: float = 10.0, prefix: str = ""
+) -> str:
+    """The run's title after ``prefix``, its middle elided when longer than the space it
+    is drawn across (a long command line): its start and its end (the searcher and
+    scheduler) stay.
+
+    Args:
+        result: The run.
+        width_in: The width the title is centred across (the figure's, or its axes'),
+            in inches.
+        fontsize: The title's font size, in points.
+        prefix: Text drawn before the title, in the same line.
+    """
     extra = result.spec.extra
     if "title" in extra:
         title = str(extra["title"])
@@ -68,10 +80,12 @@ def title_of(result: Result) -> str:
         title = f"{result.spec.searcher} + {result.spec.scheduler}" + (
             f" ({result.directory})" if result.directory is not None else ""
         )
-    if len(title) <= _TITLE_CHARS:
-        return title
-    half = (_TITLE_CHARS - 1) // 2
-    return f"{title[:half]}…{title[-half:]}"
+    fits = int(width_in * 72 / (_CHAR_EM * fontsize)) - len(prefix)
+    limit = max(min(_TITLE_CHARS, fits), 21)  # never so short that its end says nothing
+    if len(title) <= limit:
+        return prefix + title
+    half = (limit - 1) // 2
+    return f"{prefix}{title[:half]}…{title[-half:]}"
 
 
 def integer_ticks(axis: Any) -> None:

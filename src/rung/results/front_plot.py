@@ -88,7 +88,8 @@ def plot_front(result: Result, path: str | Path | None = None) -> Any:
         (feasible if score.feasible else infeasible).append([metrics[n] for n in names])
     front = [[point.metrics[n] for n in names] for point in result.pareto_front]
     pairs = [(0, 1)] if len(names) == 2 else [(0, 1), (0, 2), (1, 2)]
-    fig = figure(figsize=(5.5 * len(pairs), 4.5), layout="constrained")
+    width = 5.5 * len(pairs)
+    fig = figure(figsize=(width, 4.5), layout="constrained")
     axes = fig.subplots(1, len(pairs), squeeze=False)[0]
     for axis, (i, j) in zip(axes, pairs, strict=True):
         if feasible:
@@ -124,7 +125,7 @@ def plot_front(result: Result, path: str | Path | None = None) -> Any:
             0.5, 0.5, textwrap.fill(no_best_reason(result), 45), ha="center", va="center",
             transform=axes[0].transAxes,
         )  # fmt: skip
-    fig.suptitle(f"{goals.describe()}\n{title_of(result)}", fontsize=10)
+    fig.suptitle(f"{goals.describe()}\n{title_of(result, width)}", fontsize=10)
     if path is not None:
         save(fig, path)
     return fig

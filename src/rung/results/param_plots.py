@@ -94,7 +94,7 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
         axes[0].legend(fontsize=7)
     else:
         axes[0].text(0.5, 0.5, "no trial reported yet", ha="center", transform=axes[0].transAxes)
-    fig.suptitle(f"hyperparameters: {title_of(result)}", fontsize=10)
+    fig.suptitle(title_of(result, 4.2 * columns, prefix="hyperparameters: "), fontsize=10)
     if path is not None:
         save(fig, path)
     return fig

@@ -137,7 +137,8 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     integer_ticks(axis)
     value_limits(result, axis, all_values)
     axis.grid(alpha=0.3)
-    axis.set_title(f"learning curves: {title_of(result)}", fontsize=10)
+    # Centred over the axes: the figure's width less the value axis and a colour bar.
+    axis.set_title(title_of(result, 5.5, prefix="learning curves: "), fontsize=10)
     if path is not None:
         save(fig, path)
     return fig

@@ -193,19 +193,22 @@ def load_checkpoint(directory: str | os.PathLike[str], trial_id: int | None = No
     after the run, so the best model can be rebuilt without training it again.
 
     Raises:
-        StoreError: no experiment there, no best trial yet, or no checkpoint kept for it.
+        StoreError: no experiment there, no best trial (none at the full resource yet,
+            or none feasible: the message says which), or no checkpoint kept for it.
     """
     check("load_checkpoint()", "directory", directory, _DIRECTORY)
     with ExperimentStore.open(directory, readonly=True) as store:
         if trial_id is None:
+            from rung.results.report import no_best_reason
+
             with RunReader(directory) as reader:
-                incumbent = reader.read().incumbent
-            if incumbent is None:
+                result = reader.read()
+            if result.incumbent is None:  # why: not there yet, infeasible, or not finite
                 raise StoreError(
-                    f"The experiment in {str(directory)!r} has no trial measured at the full "
-                    "resource yet, so no best checkpoint."
+                    f"The experiment in {str(directory)!r} has no best trial, so no best "
+                    f"checkpoint: {no_best_reason(result)}."
                 )
-            trial_id = incumbent.trial_id
+            trial_id = result.incumbent.trial_id
         state = store.load_checkpoint(trial_id)
     if state is None:
         raise StoreError(

@@ -146,7 +146,15 @@ def build_tuner(
     if warm_start is not None:  # after the tuner seeded the searcher
         from rung.run.warm_start import warm_start as observe_earlier
 
-        observe_earlier(built_searcher, warm_start, tuner.direction, built_scheduler.max_resource)
+        scored = tuner.goals if tuner.goals is not None and tuner.goals.scored else None
+        observe_earlier(
+            built_searcher,
+            warm_start,
+            tuner.direction,
+            built_scheduler.max_resource,
+            goals=scored,
+            metric=tuner.metric,
+        )
     return tuner
 
 
