@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 
 import rung
 from rung.errors import StoreError
+from rung.executors.inline import InlineExecutor
 from rung.results.summary import read_result
+from rung.run.state import RunLoop
 from rung.store import EventKind, ExperimentStore, _files
 from rung.store._directory import holds_experiment
 from rung.types import JobStatus, TrialStatus
@@ -325,6 +327,9 @@ def test_a_record_from_before_brackets_ran_side_by_side_still_resumes(
 
     with monkeypatch.context() as patch:  # such records have no max_brackets
         patch.setattr(rung.Tuner, "spec", without_max_brackets)
+        # nor the calls the scheduler answered with no job (a bracket waiting at a
+        # barrier, where brackets side by side start a new one)
+        patch.setattr(RunLoop, "take_no_job", lambda self: [])
         _side_by_side_tuner(path, "sh", max_brackets=1).run(max_jobs=20)
     reference = _side_by_side_tuner(tmp_path / "reference", "sh", max_brackets=1).run(max_jobs=60)
     tuner = _side_by_side_tuner(path, "sh")
@@ -671,3 +676,136 @@ def test_a_run_over_a_choice_of_tuples_resumes(tmp_path: Path, searcher: str) ->
     )
     assert resumed.n_trials == 10 and not resumed.n_failed_jobs
     assert all(isinstance(t.config["shape"], tuple) for t in resumed.trials)
+
+
+class TwoAtOnce(InlineExecutor):
+    """Takes two jobs at once and ends them one per ``wait()``, oldest first: two workers
+    whose jobs end in the order they started, the same on every run."""
+
+    workers = 2
+
+
+def _four_ways(config: dict[str, Any], trial: Any) -> None:
+    for epoch in range(trial.resource_from + 1, trial.resource_to + 1):
+        trial.report(epoch, (config["x"] - 2.2) ** 2 + 1.0 / epoch)
+
+
+FOUR = {"x": rung.choice([1, 2, 3, 4])}
+
+
+def _two_workers(
+    directory: Path, scheduler: str, space: Any = None, seed: int = 11, objective: Any = None
+) -> Any:
+    """SH or Hyperband from 1 to 9 epochs (eta 3: brackets of 9) on two workers; over the
+    four configurations of :data:`FOUR` with ``space``, else Branin's plane."""
+    searcher = rung.RandomSearcher(space or crash_driver.FUNCTION.space.domains, seed=seed)
+    chosen = rung.SuccessiveHalving if scheduler == "sh" else rung.Hyperband
+    if objective is None:
+        objective = _four_ways if space is FOUR else crash_driver.objective
+    return rung.Tuner(
+        objective,
+        chosen(searcher, 1, 9, eta=3),
+        seed=seed,
+        executor=TwoAtOnce(),
+        directory=directory,
+    )
+
+
+def _cut_and_resumed(
+    tmp_path: Path, build: Any, first: dict[str, Any], then: dict[str, Any]
+) -> tuple[rung.Result, rung.Result, rung.Result]:
+    """The run to ``first`` (recorded), that run resumed from its record to ``then``, and
+    the same run continued to ``then`` in its own process (the reference)."""
+    recorded = build(tmp_path / "recorded").run(**first)
+    resumed = build(tmp_path / "recorded").resume(**then)
+    in_process = build(tmp_path / "in-process")
+    in_process.run(**first)
+    return recorded, resumed, in_process.run(**then)
+
+
+@pytest.mark.parametrize("scheduler", ["sh", "hyperband"])
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ({"max_trials": 3}, {"max_trials": 12}),
+        ({"max_trials": 3, "resource_budget": 4}, {"max_trials": 12, "resource_budget": 60}),
+    ],
+    ids=["trials", "trials-and-epochs"],
+)
+def test_a_bracket_the_trial_budget_cut_replays_and_goes_on(
+    tmp_path: Path, scheduler: str, first: dict[str, Any], then: dict[str, Any]
+) -> None:
+    """The trial budget ends inside the first bracket (9 trials planned): the scheduler,
+    told that no new trial may start, closes the bracket's bottom rung at the 3 trials it
+    has, at a moment the workers' timing chose. The resume asks it at the same place, so
+    it replays the recorded decisions, and goes on as the run would have in its process:
+    the cut bracket finishes as cut (its best trial to the top), new brackets start."""
+    recorded, resumed, reference = _cut_and_resumed(
+        tmp_path, lambda path: _two_workers(path, scheduler), first, then
+    )
+    assert len(recorded.trials) == 3
+    assert sequence(resumed)[: len(recorded.jobs)] == sequence(recorded)
+    assert sequence(resumed) == sequence(reference)
+    assert len(resumed.trials) == 12
+    cut = [j for j in resumed.jobs if j.trial_id < 3 and j.resource_from > 0]
+    assert [(j.resource_from, j.resource_to) for j in cut] == [(1, 3), (3, 9)]
+    assert len({j.trial_id for j in cut}) == 1
+    assert all(j.resource_from in (0, 1, 3) for j in resumed.jobs)
+    again = _two_workers(tmp_path / "recorded", scheduler).resume()  # the whole record
+    assert sequence(again) == sequence(resumed)
+
+
+@pytest.mark.parametrize("scheduler", ["sh", "hyperband"])
+@pytest.mark.parametrize("budget", ["max_jobs", "resource_budget"])
+def test_a_bracket_its_exhausted_space_cut_replays_and_goes_on(
+    tmp_path: Path, scheduler: str, budget: str
+) -> None:
+    """Four configurations for a bracket of 9: the bottom rung closes when the searcher
+    runs out, at a moment the workers' timing chose, under a job or an epoch budget."""
+    recorded, resumed, reference = _cut_and_resumed(
+        tmp_path,
+        lambda path: _two_workers(path, scheduler, FOUR, seed=2),
+        {budget: 5},
+        {budget: 40},
+    )
+    assert len(recorded.jobs) == 5
+    assert sequence(resumed)[:5] == sequence(recorded)
+    assert sequence(resumed) == sequence(reference)
+    assert len(resumed.trials) == 4
+
+
+def test_a_record_from_before_the_scheduler_idle_calls_were_recorded_still_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Such a record lacks the calls the scheduler answered with no job; where none of
+    them changed its state (a bracket waiting at a barrier) the replay never needed them."""
+    path = tmp_path / "run"
+    with monkeypatch.context() as patch:
+        patch.setattr(RunLoop, "take_no_job", lambda self: [])
+        _side_by_side_tuner(path, "sh", max_brackets=1).run(max_jobs=20)
+    store = ExperimentStore.open(path, readonly=True)
+    assert not any("no_job" in e.data for e in store.events())
+    store.close()
+    reference = _side_by_side_tuner(tmp_path / "reference", "sh", max_brackets=1)
+    resumed = _side_by_side_tuner(path, "sh", max_brackets=1).resume(max_jobs=40)
+    assert sequence(resumed) == sequence(reference.run(max_jobs=40))
+
+
+def test_a_run_continued_after_ctrl_c_replays_the_calls_made_before_it(tmp_path: Path) -> None:
+    """Ctrl-C while the last trial's job runs, after the bracket was cut at a call that
+    gave no job: the run continued in its process goes on from the cut, and so does its
+    replay, from the record of that call that the continuation's resume carries."""
+    interrupt = [True]
+
+    def objective(config: dict[str, Any], trial: Any) -> None:
+        if interrupt[0] and trial.trial_id == 2:
+            interrupt[0] = False
+            raise KeyboardInterrupt
+        crash_driver.objective(config, trial)
+
+    tuner = _two_workers(tmp_path, "sh", objective=objective)
+    with pytest.raises(KeyboardInterrupt):
+        tuner.run(max_trials=3)
+    continued = tuner.run(max_trials=12)
+    resumed = _two_workers(tmp_path, "sh").resume()
+    assert sequence(resumed) == sequence(continued) and len(resumed.trials) == 12

@@ -75,6 +75,10 @@ DAMAGE = {
         "[3, 1]}}')) WHERE seq = 3",
         "'declared'",
     ),
+    "no-job calls": (
+        "UPDATE events SET data = json_set(data, '$.no_job', json('[0]')) WHERE seq = 3",
+        "'no_job' is \\[0\\]",
+    ),
     "checkpoint path": (
         "UPDATE events SET data = json_set(data, '$.checkpoint', '../../x') WHERE seq = 3",
         "'checkpoint' is '../../x'",

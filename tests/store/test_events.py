@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from rung.results.result import JobRecord
 from rung.store import Event, EventKind, ExperimentStore, job_record
+from rung.store.events import no_job_calls
 from rung.types import Decision, JobStatus, Report
 from tests.store.records import SPEC, blob, make_job
 
@@ -137,6 +138,19 @@ def test_every_event_kind_round_trips_in_order(tmp_path):
     assert events[8].data == {"budget": {"max_jobs": 50}} and events[8].time == 4.0
     assert events[9].data == {"epochs": 3, "test_accuracy": 0.9}
     assert isinstance(events[0], Event)
+
+
+def test_the_calls_a_scheduler_answered_with_no_job_round_trip(tmp_path):
+    """Each event that carries them reads back the flags recorded; one without has none."""
+    with ExperimentStore.create(tmp_path, SPEC) as store:
+        store.job_finished(make_job(0, 0), None, trial_done=False, no_job=[False])
+        store.job_finished(make_job(1, 1), None, trial_done=False)
+        store.run_finished(time=4.0, no_job=[True, False])
+    with ExperimentStore.open(tmp_path) as store:
+        store.run_resumed(time=4.0, data={"workers": 2, "no_job": [False]})
+        events = list(store.events())[1:]
+    assert [no_job_calls(e) for e in events] == [(False,), (), (True, False), (False,)]
+    assert job_record(events[0]) == make_job(0, 0)
 
 
 def test_event_data_is_read_only(tmp_path):

@@ -145,7 +145,7 @@ class Driver:
                     )
             self.elapsed = clock()
             if store is not None:
-                store.run_finished(self.elapsed, state.stop_reason)
+                store.run_finished(self.elapsed, state.stop_reason, loop.take_no_job())
             result = recorder.result(
                 self.elapsed,
                 executor.workers,

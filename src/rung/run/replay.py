@@ -1,13 +1,14 @@
 """Resuming a recorded run: replay its events through a fresh scheduler, then go on.
 
 The scheduler and searcher are deterministic given their seeds, so calling them again in
-the recorded order (``next_job`` for every job the scheduler issued, ``on_result`` for
-every result it was told) rebuilds exactly the state they had: rungs, promotions, the
-GP's observations, the random generators. Every replayed job is checked against the
-recorded one; a scheduler that would have acted differently (another search space,
-scheduler, seed) is refused before anything runs. A new trial's configuration is taken
-from the record even when the searcher would now propose one a few ulps away (numerical
-libraries may round differently on another machine): the record is the truth.
+the recorded order (``next_job`` for every job the scheduler issued and for every call it
+answered with no job, ``on_result`` for every result it was told) rebuilds exactly the
+state they had: rungs, promotions, the GP's observations, the random generators. Every
+replayed job is checked against the recorded one; a scheduler that would have acted
+differently (another search space, scheduler, seed) is refused before anything runs. A
+new trial's configuration is taken from the record even when the searcher would now
+propose one a few ulps away (numerical libraries may round differently on another
+machine): the record is the truth.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from rung.errors import StoreError
 from rung.results.spec import RunSpec
 from rung.run.state import RunLoop
 from rung.store import EventKind, ExperimentStore, job_record
-from rung.store.events import declared_domains
+from rung.store.events import Event, declared_domains, no_job_calls
 from rung.task import Outcome
 from rung.types import Decision, Job, JobRecord
 
 __all__ = ["check_spec", "replay"]
+
+#: The events that carry the calls the scheduler answered with no job just before them.
+_CARRY_NO_JOB = frozenset((EventKind.JOB_ENDED, EventKind.RUN_FINISHED, EventKind.RUN_RESUMED))
 
 
 def check_spec(ours: RunSpec, recorded: RunSpec, directory: Any) -> None:
@@ -147,6 +151,8 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
         elapsed = max(elapsed, event.time)
         data = event.data
         kind = event.kind
+        if "no_job" in data and kind in _CARRY_NO_JOB:
+            _no_job(loop, event, directory)
         if kind is EventKind.RUN_RESUMED:
             max_trials = data.get("budget", {}).get("max_trials", max_trials)
             loop.again.clear()  # as the resumption did: rerun what had not ended
@@ -182,6 +188,29 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
     loop.again.clear()  # rebuilt below: whatever had not ended runs again
     loop.requeue_unfinished()
     return elapsed
+
+
+def _no_job(loop: RunLoop, event: Event, directory: Any) -> None:
+    """Makes again each call the scheduler answered with no job just before ``event``
+    (with the recorded ``allow_new_trials``): such a call may change its state, as when a
+    synchronous bracket closes its bottom rung at the trials it has.
+
+    Raises:
+        StoreError: the scheduler now gives a job there.
+    """
+    for allow_new_trials in no_job_calls(event):
+        job = loop.scheduler.next_job(allow_new_trials=allow_new_trials)
+        if job is not None:
+            where = (
+                f"trial {event.trial_id}'s job ended"
+                if event.kind is EventKind.JOB_ENDED
+                else f"the run's {event.kind.name}"
+            )
+            raise _mismatch(
+                directory,
+                f"the scheduler had no job to give before {where}, now it gives "
+                f"(trial, from, to) {(job.trial_id, job.resource_from, job.resource_to)}",
+            )
 
 
 def _again(loop: RunLoop, trial_id: int, data: Mapping[str, Any], directory: Any) -> Job:

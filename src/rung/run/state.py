@@ -4,6 +4,12 @@
 :mod:`rung.run.replay`) share: both hand outcomes to :meth:`RunLoop.finish`, so a resumed
 run's scheduler, searcher and records go through exactly the calls of the original.
 
+A scheduler may change its state when it has no job to give (a synchronous bracket told
+that no new trial may start, or whose search space ran out, closes its bottom rung at the
+trials it has), and when that happens depends on the workers' timing. So each such answer
+is recorded (:attr:`RunLoop.no_job`, carried by the next JOB_ENDED, RUN_FINISHED or
+RUN_RESUMED event), and the replay asks the scheduler again at the same place.
+
 A job can be run again without asking the scheduler: after a failure that is retried
 (``max_retries``), after the time budget interrupted it, and after a crash that killed
 it. Such a job continues from the trial's newest checkpoint, but the scheduler is told of
@@ -83,17 +89,28 @@ class RunLoop:
         self._warned_nonfinite = False
         self._warned_retrained = False
         self.ended: list[int] = []  # trials ended since the executor was last told
+        # allow_new_trials of each call the scheduler answered with no job since the last
+        # event that carries them (recorded: the replay asks again at the same place)
+        self.no_job: list[bool] = []
 
     # -- starting jobs -------------------------------------------------------------------
 
     def next_job(self, allow_new_trials: bool) -> Job | None:
-        """A job to run again, else the scheduler's next one (recorded as issued)."""
+        """A job to run again, else the scheduler's next one (recorded as issued); a call
+        the scheduler answers with no job is noted in :attr:`no_job` for the store."""
         if self.again:
             return self.again.popleft()
         job = self.scheduler.next_job(allow_new_trials=allow_new_trials)
         if job is not None:
             self.issued[job.trial_id] = job
+        elif self.store is not None:
+            self.no_job.append(allow_new_trials)
         return job
+
+    def take_no_job(self) -> list[bool]:
+        """The calls noted in :attr:`no_job`, for the event being recorded; clears them."""
+        no_job, self.no_job = self.no_job, []
+        return no_job
 
     def start(self, job: Job, time: float, deadline: float | None) -> Task:
         """Books ``job`` as started, records it, and returns the task to submit.
@@ -297,6 +314,7 @@ class RunLoop:
                     keep=front,
                     release=former_front - front,
                     declared=declared,
+                    no_job=self.take_no_job(),
                 )
         elif checkpoint is not None or stopped or (done and self._checkpoints):
             self._keep_checkpoint(tid, checkpoint, done, stopped)

@@ -300,11 +300,15 @@ class Tuner:
             loop.store = ExperimentStore.open(self.directory)
             loop.again.clear()
             loop.requeue_unfinished()
-            loop.store.run_resumed(self._elapsed, self._resumed_data(budget))
+            # the calls the scheduler answered with no job after the last recorded event
+            # (the run stopped with an error) shaped the scheduler this run goes on with
+            no_job = loop.take_no_job()
+            loop.store.run_resumed(self._elapsed, self._resumed_data(budget, no_job))
         return self._drive(loop, budget, self._elapsed)
 
-    def _resumed_data(self, budget: Budget) -> dict[str, Any]:
-        return {"budget": budget.to_dict(), "workers": self.executor.workers}
+    def _resumed_data(self, budget: Budget, no_job: list[bool] | None = None) -> dict[str, Any]:
+        data = {"budget": budget.to_dict(), "workers": self.executor.workers}
+        return {**data, "no_job": no_job} if no_job else data
 
     @known_keywords
     def resume(

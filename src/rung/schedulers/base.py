@@ -65,7 +65,9 @@ class Scheduler(ABC):
 
         Returns:
             A job, or None when nothing can start before a running job finishes. None while
-            no job is running means the schedule is exhausted.
+            no job is running means the schedule is exhausted. A call that returns None
+            may still change the scheduler (a synchronous bracket closes its bottom rung):
+            the tuner records each, and a resumed run's replay makes it again.
         """
 
     @abstractmethod

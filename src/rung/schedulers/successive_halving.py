@@ -42,7 +42,10 @@ class BracketScheduler(Scheduler):
     or an exhausted search space, the newest bracket shrinks to its trials and no further
     bracket starts; while first jobs of a define-by-run objective's trials run, which may
     still grow the space (see :attr:`~rung.schedulers.base.Scheduler.space_exhausted`),
-    the bottom rung waits instead.
+    the bottom rung waits instead. Such a call changes the scheduler even when it gives
+    no job (the tuner records it, so that a resumed run's replay makes it again). Asked
+    for new trials again later (a continued run with a larger trial budget), the
+    scheduler lets the cut bracket finish as cut and starts new brackets for them.
 
     Args:
         searcher: Proposes the configurations.

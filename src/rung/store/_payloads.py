@@ -84,6 +84,10 @@ def _declared(value: Any) -> bool:
     return True
 
 
+def _flags(value: Any) -> bool:
+    return type(value) is list and all(type(v) is bool for v in value)
+
+
 def _metrics(value: Any) -> bool:
     return type(value) is dict and all(_metric(v) for v in value.values())
 
@@ -109,7 +113,7 @@ _SPECS: dict[str, tuple[bool | None, Mapping[str, Check], Mapping[str, Check]]] 
         {"spec": _dict, "settings": _dict, "created": _number, "keep_checkpoints": _bool},
     ),
     "SETTINGS_UPDATED": (False, {}, {}),
-    "RUN_RESUMED": (False, {}, {}),
+    "RUN_RESUMED": (False, {}, {"no_job": _flags}),
     "JOB_STARTED": (
         True,
         {"resource_from": _int, "resource_to": _int, "seed": _int},
@@ -136,10 +140,10 @@ _SPECS: dict[str, tuple[bool | None, Mapping[str, Check], Mapping[str, Check]]] 
             "error": _text_or_none,
             "reports": _reports,
         },
-        {"checkpoint": _checkpoint, "retrained": _int, "declared": _declared},
+        {"checkpoint": _checkpoint, "retrained": _int, "declared": _declared, "no_job": _flags},
     ),
     "TRIAL_STOPPED": (True, {}, {}),
-    "RUN_FINISHED": (False, {}, {}),
+    "RUN_FINISHED": (False, {}, {"no_job": _flags}),
     "FINAL": (None, {}, {}),
 }
 

@@ -162,6 +162,7 @@ class Recorder:
         keep: Collection[int] = (),
         release: Collection[int] = (),
         declared: Mapping[str, Domain] | None = None,
+        no_job: Sequence[bool] = (),
     ) -> None:
         """Records a finished job, its checkpoint and the trials it stopped, in one transaction.
 
@@ -182,6 +183,8 @@ class Recorder:
             release: Trials formerly kept (no longer on the front), whose checkpoints may go.
             declared: The domains a define-by-run job declared that the searcher learned
                 from it (a replay learns them there again).
+            no_job: ``allow_new_trials`` of each call the scheduler answered with no job
+                since the last event that carries them (a replay asks it again here).
 
         Raises:
             StoreError: the job is already recorded, the disk is full, or a write failed.
@@ -195,7 +198,7 @@ class Recorder:
         name, blob = None, b""
         if checkpoint is not None and (keep_all or not done or trial in kept):
             name, blob = checkpoint_name(trial, record.index), checkpoint.data
-        payload = dumps(record_data(record, name, declared), "record")
+        payload = dumps(record_data(record, name, declared, no_job), "record")
         # trials whose checkpoint row goes: stopped ones and a finished one (unless kept,
         # or the best), the best it replaced, and this trial's older checkpoint when a new
         # one replaces it
@@ -246,9 +249,16 @@ class Recorder:
             self._checkpoints[trial] = CheckpointRef(name, len(blob), crc)
         self._files.remove_later(removed)
 
-    def run_finished(self, time: float, stop_reason: str | None = None) -> None:
-        """Records RUN_FINISHED (with the reason, when the run was stopped early)."""
-        payload = dumps({} if stop_reason is None else {"stop_reason": stop_reason}, "reason")
+    def run_finished(
+        self, time: float, stop_reason: str | None = None, no_job: Sequence[bool] = ()
+    ) -> None:
+        """Records RUN_FINISHED (with the reason, when the run was stopped early, and the
+        calls the scheduler answered with no job since the last job ended: ``no_job``,
+        as :meth:`job_finished` takes them)."""
+        data: dict[str, Any] = {} if stop_reason is None else {"stop_reason": stop_reason}
+        if no_job:
+            data["no_job"] = list(no_job)
+        payload = dumps(data, "reason")
         self._transaction(
             "recording the end of the run",
             lambda db: self._insert(db, EventKind.RUN_FINISHED, time, None, payload),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -22,7 +22,14 @@ from rung.space_file import space_from_spec, space_to_spec
 from rung.store._payloads import check_payload, row_crc
 from rung.types import Decision, JobRecord, JobStatus, Report
 
-__all__ = ["Event", "EventKind", "declared_domains", "job_record", "record_data"]
+__all__ = [
+    "Event",
+    "EventKind",
+    "declared_domains",
+    "job_record",
+    "no_job_calls",
+    "record_data",
+]
 
 
 class EventKind(enum.Enum):
@@ -30,15 +37,20 @@ class EventKind(enum.Enum):
 
     RUN_STARTED = enum.auto()  # {"spec": {...}, "created": unix time, "keep_checkpoints"}
     SETTINGS_UPDATED = enum.auto()  # written by rung 0.1.0 only (read, and ignored)
-    RUN_RESUMED = enum.auto()  # {"budget": {...}, "workers"}: the resumed run's
+    RUN_RESUMED = enum.auto()  # {"budget": {...}, "workers"}: the resumed run's (+ "no_job")
     JOB_STARTED = enum.auto()  # {"resource_from", "resource_to", "seed"} (+ "config" if new,
     #                            "again" for a rerun, "from_scratch" after a lost checkpoint)
     JOB_REPORTED = enum.auto()  # {"resource", "value"} (+ "metrics", + "checkpoint": the
     #                             running job's checkpoint file): a running job's report
     JOB_ENDED = enum.auto()  # every JobRecord field but trial_id (see record_data), +
-    #                          "declared": the domains a define-by-run job declared
+    #                          "declared": the domains a define-by-run job declared,
+    #                          + "no_job"
     TRIAL_STOPPED = enum.auto()  # {} : a synchronous barrier left the trial out
-    RUN_FINISHED = enum.auto()  # {}
+    RUN_FINISHED = enum.auto()  # {} (+ "stop_reason", + "no_job")
+    # "no_job": [allow_new_trials, ...] of each call the scheduler answered with no job
+    # since the event before that carries them (its state may have changed: a bracket
+    # closed its bottom rung); the replay makes the same calls here. Records made
+    # before it existed have none and replay as they did.
     FINAL = enum.auto()  # the final model's figures (the newest FINAL wins)
 
 
@@ -133,7 +145,10 @@ def make_event(
 
 
 def record_data(
-    record: JobRecord, checkpoint: str | None, declared: Mapping[str, Domain] | None = None
+    record: JobRecord,
+    checkpoint: str | None,
+    declared: Mapping[str, Domain] | None = None,
+    no_job: Sequence[bool] = (),
 ) -> dict[str, Any]:
     """The payload of a JOB_ENDED event: every field of ``record`` but its trial id.
 
@@ -143,6 +158,8 @@ def record_data(
             directory), or None.
         declared: The domains a define-by-run job declared that were new to the
             searcher, or None (see :func:`declared_domains`).
+        no_job: ``allow_new_trials`` of each call the scheduler answered with no job
+            before this job's end was handed to it (see :func:`no_job_calls`).
     """
     return {
         "index": record.index,
@@ -160,7 +177,15 @@ def record_data(
         "checkpoint": checkpoint,
         **({"retrained": record.retrained} if record.retrained else {}),
         **({"declared": _declared_data(declared)} if declared else {}),
+        **({"no_job": list(no_job)} if no_job else {}),
     }
+
+
+def no_job_calls(event: Event) -> tuple[bool, ...]:
+    """``allow_new_trials`` of each call the recorded run made to its scheduler, just
+    before ``event`` (a JOB_ENDED, RUN_FINISHED or RUN_RESUMED), that gave no job; empty
+    when there were none (or the record predates them)."""
+    return tuple(event.data.get("no_job", ()))
 
 
 def _declared_data(domains: Mapping[str, Domain]) -> dict[str, Any]:
