@@ -293,8 +293,12 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
         )
     if result.final and "train_accuracy" in result.final:
         f = result.final
+        # marked False where the run was extended past it (rung.cli.tune marks it)
+        whose = "" if f.get("current") is not False else f"of trial {f.get('trial_id')}, "
+        stale = "" if not whose else ", no longer the best trial"
         lines.append(
-            f"  final model ({f['epochs']} epochs): train accuracy {f['train_accuracy']:.4f}, "
+            f"  final model ({whose}{f['epochs']} epochs{stale}): "
+            f"train accuracy {f['train_accuracy']:.4f}, "
             f"validation {f['val_accuracy']:.4f}, test {f['test_accuracy']:.4f}"
         )
     return "\n".join(lines)
