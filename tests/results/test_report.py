@@ -173,3 +173,43 @@ def test_a_front_shows_the_results_left_off_it(tmp_path):
     text = format_summary(result)
     assert f"{n} results at the full resource were left off for a NaN or infinite" in text
     assert "infeasible" not in text
+
+
+def test_jobs_csv_has_a_column_per_other_objective_and_constrained_metric(tmp_path):
+    """``value`` holds the first objective; the others and the constrained metrics are
+    columns named by metric (one that names another column is prefixed)."""
+    import csv
+
+    def three(config):
+        x = config["x"]
+        if x > 0.7:
+            raise ValueError("too far")  # a failed job has no metrics
+        return {"err": x, "value": 1 - x, "size": 10 * x}
+
+    out = tmp_path / "exp"
+    build_tuner(
+        three,
+        {"x": rung.uniform(0, 1)},
+        searcher="random",
+        seed=3,
+        directory=out,
+        objectives="err:min,value:max",
+        constraints="size<=8",
+        max_retries=0,
+    ).run(max_trials=12)
+    result = read_result(out)
+    write_results(result, out)
+    rows = list(csv.DictReader((out / CSV_FILE).read_text().splitlines()))
+    assert list(rows[0])[-2:] == ["metric_value", "size"]
+    for job, row in zip(result.jobs, rows, strict=True):
+        if job.reports:
+            x = job.config["x"]
+            assert float(row["value"]) == pytest.approx(x)
+            assert float(row["metric_value"]) == pytest.approx(1 - x)
+            assert float(row["size"]) == pytest.approx(10 * x)
+        else:
+            assert row["metric_value"] == row["size"] == ""
+    assert any(not job.reports for job in result.jobs)
+    write_results(run_into(tmp_path / "plain"), tmp_path / "plain")  # one objective: as before
+    header = (tmp_path / "plain" / CSV_FILE).read_text().splitlines()[0]
+    assert header == "job,trial_id,x,resource_from,rung,value,status,decision,start,end,worker"

@@ -120,7 +120,13 @@ def write_results(
     result: Result, directory: str | os.PathLike[str], warnings: Sequence[str] = ()
 ) -> None:
     """Writes ``results.json`` and ``jobs.csv`` into ``directory``; ``warnings`` about the
-    run's outcome (e.g. a best value at chance level) go into ``results.json``."""
+    run's outcome (e.g. a best value at chance level) go into ``results.json``.
+
+    ``jobs.csv`` has a row per job: its trial, configuration, resource, ``value`` (the
+    primary objective), status, decision, times and worker; with several objectives or
+    constraints, a column per other objective and constrained metric, named by the metric
+    (``metric_NAME`` where the name is another column's), from the job's last report.
+    """
     root = Path(directory)
     payload = {
         "spec": result.spec.to_dict(),
@@ -144,6 +150,10 @@ def write_results(
         "end",
         "worker",
     ]
+    # ``value`` holds the primary objective: the other objectives and the constrained
+    # metrics follow, one column each, named by metric (prefixed where a name is taken)
+    metrics = [] if result.spec.goals is None else list(result.spec.goals.metrics[1:])
+    columns += [f"metric_{m}" if m in columns else m for m in metrics]
     table = io.StringIO()
     writer = csv.writer(table)
     writer.writerow(columns)
@@ -161,9 +171,16 @@ def write_results(
                 round(job.start, 6),
                 round(job.end, 6),
                 job.worker,
+                *(_json_value(_metric(job, m)) for m in metrics),
             ]
         )
     _write_atomic(root / CSV_FILE, table.getvalue())
+
+
+def _metric(job: JobRecord, name: str) -> float | None:
+    """The metric ``name`` of the job's last report (None where it reported none)."""
+    last = job.reports[-1].metrics if job.reports else None
+    return None if last is None else last.get(name)
 
 
 def _fmt(value: Any) -> str:
