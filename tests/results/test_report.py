@@ -213,3 +213,25 @@ def test_jobs_csv_has_a_column_per_other_objective_and_constrained_metric(tmp_pa
     write_results(run_into(tmp_path / "plain"), tmp_path / "plain")  # one objective: as before
     header = (tmp_path / "plain" / CSV_FILE).read_text().splitlines()[0]
     assert header == "job,trial_id,x,resource_from,rung,value,status,decision,start,end,worker"
+
+
+def test_a_run_without_a_resource_counts_none_spent(tmp_path):
+    """An f(config) run evaluates each trial once: its summary counts no epochs."""
+    build_tuner(
+        lambda config: config["x"] ** 2,
+        {"x": rung.uniform(-1, 1)},
+        searcher="random",
+        seed=0,
+        directory=tmp_path / "plain",
+    ).run(max_trials=4)
+    from dataclasses import replace
+
+    from rung.results.result import OpenJob
+
+    result = read_result(tmp_path / "plain")
+    text = format_summary(replace(result, finished=False, open_jobs=(OpenJob(4, 0, 1, 0.5),)))
+    assert "trials 4, jobs 4 (0 failed), wall time" in text
+    assert "trial 4 (started at 0.5 s)" in text
+    assert "epochs" not in text
+    run_into(tmp_path / "levels")  # with a resource, what it spent is counted
+    assert "failed), epochs " in format_summary(read_result(tmp_path / "levels"))

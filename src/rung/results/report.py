@@ -193,14 +193,18 @@ def _config_text(config: Any) -> str:
     return ", ".join(f"{k}={_fmt(v)}" for k, v in config.items())
 
 
-def _open_job(job: OpenJob, resource_name: str) -> str:
+def _open_job(job: OpenJob, resource_name: str | None) -> str:
+    """An open job; ``resource_name`` None for a run without a resource."""
     reached = ""
     if job.last_report is not None:
-        reached = f", at {job.last_report.resource}: {_fmt(job.last_report.value)}"
-    return (
-        f"trial {job.trial_id} ({resource_name} {job.resource_from} -> {job.resource_to}, "
-        f"started at {job.start:.1f} s{reached})"
+        at = "" if resource_name is None else f" at {job.last_report.resource}"
+        reached = f",{at}: {_fmt(job.last_report.value)}"
+    span = (
+        ""
+        if resource_name is None
+        else f"{resource_name} {job.resource_from} -> {job.resource_to}, "
     )
+    return f"trial {job.trial_id} ({span}started at {job.start:.1f} s{reached})"
 
 
 def _headline(result: Result) -> str:
@@ -286,10 +290,13 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
             f"{any_best.trial_id} at {spec.resource_name} {any_best.resource}, not trained "
             "to the full resource, or worse there)"
         )
+    # a run without a resource (an f(config) objective) spends none: no count of it
+    spent = (
+        "" if spec.max_resource is None else f"{spec.resource_name} {_fmt(result.total_resource)}, "
+    )
     lines.append(
         f"  trials {result.n_trials}, jobs {result.n_jobs} ({result.n_failed_jobs} failed), "
-        f"{spec.resource_name} {_fmt(result.total_resource)}, "
-        f"wall time {result.wall_time:.1f} s"
+        f"{spent}wall time {result.wall_time:.1f} s"
     )
     if result.workers > 1 and not math.isnan(result.utilization):
         lines.append(
@@ -302,7 +309,8 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
         lines.append(f"  jobs per rung ({spec.resource_name}: jobs): {rungs}")
     if result.open_jobs and not result.finished:
         shown = result.open_jobs[:_OPEN_JOBS_SHOWN]
-        jobs = ", ".join(_open_job(j, spec.resource_name) for j in shown)
+        name = None if spec.max_resource is None else spec.resource_name
+        jobs = ", ".join(_open_job(j, name) for j in shown)
         more = len(result.open_jobs) - len(shown)
         lines.append(
             f"  started, not ended (running now, or cut short if the run stopped): {jobs}"
