@@ -235,3 +235,21 @@ def test_a_run_without_a_resource_counts_none_spent(tmp_path):
     assert "epochs" not in text
     run_into(tmp_path / "levels")  # with a resource, what it spent is counted
     assert "failed), epochs " in format_summary(read_result(tmp_path / "levels"))
+
+
+def test_a_run_stopped_because_its_first_trials_failed_says_so_with_the_first_error(tmp_path):
+    def broken(config):
+        raise RuntimeError(f"cannot load the data for x={config['x']:.2f}")
+
+    out = tmp_path / "exp"
+    tuner = build_tuner(broken, {"x": rung.uniform(0, 1)}, searcher="random", directory=out)
+    with pytest.raises(rung.TrialFailed):
+        tuner.run(max_trials=10)
+    result = read_result(out)
+    text = format_summary(result, writing=False)
+    assert f"experiment {out} (stopped: its first 4 trials all failed)" in text
+    x = result.jobs[0].config["x"]
+    assert f"trial 0 failed first: RuntimeError: cannot load the data for x={x:.2f}" in text
+    assert "no job completed: fix the objective" in text and "yet" not in text
+    while_written = format_summary(result, writing=True)  # the driver had not given up
+    assert "(running)" in while_written and "failed first: RuntimeError" in while_written

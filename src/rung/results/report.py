@@ -17,7 +17,7 @@ from typing import Any
 
 from rung.results.front_report import front_dict, front_lines
 from rung.results.result import Incumbent, OpenJob, Result
-from rung.types import JobRecord, JobStatus
+from rung.types import JobRecord, JobStatus, TrialStatus
 
 __all__ = ["format_summary", "job_to_dict", "no_best_reason", "summary_dict", "write_results"]
 
@@ -261,6 +261,30 @@ def no_best_reason(result: Result) -> str:
     return f"no trial reached the full resource ({result.spec.max_resource}){yet}"
 
 
+def _first_error(result: Result) -> tuple[int, str] | None:
+    """The trial whose job failed first and the last line of its error (None: none failed)."""
+    for job in result.jobs:
+        if job.status is JobStatus.FAILED:
+            lines = (job.error or "").strip().splitlines()
+            return job.trial_id, lines[-1] if lines else "(no error recorded)"
+    return None
+
+
+def _gave_up(result: Result, writing: bool | None) -> int | None:
+    """How many trials had failed when the run gave up on its objective, or None.
+
+    The driver stops a run whose first ``3 + workers`` trials all failed (a broken
+    objective) without recording why: a run not finished, not written now, in which no
+    job completed and that many trials failed is one it stopped.
+    """
+    if result.finished or writing is True:
+        return None
+    if any(job.status is JobStatus.COMPLETED for job in result.jobs):
+        return None
+    failed = sum(trial.status is TrialStatus.FAILED for trial in result.trials)
+    return failed if failed >= 3 + result.workers else None
+
+
 def format_summary(result: Result, writing: bool | None = None) -> str:
     """The summary ``rung tune`` prints at the end and ``rung show`` prints any time;
     ``writing``: whether a process writes the unfinished run now (None: not known,
@@ -272,6 +296,9 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
     state = "finished" if result.finished else unfinished[writing]
     if result.stop_reason:
         state = f"stopped early: {result.stop_reason}"
+    gave_up = _gave_up(result, writing)
+    if gave_up is not None:
+        state = f"stopped: its first {gave_up} trials all failed"
     lines = [f"experiment {where} ({state})", _headline(result), *front_lines(result)]
     if result.incumbent is not None:
         best = result.incumbent
@@ -281,8 +308,15 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
         metrics = _metrics_of(result, best)
         if metrics is not None and len(metrics) > 1:
             lines.append(f"  its metrics: {_config_text(metrics)}")
+    elif gave_up is not None:
+        lines.append("  no job completed: fix the objective, then resume or rerun")
     else:
         lines.append(f"  {no_best_reason(result)}")
+    first_error = _first_error(result)
+    if first_error is not None and not any(
+        job.status is JobStatus.COMPLETED for job in result.jobs
+    ):  # nothing worked yet: why the first failure did is the one thing to read
+        lines.append(f"  trial {first_error[0]} failed first: {first_error[1]}")
     any_best = result.best_at_any_resource
     if any_best is not None and (result.incumbent is None or any_best.job != result.incumbent.job):
         lines.append(
