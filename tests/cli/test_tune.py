@@ -345,3 +345,67 @@ def test_a_resume_that_finds_a_better_trial_makes_its_final_model(tmp_path, caps
         else:
             assert record["final"]["trial_id"] == record["summary"]["best"]["trial_id"]
     capsys.readouterr()
+
+
+def test_show_says_a_final_model_is_no_longer_the_best_trials(tmp_path, capsys):
+    """A run extended under --no-final keeps the final model made before: rung show says
+    whose it is instead of calling it the best trial's (and, for several objectives, that
+    the front's final models are of an earlier front)."""
+    import rung
+    from rung.results.summary import read_result
+    from rung.run.factory import build_tuner
+    from rung.store import ExperimentStore
+
+    def both(config):
+        return {"val_error": config["x"], "latency_ms": 1 - config["x"]}
+
+    figures = {"epochs": 1, "train_accuracy": 0.5, "val_accuracy": 0.5, "test_accuracy": 0.5}
+    for goals in ({"metric": "val_error"}, {"objectives": "val_error:min,latency_ms:min"}):
+        out = tmp_path / next(iter(goals))
+        build_tuner(
+            both, {"x": rung.uniform(0, 1)}, searcher="random", seed=0, directory=out, **goals
+        ).run(max_trials=3)
+        first = read_result(out)
+        origin = {"source": "best trial", "from_epoch": 1, "seed": 0}
+        if "objectives" in goals:
+            made = {
+                "epochs": 1,
+                "front": [
+                    {"trial_id": p.trial_id, **figures, **origin} for p in first.pareto_front
+                ],
+            }
+        else:
+            made = {"trial_id": first.incumbent.trial_id, **figures, **origin}
+        with ExperimentStore.open(out) as store:
+            store.set_final(made)
+        assert main(["show", str(out)]) == 0
+        shown = capsys.readouterr().out
+        assert "no longer" not in shown and "earlier Pareto front" not in shown
+        if "objectives" not in goals:
+            assert f"the best trial's own weights (trial {first.incumbent.trial_id})" in shown
+        build_tuner(both, {"x": rung.uniform(0, 1)}, searcher="random", seed=0, **goals).resume(
+            out, max_trials=12
+        )
+        assert main(["show", str(out)]) == 0
+        shown = capsys.readouterr().out
+        if "objectives" in goals:
+            assert "final models below were made for an earlier Pareto front" in shown
+        else:
+            old = first.incumbent.trial_id
+            assert "the best trial's own weights" not in shown
+            assert f"final model (of trial {old}, 1 epochs, no longer the best trial)" in shown
+            assert f"final model = trial {old}'s own weights" in shown
+
+
+@pytest.mark.slow
+@needs_data
+def test_a_resume_under_no_final_says_the_final_model_is_no_longer_the_best(tmp_path, capsys):
+    run = tmp_path / "exp"
+    argv = ["tune", "--model", "softmax", "--scheduler", "fifo", "--searcher", "random"]
+    argv += ["--trials", "2", "--max-epochs", "1", "--quick", "--threads", "1", "--quiet"]
+    assert main([*argv, "--data-dir", str(DATA), "--device", "cpu", "--out", str(run)]) == 0
+    assert main(["resume", str(run), "--trials", "8", "--quiet", "--no-final"]) == 0
+    record = json.loads((run / "results.json").read_text())
+    assert record["final"]["trial_id"] != record["summary"]["best"]["trial_id"]
+    assert record["final"]["current"] is False
+    assert "no longer the best trial" in capsys.readouterr().out

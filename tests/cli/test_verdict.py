@@ -133,3 +133,40 @@ def test_an_initial_configuration_on_a_front_of_others_was_not_unbeaten(tmp_path
     assert [p.config for p in alone.pareto_front] == [initial]
     (warning,) = run_warnings(alone)
     assert warning.startswith("no trial beat the initial configuration (validation error 0.1000")
+
+
+def test_at_chance_the_learning_rate_advice_follows_the_best_trials_rate(tmp_path):
+    """Too low only where the best trial's rate is low in its range (or below what LeNet
+    needs), too high where it is high, and nothing about the rate in between."""
+    import math
+
+    import rung
+    from rung.space_file import space_to_spec
+
+    space = {"learning_rate": rung.loguniform(0.01, 10.0)}
+
+    def near(target):  # at chance, a little better the nearer the rate is to target
+        return curve(lambda c: 0.895 + 1e-4 * abs(math.log(c["learning_rate"] / target)))
+
+    for target, said in [(0.01, "too low"), (10.0, "too high"), (0.3, None)]:
+        build_tuner(
+            near(target),
+            space,
+            scheduler="fifo",
+            max_resource=4,
+            seed=0,
+            directory=tmp_path / str(target),
+            extra={"model": "lenet", "metric": "validation error",
+                   "space_spec": space_to_spec(space)},
+        ).run(max_trials=8)  # fmt: skip
+        result = read_result(tmp_path / str(target))
+        rate = result.best_config["learning_rate"]
+        (warning,) = run_warnings(result)
+        assert "is at chance level" in warning
+        if said == "too low":
+            assert rate < 0.1 and f"(the best trial's: {rate:.3g}) may be too low" in warning
+        elif said == "too high":
+            assert rate > 1.0 and f"(the best trial's: {rate:.3g}, in the high part" in warning
+            assert "too low" not in warning
+        else:  # the middle third of 0.01..10 (log scale): 0.1..1
+            assert 0.1 < rate < 1.0 and "learning rate" not in warning.split(". ", 1)[1]

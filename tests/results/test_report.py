@@ -173,3 +173,83 @@ def test_a_front_shows_the_results_left_off_it(tmp_path):
     text = format_summary(result)
     assert f"{n} results at the full resource were left off for a NaN or infinite" in text
     assert "infeasible" not in text
+
+
+def test_jobs_csv_has_a_column_per_other_objective_and_constrained_metric(tmp_path):
+    """``value`` holds the first objective; the others and the constrained metrics are
+    columns named by metric (one that names another column is prefixed)."""
+    import csv
+
+    def three(config):
+        x = config["x"]
+        if x > 0.7:
+            raise ValueError("too far")  # a failed job has no metrics
+        return {"err": x, "value": 1 - x, "size": 10 * x}
+
+    out = tmp_path / "exp"
+    build_tuner(
+        three,
+        {"x": rung.uniform(0, 1)},
+        searcher="random",
+        seed=3,
+        directory=out,
+        objectives="err:min,value:max",
+        constraints="size<=8",
+        max_retries=0,
+    ).run(max_trials=12)
+    result = read_result(out)
+    write_results(result, out)
+    rows = list(csv.DictReader((out / CSV_FILE).read_text().splitlines()))
+    assert list(rows[0])[-2:] == ["metric_value", "size"]
+    for job, row in zip(result.jobs, rows, strict=True):
+        if job.reports:
+            x = job.config["x"]
+            assert float(row["value"]) == pytest.approx(x)
+            assert float(row["metric_value"]) == pytest.approx(1 - x)
+            assert float(row["size"]) == pytest.approx(10 * x)
+        else:
+            assert row["metric_value"] == row["size"] == ""
+    assert any(not job.reports for job in result.jobs)
+    write_results(run_into(tmp_path / "plain"), tmp_path / "plain")  # one objective: as before
+    header = (tmp_path / "plain" / CSV_FILE).read_text().splitlines()[0]
+    assert header == "job,trial_id,x,resource_from,rung,value,status,decision,start,end,worker"
+
+
+def test_a_run_without_a_resource_counts_none_spent(tmp_path):
+    """An f(config) run evaluates each trial once: its summary counts no epochs."""
+    build_tuner(
+        lambda config: config["x"] ** 2,
+        {"x": rung.uniform(-1, 1)},
+        searcher="random",
+        seed=0,
+        directory=tmp_path / "plain",
+    ).run(max_trials=4)
+    from dataclasses import replace
+
+    from rung.results.result import OpenJob
+
+    result = read_result(tmp_path / "plain")
+    text = format_summary(replace(result, finished=False, open_jobs=(OpenJob(4, 0, 1, 0.5),)))
+    assert "trials 4, jobs 4 (0 failed), wall time" in text
+    assert "trial 4 (started at 0.5 s)" in text
+    assert "epochs" not in text
+    run_into(tmp_path / "levels")  # with a resource, what it spent is counted
+    assert "failed), epochs " in format_summary(read_result(tmp_path / "levels"))
+
+
+def test_a_run_stopped_because_its_first_trials_failed_says_so_with_the_first_error(tmp_path):
+    def broken(config):
+        raise RuntimeError(f"cannot load the data for x={config['x']:.2f}")
+
+    out = tmp_path / "exp"
+    tuner = build_tuner(broken, {"x": rung.uniform(0, 1)}, searcher="random", directory=out)
+    with pytest.raises(rung.TrialFailed):
+        tuner.run(max_trials=10)
+    result = read_result(out)
+    text = format_summary(result, writing=False)
+    assert f"experiment {out} (stopped: its first 4 trials all failed)" in text
+    x = result.jobs[0].config["x"]
+    assert f"trial 0 failed first: RuntimeError: cannot load the data for x={x:.2f}" in text
+    assert "no job completed: fix the objective" in text and "yet" not in text
+    while_written = format_summary(result, writing=True)  # the driver had not given up
+    assert "(running)" in while_written and "failed first: RuntimeError" in while_written

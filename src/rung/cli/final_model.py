@@ -297,12 +297,25 @@ def _announce(
 
 
 def describe(final: Mapping[str, Any]) -> str | None:
-    """One line saying where a recorded final model came from (None for older records)."""
+    """One line saying where a recorded final model came from (None for older records).
+
+    A final record marked ``current: False`` (``rung show`` and the run's summary mark
+    it) is of a trial that is no longer the best: a run extended under ``--no-final``
+    keeps the final model made before, and the line says whose it is.
+    """
     source = final.get("source")
     if source is None:
         return None
+    trial = final.get("trial_id")
+    if final.get("current") is False:
+        what = "trial" if trial is None else f"trial {trial}"
+        made = "own weights" if source == FROM_CHECKPOINT else "configuration, retrained"
+        return (
+            f"  final model = {what}'s {made}, made before the run was extended: no longer "
+            "the best trial's (`rung resume DIR` without --no-final makes the best trial's)"
+        )
     if source == FROM_CHECKPOINT:
-        start, trial = int(final.get("from_epoch", 0)), final.get("trial_id")
+        start = int(final.get("from_epoch", 0))
         if start >= int(final["epochs"]):
             return f"  final model = the best trial's own weights (trial {trial})"
         return (

@@ -251,6 +251,7 @@ def _finish(
                 f"`rung resume {directory}` makes it"
             ) from None
         result = read_result(directory)
+    result = _marked(result)
     warnings = _warnings(result)
     failure = None
     try:
@@ -284,6 +285,17 @@ def _final_is_current(result: Any) -> bool:
     if "trial_id" in final:
         return bool(final["trial_id"] == incumbent.trial_id)
     return bool(final.get("config") == dict(incumbent.config))  # records without the trial
+
+
+def _marked(result: Any) -> Any:
+    """``result`` with its final record marked ``current`` (:func:`_final_is_current`):
+    a run extended under ``--no-final`` keeps the final model made before, and the
+    summary and ``results.json`` then say whose it is instead of calling it the best's."""
+    if not result.final:
+        return result
+    from dataclasses import replace
+
+    return replace(result, final={**result.final, "current": _final_is_current(result)})
 
 
 def _output_error(directory: str | Path, err: OSError) -> Exception:
@@ -478,7 +490,7 @@ def show(args: argparse.Namespace) -> int:
     from rung.results.summary import RunReader
 
     with RunReader(args.directory) as reader:  # a run not finished: written now, or cut?
-        result, writing = reader.read(), reader.being_written()
+        result, writing = _marked(reader.read()), reader.being_written()
     print(_summary(result, Path(args.directory), _warnings(result), writing))
     return 0
 

@@ -7,7 +7,9 @@ say the same:
 * the best validation error is at chance level: nothing learned (10 classes: chance is
   an error of 0.9; :data:`CHANCE_MARGIN` below it still counts), typically LeNet at
   learning rates too low for the epochs given; the error, not whatever metric
-  ``--objectives`` tunes first;
+  ``--objectives`` tunes first. The advice follows the best trial's learning rate: too
+  low where it is low in the range searched (or below :data:`LOW_RATE`), too high where
+  it is high in it, and nothing about it in between;
 * no trial beat the initial configuration (``--initial-config``): the search found
   nothing better than what it was given (with several objectives: it is the whole
   Pareto front);
@@ -22,12 +24,21 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CHANCE_ERROR", "CHANCE_MARGIN", "RETRAIN_GAP", "incumbent_error", "run_warnings"]
+__all__ = [
+    "CHANCE_ERROR",
+    "CHANCE_MARGIN",
+    "LOW_RATE",
+    "RETRAIN_GAP",
+    "incumbent_error",
+    "run_warnings",
+]
 
 #: The validation error of guessing among Fashion-MNIST's 10 balanced classes.
 CHANCE_ERROR = 0.9
 #: How close to chance a best error must come to be called "at chance level".
 CHANCE_MARGIN = 0.05
+#: The learning rate below which LeNet stays at chance for the first epochs (docs/benchmarks.md).
+LOW_RATE = 0.1
 #: Validation error a retrained final model may lose against the search's before a warning.
 RETRAIN_GAP = 0.03
 
@@ -85,6 +96,53 @@ def _best_error(result: Any) -> float | None:
     return min(errors) if errors else None
 
 
+def _best_config(result: Any) -> Mapping[str, Any] | None:
+    """The configuration of the best validation error :func:`_best_error` judges."""
+    if _tunes_val_error(result):
+        best = result.incumbent or result.best_at_any_resource
+        return None if best is None else best.config
+    scored = [(job.reports[-1].metrics["val_error"], job.config) for job in result.jobs
+              if _val_error(job) is not None]  # fmt: skip
+    return min(scored, key=lambda pair: pair[0])[1] if scored else None
+
+
+def _rate_place(extra: Mapping[str, Any], rate: float) -> float | None:
+    """Where ``rate`` lies in the learning rate's range searched, from 0 (its low end) to
+    1 (its high end; on a log scale for a log domain), or None where it is not known."""
+    from rung.domains import Uniform
+    from rung.space_file import space_from_spec
+
+    try:
+        domain = space_from_spec(extra["space_spec"])["learning_rate"]
+    except (KeyError, TypeError, ValueError):  # no recorded space, or no such range
+        return None
+    return domain.encode(rate) if isinstance(domain, Uniform) else None
+
+
+def _rate_advice(result: Any, remedy: str) -> str:
+    """What a run at chance level may try, from the best trial's learning rate: low in
+    its range (or below what LeNet needs), it may be too low; high in its range, too high
+    (training diverges); in between, nothing said about it."""
+    config = _best_config(result) or {}
+    rate = config.get("learning_rate")
+    if not isinstance(rate, (int, float)) or not math.isfinite(rate):
+        return f"Try {remedy}."
+    place = _rate_place(result.spec.extra, float(rate))
+    if rate < LOW_RATE or (place is not None and place <= 1 / 3):
+        return (
+            f"The learning rate (the best trial's: {rate:.3g}) may be too low for the epochs "
+            f"given (LeNet stays at chance for epochs at learning rates below ~{LOW_RATE:g}, "
+            f"or ~0.3 on large batches); try {remedy}."
+        )
+    if place is not None and place >= 2 / 3:
+        return (
+            f"The learning rate (the best trial's: {rate:.3g}, in the high part of the range "
+            f"searched) may be too high, as training can diverge; try {remedy}, or lower "
+            "learning rates (--space)."
+        )
+    return f"Try {remedy}."
+
+
 def run_warnings(result: Any) -> list[str]:
     """The warnings ``result`` deserves, as sentences (empty for a run that is fine, and
     for runs not made by ``rung tune --model``)."""
@@ -100,9 +158,8 @@ def run_warnings(result: Any) -> list[str]:
         )
         warnings.append(
             f"the best validation error, {best_error:.4f}, is at chance level "
-            f"({CHANCE_ERROR} for 10 classes): no configuration learned. The learning rate "
-            "may be too low for the epochs given (LeNet stays at chance for epochs at "
-            f"learning rates below ~0.1, or ~0.3 on large batches); try {remedy}."
+            f"({CHANCE_ERROR} for 10 classes): no configuration learned. "
+            + _rate_advice(result, remedy)
         )
     initial = extra.get("initial_config")
     goals = result.spec.goals

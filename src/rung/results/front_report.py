@@ -82,11 +82,20 @@ def front_lines(result: Result) -> list[str]:
                     f"{'were' if n != 1 else 'was'} {what}"
                 )
     final = result.final or {}
+    # marked False where the run was extended past them (rung.cli.tune marks it)
+    stale = bool(final.get("front")) and final.get("current") is False
+    if stale:
+        lines.append(
+            "  the final models below were made for an earlier Pareto front (`rung resume "
+            "DIR` without --no-final makes the current front's)"
+        )
+    on_front = {point.trial_id for point in front}
     for model in final.get("front", []):
         latency = model.get("latency_ms")
+        gone = ", no longer on the front" if stale and model["trial_id"] not in on_front else ""
         lines.append(
             f"  final model of trial {model['trial_id']} ({model['epochs']} epochs"
-            f"{_origin(model)}): train accuracy {_fmt(model['train_accuracy'])}, validation "
+            f"{_origin(model)}{gone}): train accuracy {_fmt(model['train_accuracy'])}, validation "
             f"{_fmt(model['val_accuracy'])}, test {_fmt(model['test_accuracy'])}"
             + ("" if latency is None else f", latency {_fmt(latency)} ms/image")
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 from rung.results.front_report import front_dict, front_lines
 from rung.results.result import Incumbent, OpenJob, Result
-from rung.types import JobRecord, JobStatus
+from rung.types import JobRecord, JobStatus, TrialStatus
 
 __all__ = ["format_summary", "job_to_dict", "no_best_reason", "summary_dict", "write_results"]
 
@@ -120,7 +120,13 @@ def write_results(
     result: Result, directory: str | os.PathLike[str], warnings: Sequence[str] = ()
 ) -> None:
     """Writes ``results.json`` and ``jobs.csv`` into ``directory``; ``warnings`` about the
-    run's outcome (e.g. a best value at chance level) go into ``results.json``."""
+    run's outcome (e.g. a best value at chance level) go into ``results.json``.
+
+    ``jobs.csv`` has a row per job: its trial, configuration, resource, ``value`` (the
+    primary objective), status, decision, times and worker; with several objectives or
+    constraints, a column per other objective and constrained metric, named by the metric
+    (``metric_NAME`` where the name is another column's), from the job's last report.
+    """
     root = Path(directory)
     payload = {
         "spec": result.spec.to_dict(),
@@ -144,6 +150,10 @@ def write_results(
         "end",
         "worker",
     ]
+    # ``value`` holds the primary objective: the other objectives and the constrained
+    # metrics follow, one column each, named by metric (prefixed where a name is taken)
+    metrics = [] if result.spec.goals is None else list(result.spec.goals.metrics[1:])
+    columns += [f"metric_{m}" if m in columns else m for m in metrics]
     table = io.StringIO()
     writer = csv.writer(table)
     writer.writerow(columns)
@@ -161,9 +171,16 @@ def write_results(
                 round(job.start, 6),
                 round(job.end, 6),
                 job.worker,
+                *(_json_value(_metric(job, m)) for m in metrics),
             ]
         )
     _write_atomic(root / CSV_FILE, table.getvalue())
+
+
+def _metric(job: JobRecord, name: str) -> float | None:
+    """The metric ``name`` of the job's last report (None where it reported none)."""
+    last = job.reports[-1].metrics if job.reports else None
+    return None if last is None else last.get(name)
 
 
 def _fmt(value: Any) -> str:
@@ -176,14 +193,18 @@ def _config_text(config: Any) -> str:
     return ", ".join(f"{k}={_fmt(v)}" for k, v in config.items())
 
 
-def _open_job(job: OpenJob, resource_name: str) -> str:
+def _open_job(job: OpenJob, resource_name: str | None) -> str:
+    """An open job; ``resource_name`` None for a run without a resource."""
     reached = ""
     if job.last_report is not None:
-        reached = f", at {job.last_report.resource}: {_fmt(job.last_report.value)}"
-    return (
-        f"trial {job.trial_id} ({resource_name} {job.resource_from} -> {job.resource_to}, "
-        f"started at {job.start:.1f} s{reached})"
+        at = "" if resource_name is None else f" at {job.last_report.resource}"
+        reached = f",{at}: {_fmt(job.last_report.value)}"
+    span = (
+        ""
+        if resource_name is None
+        else f"{resource_name} {job.resource_from} -> {job.resource_to}, "
     )
+    return f"trial {job.trial_id} ({span}started at {job.start:.1f} s{reached})"
 
 
 def _headline(result: Result) -> str:
@@ -240,6 +261,30 @@ def no_best_reason(result: Result) -> str:
     return f"no trial reached the full resource ({result.spec.max_resource}){yet}"
 
 
+def _first_error(result: Result) -> tuple[int, str] | None:
+    """The trial whose job failed first and the last line of its error (None: none failed)."""
+    for job in result.jobs:
+        if job.status is JobStatus.FAILED:
+            lines = (job.error or "").strip().splitlines()
+            return job.trial_id, lines[-1] if lines else "(no error recorded)"
+    return None
+
+
+def _gave_up(result: Result, writing: bool | None) -> int | None:
+    """How many trials had failed when the run gave up on its objective, or None.
+
+    The driver stops a run whose first ``3 + workers`` trials all failed (a broken
+    objective) without recording why: a run not finished, not written now, in which no
+    job completed and that many trials failed is one it stopped.
+    """
+    if result.finished or writing is True:
+        return None
+    if any(job.status is JobStatus.COMPLETED for job in result.jobs):
+        return None
+    failed = sum(trial.status is TrialStatus.FAILED for trial in result.trials)
+    return failed if failed >= 3 + result.workers else None
+
+
 def format_summary(result: Result, writing: bool | None = None) -> str:
     """The summary ``rung tune`` prints at the end and ``rung show`` prints any time;
     ``writing``: whether a process writes the unfinished run now (None: not known,
@@ -251,6 +296,9 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
     state = "finished" if result.finished else unfinished[writing]
     if result.stop_reason:
         state = f"stopped early: {result.stop_reason}"
+    gave_up = _gave_up(result, writing)
+    if gave_up is not None:
+        state = f"stopped: its first {gave_up} trials all failed"
     lines = [f"experiment {where} ({state})", _headline(result), *front_lines(result)]
     if result.incumbent is not None:
         best = result.incumbent
@@ -260,8 +308,15 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
         metrics = _metrics_of(result, best)
         if metrics is not None and len(metrics) > 1:
             lines.append(f"  its metrics: {_config_text(metrics)}")
+    elif gave_up is not None:
+        lines.append("  no job completed: fix the objective, then resume or rerun")
     else:
         lines.append(f"  {no_best_reason(result)}")
+    first_error = _first_error(result)
+    if first_error is not None and not any(
+        job.status is JobStatus.COMPLETED for job in result.jobs
+    ):  # nothing worked yet: why the first failure did is the one thing to read
+        lines.append(f"  trial {first_error[0]} failed first: {first_error[1]}")
     any_best = result.best_at_any_resource
     if any_best is not None and (result.incumbent is None or any_best.job != result.incumbent.job):
         lines.append(
@@ -269,10 +324,13 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
             f"{any_best.trial_id} at {spec.resource_name} {any_best.resource}, not trained "
             "to the full resource, or worse there)"
         )
+    # a run without a resource (an f(config) objective) spends none: no count of it
+    spent = (
+        "" if spec.max_resource is None else f"{spec.resource_name} {_fmt(result.total_resource)}, "
+    )
     lines.append(
         f"  trials {result.n_trials}, jobs {result.n_jobs} ({result.n_failed_jobs} failed), "
-        f"{spec.resource_name} {_fmt(result.total_resource)}, "
-        f"wall time {result.wall_time:.1f} s"
+        f"{spent}wall time {result.wall_time:.1f} s"
     )
     if result.workers > 1 and not math.isnan(result.utilization):
         lines.append(
@@ -285,7 +343,8 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
         lines.append(f"  jobs per rung ({spec.resource_name}: jobs): {rungs}")
     if result.open_jobs and not result.finished:
         shown = result.open_jobs[:_OPEN_JOBS_SHOWN]
-        jobs = ", ".join(_open_job(j, spec.resource_name) for j in shown)
+        name = None if spec.max_resource is None else spec.resource_name
+        jobs = ", ".join(_open_job(j, name) for j in shown)
         more = len(result.open_jobs) - len(shown)
         lines.append(
             f"  started, not ended (running now, or cut short if the run stopped): {jobs}"
@@ -293,8 +352,12 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
         )
     if result.final and "train_accuracy" in result.final:
         f = result.final
+        # marked False where the run was extended past it (rung.cli.tune marks it)
+        whose = "" if f.get("current") is not False else f"of trial {f.get('trial_id')}, "
+        stale = "" if not whose else ", no longer the best trial"
         lines.append(
-            f"  final model ({f['epochs']} epochs): train accuracy {f['train_accuracy']:.4f}, "
+            f"  final model ({whose}{f['epochs']} epochs{stale}): "
+            f"train accuracy {f['train_accuracy']:.4f}, "
             f"validation {f['val_accuracy']:.4f}, test {f['test_accuracy']:.4f}"
         )
     return "\n".join(lines)
