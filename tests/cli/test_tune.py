@@ -287,46 +287,6 @@ def test_show_tells_a_run_being_written_from_an_interrupted_one(tmp_path, capsys
     assert f"experiment {directory} (interrupted)" in capsys.readouterr().out
 
 
-def test_a_final_model_of_another_trial_than_the_best_is_not_current(tmp_path):
-    """What a resume that extends a run checks: its best trial (or front) may have changed
-    since the final model was made, and a final model of another trial is made again."""
-    import rung
-    from rung.cli.tune import _final_is_current
-    from rung.results.summary import read_result
-    from rung.run.factory import build_tuner
-    from rung.store import ExperimentStore
-
-    def both(config):
-        return {"val_error": config["x"], "latency_ms": 1 - config["x"]}
-
-    for goals in ({"metric": "val_error"}, {"objectives": "val_error:min,latency_ms:min"}):
-        out = tmp_path / next(iter(goals))
-        tuner = build_tuner(
-            both, {"x": rung.uniform(0, 1)}, searcher="random", seed=0, directory=out, **goals
-        )
-        tuner.run(max_trials=3)
-        first = read_result(out)
-        assert not _final_is_current(first)  # none yet
-        if "objectives" in goals:
-            made = {"front": [{"trial_id": p.trial_id} for p in first.pareto_front]}
-        else:
-            made = {"trial_id": first.incumbent.trial_id, "config": dict(first.best_config)}
-        with ExperimentStore.open(out) as store:
-            store.set_final(made)
-        assert _final_is_current(read_result(out))
-        build_tuner(both, {"x": rung.uniform(0, 1)}, searcher="random", seed=0, **goals).resume(
-            out, max_trials=12
-        )
-        extended = read_result(out)
-        if "objectives" in goals:
-            assert {p.trial_id for p in extended.pareto_front} != {
-                p.trial_id for p in first.pareto_front
-            }
-        else:
-            assert extended.incumbent.trial_id != first.incumbent.trial_id
-        assert not _final_is_current(extended)
-
-
 @pytest.mark.slow
 @needs_data
 def test_a_resume_that_finds_a_better_trial_makes_its_final_model(tmp_path, capsys):

@@ -6,6 +6,7 @@ import contextlib
 import math
 import time
 from pathlib import Path
+from typing import Any
 
 import rung
 
@@ -144,3 +145,46 @@ def interrupted_run(directory: Path) -> Path:
     with contextlib.suppress(KeyboardInterrupt):
         rung.tune(objective, {"x": rung.uniform(0, 1)}, max_trials=10, directory=directory)
     return directory
+
+
+def _final_record(result: rung.Result, several: bool) -> dict[str, Any]:
+    """The final model's record as ``rung tune --model`` makes it for ``result``: of its
+    best trial, or of each member of its Pareto front (figures made up: no training)."""
+    figures = {"epochs": 1, "train_accuracy": 0.5, "val_accuracy": 0.5, "test_accuracy": 0.5}
+    origin = {"source": "best trial", "from_epoch": 1, "seed": 0}
+    if several:
+        front = [
+            {"trial_id": p.trial_id, "config": dict(p.config), **figures, **origin}
+            for p in result.pareto_front
+        ]
+        return {"epochs": 1, "front": front}
+    best = result.incumbent
+    return {"config": dict(best.config), **figures, **origin, "trial_id": best.trial_id}
+
+
+def final_left_behind(directory: Path, several: bool = False) -> tuple[rung.Result, rung.Result]:
+    """A run of 3 trials with its final model (``several``: of two objectives, a final
+    model per front member), then extended to 12 trials without making it again, as
+    ``rung resume DIR --trials 12 --no-final`` leaves it: a better trial was found (with
+    two objectives, results that dominate members of the first front). Returns the results
+    before and after the extension."""
+    from rung.run.factory import build_tuner
+    from rung.store import ExperimentStore
+
+    def objective(config):
+        return {"val_error": config["x"], "latency_ms": config["y"]}
+
+    goals: dict[str, Any] = (
+        {"objectives": "val_error:min,latency_ms:min"} if several else {"metric": "val_error"}
+    )
+    space = {"x": rung.uniform(0, 1), "y": rung.uniform(0, 1)}
+    first = build_tuner(
+        objective, space, searcher="random", seed=1, directory=directory, **goals
+    ).run(max_trials=3)
+    with ExperimentStore.open(directory) as store:
+        store.set_final(_final_record(first, several))
+    made = rung.read_result(directory)
+    build_tuner(objective, space, searcher="random", seed=1, **goals).resume(
+        directory, max_trials=12
+    )
+    return made, rung.read_result(directory)

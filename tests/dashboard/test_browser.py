@@ -19,6 +19,7 @@ from tests.dashboard.runs import (
     HOSTILE_CHOICE,
     HOSTILE_ERROR,
     HOSTILE_LOG,
+    final_left_behind,
     infeasible_run,
     interrupted_run,
     live_run,
@@ -508,4 +509,28 @@ def test_the_ladder_counts_a_job_the_time_budget_cut_apart_from_those_that_ended
     assert (top["reached"], top["jobs"], top.get("cut")) == (ended, ended, 1), top
     text = js(browser, "return document.querySelector('.rung[data-level=\"9\"]').textContent")
     assert f"{ended} jobs ended here · 1 interrupted on the way here" in text, text
+    assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("several", [False, True], ids=["best trial", "front"])
+def test_a_final_model_the_run_was_extended_past_says_whose_it_is(browser, tmp_path, several):
+    """The card showed a final model kept under rung resume --no-final as the run's, after
+    another trial became the best (or the front changed)."""
+    made, extended = final_left_behind(tmp_path / "run", several)
+    url = export_html([tmp_path / "run"], tmp_path / "run.html").as_uri()
+    show(browser, url, "progress")
+    note = js(browser, "return document.querySelector('.run-card [data-final]').textContent")
+    if several:
+        gone = sorted(
+            {p.trial_id for p in made.pareto_front} - {p.trial_id for p in extended.pareto_front}
+        )
+        assert gone, "the run's extension should push members off the front"
+        assert note.startswith("final models made for an earlier Pareto front"), note
+        for trial in made.final["front"]:
+            left = " (no longer on the front)" if trial["trial_id"] in gone else ""
+            assert f"trial {trial['trial_id']}{left}: " in note, note
+    else:
+        old = made.incumbent.trial_id
+        assert note.startswith(f"final model of trial {old}, no longer the best trial"), note
+    assert "test_accuracy 0.5" in note and "current false" not in note, note
     assert console_errors(browser) == []

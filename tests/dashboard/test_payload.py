@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +20,7 @@ from rung.dashboard.payload import (
 )
 from rung.results.report import no_best_reason
 from rung.results.summary import read_result
-from tests.dashboard.runs import infeasible_run
+from tests.dashboard.runs import final_left_behind, infeasible_run
 
 BEST, BEST_ANY, SPENT, SCORES = (
     JOB_COLUMNS.index(n) for n in ("best", "best_any", "spent", "scores")
@@ -173,3 +176,42 @@ def test_the_fold_takes_failed_jobs_of_a_run_with_constraints(tmp_path):
         assert row[SPENT] == point.resource
         assert _same(row[BEST], point.best_value)
         assert _same(row[BEST_ANY], point.best_any_value)
+
+
+@pytest.mark.parametrize("several", [False, True], ids=["best trial", "front"])
+def test_a_final_model_the_run_was_extended_past_is_sent_as_not_current(tmp_path, several):
+    """A run extended under --no-final keeps the final model made before: the dashboard
+    sent its figures as the best trial's (or the front's) after another trial became the
+    best; it marks it ``current`` as results.json does."""
+    made, extended = final_left_behind(tmp_path / "run", several)
+    if several:
+        assert {p.trial_id for p in extended.pareto_front} != {
+            p.trial_id for p in made.pareto_front
+        }
+    else:
+        assert extended.incumbent.trial_id != made.incumbent.trial_id
+    before = summary(made, seq=0)["final"]
+    after = summary(extended, seq=0)["final"]
+    assert before["current"] is True and after["current"] is False
+    assert {k: v for k, v in after.items() if k != "current"} == jsonable(dict(made.final))
+
+
+@pytest.mark.slow
+def test_the_dashboard_marks_a_final_model_as_results_json_does(tmp_path):
+    """A real run's final model, kept by ``rung resume --no-final`` after a better trial
+    was found: the dashboard sends the final record results.json writes."""
+    pytest.importorskip("torch")
+    from rung.cli.main import main
+
+    data = Path(os.environ.get("RUNG_DATA_DIR") or Path(__file__).parents[3] / "shared" / "data")
+    if not (data / "FashionMNIST" / "raw").is_dir():
+        pytest.skip(f"Fashion-MNIST not found at {data} (set RUNG_DATA_DIR)")
+    run = tmp_path / "exp"
+    argv = ["tune", "--model", "softmax", "--scheduler", "fifo", "--searcher", "random"]
+    argv += ["--trials", "2", "--max-epochs", "1", "--quick", "--threads", "1", "--quiet"]
+    assert main([*argv, "--data-dir", str(data), "--device", "cpu", "--out", str(run)]) == 0
+    assert summary(read_result(run), seq=0)["final"]["current"] is True
+    assert main(["resume", str(run), "--trials", "8", "--quiet", "--no-final"]) == 0
+    record = json.loads((run / "results.json").read_text())
+    assert record["final"]["current"] is False
+    assert summary(read_result(run), seq=0)["final"] == jsonable(record["final"])

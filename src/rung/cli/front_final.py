@@ -19,28 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from rung.results.final import FRONT_FINALS, front_members
 
 __all__ = ["FRONT_FINALS", "front_members", "train_front"]
-
-#: The most front members trained for good.
-FRONT_FINALS = 5
-
-
-def front_members(result: Any, limit: int = FRONT_FINALS) -> list[Any]:
-    """The front's members to train: all of them, or ``limit`` that cover it (the
-    epsilon-net order of :func:`rung.pareto.spread_order`), ordered by the first objective."""
-    from rung.pareto import spread_order
-
-    front = list(result.pareto_front)
-    if len(front) <= limit:
-        return front
-    goals = result.spec.goals
-    Y = np.array([
-        [p.values[o.name] * o.direction.sign() for o in goals.objectives] for p in front
-    ])  # fmt: skip
-    chosen = sorted(spread_order(Y)[:limit].tolist())
-    return [front[i] for i in chosen]
 
 
 def train_front(

@@ -217,6 +217,7 @@ def _finish(
     args: argparse.Namespace, settings: dict[str, Any], directory: Path, interrupted: bool
 ) -> None:
     """The final model, the results files, the plots and the summary."""
+    from rung.results.final import final_is_current, with_currency
     from rung.results.plots import plot_all
     from rung.results.report import write_results
     from rung.results.summary import read_result
@@ -225,7 +226,7 @@ def _finish(
     best = result.best_config
     wants_final = not (settings["no_final"] or args.no_final or interrupted)
     several = result.spec.goals is not None and len(result.spec.goals.objectives) > 1
-    current = _final_is_current(result)
+    current = final_is_current(result)
     if several and result.pareto_front and wants_final and not current:
         from rung.cli.front_final import train_front
         from rung.store import ExperimentStore
@@ -251,7 +252,7 @@ def _finish(
                 f"`rung resume {directory}` makes it"
             ) from None
         result = read_result(directory)
-    result = _marked(result)
+    result = with_currency(result)
     warnings = _warnings(result)
     failure = None
     try:
@@ -265,37 +266,6 @@ def _finish(
     print(_summary(result, directory, warnings))
     if failure is not None:
         raise failure
-
-
-def _final_is_current(result: Any) -> bool:
-    """Whether the run's final model is of its best trial now (with several objectives: of
-    the front members chosen now). A resume that extends the run may find a better trial,
-    or change the front: the final model made before is then another trial's."""
-    final = result.final
-    if not final:
-        return False
-    if "front" in final:
-        from rung.cli.front_final import front_members
-
-        chosen = [point.trial_id for point in front_members(result)]
-        return [model["trial_id"] for model in final["front"]] == chosen
-    incumbent = result.incumbent
-    if incumbent is None:
-        return True  # nothing to make it of: keep what there is
-    if "trial_id" in final:
-        return bool(final["trial_id"] == incumbent.trial_id)
-    return bool(final.get("config") == dict(incumbent.config))  # records without the trial
-
-
-def _marked(result: Any) -> Any:
-    """``result`` with its final record marked ``current`` (:func:`_final_is_current`):
-    a run extended under ``--no-final`` keeps the final model made before, and the
-    summary and ``results.json`` then say whose it is instead of calling it the best's."""
-    if not result.final:
-        return result
-    from dataclasses import replace
-
-    return replace(result, final={**result.final, "current": _final_is_current(result)})
 
 
 def _output_error(directory: str | Path, err: OSError) -> Exception:
@@ -420,6 +390,7 @@ def _resume(args: argparse.Namespace, directory: Path, spec: Any) -> int:
     else:
         _settle_model_resume(settings, spec, args, directory)
     from rung.cli import resume_report
+    from rung.results.final import final_is_current
     from rung.results.summary import read_result
 
     before = read_result(directory)
@@ -432,7 +403,7 @@ def _resume(args: argparse.Namespace, directory: Path, spec: Any) -> int:
     if nothing is not None:  # the recorded budget is spent: make what is missing, say so
         print(f"nothing to run: {nothing}", file=sys.stderr)
         wants_final = not (settings["no_final"] or args.no_final)
-        if not program and not _final_is_current(read_result(directory)) and wants_final:
+        if not program and not final_is_current(read_result(directory)) and wants_final:
             _prepare_data(settings)
         _finish(args, settings, directory, interrupted=False)
         return 0
@@ -487,10 +458,11 @@ def _settle_model_resume(
 
 
 def show(args: argparse.Namespace) -> int:
+    from rung.results.final import with_currency
     from rung.results.summary import RunReader
 
     with RunReader(args.directory) as reader:  # a run not finished: written now, or cut?
-        result, writing = _marked(reader.read()), reader.being_written()
+        result, writing = with_currency(reader.read()), reader.being_written()
     print(_summary(result, Path(args.directory), _warnings(result), writing))
     return 0
 

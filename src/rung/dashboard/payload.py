@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from rung.results.final import with_currency
 from rung.results.report import no_best_reason
 from rung.results.result import OpenJob, Result, TrialRecord
 from rung.results.spec import ObjectiveForm, RunSpec
@@ -275,7 +276,13 @@ def _incumbent(result: Result, which: str) -> dict[str, Any] | None:
 
 
 def summary(result: Result, seq: int) -> dict[str, Any]:
-    """The run's figures as they stand (small: sent whole with every update)."""
+    """The run's figures as they stand (small: sent whole with every update).
+
+    The final model's record is marked ``current`` as ``results.json`` marks it
+    (:func:`~rung.results.final.with_currency`): false for a final model that a run
+    extended under ``--no-final`` kept, no longer of the best trial (or the front).
+    """
+    final = with_currency(result).final
     utilization = result.utilization
     return {
         "seq": seq,
@@ -290,7 +297,7 @@ def summary(result: Result, seq: int) -> dict[str, Any]:
         "incumbent": _incumbent(result, "incumbent"),
         "no_best": None if result.incumbent is not None else no_best_reason(result),
         "best_at_any_resource": _incumbent(result, "best_at_any_resource"),
-        "final": None if result.final is None else jsonable(dict(result.final)),
+        "final": None if final is None else jsonable(dict(final)),
         "open": [open_job_row(job) for job in result.open_jobs],
         "front": [[point.job, point.trial_id] for point in result.pareto_front],
         "infeasible": result.infeasible,

@@ -82,7 +82,7 @@ def front_lines(result: Result) -> list[str]:
                     f"{'were' if n != 1 else 'was'} {what}"
                 )
     final = result.final or {}
-    # marked False where the run was extended past them (rung.cli.tune marks it)
+    # marked False where the run was extended past them (rung.results.final.with_currency)
     stale = bool(final.get("front")) and final.get("current") is False
     if stale:
         lines.append(

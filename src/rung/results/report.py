@@ -352,7 +352,7 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
         )
     if result.final and "train_accuracy" in result.final:
         f = result.final
-        # marked False where the run was extended past it (rung.cli.tune marks it)
+        # marked False where the run was extended past it (rung.results.final.with_currency)
         whose = "" if f.get("current") is not False else f"of trial {f.get('trial_id')}, "
         stale = "" if not whose else ", no longer the best trial"
         lines.append(

@@ -59,12 +59,35 @@
       card.append(el("p", { className: "note", dataset: { interrupted: "1" }, text: `interrupted: no process writes this run any more (it was stopped or killed before it finished); rung resume ${m.directory} (Tuner.resume for a run started from Python) continues it` }));
     }
     if (s.stop_reason) card.append(el("p", { className: "note", text: `stopped early: ${s.stop_reason}` }));
-    if (s.final) {
-      card.append(el("p", { className: "note" }, "final model: ",
-        Object.entries(s.final).filter(([, v]) => typeof v !== "object").map(([k, v]) => `${k} ${R.fmtValue(v)}`).join(" · ")));
-    }
+    if (s.final) card.append(finalNote(s, m));
     card.append(el("p", { className: "path muted", text: m.directory }));
     return card;
+  }
+
+  // The final model's figures (with several objectives, each front member's); one kept
+  // from before the run was extended (`current` false, as in results.json) says whose it
+  // is instead of passing for the best trial's (or the front's).
+  function finalNote(s, m) {
+    const f = s.final;
+    const stale = f.current === false;
+    const figures = (record, skip) => Object.entries(record)
+      .filter(([k, v]) => !skip.includes(k) && typeof v !== "object")
+      .map(([k, v]) => `${k} ${R.fmtValue(v)}`).join(" · ");
+    let text;
+    if (Array.isArray(f.front)) {
+      const on = new Set((s.front || []).map(([, trial]) => trial));
+      const members = f.front.map((model) => `trial ${R.fmtValue(model.trial_id)}` +
+        (stale && !on.has(model.trial_id) ? " (no longer on the front)" : "") +
+        `: ${figures(model, ["trial_id"])}`);
+      text = (stale ? `final models made for an earlier Pareto front (rung resume ${m.directory} makes the current front's)` : "final models of the Pareto front") +
+        `: ${figures(f, ["current"])}; ${members.join("; ")}`;
+    } else if (stale) {
+      text = `final model${f.trial_id == null ? "" : ` of trial ${R.fmtValue(f.trial_id)}`}, no longer the best trial ` +
+        `(made before the run was extended; rung resume ${m.directory} makes the best trial's): ${figures(f, ["current"])}`;
+    } else {
+      text = `final model: ${figures(f, ["current"])}`;
+    }
+    return el("p", { className: "note", dataset: { final: stale ? "stale" : "current" }, text });
   }
 
   // x of each job for the three progress charts.
