@@ -415,6 +415,30 @@ def test_a_second_run_continues_the_run_to_its_new_limits(tmp_path):
             assert rung.read_result(directory).n_jobs == 12
 
 
+@pytest.mark.parametrize("how", ["second run", "second run in memory", "resume"])
+def test_a_continued_run_keeps_the_limits_it_is_not_given(tmp_path, how):
+    """A second run() dropped the limits it was not given (run(max_trials=3) then
+    run(max_jobs=20) started 20 trials) while resume() kept the recorded ones: both keep
+    them now, and replace the ones given."""
+    directory = None if how == "second run in memory" else tmp_path / "run"
+    tuner = Tuner(quadratic, fifo(), directory=directory)
+    assert tuner.run(max_trials=3).n_trials == 3
+
+    def go_on(**limits):
+        if how == "resume":
+            return Tuner(quadratic, fifo()).resume(directory, **limits)
+        return tuner.run(**limits)
+
+    kept = go_on(max_jobs=20)  # max_trials=3 holds: nothing to run
+    assert (kept.n_trials, kept.n_jobs) == (3, 3)
+    more = go_on(max_trials=8)  # max_jobs=20 holds, and the larger max_trials replaces 3
+    assert (more.n_trials, more.n_jobs) == (8, 8)
+    capped = go_on(max_trials=50)  # the job limit given before still ends it
+    assert (capped.n_trials, capped.n_jobs) == (20, 20)
+    if directory is not None:
+        assert rung.read_result(directory).n_trials == 20
+
+
 def test_a_resource_budget_stops_starting_jobs_once_spent():
     from rung.workloads.synthetic import TOY, MultiFidelity
 

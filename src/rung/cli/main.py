@@ -282,12 +282,20 @@ def build_parser() -> argparse.ArgumentParser:
         "resume", help="continue a recorded run after a crash, or extend its budget"
     )
     resume.add_argument("directory", metavar="DIR", help="the experiment directory")
-    resume.add_argument("--trials", type=positive_int, help="trial budget of the whole run")
     resume.add_argument(
-        "--time-budget", type=positive_float, metavar="SECONDS", help="time budget of the whole run"
+        "--trials", type=positive_int, help="trial budget of the whole run (default: as recorded)"
     )
     resume.add_argument(
-        "--epochs-budget", type=positive_int, metavar="EPOCHS", help="epoch budget of the whole run"
+        "--time-budget",
+        type=positive_float,
+        metavar="SECONDS",
+        help="time budget of the whole run (default: as recorded)",
+    )
+    resume.add_argument(
+        "--epochs-budget",
+        type=positive_int,
+        metavar="EPOCHS",
+        help="epoch budget of the whole run (default: as recorded)",
     )
     resume.add_argument("--workers", type=workers, help="jobs at once (default: as recorded)")
     resume.add_argument(

@@ -166,6 +166,7 @@ class Tuner:
         self.extra = dict(extra or {})
         self._clock = clock
         self._loop: RunLoop | None = None  # kept once run: a second run() continues it
+        self._budget = Budget()  # the limits it ran to: a second run() keeps those not given
         self._elapsed = 0.0
         scheduler.searcher.adopt_seed(self.seed)
         scheduler.adopt_seed(self.seed)
@@ -212,8 +213,10 @@ class Tuner:
     ) -> Result:
         """Runs trials until a limit is reached or the schedule is exhausted.
 
-        A second call continues the same run to the new limits (every limit counts the
-        whole run, as for :meth:`resume`).
+        A second call continues the same run, as :meth:`resume` does: the limits given
+        replace those of the same kind, the limits left out stay as they were (every limit
+        counts the whole run), so ``run(max_trials=3)`` then ``run(max_jobs=20)`` still
+        starts no more than 3 trials; give ``max_trials`` again, larger, for more.
 
         Args:
             max_trials: Start no more than this many trials (failed ones count).
@@ -231,8 +234,8 @@ class Tuner:
             The run's :class:`~rung.results.result.Result`.
 
         Raises:
-            ConfigError: no limit is given, a limit is not positive, a continued run
-                has already reached it, or ``resume=True`` without a ``directory``.
+            ConfigError: no limit is given to a run's first call, a limit is not
+                positive, or ``resume=True`` without a ``directory``.
             StoreError: ``directory`` already holds an experiment (``resume=False``),
                 cannot be written, or another process drives it (its run, or a command's
                 final model and results files after it).
@@ -289,11 +292,11 @@ class Tuner:
         return self._drive(loop, budget, elapsed=0.0)
 
     def _continue(self, budget: Budget) -> Result:
-        """A second run(): the same run goes on, to the new limits."""
+        """A second run(): the same run goes on, to the limits it ran to with those
+        given in ``budget`` replaced (as :meth:`resume` extends the recorded ones)."""
         loop = self._loop
         assert loop is not None  # noqa: S101 - called only once a run exists
-        if not budget.is_set:
-            raise ConfigError("Tuner.run() needs a budget to continue the run.")
+        budget = self._budget.extended(**budget.to_dict())
         if self.directory is not None:
             from rung.store import ExperimentStore
 
@@ -325,8 +328,11 @@ class Tuner:
         The scheduler and searcher are rebuilt by replaying the recorded events through
         this tuner's (freshly built, identical) scheduler: rungs, promotions and
         observations come out as they were. Jobs that were running restart from their
-        trial's newest checkpoint; no finished job runs again. Limits left out are the
-        recorded ones; larger ones extend the run (all count from the run's start). A
+        trial's newest checkpoint; no finished job runs again. The limits given replace
+        the recorded ones of the same kind, and limits left out are the recorded ones (of
+        the run's latest start, resume or second :meth:`run`), so a recorded
+        ``max_trials=3`` still holds under ``resume(max_jobs=20)``; larger limits extend
+        the run (all count from the run's start), as a second :meth:`run` does. A
         directory whose store holds no experiment (its run was killed while creating it)
         starts the run afresh.
 
@@ -403,7 +409,7 @@ class Tuner:
 
     def _drive(self, loop: RunLoop, budget: Budget, elapsed: float) -> Result:
         """Runs the loop to ``budget``; keeps the state so that a second run() continues."""
-        self._loop = loop
+        self._loop, self._budget = loop, budget
         driver = Driver(loop, self.executor, self.objective, self.callbacks, self._clock)
         try:
             result = driver.run(budget, elapsed, self.directory)
