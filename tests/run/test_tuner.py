@@ -439,6 +439,28 @@ def test_a_continued_run_keeps_the_limits_it_is_not_given(tmp_path, how):
         assert rung.read_result(directory).n_trials == 20
 
 
+@pytest.mark.parametrize("recorded", [False, True], ids=["in memory", "recorded"])
+def test_a_second_run_after_ctrl_c_runs_the_job_it_cut_short(tmp_path, recorded):
+    """Without a directory, the job a Ctrl-C cut short was lost: a second run() finished
+    with its trial RUNNING and one job fewer. A second run() without limits goes on to
+    the first call's."""
+    calls = []
+
+    def objective(config):
+        calls.append(config)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return quadratic(config)
+
+    tuner = Tuner(objective, fifo(), directory=tmp_path / "run" if recorded else None)
+    with pytest.raises(KeyboardInterrupt):
+        tuner.run(max_trials=5)
+    result = tuner.run()
+    assert result.finished and (result.n_trials, result.n_jobs) == (5, 5)
+    assert {t.status for t in result.trials} == {TrialStatus.COMPLETED}
+    assert result.jobs[2].config == calls[2]  # the cut job, run again
+
+
 def test_a_resource_budget_stops_starting_jobs_once_spent():
     from rung.workloads.synthetic import TOY, MultiFidelity
 

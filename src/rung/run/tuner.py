@@ -297,12 +297,13 @@ class Tuner:
         loop = self._loop
         assert loop is not None  # noqa: S101 - called only once a run exists
         budget = self._budget.extended(**budget.to_dict())
+        # jobs a Ctrl-C (or an error) cut short run again, recorded or not
+        loop.again.clear()
+        loop.requeue_unfinished()
         if self.directory is not None:
             from rung.store import ExperimentStore
 
             loop.store = ExperimentStore.open(self.directory)
-            loop.again.clear()
-            loop.requeue_unfinished()
             # the calls the scheduler answered with no job after the last recorded event
             # (the run stopped with an error) shaped the scheduler this run goes on with
             no_job = loop.take_no_job()
