@@ -72,6 +72,23 @@ def test_tune_show_and_resume_a_program(project, capsys):
     assert results(out)["summary"]["trials"] == 12
 
 
+def test_resume_holds_a_run_to_the_budget_its_latest_resume_recorded(project, capsys):
+    """rung resume read the budget the run started with, not the one its latest resume
+    recorded (which the tuner keeps): "it already trained 21 of its 10 epochs"."""
+    out = project / "runs" / "mine"
+    argv = tune_argv("--out", str(out))
+    del argv[argv.index("--trials") : argv.index("--trials") + 2]  # the epochs budget only
+    assert main([*argv, "--epochs-budget", "10"]) == 0
+    assert main(["resume", str(out), "--epochs-budget", "20", "--quiet"]) == 0
+    trained = results(out)["summary"]["resource"]
+    assert trained >= 20
+    capsys.readouterr()
+    # more trials, but the epochs budget the latest resume recorded holds
+    assert main(["resume", str(out), "--trials", "100", "--quiet"]) == 2
+    said = capsys.readouterr().err
+    assert f"it already trained {trained:g} of its 20 epochs" in said, said
+
+
 def test_a_full_disk_at_the_end_keeps_the_summary_and_says_how_to_redraw(
     project, capsys, monkeypatch
 ):

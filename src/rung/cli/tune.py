@@ -369,18 +369,22 @@ def tune(args: argparse.Namespace) -> int:
 def resume(args: argparse.Namespace) -> int:
     """``rung resume DIR``: continues a recorded run (after a crash, or with more budget)."""
     from rung.results.summary import spec_of
+    from rung.run.budget import recorded_budget
     from rung.store import ExperimentStore
     from rung.store._directory import driving
 
     directory = Path(args.directory)
     with ExperimentStore.open(directory, readonly=True) as store:
         spec = spec_of(store.started)
+        # the limits of the latest start or resume, which Tuner.resume keeps where not given
+        recorded = recorded_budget(store, spec.budget)
     with driving(directory):  # one driver: not while a run or its final model goes on
-        return _resume(args, directory, spec)
+        return _resume(args, directory, spec, recorded)
 
 
-def _resume(args: argparse.Namespace, directory: Path, spec: Any) -> int:
-    """``rung resume`` once the directory's driver lock is held."""
+def _resume(args: argparse.Namespace, directory: Path, spec: Any, recorded: Any) -> int:
+    """``rung resume`` once the directory's driver lock is held; ``recorded``: the
+    budget the run last ran to."""
     settings = dict(spec.extra)
     program = "command" in settings  # a program run: rung.cli.command
     if program:
@@ -394,9 +398,9 @@ def _resume(args: argparse.Namespace, directory: Path, spec: Any) -> int:
     from rung.results.summary import read_result
 
     before = read_result(directory)
-    trials = args.trials or spec.budget.max_trials
-    seconds = args.time_budget or spec.budget.time_budget_s
-    epochs = args.epochs_budget or spec.budget.resource_budget
+    trials = args.trials or recorded.max_trials
+    seconds = args.time_budget or recorded.time_budget_s
+    epochs = args.epochs_budget or recorded.resource_budget
     nothing = resume_report.nothing_to_run(before, trials, seconds, epochs)
     if nothing is not None and has_budget(args):
         raise UsageError(f"nothing to run: {nothing}")  # before the budget is recorded
@@ -416,7 +420,7 @@ def _resume(args: argparse.Namespace, directory: Path, spec: Any) -> int:
         print(f"resuming {what} in {directory}", file=sys.stderr)
     if not program:
         _prepare_data(settings)
-    status = _run(args, settings, directory, resuming=True, recorded=spec.budget)
+    status = _run(args, settings, directory, resuming=True, recorded=recorded)
     if status == 0 and not args.quiet:
         print(resume_report.after_line(before, read_result(directory)), file=sys.stderr)
     return status
