@@ -241,18 +241,21 @@ def test_the_objective_pickles_for_worker_processes(tmp_path):
     assert copy.directory == command.directory and copy.metric == "loss"
 
 
-def test_a_job_run_again_after_its_program_saved_its_target_takes_the_earlier_reports(tmp_path):
+@pytest.mark.parametrize("bar", [(), ("--bar",)], ids=["lines", "after-a-progress-bar"])
+def test_a_job_run_again_after_its_program_saved_its_target_takes_the_earlier_reports(
+    tmp_path, bar
+):
     """The window a killed driver leaves: the program reported its target and saved its
     state, but the job's end was never recorded. Run again, the program loads that state
-    and has nothing left to train; the reports of the attempt before (in the job's log)
-    stand in for the epochs it skips."""
+    and has nothing left to train; the reports of the attempt before (in the job's log,
+    read as they were read from the program) stand in for the epochs it skips."""
     import time as clock
 
     from rung.task import Task
     from rung.trial import execute
     from rung.types import Job
 
-    command = objective(tmp_path, train_command(tmp_path))
+    command = objective(tmp_path, train_command(tmp_path, *bar))
     config = {"lr": 0.25}
 
     def job(resource_from, resource_to):

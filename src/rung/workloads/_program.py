@@ -2,11 +2,14 @@
 
 The program's standard output is read line by line (rung's report lines are on it);
 both its output streams are copied to a log file as they come, and the end of its
-standard error is kept for the error message of a failed job. :meth:`Program.end` ends
-the whole process group: SIGTERM first, then SIGKILL after a grace period, so that a
-program (and anything it started) never outlives its job. On Linux the program is also
-killed if the process that started it dies (``PR_SET_PDEATHSIG``), so a killed driver
-or worker leaves no program running behind it.
+standard error is kept for the error message of a failed job. A carriage return ends a
+line as a newline does (a progress bar redrawn in place, then a report line, is read as
+the terminal shows it), and only the first :data:`LINE_CAP` bytes of a longer line are
+kept in memory (the log has all of it), so no output makes reading it slow or large.
+:meth:`Program.end` ends the whole process group: SIGTERM first, then SIGKILL after a
+grace period, so that a program (and anything it started) never outlives its job. On
+Linux the program is also killed if the process that started it dies
+(``PR_SET_PDEATHSIG``), so a killed driver or worker leaves no program running behind it.
 """
 
 from __future__ import annotations
@@ -23,11 +26,18 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import BinaryIO
 
-__all__ = ["Program", "ProgramGone"]
+__all__ = ["LINE_CAP", "Program", "ProgramGone", "split_lines"]
 
 _TAIL_LINES = 20
+#: Bytes of one line kept to read; a longer line (no report line is) is cut, and marked.
+LINE_CAP = 64 * 1024
 _POLL_S = 0.5  # how often a silent program's deadline and the parent are checked
 _DRAIN_S = 1.0  # output still read after the program exited (its children may hold pipes)
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """``data`` split at each newline or carriage return (the last item: the unended rest)."""
+    return data.replace(b"\r", b"\n").split(b"\n")
 
 
 class ProgramGone(Exception):
@@ -144,13 +154,17 @@ class Program:
             return
         self.log.write(chunk)
         self.log.flush()
-        data = self._partial[name] + chunk
-        *complete, self._partial[name] = data.split(b"\n")
+        *complete, rest = split_lines(self._partial[name] + chunk)
+        # One byte past the cap tells a cut line; the rest of it is not kept (each read
+        # then copies at most the cap and a chunk, however long the line grows).
+        self._partial[name] = rest[: LINE_CAP + 1]
         yield from self._lines(name, complete)
 
     def _lines(self, name: str, raw: list[bytes]) -> Iterator[str]:
         for line in raw:
-            text = line.decode("utf-8", errors="replace").rstrip("\r")
+            if len(line) > LINE_CAP:
+                line = line[:LINE_CAP] + b" [rung: line cut, longer than %d bytes]" % LINE_CAP
+            text = line.decode("utf-8", errors="replace")
             if name == "err":
                 if text.strip():
                     self.stderr_tail.append(text)

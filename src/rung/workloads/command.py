@@ -44,7 +44,7 @@ from rung.errors import ConfigError, ProgramFailed
 from rung.reporting import ReportLineError, parse_report_line
 from rung.trial import Trial, short_message
 from rung.workloads._command_template import CommandTemplate
-from rung.workloads._program import Program, ProgramGone
+from rung.workloads._program import Program, ProgramGone, split_lines
 
 __all__ = [
     "LOG_DIR",
@@ -245,8 +245,9 @@ class CommandObjective:
         if not log.is_file():
             return reports
         with open(log, "rb") as handle:
-            for raw in handle:
-                line = raw.decode("utf-8", errors="replace")
+            pieces = (piece for raw in handle for piece in split_lines(raw))  # as it was read
+            for piece in pieces:
+                line = piece.decode("utf-8", errors="replace")
                 if line.startswith(_ATTEMPT):
                     continue
                 try:
