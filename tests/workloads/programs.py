@@ -86,6 +86,15 @@ print("about to hang", file=sys.stderr, flush=True)
 time.sleep(600)
 """
 
+# Reports, then closes its output (as `exec >file 2>&1` would) and goes on for 40 s.
+CLOSES_OUTPUT = r"""
+import os, time
+print("[rung] epoch=1 loss=1.0", flush=True)
+os.close(1)
+os.close(2)
+time.sleep(40)
+"""
+
 # Ignores SIGTERM and leaves a child behind, which writes its pid for the test to check.
 STUBBORN = r"""
 import os, signal, subprocess, sys, time

@@ -148,6 +148,21 @@ def test_a_hanging_program_is_ended_at_the_job_timeout_with_its_stderr(tmp_path)
     assert time.monotonic() - started < 30  # not the program's 600 s, nor the grace
 
 
+def test_a_program_that_closed_its_output_is_ended_at_the_job_timeout(tmp_path):
+    bad = programs.write(tmp_path, "closes.py", programs.CLOSES_OUTPUT)
+    started = time.monotonic()
+    result = run(
+        objective(tmp_path, programs.python(bad, "{lr}"), grace_s=30),
+        scheduler="fifo",
+        trials=1,
+        job_timeout_s=1.0,
+    )
+    (job,) = result.jobs
+    assert job.status is JobStatus.FAILED
+    assert "JobTimeout" in job.error
+    assert time.monotonic() - started < 30  # not the program's 40 s, nor the grace
+
+
 def test_stopping_a_job_ends_the_process_group_even_a_program_that_ignores_sigterm(tmp_path):
     bad = programs.write(tmp_path, "stubborn.py", programs.STUBBORN)
     result = run(

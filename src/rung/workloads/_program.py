@@ -171,6 +171,31 @@ class Program:
             else:
                 yield text
 
+    def wait(self, seconds_left: Callable[[], float | None]) -> int:
+        """Waits for the program to exit, once its output is read; returns its status.
+
+        A program may close its output and go on (``exec >file``, a daemon): the job's
+        timeout and the driver still end the wait, as they end :meth:`lines`.
+
+        Args:
+            seconds_left: Seconds before the job's timeout, or None without one.
+
+        Raises:
+            TimeoutError: ``seconds_left()`` reached 0 with the program still running.
+            ProgramGone: this process is a worker whose driver died.
+        """
+        while True:
+            left = seconds_left()
+            wait = _POLL_S if left is None else max(0.0, min(_POLL_S, left))
+            try:
+                return self.process.wait(wait)
+            except subprocess.TimeoutExpired:
+                pass
+            if left is not None and left <= wait:
+                raise TimeoutError
+            if self._parent is not None and not self._parent.is_alive():
+                raise ProgramGone("the driver of this worker died")
+
     def drain(self, seconds: float) -> None:
         """Copies output to the log until the program exits or ``seconds`` pass."""
         deadline = time.monotonic() + seconds

@@ -312,7 +312,7 @@ class CommandObjective:
                     raise failure(
                         f"the program's report {line.strip()!r}: {err}", program
                     ) from None
-            code = program.process.wait()
+            code = program.wait(trial.seconds_left)
             if code != 0:
                 raise failure(f"the program {_status(code)}", program, last_error=True)
             fill(trial.resource_to + 1)
