@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from rung.cli._args import available_cpus
 from rung.cli.main import main
 from tests.workloads import programs
 
@@ -376,6 +377,19 @@ def _recorded_budget(out: Path):
 
     with ExperimentStore.open(out, readonly=True) as store:
         return recorded_budget(store, spec_of(store.started).budget)
+
+
+def test_resume_with_more_workers_than_cpus_is_refused_and_the_record_kept(project, capsys):
+    out = project / "exp"
+    assert main(tune_argv("--trials", "2", "--max-epochs", "3", "--out", str(out))) == 0
+    capsys.readouterr()
+    too_many = str(available_cpus() + 1)
+    assert main(["resume", str(out), "--trials", "4", "--workers", too_many]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rung resume: error: argument --workers: at most ")
+    assert len(err.splitlines()) == 1
+    assert results(out)["summary"]["trials"] == 2
+    assert _recorded_budget(out).max_trials == 2
 
 
 def test_resume_with_a_budget_the_run_has_is_refused_and_the_record_kept(project, capsys):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rung.cli._args import BUDGET_NEEDED, UsageError, has_budget
+from rung.cli._args import BUDGET_NEEDED, UsageError, check_local_workers, has_budget
 from rung.cli.goals import goal_arguments, goals_of
 from rung.cli.trust import sign, signed_here
 from rung.errors import ConfigError
@@ -193,7 +193,7 @@ def prepare_resume(
 
     Raises:
         UsageError: the recorded working directory is gone, the program cannot start,
-            or it was recorded elsewhere and not given again as recorded.
+            it was recorded elsewhere and not given again as recorded, or bad workers.
     """
     if not Path(settings["cwd"]).is_dir():
         raise UsageError(
@@ -211,6 +211,7 @@ def prepare_resume(
     )
     if getattr(args, "gpus", None) is not None:
         settings["gpus"] = args.gpus
+    check_local_workers(settings["workers"], settings["dask_address"])
     _objective(settings, directory)  # the program can still start
 
 
