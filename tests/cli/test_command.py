@@ -495,3 +495,25 @@ def test_a_program_recorded_by_another_user_starts_only_when_given_again(
     monkeypatch.chdir(project)
     assert main(["resume", str(out), "--trials", "5", "--command", command, "--quiet"]) == 0
     assert results(out)["summary"]["trials"] == 5
+
+
+def test_the_refusal_of_another_users_program_spells_out_a_command_that_works(
+    project, tmp_path, monkeypatch, capsys
+):
+    """Its `cd WHERE && rung resume DIR --command ...` names DIR as seen from WHERE, for
+    a directory given relative to somewhere else."""
+    import shlex
+
+    assert main(tune_argv("--trials", "2", "--max-epochs", "3", "--out", "runs/theirs")) == 0
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "another-user"))
+    monkeypatch.chdir(project.parent)
+    capsys.readouterr()
+    assert main(["resume", f"{project.name}/runs/theirs", "--trials", "3", "--quiet"]) == 2
+    refused = capsys.readouterr().err.strip()
+    words = shlex.split(refused.split("from where it ran: ", 1)[1])
+    assert words[:4] == ["cd", str(project), "&&", "rung"]
+    assert words[4] == "resume" and words[6] == "--command"
+    assert (Path(words[1]) / words[5]).resolve() == (project / "runs" / "theirs").resolve()
+    monkeypatch.chdir(words[1])  # as spelled out, it runs
+    assert main(words[4:] + ["--trials", "3", "--quiet"]) == 0
+    assert results(project / "runs" / "theirs")["summary"]["trials"] == 3

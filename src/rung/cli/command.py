@@ -11,6 +11,7 @@ checkpoint directories live in the experiment directory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -231,11 +232,15 @@ def _check_program_given(
     if signed_here(settings):
         return
     if given is None:
+        # the directory as named after the `cd` (as given, it may be relative to here)
+        there = Path(directory).resolve()
+        with contextlib.suppress(ValueError):
+            there = there.relative_to(Path(settings["cwd"]).resolve())
         raise UsageError(
             f"{directory} was not recorded by your rung, and rung starts no program read "
             "from a directory (README, Security). Check its command (rung show prints "
             f"it); to run it, give it again from where it ran: cd {shlex.quote(settings['cwd'])} "
-            f"&& rung resume {shlex.quote(str(directory))} {recorded}"
+            f"&& rung resume {shlex.quote(str(there))} {recorded}"
         )
     if Path.cwd().resolve() != Path(settings["cwd"]).resolve():
         raise UsageError(
