@@ -379,6 +379,23 @@ def _recorded_budget(out: Path):
         return recorded_budget(store, spec_of(store.started).budget)
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--shell"], "argument --shell: only with --command"),
+        (["--data-dir", "data"], "argument --data-dir: only for a --model run"),
+    ],
+)
+def test_resume_flags_that_would_change_nothing_are_refused(project, capsys, flags, message):
+    out = project / "exp"
+    assert main(tune_argv("--trials", "2", "--max-epochs", "3", "--out", str(out))) == 0
+    capsys.readouterr()
+    assert main(["resume", str(out), "--trials", "4", *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"rung resume: error: {message}") and len(err.splitlines()) == 1
+    assert results(out)["summary"]["trials"] == 2
+
+
 def test_resume_with_more_workers_than_cpus_is_refused_and_the_record_kept(project, capsys):
     out = project / "exp"
     assert main(tune_argv("--trials", "2", "--max-epochs", "3", "--out", str(out))) == 0

@@ -194,8 +194,18 @@ def prepare_resume(
 
     Raises:
         UsageError: the recorded working directory is gone, the program cannot start,
-            it was recorded elsewhere and not given again as recorded, or bad workers.
+            it was recorded elsewhere and not given again as recorded, bad workers, or a
+            flag that would change nothing (``--shell`` alone, ``--data-dir``).
     """
+    if getattr(args, "shell", False) and getattr(args, "program", None) is None:
+        raise UsageError(
+            "argument --shell: only with --command, to give a command again as recorded "
+            "(a run's command and its --shell are as recorded)"
+        )
+    if getattr(args, "data_dir", None) is not None:
+        raise UsageError(
+            f"argument --data-dir: only for a --model run; {directory} tunes a program"
+        )
     if not Path(settings["cwd"]).is_dir():
         raise UsageError(
             f"the program ran in {settings['cwd']!r}, which no longer exists; recreate it to resume"
