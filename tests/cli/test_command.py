@@ -229,6 +229,22 @@ def test_a_run_from_an_experiment_file_with_flags_overriding_it(project, capsys)
     }
 
 
+@pytest.mark.parametrize("shell", [False, True])
+def test_an_experiment_files_command_as_a_list_runs_with_or_without_a_shell(project, shell):
+    """Each argument stays one, spaces and all; with a shell, rung quotes the values."""
+    (project / "my train.py").write_text((project / "train.py").read_text())
+    (project / "experiment.toml").write_text(
+        f"command = [{json.dumps(sys.executable)}, 'my train.py', '{{lr:.4f}}', '{{epochs}}', "
+        "'--sleep', '0']\n"
+        f"shell = {str(shell).lower()}\nmetric = 'loss'\nscheduler = 'fifo'\nmax_epochs = 2\n"
+        "trials = 2\nquiet = true\nout = 'runs/list'\nspace = 'space.toml'\n"
+    )
+    assert main(["tune", "--config", "experiment.toml"]) == 0
+    record = results(project / "runs" / "list")
+    assert record["summary"]["trials"] == 2 and record["summary"]["failed_jobs"] == 0
+    assert [entry["epochs_arg"] for entry in programs.journal(project / "journal.jsonl")] == [2, 2]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
