@@ -234,6 +234,18 @@ def test_a_program_that_cannot_start_is_refused_when_the_objective_is_built(tmp_
     assert "cannot start" in job.error and "Permission denied" in job.error
 
 
+def test_a_working_directory_that_does_not_exist_is_named(tmp_path):
+    command = programs.python(programs.write(tmp_path, "train.py", programs.TRAIN), "1", "1")
+    gone = tmp_path / "gone"
+    with pytest.raises(ConfigError, match=r"'cwd' parameter .* existing directory.*gone"):
+        CommandObjective(command, metric="loss", directory=tmp_path, cwd=gone)
+    # Gone since it was checked: each job fails, naming it (not the program).
+    unchecked = CommandObjective(command, metric="loss", directory=tmp_path, cwd=gone, check=False)
+    (job,) = run(unchecked, scheduler="fifo", trials=1).jobs
+    assert job.status is JobStatus.FAILED
+    assert f"its working directory {gone} does not exist" in job.error
+
+
 def test_reports_must_increase_and_a_last_line_without_newline_counts(tmp_path):
     twice = programs.write(
         tmp_path, "twice.py", "print('[rung] epoch=1 loss=1\\n[rung] epoch=1 loss=2')\n"

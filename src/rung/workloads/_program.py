@@ -101,6 +101,8 @@ class Program:
                 bufsize=0,
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as err:
+            if cwd is not None and not os.path.isdir(cwd):  # not the program's fault
+                raise ProgramGone(f"its working directory {cwd} does not exist") from None
             raise ProgramGone(
                 f"cannot start {self.arguments[0]!r}: {err.strerror or err}"
                 + (f" (in {cwd})" if cwd else "")

@@ -84,11 +84,17 @@ def check_program(
     """Raises unless the command's program can be started: found, and executable.
 
     A program decided by a placeholder is not checked; with a shell, the first word is
-    checked when it is a plain program name.
+    checked when it is a plain program name. The working directory must exist.
 
     Raises:
-        ConfigError: one line naming the program and why it cannot start.
+        ConfigError: one line naming the program (or the working directory) and why it
+            cannot start.
     """
+    if cwd is not None and not Path(cwd).is_dir():
+        raise ConfigError(
+            f"The 'cwd' parameter of CommandObjective must be an existing directory, where "
+            f"the program runs; got {cwd!r}."
+        )
     program = template.program
     if program is None and template.shell:
         import shlex
