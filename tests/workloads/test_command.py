@@ -130,6 +130,16 @@ def test_a_failing_program_fails_its_job_and_the_run_goes_on(tmp_path, mode):
     assert math.isfinite(result.best_value)
 
 
+def test_report_lines_on_standard_error_are_said_to_belong_on_standard_output(tmp_path):
+    script = programs.write(
+        tmp_path, "stderr.py", "import sys\nprint('[rung] epoch=1 loss=0.5', file=sys.stderr)\n"
+    )
+    (job,) = run(objective(tmp_path, programs.python(script)), scheduler="fifo", trials=1).jobs
+    assert job.status is JobStatus.FAILED
+    last = job.error.strip().splitlines()[-1]
+    assert "without a report line" in last and "on its standard error" in last
+
+
 def test_a_hanging_program_is_ended_at_the_job_timeout_with_its_stderr(tmp_path):
     bad = programs.write(tmp_path, "hangs.py", programs.HANGS)
     command = programs.python(bad, "{lr}")

@@ -41,7 +41,7 @@ from typing import Any
 
 from rung._checks import Boolean, Real, Text, check_all
 from rung.errors import ConfigError, ProgramFailed
-from rung.reporting import ReportLineError, parse_report_line
+from rung.reporting import PREFIX, ReportLineError, parse_report_line
 from rung.trial import Trial, short_message
 from rung.workloads._command_template import CommandTemplate
 from rung.workloads._program import Program, ProgramGone, split_lines
@@ -323,12 +323,21 @@ class CommandObjective:
                 raise failure(f"the program {_status(code)}", program, last_error=True)
             fill(trial.resource_to + 1)
             if not trial.reports:
+                # Report lines on standard error are not read: say so, or the end of its
+                # standard error shows the very line the message asks for.
+                on_stderr = any(line.startswith(PREFIX) for line in program.stderr_tail)
                 raise failure(
                     f"the program exited (status 0) without a report line after "
                     f"{self.resource_name} {trial.resource_from}, such as "
-                    f"'[rung] epoch={trial.resource_from + 1} {self.metric}=VALUE'",
+                    f"'[rung] epoch={trial.resource_from + 1} {self.metric}=VALUE'"
+                    + (
+                        ", on its standard output (it printed report lines on its standard "
+                        "error, which rung does not read)"
+                        if on_stderr
+                        else ""
+                    ),
                     program,
-                    last_error=True,
+                    last_error=not on_stderr,
                 )
             if trial.reports[-1].resource < trial.resource_to:  # its value is of a lower rung
                 short = short_message(
