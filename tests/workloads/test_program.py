@@ -53,3 +53,27 @@ def test_a_line_too_long_to_be_a_report_is_cut_in_memory_and_kept_whole_in_the_l
         assert len(cut) < LINE_CAP + 100
     assert report == "[rung] epoch=1 loss=0.5"
     assert log.stat().st_size == 2 * size + len("\n[rung] epoch=1 loss=0.5\n")
+
+
+@pytest.mark.parametrize(
+    ("ending", "logged"),
+    [
+        ("sys.exit(3)", "exited with status 3 after its last report"),
+        ("time.sleep(30)", "had not exited 0.2 s after its last report"),
+        ("sys.exit(0)", None),
+    ],
+)
+def test_how_a_program_ended_after_its_last_report_is_logged(tmp_path, ending, logged):
+    log = tmp_path / "job.log"
+    source = f"import sys, time\nprint('[rung] epoch=1 loss=0.5', flush=True)\n{ending}\n"
+    with open(log, "wb") as handle:
+        program = Program([sys.executable, "-c", source], dict(os.environ), None, handle)
+        for line in program.lines(lambda: None):
+            if line.startswith("[rung]"):
+                break  # the job's target: the job ends here
+        program.end(0.2, wait_first=True)
+    text = log.read_text()
+    if logged is None:
+        assert "=== rung" not in text
+    else:
+        assert f"=== rung: the program {logged}" in text

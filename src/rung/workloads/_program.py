@@ -217,7 +217,9 @@ class Program:
             grace_s: Seconds between SIGTERM and SIGKILL (and, with ``wait_first``, the
                 time the program gets to exit by itself before SIGTERM).
             wait_first: Let it exit on its own first (it reached its target and may be
-                saving a checkpoint).
+                saving a checkpoint). Its job has ended well whatever it does then; the
+                log says if it failed, or did not exit in time (its checkpoint may be
+                older than its last report).
         """
         if self._ended:
             return
@@ -225,6 +227,8 @@ class Program:
         try:
             if self.process.poll() is None and wait_first:
                 self.drain(grace_s)
+            if wait_first:
+                self._log_late_end(grace_s)
             if self.process.poll() is None:
                 self._signal(signal.SIGTERM)
                 self.drain(grace_s)
@@ -236,6 +240,17 @@ class Program:
             for stream in (self.process.stdout, self.process.stderr):
                 if stream is not None:
                     stream.close()
+
+    def _log_late_end(self, grace_s: float) -> None:
+        code = self.process.poll()
+        if code is None:
+            note = f"had not exited {grace_s:g} s after its last report: it is ended"
+        elif code != 0:
+            note = f"exited with status {code} after its last report"
+        else:
+            return
+        self.log.write(f"=== rung: the program {note}\n".encode())
+        self.log.flush()
 
     def _signal(self, sig: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
