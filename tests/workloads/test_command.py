@@ -340,6 +340,8 @@ def test_a_job_run_again_twice_after_its_program_saved_its_target_keeps_the_repo
     [
         ({"metric": ""}, ConfigError, "'metric' parameter of CommandObjective must be a non-empty"),
         ({"metric": None}, TypeError, "'metric' parameter of CommandObjective .*; got None"),
+        ({"metric": "val loss"}, ConfigError, "'metric' .* a name a report line can carry"),
+        ({"metric": "acc@1"}, ConfigError, "'metric' .* report line can carry.*got 'acc@1'"),
         ({"resource_name": "n epochs"}, ConfigError, "'resource_name' .* a name like 'epochs'"),
         ({"resource_name": 3}, TypeError, "'resource_name' .* non-empty string; got 3"),
         ({"grace_s": -1}, ConfigError, "'grace_s' .* must be a finite number >= 0; got -1"),

@@ -41,6 +41,7 @@ from typing import Any
 
 from rung._checks import Boolean, Real, Text, check_all
 from rung.errors import ConfigError, ProgramFailed
+from rung.objectives import check_metric_name
 from rung.reporting import PREFIX, ReportLineError, parse_report_line
 from rung.trial import Trial, short_message
 from rung.workloads._command_template import CommandTemplate
@@ -154,7 +155,8 @@ class CommandObjective:
         check: Check now that the program exists and is executable.
 
     Raises:
-        ConfigError: an empty or malformed command, an empty metric, a negative grace,
+        ConfigError: an empty or malformed command, a metric no report line can carry
+            (``"val loss"``), a negative grace,
             or (with ``check``) a program that cannot be started.
 
     Example:
@@ -184,6 +186,8 @@ class CommandObjective:
         check: bool = True,
     ) -> None:
         check_all("CommandObjective", _RULES, locals())
+        # a name no report line can carry would fail every job with "no metric"
+        metric = check_metric_name(metric, "The 'metric' parameter of CommandObjective")
         self.template = CommandTemplate(command, shell=shell)
         if not resource_name.isidentifier():  # it is a {placeholder} of the command
             raise ConfigError(
