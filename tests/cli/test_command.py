@@ -254,6 +254,7 @@ def test_an_experiment_files_command_as_a_list_runs_with_or_without_a_shell(proj
         ({"command": "python train.py {lr} {momentum}"}, "placeholder {momentum}"),
         ({"extra": ["--model", "softmax"]}, "not both"),
         ({"extra": ["--quick"]}, "--quick: only with --model"),
+        ({"extra": ["--keep-checkpoints"]}, "--keep-checkpoints: only with --model"),
         ({"extra": ["--gpus", "0,-1"]}, "device indices >= 0"),
         ({"extra": ["--scheduler", "fifo", "--eta", "2"]}, "--eta: only with a scheduler that"),
         ({"metric": None, "extra": ["--objectives", "loss:min,acc:max", "--direction", "max"]},

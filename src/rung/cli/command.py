@@ -40,6 +40,9 @@ _MODEL_ONLY = (
     ("--quick", "quick", False),
     ("--final-epochs", "final_epochs", None),
     ("--device", "device", "auto"),
+    # rung keeps no checkpoint of a program's (its RUNG_CHECKPOINT_DIR is the program's own,
+    # and every trial's is kept): the flag would change nothing
+    ("--keep-checkpoints", "keep_checkpoints", False),
 )
 _PROGRAM_ONLY = (
     ("--metric", "metric", None),
