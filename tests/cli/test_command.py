@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from rung.cli._args import available_cpus
 from rung.cli.main import main
 from tests.workloads import programs
 
@@ -245,6 +246,22 @@ def test_a_run_from_an_experiment_file_with_flags_overriding_it(project, capsys)
     }
 
 
+@pytest.mark.parametrize("shell", [False, True])
+def test_an_experiment_files_command_as_a_list_runs_with_or_without_a_shell(project, shell):
+    """Each argument stays one, spaces and all; with a shell, rung quotes the values."""
+    (project / "my train.py").write_text((project / "train.py").read_text())
+    (project / "experiment.toml").write_text(
+        f"command = [{json.dumps(sys.executable)}, 'my train.py', '{{lr:.4f}}', '{{epochs}}', "
+        "'--sleep', '0']\n"
+        f"shell = {str(shell).lower()}\nmetric = 'loss'\nscheduler = 'fifo'\nmax_epochs = 2\n"
+        "trials = 2\nquiet = true\nout = 'runs/list'\nspace = 'space.toml'\n"
+    )
+    assert main(["tune", "--config", "experiment.toml"]) == 0
+    record = results(project / "runs" / "list")
+    assert record["summary"]["trials"] == 2 and record["summary"]["failed_jobs"] == 0
+    assert [entry["epochs_arg"] for entry in programs.journal(project / "journal.jsonl")] == [2, 2]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -254,6 +271,7 @@ def test_a_run_from_an_experiment_file_with_flags_overriding_it(project, capsys)
         ({"command": "python train.py {lr} {momentum}"}, "placeholder {momentum}"),
         ({"extra": ["--model", "softmax"]}, "not both"),
         ({"extra": ["--quick"]}, "--quick: only with --model"),
+        ({"extra": ["--keep-checkpoints"]}, "--keep-checkpoints: only with --model"),
         ({"extra": ["--gpus", "0,-1"]}, "device indices >= 0"),
         ({"extra": ["--scheduler", "fifo", "--eta", "2"]}, "--eta: only with a scheduler that"),
         ({"metric": None, "extra": ["--objectives", "loss:min,acc:max", "--direction", "max"]},
@@ -395,6 +413,36 @@ def _recorded_budget(out: Path):
         return recorded_budget(store, spec_of(store.started).budget)
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--shell"], "argument --shell: only with --command"),
+        (["--data-dir", "data"], "argument --data-dir: only for a --model run"),
+    ],
+)
+def test_resume_flags_that_would_change_nothing_are_refused(project, capsys, flags, message):
+    out = project / "exp"
+    assert main(tune_argv("--trials", "2", "--max-epochs", "3", "--out", str(out))) == 0
+    capsys.readouterr()
+    assert main(["resume", str(out), "--trials", "4", *flags]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"rung resume: error: {message}") and len(err.splitlines()) == 1
+    assert results(out)["summary"]["trials"] == 2
+
+
+def test_resume_with_more_workers_than_cpus_is_refused_and_the_record_kept(project, capsys):
+    out = project / "exp"
+    assert main(tune_argv("--trials", "2", "--max-epochs", "3", "--out", str(out))) == 0
+    capsys.readouterr()
+    too_many = str(available_cpus() + 1)
+    assert main(["resume", str(out), "--trials", "4", "--workers", too_many]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rung resume: error: argument --workers: at most ")
+    assert len(err.splitlines()) == 1
+    assert results(out)["summary"]["trials"] == 2
+    assert _recorded_budget(out).max_trials == 2
+
+
 def test_resume_with_a_budget_the_run_has_is_refused_and_the_record_kept(project, capsys):
     out = project / "exp"
     assert main(tune_argv("--trials", "4", "--max-epochs", "3", "--out", str(out))) == 0
@@ -498,3 +546,25 @@ def test_a_program_recorded_by_another_user_starts_only_when_given_again(
     monkeypatch.chdir(project)
     assert main(["resume", str(out), "--trials", "5", "--command", command, "--quiet"]) == 0
     assert results(out)["summary"]["trials"] == 5
+
+
+def test_the_refusal_of_another_users_program_spells_out_a_command_that_works(
+    project, tmp_path, monkeypatch, capsys
+):
+    """Its `cd WHERE && rung resume DIR --command ...` names DIR as seen from WHERE, for
+    a directory given relative to somewhere else."""
+    import shlex
+
+    assert main(tune_argv("--trials", "2", "--max-epochs", "3", "--out", "runs/theirs")) == 0
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "another-user"))
+    monkeypatch.chdir(project.parent)
+    capsys.readouterr()
+    assert main(["resume", f"{project.name}/runs/theirs", "--trials", "3", "--quiet"]) == 2
+    refused = capsys.readouterr().err.strip()
+    words = shlex.split(refused.split("from where it ran: ", 1)[1])
+    assert words[:4] == ["cd", str(project), "&&", "rung"]
+    assert words[4] == "resume" and words[6] == "--command"
+    assert (Path(words[1]) / words[5]).resolve() == (project / "runs" / "theirs").resolve()
+    monkeypatch.chdir(words[1])  # as spelled out, it runs
+    assert main(words[4:] + ["--trials", "3", "--quiet"]) == 0
+    assert results(project / "runs" / "theirs")["summary"]["trials"] == 3

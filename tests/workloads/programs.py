@@ -1,9 +1,10 @@
 """Small programs for the command-objective tests, written into a test's directory.
 
-``TRAIN`` is a well-behaved training script: ``train.py LR EPOCHS [--no-save] [--sleep S]``
-trains a toy loss for epochs ``RUNG_RESOURCE_FROM + 1 .. EPOCHS``, resuming from
+``TRAIN`` is a well-behaved training script: ``train.py LR EPOCHS [--no-save] [--sleep S]
+[--bar]`` trains a toy loss for epochs ``RUNG_RESOURCE_FROM + 1 .. EPOCHS``, resuming from
 ``state.json`` in ``RUNG_CHECKPOINT_DIR``, reports each epoch, and appends what it saw
-to the JSON-lines file ``$JOURNAL`` (from, to, the epoch it loaded, its GPU).
+to the JSON-lines file ``$JOURNAL`` (from, to, the epoch it loaded, its GPU); with
+``--bar`` each report line follows a progress bar redrawn in place (``\r``).
 The others each break one rule.
 """
 
@@ -21,6 +22,7 @@ import json, os, sys, time
 lr, epochs = float(sys.argv[1]), int(sys.argv[2])
 save = "--no-save" not in sys.argv
 sleep = float(sys.argv[sys.argv.index("--sleep") + 1]) if "--sleep" in sys.argv else 0.0
+bar = "\r 50%|#####     | \r100%|##########| \r" if "--bar" in sys.argv else ""
 directory = os.environ["RUNG_CHECKPOINT_DIR"]
 state_file = os.path.join(directory, "state.json")
 start, loss, loaded = int(os.environ["RUNG_RESOURCE_FROM"]), 10.0, None
@@ -47,7 +49,7 @@ for epoch in range(start + 1, epochs + 1):
         with open(state_file + ".tmp", "w") as handle:
             json.dump({"epoch": epoch, "loss": loss}, handle)
         os.replace(state_file + ".tmp", state_file)
-    print(f"[rung] epoch={epoch} loss={loss} acc={1 - loss / 10}")
+    print(f"{bar}[rung] epoch={epoch} loss={loss} acc={1 - loss / 10}")
 """
 
 FAILS = r"""
@@ -82,6 +84,15 @@ import sys, time
 print("[rung] epoch=1 loss=1.0", flush=True)
 print("about to hang", file=sys.stderr, flush=True)
 time.sleep(600)
+"""
+
+# Reports, then closes its output (as `exec >file 2>&1` would) and goes on for 40 s.
+CLOSES_OUTPUT = r"""
+import os, time
+print("[rung] epoch=1 loss=1.0", flush=True)
+os.close(1)
+os.close(2)
+time.sleep(40)
 """
 
 # Ignores SIGTERM and leaves a child behind, which writes its pid for the test to check.

@@ -130,6 +130,16 @@ def test_a_failing_program_fails_its_job_and_the_run_goes_on(tmp_path, mode):
     assert math.isfinite(result.best_value)
 
 
+def test_report_lines_on_standard_error_are_said_to_belong_on_standard_output(tmp_path):
+    script = programs.write(
+        tmp_path, "stderr.py", "import sys\nprint('[rung] epoch=1 loss=0.5', file=sys.stderr)\n"
+    )
+    (job,) = run(objective(tmp_path, programs.python(script)), scheduler="fifo", trials=1).jobs
+    assert job.status is JobStatus.FAILED
+    last = job.error.strip().splitlines()[-1]
+    assert "without a report line" in last and "on its standard error" in last
+
+
 def test_a_hanging_program_is_ended_at_the_job_timeout_with_its_stderr(tmp_path):
     bad = programs.write(tmp_path, "hangs.py", programs.HANGS)
     command = programs.python(bad, "{lr}")
@@ -146,6 +156,21 @@ def test_a_hanging_program_is_ended_at_the_job_timeout_with_its_stderr(tmp_path)
     assert job.status is JobStatus.FAILED
     assert "JobTimeout" in job.error and "about to hang" in job.error
     assert time.monotonic() - started < 30  # not the program's 600 s, nor the grace
+
+
+def test_a_program_that_closed_its_output_is_ended_at_the_job_timeout(tmp_path):
+    bad = programs.write(tmp_path, "closes.py", programs.CLOSES_OUTPUT)
+    started = time.monotonic()
+    result = run(
+        objective(tmp_path, programs.python(bad, "{lr}"), grace_s=30),
+        scheduler="fifo",
+        trials=1,
+        job_timeout_s=1.0,
+    )
+    (job,) = result.jobs
+    assert job.status is JobStatus.FAILED
+    assert "JobTimeout" in job.error
+    assert time.monotonic() - started < 30  # not the program's 40 s, nor the grace
 
 
 def test_stopping_a_job_ends_the_process_group_even_a_program_that_ignores_sigterm(tmp_path):
@@ -219,6 +244,18 @@ def test_a_program_that_cannot_start_is_refused_when_the_objective_is_built(tmp_
     assert "cannot start" in job.error and "Permission denied" in job.error
 
 
+def test_a_working_directory_that_does_not_exist_is_named(tmp_path):
+    command = programs.python(programs.write(tmp_path, "train.py", programs.TRAIN), "1", "1")
+    gone = tmp_path / "gone"
+    with pytest.raises(ConfigError, match=r"'cwd' parameter .* existing directory.*gone"):
+        CommandObjective(command, metric="loss", directory=tmp_path, cwd=gone)
+    # Gone since it was checked: each job fails, naming it (not the program).
+    unchecked = CommandObjective(command, metric="loss", directory=tmp_path, cwd=gone, check=False)
+    (job,) = run(unchecked, scheduler="fifo", trials=1).jobs
+    assert job.status is JobStatus.FAILED
+    assert f"its working directory {gone} does not exist" in job.error
+
+
 def test_reports_must_increase_and_a_last_line_without_newline_counts(tmp_path):
     twice = programs.write(
         tmp_path, "twice.py", "print('[rung] epoch=1 loss=1\\n[rung] epoch=1 loss=2')\n"
@@ -241,18 +278,21 @@ def test_the_objective_pickles_for_worker_processes(tmp_path):
     assert copy.directory == command.directory and copy.metric == "loss"
 
 
-def test_a_job_run_again_after_its_program_saved_its_target_takes_the_earlier_reports(tmp_path):
+@pytest.mark.parametrize("bar", [(), ("--bar",)], ids=["lines", "after-a-progress-bar"])
+def test_a_job_run_again_after_its_program_saved_its_target_takes_the_earlier_reports(
+    tmp_path, bar
+):
     """The window a killed driver leaves: the program reported its target and saved its
     state, but the job's end was never recorded. Run again, the program loads that state
-    and has nothing left to train; the reports of the attempt before (in the job's log)
-    stand in for the epochs it skips."""
+    and has nothing left to train; the reports of the attempt before (in the job's log,
+    read as they were read from the program) stand in for the epochs it skips."""
     import time as clock
 
     from rung.task import Task
     from rung.trial import execute
     from rung.types import Job
 
-    command = objective(tmp_path, train_command(tmp_path))
+    command = objective(tmp_path, train_command(tmp_path, *bar))
     config = {"lr": 0.25}
 
     def job(resource_from, resource_to):
@@ -300,6 +340,8 @@ def test_a_job_run_again_twice_after_its_program_saved_its_target_keeps_the_repo
     [
         ({"metric": ""}, ConfigError, "'metric' parameter of CommandObjective must be a non-empty"),
         ({"metric": None}, TypeError, "'metric' parameter of CommandObjective .*; got None"),
+        ({"metric": "val loss"}, ConfigError, "'metric' .* a name a report line can carry"),
+        ({"metric": "acc@1"}, ConfigError, "'metric' .* report line can carry.*got 'acc@1'"),
         ({"resource_name": "n epochs"}, ConfigError, "'resource_name' .* a name like 'epochs'"),
         ({"resource_name": 3}, TypeError, "'resource_name' .* non-empty string; got 3"),
         ({"grace_s": -1}, ConfigError, "'grace_s' .* must be a finite number >= 0; got -1"),

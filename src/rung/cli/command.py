@@ -11,6 +11,7 @@ checkpoint directories live in the experiment directory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rung.cli._args import BUDGET_NEEDED, UsageError, has_budget
+from rung.cli._args import BUDGET_NEEDED, UsageError, check_local_workers, has_budget
 from rung.cli.goals import goal_arguments, goals_of
 from rung.cli.trust import sign, signed_here
 from rung.errors import ConfigError
@@ -39,6 +40,9 @@ _MODEL_ONLY = (
     ("--quick", "quick", False),
     ("--final-epochs", "final_epochs", None),
     ("--device", "device", "auto"),
+    # rung keeps no checkpoint of a program's (its RUNG_CHECKPOINT_DIR is the program's own,
+    # and every trial's is kept): the flag would change nothing
+    ("--keep-checkpoints", "keep_checkpoints", False),
 )
 _PROGRAM_ONLY = (
     ("--metric", "metric", None),
@@ -193,8 +197,18 @@ def prepare_resume(
 
     Raises:
         UsageError: the recorded working directory is gone, the program cannot start,
-            or it was recorded elsewhere and not given again as recorded.
+            it was recorded elsewhere and not given again as recorded, bad workers, or a
+            flag that would change nothing (``--shell`` alone, ``--data-dir``).
     """
+    if getattr(args, "shell", False) and getattr(args, "program", None) is None:
+        raise UsageError(
+            "argument --shell: only with --command, to give a command again as recorded "
+            "(a run's command and its --shell are as recorded)"
+        )
+    if getattr(args, "data_dir", None) is not None:
+        raise UsageError(
+            f"argument --data-dir: only for a --model run; {directory} tunes a program"
+        )
     if not Path(settings["cwd"]).is_dir():
         raise UsageError(
             f"the program ran in {settings['cwd']!r}, which no longer exists; recreate it to resume"
@@ -211,6 +225,7 @@ def prepare_resume(
     )
     if getattr(args, "gpus", None) is not None:
         settings["gpus"] = args.gpus
+    check_local_workers(settings["workers"], settings["dask_address"])
     _objective(settings, directory)  # the program can still start
 
 
@@ -230,11 +245,15 @@ def _check_program_given(
     if signed_here(settings):
         return
     if given is None:
+        # the directory as named after the `cd` (as given, it may be relative to here)
+        there = Path(directory).resolve()
+        with contextlib.suppress(ValueError):
+            there = there.relative_to(Path(settings["cwd"]).resolve())
         raise UsageError(
             f"{directory} was not recorded by your rung, and rung starts no program read "
             "from a directory (README, Security). Check its command (rung show prints "
             f"it); to run it, give it again from where it ran: cd {shlex.quote(settings['cwd'])} "
-            f"&& rung resume {shlex.quote(str(directory))} {recorded}"
+            f"&& rung resume {shlex.quote(str(there))} {recorded}"
         )
     if Path.cwd().resolve() != Path(settings["cwd"]).resolve():
         raise UsageError(

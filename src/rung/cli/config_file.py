@@ -17,10 +17,13 @@ or ``min-epochs`` for ``--min-epochs``), so a run is reproducible from a file::
     # objectives = { val_loss = "min", latency_ms = "min" }
     # constraints = ["memory_mb<=512"]
 
-``space`` is a space file's path or its table inline; ``gpus`` a string (``"all"``,
-``"0,1"``) or a list; ``objectives`` a string (``"val_error:min,latency_ms:min"``) or a
-table; ``constraints`` (or ``constraint``) a string or a list of them. Paths are read
-from the current directory, as on the command line.
+``command`` is a string or a list of arguments (each may hold placeholders; with
+``shell = true`` the list is one shell line, each argument quoted and its placeholders
+left bare for rung to quote); ``space`` is a space file's path or its table inline;
+``gpus`` a string (``"all"``, ``"0,1"``) or a list; ``objectives`` a string
+(``"val_error:min,latency_ms:min"``) or a table; ``constraints`` (or ``constraint``) a
+string or a list of them. Paths are read from the current directory, as on the command
+line.
 Flags given on the command line override the file: ``--constraint`` replaces the file's
 constraints (it does not add to them), ``--metric`` its objectives and ``--objectives`` its
 metric and direction. Each value is checked as its flag
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import shlex
+import string
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -80,6 +84,28 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{file}: not valid TOML: {err}") from None
 
 
+def _join_arguments(arguments: list[str]) -> str:
+    """A command line that splits back into ``arguments``, like :func:`shlex.join`, but
+    with each ``{placeholder}`` left bare: a shell (``shell = true``) reads that line, and
+    rung quotes a placeholder's value itself only where it stands bare."""
+    words = []
+    for argument in arguments:
+        try:
+            parsed = list(string.Formatter().parse(argument))
+        except ValueError:  # a lone brace: the command's own check names it
+            words.append(shlex.quote(argument))
+            continue
+        parts = []
+        for literal, name, spec, conversion in parsed:
+            if literal:
+                parts.append(shlex.quote(literal).replace("{", "{{").replace("}", "}}"))
+            if name is not None:  # as written (a conversion is the command's to refuse)
+                field = name + (f"!{conversion}" if conversion else "")
+                parts.append(f"{{{field}:{spec}}}" if spec else f"{{{field}}}")
+        words.append("".join(parts) or "''")
+    return " ".join(words)
+
+
 def _value(key: str, value: Any, action: argparse.Action, source: str) -> Any:
     """``value`` checked and converted as the flag's own argument would be."""
     where = f"{source}: {key!r}"
@@ -99,7 +125,7 @@ def _value(key: str, value: Any, action: argparse.Action, source: str) -> Any:
     if key == "gpus" and isinstance(value, list):
         value = ",".join(str(v) for v in value)
     if key == "command" and isinstance(value, list) and all(isinstance(v, str) for v in value):
-        value = shlex.join(value)
+        value = _join_arguments(value)
     if isinstance(value, (bool, list, Mapping)) or value is None:
         raise ConfigError(
             f"{where} takes one value like its flag --{key.replace('_', '-')}; got {value!r}."

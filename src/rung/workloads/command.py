@@ -41,10 +41,11 @@ from typing import Any
 
 from rung._checks import Boolean, Real, Text, check_all
 from rung.errors import ConfigError, ProgramFailed
-from rung.reporting import ReportLineError, parse_report_line
+from rung.objectives import check_metric_name
+from rung.reporting import PREFIX, ReportLineError, parse_report_line
 from rung.trial import Trial, short_message
 from rung.workloads._command_template import CommandTemplate
-from rung.workloads._program import Program, ProgramGone
+from rung.workloads._program import Program, ProgramGone, split_lines
 
 __all__ = [
     "LOG_DIR",
@@ -84,11 +85,17 @@ def check_program(
     """Raises unless the command's program can be started: found, and executable.
 
     A program decided by a placeholder is not checked; with a shell, the first word is
-    checked when it is a plain program name.
+    checked when it is a plain program name. The working directory must exist.
 
     Raises:
-        ConfigError: one line naming the program and why it cannot start.
+        ConfigError: one line naming the program (or the working directory) and why it
+            cannot start.
     """
+    if cwd is not None and not Path(cwd).is_dir():
+        raise ConfigError(
+            f"The 'cwd' parameter of CommandObjective must be an existing directory, where "
+            f"the program runs; got {cwd!r}."
+        )
     program = template.program
     if program is None and template.shell:
         import shlex
@@ -148,7 +155,8 @@ class CommandObjective:
         check: Check now that the program exists and is executable.
 
     Raises:
-        ConfigError: an empty or malformed command, an empty metric, a negative grace,
+        ConfigError: an empty or malformed command, a metric no report line can carry
+            (``"val loss"``), a negative grace,
             or (with ``check``) a program that cannot be started.
 
     Example:
@@ -178,6 +186,8 @@ class CommandObjective:
         check: bool = True,
     ) -> None:
         check_all("CommandObjective", _RULES, locals())
+        # a name no report line can carry would fail every job with "no metric"
+        metric = check_metric_name(metric, "The 'metric' parameter of CommandObjective")
         self.template = CommandTemplate(command, shell=shell)
         if not resource_name.isidentifier():  # it is a {placeholder} of the command
             raise ConfigError(
@@ -245,8 +255,9 @@ class CommandObjective:
         if not log.is_file():
             return reports
         with open(log, "rb") as handle:
-            for raw in handle:
-                line = raw.decode("utf-8", errors="replace")
+            pieces = (piece for raw in handle for piece in split_lines(raw))  # as it was read
+            for piece in pieces:
+                line = piece.decode("utf-8", errors="replace")
                 if line.startswith(_ATTEMPT):
                     continue
                 try:
@@ -311,17 +322,26 @@ class CommandObjective:
                     raise failure(
                         f"the program's report {line.strip()!r}: {err}", program
                     ) from None
-            code = program.process.wait()
+            code = program.wait(trial.seconds_left)
             if code != 0:
                 raise failure(f"the program {_status(code)}", program, last_error=True)
             fill(trial.resource_to + 1)
             if not trial.reports:
+                # Report lines on standard error are not read: say so, or the end of its
+                # standard error shows the very line the message asks for.
+                on_stderr = any(line.startswith(PREFIX) for line in program.stderr_tail)
                 raise failure(
                     f"the program exited (status 0) without a report line after "
                     f"{self.resource_name} {trial.resource_from}, such as "
-                    f"'[rung] epoch={trial.resource_from + 1} {self.metric}=VALUE'",
+                    f"'[rung] epoch={trial.resource_from + 1} {self.metric}=VALUE'"
+                    + (
+                        ", on its standard output (it printed report lines on its standard "
+                        "error, which rung does not read)"
+                        if on_stderr
+                        else ""
+                    ),
                     program,
-                    last_error=True,
+                    last_error=not on_stderr,
                 )
             if trial.reports[-1].resource < trial.resource_to:  # its value is of a lower rung
                 short = short_message(
