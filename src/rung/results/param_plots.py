@@ -46,8 +46,14 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
     """
     spec = result.spec
     trials = [t for t in result.trials if t.reports]
-    names = [n for n in (trials[0].config if trials else {}) if n != spec.resource_name]
-    searched = [n for n in names if len({repr(t.config.get(n)) for t in trials}) > 1] or names
+    # Every trial's parameters, not the first's: a define-by-run objective asks for some
+    # parameters on some paths only, so a trial may lack what later ones have.
+    names = [
+        n for n in dict.fromkeys(n for t in trials for n in t.config) if n != spec.resource_name
+    ]
+    searched = [
+        n for n in names if len({repr(t.config[n]) for t in trials if n in t.config}) > 1
+    ] or names
     columns = min(max(len(searched), 1), 3)
     rows = max(math.ceil(len(searched) / columns), 1)
     fig = figure(figsize=(4.2 * columns, 3.6 * rows), layout="constrained")
@@ -56,7 +62,8 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
     full = [t for t in trials if top is None or t.resource >= top]
     partial = [t for t in trials if not (top is None or t.resource >= top)]
     for axis, name in zip(axes, searched, strict=False):
-        values = [t.config.get(name) for t in trials]
+        # A trial that never asked for the parameter has no value of it to be drawn at.
+        values = [t.config[name] for t in trials if name in t.config]
         if _numeric(values):
             position = {repr(v): v for v in values}
         else:  # a choice: its values in order, as ticks
@@ -69,9 +76,9 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
                     "label": f"reached {top}" if top is not None else "trials"}),
         ):  # fmt: skip
             points = [
-                (position[repr(t.config.get(name))], t.reports[-1].value)
+                (position[repr(t.config[name])], t.reports[-1].value)
                 for t in group
-                if math.isfinite(t.reports[-1].value)
+                if name in t.config and math.isfinite(t.reports[-1].value)
             ]
             if points:
                 xs, ys = zip(*points, strict=True)

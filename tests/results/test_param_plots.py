@@ -1,0 +1,42 @@
+"""The hyperparameter figure: one panel per parameter any trial had, each trial drawn
+where it has a value."""
+
+from __future__ import annotations
+
+import pytest
+
+import rung
+from rung.results.param_plots import plot_parameters
+from rung.results.summary import read_result
+
+pytest.importorskip("matplotlib")
+
+
+def branching(trial):
+    """Define-by-run: ``x`` on one path, ``y`` on the other."""
+    if trial.suggest_categorical("kind", ["a", "b"]) == "a":
+        return trial.suggest_float("x", 1e-3, 1.0, log=True)
+    return trial.suggest_int("y", 1, 10) / 10
+
+
+def test_a_parameter_some_trials_lack_gets_its_panel_with_the_trials_that_have_it(tmp_path):
+    rung.tune(branching, searcher="random", max_trials=15, seed=0, directory=tmp_path / "r")
+    result = read_result(tmp_path / "r")
+    first = result.trials[0].config
+    assert {"x", "y"} - set(first)  # the first trial lacks one of them
+    figure = plot_parameters(result)
+    by_name = {axis.get_xlabel(): axis for axis in figure.axes if axis.get_visible()}
+    assert set(by_name) == {"kind", "x", "y"}
+    for name in ("x", "y"):
+        having = [t for t in result.trials if name in t.config]
+        axis = by_name[name]
+        drawn = [tuple(p) for c in axis.collections for p in c.get_offsets()]
+        best = 1 if name in result.incumbent.config else 0
+        assert len(drawn) == len(having) + best
+        # numbers on a numeric axis, not a choice whose ticks include a missing value
+        assert sorted(x for x, _ in drawn[: len(having)]) == sorted(
+            t.config[name] for t in having
+        )
+        assert "None" not in [tick.get_text() for tick in axis.get_xticklabels()]
+    assert by_name["x"].get_xscale() == "log"
+
