@@ -34,9 +34,17 @@ def test_a_parameter_some_trials_lack_gets_its_panel_with_the_trials_that_have_i
         best = 1 if name in result.incumbent.config else 0
         assert len(drawn) == len(having) + best
         # numbers on a numeric axis, not a choice whose ticks include a missing value
-        assert sorted(x for x, _ in drawn[: len(having)]) == sorted(
-            t.config[name] for t in having
-        )
+        assert sorted(x for x, _ in drawn[: len(having)]) == sorted(t.config[name] for t in having)
         assert "None" not in [tick.get_text() for tick in axis.get_xticklabels()]
     assert by_name["x"].get_xscale() == "log"
 
+
+def test_a_run_where_no_trial_reported_says_so_in_the_figure(tmp_path):
+    def broken(config):
+        raise ValueError("always")
+
+    rung.tune(broken, {"x": rung.uniform(0, 1)}, searcher="random", max_trials=3, seed=0,
+              directory=tmp_path / "r")  # fmt: skip
+    figure = plot_parameters(read_result(tmp_path / "r"), tmp_path / "params.png")
+    shown = [axis for axis in figure.axes if axis.get_visible()]
+    assert [text.get_text() for axis in shown for text in axis.texts] == ["no trial reported"]

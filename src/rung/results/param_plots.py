@@ -95,12 +95,19 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
         axis.set_ylabel(f"{spec.value_name} (last reported)")
         value_limits(result, axis, [t.reports[-1].value for t in trials])
         axis.grid(alpha=0.3)
-    for axis in axes[len(searched) :]:
+    # With nothing to draw the first panel stays, to say so: a hidden one shows no text.
+    for axis in axes[max(len(searched), 1) :]:
         axis.set_visible(False)
     if searched:
         axes[0].legend(fontsize=7)
     else:
-        axes[0].text(0.5, 0.5, "no trial reported yet", ha="center", transform=axes[0].transAxes)
+        axes[0].set_xticks([])
+        axes[0].set_yticks([])
+        yet = "" if result.finished else " yet"
+        axes[0].text(
+            0.5, 0.5, f"no trial reported{yet}", ha="center", va="center",
+            transform=axes[0].transAxes,
+        )  # fmt: skip
     fig.suptitle(title_of(result, 4.2 * columns, prefix="hyperparameters: "), fontsize=10)
     if path is not None:
         save(fig, path)
