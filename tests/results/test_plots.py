@@ -251,3 +251,16 @@ def test_a_plot_that_cannot_be_written_leaves_the_last_one_whole(tmp_path, monke
         plot_all(read_result(tmp_path / "exp"))
     assert {p.name: p.read_bytes() for p in paths} == before  # not a truncated image
     assert not list((tmp_path / "exp").glob("*.tmp"))
+
+
+def test_a_run_with_one_result_shows_it(tmp_path):
+    import rung
+
+    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, searcher="random", max_trials=1,
+              seed=0, directory=tmp_path / "r")  # fmt: skip
+    result = read_result(tmp_path / "r")
+    figure = plot_progress(result)
+    for axis in figure.axes:
+        (line,) = axis.get_lines()
+        assert list(line.get_ydata()) == [result.best_value]
+        assert line.get_marker() not in (None, "None", "", " ")  # a lone step draws nothing

@@ -55,8 +55,10 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
         f"{spec.resource_name} spent": [p.resource for p in points],
     }
     ys = [p.best_value for p in points]
+    # A step through one point is no line at all: a run's only result is drawn as a dot.
+    marker = "o" if len(points) == 1 else None
     for axis, (label, x) in zip(axes, xs.items(), strict=True):
-        axis.step(x, ys, where="post", color="tab:blue")
+        axis.step(x, ys, where="post", color="tab:blue", marker=marker)
         axis.set_xlabel(label)
         axis.set_ylabel(f"best {spec.value_name}")
         axis.grid(alpha=0.3)
