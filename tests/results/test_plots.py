@@ -264,3 +264,16 @@ def test_a_run_with_one_result_shows_it(tmp_path):
         (line,) = axis.get_lines()
         assert list(line.get_ydata()) == [result.best_value]
         assert line.get_marker() not in (None, "None", "", " ")  # a lone step draws nothing
+
+
+def test_learning_curves_of_a_run_where_no_trial_reported_say_so(tmp_path):
+    import rung
+
+    def broken(config):
+        raise ValueError("always")
+
+    rung.tune(broken, {"x": rung.uniform(0, 1)}, searcher="random", max_trials=2, seed=0,
+              directory=tmp_path / "r")  # fmt: skip
+    (axis,) = plot_learning_curves(read_result(tmp_path / "r")).axes
+    assert [text.get_text() for text in axis.texts] == ["no trial reported"]
+    assert list(axis.get_yticks()) == []  # no made-up 0..1 scale

@@ -139,6 +139,12 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     integer_ticks(axis)
     value_limits(result, axis, all_values)
     axis.grid(alpha=0.3)
+    if not trials:  # nothing to draw: no made-up scale either, only why
+        axis.set_xticks([])
+        axis.set_yticks([])
+        yet = "" if result.finished else " yet"
+        axis.text(0.5, 0.5, f"no trial reported{yet}", ha="center", va="center",
+                  transform=axis.transAxes)  # fmt: skip
     # Centred over the axes: the figure's width less the value axis and a colour bar.
     axis.set_title(title_of(result, 5.5, prefix="learning curves: "), fontsize=10)
     if path is not None:
