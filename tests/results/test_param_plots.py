@@ -48,3 +48,12 @@ def test_a_run_where_no_trial_reported_says_so_in_the_figure(tmp_path):
     figure = plot_parameters(read_result(tmp_path / "r"), tmp_path / "params.png")
     shown = [axis for axis in figure.axes if axis.get_visible()]
     assert [text.get_text() for axis in shown for text in axis.texts] == ["no trial reported"]
+
+
+def test_an_integer_drawn_on_a_log_scale_gets_a_log_axis(tmp_path):
+    space = {"units": rung.randint(1, 1000, log=True), "depth": rung.randint(1, 1000)}
+    rung.tune(lambda c: c["units"] / c["depth"], space, searcher="random", max_trials=8,
+              seed=0, directory=tmp_path / "r")  # fmt: skip
+    figure = plot_parameters(read_result(tmp_path / "r"))
+    scales = {axis.get_xlabel(): axis.get_xscale() for axis in figure.axes if axis.get_visible()}
+    assert scales == {"units": "log", "depth": "linear"}

@@ -23,8 +23,10 @@ PARAMS_FILE = "params.png"
 
 
 def _is_log(domain_text: str | None, values: list[Any]) -> bool:
-    if domain_text is not None:
-        return domain_text.startswith("loguniform")
+    if domain_text is not None:  # loguniform(...), or randint(..., log=True)
+        return domain_text.startswith("loguniform") or (
+            domain_text.startswith("randint(") and ", log=True" in domain_text
+        )
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return (
         len(numbers) == len(values)
