@@ -57,3 +57,22 @@ def test_an_integer_drawn_on_a_log_scale_gets_a_log_axis(tmp_path):
     figure = plot_parameters(read_result(tmp_path / "r"))
     scales = {axis.get_xlabel(): axis.get_xscale() for axis in figure.axes if axis.get_visible()}
     assert scales == {"units": "log", "depth": "linear"}
+
+
+def test_long_choice_values_are_ticks_that_do_not_run_into_each_other(tmp_path):
+    names = ["stochastic_gradient_descent", "adam_with_weight_decay", "rmsprop_centered",
+             "adagrad", "lbfgs_line_search"]  # fmt: skip
+    space = {"optimizer": rung.choice(names), "x": rung.uniform(0, 1)}
+    rung.tune(lambda c: c["x"] + len(c["optimizer"]), space, searcher="random", max_trials=25,
+              seed=0, directory=tmp_path / "r")  # fmt: skip
+    figure = plot_parameters(read_result(tmp_path / "r"))
+    (axis,) = [a for a in figure.axes if a.get_visible() and a.get_xlabel() == "optimizer"]
+    figure.canvas.draw()
+    boxes = sorted(
+        (t.get_window_extent().x0, t.get_window_extent().x1) for t in axis.get_xticklabels()
+    )
+    assert len(boxes) == len(names)
+    assert all(left[1] <= right[0] for left, right in zip(boxes, boxes[1:], strict=False))
+    texts = {t.get_text(): t for t in axis.get_xticklabels()}
+    assert texts["'adagrad'"].get_rotation() == 90  # upright, and a short one whole
+    assert "'stochastic…nt_descent'" in texts  # a long one elided in its middle

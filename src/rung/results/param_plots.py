@@ -40,6 +40,24 @@ def _numeric(values: list[Any]) -> bool:
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
+_TICK_CHARS = 24  # the longest choice label drawn whole
+_TICK_EM = 0.6  # a tick label character's mean width in font sizes, with room to spare
+
+
+def _choice_ticks(axis: Any, labels: list[str], width_in: float, fontsize: float = 8) -> None:
+    """A choice's values as ticks; labels that would run into each other are drawn
+    upright, and each is elided in its middle beyond :data:`_TICK_CHARS` characters."""
+    shown = [
+        label
+        if len(label) <= _TICK_CHARS
+        else f"{label[: _TICK_CHARS // 2 - 1]}…{label[-(_TICK_CHARS // 2 - 1) :]}"
+        for label in labels
+    ]
+    widest = max(len(label) for label in shown) * _TICK_EM * fontsize / 72
+    crowded = widest > 0.8 * width_in / max(len(shown), 1)  # about 80% of a panel is axes
+    axis.set_xticks(range(len(shown)), shown, fontsize=fontsize, rotation=90 if crowded else 0)
+
+
 def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
     """One panel per searched parameter: its value against the value each trial reached.
 
@@ -71,7 +89,7 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
         else:  # a choice: its values in order, as ticks
             labels = list(dict.fromkeys(repr(v) for v in values))
             position = {label: i for i, label in enumerate(labels)}
-            axis.set_xticks(range(len(labels)), labels, fontsize=8)
+            _choice_ticks(axis, labels, 4.2)
         for group, style in (
             (partial, {"s": 12, "color": "0.6", "alpha": 0.6, "label": "stopped at a lower rung"}),
             (full, {"s": 36, "color": "tab:blue", "edgecolor": "k", "linewidth": 0.4,
