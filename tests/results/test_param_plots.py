@@ -76,3 +76,14 @@ def test_long_choice_values_are_ticks_that_do_not_run_into_each_other(tmp_path):
     texts = {t.get_text(): t for t in axis.get_xticklabels()}
     assert texts["'adagrad'"].get_rotation() == 90  # upright, and a short one whole
     assert "'stochastic…nt_descent'" in texts  # a long one elided in its middle
+
+
+def test_a_choice_of_numbers_gets_its_values_as_ticks_in_their_order(tmp_path):
+    space = {"lr": rung.choice([0.1, 0.0001, 0.01, 0.001]), "x": rung.uniform(0, 1)}
+    rung.tune(lambda c: c["x"] + c["lr"], space, searcher="random", max_trials=20, seed=0,
+              directory=tmp_path / "r")  # fmt: skip
+    figure = plot_parameters(read_result(tmp_path / "r"))
+    (axis,) = [a for a in figure.axes if a.get_visible() and a.get_xlabel() == "lr"]
+    ticks = [t.get_text() for t in axis.get_xticklabels()]
+    assert ticks == ["0.0001", "0.001", "0.01", "0.1"]  # not three of four crowded at 0
+    assert list(axis.get_xticks()) == [0, 1, 2, 3]

@@ -84,10 +84,12 @@ def plot_parameters(result: Result, path: str | Path | None = None) -> Any:
     for axis, name in zip(axes, searched, strict=False):
         # A trial that never asked for the parameter has no value of it to be drawn at.
         values = [t.config[name] for t in trials if name in t.config]
-        if _numeric(values):
+        choice = (spec.space.get(name) or "").startswith("choice(")
+        if _numeric(values) and not choice:
             position = {repr(v): v for v in values}
-        else:  # a choice: its values in order, as ticks
-            labels = list(dict.fromkeys(repr(v) for v in values))
+        else:  # a choice: its values as ticks, numbers in their order (1e-1, 1e-2, 1e-3...)
+            ordered = sorted(values) if _numeric(values) else values
+            labels = list(dict.fromkeys(repr(v) for v in ordered))
             position = {label: i for i, label in enumerate(labels)}
             _choice_ticks(axis, labels, 4.2)
         for group, style in (
