@@ -277,3 +277,28 @@ def test_learning_curves_of_a_run_where_no_trial_reported_say_so(tmp_path):
     (axis,) = plot_learning_curves(read_result(tmp_path / "r")).axes
     assert [text.get_text() for text in axis.texts] == ["no trial reported"]
     assert list(axis.get_yticks()) == []  # no made-up 0..1 scale
+
+
+def slow_or_fast(config, epoch):
+    """A simulated objective: each configuration trains at its own speed."""
+    return config["x"] / epoch, 0.5 + config["x"]
+
+
+def test_dozens_of_levels_reached_get_a_colour_bar_not_a_legend_entry_each(tmp_path):
+    import rung
+    from rung.executors.simulated import SimulatedExecutor
+    from rung.run.factory import build_tuner
+
+    tuner = build_tuner(
+        slow_or_fast, {"x": rung.uniform(0, 1)}, searcher="random", scheduler="asha",
+        min_resource=1, max_resource=50, eta=3, seed=0, directory=tmp_path / "r",
+        executor=SimulatedExecutor(24, decision_time=False),
+    )  # fmt: skip
+    tuner.run(time_budget_s=30.0)  # the budget stops the running jobs between rungs
+    result = read_result(tmp_path / "r")
+    levels = {t.resource for t in result.trials if t.reports}
+    assert len(levels) > 12
+    figure = plot_learning_curves(result)
+    axis, bar = figure.axes
+    assert bar.get_ylabel() == "epochs the trial reached"
+    assert axis.get_legend_handles_labels()[1] == ["rung levels"]
