@@ -51,3 +51,20 @@ def test_only_optional_modules_get_a_hint() -> None:
     wrapped = ImportError("Plots need matplotlib")
     wrapped.__cause__ = error
     assert missing_extra(wrapped) == "; install it with: pip install 'rung[plot]'"
+
+
+def test_rung_plot_without_matplotlib_says_what_to_install_once(tmp_path: Path) -> None:
+    from tests.results.test_report import run_into
+
+    run_into(tmp_path / "exp")
+    block = BLOCK_TORCH.replace('"torch"', '"matplotlib"')
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    out = subprocess.run(
+        [sys.executable, "-c", block, "plot", str(tmp_path / "exp")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert out.returncode == 1
+    assert out.stderr.count("pip install 'rung[plot]'") == 1, out.stderr

@@ -70,3 +70,14 @@ def test_the_files_are_written_even_when_the_report_cannot_be_printed(tmp_path):
     done = _closed_stdout(*QUICK, "--scheduler", "asha", "--out", str(out))
     assert (done.returncode, done.stderr) == (141, "")
     assert {"curves.csv", "summary.json"} <= {p.name for p in out.iterdir()}
+
+
+def test_the_table_columns_of_a_short_budget_read_apart(tmp_path, capsys):
+    out = tmp_path / "sim"
+    argv = ["simulate", "--benchmark", "mf-toy", "--workers", "2", "--time-budget", "5"]
+    assert main([*argv, "--seeds", "1", "--scheduler", "asha", "--quiet", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heading = lines[
+        lines.index("median best full-resource value so far, by simulated time (s):") + 1
+    ]
+    assert heading.split()[1:] == ["0.625", "1.25", "2.5", "3.75", "5"]

@@ -360,3 +360,31 @@ def test_a_run_on_a_cluster_keeps_the_workers_count_it_was_given(client: Any) ->
         square, space, max_trials=2, seed=0, executor=DaskExecutor(client), workers=1
     )
     assert result.workers == 1 and result.spec.workers == 1  # the cluster has 2 threads
+
+
+class _LostResult:
+    """A future whose task finished, but whose result died with its worker and whose
+    reruns died too: ``result()`` raises KilledWorker though the status says finished."""
+
+    status = "finished"
+    key = "rung-trial4-3-9-lost"
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def result(self) -> Any:
+        from types import SimpleNamespace
+
+        from distributed.scheduler import KilledWorker
+
+        raise KilledWorker(self.key, SimpleNamespace(address=self.address), 3)
+
+
+def test_a_finished_job_whose_result_died_with_its_workers_says_so() -> None:
+    executor = DaskExecutor(workers=2)
+    executor.worker_addresses = ["tls://127.0.0.1:1001", "tls://127.0.0.1:1002"]
+    outcome = executor._outcome(_LostResult("tls://127.0.0.1:1002"), task(4, {"x": 1.0}), 0.0)
+    assert outcome.status is JobStatus.FAILED
+    assert outcome.error.startswith("WorkerDied: each of the 4 Dask workers")
+    assert "Traceback" not in outcome.error
+    assert outcome.worker == 1  # the last worker that held it, not "no worker"

@@ -251,3 +251,54 @@ def test_a_plot_that_cannot_be_written_leaves_the_last_one_whole(tmp_path, monke
         plot_all(read_result(tmp_path / "exp"))
     assert {p.name: p.read_bytes() for p in paths} == before  # not a truncated image
     assert not list((tmp_path / "exp").glob("*.tmp"))
+
+
+def test_a_run_with_one_result_shows_it(tmp_path):
+    import rung
+
+    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, searcher="random", max_trials=1,
+              seed=0, directory=tmp_path / "r")  # fmt: skip
+    result = read_result(tmp_path / "r")
+    figure = plot_progress(result)
+    for axis in figure.axes:
+        (line,) = axis.get_lines()
+        assert list(line.get_ydata()) == [result.best_value]
+        assert line.get_marker() not in (None, "None", "", " ")  # a lone step draws nothing
+
+
+def test_learning_curves_of_a_run_where_no_trial_reported_say_so(tmp_path):
+    import rung
+
+    def broken(config):
+        raise ValueError("always")
+
+    rung.tune(broken, {"x": rung.uniform(0, 1)}, searcher="random", max_trials=2, seed=0,
+              directory=tmp_path / "r")  # fmt: skip
+    (axis,) = plot_learning_curves(read_result(tmp_path / "r")).axes
+    assert [text.get_text() for text in axis.texts] == ["no trial reported"]
+    assert list(axis.get_yticks()) == []  # no made-up 0..1 scale
+
+
+def slow_or_fast(config, epoch):
+    """A simulated objective: each configuration trains at its own speed."""
+    return config["x"] / epoch, 0.5 + config["x"]
+
+
+def test_dozens_of_levels_reached_get_a_colour_bar_not_a_legend_entry_each(tmp_path):
+    import rung
+    from rung.executors.simulated import SimulatedExecutor
+    from rung.run.factory import build_tuner
+
+    tuner = build_tuner(
+        slow_or_fast, {"x": rung.uniform(0, 1)}, searcher="random", scheduler="asha",
+        min_resource=1, max_resource=50, eta=3, seed=0, directory=tmp_path / "r",
+        executor=SimulatedExecutor(24, decision_time=False),
+    )  # fmt: skip
+    tuner.run(time_budget_s=30.0)  # the budget stops the running jobs between rungs
+    result = read_result(tmp_path / "r")
+    levels = {t.resource for t in result.trials if t.reports}
+    assert len(levels) > 12
+    figure = plot_learning_curves(result)
+    axis, bar = figure.axes
+    assert bar.get_ylabel() == "epochs the trial reached"
+    assert axis.get_legend_handles_labels()[1] == ["rung levels"]

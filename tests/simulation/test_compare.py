@@ -189,3 +189,21 @@ def test_cli_rejects_bad_numbers_with_exit_2(capsys):
         standalone_parser().parse_args([*CLI, "--workers", "0"])
     assert info.value.code == 2
     assert "--workers: must be an integer from 1 to 1000000; got '0'" in capsys.readouterr().err
+
+
+def test_the_figure_spans_the_budget_and_says_when_no_run_has_a_value(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from rung.simulation import plots
+
+    saved = []
+    monkeypatch.setattr(plots, "save", lambda figure, path: saved.append(figure))
+    none_yet = Comparison("mfh3", -3.86, 2, 300.0, (make_run("asha", 0, [], []),))
+    plots.plot_comparison(none_yet, tmp_path / "a.png", regret=0.05)
+    late = Comparison("mfh3", -3.86, 2, 300.0, (make_run("asha", 0, [120.0], [-3.0]),))
+    plots.plot_comparison(late, tmp_path / "b.png")
+    (empty,), (drawn,) = (figure.axes for figure in saved)
+    assert empty.get_xlim() == drawn.get_xlim() == (0.0, 300.0)
+    assert [t.get_text() for t in empty.texts] == [
+        "no run had a full-resource value within the budget"
+    ]
+    assert not drawn.texts

@@ -171,6 +171,12 @@ def _format_time(seconds: float) -> str:
     return "never" if math.isinf(seconds) else f"{seconds:.0f}"
 
 
+def _format_moment(seconds: float) -> str:
+    """A column's time: whole seconds, but a short budget's fractions (0.625 s, 1.25 s) keep
+    their digits, so that no two columns read the same."""
+    return f"{seconds:.0f}" if seconds >= 100 or seconds == round(seconds) else f"{seconds:.3g}"
+
+
 def format_report(comparison: Any, regret: float) -> str:
     """The printed summary: median best value at fractions of the budget, time to regret."""
     budget = comparison.time_budget_s
@@ -182,7 +188,7 @@ def format_report(comparison: Any, regret: float) -> str:
         f"{comparison.benchmark}: {comparison.workers} simulated workers, {budget:g} s, "
         f"{n_seeds} seeds; optimum {comparison.optimum:.5f}",
         "median best full-resource value so far, by simulated time (s):",
-        f"  {'scheduler':<{width}} " + " ".join(f"{t:>9.0f}" for t in times),
+        f"  {'scheduler':<{width}} " + " ".join(f"{_format_moment(t):>9}" for t in times),
     ]
     for name in names:
         values = [r + comparison.optimum for r in comparison.median_regret(name, times)]

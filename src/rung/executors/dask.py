@@ -274,18 +274,18 @@ class DaskExecutor(Executor):
         worker = NO_WORKER
         try:
             if future.status == "finished":
-                address, outcome = future.result()
-                return dataclasses.replace(outcome, worker=self._worker_id(address))
-            if future.status == "error":
+                try:
+                    address, outcome = future.result()
+                except KilledWorker as error:
+                    # Its result was lost with the worker holding it, and the workers that
+                    # ran it again died too: the same death as a task that never finished.
+                    worker, message = self._killed(error)
+                else:
+                    return dataclasses.replace(outcome, worker=self._worker_id(address))
+            elif future.status == "error":
                 error = future.exception()
                 if isinstance(error, KilledWorker):
-                    address = getattr(error.last_worker, "address", None)
-                    worker = self._worker_id(address) if address else NO_WORKER
-                    message = (
-                        f"WorkerDied: each of the {error.allowed_failures + 1} Dask workers "
-                        f"that ran this job died while running it (the last: {address}); "
-                        "see the worker logs."
-                    )
+                    worker, message = self._killed(error)
                 else:
                     message = "".join(
                         traceback.format_exception(type(error), error, future.traceback())
@@ -299,6 +299,15 @@ class DaskExecutor(Executor):
             message = traceback.format_exc()
         now = self._clock() if self._clock is not None else submitted
         return failed_outcome(task, message, submitted, now, worker)
+
+    def _killed(self, error: KilledWorker) -> tuple[int, str]:
+        """The last worker's id and the error of a job whose every worker died."""
+        address = getattr(error.last_worker, "address", None)
+        message = (
+            f"WorkerDied: each of the {error.allowed_failures + 1} Dask workers that ran "
+            f"this job died while running it (the last: {address}); see the worker logs."
+        )
+        return (self._worker_id(address) if address else NO_WORKER), message
 
     def _worker_id(self, address: str) -> int:
         """A small id per worker: a newcomer takes a departed worker's id, else the next."""

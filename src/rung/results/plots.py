@@ -32,6 +32,7 @@ __all__ = ["plot_all", "plot_front", "plot_learning_curves", "plot_progress"]
 
 PROGRESS_FILE = "progress.png"
 CURVES_FILE = "curves.png"
+_LEGEND_LEVELS = 12  # the most levels reached that get a legend entry each
 
 
 def plot_progress(result: Result, path: str | Path | None = None) -> Any:
@@ -55,8 +56,10 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
         f"{spec.resource_name} spent": [p.resource for p in points],
     }
     ys = [p.best_value for p in points]
+    # A step through one point is no line at all: a run's only result is drawn as a dot.
+    marker = "o" if len(points) == 1 else None
     for axis, (label, x) in zip(axes, xs.items(), strict=True):
-        axis.step(x, ys, where="post", color="tab:blue")
+        axis.step(x, ys, where="post", color="tab:blue", marker=marker)
         axis.set_xlabel(label)
         axis.set_ylabel(f"best {spec.value_name}")
         axis.grid(alpha=0.3)
@@ -91,9 +94,10 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     Returns:
         The figure (saved to ``path`` when given).
     """
+    import numpy as np
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
+    from matplotlib.colors import ListedColormap, LogNorm, Normalize
 
     spec = result.spec
     trials = [t for t in result.trials if t.reports]
@@ -102,6 +106,8 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
     axis = fig.subplots()
     all_values = [r.value for t in trials for r in t.reports]
     by_value = len(levels) == 1 and len(trials) > 1
+    # Jobs a time budget stopped between rungs add levels of their own, dozens in a long run.
+    many_levels = len(levels) > _LEGEND_LEVELS
     if by_value:  # one level: the colour tells the final values apart
         finals = [t.reports[-1].value for t in trials]
         finite = [v for v in finals if math.isfinite(v)] or [0.0]
@@ -117,6 +123,13 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
         cmap = colormaps["viridis"]
         # Dark to light but never yellow: the top of the map is too pale on white.
         level_colour = {lv: cmap(0.8 * i / max(len(levels) - 1, 1)) for i, lv in enumerate(levels)}
+        if many_levels:  # each its own legend entry would cover the axes: a colour bar
+            # on a log scale, as the rungs are spaced (3, 9, 27, 81): each gets its own hue
+            scale = LogNorm(levels[0], levels[-1])
+            level_colour = {lv: cmap(0.8 * scale(lv)) for lv in levels}
+            pale_free = ListedColormap(cmap(np.linspace(0.0, 0.8, 256)))
+            bar = fig.colorbar(ScalarMappable(norm=scale, cmap=pale_free), ax=axis, shrink=0.85)
+            bar.set_label(f"{spec.resource_name} the trial reached")
         colour = {t.trial_id: level_colour[t.resource] for t in trials}
     for trial in sorted(trials, key=lambda t: t.resource):
         xs = [r.resource for r in trial.reports if math.isfinite(r.value)]
@@ -127,16 +140,22 @@ def plot_learning_curves(result: Result, path: str | Path | None = None) -> Any:
         axis.axvline(level, color="0.6", lw=0.8, ls=":", zorder=0)
     if rungs:
         axis.plot([], [], color="0.6", lw=0.8, ls=":", label="rung levels")
-    if not by_value:
+    if not by_value and not many_levels:
         for level in levels:
             axis.plot([], [], color=level_colour[level], label=f"trials that reached {level}")
-    if rungs or 1 < len(levels) <= 12:
+    if rungs or 1 < len(levels) <= _LEGEND_LEVELS:
         axis.legend(fontsize=8)
     axis.set_xlabel(spec.resource_name)
     axis.set_ylabel(spec.value_name)
     integer_ticks(axis)
     value_limits(result, axis, all_values)
     axis.grid(alpha=0.3)
+    if not trials:  # nothing to draw: no made-up scale either, only why
+        axis.set_xticks([])
+        axis.set_yticks([])
+        yet = "" if result.finished else " yet"
+        axis.text(0.5, 0.5, f"no trial reported{yet}", ha="center", va="center",
+                  transform=axis.transAxes)  # fmt: skip
     # Centred over the axes: the figure's width less the value axis and a colour bar.
     axis.set_title(title_of(result, 5.5, prefix="learning curves: "), fontsize=10)
     if path is not None:

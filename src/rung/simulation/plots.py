@@ -89,6 +89,7 @@ def plot_comparison(comparison: Comparison, path: str | Path, regret: float | No
     fig = figure(figsize=(7, 4.5), constrained_layout=True)
     axis = fig.add_subplot()
     times = np.linspace(0.0, comparison.time_budget_s, 400)
+    drawn = False
     for name in comparison.schedulers:
         # A run without a full-resource value yet counts as infinitely far off, as in
         # Comparison.median_regret; quantiles that are infinite are not drawn.
@@ -101,11 +102,20 @@ def plot_comparison(comparison: Comparison, path: str | Path, regret: float | No
         regrets[np.isnan(regrets)] = np.inf
         with np.errstate(all="ignore"):
             low, mid, high = np.percentile(regrets, [25, 50, 75], axis=0)
+        drawn = drawn or bool(np.isfinite(mid).any())
         (line,) = axis.step(times, mid, where="post", label=name)
         axis.fill_between(times, low, high, step="post", alpha=0.15, color=line.get_color())
     if regret is not None:
         axis.axhline(regret, color="grey", ls="--", lw=1, label=f"regret {regret:g}")
     axis.set_yscale("log")
+    # The whole budget, from 0: the time before a first full-resource value is part of the
+    # comparison (and a figure with no value at all would otherwise get a made-up axis).
+    axis.set_xlim(0.0, comparison.time_budget_s)
+    if not drawn:
+        axis.text(
+            0.5, 0.5, "no run had a full-resource value within the budget", ha="center",
+            va="center", transform=axis.transAxes,
+        )  # fmt: skip
     axis.set_xlabel("simulated time (s)")
     axis.set_ylabel("regret of the best full-resource value")
     axis.set_title(
