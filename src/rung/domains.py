@@ -23,6 +23,7 @@ __all__ = [
     "RandInt",
     "Uniform",
     "choice",
+    "is_log_scaled",
     "loguniform",
     "randint",
     "tuples_from_record",
@@ -415,6 +416,13 @@ def loguniform(low: float, high: float, *, when: Mapping[str, Any] | None = None
     """Positive reals uniform on a log scale between low and high; ``when``: see
     :func:`choice`."""
     return _conditioned(LogUniform(low, high), when)
+
+
+def is_log_scaled(text: str) -> bool:
+    """Whether a domain, by the text a run records of it (its ``repr``), is on a log scale:
+    ``loguniform(...)``, or ``randint(..., log=True)``. Figures draw such a parameter on
+    a log axis."""
+    return text.startswith("loguniform(") or (text.startswith("randint(") and ", log=True" in text)
 
 
 def randint(

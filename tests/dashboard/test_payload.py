@@ -16,6 +16,7 @@ from rung.dashboard.payload import (
     TrajectoryFold,
     error_line,
     jsonable,
+    run_meta,
     summary,
 )
 from rung.results.report import no_best_reason
@@ -215,3 +216,16 @@ def test_the_dashboard_marks_a_final_model_as_results_json_does(tmp_path):
     record = json.loads((run / "results.json").read_text())
     assert record["final"]["current"] is False
     assert summary(read_result(run), seq=0)["final"] == jsonable(record["final"])
+
+
+def test_parameters_on_a_log_scale_get_a_log_axis_integers_too(tmp_path):
+    space = {
+        "lr": rung.loguniform(1e-4, 1),
+        "width": rung.randint(1, 512, log=True),
+        "depth": rung.randint(1, 8),
+        "x": rung.uniform(0, 1),
+    }
+    rung.tune(lambda c: c["x"], space, max_trials=2, directory=tmp_path / "run")
+    spec = read_result(tmp_path / "run").spec
+    scales = {p["name"]: p["scale"] for p in run_meta(spec, 1, "run", "run")["params"]}
+    assert scales == {"lr": "log", "width": "log", "depth": "linear", "x": "linear"}

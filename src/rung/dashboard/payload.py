@@ -22,6 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from rung.domains import is_log_scaled
 from rung.results.final import with_currency
 from rung.results.report import no_best_reason
 from rung.results.result import OpenJob, Result, TrialRecord
@@ -127,7 +128,7 @@ def error_line(error: str | None) -> str | None:
 
 def _scale(domain: str) -> str:
     """How a parameter's axis is drawn, read from its domain's text (``loguniform(...)``)."""
-    return "log" if domain.startswith("log") else "linear"
+    return "log" if is_log_scaled(domain) else "linear"
 
 
 def run_meta(spec: RunSpec, run_id: int, name: str, directory: str) -> dict[str, Any]:

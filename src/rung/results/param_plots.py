@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from rung.domains import is_log_scaled
 from rung.results._figures import figure, save, title_of, value_limits
 from rung.results.result import Result
 
@@ -23,10 +24,8 @@ PARAMS_FILE = "params.png"
 
 
 def _is_log(domain_text: str | None, values: list[Any]) -> bool:
-    if domain_text is not None:  # loguniform(...), or randint(..., log=True)
-        return domain_text.startswith("loguniform") or (
-            domain_text.startswith("randint(") and ", log=True" in domain_text
-        )
+    if domain_text is not None:
+        return is_log_scaled(domain_text)
     numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
     return (
         len(numbers) == len(values)
