@@ -107,8 +107,11 @@ def test_open_refuses_a_database_without_application_id(tmp_path):
     db.execute("CREATE TABLE trials (id INTEGER)")
     db.commit()
     db.close()
-    with pytest.raises(StoreError, match=r"another application \(tables \['trials'\]\).*untouched"):
+    with pytest.raises(
+        StoreError, match=r"another application \(tables \['trials'\]\).*untouched"
+    ) as err:
         ExperimentStore.open(tmp_path, readonly=True)
+    assert "--out" not in str(err.value)  # read by rung show and rung plot, which have none
 
 
 def test_open_refuses_an_empty_database(tmp_path):

@@ -124,7 +124,7 @@ def damaged(path: Path, err: BaseException | str) -> StoreError:
         )
     return StoreError(
         f"{str(path)!r} is damaged or is not a SQLite database ({err}), so the experiment "
-        "cannot be read: restore the file from a backup, or choose another --out."
+        "cannot be read: restore the file from a backup, or give rung another directory."
     )
 
 
@@ -159,7 +159,7 @@ def check(db: sqlite3.Connection, path: Path) -> None:
         raise StoreError(
             f"{str(path)!r} is a SQLite database of another application ({owner}), not a "
             f"rung experiment store (application_id {APPLICATION_ID:#010x}); rung leaves it "
-            "untouched. Choose another --out."
+            "untouched: give rung a directory of its own."
         )
     if version > SCHEMA_VERSION:
         raise StoreError(
