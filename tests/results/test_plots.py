@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
+from rung.results._figures import figure, save
 from rung.results.plots import plot_all, plot_learning_curves, plot_progress
 from rung.results.summary import read_result
 from tests.results.test_report import run_into
@@ -302,3 +305,26 @@ def test_dozens_of_levels_reached_get_a_colour_bar_not_a_legend_entry_each(tmp_p
     axis, bar = figure.axes
     assert bar.get_ylabel() == "epochs the trial reached"
     assert axis.get_legend_handles_labels()[1] == ["rung levels"]
+
+
+def test_a_slow_legend_placement_warns_nobody(tmp_path, monkeypatch):
+    # matplotlib warns when placing a legend at loc="best" took over a second (timing
+    # decides, on runs of thousands of trials): made to warn every time here.
+    from matplotlib.legend import Legend
+
+    placed = Legend._find_best_position
+
+    def slow(self, *args, **kwargs):
+        message = 'Creating legend with loc="best" can be slow with large amounts of data.'
+        warnings.warn(message, stacklevel=2)
+        return placed(self, *args, **kwargs)
+
+    monkeypatch.setattr(Legend, "_find_best_position", slow)
+    fig = figure(figsize=(4, 3))
+    axis = fig.add_subplot()
+    axis.plot([0, 1], [0, 1], label="a line")
+    axis.legend()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save(fig, tmp_path / "legend.png")
+    assert (tmp_path / "legend.png").stat().st_size > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,13 @@ def figure(**kwargs: Any) -> Any:
         class InlineFigure(Figure):
             """A figure a notebook shows inline when a cell returns it, whether or not
             pyplot (and its inline backend) was ever imported."""
+
+            def savefig(self, *args: Any, **kwargs: Any) -> None:
+                # A legend placed at loc="best" over thousands of points makes matplotlib
+                # warn that placing it is slow, a message about its internals, not the run.
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message='Creating legend with loc="best"')
+                    super().savefig(*args, **kwargs)
 
             def _repr_png_(self) -> bytes:
                 import io
