@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -242,6 +243,15 @@ def test_a_program_that_cannot_start_is_refused_when_the_objective_is_built(tmp_
     (job,) = run(unchecked, scheduler="fifo", trials=1).jobs
     assert job.status is JobStatus.FAILED
     assert "cannot start" in job.error and "Permission denied" in job.error
+
+
+def test_a_refused_objective_leaves_no_directory_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where mkdtemp makes folders
+    with pytest.raises(ConfigError, match="is not found"):
+        CommandObjective("no-such-program-rung {lr}", metric="loss")
+    assert list(tmp_path.iterdir()) == []
+    built = CommandObjective(f"{sys.executable} -c pass", metric="loss")
+    assert Path(built.directory).parent == tmp_path
 
 
 def test_a_working_directory_that_does_not_exist_is_named(tmp_path):

@@ -199,11 +199,11 @@ class CommandObjective:
         self.env = {str(k): str(v) for k, v in (env or {}).items()}
         self.cwd = None if cwd is None else str(Path(cwd).resolve())
         self.grace_s = float(grace_s)
+        if check:  # before making a directory, which a refused objective would leave
+            check_program(self.template, self.cwd, {**os.environ, **self.env})
         if directory is None:
             directory = tempfile.mkdtemp(prefix="rung-programs-")
         self.directory = str(Path(directory).resolve())
-        if check:
-            check_program(self.template, self.cwd, {**os.environ, **self.env})
 
     def __repr__(self) -> str:
         return (
