@@ -345,6 +345,75 @@ def test_a_job_run_again_twice_after_its_program_saved_its_target_keeps_the_repo
     ]
 
 
+def test_a_job_run_again_past_a_checkpoint_no_attempt_reported_trains_again_from_scratch(
+    tmp_path,
+):
+    """The trial's program ran on after the driver was killed (an orphaned job on a
+    cluster) and saved the top rung, and no log kept its reports (the earlier attempts
+    ran where this log is not). Run again from the record, the program resumes and has
+    nothing to train: rung runs it again with RUNG_RESOURCE_FROM=0, and the trial goes on
+    with the values trained again, not failed and lost."""
+    import shutil
+    import time as clock
+
+    from rung.task import Task
+    from rung.trial import execute
+    from rung.types import Job
+
+    command = objective(tmp_path, train_command(tmp_path))
+
+    def job(resource_from, resource_to):
+        task = Task(Job(0, {"lr": 0.25}, resource_from, resource_to), seed=1, iterative=True)
+        return execute(task, command, clock.monotonic)
+
+    assert job(0, 1).status is JobStatus.COMPLETED
+    first = job(1, 3)
+    assert job(3, 9).status is JobStatus.COMPLETED  # its checkpoint: at 9
+    shutil.rmtree(tmp_path / "exp" / "logs")
+    again = job(1, 3)  # the record has the trial at 1
+    assert again.status is JobStatus.COMPLETED, again.error
+    assert [(r.resource, r.value) for r in again.reports] == [
+        (r.resource, r.value) for r in first.reports
+    ]
+    assert again.retrained == 1  # epoch 1 trained again, charged
+    seen = programs.journal(tmp_path / "journal.jsonl")[-2:]
+    assert [(s["from"], s["loaded"]) for s in seen] == [(1, 9), (0, None)]
+    log = log_path(tmp_path / "exp", 0, 1, 3).read_text()
+    assert "reruns from 0 to pass 1 (RUNG_RESOURCE_FROM=0" in log
+    assert "saved at or past 3" in log
+
+
+def test_a_job_run_again_reads_the_reports_an_orphaned_attempt_logged_while_it_ran(tmp_path):
+    """The earlier attempt's program, orphaned by the killed driver, was still reporting
+    (and saving) when the job started again: the values its log holds by the time the
+    program found its checkpoint past the target are the ones taken, with no retraining."""
+    import time as clock
+
+    from rung.task import Task
+    from rung.trial import execute
+    from rung.types import Job
+
+    log = log_path(tmp_path / "exp", 0, 1, 3)
+    # The orphan's last reports reach the log, and its state the checkpoint, as this
+    # attempt's program starts.
+    orphan = (
+        "import json, os\n"
+        f"with open({str(log)!r}, 'a') as log:\n"
+        "    log.write('[rung] epoch=2 loss=0.5\\n[rung] epoch=3 loss=0.25\\n')\n"
+        "with open(os.path.join(os.environ['RUNG_CHECKPOINT_DIR'], 'state.json'), 'w') as f:\n"
+        "    json.dump({'epoch': 3, 'loss': 0.25}, f)\n"
+    )
+    script = programs.write(tmp_path, "orphaned.py", orphan + programs.TRAIN)
+    command = objective(tmp_path, programs.python(script, "{lr}", "{epochs}"))
+    task = Task(Job(0, {"lr": 0.25}, 1, 3), seed=1, iterative=True)
+    checkpoint_dir(tmp_path / "exp", 0).mkdir(parents=True)
+    (checkpoint_dir(tmp_path / "exp", 0) / "state.json").write_text('{"epoch": 1, "loss": 7.5}')
+    again = execute(task, command, clock.monotonic)
+    assert again.status is JobStatus.COMPLETED, again.error
+    assert [(r.resource, r.value) for r in again.reports] == [(2, 0.5), (3, 0.25)]
+    assert [s["loaded"] for s in programs.journal(tmp_path / "journal.jsonl")] == [3]
+
+
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
@@ -387,11 +456,13 @@ def test_a_program_one_epoch_short_fails_under_asha_and_is_never_promoted_on_it(
     assert all(result.trials[j.trial_id].status is TrialStatus.FAILED for j in failed)
 
 
-def test_a_job_run_again_whose_earlier_attempt_fell_short_of_its_target_fails(tmp_path):
+def test_a_job_run_again_whose_earlier_attempt_fell_short_of_its_target_trains_again(
+    tmp_path,
+):
     """A killed driver, later: the program saved its target epoch but was killed before it
     printed that epoch's report. Run again, it has nothing left to train and prints
-    nothing; the earlier attempt's reports stop below the target, so the job fails rather
-    than rank the trial on a lower epoch's value."""
+    nothing; the earlier attempt's reports stop below the target, so rather than rank the
+    trial on a lower epoch's value (or fail it), the job trains it again from scratch."""
     import time as clock
 
     from rung.task import Task
@@ -405,11 +476,14 @@ def test_a_job_run_again_whose_earlier_attempt_fell_short_of_its_target_fails(tm
         return execute(task, command, clock.monotonic)
 
     assert job(0, 1).status is JobStatus.COMPLETED
-    assert job(1, 3).status is JobStatus.COMPLETED  # saves epoch 3
+    first = job(1, 3)  # saves epoch 3
     log = log_path(tmp_path / "exp", 0, 1, 3)
     lines = log.read_text().splitlines(keepends=True)
     log.write_text("".join(line for line in lines if "epoch=3 " not in line))
     again = job(1, 3)
-    assert programs.journal(tmp_path / "journal.jsonl")[-1]["loaded"] == 3
-    assert again.status is JobStatus.FAILED and math.isnan(again.value)
-    assert "reported up to 2 of the 3 epochs asked" in again.error
+    seen = programs.journal(tmp_path / "journal.jsonl")[-2:]
+    assert [(s["from"], s["loaded"]) for s in seen] == [(1, 3), (0, None)]
+    assert again.status is JobStatus.COMPLETED, again.error
+    assert [(r.resource, r.value) for r in again.reports] == [
+        (r.resource, r.value) for r in first.reports
+    ]

@@ -16,9 +16,13 @@ finds in its environment:
 * ``RUNG_TRIAL_ID``: the trial's id; ``RUNG_SEED``: a seed for the trial;
 * ``RUNG_CHECKPOINT_DIR``: the trial's own directory, ``DIR/program-checkpoints/trial-<id>``,
   kept from job to job: a program that saves its state there resumes a promoted trial;
-* ``RUNG_RESOURCE_FROM``: the resource the trial has (0: start from scratch). It is 0
-  whenever the checkpoint directory is empty, so a program that saves nothing is rerun
-  from the start, and its reports up to the trial's resource are skipped;
+* ``RUNG_RESOURCE_FROM``: the resource the trial has (0: start from scratch, loading
+  nothing). It is 0 whenever the checkpoint directory is empty, so a program that saves
+  nothing is rerun from the start, and its reports up to the trial's resource are
+  skipped. A checkpoint past it (saved after a killed driver's last record) is loaded:
+  the epochs it skips take the reports of the job's earlier attempts in its log, and a
+  program with nothing left to train whose target no attempt reported runs again at
+  once from scratch (``RUNG_RESOURCE_FROM=0``);
 * ``RUNG_RESOURCE_TO``: the resource at which the job ends (also ``{epochs}``).
 
 A job ends when the program reports its target (the program then gets ``grace_s`` to
@@ -237,13 +241,19 @@ class CommandObjective:
             "RUNG_RESOURCE_TO": str(trial.resource_to),
             "RUNG_CHECKPOINT_DIR": str(own),
         }
-        # A job cut short (a killed driver) runs again with the same log: what its earlier
-        # attempts reported fills the epochs its program's checkpoint now skips.
-        earlier = self._earlier_reports(log, trial.resource_from) if saved else {}
         with open(log, "ab") as handle:
             handle.write(_header(trial, start_from, own, arguments).encode())
             handle.flush()
-            self._run(arguments, env, handle, trial, log, earlier)
+            try:
+                self._run(arguments, env, handle, trial, log, resumed=start_from > 0)
+            except _CheckpointAhead:
+                # Its checkpoint was saved past the record (a driver killed after the save,
+                # or an orphaned job that ran on), and no attempt's reports were found for
+                # the epochs it skips: trained again from scratch, the trial is not lost.
+                env["RUNG_RESOURCE_FROM"] = "0"
+                handle.write(_header(trial, 0, own, arguments, ahead=True).encode())
+                handle.flush()
+                self._run(arguments, env, handle, trial, log, resumed=False)
 
     def _earlier_reports(self, log: Path, resource_from: int) -> dict[int, float]:
         """The tuned metric by resource, as the earlier attempts of this job reported it
@@ -277,12 +287,19 @@ class CommandObjective:
         handle: Any,
         trial: Trial,
         log: Path,
-        earlier: dict[int, float],
+        resumed: bool,
     ) -> None:
         failure = _Failure(trial, log)
+        printed = False  # any report line at all
 
-        def fill(below: float) -> None:  # the earlier attempt's reports the program skips
+        def fill(below: float) -> None:  # the earlier attempts' reports the program skips
             last = trial.reports[-1].resource if trial.reports else trial.resource_from
+            if not resumed or below <= last + 1:
+                return
+            # A job cut short (a killed driver) runs again with the same log. Read now, not
+            # when the job started: an orphaned attempt may have gone on reporting (and
+            # saving) meanwhile, and this program loaded what it saved.
+            earlier = self._earlier_reports(log, trial.resource_from)
             for resource in sorted(r for r in earlier if last < r < below):
                 trial.report(resource, earlier[resource])
 
@@ -300,6 +317,7 @@ class CommandObjective:
                     ) from None
                 if parsed is None:
                     continue
+                printed = True
                 value = parsed.metrics.get(self.metric)
                 if value is None:
                     seen = ", ".join(parsed.metrics)
@@ -325,6 +343,12 @@ class CommandObjective:
             code = program.wait(trial.seconds_left)
             if code != 0:
                 raise failure(f"the program {_status(code)}", program, last_error=True)
+            if (
+                resumed
+                and not printed
+                and trial.resource_to not in self._earlier_reports(log, trial.resource_from)
+            ):
+                raise _CheckpointAhead  # nothing left to train, and not all values for it
             fill(trial.resource_to + 1)
             if not trial.reports:
                 # Report lines on standard error are not read: say so, or the end of its
@@ -379,11 +403,26 @@ def _status(code: int) -> str:
     return f"exited with status {code}"
 
 
-def _header(trial: Trial, start_from: int, own: Path, arguments: list[str]) -> str:
+class _CheckpointAhead(Exception):
+    """The program resumed from its checkpoint, found nothing left to train and reported
+    nothing, and no earlier attempt of the job reported its target."""
+
+
+def _header(
+    trial: Trial, start_from: int, own: Path, arguments: list[str], ahead: bool = False
+) -> str:
     import shlex
 
     if trial.resource_from == 0:
         start = "a new trial"
+    elif ahead:
+        start = (
+            f"reruns from 0 to pass {trial.resource_from} (RUNG_RESOURCE_FROM=0: its "
+            f"checkpoint in {own} is not to be loaded): the program resumed from it and "
+            f"reported nothing, so it was saved at or past {trial.resource_to} after the "
+            "last record (a killed driver), and no earlier attempt's report of "
+            f"{trial.resource_to} was found in this log"
+        )
     elif start_from:
         start = f"resumes from {start_from} (its checkpoint directory holds a checkpoint)"
     else:
