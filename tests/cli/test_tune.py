@@ -287,12 +287,18 @@ def test_show_tells_a_run_being_written_from_an_interrupted_one(tmp_path, capsys
     assert f"experiment {directory} (interrupted)" in capsys.readouterr().out
 
 
+#: A two-trial softmax run of one epoch on a subset: the smallest run with a final model.
+QUICK_SOFTMAX_FIFO = (
+    *("tune", "--model", "softmax", "--scheduler", "fifo", "--searcher", "random"),
+    *("--trials", "2", "--max-epochs", "1", "--quick", "--threads", "1", "--quiet"),
+)
+
+
 @pytest.mark.slow
 @needs_data
 def test_a_resume_that_finds_a_better_trial_makes_its_final_model(tmp_path, capsys):
     out = tmp_path / "exp"
-    argv = ["tune", "--model", "softmax", "--scheduler", "fifo", "--searcher", "random"]
-    argv += ["--trials", "2", "--max-epochs", "1", "--quick", "--threads", "1", "--quiet"]
+    argv = list(QUICK_SOFTMAX_FIFO)
     argv += ["--data-dir", str(DATA), "--device", "cpu", "--out", str(out)]
     for goals in ([], ["--objectives", "val_error:min,latency_ms:min"]):
         run = out.with_name(f"exp{len(goals)}")
@@ -361,8 +367,7 @@ def test_show_says_a_final_model_is_no_longer_the_best_trials(tmp_path, capsys):
 @needs_data
 def test_a_resume_under_no_final_says_the_final_model_is_no_longer_the_best(tmp_path, capsys):
     run = tmp_path / "exp"
-    argv = ["tune", "--model", "softmax", "--scheduler", "fifo", "--searcher", "random"]
-    argv += ["--trials", "2", "--max-epochs", "1", "--quick", "--threads", "1", "--quiet"]
+    argv = list(QUICK_SOFTMAX_FIFO)
     assert main([*argv, "--data-dir", str(DATA), "--device", "cpu", "--out", str(run)]) == 0
     assert main(["resume", str(run), "--trials", "8", "--quiet", "--no-final"]) == 0
     record = json.loads((run / "results.json").read_text())
