@@ -165,6 +165,10 @@ def check(args: argparse.Namespace, space: Mapping[str, Any]) -> dict[str, Any]:
     """
     import rung
 
+    if getattr(args, "no_final", False):  # they shape the final model --no-final skips
+        for flag, name in (("--final-model", "final_model"), ("--final-epochs", "final_epochs")):
+            if getattr(args, name, None) is not None:
+                raise UsageError(f"argument {flag}: not with --no-final (no final model is made)")
     fixed = None
     if getattr(args, "fixed_configs", None) is not None:
         for flag, name in (

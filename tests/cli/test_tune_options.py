@@ -1,0 +1,37 @@
+"""``rung tune --model``'s options checked against each other before anything runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from rung.cli.main import main
+
+TUNE = ["tune", "--model", "softmax", "--trials", "1", "--max-epochs", "1", "--no-final"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "flag"),
+    [
+        (["--final-model", "retrain"], "--final-model"),
+        (["--final-model", "best-trial"], "--final-model"),
+        (["--final-epochs", "5"], "--final-epochs"),
+    ],
+)
+def test_final_model_options_with_no_final_are_refused(tmp_path, capsys, extra, flag):
+    """They shape a final model that --no-final skips: refused, not silently dropped."""
+    out = tmp_path / "out"
+    assert main([*TUNE, *extra, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: not with --no-final" in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
+def test_final_model_options_with_no_final_in_an_experiment_file_are_refused(
+    tmp_path, capsys
+):
+    (tmp_path / "experiment.toml").write_text("no_final = true\nfinal_epochs = 5\n")
+    out = tmp_path / "out"
+    argv = ["tune", "--config", str(tmp_path / "experiment.toml"), "--model", "softmax"]
+    assert main([*argv, "--trials", "1", "--out", str(out)]) == 2
+    assert "argument --final-epochs: not with --no-final" in capsys.readouterr().err
+    assert not out.exists()
