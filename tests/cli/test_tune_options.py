@@ -35,3 +35,18 @@ def test_final_model_options_with_no_final_in_an_experiment_file_are_refused(
     assert main([*argv, "--trials", "1", "--out", str(out)]) == 2
     assert "argument --final-epochs: not with --no-final" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_fixed_configs_that_name_different_keys_are_one_line(tmp_path, capsys):
+    """A config lacking a key the first names was a bare KeyError ("error: 'batch_size'",
+    exit status 1)."""
+    configs = tmp_path / "configs.toml"
+    configs.write_text(
+        "[[config]]\nlearning_rate = 0.1\nbatch_size = 64\n[[config]]\nlearning_rate = 0.2\n"
+    )
+    out = tmp_path / "out"
+    argv = ["tune", "--model", "softmax", "--fixed-configs", str(configs), "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "config 2 names ['learning_rate'], config 1 names ['batch_size', 'learning_rate']" in err
+    assert err.count("\n") == 1 and not out.exists()

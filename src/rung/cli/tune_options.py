@@ -110,7 +110,8 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
 
     Raises:
         UsageError: the file is missing or not TOML, or holds no ``[[config]]`` tables,
-            other keys, or values that are not plain numbers, strings or booleans.
+            other keys, tables that name different keys, or values that are not plain
+            numbers, strings or booleans.
     """
     file = Path(path)
     table = _read_toml(file, "--fixed-configs")
@@ -124,6 +125,12 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
     for index, config in enumerate(configs):
         if not isinstance(config, dict) or not config:
             raise UsageError(f"argument --fixed-configs: {file}: config {index + 1} is empty")
+        if set(config) != set(configs[0]):  # the space they span needs every key in each
+            raise UsageError(
+                f"argument --fixed-configs: {file}: config {index + 1} names "
+                f"{sorted(config)}, config 1 names {sorted(configs[0])}; every configuration "
+                "must name the same keys"
+            )
         for name, value in config.items():
             if isinstance(value, (dict, list)) or (
                 isinstance(value, float) and not math.isfinite(value)
