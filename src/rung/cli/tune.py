@@ -401,7 +401,9 @@ def _resume(args: argparse.Namespace, directory: Path, spec: Any, recorded: Any)
     trials = args.trials or recorded.max_trials
     seconds = args.time_budget or recorded.time_budget_s
     epochs = args.epochs_budget or recorded.resource_budget
-    nothing = resume_report.nothing_to_run(before, trials, seconds, epochs)
+    fixed = settings.get("fixed_configs")
+    listed = len(fixed) if fixed else None
+    nothing = resume_report.nothing_to_run(before, trials, seconds, epochs, listed)
     if nothing is not None and has_budget(args):
         raise UsageError(f"nothing to run: {nothing}")  # before the budget is recorded
     if nothing is not None:  # the recorded budget is spent: make what is missing, say so
