@@ -26,9 +26,7 @@ def test_final_model_options_with_no_final_are_refused(tmp_path, capsys, extra, 
     assert not out.exists()
 
 
-def test_final_model_options_with_no_final_in_an_experiment_file_are_refused(
-    tmp_path, capsys
-):
+def test_final_model_options_with_no_final_in_an_experiment_file_are_refused(tmp_path, capsys):
     (tmp_path / "experiment.toml").write_text("no_final = true\nfinal_epochs = 5\n")
     out = tmp_path / "out"
     argv = ["tune", "--config", str(tmp_path / "experiment.toml"), "--model", "softmax"]

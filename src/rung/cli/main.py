@@ -322,9 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="times a failed job runs again before its trial fails (default: as recorded)",
     )
     resume.add_argument("--gpus", metavar="IDS", help="one GPU per worker: '0,1' or 'all'")
-    resume.add_argument(
-        "--data-dir", type=path, metavar="DIR", help="where Fashion-MNIST is now"
-    )
+    resume.add_argument("--data-dir", type=path, metavar="DIR", help="where Fashion-MNIST is now")
     resume.add_argument("--no-final", action="store_true", help="skip the final model")
     resume.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
     resume.set_defaults(handler=cli_tune.resume)
