@@ -251,3 +251,25 @@ def test_a_plot_that_cannot_be_written_leaves_the_last_one_whole(tmp_path, monke
         plot_all(read_result(tmp_path / "exp"))
     assert {p.name: p.read_bytes() for p in paths} == before  # not a truncated image
     assert not list((tmp_path / "exp").glob("*.tmp"))
+
+
+def test_a_best_value_found_by_the_last_job_alone_is_drawn(tmp_path):
+    """One trial trained to the top (rung tune --trials 1, or an incumbent that comes with
+    the last job): the progress figure drew a one-point step line, that is nothing."""
+    import rung
+    from rung.run.factory import build_tuner
+
+    tuner = build_tuner(
+        error_curve,
+        {"learning_rate": rung.loguniform(1e-4, 1.0), "batch_size": rung.randint(8, 64)},
+        searcher="random",
+        scheduler="fifo",
+        max_resource=2,
+        seed=0,
+        directory=tmp_path / "one",
+    )
+    tuner.run(max_trials=1)
+    result = read_result(tmp_path / "one")
+    for axis in plot_progress(result).axes:
+        drawn = [line for line in axis.get_lines() if line.get_marker() not in (None, "None")]
+        assert [list(line.get_ydata()) for line in drawn] == [[result.best_value]]
