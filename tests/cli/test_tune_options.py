@@ -48,3 +48,18 @@ def test_fixed_configs_that_name_different_keys_are_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "config 2 names ['learning_rate'], config 1 names ['batch_size', 'learning_rate']" in err
     assert err.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--scheduler", "fifo"], ["--fixed-configs", "configs.toml"]],
+)
+def test_min_epochs_with_fifo_is_refused_as_eta_is(tmp_path, monkeypatch, capsys, extra):
+    """fifo trains every trial to --max-epochs: a --min-epochs there changed nothing."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "configs.toml").write_text("[[config]]\nlearning_rate = 0.1\n")
+    argv = ["tune", "--model", "softmax", "--trials", "1", "--min-epochs", "2", *extra]
+    assert main([*argv, "--max-epochs", "3", "--out", "out"]) == 2
+    err = capsys.readouterr().err
+    assert "argument --min-epochs: only with a scheduler that has rungs" in err, err
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()

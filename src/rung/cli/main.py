@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="budget in epochs trained, summed over all jobs (a promoted trial counts only "
         "its extra epochs); with the others, whichever comes first",
     )
-    tune.add_argument("--min-epochs", type=epochs, default=1, help="lowest rung (default 1)")
+    tune.add_argument("--min-epochs", type=epochs, help="lowest rung (default 1; not with fifo)")
     tune.add_argument("--max-epochs", type=epochs, default=9, help="full budget (default 9)")
     tune.add_argument(
         "--eta",

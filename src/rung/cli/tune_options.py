@@ -51,6 +51,7 @@ __all__ = [
 FIXED = "fixed"
 DEFAULT_SEARCHER = "bo"
 DEFAULT_SCHEDULER = "async-hyperband"
+DEFAULT_MIN_EPOCHS = 1
 
 
 def _scalar(name: str, text: str) -> Any:
@@ -145,10 +146,12 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
 def settle_defaults(args: argparse.Namespace) -> None:
     """Fills in the searcher and scheduler the user did not name: ``bo`` inside
     asynchronous Hyperband, the best method of ``benchmarks/quality.py`` (README, "Which
-    searcher and scheduler, by default"); and ``--eta``, which FIFO does not take.
+    searcher and scheduler, by default"); and ``--eta`` and ``--min-epochs``, which FIFO
+    does not take.
 
     Raises:
-        UsageError: ``--eta`` given with the ``fifo`` scheduler (it has no rungs).
+        UsageError: ``--eta`` or ``--min-epochs`` given with the ``fifo`` scheduler (it
+            has no rungs).
     """
     args.scheduler = args.scheduler or DEFAULT_SCHEDULER
     args.searcher = args.searcher or DEFAULT_SEARCHER
@@ -157,8 +160,15 @@ def settle_defaults(args: argparse.Namespace) -> None:
             "argument --eta: only with a scheduler that has rungs; fifo trains every trial "
             f"to --max-epochs; got --eta {args.eta:g} with fifo"
         )
+    if args.scheduler == "fifo" and args.min_epochs is not None:
+        raise UsageError(
+            "argument --min-epochs: only with a scheduler that has rungs; fifo trains every "
+            f"trial to --max-epochs; got --min-epochs {args.min_epochs} with fifo"
+        )
     if args.eta is None:
         args.eta = DEFAULT_ETA
+    if args.min_epochs is None:
+        args.min_epochs = DEFAULT_MIN_EPOCHS
 
 
 def check(args: argparse.Namespace, space: Mapping[str, Any]) -> dict[str, Any]:
