@@ -177,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--trials",
         type=positive_int,
         help="trial budget: configurations to try (default: the --fixed-configs list, "
-        "else give it or --time-budget)",
+        "else give it, --time-budget or --epochs-budget)",
     )
     tune.add_argument(
         "--time-budget",
