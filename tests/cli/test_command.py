@@ -221,6 +221,7 @@ def test_maximize_a_metric_with_one_gpu_per_worker(project):
     out = project / "exp"
     argv = tune_argv("--workers", "2", "--gpus", "4,7", "--direction", "max", "--out", str(out))
     argv += ["--scheduler", "fifo", "--max-epochs", "1"]  # it reports one epoch
+    del argv[argv.index("--min-epochs") : argv.index("--min-epochs") + 2]  # fifo has no rungs
     argv[2] = f"{sys.executable} gpu.py {{lr}}"
     argv[6] = "gpu"
     assert main(argv) == 0

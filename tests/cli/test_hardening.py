@@ -133,3 +133,24 @@ def test_a_resume_connects_only_where_the_command_line_says(tmp_path, monkeypatc
     assert used[-1]["dask_address"] is None
     assert main(["resume", str(tmp_path / "run"), "--dask-address", "tcp://127.0.0.1:1"]) == 0
     assert used[-1]["dask_address"] == "tcp://127.0.0.1:1"
+
+
+@pytest.mark.parametrize("flag", ["--out", "--data-dir"])
+def test_an_empty_path_is_refused_not_taken_for_the_default(tmp_path, monkeypatch, flag, capsys):
+    """``--out "$UNSET"`` wrote the run under runs/ and ``--data-dir ""`` looked in the
+    current directory: an empty path is one line, exit status 2, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(TUNE + ["--quick", "--max-epochs", "1", flag, ""])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: must be a path; got an empty string" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_out_in_an_experiment_file_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiment.toml").write_text("model = 'softmax'\ntrials = 1\nout = ''\n")
+    assert main(["tune", "--config", "experiment.toml"]) == 2
+    assert "'out': must be a path; got an empty string" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["experiment.toml"]

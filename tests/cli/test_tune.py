@@ -374,3 +374,23 @@ def test_a_resume_under_no_final_says_the_final_model_is_no_longer_the_best(tmp_
     assert record["final"]["trial_id"] != record["summary"]["best"]["trial_id"]
     assert record["final"]["current"] is False
     assert "no longer the best trial" in capsys.readouterr().out
+
+
+def test_a_resume_of_a_finite_space_all_tried_says_so(tmp_path, capsys):
+    """Every configuration of a space of choices tried: a larger --trials adds none, and
+    the resume said "nothing ran ... give --trials N larger" after the user gave it."""
+    import rung
+    from rung.run.factory import build_tuner
+    from rung.space_file import space_to_spec
+
+    space = {"learning_rate": rung.choice([0.1, 0.2]), "batch_size": 64}
+    extra = {"model": "softmax", "space_spec": space_to_spec(space), "no_final": True}
+    tuner = build_tuner(
+        lambda config: config["learning_rate"], space, searcher="random", seed=0,
+        directory=tmp_path / "run", extra=extra,
+    )  # fmt: skip
+    tuner.run(max_trials=2)
+    assert main(["resume", str(tmp_path / "run"), "--trials", "5", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "nothing to run: every one of the 2 configurations of its search space" in err
+    assert err.count("\n") == 1

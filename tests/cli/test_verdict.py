@@ -170,3 +170,20 @@ def test_at_chance_the_learning_rate_advice_follows_the_best_trials_rate(tmp_pat
             assert "too low" not in warning
         else:  # the middle third of 0.01..10 (log scale): 0.1..1
             assert 0.1 < rate < 1.0 and "learning rate" not in warning.split(". ", 1)[1]
+
+
+def test_a_final_model_retrained_for_fewer_epochs_than_the_search_is_no_warning(tmp_path):
+    """--final-epochs below --max-epochs retrains from scratch for fewer epochs: its
+    higher error is the epochs', not a seed's instability."""
+    result = recorded(tmp_path, curve(lambda c: 0.15))
+    final = {"config": dict(result.best_config), "train_accuracy": 0.7, "val_accuracy": 0.7,
+             "test_accuracy": 0.7, "seconds": 1.0, "trial_id": result.incumbent.trial_id,
+             "search_value": result.best_value, "seed": 0, "source": "retrained",
+             "note": "--final-epochs 2 is below the 4 epochs trial 0 trained"}  # fmt: skip
+    with ExperimentStore.open(tmp_path / "run") as store:
+        store.set_final({**final, "epochs": 2})
+    assert run_warnings(read_result(tmp_path / "run")) == []
+    with ExperimentStore.open(tmp_path / "run") as store:  # as long as the search: warned
+        store.set_final({**final, "epochs": 4})
+    (warning,) = run_warnings(read_result(tmp_path / "run"))
+    assert "retrained final model (validation error 0.3000)" in warning

@@ -256,19 +256,6 @@ def test_a_plot_that_cannot_be_written_leaves_the_last_one_whole(tmp_path, monke
     assert not list((tmp_path / "exp").glob("*.tmp"))
 
 
-def test_a_run_with_one_result_shows_it(tmp_path):
-    import rung
-
-    rung.tune(lambda c: c["x"], {"x": rung.uniform(0, 1)}, searcher="random", max_trials=1,
-              seed=0, directory=tmp_path / "r")  # fmt: skip
-    result = read_result(tmp_path / "r")
-    figure = plot_progress(result)
-    for axis in figure.axes:
-        (line,) = axis.get_lines()
-        assert list(line.get_ydata()) == [result.best_value]
-        assert line.get_marker() not in (None, "None", "", " ")  # a lone step draws nothing
-
-
 def test_learning_curves_of_a_run_where_no_trial_reported_say_so(tmp_path):
     import rung
 
@@ -328,3 +315,25 @@ def test_a_slow_legend_placement_warns_nobody(tmp_path, monkeypatch):
         warnings.simplefilter("error")
         save(fig, tmp_path / "legend.png")
     assert (tmp_path / "legend.png").stat().st_size > 0
+
+
+def test_a_best_value_found_by_the_last_job_alone_is_drawn(tmp_path):
+    """One trial trained to the top (rung tune --trials 1, or an incumbent that comes with
+    the last job): the progress figure drew a one-point step line, that is nothing."""
+    import rung
+    from rung.run.factory import build_tuner
+
+    tuner = build_tuner(
+        error_curve,
+        {"learning_rate": rung.loguniform(1e-4, 1.0), "batch_size": rung.randint(8, 64)},
+        searcher="random",
+        scheduler="fifo",
+        max_resource=2,
+        seed=0,
+        directory=tmp_path / "one",
+    )
+    tuner.run(max_trials=1)
+    result = read_result(tmp_path / "one")
+    for axis in plot_progress(result).axes:
+        drawn = [line for line in axis.get_lines() if line.get_marker() not in (None, "None")]
+        assert [list(line.get_ydata()) for line in drawn] == [[result.best_value]]

@@ -248,3 +248,12 @@ def test_property_brackets_cycle_and_halve(
     ]
     assert hb.n_trials == budget
     assert hb.next_job(allow_new_trials=False) is None
+
+
+@pytest.mark.parametrize(("max_resource", "eta"), [(7, 2.5), (20, 2.5), (30, 3.5), (81, 3)])
+def test_every_bracket_reaches_the_top_whatever_the_eta(max_resource, eta) -> None:
+    """With eta 2.5 on 1..7 the first bracket's 16 trials floored to 6, 2, 0: it ended at
+    6 epochs and never trained a configuration to max_resource."""
+    hb = make_hb(1, max_resource, eta)
+    for plan in hb.brackets:
+        assert plan.resources[-1] == max_resource and plan.configs_per_step[-1] >= 1

@@ -555,3 +555,12 @@ def test_property_synchronous_rules(
     assert sh.n_trials == budget == sum(len(steps[0]) for _, steps in plans)
     assert all(plan == sh.plan for plan, _ in plans)
     assert sh.next_job(allow_new_trials=False) is None
+
+
+@pytest.mark.parametrize(("max_resource", "eta"), [(7, 2.5), (20, 2.5), (30, 3.5), (10, 3)])
+def test_the_default_round_reaches_the_top_whatever_the_eta(max_resource, eta) -> None:
+    """round(2.5**3) = 16 trials on 1, 2, 6, 7 floored to 6, 2, 0: every round ended at 6."""
+    sh = SuccessiveHalving(searcher(), 1, max_resource, eta=eta)
+    assert sh.plan.resources == tuple(sh.levels) and sh.plan.configs_per_step[-1] >= 1
+    log = drive(sh, lambda job: job.trial_id / 100, trial_budget=sh.n_configs)
+    assert any(job.resource_to == max_resource for job in log.jobs)

@@ -27,6 +27,7 @@ __all__ = [
     "eta_number",
     "non_negative_float",
     "non_negative_int",
+    "path",
     "port",
     "positive_float",
     "positive_int",
@@ -139,6 +140,14 @@ positive_float = _real(0.0, MAX_SECONDS, f"a finite number > 0 and at most {MAX_
 non_negative_float = _real(
     0.0, MAX_SECONDS, f"a finite number >= 0 and at most {MAX_SECONDS:g}", with_low=True
 )
+
+
+def path(text: str) -> str:
+    """A directory or file argument: not empty (``--out ""``, often an unset shell
+    variable, would otherwise mean the default directory, or the current one)."""
+    if not text:
+        raise argparse.ArgumentTypeError("must be a path; got an empty string")
+    return text
 
 
 def threads(text: str) -> int:

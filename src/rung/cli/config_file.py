@@ -27,7 +27,8 @@ line.
 Flags given on the command line override the file: ``--constraint`` replaces the file's
 constraints (it does not add to them), ``--metric`` its objectives and ``--objectives`` its
 metric and direction. Each value is checked as its flag
-is: an unknown key or a bad value is one line naming the key (and the closest valid one).
+is: an unknown key, a bad value or two keys for one flag (``min_epochs`` and
+``min-epochs``) is one line naming the key (and the closest valid one).
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ def apply_config_file(parser: argparse.ArgumentParser, path: str | Path) -> dict
     table = read_config_file(path)
     options = _options(parser)
     defaults: dict[str, Any] = {}
+    written: dict[str, str] = {}  # each setting's key as the file wrote it
     for raw_key, value in table.items():
         key = raw_key.replace("-", "_")
         action = options.get(key)
@@ -168,6 +170,12 @@ def apply_config_file(parser: argparse.ArgumentParser, path: str | Path) -> dict
             close = difflib.get_close_matches(key, options, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ConfigError(f"{path}: unknown key {raw_key!r}{hint} (keys are rung tune's flags)")
+        if action.dest in written:  # min_epochs and min-epochs: one would silently win
+            raise ConfigError(
+                f"{path}: {written[action.dest]!r} and {raw_key!r} set the same flag "
+                f"{action.option_strings[0]}; keep one"
+            )
+        written[action.dest] = raw_key
         defaults[action.dest] = _value(key, value, action, str(path))
     parser.set_defaults(**defaults)
     return defaults

@@ -35,6 +35,7 @@ from rung.cli._args import (
     epochs,
     eta_number,
     non_negative_float,
+    path,
     positive_float,
     positive_int,
     retries,
@@ -176,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--trials",
         type=positive_int,
         help="trial budget: configurations to try (default: the --fixed-configs list, "
-        "else give it or --time-budget)",
+        "else give it, --time-budget or --epochs-budget)",
     )
     tune.add_argument(
         "--time-budget",
@@ -191,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="budget in epochs trained, summed over all jobs (a promoted trial counts only "
         "its extra epochs); with the others, whichever comes first",
     )
-    tune.add_argument("--min-epochs", type=epochs, default=1, help="lowest rung (default 1)")
+    tune.add_argument("--min-epochs", type=epochs, help="lowest rung (default 1; not with fifo)")
     tune.add_argument("--max-epochs", type=epochs, default=9, help="full budget (default 9)")
     tune.add_argument(
         "--eta",
@@ -223,8 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
         "to --max-epochs, instead of searching",
     )
     tune.add_argument("--space", metavar="FILE", help="search space in TOML (default: the model's)")
-    tune.add_argument("--out", metavar="DIR", help="experiment directory (default: runs/...)")
-    tune.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is (or goes)")
+    tune.add_argument(
+        "--out", type=path, metavar="DIR", help="experiment directory (default: runs/...)"
+    )
+    tune.add_argument(
+        "--data-dir", type=path, metavar="DIR", help="where Fashion-MNIST is (or goes)"
+    )
     tune.add_argument(
         "--device",
         choices=("auto", "cpu", "cuda"),
@@ -317,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="times a failed job runs again before its trial fails (default: as recorded)",
     )
     resume.add_argument("--gpus", metavar="IDS", help="one GPU per worker: '0,1' or 'all'")
-    resume.add_argument("--data-dir", metavar="DIR", help="where Fashion-MNIST is now")
+    resume.add_argument("--data-dir", type=path, metavar="DIR", help="where Fashion-MNIST is now")
     resume.add_argument("--no-final", action="store_true", help="skip the final model")
     resume.add_argument("--quiet", action="store_true", help="no progress, only logs and summary")
     resume.set_defaults(handler=cli_tune.resume)

@@ -5,7 +5,9 @@ that finished (RUN_FINISHED recorded) and already holds what the budget allows h
 nothing to run. If the command line asked for that budget (``--trials 5`` on a finished
 50-trial run), it is a usage error (exit status 2) naming the number to give instead; if
 it only repeats the recorded budget, the resume says so, makes what is missing (the final
-model, the results files) and exits 0. After a resume that ran, one line says how many
+model, the results files) and exits 0. A ``--fixed-configs`` run whose list was all
+evaluated, or a run that tried every configuration of a finite space, has nothing to run
+whatever the budget. After a resume that ran, one line says how many
 cut-short jobs ran again and how many new trials and jobs there were.
 """
 
@@ -25,10 +27,19 @@ def nothing_to_run(
     max_trials: int | None,
     time_budget_s: float | None,
     resource_budget: float | None = None,
+    listed: int | None = None,
+    source: str = "its --fixed-configs list",
 ) -> str | None:
-    """Why a finished run has nothing left to run under this budget (None if it has)."""
+    """Why a finished run has nothing left to run under this budget (None if it has);
+    ``listed``: how many configurations ``source`` (a ``--fixed-configs`` list, a finite
+    search space) holds, which no budget extends."""
     if not result.finished or result.open_jobs:
         return None  # a run cut short, or stopped with jobs open: the tuner knows the rest
+    if listed is not None and result.n_trials >= listed:
+        return (
+            f"every one of the {listed} configurations of {source} was evaluated (a larger "
+            "budget adds none)"
+        )
     reasons = []
     if max_trials is not None and result.n_trials >= max_trials:
         reasons.append(

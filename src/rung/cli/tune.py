@@ -401,7 +401,8 @@ def _resume(args: argparse.Namespace, directory: Path, spec: Any, recorded: Any)
     trials = args.trials or recorded.max_trials
     seconds = args.time_budget or recorded.time_budget_s
     epochs = args.epochs_budget or recorded.resource_budget
-    nothing = resume_report.nothing_to_run(before, trials, seconds, epochs)
+    listed, source = _configurations(settings)
+    nothing = resume_report.nothing_to_run(before, trials, seconds, epochs, listed, source)
     if nothing is not None and has_budget(args):
         raise UsageError(f"nothing to run: {nothing}")  # before the budget is recorded
     if nothing is not None:  # the recorded budget is spent: make what is missing, say so
@@ -424,6 +425,25 @@ def _resume(args: argparse.Namespace, directory: Path, spec: Any, recorded: Any)
     if status == 0 and not args.quiet:
         print(resume_report.after_line(before, read_result(directory)), file=sys.stderr)
     return status
+
+
+def _configurations(settings: dict[str, Any]) -> tuple[int | None, str]:
+    """How many configurations a ``--model`` run can try at most (None: no end), and
+    what holds them: its ``--fixed-configs`` list, or a search space of choices alone."""
+    import math
+
+    import rung
+    from rung.space_file import space_from_spec
+
+    fixed = settings.get("fixed_configs")
+    if fixed:
+        return len(fixed), "its --fixed-configs list"
+    if "space_spec" not in settings:  # a program's run: its space is checked elsewhere
+        return None, ""
+    space = rung.Space(space_from_spec(settings["space_spec"]))
+    if space.optional or not math.isfinite(space.cardinality):
+        return None, ""
+    return int(space.cardinality), "its search space"
 
 
 def _settle_model_resume(

@@ -51,6 +51,7 @@ __all__ = [
 FIXED = "fixed"
 DEFAULT_SEARCHER = "bo"
 DEFAULT_SCHEDULER = "async-hyperband"
+DEFAULT_MIN_EPOCHS = 1
 
 
 def _scalar(name: str, text: str) -> Any:
@@ -110,7 +111,8 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
 
     Raises:
         UsageError: the file is missing or not TOML, or holds no ``[[config]]`` tables,
-            other keys, or values that are not plain numbers, strings or booleans.
+            other keys, tables that name different keys, or values that are not plain
+            numbers, strings or booleans.
     """
     file = Path(path)
     table = _read_toml(file, "--fixed-configs")
@@ -124,6 +126,12 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
     for index, config in enumerate(configs):
         if not isinstance(config, dict) or not config:
             raise UsageError(f"argument --fixed-configs: {file}: config {index + 1} is empty")
+        if set(config) != set(configs[0]):  # the space they span needs every key in each
+            raise UsageError(
+                f"argument --fixed-configs: {file}: config {index + 1} names "
+                f"{sorted(config)}, config 1 names {sorted(configs[0])}; every configuration "
+                "must name the same keys"
+            )
         for name, value in config.items():
             if isinstance(value, (dict, list)) or (
                 isinstance(value, float) and not math.isfinite(value)
@@ -138,10 +146,12 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
 def settle_defaults(args: argparse.Namespace) -> None:
     """Fills in the searcher and scheduler the user did not name: ``bo`` inside
     asynchronous Hyperband, the best method of ``benchmarks/quality.py`` (README, "Which
-    searcher and scheduler, by default"); and ``--eta``, which FIFO does not take.
+    searcher and scheduler, by default"); and ``--eta`` and ``--min-epochs``, which FIFO
+    does not take.
 
     Raises:
-        UsageError: ``--eta`` given with the ``fifo`` scheduler (it has no rungs).
+        UsageError: ``--eta`` or ``--min-epochs`` given with the ``fifo`` scheduler (it
+            has no rungs).
     """
     args.scheduler = args.scheduler or DEFAULT_SCHEDULER
     args.searcher = args.searcher or DEFAULT_SEARCHER
@@ -150,8 +160,15 @@ def settle_defaults(args: argparse.Namespace) -> None:
             "argument --eta: only with a scheduler that has rungs; fifo trains every trial "
             f"to --max-epochs; got --eta {args.eta:g} with fifo"
         )
+    if args.scheduler == "fifo" and args.min_epochs is not None:
+        raise UsageError(
+            "argument --min-epochs: only with a scheduler that has rungs; fifo trains every "
+            f"trial to --max-epochs; got --min-epochs {args.min_epochs} with fifo"
+        )
     if args.eta is None:
         args.eta = DEFAULT_ETA
+    if args.min_epochs is None:
+        args.min_epochs = DEFAULT_MIN_EPOCHS
 
 
 def check(args: argparse.Namespace, space: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,6 +182,10 @@ def check(args: argparse.Namespace, space: Mapping[str, Any]) -> dict[str, Any]:
     """
     import rung
 
+    if getattr(args, "no_final", False):  # they shape the final model --no-final skips
+        for flag, name in (("--final-model", "final_model"), ("--final-epochs", "final_epochs")):
+            if getattr(args, name, None) is not None:
+                raise UsageError(f"argument {flag}: not with --no-final (no final model is made)")
     fixed = None
     if getattr(args, "fixed_configs", None) is not None:
         for flag, name in (

@@ -56,10 +56,12 @@ def plot_progress(result: Result, path: str | Path | None = None) -> Any:
         f"{spec.resource_name} spent": [p.resource for p in points],
     }
     ys = [p.best_value for p in points]
-    # A step through one point is no line at all: a run's only result is drawn as a dot.
-    marker = "o" if len(points) == 1 else None
+    # Where the best improved, marked: a step line through one point (a run whose first
+    # value at the full resource came with its last job) draws nothing at all.
+    better = [i for i, y in enumerate(ys) if i == 0 or y != ys[i - 1]]
     for axis, (label, x) in zip(axes, xs.items(), strict=True):
-        axis.step(x, ys, where="post", color="tab:blue", marker=marker)
+        axis.step(x, ys, where="post", color="tab:blue")
+        axis.plot([x[i] for i in better], [ys[i] for i in better], "o", ms=3, color="tab:blue")
         axis.set_xlabel(label)
         axis.set_ylabel(f"best {spec.value_name}")
         axis.grid(alpha=0.3)

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from rung.schedulers.rungs import DEFAULT_ETA
 from rung.schedulers.successive_halving import BracketPlan, BracketScheduler
+from rung.schedulers.sync_bracket import reaching_size
 from rung.searchers.base import Searcher
 
 __all__ = ["Hyperband"]
@@ -35,7 +36,8 @@ class Hyperband(BracketScheduler):
     ``levels = rung_levels(min_resource, max_resource, eta)``: ``s_max`` is the number of
     rungs minus one (the paper's ``floor(log_eta(R / r_min))`` when ``R / r_min`` is a power
     of eta); bracket ``s`` (line 1, ``s = s_max, ..., 0``) starts
-    ``n = ceil((s_max + 1) / (s + 1) * eta**s)`` configurations (line 2) at
+    ``n = ceil((s_max + 1) / (s + 1) * eta**s)`` configurations (line 2; for a
+    non-integer eta, raised to the fewest that keep a trial to the top) at
     ``levels[s_max - s]``, ``s`` rungs below the top, and keeps ``floor(n_i / eta)`` at each
     step (lines 4-8; see :class:`~rung.schedulers.sync_bracket.SyncBracket`). After
     bracket 0 it starts again at bracket ``s_max``. The paper's ``B = (s_max + 1) R``
@@ -75,7 +77,9 @@ class Hyperband(BracketScheduler):
         s_max = self.s_max
         self._plans = tuple(
             BracketPlan.halving(
-                bracket_size(s_max, s, self.eta), self.levels[s_max - s :], self.eta
+                reaching_size(bracket_size(s_max, s, self.eta), s + 1, self.eta),
+                self.levels[s_max - s :],
+                self.eta,
             )
             for s in range(s_max, -1, -1)
         )

@@ -20,7 +20,7 @@ from abc import abstractmethod
 from rung._checks import Integer, check
 from rung.schedulers.base import Scheduler
 from rung.schedulers.rungs import DEFAULT_ETA, check_fidelity, rung_levels
-from rung.schedulers.sync_bracket import BracketPlan, SyncBracket
+from rung.schedulers.sync_bracket import BracketPlan, SyncBracket, reaching_size
 from rung.searchers.base import Searcher
 from rung.types import Decision, Job
 
@@ -158,7 +158,8 @@ class SuccessiveHalving(BracketScheduler):
         max_resource: The full resource.
         eta: The reduction factor, >= 2 (default 3).
         n_configs: New configurations per round; default ``round(eta**K)`` with ``K`` the
-            number of rungs minus one, so that one trial reaches ``max_resource``.
+            number of rungs minus one, so that one trial reaches ``max_resource`` (raised
+            for a non-integer eta where its floors would end a step below).
         max_brackets: How many rounds may run at once: None (default) starts the next
             round on workers that would wait at a barrier, 1 runs one round after another.
 
@@ -188,7 +189,8 @@ class SuccessiveHalving(BracketScheduler):
         super().__init__(searcher, min_resource, max_resource, eta, max_brackets)
         check("SuccessiveHalving", "n_configs", n_configs, Integer(low=1, nullable=True))
         if n_configs is None:
-            n_configs = max(1, round(self.eta ** (len(self.levels) - 1)))
+            steps = len(self.levels)
+            n_configs = reaching_size(max(1, round(self.eta ** (steps - 1))), steps, self.eta)
         self.n_configs = n_configs
         self._plan = BracketPlan.halving(n_configs, self.levels, self.eta)
 

@@ -31,7 +31,7 @@ from typing import Any
 from rung.schedulers.rungs import Rung
 from rung.types import Decision, Job
 
-__all__ = ["BracketPlan", "NewTrial", "SyncBracket"]
+__all__ = ["BracketPlan", "NewTrial", "SyncBracket", "reaching_size"]
 
 NewTrial = Callable[[], tuple[int, dict[str, Any]] | None]
 
@@ -70,6 +70,26 @@ class BracketPlan:
             sizes.append(n)
             n = math.floor(n / eta)
         return cls(n_configs, tuple(levels[: len(sizes)]), tuple(sizes))
+
+
+def reaching_size(n_configs: int, steps: int, eta: float) -> int:
+    """The fewest configurations, ``n_configs`` or more, whose halving keeps a trial at
+    each of ``steps`` steps.
+
+    With an integer eta the sizes of Hyperband's formulas (``eta**s`` or more) always
+    do; with another (2.5) ``floor(n_i / eta)`` can reach 0 a step below the top, and the
+    bracket would never train a configuration to ``max_resource``.
+
+    Example:
+        >>> reaching_size(16, 4, 2.5)  # 16, 6, 2, 0; 20, 8, 3, 1
+        20
+        >>> reaching_size(27, 4, 3)
+        27
+    """
+    n = n_configs
+    while len(BracketPlan.halving(n, range(steps), eta).resources) < steps:
+        n += 1
+    return n
 
 
 class SyncBracket:
