@@ -200,6 +200,15 @@ def test_a_program_whose_first_trials_all_fail_stops_the_run_with_one_line(proje
     assert "trial 0, 0 -> 1; log: " in line
 
 
+def test_a_run_in_which_every_job_failed_exits_with_status_1(project, capsys):
+    argv = tune_argv("--trials", "2", "--job-timeout", "0.01", "--out", "runs/none")
+    assert main(argv) == 1  # not a success: a script must not read it as one
+    captured = capsys.readouterr()
+    assert "no job completed" in captured.out  # the summary is still printed
+    line = captured.err.strip().splitlines()[-1]
+    assert line.startswith("rung tune: error: no job completed") and "rung resume" in line
+
+
 def test_a_program_that_saves_nothing_is_shown_as_rerun(project, capsys):
     out = project / "exp"
     argv = tune_argv("--out", str(out))

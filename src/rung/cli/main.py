@@ -13,8 +13,8 @@
 
 Usage errors (bad arguments, a bad space file, a directory that holds another run or
 no run, a damaged or foreign database) exit with status 2 and one line naming what is
-wrong; run time failures (missing or corrupt data, a full disk) exit with status 1 and
-one line; ``--debug`` shows the traceback.
+wrong; run time failures (missing or corrupt data, a full disk, a run in which no job
+completed) exit with status 1 and one line; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations

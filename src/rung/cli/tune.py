@@ -27,6 +27,7 @@ from rung.cli._args import (
 from rung.cli._terminal import printable
 from rung.cli.goals import check_model_goals, goal_arguments, model_metrics
 from rung.errors import ProgramFailed, TrialFailed
+from rung.types import JobStatus
 
 __all__ = ["resume", "show", "plot", "tune"]
 
@@ -185,14 +186,24 @@ def _run(
         state_log.removeFilter(_not_a_job_failure)
         if printer is not None:
             printer.close()
-    _finish(args, settings, directory, interrupted)
+    result = _finish(args, settings, directory, interrupted)
     if interrupted:
         print(
             f"interrupted: every finished job is recorded in {directory}; continue the run "
             f"with `rung resume {directory}`",
             file=sys.stderr,
         )
-    return 130 if interrupted else 0
+        return 130
+    if not any(job.status is JobStatus.COMPLETED for job in result.jobs):
+        # a run time failure (exit status 1), as when its first trials all fail: a script
+        # must not take a run with no result for a success
+        print(
+            f"rung {args.command}: error: no job completed: every job failed (the summary "
+            f"names the first error); fix the objective, then `rung resume {directory}`",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 def _program_failed(err: TrialFailed) -> ProgramFailed:
@@ -215,8 +226,9 @@ def _drive(args: argparse.Namespace, settings: dict[str, Any], directory: Path) 
 
 def _finish(
     args: argparse.Namespace, settings: dict[str, Any], directory: Path, interrupted: bool
-) -> None:
-    """The final model, the results files, the plots and the summary."""
+) -> Any:
+    """The final model, the results files, the plots and the summary; returns the
+    run's result as summarized."""
     from rung.results.final import final_is_current, with_currency
     from rung.results.plots import plot_all
     from rung.results.report import write_results
@@ -266,6 +278,7 @@ def _finish(
     print(_summary(result, directory, warnings))
     if failure is not None:
         raise failure
+    return result
 
 
 def _output_error(directory: str | Path, err: OSError) -> Exception:
