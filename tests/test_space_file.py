@@ -78,3 +78,10 @@ def test_a_space_file_is_read_as_utf8_and_other_text_is_refused(tmp_path):
     path.write_bytes("act = { choice = ['\u00e9lu', 'relu'] }\n".encode("latin-1"))
     with pytest.raises(ConfigError, match="space.toml: not valid TOML: it is not UTF-8 text"):
         load_space(path)
+
+
+def test_a_space_file_that_starts_with_a_byte_order_mark_is_read(tmp_path):
+    """Some editors start a UTF-8 file with a byte-order mark, which TOML does not allow."""
+    path = tmp_path / "space.toml"
+    path.write_bytes(b"\xef\xbb\xbfact = { choice = ['relu', 'tanh'] }\n")
+    assert load_space(path) == {"act": Choice(["relu", "tanh"])}

@@ -134,7 +134,8 @@ def load_space(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")  # TOML is UTF-8, whatever the locale
+        # UTF-8 whatever the locale; a leading byte-order mark (some editors write one) dropped
+        text = file.read_text(encoding="utf-8-sig")
     except OSError as err:
         raise ConfigError(f"cannot read the space file {str(file)!r}: {err.strerror}") from None
     except UnicodeDecodeError as err:

@@ -63,3 +63,12 @@ def test_min_epochs_with_fifo_is_refused_as_eta_is(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert "argument --min-epochs: only with a scheduler that has rungs" in err, err
     assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_configurations_file_that_starts_with_a_byte_order_mark_is_read(tmp_path):
+    """Some editors start a UTF-8 file with a byte-order mark, which TOML does not allow."""
+    from rung.cli.tune_options import read_fixed_configs
+
+    configs = tmp_path / "configs.toml"
+    configs.write_bytes(b"\xef\xbb\xbf[[config]]\nC = 1.0\n")
+    assert read_fixed_configs(configs) == [{"C": 1.0}]

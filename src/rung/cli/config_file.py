@@ -74,7 +74,8 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     """
     file = Path(path)
     try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))  # TOML is UTF-8
+        # TOML is UTF-8; some editors start it with a byte-order mark, which TOML refuses
+        return tomllib.loads(file.read_text(encoding="utf-8-sig"))
     except OSError as err:
         raise ConfigError(
             f"cannot read the experiment file {str(file)!r}: {err.strerror}"

@@ -99,7 +99,8 @@ def parse_assignments(text: str) -> dict[str, Any]:
 
 def _read_toml(path: Path, flag: str) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))  # TOML is UTF-8
+        # TOML is UTF-8; some editors start it with a byte-order mark, which TOML refuses
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as err:
         raise UsageError(f"argument {flag}: cannot read {str(path)!r}: {err.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
