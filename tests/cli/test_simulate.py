@@ -32,6 +32,18 @@ def test_an_out_that_cannot_be_a_directory_is_refused_before_the_runs(
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
+def test_an_empty_out_is_refused_not_taken_for_the_default(tmp_path, monkeypatch, capsys):
+    """``--out "$UNSET"`` wrote the comparison under runs/: one line, exit status 2."""
+    monkeypatch.chdir(tmp_path)
+    _no_runs(monkeypatch)
+    with pytest.raises(SystemExit) as exit_:
+        main([*QUICK, "--out", ""])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --out: must be a path; got an empty string" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_run_writes_its_files_into_out(tmp_path, capsys):
     out = tmp_path / "new" / "sim"
     assert main([*QUICK, "--scheduler", "asha", "--out", str(out)]) == 0

@@ -28,7 +28,7 @@ TABLE_FRACTIONS = (0.125, 0.25, 0.5, 0.75, 1.0)
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Adds the ``simulate`` subcommand to ``commands`` (an argparse subparsers object)."""
-    from rung.cli._args import eta_number, positive_float, positive_int
+    from rung.cli._args import eta_number, path, positive_float, positive_int
     from rung.schedulers.rungs import DEFAULT_ETA
     from rung.simulation.compare import DEFAULT_SCHEDULERS
     from rung.workloads.registry import BENCHMARKS
@@ -86,7 +86,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="do not add the tuner's real decision time to the simulated clock",
     )
-    parser.add_argument("--out", metavar="DIR", help="output directory (default: runs/...)")
+    parser.add_argument(
+        "--out", type=path, metavar="DIR", help="output directory (default: runs/...)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.set_defaults(handler=run)
     return parser
