@@ -4,7 +4,7 @@ import pytest
 
 import rung
 from rung.errors import ConfigError, SpaceExhausted
-from rung.searchers.fixed import FixedConfigs
+from rung.searchers.fixed import FixedConfigs, space_of
 
 CONFIGS = [{"C": 1.0, "gamma": 0.01}, {"C": 10.0, "gamma": 0.01}, {"C": 1.0, "gamma": 0.1}]
 
@@ -68,3 +68,20 @@ def test_configs_outside_a_given_space_are_refused():
 def test_one_configuration_is_a_list_too():
     searcher = FixedConfigs([{"learning_rate": 0.1, "batch_size": 128}])
     assert searcher.suggest() == {"learning_rate": 0.1, "batch_size": 128}
+
+
+@pytest.mark.parametrize(
+    ("configs", "message"),
+    [
+        (
+            [{"C": 1.0}, {"gamma": 0.1}],
+            r"configs\[1\] has the keys \['gamma'\], configs\[0\] has \['C'\]",
+        ),
+        ([{"C": 1.0}, {"C": 2.0, "gamma": 0.1}], r"configs\[1\] has the keys \['C', 'gamma'\]"),
+        ([], "non-empty list"),
+    ],
+)
+def test_space_of_refuses_configurations_it_cannot_span(configs, message):
+    """A bare KeyError (or a space missing a key) named neither configuration."""
+    with pytest.raises(ConfigError, match=message):
+        space_of(configs)

@@ -127,12 +127,6 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
     for index, config in enumerate(configs):
         if not isinstance(config, dict) or not config:
             raise UsageError(f"argument --fixed-configs: {file}: config {index + 1} is empty")
-        if set(config) != set(configs[0]):  # the space they span needs every key in each
-            raise UsageError(
-                f"argument --fixed-configs: {file}: config {index + 1} names "
-                f"{sorted(config)}, config 1 names {sorted(configs[0])}; every configuration "
-                "must name the same keys"
-            )
         for name, value in config.items():
             if isinstance(value, (dict, list)) or (
                 isinstance(value, float) and not math.isfinite(value)
@@ -141,6 +135,12 @@ def read_fixed_configs(path: str | Path) -> list[dict[str, Any]]:
                     f"argument --fixed-configs: {file}: config {index + 1} sets {name!r} "
                     f"to {value!r}; write one finite number, string or boolean"
                 )
+    from rung.searchers.fixed import check_same_keys
+
+    try:
+        check_same_keys(configs, label=lambda index: f"config {index + 1}")
+    except ConfigError as err:
+        raise UsageError(f"argument --fixed-configs: {file}: {err}") from None
     return [dict(c) for c in configs]
 
 

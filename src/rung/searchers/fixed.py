@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rung._checks import InstanceOf, SequenceOf, check
@@ -12,11 +12,42 @@ from rung.errors import ConfigError, SpaceExhausted
 from rung.searchers.base import Searcher
 from rung.space import choice
 
-__all__ = ["FixedConfigs", "space_of"]
+__all__ = ["FixedConfigs", "check_same_keys", "space_of"]
+
+
+def check_same_keys(
+    configs: Sequence[Mapping[str, Any]],
+    label: Callable[[int], str] = lambda index: f"configs[{index}]",
+) -> None:
+    """Checks that every configuration names the keys of the first: the space they span
+    needs every key in each.
+
+    Args:
+        configs: The configurations.
+        label: How a message names the configuration at an index (a file's tables may
+            be counted from 1).
+
+    Raises:
+        ConfigError: two configurations name different keys; the message names both and
+            their keys.
+    """
+    for index, config in enumerate(configs):
+        if set(config) != set(configs[0]):
+            raise ConfigError(
+                f"{label(index)} has the keys {sorted(config)}, {label(0)} has "
+                f"{sorted(configs[0])}: every configuration must name the same keys."
+            )
 
 
 def space_of(configs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The space ``configs`` span: each key a choice of its listed values."""
+    """The space ``configs`` span: each key a choice of its listed values.
+
+    Raises:
+        ConfigError: no configuration, one that is not a mapping, or configurations
+            that name different keys.
+    """
+    check("space_of", "configs", configs, _CONFIGS)
+    check_same_keys(configs)
     space: dict[str, Any] = {}
     for name in configs[0]:
         values: list[Any] = []
@@ -70,11 +101,6 @@ class FixedConfigs(Searcher):
                     f"configs[{index}] must be a non-empty mapping of names to values; "
                     f"got {config!r}."
                 )
-            if set(config) != set(configs[0]):
-                raise ConfigError(
-                    f"configs[{index}] has the keys {sorted(config)}, configs[0] has "
-                    f"{sorted(configs[0])}: every configuration must name the same keys."
-                )
             if any(isinstance(v, Domain) for v in config.values()):
                 raise ConfigError(
                     f"configs[{index}] holds a domain; list values, e.g. learning_rate = 0.1."
@@ -85,6 +111,7 @@ class FixedConfigs(Searcher):
                     f"({dict(config)!r}): each configuration is evaluated once."
                 )
             listed.append(dict(config))
+        check_same_keys(configs)
         super().__init__(space_of(listed) if space is None else space, seed)
         self._configs = [self.space.validate(c, f"configs[{i}]") for i, c in enumerate(listed)]
         self._next = 0
