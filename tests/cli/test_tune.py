@@ -347,6 +347,7 @@ def test_show_says_a_final_model_is_no_longer_the_best_trials(tmp_path, capsys):
         assert main(["show", str(out)]) == 0
         shown = capsys.readouterr().out
         assert "no longer" not in shown and "earlier Pareto front" not in shown
+        assert "1 epochs" not in shown and "(1 epoch" in shown  # one epoch, not "1 epochs"
         if "objectives" not in goals:
             assert f"the best trial's own weights (trial {first.incumbent.trial_id})" in shown
         build_tuner(both, {"x": rung.uniform(0, 1)}, searcher="random", seed=0, **goals).resume(
@@ -359,7 +360,7 @@ def test_show_says_a_final_model_is_no_longer_the_best_trials(tmp_path, capsys):
         else:
             old = first.incumbent.trial_id
             assert "the best trial's own weights" not in shown
-            assert f"final model (of trial {old}, 1 epochs, no longer the best trial)" in shown
+            assert f"final model (of trial {old}, 1 epoch, no longer the best trial)" in shown
             assert f"final model = trial {old}'s own weights" in shown
 
 

@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from rung.results._plural import counted
+
 __all__ = [
     "BEST_TRIAL",
     "FROM_CHECKPOINT",
@@ -157,7 +159,8 @@ def choose(directory: Path, trial_id: int, epochs: int, mode: str, run_seed: int
             None,
             run_seed,
             0,
-            f"--final-epochs {epochs} is below the {epoch} epochs trial {trial_id} trained",
+            f"--final-epochs {epochs} is below the {counted(epoch, 'epoch')} trial {trial_id} "
+            "trained",
         )
     return FinalChoice(checkpoint, seed, epoch)
 
@@ -282,13 +285,13 @@ def _announce(
         why = f" ({choice.note})" if choice.note else ""
         return (
             f"{label}: retraining {who}'s configuration (trial {trial_id}) from scratch for "
-            f"{epochs} epochs, seed {choice.seed}{why}"
+            f"{counted(epochs, 'epoch')}, seed {choice.seed}{why}"
         )
     if choice.from_epoch >= epochs:
-        trained = f"{choice.from_epoch} epoch{'s' if choice.from_epoch != 1 else ''}"
         return (
-            f"{label}: {who}'s own weights (trial {trial_id}, {trained}, from its "
-            "checkpoint), evaluated on the train, validation and test splits"
+            f"{label}: {who}'s own weights (trial {trial_id}, "
+            f"{counted(choice.from_epoch, 'epoch')}, from its checkpoint), evaluated on the "
+            "train, validation and test splits"
         )
     return (
         f"{label}: {who}'s weights (trial {trial_id}) trained on from its checkpoint at epoch "

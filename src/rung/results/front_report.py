@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rung.results._plural import counted
 from rung.results.result import Result
 
 __all__ = ["FRONT_SHOWN", "front_dict", "front_lines"]
@@ -94,7 +95,7 @@ def front_lines(result: Result) -> list[str]:
         latency = model.get("latency_ms")
         gone = ", no longer on the front" if stale and model["trial_id"] not in on_front else ""
         lines.append(
-            f"  final model of trial {model['trial_id']} ({model['epochs']} epochs"
+            f"  final model of trial {model['trial_id']} ({counted(model['epochs'], 'epoch')}"
             f"{_origin(model)}{gone}): train accuracy {_fmt(model['train_accuracy'])}, validation "
             f"{_fmt(model['val_accuracy'])}, test {_fmt(model['test_accuracy'])}"
             + ("" if latency is None else f", latency {_fmt(latency)} ms/image")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rung.results._plural import counted
 from rung.results.front_report import front_dict, front_lines
 from rung.results.result import Incumbent, OpenJob, Result
 from rung.types import JobRecord, JobStatus, TrialStatus
@@ -356,7 +357,7 @@ def format_summary(result: Result, writing: bool | None = None) -> str:
         whose = "" if f.get("current") is not False else f"of trial {f.get('trial_id')}, "
         stale = "" if not whose else ", no longer the best trial"
         lines.append(
-            f"  final model ({whose}{f['epochs']} epochs{stale}): "
+            f"  final model ({whose}{counted(f['epochs'], 'epoch')}{stale}): "
             f"train accuracy {f['train_accuracy']:.4f}, "
             f"validation {f['val_accuracy']:.4f}, test {f['test_accuracy']:.4f}"
         )
