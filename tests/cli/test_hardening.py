@@ -126,6 +126,7 @@ def test_a_resume_connects_only_where_the_command_line_says(tmp_path, monkeypatc
         pass
     used: list[Any] = []
     monkeypatch.setattr(cli_tune, "_prepare_data", lambda settings: None)
+    monkeypatch.setattr(cli_tune, "_reach_cluster", lambda address: None)  # none listens
     monkeypatch.setattr(
         cli_tune, "_run", lambda args, settings, *a, **k: used.append(settings) or 0
     )
@@ -133,6 +134,49 @@ def test_a_resume_connects_only_where_the_command_line_says(tmp_path, monkeypatc
     assert used[-1]["dask_address"] is None
     assert main(["resume", str(tmp_path / "run"), "--dask-address", "tcp://127.0.0.1:1"]) == 0
     assert used[-1]["dask_address"] == "tcp://127.0.0.1:1"
+
+
+UNREACHABLE = "tcp://127.0.0.1:1"  # nothing listens on port 1
+
+
+@pytest.fixture
+def short_connect_timeout():
+    """Dask's connect timeout (30 s) cut short: an unreachable cluster answers at once."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("distributed")
+    with dask.config.set({"distributed.comm.timeouts.connect": "0.2s"}):
+        yield
+
+
+def test_an_unreachable_cluster_is_one_line_and_records_nothing(
+    tmp_path, monkeypatch, capsys, short_connect_timeout
+):
+    """An unreachable --dask-address left an empty run marked interrupted in --out: the
+    same tune was then refused, and a resume ran it locally."""
+    monkeypatch.setattr(cli_tune, "_prepare_data", lambda settings: None)
+    out = tmp_path / "out"
+    argv = ["tune", "--model", "softmax", "--workers", "2", "--dask-address", UNREACHABLE]
+    assert main([*argv, "--trials", "1", "--quick", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rung tune: error: argument --dask-address: no Dask scheduler answers")
+    assert err.count("\n") == 1 and not out.exists()
+
+
+def test_a_resume_on_an_unreachable_cluster_records_nothing(
+    tmp_path, monkeypatch, capsys, short_connect_timeout
+):
+    import rung
+
+    scheduler = rung.FIFO(rung.RandomSearcher({"x": rung.uniform(0, 1)}))
+    tuner = rung.Tuner(lambda c: 0.0, scheduler, seed=0, extra={"model": "softmax"})
+    with ExperimentStore.create(tmp_path / "run", tuner.spec(rung.Budget(max_trials=2)).to_dict()):
+        pass
+    before = (tmp_path / "run" / "experiment.db").read_bytes()
+    used: list[Any] = []
+    monkeypatch.setattr(cli_tune, "_resume", lambda *a: used.append(a) or 0)
+    assert main(["resume", str(tmp_path / "run"), "--dask-address", UNREACHABLE]) == 2
+    assert "no Dask scheduler answers" in capsys.readouterr().err
+    assert used == [] and (tmp_path / "run" / "experiment.db").read_bytes() == before
 
 
 @pytest.mark.parametrize("flag", ["--out", "--data-dir"])

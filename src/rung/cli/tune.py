@@ -215,11 +215,35 @@ def _program_failed(err: TrialFailed) -> ProgramFailed:
     return ProgramFailed(f"{context} {last.removeprefix('rung.errors.ProgramFailed: ')}")
 
 
+def _reach_cluster(address: str | None) -> None:
+    """Connects to the Dask scheduler at ``address`` (None: none asked for) and lets go,
+    before anything is written: a cluster that cannot be reached would otherwise leave
+    an experiment directory with an empty run in it, marked interrupted.
+
+    Raises:
+        UsageError: no Dask scheduler answers at ``address`` (within Dask's connect
+            timeout, ``distributed.comm.timeouts.connect``).
+    """
+    if address is None:
+        return
+    import distributed
+
+    try:
+        client = distributed.Client(address, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise UsageError(
+            f"argument --dask-address: no Dask scheduler answers at {address!r} ({err}); "
+            "nothing was recorded"
+        ) from None
+    client.close()
+
+
 def _drive(args: argparse.Namespace, settings: dict[str, Any], directory: Path) -> int:
     """A new run in ``directory``, its final model and results files, all under the
     directory's driver lock: a ``rung resume`` meanwhile is refused, not run beside it."""
     from rung.store._directory import driving
 
+    _reach_cluster(settings.get("dask_address"))  # before the directory is created
     with driving(directory):
         return _run(args, settings, directory, resuming=False)
 
@@ -391,6 +415,7 @@ def resume(args: argparse.Namespace) -> int:
         spec = spec_of(store.started)
         # the limits of the latest start or resume, which Tuner.resume keeps where not given
         recorded = recorded_budget(store, spec.budget)
+    _reach_cluster(args.dask_address)  # before the resume is recorded
     with driving(directory):  # one driver: not while a run or its final model goes on
         return _resume(args, directory, spec, recorded)
 
