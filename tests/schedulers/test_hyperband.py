@@ -257,3 +257,30 @@ def test_every_bracket_reaches_the_top_whatever_the_eta(max_resource, eta) -> No
     hb = make_hb(1, max_resource, eta)
     for plan in hb.brackets:
         assert plan.resources[-1] == max_resource and plan.configs_per_step[-1] >= 1
+
+
+def _bowl(config: dict) -> float:
+    return (config["x"] - 0.3) ** 2 + 1 / config["epochs"]
+
+
+def test_a_run_recorded_with_the_papers_bracket_sizes_resumes_as_made(tmp_path) -> None:
+    """Before the sizes were raised for a non-integer eta, eta 2.5 on 1..7 ran a first
+    bracket of 16 trials, not 20, and its record held no sizes: resumed, it replayed
+    with 20 and was refused as a mismatch."""
+    former = make_hb(1, 7, 2.5)
+    s_max = former.s_max
+    former._plans = tuple(  # the paper's sizes, as Hyperband built them then
+        BracketPlan.halving(bracket_size(s_max, s, 2.5), former.levels[s_max - s :], 2.5)
+        for s in range(s_max, -1, -1)
+    )
+    assert former.brackets[0].n_configs == 16 and former.recorded_options() == {}
+    rung.Tuner(_bowl, former, directory=tmp_path / "old").run(max_trials=10)
+    hb = make_hb(1, 7, 2.5)
+    resumed = rung.Tuner(_bowl, hb, directory=tmp_path / "old").resume(max_trials=30)
+    assert hb.brackets == former.brackets and resumed.n_trials == 30
+    new = make_hb(1, 7, 2.5)  # a new run records its raised sizes and resumes with them
+    assert new.recorded_options() == {"bracket_sizes": [20, 9, 5, 4]}
+    rung.Tuner(_bowl, new, directory=tmp_path / "new").run(max_trials=10)
+    hb = make_hb(1, 7, 2.5)
+    rung.Tuner(_bowl, hb, directory=tmp_path / "new").resume(max_trials=30)
+    assert hb.brackets[0].n_configs == 20

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rung
-from rung.errors import ConfigError
+from rung.errors import ConfigError, StoreError
 from rung.schedulers.successive_halving import BracketPlan, BracketScheduler, SuccessiveHalving
 from rung.schedulers.sync_bracket import SyncBracket
 from rung.searchers.random import RandomSearcher
@@ -564,3 +564,23 @@ def test_the_default_round_reaches_the_top_whatever_the_eta(max_resource, eta) -
     assert sh.plan.resources == tuple(sh.levels) and sh.plan.configs_per_step[-1] >= 1
     log = drive(sh, lambda job: job.trial_id / 100, trial_budget=sh.n_configs)
     assert any(job.resource_to == max_resource for job in log.jobs)
+
+
+def _bowl(config: dict) -> float:
+    return (config["x"] - 0.3) ** 2 + 1 / config["epochs"]
+
+
+def test_a_run_recorded_with_the_former_default_round_resumes_as_made(tmp_path) -> None:
+    """Before the default round was raised for a non-integer eta, eta 2.5 on 1..7 ran
+    rounds of round(2.5**3) = 16 trials, and the record says so: resumed with the
+    default (n_configs=None), the run was refused as recorded with other settings."""
+    former = SuccessiveHalving(searcher(), 1, 7, eta=2.5, n_configs=16)
+    assert former.recorded_options() == {"n_configs": 16}  # what such a record holds
+    rung.Tuner(_bowl, former, directory=tmp_path).run(max_trials=10)
+    sh = SuccessiveHalving(searcher(), 1, 7, eta=2.5)
+    assert sh.n_configs == 20  # a new run's default
+    resumed = rung.Tuner(_bowl, sh, directory=tmp_path).resume(max_trials=20)
+    assert sh.plan.n_configs == 16 and resumed.n_trials == 20
+    given_size = SuccessiveHalving(searcher(), 1, 7, eta=2.5, n_configs=20)
+    with pytest.raises(StoreError, match="n_configs"):  # a size given is never overridden
+        rung.Tuner(_bowl, given_size, directory=tmp_path).resume(max_trials=20)

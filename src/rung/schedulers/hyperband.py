@@ -9,7 +9,9 @@ halving from ``n`` configurations at a resource ``s`` rungs below ``max_resource
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from fractions import Fraction
+from typing import Any
 
 from rung.schedulers.rungs import DEFAULT_ETA
 from rung.schedulers.successive_halving import BracketPlan, BracketScheduler
@@ -74,16 +76,37 @@ class Hyperband(BracketScheduler):
         max_brackets: int | None = None,
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, max_brackets)
-        s_max = self.s_max
-        self._plans = tuple(
-            BracketPlan.halving(
-                reaching_size(bracket_size(s_max, s, self.eta), s + 1, self.eta),
-                self.levels[s_max - s :],
-                self.eta,
-            )
-            for s in range(s_max, -1, -1)
-        )
+        self._plans = self._make_plans(raised=True)
         self._n_brackets = 0
+
+    def _make_plans(self, raised: bool) -> tuple[BracketPlan, ...]:
+        """The brackets, with sizes raised to keep a trial to the top (``raised``,
+        :func:`~rung.schedulers.sync_bracket.reaching_size`) or as before that was done
+        (the paper's sizes, for a record made then)."""
+        s_max = self.s_max
+        plans = []
+        for s in range(s_max, -1, -1):
+            n = bracket_size(s_max, s, self.eta)
+            if raised:
+                n = reaching_size(n, s + 1, self.eta)
+            plans.append(BracketPlan.halving(n, self.levels[s_max - s :], self.eta))
+        return tuple(plans)
+
+    def recorded_options(self) -> dict[str, Any]:
+        """As every scheduler's, with the brackets' sizes where they were raised for a
+        non-integer eta: a record without them was made with the paper's sizes
+        (:meth:`adopt_record`)."""
+        options = super().recorded_options()
+        if self._plans != self._make_plans(raised=False):
+            options["bracket_sizes"] = [plan.n_configs for plan in self._plans]
+        return options
+
+    def adopt_record(self, options: Mapping[str, Any]) -> None:
+        """A record without ``bracket_sizes`` (:meth:`recorded_options`) was made with the
+        paper's sizes, before they were raised for a non-integer eta: it is replayed with
+        them, and resumes as it was made."""
+        if "bracket_sizes" not in options:
+            self._plans = self._make_plans(raised=False)
 
     @property
     def s_max(self) -> int:

@@ -16,6 +16,8 @@ bracket's promotions always go before a newer bracket's jobs.
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Mapping
+from typing import Any
 
 from rung._checks import Integer, check
 from rung.schedulers.base import Scheduler
@@ -188,11 +190,25 @@ class SuccessiveHalving(BracketScheduler):
     ) -> None:
         super().__init__(searcher, min_resource, max_resource, eta, max_brackets)
         check("SuccessiveHalving", "n_configs", n_configs, Integer(low=1, nullable=True))
+        self._n_configs_given = n_configs is not None
         if n_configs is None:
-            steps = len(self.levels)
-            n_configs = reaching_size(max(1, round(self.eta ** (steps - 1))), steps, self.eta)
+            n_configs = reaching_size(self._former_default(), len(self.levels), self.eta)
         self.n_configs = n_configs
         self._plan = BracketPlan.halving(n_configs, self.levels, self.eta)
+
+    def _former_default(self) -> int:
+        """``round(eta**K)``: the default round size before it was raised for a
+        non-integer eta (:func:`~rung.schedulers.sync_bracket.reaching_size`)."""
+        return max(1, round(self.eta ** (len(self.levels) - 1)))
+
+    def adopt_record(self, options: Mapping[str, Any]) -> None:
+        """A round size not given (``n_configs=None``) is the record's when the record
+        holds the former default (``round(eta**K)``, before a non-integer eta raised it):
+        a run recorded then resumes with the rounds it was made with."""
+        former = self._former_default()
+        if not self._n_configs_given and options.get("n_configs") == former:
+            self.n_configs = former
+            self._plan = BracketPlan.halving(former, self.levels, self.eta)
 
     @property
     def plan(self) -> BracketPlan:
