@@ -415,8 +415,7 @@ def _ended_jobs(out: Path) -> list[dict]:
 
 
 def _recorded_budget(out: Path):
-    from rung.results.summary import spec_of
-    from rung.run.budget import recorded_budget
+    from rung.results.summary import recorded_budget, spec_of
     from rung.store import ExperimentStore
 
     with ExperimentStore.open(out, readonly=True) as store:
