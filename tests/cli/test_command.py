@@ -474,6 +474,7 @@ def test_resume_with_a_budget_the_run_has_is_refused_and_the_record_kept(project
     assert f"resuming {tune_argv()[2]!r} in {out}" in err
     assert f"resumed {out}: 1 new trial," in err and "the run now has 5 trials" in err
     assert _recorded_budget(out).max_trials == 5
+    assert results(out)["spec"]["budget"]["max_trials"] == 5  # what the run is held to now
 
 
 def test_flags_replace_the_experiment_files_goals(project):
