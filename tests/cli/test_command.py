@@ -415,8 +415,7 @@ def _ended_jobs(out: Path) -> list[dict]:
 
 
 def _recorded_budget(out: Path):
-    from rung.results.summary import spec_of
-    from rung.run.budget import recorded_budget
+    from rung.results.summary import recorded_budget, spec_of
     from rung.store import ExperimentStore
 
     with ExperimentStore.open(out, readonly=True) as store:
@@ -475,6 +474,7 @@ def test_resume_with_a_budget_the_run_has_is_refused_and_the_record_kept(project
     assert f"resuming {tune_argv()[2]!r} in {out}" in err
     assert f"resumed {out}: 1 new trial," in err and "the run now has 5 trials" in err
     assert _recorded_budget(out).max_trials == 5
+    assert results(out)["spec"]["budget"]["max_trials"] == 5  # what the run is held to now
 
 
 def test_flags_replace_the_experiment_files_goals(project):

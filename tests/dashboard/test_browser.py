@@ -5,6 +5,7 @@ without a reload; the exported file works offline. Screenshots go to build/scree
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 
@@ -20,6 +21,7 @@ from tests.dashboard.runs import (
     HOSTILE_ERROR,
     HOSTILE_LOG,
     final_left_behind,
+    finished_run,
     infeasible_run,
     interrupted_run,
     live_run,
@@ -482,6 +484,44 @@ def test_a_run_without_a_resource_shows_no_levels_and_no_resource_spent(browser,
     show(browser, url, "ladder")
     assert js(browser, "return document.querySelectorAll('.rung').length") == 0
     assert js(browser, "return document.querySelector('[data-no-resource]').textContent")
+    assert console_errors(browser) == []
+
+
+def test_a_count_of_one_is_singular_on_the_page(browser, tmp_path):
+    """The ladder's first level said "1 epochs", and counts of one trial or job "1 trials"
+    and "1 jobs"; a count of one is singular, as the command line writes it."""
+    finished_run(tmp_path / "asha", trials=3)
+    url = export_html([tmp_path / "asha"], tmp_path / "asha.html").as_uri()
+    browser.get_log("browser")
+    show(browser, url, "ladder")
+    levels = js(
+        browser,
+        "return Object.fromEntries([...document.querySelectorAll('.rung')]"
+        ".map(r => [r.dataset.level, r.querySelector('.lvl').textContent]))",
+    )
+    assert levels == {"1": "1 epoch", "3": "3 epochs", "9": "9 epochs"}, levels
+    singular = re.compile(r"(?<![\d.])1 (epochs|trials|jobs)\b")
+    for view in ("ladder", "params", "progress"):
+        show(browser, url, view)
+        text = js(browser, "return document.body.innerText")
+        assert not singular.search(text), (view, singular.search(text))
+    written = js(
+        browser,
+        "return [R.counted(1, 'trial'), R.counted(0, 'trial'), R.counted(2, 'job'),"
+        " R.ofResource(1, 'epochs'), R.ofResource(3, 'epochs'), R.ofResource(1.5, 'epochs'),"
+        " R.ofResource(1, 'n_estimators'), R.ofResource(1, 'loss'), R.ofResource(1, 'epochs', '')]",
+    )
+    assert written == [
+        "1 trial",
+        "0 trials",
+        "2 jobs",
+        "1 epoch",
+        "3 epochs",
+        "1.5 epochs",
+        "1 n_estimators",
+        "1 loss",
+        " epoch",
+    ]
     assert console_errors(browser) == []
 
 

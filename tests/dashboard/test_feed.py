@@ -74,9 +74,13 @@ def test_an_update_carries_only_what_is_new(tmp_path):
     try:
         cursor = feed.snapshot()["cursor"]
         assert feed.updates(**cursor)["jobs"] == []
+        assert feed.snapshot()["meta"]["budget"]["max_trials"] == 10
         second = run(25, True)
         assert second.n_jobs > first.n_jobs
         _wait(feed, second.n_jobs)
+        # the budget the resume holds the run to, here and in /api/runs (meta)
+        assert feed.snapshot()["meta"]["budget"]["max_trials"] == 25
+        assert feed.meta["budget"]["max_trials"] == 25
         update = feed.updates(**cursor)
         assert [row[0] for row in update["jobs"]] == [
             job.index for job in second.jobs[first.n_jobs :]

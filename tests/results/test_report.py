@@ -253,3 +253,20 @@ def test_a_run_stopped_because_its_first_trials_failed_says_so_with_the_first_er
     assert "no job completed: fix the objective" in text and "yet" not in text
     while_written = format_summary(result, writing=True)  # the driver had not given up
     assert "(running)" in while_written and "failed first: RuntimeError" in while_written
+
+
+def test_results_json_holds_the_budget_the_resumed_run_is_held_to(tmp_path):
+    """A run resumed with a larger budget: results.json's spec says the budget of the
+    latest resume, not the one the run started with."""
+
+    def tuner() -> rung.Tuner:
+        searcher = rung.RandomSearcher({"x": rung.uniform(0, 1)})
+        objective = lambda c: (c["x"] - 0.3) ** 2  # noqa: E731
+        return rung.Tuner(objective, rung.FIFO(searcher), seed=0, directory=tmp_path)
+
+    tuner().run(max_trials=2)
+    tuner().resume(tmp_path, max_trials=5)
+    write_results(read_result(tmp_path), tmp_path)
+    recorded = json.loads((tmp_path / RESULTS_FILE).read_text())
+    assert recorded["summary"]["trials"] == 5
+    assert recorded["spec"]["budget"]["max_trials"] == 5

@@ -273,3 +273,27 @@ def test_a_lower_level_that_only_ties_the_incumbent_is_not_shown_as_better(tmp_p
     assert result.best_value == 0 and result.incumbent.resource == 9
     assert result.best_at_any_resource.job == result.incumbent.job
     assert "at any epochs" not in format_summary(read_result(tmp_path))
+
+
+def test_a_resumed_runs_spec_holds_the_budget_its_latest_resume_recorded(tmp_path):
+    """The spec read back says the limits the run is held to now, as the tuner and
+    ``rung resume`` take them (recorded_budget), also for a reader following the run."""
+    from rung.results.summary import recorded_budget
+
+    def tuner() -> rung.Tuner:
+        searcher = rung.RandomSearcher({"x": rung.uniform(0, 1)})
+        return rung.Tuner(
+            lambda c: (c["x"] - 0.3) ** 2, rung.FIFO(searcher), seed=0, directory=tmp_path
+        )
+
+    tuner().run(max_trials=2, time_budget_s=600)
+    with RunReader(tmp_path) as reader:
+        assert reader.read().spec.budget == rung.Budget(max_trials=2, time_budget_s=600)
+        tuner().resume(tmp_path, max_trials=4)  # the time budget stays as recorded
+        following = reader.read()
+        assert following.n_trials == 4
+        assert following.spec.budget == rung.Budget(max_trials=4, time_budget_s=600)
+        assert reader.spec == following.spec
+    with ExperimentStore.open(tmp_path, readonly=True) as store:
+        held = recorded_budget(store, rung.Budget(max_trials=2, time_budget_s=600))
+    assert read_result(tmp_path).spec.budget == held == following.spec.budget

@@ -405,8 +405,7 @@ def tune(args: argparse.Namespace) -> int:
 
 def resume(args: argparse.Namespace) -> int:
     """``rung resume DIR``: continues a recorded run (after a crash, or with more budget)."""
-    from rung.results.summary import spec_of
-    from rung.run.budget import recorded_budget
+    from rung.results.summary import recorded_budget, spec_of
     from rung.store import ExperimentStore
     from rung.store._directory import driving
 

@@ -23,6 +23,7 @@ from rung.dashboard.logs import logged_trials, trial_logs
 from rung.dashboard.payload import TrajectoryFold, jsonable, run_meta, summary, trial_row
 from rung.errors import StoreError
 from rung.results.result import Result
+from rung.results.spec import RunSpec
 from rung.results.summary import RunReader
 from rung.store import ExperimentStore
 
@@ -58,6 +59,7 @@ class RunFeed:
         self.run_id = run_id
         self.interval = float(interval)
         self.meta: dict[str, Any] = {}
+        self._meta_spec: RunSpec | None = None  # the spec self.meta was made from
         self.error: str | None = None  # why the last read failed, while it fails
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -125,12 +127,12 @@ class RunFeed:
             return
         try:
             name = self.directory.resolve().name or str(self.directory)
-            self.meta = run_meta(reader.spec, self.run_id, name, str(self.directory))
             fold = TrajectoryFold(reader.spec)
             try:
                 self._signature = self._files_signature()
                 self._writing = reader.being_written()
                 self._fold_in(fold, reader.read(), reader.last_seq)
+                self._meta_of(reader, name)
             except BaseException as err:  # noqa: BLE001 - handed to start()'s caller
                 self._failure = err
                 self._ready.set()
@@ -148,6 +150,7 @@ class RunFeed:
                 self._signature = signature
                 try:
                     self._fold_in(fold, reader.read(), reader.last_seq)
+                    self._meta_of(reader, name)
                     self.error = None
                 except StoreError as err:  # shown on the page; the last rows stay
                     self.error = str(err)
@@ -158,6 +161,15 @@ class RunFeed:
                     logger.exception("reading %s", self.directory)
         finally:
             reader.close()
+
+    def _meta_of(self, reader: RunReader, name: str) -> None:
+        """Makes :attr:`meta` from the reader's spec, again when a resume the reader
+        folded changed it (the budget the run is held to now)."""
+        if self._meta_spec is reader.spec:
+            return
+        meta = run_meta(reader.spec, self.run_id, name, str(self.directory))
+        with self._lock:
+            self.meta, self._meta_spec = meta, reader.spec
 
     def _look_at_writer(self, reader: RunReader) -> None:
         """Notes whether a process still writes an unfinished run: a killed driver

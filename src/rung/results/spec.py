@@ -9,7 +9,10 @@ the metric's name) travels in :attr:`RunSpec.extra`, a mapping the library does 
 interpret.
 
 A larger budget given to a resumed run is recorded with the resume (RUN_RESUMED), not by
-changing the spec: the spec is what the run started with.
+changing the recorded spec: RUN_STARTED keeps what the run started with. A spec read back
+(``read_result``, ``rung show``, ``results.json``, the dashboard) carries the budget the
+run is held to now, that of its latest start or resume
+(:func:`rung.results.summary.recorded_budget`).
 """
 
 from __future__ import annotations
@@ -140,7 +143,8 @@ class RunSpec:
             (``max_brackets``, ``variant`` ...).
         seed: The tuner's seed.
         workers: Jobs at once when the run started.
-        budget: Its limits when it started.
+        budget: Its limits: when it started as recorded; read back, those of its latest
+            start or resume (see :func:`rung.results.summary.recorded_budget`).
         max_retries: How often a failed job runs again before its trial fails.
         job_timeout_s: Seconds a job may run, or None.
         keep_checkpoints: Whether finished trials keep their last checkpoint.

@@ -21,12 +21,12 @@ from rung.domains import tuples_from_record
 from rung.errors import StoreError
 from rung.results.recorder import RunRecorder
 from rung.results.result import OpenJob, Result
-from rung.results.spec import RunSpec
+from rung.results.spec import Budget, RunSpec
 from rung.results.spec_legacy import spec_from_settings
 from rung.store import EventKind, ExperimentStore, job_record
 from rung.types import Report
 
-__all__ = ["RunReader", "load_checkpoint", "read_result"]
+__all__ = ["RunReader", "budget_after", "load_checkpoint", "read_result", "recorded_budget"]
 
 _DIRECTORY = InstanceOf((str, os.PathLike), "an experiment directory (a str or a path)")
 
@@ -42,6 +42,25 @@ def spec_of(started: dict[str, Any]) -> RunSpec:
     if "settings" in started:
         return spec_from_settings(started["settings"])
     raise StoreError("The record's RUN_STARTED event holds no run spec: the database is damaged.")
+
+
+def recorded_budget(store: Any, started: Budget) -> Budget:
+    """The budget of the run's latest start or resume, as its store recorded it: the
+    budget the run is held to now, which a resume inherits and every reader shows (a
+    :class:`RunReader` folds the events one at a time with :func:`budget_after`)."""
+    budget = started
+    for event in store.events():
+        budget = budget_after(budget, event)
+    return budget
+
+
+def budget_after(budget: Budget, event: Any) -> Budget:
+    """The run's budget once ``event`` is recorded, ``budget`` the one before it: a resume
+    that recorded a budget holds the run to that one (a resume recorded without one, by
+    an older rung, keeps the budget before it)."""
+    if event.kind is EventKind.RUN_RESUMED and "budget" in event.data:
+        return Budget.from_dict(event.data["budget"])
+    return budget
 
 
 class RunReader:
@@ -127,6 +146,10 @@ class RunReader:
                     self._stop_reason = None
                     self._open.clear()  # the jobs a stopped run left open run again now
                     self._workers = int(data.get("workers", self._workers))
+                    budget = budget_after(self.spec.budget, event)
+                    if budget != self.spec.budget:  # the limits the run is held to now
+                        self.spec = replace(self.spec, budget=budget)
+                        recorder.spec = self.spec
                 elif kind is EventKind.RUN_FINISHED:
                     self._finished = True
                     self._stop_reason = data.get("stop_reason")

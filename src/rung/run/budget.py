@@ -2,19 +2,19 @@
 
 The limits themselves are a :class:`~rung.results.spec.Budget` (recorded with the run's
 spec, and with each resume); :class:`BudgetGate` is the loop's check before each job,
-:func:`recorded_budget` the budget a resumed run inherits, and :func:`limits_reached`
-what a continued run has already used up.
+:func:`limits_reached` what a continued run has already used up. The budget a resumed run
+inherits is :func:`rung.results.summary.recorded_budget`, the one every reader of the
+record shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from rung.results.recorder import RunRecorder
 from rung.results.spec import Budget
 
-__all__ = ["BudgetGate", "limits_reached", "recorded_budget"]
+__all__ = ["BudgetGate", "limits_reached"]
 
 
 class BudgetGate:
@@ -44,17 +44,6 @@ class BudgetGate:
     def allows_new_trials(self, n_trials: int) -> bool:
         """True while the trial limit allows another trial (promotions may go on)."""
         return self.budget.max_trials is None or n_trials < self.budget.max_trials
-
-
-def recorded_budget(store: Any, started: Budget) -> Budget:
-    """The budget of the run's latest start or resume, as its store recorded it."""
-    from rung.store import EventKind
-
-    budget = started
-    for event in store.events():
-        if event.kind is EventKind.RUN_RESUMED and "budget" in event.data:
-            budget = Budget.from_dict(event.data["budget"])
-    return budget
 
 
 def limits_reached(

@@ -18,7 +18,7 @@ from rung.objectives import Goals
 from rung.results.report import no_best_reason
 from rung.results.result import Result
 from rung.results.spec import Budget, ObjectiveForm, RunSpec
-from rung.run.budget import recorded_budget
+from rung.results.summary import recorded_budget
 from rung.run.drive import Driver
 from rung.run.replay import check_spec, replay
 from rung.run.state import RunLoop

@@ -71,6 +71,17 @@ R.fmtSec = function (s) {
   return `${h} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
 };
 
+// A count with its noun, singular for one: "1 epoch", "3 epochs" (the CLI's
+// rung.results._plural.counted). `noun` is singular.
+R.counted = (count, noun) => `${count} ${noun}${Number(count) === 1 ? "" : "s"}`;
+// A count of the resource, whose record names it in the plural ("epochs"): one is
+// "1 epoch". A name that is not a plain plural word (a config key such as
+// "n_estimators", or "loss") stays as it is. `shown` is the count as written.
+R.ofResource = function (count, name, shown = String(count)) {
+  const one = Number(count) === 1 && /^[A-Za-z]+[^sS]s$/.test(name);
+  return `${shown} ${one ? name.slice(0, -1) : name}`;
+};
+
 R.pct = (v) => (v === null || v === undefined || !isFinite(v) ? "—" : `${(100 * v).toFixed(0)}%`);
 
 // -- colours --------------------------------------------------------------------------

@@ -96,7 +96,7 @@
     const counts = new Map();
     for (const t of run.trials.values()) for (const l of t.valueAt.keys()) counts.set(l, (counts.get(l) || 0) + 1);
     const levels = run.levels.filter((l) => counts.get(l));
-    const choices = levels.map((l) => ({ key: String(l), label: `at ${l} ${run.meta.resource_name} (${counts.get(l)} trials)`, value: (t) => R.valueAt(t, l) }));
+    const choices = levels.map((l) => ({ key: String(l), label: `at ${R.ofResource(l, run.meta.resource_name)} (${R.counted(counts.get(l), "trial")})`, value: (t) => R.valueAt(t, l) }));
     choices.push({ key: "last", label: "each trial's latest value", value: (t) => t.last });
     let pick = choices[choices.length - 1].key;
     for (const ch of choices.slice(0, -1)) if (counts.get(Number(ch.key)) >= Math.min(30, run.trials.size)) pick = ch.key;
@@ -223,7 +223,7 @@
           ctx.fillRect(xs[drag.axis] - 7, Math.min(drag.y0, drag.y1), 14, Math.abs(drag.y1 - drag.y0));
         }
         canvas.dataset.points = String(n);
-        count.textContent = ` ${rows.length} trials${brushes.size ? `, ${n} in the selection` : ""}`;
+        count.textContent = ` ${R.counted(rows.length, "trial")}${brushes.size ? `, ${n} in the selection` : ""}`;
         R.clear(best);
         const top10 = inSel.sort((a, b) => (run.minimize ? a.v - b.v : b.v - a.v)).slice(0, 8);
         if (top10.length) {
@@ -279,8 +279,8 @@
           state = { rows, list };
           draw();
           R.clear(scale).append(el("span", { text: run.minimize ? "worse" : "worse" }), el("span", { className: "bar-scale" }), el("span", { text: "better" }));
-          const where = chosen === "last" ? "their latest value" : `${chosen} ${run.meta.resource_name}`;
-          impNote.textContent = `How strongly each parameter goes with the value among the ${rows.length} trials measured at ${where}: Spearman's rank correlation |ρ| for numeric parameters, the correlation ratio η (on ranks) for categorical ones. It looks at one parameter at a time (no interactions), and with few trials it is noisy.`;
+          const where = chosen === "last" ? "their latest value" : R.ofResource(Number(chosen), run.meta.resource_name);
+          impNote.textContent = `How strongly each parameter goes with the value among the ${R.counted(rows.length, "trial")} measured at ${where}: Spearman's rank correlation |ρ| for numeric parameters, the correlation ratio η (on ranks) for categorical ones. It looks at one parameter at a time (no interactions), and with few trials it is noisy.`;
           R.clear(impBody);
           const scores = R.importance(rows, run.paramNames());
           if (!scores.length) impBody.append(el("p", { className: "note", text: "Too few trials at this level (3 needed)." }));

@@ -189,7 +189,7 @@
             }))));
           if (run.isOpen(t.id)) {
             const o = run.summary.open.find((x) => x[0] === t.id);
-            jobsBox.append(el("p", { className: "note", text: `Running now: ${o[1]} → ${o[2]} ${run.meta.resource_name}` + (o[4] !== null ? `, last report ${R.fmt(o[5], 5)} at ${o[4]}` : "") }));
+            jobsBox.append(el("p", { className: "note", text: `Running now: ${o[1]} → ${R.ofResource(o[2], run.meta.resource_name)}` + (o[4] !== null ? `, last report ${R.fmt(o[5], 5)} at ${o[4]}` : "") }));
           }
           if (asked !== run.version) {
             asked = run.version;

@@ -50,7 +50,7 @@
         el("span", { className: "swatch", style: { background: R.runColor(run.id) } }),
         el("strong", { text: m.title }),
         el("span", { className: `pill ${state}`, text: state, dataset: { state } }),
-        el("span", { className: "muted", text: ` ${m.searcher} + ${m.scheduler}, ${m.direction}imize ${m.metric}` + (run.hasResource && m.levels.length ? `, levels ${m.levels.join(", ")} ${m.resource_name}` : "") })),
+        el("span", { className: "muted", text: ` ${m.searcher} + ${m.scheduler}, ${m.direction}imize ${m.metric}` + (run.hasResource && m.levels.length ? `, levels ${m.levels.slice(0, -1).map((l) => `${l}, `).join("")}${R.ofResource(m.levels[m.levels.length - 1], m.resource_name)}` : "") })),
       el("div", { className: "stats" }, stats.map(([k, v, sub]) =>
         el("div", { className: "stat" }, el("div", { className: "k", text: k }),
           el("div", { className: "v", text: v, dataset: { stat: k } }),
@@ -174,11 +174,11 @@
             if (!hit) return null;
             const { run, row, kind } = hit[2];
             const c = run.col;
-            const what = kind === "job" ? `${run.meta.metric} ${R.fmt(row[c.value], 5)} at ${row[c.resource_to]} ${run.meta.resource_name}`
+            const what = kind === "job" ? `${run.meta.metric} ${R.fmt(row[c.value], 5)} at ${R.ofResource(row[c.resource_to], run.meta.resource_name)}`
               : `${kind === "best" ? "best at the full resource" : "best at any resource"}: ${R.fmt(row[c[kind]], 5)}`;
             return {
               lines: [`${run.meta.title} · job ${row[c.index]} · trial ${row[c.trial_id]}`, what,
-                `t = ${R.fmtSec(row[c.end])} · ${R.fmt(row[c.spent])} ${run.meta.resource_name} spent`],
+                `t = ${R.fmtSec(row[c.end])} · ${R.ofResource(row[c.spent], run.meta.resource_name, R.fmt(row[c.spent]))} spent`],
               target: [run.id, row[c.trial_id]],
             };
           },
@@ -466,9 +466,9 @@
             }
             const parts = ["promoted", "paused", "stopped", "finished", "failed", "running"].filter((f) => r[f]).map((f) => `${r[f]} ${f}`);
             ladder.append(el("div", { className: "rung", dataset: { level: String(r.level) } },
-              el("div", { className: "lvl" }, el("strong", { text: `${r.level}` }), ` ${run.meta.resource_name}`),
+              el("div", { className: "lvl" }, el("strong", { text: `${r.level}` }), R.ofResource(r.level, run.meta.resource_name, "")),
               el("div", { className: "body" }, bar,
-                el("div", { className: "counts", text: `${r.reached} trials reached it · ${r.jobs} jobs ended here${r.failedJobs ? ` (${r.failedJobs} failed)` : ""}${r.cut ? ` · ${r.cut} interrupted on the way here` : ""} · ${parts.join(", ") || "none yet"}` }))));
+                el("div", { className: "counts", text: `${R.counted(r.reached, "trial")} reached it · ${R.counted(r.jobs, "job")} ended here${r.failedJobs ? ` (${r.failedJobs} failed)` : ""}${r.cut ? ` · ${r.cut} interrupted on the way here` : ""} · ${parts.join(", ") || "none yet"}` }))));
             if (i > 0) {
               const below = rows[i - 1];
               const rate = below.reached ? ` (${R.pct(below.promoted / below.reached)} of ${below.reached})` : "";
@@ -577,7 +577,7 @@
               const tol = (p.ix(px + 3) - p.ix(px - 3)) / 2;
               if (lane >= workers.length && lane < lanes) {
                 const o = open[lane - workers.length];
-                if (o && t >= o[3] - tol) return { target: o[0], lines: [`trial ${o[0]} · ${o[1]} → ${o[2]} ${run.meta.resource_name}`, `running for ${R.fmtSec(wall - o[3])}`] };
+                if (o && t >= o[3] - tol) return { target: o[0], lines: [`trial ${o[0]} · ${o[1]} → ${R.ofResource(o[2], run.meta.resource_name)}`, `running for ${R.fmtSec(wall - o[3])}`] };
                 return null;
               }
               const w = workers[lane];
@@ -592,7 +592,7 @@
               return {
                 target: best[c.trial_id],
                 lines: [`job ${best[c.index]} · trial ${best[c.trial_id]} · worker ${w}`,
-                  `${best[c.resource_from]} → ${best[c.resource_to]} ${run.meta.resource_name} · ${R.fmtSec(best[c.end] - best[c.start])}`,
+                  `${best[c.resource_from]} → ${R.ofResource(best[c.resource_to], run.meta.resource_name)} · ${R.fmtSec(best[c.end] - best[c.start])}`,
                   `${best[c.status].toLowerCase()}${best[c.decision] ? `, then ${best[c.decision].toLowerCase()}` : ""} · ${run.meta.metric} ${R.fmt(best[c.value], 5)}`],
               };
             },
