@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from rung.errors import StoreError
-from rung.results.spec import RunSpec
+from rung.results.spec import Budget, RunSpec
+from rung.results.summary import budget_after
 from rung.run.state import RunLoop
 from rung.store import EventKind, ExperimentStore, job_record
 from rung.store.events import Event, declared_domains, no_job_calls
@@ -145,7 +146,7 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
     """
     directory = store.directory
     scheduler = loop.scheduler
-    max_trials = budget_trials
+    budget = Budget(max_trials=budget_trials)  # of its limits, the replay reads the trials
     elapsed = 0.0
     for event in store.events():
         elapsed = max(elapsed, event.time)
@@ -154,7 +155,7 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
         if "no_job" in data and kind in _CARRY_NO_JOB:
             _no_job(loop, event, directory)
         if kind is EventKind.RUN_RESUMED:
-            max_trials = data.get("budget", {}).get("max_trials", max_trials)
+            budget = budget_after(budget, event)  # the limits the resumption held it to
             loop.again.clear()  # as the resumption did: rerun what had not ended
             loop.requeue_unfinished()
         elif kind is EventKind.JOB_STARTED:
@@ -162,7 +163,8 @@ def replay(loop: RunLoop, store: ExperimentStore, budget_trials: int | None) -> 
             if data.get("again"):
                 job = _again(loop, trial_id, data, directory)
             else:
-                allow_new = max_trials is None or len(scheduler.configs) < max_trials
+                limit = budget.max_trials
+                allow_new = limit is None or len(scheduler.configs) < limit
                 job = _next_recorded_job(loop, trial_id, data, allow_new, directory)
             loop.seeds[trial_id] = int(data["seed"])
             loop.started(job, event.time, record=False)
